@@ -1,0 +1,47 @@
+# crm_lab — `make` lists the targets. Everything installs into .venv from pyproject.toml.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO   := data/demo
+AS_OF  ?= 2025-12-31
+LANG_REPORT ?= en
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo-data report report-retail test lint format clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## Create .venv if missing and install crm_lab with its dependencies
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+demo-data: $(DEMO)/transactions.csv ## Write the seeded demo data to data/demo (if missing)
+
+$(DEMO)/transactions.csv: | $(STAMP)
+	$(BIN)/crm-lab demo-data --out $(DEMO)
+
+report: install demo-data ## Build the HTML reports on the demo data into reports/
+	$(BIN)/crm-lab report --data $(DEMO) --as-of $(AS_OF) --out reports --lang $(LANG_REPORT)
+
+report-retail: install ## Build the HTML reports on UCI Online Retail (data/external) into reports/
+	$(BIN)/crm-lab report --data data/external/online_retail/online_retail.parquet --as-of 2011-12-09 --out reports
+
+test: install ## Run the test suite
+	$(BIN)/python -m pytest
+
+lint: install ## ruff lint and format check (notebooks included)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## Apply ruff formatting
+	$(BIN)/ruff format .
+
+clean: ## Remove generated reports, demo data and interim snapshots (keeps .venv)
+	rm -rf reports/[0-9]* reports/index.html reports/_work $(DEMO) data/interim

@@ -1,0 +1,119 @@
+"""The ``crm-lab`` command line: demo data, validation and the period's reports."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from crm_lab import __version__
+
+__all__ = ["main"]
+
+
+def _date(text: str) -> str:
+    try:
+        return pd.Timestamp(text).date().isoformat()
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="crm-lab", description=__doc__)
+    p.add_argument("--version", action="version", version=f"crm_lab {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo-data", help="write seeded demo CRM export files into a folder")
+    d.add_argument("--out", required=True, type=Path, help="folder to write (created)")
+    d.add_argument("--customers", type=int, default=5000, help="number of customers (5000)")
+    d.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    d.add_argument("--start", type=_date, default="2024-01-01", help="first day (2024-01-01)")
+    d.add_argument("--end", type=_date, default="2025-12-31", help="last day (2025-12-31)")
+
+    r = sub.add_parser("report", help="build the period's HTML reports and the index")
+    r.add_argument("--data", required=True, type=Path, help="folder of table files, or one file")
+    r.add_argument("--as-of", required=True, type=_date, help="inclusive cut-off day YYYY-MM-DD")
+    r.add_argument("--out", required=True, type=Path, help="reports folder (index.html goes here)")
+    r.add_argument("--period", help="period folder name (default: the as-of month, YYYY-MM)")
+    r.add_argument("--lang", choices=["en", "zh"], default="en", help="report language")
+    r.add_argument("--work", type=Path, help="analyst folder (default data/interim/<period>)")
+    r.add_argument("--templates", type=Path, help="folder of NN-slug.ipynb report templates")
+
+    v = sub.add_parser("validate", help="load the data and print a summary per table")
+    v.add_argument("--data", required=True, type=Path, help="folder of table files, or one file")
+    return p
+
+
+def _demo_data(args) -> int:
+    from crm_lab.synth import make_demo, write_demo
+
+    demo = make_demo(n_customers=args.customers, start=args.start, end=args.end, seed=args.seed)
+    paths = write_demo(demo, args.out)
+    for table, path in paths.items():
+        print(f"{table:<20} {len(demo.tables[table]):>8,} rows  {path}")
+    return 0
+
+
+def _validate(args) -> int:
+    from crm_lab.load import load_data
+    from crm_lab.schemas import validate
+
+    dataset = load_data(args.data)
+    status = 0
+    for table, frame in dataset.tables.items():
+        problems = validate(frame, table)
+        counts = dataset.counts[dataset.counts["table"] == table]
+        q = dataset.quarantine[dataset.quarantine["table"] == table]
+        n_rows_q = int((q["action"] == "row_quarantined").sum())
+        n_vals = int((q["action"] == "value_set_missing").sum())
+        rows_in = int(counts["rows_in"].sum()) if len(counts) else len(frame)
+        print(f"{table:<20} {rows_in:>9,} rows in  {len(frame):>9,} loaded  "
+              f"{n_rows_q:>6,} quarantined  {n_vals:>6,} values set missing")  # fmt: skip
+        for rule, n in q.groupby(["column", "rule"]).size().items():
+            print(f"    {rule[0]}: {rule[1]} x{n}")
+        for problem in problems:
+            print(f"    PROBLEM {problem}")
+            status = 1
+    for note in dataset.notes:
+        print(f"note: {note}")
+    return status
+
+
+def _report(args) -> int:
+    from crm_lab.report import run_reports
+
+    def progress(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    run = run_reports(
+        args.data, as_of=args.as_of, out_dir=args.out, period=args.period, lang=args.lang,
+        templates_dir=args.templates, work_dir=args.work, progress=progress,
+    )  # fmt: skip
+    failed = [r for r in run.results if r.status == "failed"]
+    done = [r for r in run.results if r.status == "ok"]
+    print(f"{len(done)} report(s) written to {run.out_dir / run.period}; "
+          f"index: {run.out_dir / 'index.html'}")  # fmt: skip
+    for r in run.results:
+        if r.status == "skipped":
+            print(f"skipped {r.slug}: {r.reason}")
+    for r in failed:
+        print(f"FAILED {r.slug}: {r.reason}", file=sys.stderr)
+    return 0 if run.ok and done else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv`` (``sys.argv[1:]`` when None); return the exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    from crm_lab.load import LoadError
+
+    try:
+        return {"demo-data": _demo_data, "report": _report, "validate": _validate}[args.command](
+            args
+        )
+    except LoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,131 @@
+"""Tables in, matplotlib figures out — charts for the report templates.
+
+Figures are drawn as SVG with text kept as text (``svg.fonttype = none``), so the exported HTML
+stays small, works offline and the reader's browser renders Chinese labels with its own fonts.
+Every function builds a ``matplotlib.figure.Figure`` without touching pyplot's global state and
+returns it; a notebook cell that ends with the figure shows it.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from crm_lab.rfm import SEGMENTS, segment_label
+
+__all__ = ["monthly_revenue_chart", "rf_grid_chart", "segment_share_chart", "use_svg"]
+
+FONT_FAMILY = ["Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
+               "WenQuanYi Micro Hei", "DejaVu Sans", "sans-serif"]  # fmt: skip
+BLUE, GREY, ORANGE = "#2b6cb0", "#a0aec0", "#dd6b20"
+_TEXT = {
+    "customers": {"en": "Share of customers", "zh": "客户占比"},
+    "revenue": {"en": "Share of revenue", "zh": "收入占比"},
+    "r_score": {"en": "Recency score (5 = bought most recently)", "zh": "最近购买得分 (5 = 最近)"},
+    "f_score": {"en": "Frequency score (5 = most orders)", "zh": "购买频次得分 (5 = 最多)"},
+    "month": {"en": "Month", "zh": "月份"},
+    "monthly_revenue": {"en": "Revenue by month", "zh": "每月收入"},
+    "active": {"en": "Customers who bought", "zh": "购买客户数"},
+}
+
+
+def _t(key: str, lang: str) -> str:
+    return _TEXT[key]["zh" if lang == "zh" else "en"]
+
+
+def use_svg() -> None:
+    """Make matplotlib write SVG with live text and CJK-capable fonts (call once per kernel)."""
+    matplotlib.rcParams.update(
+        {
+            "svg.fonttype": "none",
+            "font.family": "sans-serif",
+            "font.sans-serif": FONT_FAMILY,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.titlesize": 12,
+            "axes.titleweight": "bold",
+        }
+    )
+    # layout falls back to DejaVu metrics when no CJK font is installed; the browser draws the
+    # glyphs, so missing-glyph and font-lookup warnings are noise in a report.
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
+    warnings.filterwarnings("ignore", message=r"findfont")
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # pragma: no cover - only outside Jupyter
+        return
+    set_matplotlib_formats("svg")
+
+
+def segment_share_chart(summary: pd.DataFrame, *, lang: str = "en") -> Figure:
+    """Draw each segment's share of customers next to its share of revenue (horizontal bars)."""
+    use_svg()
+    data = summary.iloc[::-1]
+    y = np.arange(len(data))
+    fig = Figure(figsize=(8, 0.45 * len(data) + 1.2))
+    ax = fig.subplots()
+    ax.barh(y + 0.2, data["customer_share"], height=0.4, color=GREY, label=_t("customers", lang))
+    ax.barh(y - 0.2, data["revenue_share"], height=0.4, color=BLUE, label=_t("revenue", lang))
+    ax.set_yticks(y, data["segment"])
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+    for yi, v in zip(y - 0.2, data["revenue_share"], strict=True):
+        ax.text(v + 0.005, yi, f"{v:.0%}", va="center", fontsize=8, color=BLUE)
+    ax.legend(loc="lower right", frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def rf_grid_chart(segmented: pd.DataFrame, *, lang: str = "en") -> Figure:
+    """Draw the 5x5 recency-by-frequency grid: customers per cell, shaded, with segment names."""
+    use_svg()
+    counts = (
+        segmented.groupby(["f_score", "r_score"]).size().unstack(fill_value=0)
+        .reindex(index=range(1, 6), columns=range(1, 6), fill_value=0)
+    )  # fmt: skip
+    fig = Figure(figsize=(8, 5.5))
+    ax = fig.subplots()
+    ax.imshow(counts.to_numpy(), origin="lower", cmap="Blues", aspect="auto")
+    vmax = counts.to_numpy().max() or 1
+    for name, _, rs, fs in SEGMENTS:
+        r0, f0 = min(rs), min(fs)
+        ax.add_patch(matplotlib.patches.Rectangle((r0 - 1.5, f0 - 1.5), len(rs), len(fs),
+                                                  fill=False, edgecolor="white", linewidth=2.5))  # fmt: skip
+        ax.text(r0 - 1.5 + len(rs) / 2, f0 - 1.5 + len(fs) / 2 + 0.18, segment_label(name, lang=lang),
+                ha="center", va="center", fontsize=8,
+                color="white" if counts.loc[f0, r0] > vmax / 2 else "#1a202c")  # fmt: skip
+    for f in range(1, 6):
+        for r in range(1, 6):
+            n = counts.loc[f, r]
+            ax.text(r - 1, f - 1 - 0.18, f"{n:,}", ha="center", va="center", fontsize=8,
+                    color="white" if n > vmax / 2 else "#4a5568")  # fmt: skip
+    ax.set_xticks(range(5), range(1, 6))
+    ax.set_yticks(range(5), range(1, 6))
+    ax.set_xlabel(_t("r_score", lang))
+    ax.set_ylabel(_t("f_score", lang))
+    fig.tight_layout()
+    return fig
+
+
+def monthly_revenue_chart(monthly: pd.DataFrame, *, lang: str = "en") -> Figure:
+    """Draw revenue by month (bars) with the number of buying customers (line, right axis)."""
+    use_svg()
+    fig = Figure(figsize=(9, 3.6))
+    ax = fig.subplots()
+    x = np.arange(len(monthly))
+    ax.bar(x, monthly["revenue"], color=BLUE)
+    ax.set_ylabel(_t("monthly_revenue", lang))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax2 = ax.twinx()
+    ax2.plot(x, monthly["customers"], color=ORANGE, marker="o", markersize=3)
+    ax2.set_ylabel(_t("active", lang), color=ORANGE)
+    ax2.spines["right"].set_visible(True)
+    step = max(1, len(monthly) // 12)
+    ax.set_xticks(x[::step], monthly["month"].iloc[::step], rotation=45, ha="right")
+    fig.tight_layout()
+    return fig

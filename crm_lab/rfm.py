@@ -1,0 +1,201 @@
+"""Order lines into RFM: recency, frequency and monetary value per customer, scores and segments.
+
+Only sale lines with a customer id and a positive quantity count; cancellations, returns and
+adjustments are left out, and so is every line after ``as_of``. Recency is counted in whole days
+from the day of the last purchase to the ``as_of`` day (0 = bought on the ``as_of`` day).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "RFM_COLUMNS",
+    "SEGMENTS",
+    "rfm_scores",
+    "rfm_segments",
+    "rfm_table",
+    "segment_label",
+    "segment_summary",
+]
+
+RFM_COLUMNS = [
+    "customer_id",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "first_purchase_at",
+    "last_purchase_at",
+    "tenure_days",
+]
+
+# Named segments on the (R score, F score) grid: (name, Chinese name, R scores, F scores).
+# Every one of the 25 cells belongs to exactly one segment (tests check it).
+SEGMENTS: list[tuple[str, str, tuple[int, ...], tuple[int, ...]]] = [
+    ("Champions", "冠军客户", (5,), (4, 5)),
+    ("Loyal", "忠诚客户", (3, 4), (4, 5)),
+    ("Potential Loyalists", "潜力客户", (4, 5), (2, 3)),
+    ("New Customers", "新客户", (5,), (1,)),
+    ("Promising", "有望客户", (4,), (1,)),
+    ("Need Attention", "需要关注", (3,), (3,)),
+    ("About to Sleep", "即将沉睡", (3,), (1, 2)),
+    ("At Risk", "流失风险", (1, 2), (3, 4)),
+    ("Cannot Lose Them", "不能失去", (1, 2), (5,)),
+    ("Hibernating", "休眠客户", (2,), (1, 2)),
+    ("Lost", "已流失", (1,), (1, 2)),
+]
+_SEGMENT_OF = {(r, f): name for name, _, rs, fs in SEGMENTS for r in rs for f in fs}
+_ZH = {name: zh for name, zh, _, _ in SEGMENTS}
+
+
+def segment_label(name: str, *, lang: str = "en") -> str:
+    """Return a segment's display name in English (``en``) or Chinese (``zh``)."""
+    if lang == "zh":
+        return _ZH.get(name, name)
+    if lang != "en":
+        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+    return name
+
+
+def _as_of_end(as_of) -> tuple[pd.Timestamp, pd.Timestamp]:
+    if as_of is None:
+        raise ValueError("as_of is required: the report must not depend on the data's last date")
+    day = pd.Timestamp(as_of).normalize()
+    return day, day + pd.Timedelta(days=1)
+
+
+def rfm_table(transactions: pd.DataFrame, *, as_of) -> pd.DataFrame:
+    """Summarise order lines into one RFM row per customer as of a day.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Canonical transactions (``customer_id``, ``invoice_id``, ``ordered_at``, ``quantity``,
+        ``amount``, ``line_type``). Not modified.
+    as_of : str or Timestamp
+        Inclusive cut-off day: lines on this day count, later lines are ignored.
+
+    Returns
+    -------
+    DataFrame
+        ``RFM_COLUMNS``: ``recency_days`` (days since the last purchase), ``frequency``
+        (distinct invoices), ``monetary`` (total amount of sale lines), first and last purchase
+        timestamps and ``tenure_days`` (days since the first purchase). One row per customer
+        with at least one purchase, sorted by ``customer_id``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({
+    ...     "invoice_id": ["1", "2", "3"], "customer_id": ["a", "a", "b"],
+    ...     "ordered_at": pd.to_datetime(["2024-01-01", "2024-01-10", "2024-01-05"]),
+    ...     "quantity": [1.0, 2.0, 1.0], "amount": [10.0, 30.0, 5.0],
+    ...     "line_type": ["sale", "sale", "sale"]})
+    >>> rfm_table(tx, as_of="2024-01-10")[["customer_id", "recency_days", "frequency", "monetary"]]
+      customer_id  recency_days  frequency  monetary
+    0           a             0          2      40.0
+    1           b             5          1       5.0
+    """
+    day, end = _as_of_end(as_of)
+    sales = transactions[
+        (transactions["line_type"] == "sale")
+        & (transactions["quantity"] > 0)
+        & transactions["customer_id"].notna()
+        & (transactions["ordered_at"] < end)
+    ]
+    grouped = sales.groupby("customer_id", sort=True, observed=True)
+    out = pd.DataFrame(
+        {
+            "frequency": grouped["invoice_id"].nunique(),
+            "monetary": grouped["amount"].sum().astype("float64"),
+            "first_purchase_at": grouped["ordered_at"].min(),
+            "last_purchase_at": grouped["ordered_at"].max(),
+        }
+    )
+    out["recency_days"] = (day - out["last_purchase_at"].dt.normalize()).dt.days.astype("int64")
+    out["tenure_days"] = (day - out["first_purchase_at"].dt.normalize()).dt.days.astype("int64")
+    out["frequency"] = out["frequency"].astype("int64")
+    out = out.reset_index()
+    out["customer_id"] = out["customer_id"].astype("string")
+    return out[RFM_COLUMNS]
+
+
+def _score(values: pd.Series, *, bins: int, higher_is_better: bool) -> pd.Series:
+    """Score values 1..bins by where each tie group starts in the ranking.
+
+    ``score = floor(bins * (rank_min - 1) / n) + 1``: a group of tied values gets the score of
+    its lowest-ranked member, so tied customers always share a score, the result does not depend
+    on row order, and the most common value (one-time buyers for frequency) scores 1 rather than
+    being pushed up to the middle of the scale as an average-rank percentile would.
+    """
+    if values.empty:
+        return pd.Series(dtype="int64", index=values.index)
+    rank_min = values.rank(method="min", ascending=higher_is_better)
+    return (np.floor(bins * (rank_min - 1) / len(values)) + 1).astype("int64")
+
+
+def rfm_scores(rfm: pd.DataFrame, *, bins: int = 5) -> pd.DataFrame:
+    """Add 1..bins scores to an RFM table: ``r_score``, ``f_score``, ``m_score`` and ``rfm_code``.
+
+    Scores cut the ranking into ``bins`` equal steps (5 = best: most recent, most frequent,
+    highest spend). Tied values share a score: a tie group is scored where it starts in the
+    ranking, so two customers with the same frequency always get the same F score, one-time
+    buyers score F=1, and the result does not depend on row order.
+    """
+    if bins < 2:
+        raise ValueError(f"bins must be at least 2, got {bins!r}")
+    out = rfm.copy()
+    out["r_score"] = _score(out["recency_days"], bins=bins, higher_is_better=False)
+    out["f_score"] = _score(out["frequency"], bins=bins, higher_is_better=True)
+    out["m_score"] = _score(out["monetary"], bins=bins, higher_is_better=True)
+    out["rfm_code"] = (
+        out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str)
+    ).astype("string")
+    return out
+
+
+def rfm_segments(scored: pd.DataFrame) -> pd.DataFrame:
+    """Add a named ``segment`` to scored RFM rows from their R and F scores (see ``SEGMENTS``)."""
+    if not {"r_score", "f_score"} <= set(scored.columns):
+        raise ValueError("scored must have r_score and f_score columns; call rfm_scores first")
+    out = scored.copy()
+    bad = ~out["r_score"].between(1, 5) | ~out["f_score"].between(1, 5)
+    if bad.any():
+        raise ValueError("rfm_segments needs scores on a 1..5 scale (rfm_scores(bins=5))")
+    keys = zip(out["r_score"], out["f_score"], strict=True)
+    out["segment"] = pd.Series([_SEGMENT_OF[k] for k in keys], index=out.index, dtype="string")
+    return out
+
+
+def segment_summary(segmented: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
+    """Summarise segmented RFM rows into one row per segment: size, revenue and their shares.
+
+    Returns
+    -------
+    DataFrame
+        ``segment`` (display name), ``customers``, ``customer_share``, ``revenue``,
+        ``revenue_share``, ``avg_recency_days``, ``avg_frequency``, ``avg_monetary``, in the order
+        of ``SEGMENTS``; segments without customers are kept with zeros.
+    """
+    order = [name for name, *_ in SEGMENTS]
+    g = segmented.groupby("segment", observed=True)
+    out = pd.DataFrame(
+        {
+            "customers": g.size(),
+            "revenue": g["monetary"].sum(),
+            "avg_recency_days": g["recency_days"].mean(),
+            "avg_frequency": g["frequency"].mean(),
+            "avg_monetary": g["monetary"].mean(),
+        }
+    ).reindex(order)
+    out[["customers", "revenue"]] = out[["customers", "revenue"]].fillna(0)
+    out["customers"] = out["customers"].astype("int64")
+    total_c, total_r = out["customers"].sum(), out["revenue"].sum()
+    out["customer_share"] = out["customers"] / total_c if total_c else 0.0
+    out["revenue_share"] = out["revenue"] / total_r if total_r else 0.0
+    out.index = [segment_label(s, lang=lang) for s in out.index]
+    out = out.rename_axis("segment").reset_index()
+    cols = ["segment", "customers", "customer_share", "revenue", "revenue_share",
+            "avg_recency_days", "avg_frequency", "avg_monetary"]  # fmt: skip
+    return out[cols]

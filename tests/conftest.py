@@ -1,0 +1,40 @@
+"""Shared fixtures: small seeded demo data, its files, and the real Online Retail data."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crm_lab import load, synth
+
+ROOT = Path(__file__).resolve().parents[1]
+RETAIL = ROOT / "data" / "external" / "online_retail" / "online_retail.parquet"
+
+
+@pytest.fixture(scope="session")
+def demo() -> synth.DemoData:
+    return synth.make_demo(n_customers=600, seed=7)
+
+
+@pytest.fixture(scope="session")
+def demo_dir(demo, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    synth.write_demo(demo, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def retail_raw() -> pd.DataFrame:
+    return pd.read_parquet(RETAIL)
+
+
+@pytest.fixture(scope="session")
+def retail() -> load.Dataset:
+    return load.load_data(RETAIL)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

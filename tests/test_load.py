@@ -1,0 +1,180 @@
+import pandas as pd
+import pytest
+from conftest import RETAIL, sha256
+
+from crm_lab import load, schemas
+
+
+def test_demo_files_load_into_valid_tables(demo, demo_dir):
+    before = {p.name: sha256(p) for p in demo_dir.iterdir()}
+    data = load.load_data(demo_dir)
+    assert sorted(data.tables) == sorted(demo.tables)
+    for name, frame in data.tables.items():
+        assert schemas.validate(frame, name) == [], name
+    # input files are never written to
+    assert {p.name: sha256(p) for p in demo_dir.iterdir()} == before
+    # the customers file has Chinese headers and a BOM; ids keep their leading zeros
+    pd.testing.assert_series_equal(
+        data["customers"]["customer_id"], demo.tables["customers"]["customer_id"]
+    )
+
+
+def test_planted_malformed_dates_are_all_found(demo, demo_dir):
+    data = load.load_data(demo_dir)
+    q = data.quarantine
+    found = {(r.table, r.column, r.source_line - 2) for r in q.itertuples()}
+    planted = {(p["table"], p["column"], p["row"]) for p in demo.truth["malformed_dates"]}
+    assert found == planted
+    # a bad required timestamp quarantines the row; a bad optional date only loses the value
+    actions = dict(zip(q["table"], q["action"], strict=False))
+    assert actions == {"transactions": "row_quarantined", "customers": "value_set_missing"}
+    n_tx_bad = sum(p["table"] == "transactions" for p in demo.truth["malformed_dates"])
+    assert len(data["transactions"]) == len(demo.tables["transactions"]) - n_tx_bad
+    counts = data.counts.set_index("table")
+    assert (counts["rows_in"] == counts["rows_loaded"] + counts["rows_quarantined"]).all()
+    assert counts.loc["transactions", "rows_quarantined"] == n_tx_bad
+    assert (q["value"].str.contains("2025-02-30|2024-13-01")).all()
+
+
+def _write(path, text, encoding="utf-8"):
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_missing_required_column_is_one_clear_error(tmp_path):
+    path = _write(tmp_path / "orders.csv", "客户ID,下单时间,数量,单价\n1,2024-01-01,1,9.9\n")
+    with pytest.raises(load.LoadError) as err:
+        load.read_table(path)
+    message = str(err.value)
+    assert str(path) in message
+    assert "invoice_id" in message and "product_id" in message
+    assert "订单号" in message  # the accepted aliases are listed
+    assert "headers found: ['客户ID', '下单时间', '数量', '单价']" in message
+    assert "9.9" not in message  # never data values
+
+
+def test_gb18030_file_with_chinese_headers(tmp_path):
+    text = (
+        "客户编号,客户名称,性别,城市,手机号,注册日期\n"
+        "0042,张三,男,上海,13800138000,2024-03-05\n"
+        "1234567890123456789,李 四,女,北京,,2024-03-06\n"
+    )
+    path = _write(tmp_path / "客户.csv", text, "gb18030")
+    with pytest.raises(UnicodeDecodeError):
+        path.read_bytes().decode("utf-8")  # really not UTF-8
+    frame, quarantine = load.read_table(path)
+    assert list(frame["customer_id"]) == ["0042", "1234567890123456789"]
+    assert list(frame["name"]) == ["张三", "李 四"]
+    assert list(frame["gender"]) == ["M", "F"]
+    assert list(frame["city"]) == ["上海", "北京"]
+    assert frame["phone"].iloc[1] is pd.NA
+    assert frame["signup_date"].iloc[0] == pd.Timestamp("2024-03-05")
+    assert quarantine.empty
+    assert schemas.validate(frame, "customers") == []
+
+
+@pytest.mark.parametrize(
+    ("encoding", "sep"),
+    [("utf-8-sig", ","), ("utf-16", "\t"), ("utf-8", ";"), ("utf-8", "|"), ("gb18030", ",")],
+)
+def test_encodings_and_delimiters(tmp_path, encoding, sep):
+    rows = [["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"],
+            ["536365", "85123A", "6", "2010-12-01 08:26", "2.55", "17850"],
+            ["C536379", "D", "-1", "2010-12-01 09:41", "27.50", "14527"]]  # fmt: skip
+    path = tmp_path / "transactions.csv"
+    path.write_bytes(("\n".join(sep.join(r) for r in rows) + "\n").encode(encoding))
+    frame, _ = load.read_table(path)
+    assert list(frame["invoice_id"]) == ["536365", "C536379"]
+    assert list(frame["line_type"]) == ["sale", "cancellation"]
+    assert list(frame["amount"]) == [15.3, -27.5]
+    assert frame["ordered_at"].iloc[0] == pd.Timestamp("2010-12-01 08:26")
+
+
+def test_excel_export(tmp_path):
+    path = tmp_path / "customers.xlsx"
+    pd.DataFrame({"Customer ID": ["007", "008"], "Name": ["Ann", "Bo"], "Points": ["10", "2.5"]}).to_excel(
+        path, index=False
+    )
+    frame, quarantine = load.read_table(path)
+    assert list(frame["customer_id"]) == ["007", "008"]
+    assert list(frame["points"]) == [10.0, 2.5]
+    assert quarantine.empty
+
+
+def test_file_level_errors_name_the_file(tmp_path):
+    with pytest.raises(load.LoadError, match="file not found"):
+        load.read_table(tmp_path / "nope.csv")
+    with pytest.raises(load.LoadError, match="empty"):
+        load.read_table(_write(tmp_path / "customers.csv", "  \n"))
+    bad = tmp_path / "orders.csv"
+    bad.write_bytes(b"invoice_id,product_id\n1,a\n2,\xff\xfe\xff\n")
+    with pytest.raises(load.LoadError, match="line 3"):
+        load.read_table(bad)
+    with pytest.raises(load.LoadError, match="cannot tell which table"):
+        load.read_table(_write(tmp_path / "stuff.csv", "a,b\n1,2\n"))
+    with pytest.raises(load.LoadError, match="no such file or folder"):
+        load.load_data(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(load.LoadError, match="no table files"):
+        load.load_data(tmp_path / "empty")
+
+
+def test_bad_rows_are_quarantined_with_reason(tmp_path):
+    text = (
+        "invoice_id,product_id,ordered_at,quantity,unit_price,customer_id\n"
+        "1,A,2024-01-01,1,5,c1\n"
+        "2,B,not a date,1,5,c1\n"
+        "3,C,2024-01-02,two,5,c2\n"
+        ",D,2024-01-02,1,5,c2\n"
+    )
+    frame, q = load.read_table(_write(tmp_path / "transactions.csv", text))
+    assert list(frame["invoice_id"]) == ["1"]
+    got = sorted(zip(q["source_line"], q["column"], q["rule"], q["action"], strict=True))
+    assert got == [
+        (3, "ordered_at", "invalid_datetime", "row_quarantined"),
+        (4, "quantity", "invalid_float", "row_quarantined"),
+        (5, "invoice_id", "missing_value", "row_quarantined"),
+    ]
+
+
+def test_online_retail_reads_as_transactions(retail, retail_raw):
+    tx = retail["transactions"]
+    assert len(tx) == 541_909 and retail.quarantine.empty
+    assert schemas.validate(tx, "transactions") == []
+    assert (tx["line_type"] == "cancellation").sum() == 9_288  # PROVENANCE: 9,288 'C' rows
+    assert tx["invoice_id"].nunique() == 25_900
+    assert tx["customer_id"].notna().sum() == 406_829
+    # ids never pass through float: 17850.0 becomes "17850"
+    assert tx["customer_id"].iloc[0] == "17850"
+    assert not tx["customer_id"].dropna().str.contains(r"\.").any()
+    assert round(tx["amount"].sum(), 2) == round((retail_raw.Quantity * retail_raw.UnitPrice).sum(), 2)
+    # no customers file: one is derived and the dataset says so
+    customers = retail["customers"]
+    assert len(customers) == 4_372 and customers["customer_id"].is_unique
+    assert schemas.validate(customers, "customers") == []
+    assert any("derived" in n for n in retail.notes)
+    assert customers.set_index("customer_id").loc["12347", "country"] == "Iceland"
+
+
+def test_online_retail_file_is_not_modified():
+    before = sha256(RETAIL)
+    load.load_data(RETAIL)
+    assert sha256(RETAIL) == before
+
+
+def test_user_aliases_extend_the_builtin_ones(tmp_path):
+    extra = _write(tmp_path / "aliases.yaml", "columns:\n  customers:\n    customer_id: [会员卡号]\n")
+    path = _write(tmp_path / "customers.csv", "会员卡号,姓名\n9001,王五\n")
+    frame, _ = load.read_table(path, aliases=str(extra))
+    assert list(frame["customer_id"]) == ["9001"]
+    with pytest.raises(load.LoadError):
+        load.read_table(path)
+
+
+def test_snapshot_round_trip(demo_dir, tmp_path):
+    data = load.load_data(demo_dir)
+    snap = load.save_tables(data, tmp_path / "snap")
+    again = load.load_data(snap)
+    for name, frame in data.tables.items():
+        pd.testing.assert_frame_equal(again[name], frame, check_dtype=True)
+    assert len(again.quarantine) == len(data.quarantine)
