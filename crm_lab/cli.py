@@ -70,8 +70,10 @@ def _validate(args) -> int:
         n_rows_q = int((q["action"] == "row_quarantined").sum())
         n_vals = int((q["action"] == "value_set_missing").sum())
         rows_in = int(counts["rows_in"].sum()) if len(counts) else len(frame)
-        print(f"{table:<20} {rows_in:>9,} rows in  {len(frame):>9,} loaded  "
-              f"{n_rows_q:>6,} quarantined  {n_vals:>6,} values set missing")  # fmt: skip
+        print(
+            f"{table:<20} {rows_in:>9,} rows in  {len(frame):>9,} loaded  "
+            f"{n_rows_q:>6,} quarantined  {n_vals:>6,} values set missing"
+        )
         for rule, n in q.groupby(["column", "rule"]).size().items():
             print(f"    {rule[0]}: {rule[1]} x{n}")
         for problem in problems:
@@ -89,13 +91,21 @@ def _report(args) -> int:
         print(line, file=sys.stderr, flush=True)
 
     run = run_reports(
-        args.data, as_of=args.as_of, out_dir=args.out, period=args.period, lang=args.lang,
-        templates_dir=args.templates, work_dir=args.work, progress=progress,
-    )  # fmt: skip
+        args.data,
+        as_of=args.as_of,
+        out_dir=args.out,
+        period=args.period,
+        lang=args.lang,
+        templates_dir=args.templates,
+        work_dir=args.work,
+        progress=progress,
+    )
     failed = [r for r in run.results if r.status == "failed"]
     done = [r for r in run.results if r.status == "ok"]
-    print(f"{len(done)} report(s) written to {run.out_dir / run.period}; "
-          f"index: {run.out_dir / 'index.html'}")  # fmt: skip
+    print(
+        f"{len(done)} report(s) written to {run.out_dir / run.period}; "
+        f"index: {run.out_dir / 'index.html'}"
+    )
     for r in run.results:
         if r.status == "skipped":
             print(f"skipped {r.slug}: {r.reason}")

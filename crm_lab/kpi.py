@@ -78,7 +78,9 @@ def headline(transactions: pd.DataFrame, *, as_of, period_days: int | None = Non
         "orders": int(sales["invoice_id"].nunique()),
         "customers": int(sales["customer_id"].nunique()),
         "anonymous_revenue_share": round(anonymous / revenue, 4) if revenue else 0.0,
-        "cancelled_amount": round(-float(tx.loc[tx["line_type"] == "cancellation", "amount"].sum()), 2),
+        "cancelled_amount": round(
+            -float(tx.loc[tx["line_type"] == "cancellation", "amount"].sum()), 2
+        ),
         "returned_amount": round(-float(tx.loc[tx["line_type"] == "return", "amount"].sum()), 2),
         "first_order": tx["ordered_at"].min().date().isoformat() if len(tx) else None,
         "last_order": tx["ordered_at"].max().date().isoformat() if len(tx) else None,

@@ -67,7 +67,9 @@ class Dataset:
     """
 
     tables: dict[str, pd.DataFrame]
-    quarantine: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS))
+    quarantine: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    )
     counts: pd.DataFrame = field(default_factory=pd.DataFrame)
     sources: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -166,12 +168,16 @@ def _read_raw(path: Path) -> tuple[pd.DataFrame, int]:
         try:
             return pd.read_parquet(path), 1
         except Exception as exc:  # pyarrow raises several types for a broken file
-            raise LoadError(path, f"not a readable Parquet file ({type(exc).__name__}: {exc})")
+            raise LoadError(
+                path, f"not a readable Parquet file ({type(exc).__name__}: {exc})"
+            ) from exc
     if suffix in (".xlsx", ".xls"):
         try:
             return pd.read_excel(path, dtype=str, keep_default_na=False), 1
         except Exception as exc:
-            raise LoadError(path, f"not a readable Excel file ({type(exc).__name__}: {exc})")
+            raise LoadError(
+                path, f"not a readable Excel file ({type(exc).__name__}: {exc})"
+            ) from exc
     raw = path.read_bytes()
     if not raw.strip():
         raise LoadError(path, "file is empty; expected a header line and data rows")
@@ -252,7 +258,7 @@ def _to_category(series: pd.Series, column: str, allowed, aliases) -> tuple[pd.S
 
 def _derive_transactions(frame: pd.DataFrame, present: set[str]) -> pd.DataFrame:
     if "amount" not in present:
-        frame["amount"] = (frame["quantity"] * frame["unit_price"]).round(2)
+        frame["amount"] = frame["quantity"] * frame["unit_price"]
     if "line_type" not in present:
         inv = frame["invoice_id"].fillna("")
         frame["line_type"] = np.select(
@@ -419,7 +425,9 @@ def load_data(
     alias_data = _aliases(str(aliases) if aliases else None)
     if path.is_dir():
         files = sorted(
-            p for p in path.iterdir() if p.suffix.lower() in SUFFIXES and not p.name.startswith(("_", "."))
+            p
+            for p in path.iterdir()
+            if p.suffix.lower() in SUFFIXES and not p.name.startswith(("_", "."))
         )
         if not files:
             raise LoadError(path, f"no table files ({', '.join(SUFFIXES)}) in this folder")
@@ -439,10 +447,21 @@ def load_data(
         parts.setdefault(table, []).append(frame)
         quarantines.append(quarantine)
         sources.setdefault(table, []).append(str(file))
-        n_bad = int(quarantine.loc[quarantine["action"] == "row_quarantined", "source_line"].nunique())
-        counts.append({"table": table, "file": str(file), "rows_in": len(frame) + n_bad,
-                       "rows_loaded": len(frame), "rows_quarantined": n_bad})  # fmt: skip
-    tables = {t: pd.concat(fs, ignore_index=True) if len(fs) > 1 else fs[0] for t, fs in parts.items()}
+        n_bad = int(
+            quarantine.loc[quarantine["action"] == "row_quarantined", "source_line"].nunique()
+        )
+        counts.append(
+            {
+                "table": table,
+                "file": str(file),
+                "rows_in": len(frame) + n_bad,
+                "rows_loaded": len(frame),
+                "rows_quarantined": n_bad,
+            }
+        )
+    tables = {
+        t: pd.concat(fs, ignore_index=True) if len(fs) > 1 else fs[0] for t, fs in parts.items()
+    }
     if derive_customers and "transactions" in tables and "customers" not in tables:
         tables["customers"] = _derive_customers(tables["transactions"])
         notes.append("customers: derived from transactions (customer_id, country)")
@@ -453,8 +472,13 @@ def load_data(
         if any(len(q) for q in quarantines)
         else pd.DataFrame(columns=QUARANTINE_COLUMNS)
     )
-    return Dataset(tables=tables, quarantine=quarantine, counts=pd.DataFrame(counts),
-                   sources=sources, notes=notes)  # fmt: skip
+    return Dataset(
+        tables=tables,
+        quarantine=quarantine,
+        counts=pd.DataFrame(counts),
+        sources=sources,
+        notes=notes,
+    )
 
 
 def _table_of(frame: pd.DataFrame) -> str:

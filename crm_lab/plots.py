@@ -20,8 +20,15 @@ from crm_lab.rfm import SEGMENTS, segment_label
 
 __all__ = ["monthly_revenue_chart", "rf_grid_chart", "segment_share_chart", "use_svg"]
 
-FONT_FAMILY = ["Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
-               "WenQuanYi Micro Hei", "DejaVu Sans", "sans-serif"]  # fmt: skip
+FONT_FAMILY = [
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "WenQuanYi Micro Hei",
+    "DejaVu Sans",
+    "sans-serif",
+]
 BLUE, GREY, ORANGE = "#2b6cb0", "#a0aec0", "#dd6b20"
 _TEXT = {
     "customers": {"en": "Share of customers", "zh": "客户占比"},
@@ -85,25 +92,43 @@ def rf_grid_chart(segmented: pd.DataFrame, *, lang: str = "en") -> Figure:
     """Draw the 5x5 recency-by-frequency grid: customers per cell, shaded, with segment names."""
     use_svg()
     counts = (
-        segmented.groupby(["f_score", "r_score"]).size().unstack(fill_value=0)
+        segmented.groupby(["f_score", "r_score"])
+        .size()
+        .unstack(fill_value=0)
         .reindex(index=range(1, 6), columns=range(1, 6), fill_value=0)
-    )  # fmt: skip
+    )
     fig = Figure(figsize=(8, 5.5))
     ax = fig.subplots()
     ax.imshow(counts.to_numpy(), origin="lower", cmap="Blues", aspect="auto")
     vmax = counts.to_numpy().max() or 1
     for name, _, rs, fs in SEGMENTS:
         r0, f0 = min(rs), min(fs)
-        ax.add_patch(matplotlib.patches.Rectangle((r0 - 1.5, f0 - 1.5), len(rs), len(fs),
-                                                  fill=False, edgecolor="white", linewidth=2.5))  # fmt: skip
-        ax.text(r0 - 1.5 + len(rs) / 2, f0 - 1.5 + len(fs) / 2 + 0.18, segment_label(name, lang=lang),
-                ha="center", va="center", fontsize=8,
-                color="white" if counts.loc[f0, r0] > vmax / 2 else "#1a202c")  # fmt: skip
+        ax.add_patch(
+            matplotlib.patches.Rectangle(
+                (r0 - 1.5, f0 - 1.5), len(rs), len(fs), fill=False, edgecolor="white", linewidth=2.5
+            )
+        )
+        ax.text(
+            r0 - 1.5 + len(rs) / 2,
+            f0 - 1.5 + len(fs) / 2 + 0.18,
+            segment_label(name, lang=lang),
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white" if counts.loc[f0, r0] > vmax / 2 else "#1a202c",
+        )
     for f in range(1, 6):
         for r in range(1, 6):
             n = counts.loc[f, r]
-            ax.text(r - 1, f - 1 - 0.18, f"{n:,}", ha="center", va="center", fontsize=8,
-                    color="white" if n > vmax / 2 else "#4a5568")  # fmt: skip
+            ax.text(
+                r - 1,
+                f - 1 - 0.18,
+                f"{n:,}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if n > vmax / 2 else "#4a5568",
+            )
     ax.set_xticks(range(5), range(1, 6))
     ax.set_yticks(range(5), range(1, 6))
     ax.set_xlabel(_t("r_score", lang))

@@ -119,6 +119,10 @@ def export_html(notebook: nbformat.NotebookNode, *, title: str, footer: str) -> 
             cell.outputs = [
                 o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
             ]
+            for o in cell.outputs:
+                svg = o.get("data", {}).get("image/svg+xml")
+                if svg:  # inlined into the page: drop the XML prolog and DOCTYPE
+                    o["data"]["image/svg+xml"] = svg[svg.find("<svg") :]
     nb.metadata["title"] = title
     exporter = HTMLExporter(
         template_name="crm_report",
@@ -197,8 +201,10 @@ def run_reports(
     for note in dataset.notes:
         say(f"  note: {note}")
     rows_q = int((dataset.quarantine["action"] == "row_quarantined").sum())
-    say(f"  tables: {', '.join(f'{t} ({len(f):,} rows)' for t, f in dataset.tables.items())}; "
-        f"quarantined rows: {rows_q}")  # fmt: skip
+    say(
+        f"  tables: {', '.join(f'{t} ({len(f):,} rows)' for t, f in dataset.tables.items())}; "
+        f"quarantined rows: {rows_q}"
+    )
 
     results: list[ReportResult] = []
     templates = find_templates(templates_dir)
@@ -224,14 +230,21 @@ def run_reports(
         result = ReportResult(tpl.slug, tpl.title, "failed")
         try:
             nb = pm.execute_notebook(
-                str(tpl.path), str(executed), parameters=params, kernel_name=KERNEL,
-                progress_bar=False, log_output=False, cwd=str(work),
-            )  # fmt: skip
+                str(tpl.path),
+                str(executed),
+                parameters=params,
+                kernel_name=KERNEL,
+                progress_bar=False,
+                log_output=False,
+                cwd=str(work),
+            )
             if not metrics_path.exists():
                 raise RuntimeError("the notebook ended without writing its metrics")
             result.metrics = json.loads(metrics_path.read_text("utf-8"))
-            footer = (f"crm_lab {__version__} · period {period} · data as of "
-                      f"{params['as_of']} · input: {Path(data).name}")  # fmt: skip
+            footer = (
+                f"crm_lab {__version__} · period {period} · data as of "
+                f"{params['as_of']} · input: {Path(data).name}"
+            )
             page = export_html(nb, title=tpl.title, footer=footer)
             target = period_dir / f"{tpl.slug}.html"
             _atomic_write(target, page)
@@ -308,8 +321,10 @@ def write_index(out_dir: str | Path) -> Path:
                 stale = " <span class='muted'>(last good run)</span>" if r.get("stale") else ""
                 links.append(f"<a href='{href}'>{html.escape(r['title'])}</a>{stale}")
             elif r["status"] == "skipped":
-                links.append(f"<span class='muted'>{html.escape(r['title'])}: skipped — "
-                             f"{html.escape(r['reason'])}</span>")  # fmt: skip
+                links.append(
+                    f"<span class='muted'>{html.escape(r['title'])}: skipped — "
+                    f"{html.escape(r['reason'])}</span>"
+                )
             if r["status"] == "failed":
                 links.append(f"<span class='bad'>{html.escape(r['title'])}: failed</span>")
             headline.update(r.get("metrics", {}).get("headline", {}))

@@ -196,6 +196,14 @@ def segment_summary(segmented: pd.DataFrame, *, lang: str = "en") -> pd.DataFram
     out["revenue_share"] = out["revenue"] / total_r if total_r else 0.0
     out.index = [segment_label(s, lang=lang) for s in out.index]
     out = out.rename_axis("segment").reset_index()
-    cols = ["segment", "customers", "customer_share", "revenue", "revenue_share",
-            "avg_recency_days", "avg_frequency", "avg_monetary"]  # fmt: skip
+    cols = [
+        "segment",
+        "customers",
+        "customer_share",
+        "revenue",
+        "revenue_share",
+        "avg_recency_days",
+        "avg_frequency",
+        "avg_monetary",
+    ]
     return out[cols]

@@ -22,52 +22,179 @@ from crm_lab.schemas import SCHEMAS, conform, dtype_of
 
 __all__ = ["DemoData", "make_demo", "write_demo", "DEMO_FILES"]
 
-_SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶")
-_GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰",
-          "娟", "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "晨", "欣怡", "子涵", "浩然",
-          "雨桐", "梓萱", "宇轩"]  # fmt: skip
-_FIRST = ["James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "David",
-          "Elizabeth", "William", "Susan", "Oliver", "Emma", "Lucas", "Sophie", "Daniel", "Chloe"]  # fmt: skip
-_LAST = ["Smith", "Johnson", "Brown", "Taylor", "Wilson", "Evans", "Walker", "Wright", "Green",
-         "Hall", "Wood", "Clarke", "Lee", "Tan", "Ng", "Wong"]  # fmt: skip
-_COMPANY = ["Bluebay Gaming", "Northwind Traders", "Golden Lotus Trading", "Harbour Lights",
-            "Silver Birch Studio", "Red Lantern Foods", "Apex Office Supply", "Jade River Tea"]  # fmt: skip
+_SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
+)
+_GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "秀英",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀兰",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "晨",
+    "欣怡",
+    "子涵",
+    "浩然",
+    "雨桐",
+    "梓萱",
+    "宇轩",
+]
+_FIRST = [
+    "James",
+    "Mary",
+    "John",
+    "Patricia",
+    "Robert",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Susan",
+    "Oliver",
+    "Emma",
+    "Lucas",
+    "Sophie",
+    "Daniel",
+    "Chloe",
+]
+_LAST = [
+    "Smith",
+    "Johnson",
+    "Brown",
+    "Taylor",
+    "Wilson",
+    "Evans",
+    "Walker",
+    "Wright",
+    "Green",
+    "Hall",
+    "Wood",
+    "Clarke",
+    "Lee",
+    "Tan",
+    "Ng",
+    "Wong",
+]
+_COMPANY = [
+    "Bluebay Gaming",
+    "Northwind Traders",
+    "Golden Lotus Trading",
+    "Harbour Lights",
+    "Silver Birch Studio",
+    "Red Lantern Foods",
+    "Apex Office Supply",
+    "Jade River Tea",
+]
 _CN_CITIES = ["上海", "北京", "广州", "深圳", "杭州", "成都", "南京", "武汉", "西安", "苏州"]
-_EN_CITIES = [("London", "United Kingdom"), ("Manchester", "United Kingdom"),
-              ("New York", "United States"), ("Singapore", "Singapore"),
-              ("Sydney", "Australia"), ("Hong Kong", "China")]  # fmt: skip
-_OCCUPATIONS = ["engineer", "teacher", "student", "sales", "doctor", "designer", "civil servant",
-                "business owner", "retired", "finance"]  # fmt: skip
+_EN_CITIES = [
+    ("London", "United Kingdom"),
+    ("Manchester", "United Kingdom"),
+    ("New York", "United States"),
+    ("Singapore", "Singapore"),
+    ("Sydney", "Australia"),
+    ("Hong Kong", "China"),
+]
+_OCCUPATIONS = [
+    "engineer",
+    "teacher",
+    "student",
+    "sales",
+    "doctor",
+    "designer",
+    "civil servant",
+    "business owner",
+    "retired",
+    "finance",
+]
 _CHANNELS = ["web_form", "social", "email", "phone", "offline_event", "store"]
 _CHANNEL_P = [0.30, 0.25, 0.10, 0.08, 0.07, 0.20]
 
 # category -> products (name, base price)
 _CATALOG: dict[str, list[tuple[str, float]]] = {
-    "Coffee": [("Espresso Beans", 68), ("Drip Coffee Bags", 39), ("Cold Brew Pack", 45),
-               ("Decaf Beans", 72)],
-    "Coffee Gear": [("Milk Frother", 129), ("Pour-over Kettle", 199), ("Coffee Filters", 19),
-                    ("Ceramic Dripper", 89)],
-    "Tea": [("Longjing Green Tea", 158), ("Oolong Tea", 98), ("Jasmine Tea", 56),
-            ("Pu'er Cake", 220)],
+    "Coffee": [
+        ("Espresso Beans", 68),
+        ("Drip Coffee Bags", 39),
+        ("Cold Brew Pack", 45),
+        ("Decaf Beans", 72),
+    ],
+    "Coffee Gear": [
+        ("Milk Frother", 129),
+        ("Pour-over Kettle", 199),
+        ("Coffee Filters", 19),
+        ("Ceramic Dripper", 89),
+    ],
+    "Tea": [
+        ("Longjing Green Tea", 158),
+        ("Oolong Tea", 98),
+        ("Jasmine Tea", 56),
+        ("Pu'er Cake", 220),
+    ],
     "Teaware": [("Gaiwan Set", 168), ("Glass Teapot", 88), ("Tea Tray", 239)],
-    "Stationery": [("Notebook A5", 25), ("Gel Pens (10)", 18), ("Desk Planner", 49),
-                   ("Washi Tape", 12)],
-    "Electronics": [("Wireless Earbuds", 399), ("Phone Charger", 79), ("Power Bank", 149),
-                    ("USB-C Cable", 29)],
+    "Stationery": [
+        ("Notebook A5", 25),
+        ("Gel Pens (10)", 18),
+        ("Desk Planner", 49),
+        ("Washi Tape", 12),
+    ],
+    "Electronics": [
+        ("Wireless Earbuds", 399),
+        ("Phone Charger", 79),
+        ("Power Bank", 149),
+        ("USB-C Cable", 29),
+    ],
     "Phone Accessories": [("Phone Case", 59), ("Screen Protector", 29), ("Phone Stand", 39)],
     "Skincare": [("Face Cream", 189), ("Sunscreen", 99), ("Cleanser", 69), ("Sheet Masks (5)", 49)],
-    "Snacks": [("Dried Mango", 25), ("Mixed Nuts", 59), ("Rice Crackers", 15),
-               ("Dark Chocolate", 32)],
-}  # fmt: skip
-_CATEGORY_P = {"Coffee": 0.2, "Tea": 0.16, "Stationery": 0.14, "Electronics": 0.14,
-               "Skincare": 0.14, "Snacks": 0.14, "Coffee Gear": 0.03, "Teaware": 0.03,
-               "Phone Accessories": 0.02}  # fmt: skip
+    "Snacks": [
+        ("Dried Mango", 25),
+        ("Mixed Nuts", 59),
+        ("Rice Crackers", 15),
+        ("Dark Chocolate", 32),
+    ],
+}
+_CATEGORY_P = {
+    "Coffee": 0.2,
+    "Tea": 0.16,
+    "Stationery": 0.14,
+    "Electronics": 0.14,
+    "Skincare": 0.14,
+    "Snacks": 0.14,
+    "Coffee Gear": 0.03,
+    "Teaware": 0.03,
+    "Phone Accessories": 0.02,
+}
 # categories bought together: (primary, companion, probability the companion is added)
-_COMPANIONS = [("Coffee", "Coffee Gear", 0.35), ("Tea", "Teaware", 0.30),
-               ("Electronics", "Phone Accessories", 0.40), ("Skincare", "Snacks", 0.10)]  # fmt: skip
+_COMPANIONS = [
+    ("Coffee", "Coffee Gear", 0.35),
+    ("Tea", "Teaware", 0.30),
+    ("Electronics", "Phone Accessories", 0.40),
+    ("Skincare", "Snacks", 0.10),
+]
 # product pairs planted with a strong rule: (if bought, also bought, probability)
-_PLANTED_PAIRS = [("Espresso Beans", "Milk Frother", 0.55), ("Longjing Green Tea", "Gaiwan Set", 0.5),
-                  ("Wireless Earbuds", "Phone Case", 0.5)]  # fmt: skip
+_PLANTED_PAIRS = [
+    ("Espresso Beans", "Milk Frother", 0.55),
+    ("Longjing Green Tea", "Gaiwan Set", 0.5),
+    ("Wireless Earbuds", "Phone Case", 0.5),
+]
 # relative demand by month (Spring Festival dip in Feb, 618 in June, Double 11, December)
 _MONTH_WEIGHT = np.array([1.0, 0.7, 0.95, 0.95, 1.0, 1.35, 0.95, 0.9, 1.0, 1.05, 1.9, 1.5])
 _WEEKDAY_WEIGHT = np.array([0.9, 0.9, 0.95, 1.0, 1.1, 1.2, 1.15])
@@ -148,9 +275,11 @@ def _make_customers(rng: np.random.Generator, n: int, start: pd.Timestamp, end: 
     signup = start - pd.Timedelta(days=365) + pd.to_timedelta(rng.integers(0, span + 300, n), "D")
     age = rng.integers(18, 70, n)
     birth = pd.to_datetime(
-        [f"{end.year - a}-{m:02d}-{d:02d}" for a, m, d in
-         zip(age, rng.integers(1, 13, n), rng.integers(1, 29, n), strict=True)]
-    )  # fmt: skip
+        [
+            f"{end.year - a}-{m:02d}-{d:02d}"
+            for a, m, d in zip(age, rng.integers(1, 13, n), rng.integers(1, 29, n), strict=True)
+        ]
+    )
     frame = pd.DataFrame(
         {
             "customer_id": ids,
@@ -296,8 +425,9 @@ def make_demo(
     lines["ordered_at"] = orders["ordered_at"].to_numpy()[lines["order"]]
     lines["customer_id"] = customers["customer_id"].to_numpy()[lines["cust_idx"]]
     order_channel = rng.choice(["online", "store", "app"], len(orders), p=[0.55, 0.25, 0.2])
-    order_pay = rng.choice(["alipay", "wechat_pay", "card", "cash"], len(orders),
-                           p=[0.4, 0.35, 0.2, 0.05])  # fmt: skip
+    order_pay = rng.choice(
+        ["alipay", "wechat_pay", "card", "cash"], len(orders), p=[0.4, 0.35, 0.2, 0.05]
+    )
     lines["channel"] = order_channel[lines["order"]]
     lines["payment_method"] = order_pay[lines["order"]]
     lines["country"] = customers["country"].to_numpy()[lines["cust_idx"]]
@@ -345,21 +475,30 @@ def make_demo(
     all_customers = pd.concat([customers, dups], ignore_index=True)
 
     # missing values of the kind real exports have
-    for col, share in [("email", 0.08), ("city", 0.03), ("birth_date", 0.2), ("gender", 0.05),
-                       ("occupation", 0.1)]:  # fmt: skip
+    for col, share in [
+        ("email", 0.08),
+        ("city", 0.03),
+        ("birth_date", 0.2),
+        ("gender", 0.05),
+        ("occupation", 0.1),
+    ]:
         all_customers.loc[rng.random(len(all_customers)) < share, col] = None
 
     tables = {
         "customers": _typed(all_customers, "customers"),
         "transactions": _typed(tx, "transactions").reset_index(drop=True),
     }
-    tables["interactions"] = _typed(_make_interactions(rng, customers, last_day, end), "interactions")
+    tables["interactions"] = _typed(
+        _make_interactions(rng, customers, last_day, end), "interactions"
+    )
     tables["tickets"] = _typed(_make_tickets(rng, customers, end), "tickets")
-    tables["campaign_responses"] = _typed(_make_campaigns(rng, customers, start, end),
-                                          "campaign_responses")  # fmt: skip
+    tables["campaign_responses"] = _typed(
+        _make_campaigns(rng, customers, start, end), "campaign_responses"
+    )
 
-    churned = customers.loc[buyer & (last_day < end - pd.Timedelta(days=180)).to_numpy(),
-                            "customer_id"]  # fmt: skip
+    churned = customers.loc[
+        buyer & (last_day < end - pd.Timedelta(days=180)).to_numpy(), "customer_id"
+    ]
     truth = {
         "duplicates": [{"duplicate_id": d, "original_id": o} for o, d in dup_map.items()],
         "churned": sorted(churned),
@@ -380,7 +519,11 @@ def _variant_name(name: str, rng: np.random.Generator) -> str:
 def _variant_phone(phone: str, rng: np.random.Generator) -> str:
     if phone.startswith("+44"):
         return phone.replace(" ", "")
-    forms = [f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}", f"86{phone}", f"{phone[:3]}-{phone[3:7]}-{phone[7:]}"]
+    forms = [
+        f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}",
+        f"86{phone}",
+        f"{phone[:3]}-{phone[3:7]}-{phone[7:]}",
+    ]
     return forms[rng.integers(len(forms))]
 
 
@@ -397,12 +540,15 @@ def _make_interactions(rng, customers, last_day, end):
         {
             "customer_id": customers["customer_id"].to_numpy()[who],
             "interacted_at": at,
-            "channel": rng.choice(["phone", "email", "chat", "meeting", "social", "sms"],
-                                  len(who), p=[0.2, 0.25, 0.3, 0.05, 0.15, 0.05]),
+            "channel": rng.choice(
+                ["phone", "email", "chat", "meeting", "social", "sms"],
+                len(who),
+                p=[0.2, 0.25, 0.3, 0.05, 0.15, 0.05],
+            ),
             "direction": rng.choice(["inbound", "outbound"], len(who), p=[0.45, 0.55]),
             "outcome": rng.choice(["reached", "no_answer", "follow_up", "resolved"], len(who)),
         }
-    ).sort_values(["interacted_at", "customer_id"], ignore_index=True)  # fmt: skip
+    ).sort_values(["interacted_at", "customer_id"], ignore_index=True)
 
 
 _PROBLEMS = ["delivery", "billing", "product_quality", "account", "refund"]
@@ -425,8 +571,9 @@ def _make_tickets(rng, customers, end):
     open_now = rng.random(len(who)) < 0.05
     sat = np.clip(np.round(5.2 - 0.012 * hours + rng.normal(0, 0.8, len(who))), 1, 5)
     good = sat >= 4
-    comment = np.where(good, rng.choice(_COMMENTS["good"], len(who)),
-                       rng.choice(_COMMENTS["bad"], len(who)))  # fmt: skip
+    comment = np.where(
+        good, rng.choice(_COMMENTS["good"], len(who)), rng.choice(_COMMENTS["bad"], len(who))
+    )
     frame = pd.DataFrame(
         {
             "ticket_id": [f"T{i + 1:06d}" for i in range(len(who))],
@@ -444,7 +591,6 @@ def _make_tickets(rng, customers, end):
 
 
 def _make_campaigns(rng, customers, start, end):
-    n = len(customers)
     frames = []
     campaigns = pd.date_range(start + pd.Timedelta(days=20), end, periods=6)
     for i, sent in enumerate(campaigns):
@@ -454,8 +600,9 @@ def _make_campaigns(rng, customers, start, end):
         clicked = opened & (rng.random(len(reach)) < 0.3)
         converted = clicked & (rng.random(len(reach)) < 0.25)
         surveyed = rng.random(len(reach)) < 0.15
-        score = np.where(surveyed, np.clip(np.round(rng.normal(7.5, 2.0, len(reach))), 0, 10),
-                         np.nan)  # fmt: skip
+        score = np.where(
+            surveyed, np.clip(np.round(rng.normal(7.5, 2.0, len(reach))), 0, 10), np.nan
+        )
         frames.append(
             pd.DataFrame(
                 {
@@ -478,12 +625,19 @@ def _pick_malformed(rng, tables) -> list[dict]:
     tx = tables["transactions"]
     picks = []
     for pos in rng.choice(len(tx), size=min(4, len(tx)), replace=False):
-        picks.append({"table": "transactions", "column": "ordered_at", "row": int(pos),
-                      "value": "2025-02-30 10:15"})  # fmt: skip
+        picks.append(
+            {
+                "table": "transactions",
+                "column": "ordered_at",
+                "row": int(pos),
+                "value": "2025-02-30 10:15",
+            }
+        )
     cu = tables["customers"]
     for pos in rng.choice(len(cu), size=min(3, len(cu)), replace=False):
-        picks.append({"table": "customers", "column": "signup_date", "row": int(pos),
-                      "value": "2024-13-01"})  # fmt: skip
+        picks.append(
+            {"table": "customers", "column": "signup_date", "row": int(pos), "value": "2024-13-01"}
+        )
     return sorted(picks, key=lambda p: (p["table"], p["row"]))
 
 

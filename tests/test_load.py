@@ -78,23 +78,25 @@ def test_gb18030_file_with_chinese_headers(tmp_path):
     [("utf-8-sig", ","), ("utf-16", "\t"), ("utf-8", ";"), ("utf-8", "|"), ("gb18030", ",")],
 )
 def test_encodings_and_delimiters(tmp_path, encoding, sep):
-    rows = [["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"],
-            ["536365", "85123A", "6", "2010-12-01 08:26", "2.55", "17850"],
-            ["C536379", "D", "-1", "2010-12-01 09:41", "27.50", "14527"]]  # fmt: skip
+    rows = [
+        ["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"],
+        ["536365", "85123A", "6", "2010-12-01 08:26", "2.55", "17850"],
+        ["C536379", "D", "-1", "2010-12-01 09:41", "27.50", "14527"],
+    ]
     path = tmp_path / "transactions.csv"
     path.write_bytes(("\n".join(sep.join(r) for r in rows) + "\n").encode(encoding))
     frame, _ = load.read_table(path)
     assert list(frame["invoice_id"]) == ["536365", "C536379"]
     assert list(frame["line_type"]) == ["sale", "cancellation"]
-    assert list(frame["amount"]) == [15.3, -27.5]
+    assert list(frame["amount"]) == pytest.approx([15.3, -27.5])
     assert frame["ordered_at"].iloc[0] == pd.Timestamp("2010-12-01 08:26")
 
 
 def test_excel_export(tmp_path):
     path = tmp_path / "customers.xlsx"
-    pd.DataFrame({"Customer ID": ["007", "008"], "Name": ["Ann", "Bo"], "Points": ["10", "2.5"]}).to_excel(
-        path, index=False
-    )
+    pd.DataFrame(
+        {"Customer ID": ["007", "008"], "Name": ["Ann", "Bo"], "Points": ["10", "2.5"]}
+    ).to_excel(path, index=False)
     frame, quarantine = load.read_table(path)
     assert list(frame["customer_id"]) == ["007", "008"]
     assert list(frame["points"]) == [10.0, 2.5]
@@ -147,7 +149,9 @@ def test_online_retail_reads_as_transactions(retail, retail_raw):
     # ids never pass through float: 17850.0 becomes "17850"
     assert tx["customer_id"].iloc[0] == "17850"
     assert not tx["customer_id"].dropna().str.contains(r"\.").any()
-    assert round(tx["amount"].sum(), 2) == round((retail_raw.Quantity * retail_raw.UnitPrice).sum(), 2)
+    assert round(tx["amount"].sum(), 2) == round(
+        (retail_raw.Quantity * retail_raw.UnitPrice).sum(), 2
+    )
     # no customers file: one is derived and the dataset says so
     customers = retail["customers"]
     assert len(customers) == 4_372 and customers["customer_id"].is_unique
@@ -163,7 +167,9 @@ def test_online_retail_file_is_not_modified():
 
 
 def test_user_aliases_extend_the_builtin_ones(tmp_path):
-    extra = _write(tmp_path / "aliases.yaml", "columns:\n  customers:\n    customer_id: [会员卡号]\n")
+    extra = _write(
+        tmp_path / "aliases.yaml", "columns:\n  customers:\n    customer_id: [会员卡号]\n"
+    )
     path = _write(tmp_path / "customers.csv", "会员卡号,姓名\n9001,王五\n")
     frame, _ = load.read_table(path, aliases=str(extra))
     assert list(frame["customer_id"]) == ["9001"]

@@ -60,5 +60,7 @@ def test_duplicate_keys_are_reported():
 
 
 def test_missing_required_column_is_reported():
-    problems = schemas.validate(pd.DataFrame({"name": pd.array(["x"], dtype="string")}), "customers")
+    problems = schemas.validate(
+        pd.DataFrame({"name": pd.array(["x"], dtype="string")}), "customers"
+    )
     assert ("customer_id", "missing_column") in {(p.column, p.rule) for p in problems}

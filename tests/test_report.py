@@ -1,0 +1,154 @@
+"""The report pipeline end to end: papermill runs the templates, nbconvert exports the pages."""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from crm_lab import cli, load, report, rfm
+
+TEMPLATE = report.TEMPLATES_DIR / "01-customer-value.ipynb"
+
+
+@pytest.fixture(scope="module")
+def demo_run(demo_dir, tmp_path_factory):
+    """`crm-lab report` on the demo files, through the command line."""
+    root = tmp_path_factory.mktemp("run")
+    code = cli.main(
+        [
+            "report",
+            "--data",
+            str(demo_dir),
+            "--as-of",
+            "2025-12-31",
+            "--out",
+            str(root / "reports"),
+            "--work",
+            str(root / "work"),
+        ]
+    )
+    return code, root
+
+
+def test_report_command_writes_pages_and_index(demo_run):
+    code, root = demo_run
+    assert code == 0
+    page = root / "reports" / "2025-12" / "customer-value.html"
+    index = root / "reports" / "index.html"
+    assert page.exists() and index.exists()
+    assert "2025-12/customer-value.html" in index.read_text("utf-8")
+    manifest = json.loads((root / "reports" / "2025-12" / "manifest.json").read_text("utf-8"))
+    assert [r["status"] for r in manifest["reports"]] == ["ok"]
+    # the analyst's snapshot and executed notebook stay outside the stakeholder folder
+    assert (root / "work" / "tables" / "transactions.parquet").exists()
+    assert (root / "work" / "executed" / "01-customer-value.ipynb").exists()
+    assert not list((root / "reports").rglob("*.parquet"))
+    assert not list((root / "reports").rglob("*.ipynb"))
+
+
+def test_page_has_no_code_no_cdn_and_charts(demo_run):
+    _, root = demo_run
+    html = (root / "reports" / "2025-12" / "customer-value.html").read_text("utf-8")
+    assert "from crm_lab import" not in html and "report.write_metrics" not in html
+    assert "metrics_path" not in html  # the parameters cell is hidden too
+    external = re.findall(r"<(?:script|link)[^>]+(?:src|href)=[\"']?(?:https?:)?//", html)
+    assert external == []
+    assert "mathjax" not in html.lower() and "require.js" not in html
+    assert html.count("<svg") >= 3  # monthly revenue, segment shares, RF grid
+    assert "Champions" in html and "Customer value" in html
+    assert len(html.encode()) < 5_000_000
+    assert "Traceback" not in html and "Warning" not in html
+
+
+def test_metrics_match_the_package(demo_run, demo_dir):
+    _, root = demo_run
+    manifest = json.loads((root / "reports" / "2025-12" / "manifest.json").read_text("utf-8"))
+    metrics = manifest["reports"][0]["metrics"]
+    tx = load.load_data(demo_dir)["transactions"]
+    seg = rfm.rfm_segments(rfm.rfm_scores(rfm.rfm_table(tx, as_of="2025-12-31")))
+    assert (
+        metrics["segments"]
+        == seg["segment"]
+        .value_counts()
+        .reindex([s[0] for s in rfm.SEGMENTS], fill_value=0)
+        .to_dict()
+    )
+    assert metrics["headline"]["customers"] == len(seg)
+
+
+def test_no_personal_data_in_the_page(demo_run, demo):
+    _, root = demo_run
+    html = (root / "reports" / "2025-12" / "customer-value.html").read_text("utf-8")
+    customers = demo.tables["customers"]
+    for col in ("customer_id", "phone", "email"):
+        leaked = [v for v in customers[col].dropna().head(200) if v in html]
+        assert leaked == [], col
+    assert not re.search(r"1[3-9]\d{9}", html)
+
+
+def _notebook(path: Path, source: str, requires=("transactions",)):
+    nb = nbformat.read(TEMPLATE, as_version=4)
+    params = nb.cells[1]
+    nb.cells = [params, nbformat.v4.new_code_cell(source)]
+    nb.metadata["crm_lab"] = {"title": path.stem, "requires": list(requires)}
+    nbformat.write(nb, path)
+
+
+def test_failing_template_does_not_stop_the_others_and_keeps_last_good_page(tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    _notebook(
+        templates / "01-flaky.ipynb",
+        'assert as_of < "2025", "boom"\n'
+        'from crm_lab import report\nreport.write_metrics({"headline": {}}, metrics_path)',
+    )
+    _notebook(templates / "02-service.ipynb", "1 + 1", requires=("tickets",))
+    shutil.copy(TEMPLATE, templates / "03-customer-value.ipynb")
+    data = tmp_path / "transactions.csv"
+    data.write_text(
+        "invoice_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+        "1,a,2024-12-01,p,1,10\n2,b,2024-12-02,p,2,5\n",
+        "utf-8",
+    )
+    out, work = tmp_path / "reports", tmp_path / "work"
+    first = report.run_reports(
+        data, as_of="2024-12-31", out_dir=out, period="P", templates_dir=templates, work_dir=work
+    )
+    assert [r.status for r in first.results] == ["ok", "skipped", "ok"] and first.ok
+    assert first.results[1].reason == "no tickets table in the input"
+    good = (out / "P" / "flaky.html").read_bytes()
+
+    second = report.run_reports(
+        data, as_of="2025-01-05", out_dir=out, period="P", templates_dir=templates, work_dir=work
+    )
+    assert [r.status for r in second.results] == ["failed", "skipped", "ok"] and not second.ok
+    assert "AssertionError: boom" in second.results[0].reason
+    assert "cell" in second.results[0].reason
+    assert (out / "P" / "flaky.html").read_bytes() == good  # the last good page survives
+    assert (work / "executed" / "01-flaky.ipynb").exists()  # kept for the analyst
+    manifest = json.loads((out / "P" / "manifest.json").read_text("utf-8"))
+    assert manifest["reports"][0]["stale"] is True
+    assert not list((out / "P").glob(".*.tmp"))
+    index = (out / "index.html").read_text("utf-8")
+    assert "last good run" in index and "skipped" in index and "failed" in index
+
+
+def test_cli_exit_codes_and_validate(tmp_path, capsys, demo_dir):
+    assert cli.main(["validate", "--data", str(demo_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "transactions" in out and "quarantined" in out and "invalid_datetime" in out
+    (tmp_path / "orders.csv").write_text("foo,bar\n1,2\n", "utf-8")
+    assert cli.main(["validate", "--data", str(tmp_path)]) == 2
+    assert "missing required column" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["report", "--data", str(demo_dir), "--as-of", "31/31/2025", "--out", "x"])
+
+
+def test_demo_data_command(tmp_path, capsys):
+    assert cli.main(["demo-data", "--out", str(tmp_path), "--customers", "50", "--seed", "3"]) == 0
+    assert (tmp_path / "customers.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # Excel-style
+    data = load.load_data(tmp_path)
+    assert data["customers"]["customer_id"].nunique() == 50 + 2
