@@ -8,7 +8,7 @@ AS_OF  ?= 2025-12-31
 LANG_REPORT ?= en
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo-data report report-retail test lint format clean
+.PHONY: help install demo-data report report-retail test lint format docs bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -42,6 +42,12 @@ lint: install ## ruff lint and format check (notebooks included)
 
 format: install ## Apply ruff formatting
 	$(BIN)/ruff format .
+
+docs: install ## Regenerate docs/data_dictionary.md from crm_lab/schemas.py
+	$(BIN)/python -c "from crm_lab.schemas import data_dictionary; open('docs/data_dictionary.md', 'w', encoding='utf-8').write(data_dictionary())"
+
+bench: install ## Run the benchmarks in bench/ (they print ratios against peers)
+	$(BIN)/python bench/bench_rfm.py
 
 clean: ## Remove generated reports, demo data and interim snapshots (keeps .venv)
 	rm -rf reports/[0-9]* reports/index.html reports/_work $(DEMO) data/interim

@@ -19,6 +19,11 @@ def _sales(transactions: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     ]
 
 
+def _positive(negative_amounts: pd.Series) -> float:
+    """Total of negative lines as a positive number (0.0, never -0.0)."""
+    return round(-float(negative_amounts.sum()), 2) + 0.0
+
+
 def monthly_sales(transactions: pd.DataFrame, *, as_of, months: int = 24) -> pd.DataFrame:
     """Summarise order lines into one row per calendar month up to ``as_of``.
 
@@ -26,8 +31,9 @@ def monthly_sales(transactions: pd.DataFrame, *, as_of, months: int = 24) -> pd.
     -------
     DataFrame
         ``month`` ("YYYY-MM"), ``revenue``, ``orders`` (distinct invoices), ``customers``
-        (distinct known buyers), for the last ``months`` months that end at the ``as_of`` month
-        (months without sales are kept with zeros).
+        (distinct known buyers), for the last ``months`` months that end at the ``as_of`` month,
+        starting no earlier than the month of the first sale (months without sales inside that
+        span are kept with zeros).
     """
     day = pd.Timestamp(as_of).normalize()
     sales = _sales(transactions, day + pd.Timedelta(days=1))
@@ -41,6 +47,8 @@ def monthly_sales(transactions: pd.DataFrame, *, as_of, months: int = 24) -> pd.
         }
     )
     span = pd.period_range(end=day.to_period("M"), periods=months, freq="M")
+    if len(out):
+        span = span[span >= out.index.min()]
     out = out.reindex(span, fill_value=0)
     out.index = out.index.astype(str)
     return out.rename_axis("month").reset_index()
@@ -78,10 +86,8 @@ def headline(transactions: pd.DataFrame, *, as_of, period_days: int | None = Non
         "orders": int(sales["invoice_id"].nunique()),
         "customers": int(sales["customer_id"].nunique()),
         "anonymous_revenue_share": round(anonymous / revenue, 4) if revenue else 0.0,
-        "cancelled_amount": round(
-            -float(tx.loc[tx["line_type"] == "cancellation", "amount"].sum()), 2
-        ),
-        "returned_amount": round(-float(tx.loc[tx["line_type"] == "return", "amount"].sum()), 2),
+        "cancelled_amount": _positive(tx.loc[tx["line_type"] == "cancellation", "amount"]),
+        "returned_amount": _positive(tx.loc[tx["line_type"] == "return", "amount"]),
         "first_order": tx["ordered_at"].min().date().isoformat() if len(tx) else None,
         "last_order": tx["ordered_at"].max().date().isoformat() if len(tx) else None,
     }

@@ -108,21 +108,24 @@ def rf_grid_chart(segmented: pd.DataFrame, *, lang: str = "en") -> Figure:
                 (r0 - 1.5, f0 - 1.5), len(rs), len(fs), fill=False, edgecolor="white", linewidth=2.5
             )
         )
+        # the name goes in the region's top-left cell, above that cell's count
+        f_top = max(fs)
         ax.text(
-            r0 - 1.5 + len(rs) / 2,
-            f0 - 1.5 + len(fs) / 2 + 0.18,
+            r0 - 1,
+            f_top - 1 + 0.2,
             segment_label(name, lang=lang),
             ha="center",
             va="center",
             fontsize=8,
-            color="white" if counts.loc[f0, r0] > vmax / 2 else "#1a202c",
+            fontweight="bold",
+            color="white" if counts.loc[f_top, r0] > vmax / 2 else "#1a202c",
         )
     for f in range(1, 6):
         for r in range(1, 6):
             n = counts.loc[f, r]
             ax.text(
                 r - 1,
-                f - 1 - 0.18,
+                f - 1 - 0.12,
                 f"{n:,}",
                 ha="center",
                 va="center",

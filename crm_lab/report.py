@@ -297,7 +297,7 @@ body{font-family:-apple-system,"Segoe UI","Noto Sans CJK SC","PingFang SC","Micr
 sans-serif;max-width:1000px;margin:0 auto;padding:1.5rem 2rem;color:#1a202c}
 h1{font-size:1.6rem}table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e2e8f0;vertical-align:top}
-th{background:#f7fafc}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f7fafc}th.num,td.num{text-align:right;font-variant-numeric:tabular-nums}
 a{color:#2b6cb0}.muted{color:#718096;font-size:12px}.bad{color:#c53030}
 """
 
@@ -344,8 +344,8 @@ def write_index(out_dir: str | Path) -> Path:
 <title>crm_lab reports</title><style>{_INDEX_CSS}</style></head>
 <body><h1>crm_lab reports</h1>
 <p>One row per period. Figures are for the whole history up to the period's as-of day.</p>
-<table><thead><tr><th>Period</th><th>Buying customers</th><th>Orders</th><th>Revenue</th>
-<th>Reports</th></tr></thead>
+<table><thead><tr><th>Period</th><th class='num'>Buying customers</th>
+<th class='num'>Orders</th><th class='num'>Revenue</th><th>Reports</th></tr></thead>
 <tbody>
 {body}
 </tbody></table>

@@ -18,6 +18,7 @@ __all__ = [
     "SchemaError",
     "TableSchema",
     "check",
+    "data_dictionary",
     "empty_table",
     "validate",
 ]
@@ -307,3 +308,28 @@ def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         if c.name not in out.columns:
             out[c.name] = pd.Series(index=out.index, dtype=dtype_of(c.kind))
     return out[schema.names]
+
+
+def data_dictionary() -> str:
+    """Render every canonical table as a Markdown data dictionary (``docs/data_dictionary.md``)."""
+    lines = [
+        "# Data dictionary",
+        "",
+        "Generated from `crm_lab/schemas.py` by `make docs`; do not edit by hand.",
+        "Ids are strings; `datetime` columns are naive timestamps; `required` columns must be",
+        "present in an input file (through a header alias), `not null` ones may not be empty.",
+    ]
+    for schema in SCHEMAS.values():
+        lines += ["", f"## {schema.name}", "", schema.description]
+        if schema.key:
+            lines += ["", f"Key: {', '.join(schema.key)}."]
+        lines += ["", "| column | type | required | not null | allowed values | notes |",
+                  "|---|---|---|---|---|---|"]  # fmt: skip
+        for c in schema.columns:
+            allowed = ", ".join(c.allowed) if c.allowed else ""
+            derived = "derived when absent. " if c.name in schema.derived else ""
+            lines.append(
+                f"| {c.name} | {c.kind} | {'yes' if c.required else ''} | "
+                f"{'yes' if not c.nullable else ''} | {allowed} | {derived}{c.description} |"
+            )
+    return "\n".join(lines) + "\n"

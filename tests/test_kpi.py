@@ -20,10 +20,22 @@ def test_headline_by_hand():
 
 def test_monthly_sales_fills_empty_months_and_ends_at_as_of():
     m = kpi.monthly_sales(TINY, as_of="2024-03-31", months=4)
-    assert m["month"].tolist() == ["2023-12", "2024-01", "2024-02", "2024-03"]
-    assert m["revenue"].tolist() == [0, 25.0, 7.5, 149.0]
-    assert m["orders"].tolist() == [0, 1, 1, 3]
-    assert m["customers"].tolist() == [0, 1, 1, 2]
+    # starts at the first sale's month, not four months back
+    assert m["month"].tolist() == ["2024-01", "2024-02", "2024-03"]
+    assert m["revenue"].tolist() == [25.0, 7.5, 149.0]
+    assert m["orders"].tolist() == [1, 1, 3]
+    assert m["customers"].tolist() == [1, 1, 2]
+    no_feb = kpi.monthly_sales(
+        TINY[TINY["customer_id"].fillna("") != "c"], as_of="2024-04-30", months=3
+    )
+    assert no_feb["month"].tolist() == ["2024-02", "2024-03", "2024-04"]
+    assert no_feb["revenue"].tolist() == [0, 149.0, 900.0]  # an empty month is kept as zero
+
+
+def test_free_returns_are_zero_not_negative_zero():
+    tx = TINY.assign(amount=TINY["amount"].where(TINY["line_type"] != "return", -0.0))
+    h = kpi.headline(tx, as_of="2024-03-31")
+    assert str(h["returned_amount"]) == "0.0"
 
 
 def test_monthly_sales_on_online_retail(retail, retail_raw):
