@@ -152,3 +152,29 @@ def test_demo_data_command(tmp_path, capsys):
     assert (tmp_path / "customers.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # Excel-style
     data = load.load_data(tmp_path)
     assert data["customers"]["customer_id"].nunique() == 50 + 2
+
+
+def test_report_on_online_retail(tmp_path):
+    """`crm-lab report` on the real UCI Online Retail file, as the README shows it."""
+    from conftest import RETAIL
+
+    code = cli.main(
+        [
+            "report",
+            "--data",
+            str(RETAIL),
+            "--as-of",
+            "2011-12-09",
+            "--out",
+            str(tmp_path / "reports"),
+            "--work",
+            str(tmp_path / "work"),
+        ]
+    )
+    assert code == 0
+    manifest = json.loads((tmp_path / "reports" / "2011-12" / "manifest.json").read_text("utf-8"))
+    headline = manifest["reports"][0]["metrics"]["headline"]
+    assert headline["customers"] == 4_339
+    assert manifest["rows"] == {"customers": 4_372, "transactions": 541_909}
+    html = (tmp_path / "reports" / "2011-12" / "customer-value.html").read_text("utf-8")
+    assert "4,339" in html and "17850" not in html  # a customer id from the data

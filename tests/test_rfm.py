@@ -73,12 +73,29 @@ def test_scores_by_hand_with_ties():
         }
     )
     scored = rfm.rfm_scores(table)
-    # frequency ranks (min): 1,1,1 -> 1; 2 -> 4; 9 -> 5  => floor(5*(rank-1)/5)+1
-    assert scored["f_score"].tolist() == [5, 1, 1, 1, 4]
-    # recency, smaller is better: 300 -> 1, 50 -> 2, 10,10 -> 3, 0 -> 5
-    assert scored["r_score"].tolist() == [5, 3, 3, 2, 1]
+    # frequency: groups {1,1,1} {2} {9}; three groups spread over 1..5 -> 1, 3, 5
+    assert scored["f_score"].tolist() == [5, 1, 1, 1, 3]
+    # recency (smaller is better): groups {300} {50} {10,10} {0} -> 1, 2, 4, 5
+    assert scored["r_score"].tolist() == [5, 4, 4, 2, 1]
     assert scored["m_score"].tolist() == [5, 4, 3, 2, 1]
-    assert scored["rfm_code"].tolist() == ["555", "314", "313", "212", "141"]
+    assert scored["rfm_code"].tolist() == ["555", "414", "413", "212", "131"]
+
+
+def test_a_big_tie_group_fills_one_score_and_the_rest_share_the_others():
+    # 60 one-time buyers, then 10 each with 2..5 orders
+    freq = pd.Series([1] * 60 + [2] * 10 + [3] * 10 + [4] * 10 + [5] * 10)
+    table = pd.DataFrame({"recency_days": 0, "frequency": freq, "monetary": 1.0})
+    f = rfm.rfm_scores(table).groupby("frequency")["f_score"].first()
+    assert f.to_dict() == {1: 1, 2: 2, 3: 3, 4: 4, 5: 5}
+
+
+def test_scores_without_ties_are_quintiles_like_pandas_qcut():
+    values = pd.Series(np.random.default_rng(3).gamma(2.0, 40.0, 1000))
+    table = pd.DataFrame({"recency_days": values, "frequency": values, "monetary": values})
+    scored = rfm.rfm_scores(table)
+    expected = pd.qcut(values, 5, labels=False) + 1
+    np.testing.assert_array_equal(scored["m_score"], expected)
+    np.testing.assert_array_equal(scored["r_score"], 6 - expected)
 
 
 def test_scores_do_not_depend_on_row_order():
