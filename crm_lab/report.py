@@ -259,12 +259,12 @@ def run_reports(
         results.append(result)
 
     run = RunResult(period=period, out_dir=out_dir, results=results)
-    _write_manifest(run, data=data, as_of=as_of_day, lang=lang, dataset_counts=dataset.counts)
+    _write_manifest(run, data=data, as_of=as_of_day, lang=lang, dataset=dataset)
     write_index(out_dir)
     return run
 
 
-def _write_manifest(run: RunResult, *, data, as_of, lang, dataset_counts) -> None:
+def _write_manifest(run: RunResult, *, data, as_of, lang, dataset) -> None:
     manifest_path = run.out_dir / run.period / "manifest.json"
     previous = {}
     if manifest_path.exists():
@@ -284,9 +284,9 @@ def _write_manifest(run: RunResult, *, data, as_of, lang, dataset_counts) -> Non
         "lang": lang,
         "input": Path(data).name,
         "crm_lab_version": __version__,
-        "rows": dataset_counts.groupby("table")["rows_loaded"].sum().to_dict()
-        if len(dataset_counts)
-        else {},
+        "rows": {table: len(frame) for table, frame in dataset.tables.items()},
+        "files": dataset.counts.to_dict(orient="records"),
+        "notes": dataset.notes,
         "reports": reports,
     }
     _atomic_write(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
