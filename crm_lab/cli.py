@@ -63,19 +63,24 @@ def _validate(args) -> int:
 
     dataset = load_data(args.data)
     status = 0
+    acc = dataset.accounting.groupby("table")[["rows_in", "rows_clean", "rows_quarantined"]].sum()
     for table, frame in dataset.tables.items():
         problems = validate(frame, table)
-        counts = dataset.counts[dataset.counts["table"] == table]
         q = dataset.quarantine[dataset.quarantine["table"] == table]
-        n_rows_q = int((q["action"] == "row_quarantined").sum())
-        n_vals = int((q["action"] == "value_set_missing").sum())
-        rows_in = int(counts["rows_in"].sum()) if len(counts) else len(frame)
+        n_vals = int((q["action"] == "value_quarantined").sum())
+        if table in acc.index:
+            rows_in, rows_q = (
+                int(acc.loc[table, "rows_in"]),
+                int(acc.loc[table, "rows_quarantined"]),
+            )
+        else:
+            rows_in, rows_q = len(frame), 0
         print(
             f"{table:<20} {rows_in:>9,} rows in  {len(frame):>9,} loaded  "
-            f"{n_rows_q:>6,} quarantined  {n_vals:>6,} values set missing"
+            f"{rows_q:>6,} rows quarantined  {n_vals:>6,} values quarantined"
         )
-        for rule, n in q.groupby(["column", "rule"]).size().items():
-            print(f"    {rule[0]}: {rule[1]} x{n}")
+        for (column, rule), n in q.groupby(["column", "rule"]).size().items():
+            print(f"    {column or '(row)'}: {rule} x{n}")
         for problem in problems:
             print(f"    PROBLEM {problem}")
             status = 1

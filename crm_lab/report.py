@@ -23,6 +23,7 @@ import nbformat
 import pandas as pd
 
 from crm_lab import __version__
+from crm_lab.clean import clean_dataset
 from crm_lab.load import load_data, save_tables
 
 __all__ = [
@@ -196,11 +197,11 @@ def run_reports(
     period_dir.mkdir(parents=True, exist_ok=True)
 
     say(f"loading {data}")
-    dataset = load_data(data)
+    dataset = clean_dataset(load_data(data))
     snapshot = save_tables(dataset, work / "tables")
     for note in dataset.notes:
         say(f"  note: {note}")
-    rows_q = int((dataset.quarantine["action"] == "row_quarantined").sum())
+    rows_q = int(dataset.accounting["rows_quarantined"].sum())
     say(
         f"  tables: {', '.join(f'{t} ({len(f):,} rows)' for t, f in dataset.tables.items())}; "
         f"quarantined rows: {rows_q}"
@@ -285,7 +286,7 @@ def _write_manifest(run: RunResult, *, data, as_of, lang, dataset) -> None:
         "input": Path(data).name,
         "crm_lab_version": __version__,
         "rows": {table: len(frame) for table, frame in dataset.tables.items()},
-        "files": dataset.counts.to_dict(orient="records"),
+        "accounting": dataset.accounting.to_dict(orient="records"),
         "notes": dataset.notes,
         "reports": reports,
     }

@@ -69,7 +69,7 @@ class TableSchema:
         raise KeyError(f"table {self.name!r} has no column {name!r}")
 
 
-LINE_TYPES = ("sale", "return", "cancellation", "adjustment")
+LINE_TYPES = ("sale", "return", "cancellation", "adjustment", "non_product")
 CHANNELS = ("web_form", "social", "email", "phone", "offline_event", "store", "other")
 
 SCHEMAS: dict[str, TableSchema] = {
@@ -96,7 +96,13 @@ SCHEMAS: dict[str, TableSchema] = {
     "transactions": TableSchema(
         name="transactions",
         key=(),  # an order can hold the same product twice; no natural key per line
-        description="One row per order line; cancellations and returns are negative lines.",
+        description=(
+            "One row per order line. line_type: sale; cancellation (a reversed order, negative"
+            " quantity, UCI 'C' invoices); return (goods given back, negative quantity);"
+            " adjustment (bookkeeping lines, UCI 'A' invoices); non_product (postage, fees,"
+            " vouchers: see policies.yaml). Only sale lines enter product and customer value"
+            " analytics; the others are counted and reported beside them."
+        ),
         derived=("amount", "line_type"),
         columns=(
             Column("invoice_id", "id", required=True, nullable=False),
@@ -323,8 +329,11 @@ def data_dictionary() -> str:
         lines += ["", f"## {schema.name}", "", schema.description]
         if schema.key:
             lines += ["", f"Key: {', '.join(schema.key)}."]
-        lines += ["", "| column | type | required | not null | allowed values | notes |",
-                  "|---|---|---|---|---|---|"]  # fmt: skip
+        lines += [
+            "",
+            "| column | type | required | not null | allowed values | notes |",
+            "|---|---|---|---|---|---|",
+        ]
         for c in schema.columns:
             allowed = ", ".join(c.allowed) if c.allowed else ""
             derived = "derived when absent. " if c.name in schema.derived else ""

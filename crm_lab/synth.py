@@ -242,7 +242,7 @@ def _typed(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 def _cn_mobile(rng: np.random.Generator, n: int) -> np.ndarray:
     prefixes = np.array(["138", "139", "136", "150", "158", "186", "188", "135", "177", "199"])
     pre = rng.choice(prefixes, n)
-    rest = rng.integers(0, 10**8, n)
+    rest = rng.choice(10**8, size=n, replace=False)  # distinct people, distinct numbers
     return np.array([f"{p}{r:08d}" for p, r in zip(pre, rest, strict=True)])
 
 
@@ -251,6 +251,7 @@ def _make_customers(rng: np.random.Generator, n: int, start: pd.Timestamp, end: 
     kind = rng.choice(["cn", "en", "company"], n, p=[0.62, 0.32, 0.06])
     names, cities, countries, phones, emails = [], [], [], [], []
     mobiles = _cn_mobile(rng, n)
+    uk = rng.choice(900_000, size=n, replace=False) + 100_000
     for i in range(n):
         if kind[i] == "cn":
             names.append(rng.choice(_SURNAMES) + rng.choice(_GIVEN))
@@ -270,7 +271,7 @@ def _make_customers(rng: np.random.Generator, n: int, start: pd.Timestamp, end: 
             city, country = _EN_CITIES[rng.integers(len(_EN_CITIES))]
             cities.append(city)
             countries.append(country)
-            phones.append(f"+44 7700 {rng.integers(100000, 999999)}")
+            phones.append(f"+44 7400 {uk[i]}")
     span = (end - start).days
     signup = start - pd.Timedelta(days=365) + pd.to_timedelta(rng.integers(0, span + 300, n), "D")
     age = rng.integers(18, 70, n)
@@ -456,24 +457,6 @@ def make_demo(
     tx = tx.sort_values(["ordered_at", "invoice_id", "product_id"], kind="stable")
     tx["amount"] = (tx["quantity"] * tx["unit_price"]).round(2)
 
-    # duplicate customer records: variant spelling and phone format, some orders re-pointed
-    n_dup = int(round(duplicate_share * n_customers))
-    dup_src = np.sort(rng.choice(n_customers, size=n_dup, replace=False))
-    dups = customers.iloc[dup_src].copy()
-    dups["customer_id"] = [f"{20001 + i:08d}" for i in range(n_dup)]
-    dups["name"] = [_variant_name(nm, rng) for nm in dups["name"]]
-    dups["phone"] = [_variant_phone(ph, rng) for ph in dups["phone"]]
-    dups["email"] = np.where(rng.random(n_dup) < 0.5, dups["email"].str.upper(), None)
-    dups["signup_date"] = dups["signup_date"] + pd.to_timedelta(rng.integers(10, 200, n_dup), "D")
-    dup_map = dict(zip(customers["customer_id"].iloc[dup_src], dups["customer_id"], strict=True))
-    moved = tx["customer_id"].isin(dup_map) & (rng.random(len(tx)) < 0.3)
-    # move whole invoices, not single lines
-    moved_invoices = set(tx.loc[moved & (tx["line_type"] == "sale"), "invoice_id"])
-    base_inv = tx["invoice_id"].str.lstrip("CR")
-    moved = base_inv.isin(moved_invoices) & tx["customer_id"].isin(dup_map)
-    tx.loc[moved, "customer_id"] = tx.loc[moved, "customer_id"].map(dup_map)
-    all_customers = pd.concat([customers, dups], ignore_index=True)
-
     # missing values of the kind real exports have
     for col, share in [
         ("email", 0.08),
@@ -482,7 +465,29 @@ def make_demo(
         ("gender", 0.05),
         ("occupation", 0.1),
     ]:
-        all_customers.loc[rng.random(len(all_customers)) < share, col] = None
+        customers.loc[rng.random(n_customers) < share, col] = None
+
+    # duplicate customer records: variant spelling and phone format, some orders re-pointed;
+    # a fifth of them carry no phone or e-mail, so only name + city + birth date can find them
+    n_dup = int(round(duplicate_share * n_customers))
+    dup_src = np.sort(rng.choice(n_customers, size=n_dup, replace=False))
+    dups = customers.iloc[dup_src].copy()
+    dups["customer_id"] = [f"{20001 + i:08d}" for i in range(n_dup)]
+    dups["name"] = [_variant_name(nm, rng) for nm in dups["name"]]
+    dups["phone"] = [_variant_phone(ph, rng) for ph in dups["phone"]]
+    dups["email"] = np.where(rng.random(n_dup) < 0.5, dups["email"].str.upper(), None)
+    dups["signup_date"] = dups["signup_date"] + pd.to_timedelta(rng.integers(10, 200, n_dup), "D")
+    findable_by_name = (dups["birth_date"].notna() & dups["city"].notna()).to_numpy()
+    name_only = findable_by_name & (rng.random(n_dup) < 0.2)
+    dups.loc[name_only, ["phone", "email"]] = None
+    dup_map = dict(zip(customers["customer_id"].iloc[dup_src], dups["customer_id"], strict=True))
+    moved = tx["customer_id"].isin(dup_map) & (rng.random(len(tx)) < 0.3)
+    # move whole invoices, not single lines
+    moved_invoices = set(tx.loc[moved & (tx["line_type"] == "sale"), "invoice_id"])
+    base_inv = tx["invoice_id"].str.lstrip("CR")
+    moved = base_inv.isin(moved_invoices) & tx["customer_id"].isin(dup_map)
+    tx.loc[moved, "customer_id"] = tx.loc[moved, "customer_id"].map(dup_map)
+    all_customers = pd.concat([customers, dups], ignore_index=True)
 
     tables = {
         "customers": _typed(all_customers, "customers"),
@@ -500,13 +505,17 @@ def make_demo(
         buyer & (last_day < end - pd.Timedelta(days=180)).to_numpy(), "customer_id"
     ]
     truth = {
-        "duplicates": [{"duplicate_id": d, "original_id": o} for o, d in dup_map.items()],
+        "duplicates": [
+            {"duplicate_id": d, "original_id": o, "name_only": bool(f)}
+            for (o, d), f in zip(dup_map.items(), name_only, strict=True)
+        ],
         "churned": sorted(churned),
         "never_bought": sorted(customers.loc[~buyer, "customer_id"]),
         "planted_pairs": [[a, b] for a, b, _ in _PLANTED_PAIRS],
         "companion_categories": [[a, b] for a, b, _ in _COMPANIONS],
         "malformed_dates": _pick_malformed(rng, tables),
     }
+    truth["file_dirt"] = _pick_file_dirt(rng, tables, truth["malformed_dates"])
     return DemoData(tables=tables, truth=truth)
 
 
@@ -641,12 +650,41 @@ def _pick_malformed(rng, tables) -> list[dict]:
     return sorted(picks, key=lambda p: (p["table"], p["row"]))
 
 
+_FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def _pick_file_dirt(rng, tables, malformed) -> dict:
+    """Choose the export dirt ``write_demo`` plants: duplicate lines, zero prices, null words."""
+    tx, cu = tables["transactions"], tables["customers"]
+    taken = {p["row"] for p in malformed if p["table"] == "transactions"}
+    sale_rows = np.flatnonzero((tx["line_type"] == "sale").to_numpy())
+    free = np.array([r for r in sale_rows if r not in taken])
+    picks = rng.choice(free, size=min(len(free), 11), replace=False)
+    no_job = np.flatnonzero(cu["occupation"].isna().to_numpy())
+    cn_phone = np.flatnonzero(cu["phone"].str.fullmatch(r"1\d{10}").fillna(False).to_numpy())
+    words = ["无", "N/A", "未知", "NULL", "-", "暂无"]
+    null_rows = rng.choice(no_job, size=min(len(no_job), 30), replace=False)
+    return {
+        "duplicate_lines": sorted(int(r) for r in picks[:6]),
+        "zero_price_lines": sorted(int(r) for r in picks[6:]),
+        "null_words": [
+            {"row": int(r), "column": "occupation", "value": words[i % len(words)]}
+            for i, r in enumerate(sorted(null_rows))
+        ],
+        "fullwidth_phones": sorted(
+            int(r) for r in rng.choice(cn_phone, size=min(10, len(cn_phone)), replace=False)
+        ),
+    }
+
+
 def write_demo(demo: DemoData, out_dir: str | Path) -> dict[str, Path]:
     """Write demo tables as CRM-style export files (and the ground truth) into a folder.
 
     The customers file has Chinese headers and a UTF-8 BOM, as Excel writes it; the others are
-    plain UTF-8 CSV with canonical headers. The rows listed in ``truth["malformed_dates"]`` get an
-    impossible date. Returns the written paths by table name.
+    plain UTF-8 CSV with canonical headers. The dirt listed in the truth is planted: impossible
+    dates (``malformed_dates``), and in ``file_dirt`` repeated order lines (appended at the end of
+    the file), zero prices, null words ("无", "N/A", ...) and phones in full-width digits.
+    Returns the written paths by table name.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -660,6 +698,18 @@ def write_demo(demo: DemoData, out_dir: str | Path) -> dict[str, Path]:
         for pick in demo.truth.get("malformed_dates", []):
             if pick["table"] == table:
                 frame.iloc[pick["row"], frame.columns.get_loc(pick["column"])] = pick["value"]
+        dirt = demo.truth.get("file_dirt", {})
+        if table == "transactions" and dirt:
+            zero = dirt["zero_price_lines"]
+            frame.iloc[zero, frame.columns.get_loc("unit_price")] = 0.0
+            frame.iloc[zero, frame.columns.get_loc("amount")] = 0.0
+            frame = pd.concat([frame, frame.iloc[dirt["duplicate_lines"]]], ignore_index=True)
+        if table == "customers" and dirt:
+            for pick in dirt["null_words"]:
+                frame.iloc[pick["row"], frame.columns.get_loc(pick["column"])] = pick["value"]
+            col = frame.columns.get_loc("phone")
+            for row in dirt["fullwidth_phones"]:
+                frame.iloc[row, col] = str(frame.iloc[row, col]).translate(_FULLWIDTH)
         encoding = "utf-8"
         if table == "customers":
             frame = frame.rename(columns=CUSTOMERS_ZH_HEADERS)

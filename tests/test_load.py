@@ -27,11 +27,12 @@ def test_planted_malformed_dates_are_all_found(demo, demo_dir):
     assert found == planted
     # a bad required timestamp quarantines the row; a bad optional date only loses the value
     actions = dict(zip(q["table"], q["action"], strict=False))
-    assert actions == {"transactions": "row_quarantined", "customers": "value_set_missing"}
+    assert actions == {"transactions": "row_quarantined", "customers": "value_quarantined"}
     n_tx_bad = sum(p["table"] == "transactions" for p in demo.truth["malformed_dates"])
-    assert len(data["transactions"]) == len(demo.tables["transactions"]) - n_tx_bad
-    counts = data.counts.set_index("table")
-    assert (counts["rows_in"] == counts["rows_loaded"] + counts["rows_quarantined"]).all()
+    n_appended = len(demo.truth["file_dirt"]["duplicate_lines"])  # cleaning removes them
+    assert len(data["transactions"]) == len(demo.tables["transactions"]) - n_tx_bad + n_appended
+    counts = data.accounting.set_index("table")
+    assert (counts["rows_in"] == counts["rows_clean"] + counts["rows_quarantined"]).all()
     assert counts.loc["transactions", "rows_quarantined"] == n_tx_bad
     assert (q["value"].str.contains("2025-02-30|2024-13-01")).all()
 
@@ -62,7 +63,8 @@ def test_gb18030_file_with_chinese_headers(tmp_path):
     path = _write(tmp_path / "客户.csv", text, "gb18030")
     with pytest.raises(UnicodeDecodeError):
         path.read_bytes().decode("utf-8")  # really not UTF-8
-    frame, quarantine = load.read_table(path)
+    read = load.read_table(path)
+    frame, quarantine = read.frame, read.quarantine
     assert list(frame["customer_id"]) == ["0042", "1234567890123456789"]
     assert list(frame["name"]) == ["张三", "李 四"]
     assert list(frame["gender"]) == ["M", "F"]
@@ -85,7 +87,7 @@ def test_encodings_and_delimiters(tmp_path, encoding, sep):
     ]
     path = tmp_path / "transactions.csv"
     path.write_bytes(("\n".join(sep.join(r) for r in rows) + "\n").encode(encoding))
-    frame, _ = load.read_table(path)
+    frame = load.read_table(path).frame
     assert list(frame["invoice_id"]) == ["536365", "C536379"]
     assert list(frame["line_type"]) == ["sale", "cancellation"]
     assert list(frame["amount"]) == pytest.approx([15.3, -27.5])
@@ -97,7 +99,8 @@ def test_excel_export(tmp_path):
     pd.DataFrame(
         {"Customer ID": ["007", "008"], "Name": ["Ann", "Bo"], "Points": ["10", "2.5"]}
     ).to_excel(path, index=False)
-    frame, quarantine = load.read_table(path)
+    read = load.read_table(path)
+    frame, quarantine = read.frame, read.quarantine
     assert list(frame["customer_id"]) == ["007", "008"]
     assert list(frame["points"]) == [10.0, 2.5]
     assert quarantine.empty
@@ -129,12 +132,13 @@ def test_bad_rows_are_quarantined_with_reason(tmp_path):
         "3,C,2024-01-02,two,5,c2\n"
         ",D,2024-01-02,1,5,c2\n"
     )
-    frame, q = load.read_table(_write(tmp_path / "transactions.csv", text))
+    read = load.read_table(_write(tmp_path / "transactions.csv", text))
+    frame, q = read.frame, read.quarantine
     assert list(frame["invoice_id"]) == ["1"]
     got = sorted(zip(q["source_line"], q["column"], q["rule"], q["action"], strict=True))
     assert got == [
-        (3, "ordered_at", "invalid_datetime", "row_quarantined"),
-        (4, "quantity", "invalid_float", "row_quarantined"),
+        (3, "ordered_at", "invalid_date", "row_quarantined"),
+        (4, "quantity", "invalid_number", "row_quarantined"),
         (5, "invoice_id", "missing_value", "row_quarantined"),
     ]
 
@@ -171,7 +175,7 @@ def test_user_aliases_extend_the_builtin_ones(tmp_path):
         tmp_path / "aliases.yaml", "columns:\n  customers:\n    customer_id: [会员卡号]\n"
     )
     path = _write(tmp_path / "customers.csv", "会员卡号,姓名\n9001,王五\n")
-    frame, _ = load.read_table(path, aliases=str(extra))
+    frame = load.read_table(path, aliases=str(extra)).frame
     assert list(frame["customer_id"]) == ["9001"]
     with pytest.raises(load.LoadError):
         load.read_table(path)

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from crm_lab import cli, load, report, rfm
+from crm_lab import clean, cli, load, report, rfm
 
 TEMPLATE = report.TEMPLATES_DIR / "01-customer-value.ipynb"
 
@@ -67,7 +67,7 @@ def test_metrics_match_the_package(demo_run, demo_dir):
     _, root = demo_run
     manifest = json.loads((root / "reports" / "2025-12" / "manifest.json").read_text("utf-8"))
     metrics = manifest["reports"][0]["metrics"]
-    tx = load.load_data(demo_dir)["transactions"]
+    tx = clean.clean_dataset(load.load_data(demo_dir))["transactions"]
     seg = rfm.rfm_segments(rfm.rfm_scores(rfm.rfm_table(tx, as_of="2025-12-31")))
     assert (
         metrics["segments"]
@@ -139,7 +139,7 @@ def test_failing_template_does_not_stop_the_others_and_keeps_last_good_page(tmp_
 def test_cli_exit_codes_and_validate(tmp_path, capsys, demo_dir):
     assert cli.main(["validate", "--data", str(demo_dir)]) == 0
     out = capsys.readouterr().out
-    assert "transactions" in out and "quarantined" in out and "invalid_datetime" in out
+    assert "transactions" in out and "quarantined" in out and "invalid_date" in out
     (tmp_path / "orders.csv").write_text("foo,bar\n1,2\n", "utf-8")
     assert cli.main(["validate", "--data", str(tmp_path)]) == 2
     assert "missing required column" in capsys.readouterr().err
@@ -174,7 +174,9 @@ def test_report_on_online_retail(tmp_path):
     assert code == 0
     manifest = json.loads((tmp_path / "reports" / "2011-12" / "manifest.json").read_text("utf-8"))
     headline = manifest["reports"][0]["metrics"]["headline"]
-    assert headline["customers"] == 4_339
-    assert manifest["rows"] == {"customers": 4_372, "transactions": 541_909}
+    # cleaning: 5,268 repeated lines, 2,510 non-positive prices out; postage and fees typed
+    # non_product, so 4,334 customers bought a product (4,339 with postage-only buyers)
+    assert headline["customers"] == 4_334
+    assert manifest["rows"] == {"customers": 4_372, "transactions": 541_909 - 5_268 - 2_510}
     html = (tmp_path / "reports" / "2011-12" / "customer-value.html").read_text("utf-8")
-    assert "4,339" in html and "17850" not in html  # a customer id from the data
+    assert "4,334" in html and "17850" not in html  # a customer id from the data

@@ -1,0 +1,583 @@
+"""Raw export values into clean typed values, with a reason for every value that is rejected.
+
+Each ``parse_*`` function takes a column as read from a file (strings, or typed values from
+Parquet) and returns a ``Parsed``: the clean values, a reason for each rejected value (missing
+where the value was fine) and counts of the harmless fixes made on the way (null words read as
+missing, full-width characters folded, phones reformatted). ``load`` decides what a rejection
+means: a rejected required value quarantines the row, a rejected optional value is set missing
+and logged. Nothing is rejected without a reason, and nothing is "corrected" by guessing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from crm_lab.dataset import QUARANTINE_COLUMNS, Dataset, quarantine_frame
+
+__all__ = [
+    "NULL_WORDS",
+    "clean_dataset",
+    "clean_transactions",
+    "load_policies",
+    "Parsed",
+    "decide_day_first",
+    "normalize_text",
+    "parse_amounts",
+    "parse_category",
+    "parse_dates",
+    "parse_emails",
+    "parse_ids",
+    "parse_phones",
+    "parse_text",
+]
+
+# Words that exports use for "no value" (compared after NFKC, trimming and lower-casing).
+NULL_WORDS = frozenset(
+    [
+        "null",
+        "none",
+        "nil",
+        "nan",
+        "n/a",
+        "na",
+        "#n/a",
+        "unknown",
+        "-",
+        "--",
+        "—",
+        "无",
+        "暂无",
+        "未知",
+        "空",
+        "(空)",
+    ]
+)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass
+class Parsed:
+    """Clean values of one column, the reason each rejected value was rejected, and fix counts."""
+
+    values: pd.Series
+    reasons: pd.Series  # "rule: message" where rejected, <NA> where accepted or empty
+    fixes: Counter = field(default_factory=Counter)
+
+
+def _no_reasons(index) -> pd.Series:
+    return pd.Series(pd.NA, index=index, dtype="string")
+
+
+def normalize_text(series: pd.Series) -> tuple[pd.Series, Counter]:
+    """Fold text to NFKC, drop zero-width characters, trim, and read null words as missing.
+
+    Returns the cleaned ``string`` series and counts of ``null_word`` (values read as missing)
+    and ``normalized`` (values whose text changed: full-width digits, stray spaces, ...).
+    """
+    fixes: Counter = Counter()
+    if not (pd.api.types.is_string_dtype(series.dtype) or series.dtype == object):
+        series = series.astype("string")
+    raw = series.astype("string")
+    uniq = raw.dropna().unique()
+    mapping = {}
+    for value in uniq:
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", value))
+        text = _SPACES.sub(" ", text).strip()
+        mapping[value] = text
+    out = raw.map(mapping, na_action="ignore").astype("string")
+    changed = raw.notna() & (out != raw)
+    fixes["normalized"] = int(changed.sum())
+    is_null_word = out.str.lower().isin(NULL_WORDS).fillna(False)
+    fixes["null_word"] = int(is_null_word.sum())
+    out = out.mask(is_null_word | (out == ""))
+    return out.astype("string"), fixes
+
+
+# --- ids --------------------------------------------------------------------------------------
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
+
+
+def parse_ids(series: pd.Series) -> Parsed:
+    """Keep ids as exact strings; reject ids that Excel turned into scientific notation.
+
+    A float column (Parquet with missing ids) becomes strings only where every value is a whole
+    number ("17850.0" -> "17850"); a fraction is rejected rather than rounded.
+    """
+    if pd.api.types.is_float_dtype(series.dtype):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        whole = ~np.isnan(values) & (values == np.round(values))
+        out = pd.Series(pd.NA, index=series.index, dtype="string")
+        out[whole] = pd.Series(values[whole].astype(np.int64), index=series.index[whole]).astype(
+            "string"
+        )
+        reasons = _no_reasons(series.index)
+        reasons[~np.isnan(values) & ~whole] = "invalid_id: a fraction, expected a whole number"
+        return Parsed(out, reasons)
+    if pd.api.types.is_integer_dtype(series.dtype):
+        return Parsed(series.astype("string"), _no_reasons(series.index))
+    text, fixes = normalize_text(series)
+    sci = text.str.fullmatch(_SCIENTIFIC.pattern).fillna(False).astype(bool)
+    reasons = _no_reasons(series.index)
+    reasons[sci] = (
+        "scientific_notation_id: Excel turned the id into a number and lost digits; "
+        "re-export this column as text"
+    )
+    return Parsed(text.mask(sci), reasons, fixes)
+
+
+def parse_text(series: pd.Series) -> Parsed:
+    """Clean free text (names, cities, notes): NFKC, no zero-width characters, null words."""
+    text, fixes = normalize_text(series)
+    return Parsed(text, _no_reasons(series.index), fixes)
+
+
+# --- phones -----------------------------------------------------------------------------------
+_EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
+
+
+def parse_phones(series: pd.Series, *, region: str = "CN") -> Parsed:
+    """Normalise phone numbers to E.164 (``+8613800138000``), extensions as ``;ext=123``.
+
+    Chinese mobiles in every common form (+86 138 0013 8000, 8613800138000, 138-0013-8000,
+    full-width digits) and landlines with extensions (010-12345678 转 123) are read with the
+    ``phonenumbers`` library (Google's libphonenumber metadata), as are other countries' numbers
+    written with their + prefix. A number that library does not accept as valid is rejected.
+    """
+    import phonenumbers
+
+    text, fixes = normalize_text(series)
+    mapping, reasons_map = {}, {}
+    for value in text.dropna().unique():
+        ext = None
+        m = _EXTENSION.search(value)
+        number = value
+        if m:
+            ext, number = m.group(1), value[: m.start()]
+        try:
+            parsed = phonenumbers.parse(number, region)
+        except phonenumbers.NumberParseException:
+            parsed = None
+        if parsed is None or not phonenumbers.is_valid_number(parsed):
+            reasons_map[value] = "invalid_phone: not a valid phone number"
+            continue
+        e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        ext = ext or parsed.extension
+        mapping[value] = f"{e164};ext={ext}" if ext else e164
+    out = text.map(mapping, na_action="ignore").astype("string")
+    reasons = text.map(reasons_map, na_action="ignore").astype("string")
+    fixes["phone_reformatted"] = int((out.notna() & (out != text)).sum())
+    return Parsed(out, reasons, fixes)
+
+
+# --- emails -----------------------------------------------------------------------------------
+def parse_emails(series: pd.Series) -> Parsed:
+    """Lower-case and trim e-mail addresses for matching; reject invalid ones, never "fix" them.
+
+    Syntax is checked with the ``email-validator`` library (no network look-up).
+    """
+    from email_validator import EmailNotValidError, validate_email
+
+    text, fixes = normalize_text(series)
+    reasons_map = {}
+    for value in text.dropna().unique():
+        try:
+            validate_email(value, check_deliverability=False)
+        except EmailNotValidError as exc:
+            reasons_map[value] = f"invalid_email: {exc}"
+    reasons = text.map(reasons_map, na_action="ignore").astype("string")
+    out = text.str.lower().mask(reasons.notna())
+    fixes["email_lowercased"] = int((out.notna() & (out != text)).sum())
+    return Parsed(out.astype("string"), reasons, fixes)
+
+
+# --- dates ------------------------------------------------------------------------------------
+_TIME = r"(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2}))?(?:秒)?(?:\.\d+)?\s*([AaPp][Mm])?)?"
+_YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$")
+_YMD_ZH = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?" + _TIME.replace("[ T]+", "[ T]*") + "$")
+_AB_Y = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})" + _TIME + "$")
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+_EPOCH_MS = re.compile(r"^1\d{12}$")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_TZ_SUFFIX = r"(\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)\s*(?:Z|UTC|[+-]\d{2}:?\d{2})$"
+_TZ_TEST = r"\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?:Z|UTC|[+-]\d{2}:?\d{2})$"
+
+
+def decide_day_first(*columns: pd.Series) -> bool | None:
+    """Decide from a file's a/b/yyyy dates whether they are day-first (True) or month-first.
+
+    Returns None when no date settles it (every a and b are at most 12, or there are none).
+    Raises ValueError when the file holds both 15/3/2024 and 3/15/2024: it is mixed.
+    """
+    day_first = month_first = False
+    for col in columns:
+        text = col.dropna().astype(str)
+        parts = text.str.extract(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{4}")
+        parts = parts.dropna().astype(int)
+        day_first |= bool((parts[0] > 12).any())
+        month_first |= bool((parts[1] > 12).any())
+    if day_first and month_first:
+        raise ValueError("dates are both day-first (e.g. 15/3/2024) and month-first (3/15/2024)")
+    if day_first or month_first:
+        return day_first
+    return None
+
+
+def _build(y, mo, d, h, mi, s, ampm) -> pd.Timestamp | None:
+    hour = int(h or 0)
+    if ampm:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
+    try:
+        return pd.Timestamp(int(y), int(mo), int(d), hour, int(mi or 0), int(s or 0))
+    except ValueError:
+        return None
+
+
+def _parse_one_date(value: str, day_first: bool) -> pd.Timestamp | None:
+    for pattern in (_YMD, _YMD_ZH):
+        m = pattern.match(value)
+        if m:
+            return _build(*m.groups())
+    m = _AB_Y.match(value)
+    if m:
+        a, b, y, *rest = m.groups()
+        day, month = (a, b) if day_first else (b, a)
+        return _build(y, month, day, *rest)
+    if _SERIAL.match(value):
+        serial = float(value)
+        if 1 <= serial < 100_000:  # 1900-01-01 .. 2173
+            return (_EXCEL_EPOCH + pd.Timedelta(days=serial)).round("s")
+        return None
+    if _EPOCH_MS.match(value):
+        return pd.Timestamp(int(value), unit="ms")
+    return None
+
+
+def parse_dates(
+    series: pd.Series,
+    *,
+    day_first: bool | None = None,
+    min_date="1990-01-01",
+    max_date=None,
+) -> Parsed:
+    """Read dates and timestamps in the forms CRM exports use; reject impossible and out-of-range.
+
+    Accepted: ISO (2024-03-05, 2024-03-05T14:30:00), 2024/3/5, 2024.3.5, 2024年3月5日 (with an
+    optional 14:30 or 14时30分), a/b/yyyy with an optional time and AM/PM (day- or month-first by
+    ``day_first``, which ``decide_day_first`` settles per file), Excel serial day numbers
+    (45356 = 2024-03-05) and epoch milliseconds. Time zones are dropped to local wall time.
+
+    Parameters
+    ----------
+    day_first : bool, optional
+        How to read a/b/yyyy; None (undecided) reads them month-first and counts them in
+        ``fixes["ambiguous_day_month"]``.
+    min_date, max_date : date-like, optional
+        Sane range; values outside it are rejected ("in the future", "before ...").
+        ``max_date`` defaults to tomorrow.
+    """
+    index = series.index
+    reasons = _no_reasons(index)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        out = series
+        if getattr(out.dt, "tz", None) is not None:
+            out = out.dt.tz_localize(None)
+        out = out.astype("datetime64[ns]")
+        fixes: Counter = Counter()
+    else:
+        text, fixes = normalize_text(series.astype("string"))
+        with_tz = text.str.contains(_TZ_TEST, regex=True).fillna(False).astype(bool)
+        if with_tz.any():  # keep the wall time, drop the offset
+            text = text.str.replace(_TZ_SUFFIX, r"\1", regex=True)
+            fixes["timezone_dropped"] = int(with_tz.sum())
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_localize(None)
+        parsed = parsed.astype("datetime64[ns]")
+        rest = parsed.isna() & text.notna()
+        if rest.any():
+            mapping = {v: _parse_one_date(v, bool(day_first)) for v in text[rest].unique()}
+            parsed[rest] = pd.to_datetime(text[rest].map(mapping), errors="coerce")
+            if day_first is None:
+                fixes["ambiguous_day_month"] = int(text[rest].str.match(_AB_Y.pattern).sum())
+        reasons[parsed.isna() & text.notna()] = "invalid_date: not a date in a known form"
+        out = parsed
+    low = pd.Timestamp(min_date) if min_date is not None else None
+    high = (
+        pd.Timestamp(max_date)
+        if max_date is not None
+        else pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
+    )
+    if low is not None:
+        early = out.notna() & (out < low)
+        reasons[early] = f"date_out_of_range: before {low.date()}"
+        out = out.mask(early)
+    late = out.notna() & (out > high)
+    reasons[late] = f"date_out_of_range: in the future (after {high.date()})"
+    out = out.mask(late)
+    return Parsed(out.astype("datetime64[ns]"), reasons, fixes)
+
+
+# --- amounts ----------------------------------------------------------------------------------
+_CURRENCY = re.compile(r"(?i)(¥|\$|€|£|rmb|cny|usd|eur|gbp|hk\$|元|人民币)")
+_NUMBER = re.compile(r"^([+-])?(\d+(?:\.\d+)?|\.\d+)(万|亿)?([+-])?$")
+_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_MULTIPLIER = {"万": 1e4, "亿": 1e8}
+
+
+def _parse_one_amount(value: str) -> tuple[float | None, str | None]:
+    text = _CURRENCY.sub("", value).replace(" ", "")
+    negative = False
+    if text.startswith("(") and text.endswith(")"):
+        negative, text = True, text[1:-1]
+    unit = ""
+    if text and text[-1] in _MULTIPLIER:
+        unit, text = text[-1], text[:-1]
+    if "," in text:
+        if not _THOUSANDS.match(text.lstrip("+-")):
+            return None, "invalid_number: misplaced thousands separator"
+        text = text.replace(",", "")
+    m = _NUMBER.match(text + unit)
+    if not m:
+        return None, "invalid_number: not a number"
+    sign, digits, mult, trailing = m.groups()
+    number = float(digits) * _MULTIPLIER.get(mult or "", 1.0)
+    if sign == "-" or trailing == "-":
+        number = -number
+    return (-number if negative else number), None
+
+
+def parse_amounts(series: pd.Series) -> Parsed:
+    """Read numbers and money: ¥/￥/$, thousands separators (also full-width), 万/亿, (negatives).
+
+    ``"￥1,234.50"`` -> 1234.5, ``"(300)"`` -> -300, ``"1.2万"`` -> 12000; ``"1,23"`` is rejected
+    (a separator in the wrong place is more likely a decimal comma than a thousands separator).
+    """
+    index = series.index
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        return Parsed(series.astype("float64"), _no_reasons(index))
+    text, fixes = normalize_text(series.astype("string"))
+    fast = pd.to_numeric(text, errors="coerce").astype("float64")
+    rest = fast.isna() & text.notna()
+    reasons = _no_reasons(index)
+    if rest.any():
+        results = {v: _parse_one_amount(v) for v in text[rest].unique()}
+        fast[rest] = text[rest].map(lambda v: results[v][0]).astype("float64")
+        reasons[rest] = text[rest].map(lambda v: results[v][1]).astype("string")
+        fixes["amount_reformatted"] = int((rest & fast.notna()).sum())
+    return Parsed(fast, reasons, fixes)
+
+
+def parse_category(series: pd.Series, *, allowed, mapping: dict | None = None) -> Parsed:
+    """Map values onto a closed set (``男`` -> ``M``); reject values outside ``allowed``."""
+    text, fixes = normalize_text(series)
+    lookup = {str(k).lower(): v for k, v in (mapping or {}).items()}
+    lookup.update({str(a).lower(): a for a in allowed or ()})
+    lowered = text.str.lower()
+    out = lowered.map(lookup, na_action="ignore").astype("string")
+    reasons = _no_reasons(series.index)
+    if allowed:
+        bad = out.isna() & text.notna()
+        reasons[bad] = f"not_allowed: not one of {list(allowed)}"
+    else:
+        out = text
+    return Parsed(out, reasons, fixes)
+
+
+# --- table policies ---------------------------------------------------------------------------
+_POLICIES_FILE = Path(__file__).with_name("policies.yaml")
+
+
+def load_policies(path: str | Path | None = None) -> dict:
+    """Read the cleaning policies (``policies.yaml``, or a user's file merged over it)."""
+    policies = yaml.safe_load(_POLICIES_FILE.read_text("utf-8"))
+    if path:
+        user = yaml.safe_load(Path(path).read_text("utf-8")) or {}
+        dedup = {**policies.get("dedup", {}), **user.pop("dedup", {})}
+        policies.update(user)
+        policies["dedup"] = dedup
+    return policies
+
+
+def _rows_out(table, provenance, mask, rule, reason, action, frame, column=""):
+    idx = np.flatnonzero(mask)
+    if not len(idx):
+        return pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    prov = provenance.iloc[idx] if provenance is not None else None
+    return pd.DataFrame(
+        {
+            "table": table,
+            "source_file": prov["source_file"].to_numpy() if prov is not None else "",
+            "source_line": prov["source_line"].to_numpy() if prov is not None else 0,
+            "column": column,
+            "value": frame[column].iloc[idx].astype("string").to_numpy() if column else "",
+            "rule": rule,
+            "reason": reason,
+            "action": action,
+        }
+    )
+
+
+def clean_transactions(
+    transactions: pd.DataFrame, *, policies: dict, provenance: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """Apply the transaction policies: duplicates out, non-positive prices out, fees typed.
+
+    Returns the cleaned table, the quarantine rows for what left it (with file and line from
+    ``provenance``), and the provenance of the rows kept.
+    """
+    tx = transactions.reset_index(drop=True).copy()
+    prov = provenance.reset_index(drop=True) if provenance is not None else None
+    parts = []
+    drop = np.zeros(len(tx), dtype=bool)
+    if policies.get("drop_exact_duplicate_lines", True):
+        dup = tx.duplicated(keep="first").to_numpy()
+        parts.append(
+            _rows_out(
+                "transactions",
+                prov,
+                dup,
+                "exact_duplicate",
+                "the same line appears earlier in the data",
+                "row_quarantined",
+                tx,
+            )
+        )
+        drop |= dup
+    if policies.get("quarantine_non_positive_prices", True):
+        bad_price = ((tx["unit_price"] <= 0) & (tx["line_type"] != "adjustment")).to_numpy()
+        bad_price &= ~drop
+        parts.append(
+            _rows_out(
+                "transactions",
+                prov,
+                bad_price,
+                "non_positive_price",
+                "price is zero or below: not a sale (stock adjustment, damaged "
+                "goods or a free sample)",
+                "row_quarantined",
+                tx,
+                "unit_price",
+            )
+        )
+        drop |= bad_price
+    tx = tx[~drop].reset_index(drop=True)
+    prov = prov[~drop].reset_index(drop=True) if prov is not None else None
+    codes = policies.get("non_product_codes") or []
+    if codes:
+        pattern = "|".join(f"(?:{c})" for c in codes)
+        fee = tx["product_id"].str.fullmatch(pattern, case=False).fillna(False).astype(bool)
+        tx.loc[fee & (tx["line_type"] == "sale"), "line_type"] = "non_product"
+    return tx, quarantine_frame(parts), prov
+
+
+def clean_dataset(dataset: Dataset, *, policies: str | Path | dict | None = None) -> Dataset:
+    """Apply the table policies to loaded data: transactions rules and customer de-duplication.
+
+    Values were already cleaned by ``load``. This step removes exact duplicate order lines and
+    lines with a non-positive price (quarantined with their file and line), types fee lines as
+    ``non_product``, merges duplicate customer records (``dedup``) and re-points every table's
+    ``customer_id`` to the master id. The accounting gains ``rows_quarantined`` and
+    ``rows_merged`` so that, per table, ``rows_in = rows_clean + rows_quarantined + rows_merged``.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        As returned by ``load.load_data``. Not modified.
+    policies : path or dict, optional
+        Cleaning policies; ``policies.yaml`` when omitted.
+
+    Returns
+    -------
+    Dataset
+        A new dataset with the cleaned tables, the quarantine and accounting extended, and the
+        merge log.
+    """
+    from crm_lab import dedup
+
+    pol = policies if isinstance(policies, dict) else load_policies(policies)
+    tables = dict(dataset.tables)
+    parts = [dataset.quarantine]
+    notes = list(dataset.notes)
+    extra_q: dict[str, int] = {}
+    merged_rows: dict[str, int] = {}
+    if "transactions" in tables:
+        tx, q, _ = clean_transactions(
+            tables["transactions"], policies=pol, provenance=dataset.provenance.get("transactions")
+        )
+        tables["transactions"] = tx
+        parts.append(q)
+        extra_q["transactions"] = len(q)
+    merge_log = pd.DataFrame(columns=["master_id", "customer_id", "rule", "filled"])
+    if "customers" in tables:
+        settings = pol.get("dedup", {})
+        result = dedup.deduplicate_customers(
+            tables["customers"],
+            exact_keys=tuple(settings.get("exact_keys", ("phone", "email"))),
+            max_records_per_key=int(settings.get("max_records_per_key", 5)),
+            fuzzy_name_threshold=float(settings.get("fuzzy_name_threshold", 92)),
+        )
+        tables["customers"] = result.customers
+        merge_log = result.merge_log
+        merged_rows["customers"] = len(tables["customers"].index) and (
+            len(dataset.tables["customers"]) - len(result.customers)
+        )
+        mapping = result.mapping
+        for name in ("transactions", "interactions", "tickets", "campaign_responses"):
+            if name in tables:
+                tables[name] = dedup.repoint(tables[name], mapping)
+        if "campaign_responses" in tables and mapping:
+            cr = tables["campaign_responses"]
+            flags = ["opened", "clicked", "converted"]
+            keyed = cr.sort_values(flags, ascending=False, kind="stable")
+            dup = keyed.duplicated(["campaign_id", "customer_id"], keep="first")
+            merged_rows["campaign_responses"] = int(dup.sum())
+            tables["campaign_responses"] = keyed[~dup].sort_index().reset_index(drop=True)
+        if len(merge_log):
+            notes.append(
+                f"customers: {len(merge_log)} duplicate record(s) merged into "
+                f"{merge_log['master_id'].nunique()} customer(s)"
+            )
+    accounting = dataset.accounting.copy()
+    for table in {**extra_q, **merged_rows}:
+        if table not in set(accounting["table"]):
+            accounting.loc[len(accounting)] = [
+                table,
+                "(all)",
+                len(dataset.tables[table]),
+                len(dataset.tables[table]),
+                0,
+                0,
+            ]
+    for table, n in extra_q.items():
+        _book(accounting, table, "rows_quarantined", n)
+    for table, n in merged_rows.items():
+        _book(accounting, table, "rows_merged", n)
+    return Dataset(
+        tables=tables,
+        quarantine=quarantine_frame(parts),
+        accounting=accounting,
+        fixes=dataset.fixes,
+        merge_log=merge_log,
+        notes=notes,
+        provenance={},
+    )
+
+
+def _book(accounting: pd.DataFrame, table: str, column: str, n: int) -> None:
+    """Move n rows of a table from rows_clean to another column (on its first source row)."""
+    if not n:
+        return
+    first = accounting.index[accounting["table"] == table][0]
+    accounting.loc[first, column] += n
+    accounting.loc[first, "rows_clean"] -= n
