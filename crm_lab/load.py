@@ -556,6 +556,13 @@ def load_data(
         fixes.append(read.fixes)
         notes.extend(read.notes)
         accounting.append(_accounting(read.table, str(file), read.rows_in, read.quarantine))
+    if not parts:
+        examples = ", ".join(f"{t}.csv" for t in SCHEMAS)
+        raise LoadError(
+            path,
+            f"no file named after a table: {', '.join(p.name for p in files)}; expected names "
+            f"such as {examples} or 订单.xlsx (see aliases.yaml)",
+        )
     tables = {
         t: pd.concat(fs, ignore_index=True) if len(fs) > 1 else fs[0] for t, fs in parts.items()
     }
