@@ -244,6 +244,7 @@ def _build(y, mo, d, h, mi, s, ampm) -> pd.Timestamp | None:
 
 
 def _parse_one_date(value: str, day_first: bool) -> pd.Timestamp | None:
+    value = value.replace("时", ":").replace("分", ":").replace("秒", "").rstrip(":")
     for pattern in (_YMD, _YMD_ZH):
         m = pattern.match(value)
         if m:
@@ -456,7 +457,7 @@ def clean_transactions(
         drop |= dup
     if policies.get("quarantine_non_positive_prices", True):
         bad_price = ((tx["unit_price"] <= 0) & (tx["line_type"] != "adjustment")).to_numpy()
-        bad_price &= ~drop
+        bad_price = bad_price & ~drop
         parts.append(
             _rows_out(
                 "transactions",
