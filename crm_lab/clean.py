@@ -109,6 +109,9 @@ _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
 def parse_ids(series: pd.Series) -> Parsed:
     """Keep ids as exact strings; reject ids that Excel turned into scientific notation.
 
+    The one change made is dropping a ``.0`` that a float column added to a whole-number id
+    ("13085.0" -> "13085"), counted in ``fixes["id_float_suffix"]``.
+
     A float column (Parquet with missing ids) becomes strings only where every value is a whole
     number ("17850.0" -> "17850"); a fraction is rejected rather than rounded.
     """
@@ -125,6 +128,11 @@ def parse_ids(series: pd.Series) -> Parsed:
     if pd.api.types.is_integer_dtype(series.dtype):
         return Parsed(series.astype("string"), _no_reasons(series.index))
     text, fixes = normalize_text(series)
+    # "13085.0": a whole-number id that went through a float column on its way to the file
+    float_suffix = text.str.fullmatch(r"\d+\.0").fillna(False).astype(bool)
+    if float_suffix.any():
+        text = text.mask(float_suffix, text.str.slice(0, -2))
+        fixes["id_float_suffix"] = int(float_suffix.sum())
     sci = text.str.fullmatch(_SCIENTIFIC.pattern).fillna(False).astype(bool)
     reasons = _no_reasons(series.index)
     reasons[sci] = (

@@ -370,7 +370,7 @@ def notebook_setup() -> None:
     pd.set_option("display.max_columns", 30)
 
 
-def show_table(frame: pd.DataFrame, *, percent=(), money=(), decimals=()):
+def show_table(frame: pd.DataFrame, *, percent=(), money=(), decimals=(), shade=()):
     """Format a table for a report: percentages, thousands separators, no index.
 
     Parameters
@@ -379,6 +379,8 @@ def show_table(frame: pd.DataFrame, *, percent=(), money=(), decimals=()):
         The table to show (not modified).
     percent, money, decimals : sequence of str
         Columns shown as 12.3 %, as 1,234 and with one decimal.
+    shade : sequence of str
+        Columns shaded red (low) to green (high) on a 0..1 scale, for shares.
     """
     formats = {c: "{:.1%}" for c in percent}
     formats.update({c: "{:,.0f}" for c in money})
@@ -386,7 +388,12 @@ def show_table(frame: pd.DataFrame, *, percent=(), money=(), decimals=()):
     for col in frame.columns:
         if col not in formats and pd.api.types.is_integer_dtype(frame[col].dtype):
             formats[col] = "{:,}"
-    return frame.style.format(formats, na_rep="–").hide(axis="index")
+    styler = frame.style.format(formats, na_rep="–").hide(axis="index")
+    if shade:
+        styler = styler.background_gradient(
+            cmap="RdYlGn", vmin=0.0, vmax=1.0, subset=list(shade)
+        ).highlight_null(color="#ffffff", subset=list(shade))
+    return styler
 
 
 _CARD_LABELS = {
@@ -396,6 +403,13 @@ _CARD_LABELS = {
     "anonymous_revenue_share": ("Revenue without a customer id", "无客户ID的收入占比"),
     "cancelled_amount": ("Cancelled", "取消金额"),
     "returned_amount": ("Returned", "退货金额"),
+    "rows_in": ("Rows read", "读入行数"),
+    "rows_clean": ("Clean rows", "干净行数"),
+    "clean_share": ("Clean share", "干净占比"),
+    "rows_quarantined": ("Rows quarantined", "隔离行数"),
+    "values_quarantined": ("Values quarantined", "隔离值数"),
+    "duplicate_customers_merged": ("Duplicate customers merged", "合并重复客户"),
+    "sales_without_customer_share": ("Sales without customer id", "无客户ID的销售占比"),
 }
 
 

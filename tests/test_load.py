@@ -188,3 +188,54 @@ def test_snapshot_round_trip(demo_dir, tmp_path):
     for name, frame in data.tables.items():
         pd.testing.assert_frame_equal(again[name], frame, check_dtype=True)
     assert len(again.quarantine) == len(data.quarantine)
+
+
+CRM_EXPORTS = {
+    # Salesforce contacts report with API names
+    "salesforce": "Id,FirstName,LastName,Email,MobilePhone,MailingCity,Birthdate,CreatedDate,"
+    "LeadSource\n"
+    "0035g00000AbCdEAAZ,Linda,Clarke,Linda@Example.com,+44 7400 123456,London,1980-02-03,"
+    "2024-03-05T14:30:00.000+0000,Web\n",
+    # HubSpot contacts export
+    "hubspot": "Record ID,First Name,Last Name,Email,Phone Number,City,Country/Region,Create Date,"
+    "Original Source\n"
+    "1234567890123,Linda,Clarke,linda@example.com,+44 7400 123456,London,United Kingdom,"
+    "2024-03-05 14:30,Web\n",
+    # Zoho CRM contacts export
+    "zoho": "Contact Id,First Name,Last Name,Email,Mobile,Mailing City,Date of Birth,Created Time,"
+    "Lead Source\n"
+    "zcrm_4876876000000123456,Linda,Clarke,linda@example.com,+44 7400 123456,London,1980-02-03,"
+    "2024-03-05 14:30:00,Web\n",
+    # 纷享销客 / generic Chinese export
+    "fxiaoke": "客户编码,客户名称,手机,邮箱,所在地区,创建时间,客户来源\n"
+    "KH-0001,张三,138 0013 8000,z@example.cn,上海,2024年3月5日 14:30,展会\n",
+}
+
+
+@pytest.mark.parametrize("crm", sorted(CRM_EXPORTS))
+def test_crm_exports_map_onto_customers(tmp_path, crm):
+    path = tmp_path / "contacts.csv"
+    path.write_text(CRM_EXPORTS[crm], "utf-8")
+    frame = load.read_table(path).frame
+    row = frame.iloc[0]
+    assert schemas.validate(frame, "customers") == []
+    assert row["customer_id"] and row["name"] in ("Linda Clarke", "张三")
+    assert row["phone"] in ("+447400123456", "+8613800138000")
+    assert row["email"] in ("linda@example.com", "z@example.cn")
+    assert row["city"] in ("London", "上海")
+    assert row["signup_date"] == pd.Timestamp("2024-03-05 14:30")
+
+
+def test_online_retail_ii_headers(tmp_path):
+    path = tmp_path / "online_retail_ii.csv"
+    path.write_text(
+        "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
+        "489434,85048,15CM CHRISTMAS GLASS BALL 20 LIGHTS,12,2009-12-01 07:45:00,6.95,13085.0,"
+        "United Kingdom\n"
+        "A506401,B,Adjust bad debt,1,2010-04-29 13:36:00,-53594.36,,United Kingdom\n",
+        "utf-8",
+    )
+    frame = load.read_table(path).frame
+    assert frame["invoice_id"].tolist() == ["489434", "A506401"]
+    assert frame["line_type"].tolist() == ["sale", "adjustment"]
+    assert frame["customer_id"].iloc[0] == "13085"  # the float column's ".0" is dropped

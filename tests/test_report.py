@@ -41,7 +41,7 @@ def test_report_command_writes_pages_and_index(demo_run):
     assert page.exists() and index.exists()
     assert "2025-12/customer-value.html" in index.read_text("utf-8")
     manifest = json.loads((root / "reports" / "2025-12" / "manifest.json").read_text("utf-8"))
-    assert [r["status"] for r in manifest["reports"]] == ["ok"]
+    assert [r["status"] for r in manifest["reports"]] == ["ok", "ok"]
     # the analyst's snapshot and executed notebook stay outside the stakeholder folder
     assert (root / "work" / "tables" / "transactions.parquet").exists()
     assert (root / "work" / "executed" / "01-customer-value.ipynb").exists()
@@ -59,6 +59,7 @@ def test_page_has_no_code_no_cdn_and_charts(demo_run):
     assert "mathjax" not in html.lower() and "require.js" not in html
     assert html.count("<svg") >= 3  # monthly revenue, segment shares, RF grid
     assert "Champions" in html and "Customer value" in html
+    assert "background-color: #000000" not in html
     assert len(html.encode()) < 5_000_000
     assert "Traceback" not in html and "Warning" not in html
 
@@ -79,14 +80,37 @@ def test_metrics_match_the_package(demo_run, demo_dir):
     assert metrics["headline"]["customers"] == len(seg)
 
 
-def test_no_personal_data_in_the_page(demo_run, demo):
+@pytest.mark.parametrize("page", ["customer-value", "data-quality"])
+def test_no_personal_data_in_the_pages(demo_run, demo, page):
     _, root = demo_run
-    html = (root / "reports" / "2025-12" / "customer-value.html").read_text("utf-8")
+    html = (root / "reports" / "2025-12" / f"{page}.html").read_text("utf-8")
     customers = demo.tables["customers"]
-    for col in ("customer_id", "phone", "email"):
-        leaked = [v for v in customers[col].dropna().head(200) if v in html]
+    for col in ("customer_id", "phone", "email", "name"):
+        leaked = [v for v in customers[col].dropna() if len(v) > 4 and v in html]
         assert leaked == [], col
     assert not re.search(r"1[3-9]\d{9}", html)
+
+
+def test_data_quality_page(demo_run, demo):
+    _, root = demo_run
+    html = (root / "reports" / "2025-12" / "data-quality.html").read_text("utf-8")
+    for text in (
+        "Data quality",
+        "exact_duplicate",
+        "non_positive_price",
+        "invalid_date",
+        "fuzzy_name",
+        "Orders by kind",
+        "Coverage and freshness",
+    ):
+        assert text in html, text
+    manifest = json.loads((root / "reports" / "2025-12" / "manifest.json").read_text("utf-8"))
+    quality = manifest["reports"][1]["metrics"]["quality"]
+    assert quality["duplicate_customers_merged"] == len(demo.truth["duplicates"])
+    assert (
+        quality["rows_in"]
+        == quality["rows_clean"] + quality["rows_quarantined"] + quality["rows_merged"]
+    )
 
 
 def _notebook(path: Path, source: str, requires=("transactions",)):

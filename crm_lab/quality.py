@@ -1,0 +1,198 @@
+"""A cleaned dataset into data-quality tables: accounting, completeness, rules, dates, merges.
+
+Every function takes a ``Dataset`` (as ``load.load_data`` reads a run's snapshot) and returns a
+small table for the data-quality report; values from the quarantine are masked by
+``privacy.mask_value`` so the report never shows personal data.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crm_lab.dataset import Dataset
+from crm_lab.privacy import mask_values
+from crm_lab.schemas import SCHEMAS
+
+__all__ = [
+    "accounting_table",
+    "completeness",
+    "completeness_matrix",
+    "date_coverage",
+    "headline",
+    "merge_summary",
+    "quarantine_examples",
+    "rule_counts",
+    "transactions_summary",
+]
+
+
+def accounting_table(data: Dataset) -> pd.DataFrame:
+    """Summarise rows per table: in, clean, quarantined, merged, and the clean share."""
+    acc = data.accounting.groupby("table", sort=False)[
+        ["rows_in", "rows_clean", "rows_quarantined", "rows_merged"]
+    ].sum()
+    acc = acc.astype("int64")
+    acc["clean_share"] = (acc["rows_clean"] / acc["rows_in"].where(acc["rows_in"] > 0)).fillna(1.0)
+    return acc.reset_index()
+
+
+def completeness(data: Dataset) -> pd.DataFrame:
+    """Share of filled values per column of every table (one row per table, column)."""
+    rows = []
+    for table, frame in data.tables.items():
+        for col in SCHEMAS[table].columns:
+            filled = float(frame[col.name].notna().mean()) if len(frame) else 0.0
+            rows.append(
+                {
+                    "table": table,
+                    "column": col.name,
+                    "required": col.required,
+                    "filled_share": filled,
+                    "missing": int(frame[col.name].isna().sum()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def completeness_matrix(data: Dataset) -> pd.DataFrame:
+    """Filled share as a matrix: one row per column name, one column per table (blank = n/a)."""
+    long = completeness(data)
+    order = list(dict.fromkeys(long["column"]))
+    wide = long.pivot(index="column", columns="table", values="filled_share").reindex(order)
+    return wide.rename_axis(index="column", columns=None).reset_index()
+
+
+def rule_counts(data: Dataset) -> pd.DataFrame:
+    """Count quarantined rows and values by table, column, rule and action, largest first."""
+    q = data.quarantine
+    if q.empty:
+        return pd.DataFrame(columns=["table", "column", "rule", "action", "count"])
+    out = q.groupby(["table", "column", "rule", "action"], dropna=False).size().rename("count")
+    return out.reset_index().sort_values(
+        ["count", "table"], ascending=[False, True], ignore_index=True
+    )
+
+
+def quarantine_examples(data: Dataset, *, per_rule: int = 3) -> pd.DataFrame:
+    """A few masked examples per (table, rule): file name, line, column, masked value, reason."""
+    q = data.quarantine
+    if q.empty:
+        return pd.DataFrame(columns=["table", "rule", "file", "line", "column", "value", "reason"])
+    ex = q.groupby(["table", "rule"], sort=True).head(per_rule).copy()
+    ex = mask_values(ex)
+    ex["file"] = ex["source_file"].astype(str).str.rsplit("/", n=1).str[-1]
+    ex = ex.rename(columns={"source_line": "line"})
+    return ex[["table", "rule", "file", "line", "column", "value", "reason"]].reset_index(drop=True)
+
+
+def merge_summary(data: Dataset) -> pd.DataFrame:
+    """Count merged duplicate customer records by the rule that matched them."""
+    log = data.merge_log
+    if log is None or log.empty:
+        return pd.DataFrame(columns=["rule", "records_merged", "customers_affected"])
+    g = log.groupby("rule")
+    return pd.DataFrame(
+        {"records_merged": g.size(), "customers_affected": g["master_id"].nunique()}
+    ).reset_index()
+
+
+def date_coverage(data: Dataset, *, as_of) -> pd.DataFrame:
+    """First and last date of each table's main timestamp, days since the last, empty months."""
+    day = pd.Timestamp(as_of).normalize()
+    main = {
+        "transactions": "ordered_at",
+        "interactions": "interacted_at",
+        "tickets": "opened_at",
+        "campaign_responses": "sent_at",
+        "customers": "signup_date",
+    }
+    rows = []
+    for table, column in main.items():
+        if table not in data.tables:
+            continue
+        s = data[table][column].dropna()
+        s = s[s < day + pd.Timedelta(days=1)]
+        if s.empty:
+            continue
+        months = pd.period_range(s.min().to_period("M"), s.max().to_period("M"), freq="M")
+        seen = set(s.dt.to_period("M"))
+        rows.append(
+            {
+                "table": table,
+                "column": column,
+                "first": s.min().date().isoformat(),
+                "last": s.max().date().isoformat(),
+                "days_since_last": int((day - s.max().normalize()).days),
+                "months": len(months),
+                "months_without_rows": sum(m not in seen for m in months),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def transactions_summary(data: Dataset) -> pd.DataFrame:
+    """Order lines by kind: lines, invoices, amount, and the share of revenue without a customer."""
+    if "transactions" not in data.tables:
+        return pd.DataFrame()
+    tx = data["transactions"]
+    rows = []
+    for kind, part in tx.groupby("line_type", sort=False):
+        rows.append(
+            {
+                "kind": kind,
+                "lines": len(part),
+                "invoices": part["invoice_id"].nunique(),
+                "amount": float(part["amount"].sum()),
+            }
+        )
+    sales = tx[tx["line_type"] == "sale"]
+    anon = sales[sales["customer_id"].isna()]
+    rows.append(
+        {
+            "kind": "sale without customer id",
+            "lines": len(anon),
+            "invoices": anon["invoice_id"].nunique(),
+            "amount": float(anon["amount"].sum()),
+        }
+    )
+    q = data.quarantine[data.quarantine["table"] == "transactions"]
+    for rule, part in q[q["action"] == "row_quarantined"].groupby("rule"):
+        rows.append(
+            {"kind": f"quarantined: {rule}", "lines": len(part), "invoices": pd.NA, "amount": pd.NA}
+        )
+    order = [
+        "sale",
+        "sale without customer id",
+        "cancellation",
+        "return",
+        "non_product",
+        "adjustment",
+    ]
+    out = pd.DataFrame(rows)
+    out["_o"] = out["kind"].map({k: i for i, k in enumerate(order)}).fillna(len(order))
+    return out.sort_values(["_o", "kind"]).drop(columns="_o").reset_index(drop=True)
+
+
+def headline(data: Dataset) -> dict:
+    """Headline data-quality figures for the index and the executive summary."""
+    acc = accounting_table(data)
+    rows_in = int(acc["rows_in"].sum())
+    out = {
+        "rows_in": rows_in,
+        "rows_clean": int(acc["rows_clean"].sum()),
+        "rows_quarantined": int(acc["rows_quarantined"].sum()),
+        "rows_merged": int(acc["rows_merged"].sum()),
+        "values_quarantined": int((data.quarantine["action"] == "value_quarantined").sum()),
+        "clean_share": round(float(acc["rows_clean"].sum()) / rows_in, 4) if rows_in else 1.0,
+        "duplicate_customers_merged": int(len(data.merge_log)) if data.merge_log is not None else 0,
+    }
+    if "transactions" in data.tables:
+        tx = data["transactions"]
+        sales = tx[tx["line_type"] == "sale"]
+        revenue = float(sales["amount"].sum())
+        out["sales_without_customer_share"] = (
+            round(float(sales.loc[sales["customer_id"].isna(), "amount"].sum()) / revenue, 4)
+            if revenue
+            else 0.0
+        )
+    return out

@@ -1,0 +1,71 @@
+import pandas as pd
+import pytest
+
+from crm_lab import clean, load, quality
+
+
+@pytest.fixture(scope="module")
+def cleaned(demo_dir):
+    return clean.clean_dataset(load.load_data(demo_dir))
+
+
+def test_accounting_table_adds_up(cleaned):
+    acc = quality.accounting_table(cleaned)
+    assert (
+        acc["rows_in"] == acc["rows_clean"] + acc["rows_quarantined"] + acc["rows_merged"]
+    ).all()
+    for row in acc.itertuples():
+        assert len(cleaned[row.table]) == row.rows_clean
+    h = quality.headline(cleaned)
+    assert h["rows_in"] == acc["rows_in"].sum()
+    assert h["duplicate_customers_merged"] == len(cleaned.merge_log) > 0
+
+
+def test_completeness_by_hand(tmp_path):
+    (tmp_path / "customers.csv").write_text(
+        "customer_id,name,email\n1,a,a@x.cn\n2,b,\n3,,无\n4,d,d@x.cn\n", "utf-8"
+    )
+    data = load.load_data(tmp_path)
+    comp = quality.completeness(data).set_index("column")
+    assert comp.loc["customer_id", "filled_share"] == 1.0
+    assert comp.loc["name", "filled_share"] == 0.75
+    assert comp.loc["email", "filled_share"] == 0.5 and comp.loc["email", "missing"] == 2
+    assert comp.loc["phone", "filled_share"] == 0.0
+    wide = quality.completeness_matrix(data)
+    assert list(wide.columns) == ["column", "customers"]
+
+
+def test_examples_are_masked(tmp_path):
+    (tmp_path / "customers.csv").write_text(
+        "customer_id,name,phone,birth_date\n1,张三,12345678901234,2090-01-01\n", "utf-8"
+    )
+    data = load.load_data(tmp_path)
+    ex = quality.quarantine_examples(data)
+    assert set(ex["rule"]) == {"invalid_phone", "date_out_of_range"}
+    assert "12345678901234" not in ex["value"].tolist()
+    assert "2090-**-**" in ex["value"].tolist()
+    assert ex["file"].tolist() == ["customers.csv", "customers.csv"]
+
+
+def test_date_coverage_and_transactions_summary(cleaned):
+    cov = quality.date_coverage(cleaned, as_of="2025-12-31").set_index("table")
+    assert cov.loc["transactions", "first"] >= "2024-01-01"
+    assert cov.loc["transactions", "days_since_last"] >= 0
+    summary = quality.transactions_summary(cleaned).set_index("kind")
+    tx = cleaned["transactions"]
+    assert summary.loc["cancellation", "lines"] == (tx["line_type"] == "cancellation").sum()
+    anon = tx[(tx["line_type"] == "sale") & tx["customer_id"].isna()]
+    assert summary.loc["sale without customer id", "amount"] == pytest.approx(anon["amount"].sum())
+    assert summary.loc["quarantined: exact_duplicate", "lines"] == 6
+    assert quality.merge_summary(cleaned)["records_merged"].sum() == len(cleaned.merge_log)
+
+
+def test_snapshot_keeps_the_logs(cleaned, tmp_path):
+    snap = load.save_tables(cleaned, tmp_path / "snap")
+    again = load.load_data(snap)
+    assert quality.headline(again) == quality.headline(cleaned)
+    pd.testing.assert_frame_equal(
+        again.merge_log.reset_index(drop=True),
+        cleaned.merge_log.reset_index(drop=True),
+        check_dtype=False,
+    )
