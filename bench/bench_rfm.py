@@ -79,11 +79,14 @@ def main() -> None:
         sales = sales.assign(amount=sales["Quantity"] * sales["UnitPrice"])
         t_lt, _ = best_of(
             lambda: summary_data_from_transaction_data(
-                sales, "CustomerID", "InvoiceDate", monetary_value_col="amount",
+                sales,
+                "CustomerID",
+                "InvoiceDate",
+                monetary_value_col="amount",
                 observation_period_end=AS_OF,
             ),
             args.repeat,
-        )  # fmt: skip
+        )
         rows.append(("lifetimes summary_data_from_transaction_data", t_lt, t_lt / t_floor))
     print(f"UCI Online Retail, {len(raw):,} lines, {len(table):,} customers; best of {args.repeat}")
     for name, seconds, ratio in rows:

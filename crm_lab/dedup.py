@@ -74,49 +74,30 @@ class Dedup:
         return dict(zip(m["customer_id"], m["master_id"], strict=True))
 
 
-class _UnionFind:
-    def __init__(self, n: int):
-        self.parent = np.arange(n)
-
-    def find(self, i: int) -> int:
-        root = i
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[i] != root:
-            self.parent[i], i = root, self.parent[i]
-        return root
-
-    def union(self, a: int, b: int) -> bool:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return False
-        self.parent[max(ra, rb)] = min(ra, rb)
-        return True
-
-
 def _exact_edges(values: pd.Series, max_records: int, rule: str):
-    edges, review = [], []
-    keyed = values.dropna()
-    keyed = keyed[keyed != ""]
-    for idx in keyed.groupby(keyed).groups.values():
-        positions = list(idx)
-        if len(positions) < 2:
-            continue
-        if len(positions) > max_records:
-            review.append(
-                {
-                    "rule": rule,
-                    "records": len(positions),
-                    "reason": f"{rule} shared by {len(positions)} records: not used",
-                }
-            )
-            continue
-        edges += [(positions[0], p, rule) for p in positions[1:]]
+    """Link every record to the first record sharing its key; skip keys shared too widely."""
+    keyed = values[values.notna() & (values.astype("string") != "")]
+    if keyed.empty:
+        return [], []
+    codes, _ = pd.factorize(keyed, sort=False)
+    positions = keyed.index.to_numpy()
+    sizes = np.bincount(codes)
+    size = sizes[codes]
+    hubs = np.unique(codes[size > max_records])
+    review = [
+        {
+            "rule": rule,
+            "records": int(sizes[c]),
+            "reason": f"{rule} shared by {int(sizes[c])} records: not used",
+        }
+        for c in hubs
+    ]
+    use = (size >= 2) & (size <= max_records)
+    codes, positions = codes[use], positions[use]
+    first = pd.Series(positions).groupby(codes).transform("min").to_numpy()
+    linked = positions != first
+    edges = [(a, b, rule) for a, b in zip(first[linked], positions[linked], strict=True)]
     return edges, review
-
-
-def _conflict(a, b) -> bool:
-    return pd.notna(a) and pd.notna(b) and a != b
 
 
 def _fuzzy_edges(frame: pd.DataFrame, threshold: float, max_block: int):
@@ -127,44 +108,72 @@ def _fuzzy_edges(frame: pd.DataFrame, threshold: float, max_block: int):
     city = frame["city"].fillna("").map(normalize_name)
     ok = names != ""
     block_key = city + "|" + names.str[:1]
-    edges, review = [], []
-    for _, idx in block_key[ok].groupby(block_key[ok]).groups.items():
+    pairs_i, pairs_j = [], []
+    for idx in block_key[ok].groupby(block_key[ok]).groups.values():
         positions = np.asarray(list(idx))
         if len(positions) < 2:
             continue
         if len(positions) > max_block:  # refine an oversized block by the first two letters
-            sub = names[positions].str[:2]
-            groups = [positions[(sub == k).to_numpy()] for k in sub.unique()]
+            sub = names.iloc[positions].str[:2].to_numpy()
+            groups = [positions[sub == k] for k in np.unique(sub)]
         else:
             groups = [positions]
         for pos in groups:
             if len(pos) < 2:
                 continue
+            block_names = names.iloc[pos].tolist()
             scores = cdist(
-                names[pos].tolist(),
-                names[pos].tolist(),
-                scorer=fuzz.ratio,
-                score_cutoff=threshold,
-                dtype=np.uint8,
+                block_names, block_names, scorer=fuzz.ratio, score_cutoff=threshold, dtype=np.uint8
             )
             ii, jj = np.nonzero(np.triu(scores, k=1))
-            for i, j in zip(pos[ii], pos[jj], strict=True):
-                a, b = frame.iloc[i], frame.iloc[j]
-                if _conflict(a["phone"], b["phone"]) or _conflict(a["email"], b["email"]):
-                    continue
-                if pd.notna(a["birth_date"]) and a["birth_date"] == b["birth_date"]:
-                    edges.append((i, j, "fuzzy_name"))
-                elif not _conflict(a["birth_date"], b["birth_date"]):
-                    review.append(
-                        {
-                            "rule": "fuzzy_name",
-                            "records": 2,
-                            "customer_id": a["customer_id"],
-                            "other_id": b["customer_id"],
-                            "reason": "same name and city, nothing to corroborate",
-                        }
-                    )
+            pairs_i.append(pos[ii])
+            pairs_j.append(pos[jj])
+    if not pairs_i:
+        return [], []
+    i, j = np.concatenate(pairs_i), np.concatenate(pairs_j)
+
+    def values(column: str, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        s = frame[column].iloc[pos]
+        return s.notna().to_numpy(), s.to_numpy(dtype=object, na_value=None)
+
+    def compare(column: str) -> tuple[np.ndarray, np.ndarray]:
+        """(both present and equal, both present and different) for each candidate pair."""
+        (has_a, a), (has_b, b) = values(column, i), values(column, j)
+        both = has_a & has_b
+        equal = np.array([x == y for x, y in zip(a, b, strict=True)], dtype=bool)
+        return both & equal, both & ~equal
+
+    contradicted = compare("phone")[1] | compare("email")[1]
+    same_birth, other_birth = compare("birth_date")
+    merge = ~contradicted & same_birth
+    unsure = ~contradicted & ~same_birth & ~other_birth
+    edges = [(a, b, "fuzzy_name") for a, b in zip(i[merge], j[merge], strict=True)]
+    ids = frame["customer_id"].to_numpy()
+    review = [
+        {
+            "rule": "fuzzy_name",
+            "records": 2,
+            "customer_id": ids[a],
+            "other_id": ids[b],
+            "reason": "same name and city, nothing to corroborate",
+        }
+        for a, b in zip(i[unsure], j[unsure], strict=True)
+    ]
     return edges, review
+
+
+def _components(n: int, edges: list) -> np.ndarray:
+    """Label records by connected component of the match graph (scipy's csgraph)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    if not edges:
+        return np.arange(n)
+    a = np.array([e[0] for e in edges])
+    b = np.array([e[1] for e in edges])
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return labels
 
 
 def deduplicate_customers(
@@ -197,7 +206,6 @@ def deduplicate_customers(
     """
     frame = customers.reset_index(drop=True)
     n = len(frame)
-    uf = _UnionFind(n)
     edges, review = [], []
     e, _ = _exact_edges(frame["customer_id"], n + 1, "same_id")
     edges += e
@@ -211,10 +219,9 @@ def deduplicate_customers(
         review += r
     rule_of: dict[int, str] = {}
     for a, b, rule in edges:
-        uf.union(a, b)
         rule_of.setdefault(b, rule)
         rule_of.setdefault(a, rule)
-    roots = np.array([uf.find(i) for i in range(n)])
+    roots = _components(n, edges)
 
     # master: most complete record, then earliest signup, then smallest id
     completeness = frame.notna().sum(axis=1).to_numpy()

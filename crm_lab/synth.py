@@ -258,16 +258,16 @@ def _make_customers(rng: np.random.Generator, n: int, start: pd.Timestamp, end: 
             cities.append(rng.choice(_CN_CITIES))
             countries.append("China")
             phones.append(mobiles[i])
-            emails.append(f"u{ids[i][-5:]}@example.cn")
+            emails.append(f"u{int(ids[i])}@example.cn")
         else:
             if kind[i] == "en":
                 first, last = rng.choice(_FIRST), rng.choice(_LAST)
                 names.append(f"{first} {last}")
-                emails.append(f"{first.lower()}.{last.lower()}{ids[i][-4:]}@example.com")
+                emails.append(f"{first.lower()}.{last.lower()}{int(ids[i])}@example.com")
             else:
                 base = rng.choice(_COMPANY)
                 names.append(f"{base} Ltd")
-                emails.append(f"info{ids[i][-4:]}@{base.split()[0].lower()}.example.com")
+                emails.append(f"info{int(ids[i])}@{base.split()[0].lower()}.example.com")
             city, country = _EN_CITIES[rng.integers(len(_EN_CITIES))]
             cities.append(city)
             countries.append(country)
@@ -472,7 +472,7 @@ def make_demo(
     n_dup = int(round(duplicate_share * n_customers))
     dup_src = np.sort(rng.choice(n_customers, size=n_dup, replace=False))
     dups = customers.iloc[dup_src].copy()
-    dups["customer_id"] = [f"{20001 + i:08d}" for i in range(n_dup)]
+    dups["customer_id"] = [f"{10001 + n_customers + i:08d}" for i in range(n_dup)]
     dups["name"] = [_variant_name(nm, rng) for nm in dups["name"]]
     dups["phone"] = [_variant_phone(ph, rng) for ph in dups["phone"]]
     dups["email"] = np.where(rng.random(n_dup) < 0.5, dups["email"].str.upper(), None)
