@@ -55,7 +55,8 @@ def main() -> None:
 
     def score(res):
         found = {
-            frozenset(p) for p in zip(res.merge_log["customer_id"], res.merge_log["master_id"])
+            frozenset(p)
+            for p in zip(res.merge_log["customer_id"], res.merge_log["master_id"], strict=True)
         }
         hit = len(found & planted)
         return hit / max(len(found), 1), hit / len(planted)

@@ -57,3 +57,15 @@ def test_templates_have_a_literal_parameters_cell_and_no_logic():
         assert "write_metrics" in code[-1].source, path.name
         meta = nb.metadata["crm_lab"]
         assert meta["title"] and meta["requires"]
+
+
+def test_ruff_lint_and_format_are_clean():
+    import shutil
+    import subprocess
+    import sys
+
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    assert ruff, "ruff is a dev dependency: pip install -e .[dev]"
+    for args in (["check", "--quiet", "."], ["format", "--check", "--quiet", "."]):
+        done = subprocess.run([ruff, *args], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
