@@ -33,14 +33,51 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--start", type=_date, default="2024-01-01", help="first day (2024-01-01)")
     d.add_argument("--end", type=_date, default="2025-12-31", help="last day (2025-12-31)")
 
-    r = sub.add_parser("report", help="build the period's HTML reports and the index")
+    r = sub.add_parser(
+        "report",
+        help="build the period's HTML reports and the index",
+        description="Build the period's HTML reports. Cron, on the 2nd of each month at 06:00: "
+        "0 6 2 * * cd /path/to/crm_lab && .venv/bin/crm-lab report --data data/raw "
+        "--period last-month --out reports",
+    )
     r.add_argument("--data", required=True, type=Path, help="folder of table files, or one file")
-    r.add_argument("--as-of", required=True, type=_date, help="inclusive cut-off day YYYY-MM-DD")
     r.add_argument("--out", required=True, type=Path, help="reports folder (index.html goes here)")
-    r.add_argument("--period", help="period folder name (default: the as-of month, YYYY-MM)")
+    r.add_argument(
+        "--period",
+        help="last-month, this-month, last-quarter, last-week, last-year, "
+        "YYYY-MM, YYYY-Qn or YYYY (default: the as-of month)",
+    )
+    r.add_argument(
+        "--as-of",
+        type=_date,
+        help="inclusive cut-off day YYYY-MM-DD (default: the period's last day)",
+    )
     r.add_argument("--lang", choices=["en", "zh"], default="en", help="report language")
+    r.add_argument("--params", type=Path, help="YAML file of template parameters")
+    r.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a template parameter (repeatable); values stay text: 007 is '007'",
+    )
     r.add_argument("--work", type=Path, help="analyst folder (default data/interim/<period>)")
     r.add_argument("--templates", type=Path, help="folder of NN-slug.ipynb report templates")
+    r.add_argument("--key-file", type=Path, help="key for encrypted input files (*.enc)")
+
+    for name, text in (
+        ("encrypt", "encrypt a data file (authenticated, Fernet)"),
+        ("decrypt", "decrypt a file written by crm-lab encrypt"),
+    ):
+        e = sub.add_parser(name, help=text)
+        e.add_argument("src", type=Path)
+        e.add_argument("dst", type=Path)
+        e.add_argument(
+            "--key-file",
+            required=True,
+            type=Path,
+            help="key file (encrypt creates it, mode 0600, when missing)",
+        )
 
     v = sub.add_parser("validate", help="load the data and print a summary per table")
     v.add_argument("--data", required=True, type=Path, help="folder of table files, or one file")
@@ -90,21 +127,37 @@ def _validate(args) -> int:
 
 
 def _report(args) -> int:
-    from crm_lab.report import run_reports
+    from crm_lab.report import RunLockedError, read_params_file, run_reports
 
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    run = run_reports(
-        args.data,
-        as_of=args.as_of,
-        out_dir=args.out,
-        period=args.period,
-        lang=args.lang,
-        templates_dir=args.templates,
-        work_dir=args.work,
-        progress=progress,
-    )
+    params = read_params_file(args.params) if args.params else {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            print(f"error: --param expects NAME=VALUE, got {item!r}", file=sys.stderr)
+            return 2
+        params[name.strip()] = value
+    try:
+        run = run_reports(
+            args.data,
+            out_dir=args.out,
+            period=args.period,
+            as_of=args.as_of,
+            lang=args.lang,
+            params=params,
+            templates_dir=args.templates,
+            work_dir=args.work,
+            key_file=args.key_file,
+            progress=progress,
+        )
+    except RunLockedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     failed = [r for r in run.results if r.status == "failed"]
     done = [r for r in run.results if r.status == "ok"]
     print(
@@ -119,6 +172,29 @@ def _report(args) -> int:
     return 0 if run.ok and done else 1
 
 
+def _crypt(args) -> int:
+    from crm_lab import privacy
+
+    if args.src.resolve() == args.dst.resolve():
+        print(
+            "error: the output must be another file: inputs are never overwritten", file=sys.stderr
+        )
+        return 2
+    if args.command == "encrypt":
+        if not args.key_file.exists():
+            privacy.new_data_key(args.key_file)
+            print(f"created key file {args.key_file} (keep it apart from the data)")
+        privacy.encrypt_file(args.src, args.dst, key_file=args.key_file)
+    else:
+        try:
+            args.dst.write_bytes(privacy.decrypt_bytes(args.src, key_file=args.key_file))
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    print(f"{args.command}ed {args.src} -> {args.dst}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line with ``argv`` (``sys.argv[1:]`` when None); return the exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -126,9 +202,14 @@ def main(argv: list[str] | None = None) -> int:
     from crm_lab.load import LoadError
 
     try:
-        return {"demo-data": _demo_data, "report": _report, "validate": _validate}[args.command](
-            args
-        )
+        commands = {
+            "demo-data": _demo_data,
+            "report": _report,
+            "validate": _validate,
+            "encrypt": _crypt,
+            "decrypt": _crypt,
+        }
+        return commands[args.command](args)
     except LoadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

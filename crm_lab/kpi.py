@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["headline", "monthly_sales"]
+__all__ = ["headline", "monthly_sales", "period_headline"]
 
 
 def _sales(transactions: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
@@ -90,4 +90,28 @@ def headline(transactions: pd.DataFrame, *, as_of, period_days: int | None = Non
         "returned_amount": _positive(tx.loc[tx["line_type"] == "return", "amount"]),
         "first_order": tx["ordered_at"].min().date().isoformat() if len(tx) else None,
         "last_order": tx["ordered_at"].max().date().isoformat() if len(tx) else None,
+    }
+
+
+def period_headline(transactions: pd.DataFrame, *, start, as_of) -> dict:
+    """Summarise the order lines of one period (``start`` .. ``as_of``, inclusive) into figures.
+
+    Returns
+    -------
+    dict
+        ``active_customers`` (known customers who bought in the period), ``new_customers``
+        (of them, those whose first purchase ever is in the period), ``period_orders`` and
+        ``period_revenue`` (gross sales in the period).
+    """
+    begin = pd.Timestamp(start).normalize()
+    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    sales = _sales(transactions, end)
+    inside = sales[sales["ordered_at"] >= begin]
+    first = sales.groupby("customer_id")["ordered_at"].min()
+    buyers = inside["customer_id"].dropna().unique()
+    return {
+        "active_customers": int(len(buyers)),
+        "new_customers": int((first.reindex(buyers) >= begin).sum()),
+        "period_orders": int(inside["invoice_id"].nunique()),
+        "period_revenue": round(float(inside["amount"].sum()), 2),
     }

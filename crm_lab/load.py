@@ -164,25 +164,42 @@ def _delimiter(path: Path, text: str) -> str:
     return max(_DELIMITERS, key=header.count)
 
 
-def _read_grid(path: Path) -> tuple[pd.DataFrame, bool]:
-    """Read a file into a grid: (strings without header, False) or (typed frame, True)."""
-    suffix = path.suffix.lower()
+def _read_grid(path: Path, *, key_file: str | Path | None = None) -> tuple[pd.DataFrame, bool]:
+    """Read a file into a grid: (strings without header, False) or (typed frame, True).
+
+    A ``*.enc`` file (``crm-lab encrypt``) is decrypted in memory with ``key_file`` and read
+    as the file named by the rest of its name (``customers.csv.enc`` -> a CSV file).
+    """
     if not path.exists():
         raise LoadError(path, "file not found")
     if path.stat().st_size == 0:
         raise LoadError(path, "file is empty; expected a header line and data rows")
+    name = path
+    if path.suffix.lower() == ".enc":
+        if key_file is None:
+            raise LoadError(path, "an encrypted file: give the key (--key-file) to read it")
+        from crm_lab.privacy import decrypt_bytes
+
+        try:
+            raw = decrypt_bytes(path, key_file=key_file)
+        except ValueError as exc:
+            raise LoadError(path, str(exc).split(": ", 1)[-1]) from None
+        name = Path(path.stem)
+    else:
+        raw = path.read_bytes()
+    suffix = name.suffix.lower()
     if suffix == ".parquet":
         try:
-            return pd.read_parquet(path), True
+            return pd.read_parquet(io.BytesIO(raw)), True
         except Exception as exc:  # pyarrow raises several types for a broken file
             raise LoadError(path, f"not a readable Parquet file ({type(exc).__name__})") from exc
     if suffix in (".xlsx", ".xls"):
         try:
-            grid = pd.read_excel(path, header=None, dtype=str, keep_default_na=False)
+            grid = pd.read_excel(io.BytesIO(raw), header=None, dtype=str, keep_default_na=False)
         except Exception as exc:
             raise LoadError(path, f"not a readable Excel file ({type(exc).__name__})") from exc
         return grid.fillna(""), False
-    text = _decode(path, path.read_bytes())
+    text = _decode(path, raw)
     if not text.strip():
         raise LoadError(path, "file is empty; expected a header line and data rows")
     sep = _delimiter(path, text)
@@ -318,7 +335,11 @@ def _whole_row_rules(table, path, grid, lines):
 
 
 def read_table(
-    path: str | Path, *, table: str | None = None, aliases: str | None = None
+    path: str | Path,
+    *,
+    table: str | None = None,
+    aliases: str | None = None,
+    key_file: str | Path | None = None,
 ) -> TableRead:
     """Read one export file into a canonical table, with its quarantine and fix counts.
 
@@ -331,6 +352,8 @@ def read_table(
         Canonical table name; guessed from the file name, then from the headers, when omitted.
     aliases : str, optional
         A YAML file of extra header aliases, merged over the built-in ``aliases.yaml``.
+    key_file : str or Path, optional
+        Key of an encrypted ``*.enc`` file.
 
     Returns
     -------
@@ -345,10 +368,11 @@ def read_table(
     """
     path = Path(path)
     alias_data = _aliases(str(aliases) if aliases else None)
-    table = table or _table_from_name(path, alias_data)
+    plain = Path(path.stem) if path.suffix.lower() == ".enc" else path
+    table = table or _table_from_name(plain, alias_data)
     if table is not None and table not in SCHEMAS:
         raise LoadError(path, f"unknown table {table!r}; expected one of {list(SCHEMAS)}")
-    grid, typed = _read_grid(path)
+    grid, typed = _read_grid(path, key_file=key_file)
     notes: list[str] = []
     parts: list[pd.DataFrame] = []
     if typed:
@@ -439,6 +463,14 @@ def read_table(
     return TableRead(table, out, quarantine_frame(parts), fix_frame, rows_in, notes, lines)
 
 
+def _plain(path: Path) -> Path:
+    return Path(path.stem) if path.suffix.lower() == ".enc" else path
+
+
+def _is_data_file(path: Path) -> bool:
+    return _plain(path).suffix.lower() in SUFFIXES
+
+
 def _is_typed(series: pd.Series) -> bool:
     return pd.api.types.is_datetime64_any_dtype(series.dtype)
 
@@ -501,7 +533,11 @@ def _accounting(table: str, source: str, rows_in: int, q: pd.DataFrame) -> dict:
 
 
 def load_data(
-    path: str | Path, *, aliases: str | None = None, derive_customers: bool = True
+    path: str | Path,
+    *,
+    aliases: str | None = None,
+    derive_customers: bool = True,
+    key_file: str | Path | None = None,
 ) -> Dataset:
     """Read a folder of export files (or one file) into canonical tables.
 
@@ -517,6 +553,8 @@ def load_data(
     derive_customers : bool
         When transactions are given without customers, derive a customers table from them
         (``customer_id`` and most frequent ``country``) and say so in ``notes``.
+    key_file : str or Path, optional
+        Key for encrypted files (``customers.csv.enc``, written by ``crm-lab encrypt``).
 
     Returns
     -------
@@ -529,13 +567,11 @@ def load_data(
         return _read_snapshot(path)
     if path.is_dir():
         files = sorted(
-            p
-            for p in path.iterdir()
-            if p.suffix.lower() in SUFFIXES and not p.name.startswith(("_", "."))
+            p for p in path.iterdir() if _is_data_file(p) and not p.name.startswith(("_", "."))
         )
         if not files:
             raise LoadError(path, f"no table files ({', '.join(SUFFIXES)}) in this folder")
-        named = {p: _table_from_name(p, alias_data) for p in files}
+        named = {p: _table_from_name(_plain(p), alias_data) for p in files}
     elif path.exists():
         files, named = [path], {path: None}
     else:
@@ -547,7 +583,7 @@ def load_data(
         if path.is_dir() and named[file] is None:
             notes.append(f"{file.name}: not a table name, ignored")
             continue
-        read = read_table(file, table=named[file], aliases=aliases)
+        read = read_table(file, table=named[file], aliases=aliases, key_file=key_file)
         parts.setdefault(read.table, []).append(read.frame)
         provenance.setdefault(read.table, []).append(
             pd.DataFrame({"source_file": str(file), "source_line": read.lines})

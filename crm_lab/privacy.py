@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import html as html_lib
+import os
+import re
+import secrets
+from pathlib import Path
+
 import pandas as pd
 
-__all__ = ["PERSONAL_COLUMNS", "mask_value", "mask_values"]
+__all__ = [
+    "MIN_GROUP",
+    "PERSONAL_COLUMNS",
+    "decrypt_bytes",
+    "encrypt_file",
+    "mask_value",
+    "mask_values",
+    "new_data_key",
+    "pseudonym_key",
+    "pseudonymize",
+    "scan_page",
+    "suppress_small",
+]
 
 # Columns whose values identify a person; shown only masked outside the analyst's own tables.
 PERSONAL_COLUMNS = frozenset(
@@ -60,3 +80,143 @@ def mask_values(frame: pd.DataFrame, *, column_col: str = "column", value_col: s
         mask_value(c, v) for c, v in zip(out[column_col], out[value_col], strict=True)
     ]
     return out
+
+
+# --- pseudonyms ---------------------------------------------------------------------------------
+KEY_ENV = "CRM_LAB_KEY"
+DEFAULT_KEY_FILE = Path.home() / ".config" / "crm_lab" / "pseudonym.key"
+MIN_GROUP = 5
+
+
+def pseudonym_key(key_file: str | Path | None = None) -> bytes:
+    """Return the secret key for pseudonyms: ``$CRM_LAB_KEY``, else a key file.
+
+    The key file (``~/.config/crm_lab/pseudonym.key`` unless given) is created on first use
+    with 32 random bytes and permissions 0600 (owner only). The key never appears in output.
+    """
+    env = os.environ.get(KEY_ENV)
+    if env:
+        return env.encode("utf-8")
+    path = Path(key_file) if key_file else DEFAULT_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text("utf-8").strip().encode("utf-8")
+
+
+def pseudonymize(ids: pd.Series, *, key: bytes) -> pd.Series:
+    """Replace ids by keyed HMAC-SHA256 pseudonyms (``P`` + 16 hex digits), stable per key.
+
+    The same id gets the same pseudonym in every report made with the same key, so reports can
+    be joined, but without the key nobody can tell which customer it is.
+    """
+
+    def one(value):
+        if value is None or value is pd.NA:
+            return pd.NA
+        return "P" + hmac.new(key, str(value).encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+    return ids.map(one, na_action="ignore").astype("string")
+
+
+def suppress_small(frame: pd.DataFrame, *, count: str, columns=(), k: int = MIN_GROUP):
+    """Blank ``columns`` (and the count) of rows describing fewer than ``k`` people.
+
+    A segment of three customers with its average spend is close to describing them; such rows
+    keep their name but show no figures. Returns a copy with the count as text ("<5").
+    """
+    out = frame.copy()
+    small = out[count] < k
+    out[count] = out[count].map(lambda v: f"{v:,}").where(~small, f"<{k}").astype("string")
+    for col in columns:
+        out[col] = out[col].astype("float64").mask(small)
+    return out
+
+
+# --- the privacy gate ---------------------------------------------------------------------------
+_PATTERNS = {
+    "phone": re.compile(r"(?<![\d.])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?![\d.])"),
+    "email": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    "chinese_id": re.compile(
+        r"(?<!\d)[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?!\d)"
+    ),
+}
+
+
+def _visible_text(page: str) -> str:
+    """The text a reader can see or copy: no scripts, styles, SVG paths or tag attributes."""
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    text = re.sub(r"<path\b[^>]*>", " ", text, flags=re.I)
+    return html_lib.unescape(re.sub(r"<[^>]+>", " ", text))
+
+
+def scan_page(page: str, *, known: dict[str, set[str]] | None = None) -> list[dict]:
+    """Find personal data in a page: phones, e-mails, Chinese ID numbers, the input's own values.
+
+    Parameters
+    ----------
+    page : str
+        The HTML of a report page.
+    known : dict of str to set of str, optional
+        Values from the input that must never appear: ``{"name": {...}, "customer_id": {...}}``.
+        Names shorter than two characters and ids shorter than five are ignored (too common).
+
+    Returns
+    -------
+    list of dict
+        One per hit: ``kind`` and ``masked`` (the match, masked: never the value itself).
+    """
+    text = _visible_text(page)
+    hits = []
+    for kind, pattern in _PATTERNS.items():
+        for match in pattern.findall(text):
+            column = "phone" if kind == "phone" else "email" if kind == "email" else "birth_date"
+            hits.append({"kind": kind, "masked": mask_value(column, match)})
+    if known:
+        words = set(re.findall(r"[\w.@+-]+", text))
+        for column, values in known.items():
+            shortest = 2 if column == "name" else 5
+            for value in values:
+                if len(value) < shortest:
+                    continue
+                if value in words or ((" " in value or not value.isascii()) and value in text):
+                    hits.append({"kind": column, "masked": mask_value(column, value)})
+    return hits
+
+
+# --- encryption of data files -------------------------------------------------------------------
+def new_data_key(key_file: str | Path) -> Path:
+    """Create a key file for ``encrypt_file`` (Fernet, 0600 permissions); refuse to overwrite."""
+    from cryptography.fernet import Fernet
+
+    path = Path(key_file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(Fernet.generate_key())
+    return path
+
+
+def encrypt_file(src: str | Path, dst: str | Path, *, key_file: str | Path) -> Path:
+    """Encrypt a data file with authenticated encryption (Fernet: AES-128-CBC + HMAC-SHA256).
+
+    The source is only read. The output can be read back by ``load.load_data(...,
+    key_file=...)`` or ``decrypt_bytes``; any change to it makes decryption fail.
+    """
+    from cryptography.fernet import Fernet
+
+    token = Fernet(Path(key_file).read_bytes().strip()).encrypt(Path(src).read_bytes())
+    Path(dst).write_bytes(token)
+    return Path(dst)
+
+
+def decrypt_bytes(path: str | Path, *, key_file: str | Path) -> bytes:
+    """Decrypt a file written by ``encrypt_file`` into memory (never to disk)."""
+    from cryptography.fernet import Fernet, InvalidToken
+
+    try:
+        return Fernet(Path(key_file).read_bytes().strip()).decrypt(Path(path).read_bytes())
+    except InvalidToken:
+        raise ValueError(f"{path}: cannot decrypt: wrong key, or the file was changed") from None

@@ -1,42 +1,48 @@
 """Report templates and data into a period's HTML reports, a manifest and the index page.
 
-``run_reports`` loads the input once, writes the canonical tables as a snapshot for the period,
-executes every template in ``notebooks/`` with papermill on that snapshot, exports each executed
-notebook to self-contained HTML without code, and publishes a page only when its notebook ran to
-the end and wrote its metrics. A failing template does not stop the others. The helpers at the
-bottom (``notebook_setup``, ``show_table``, ``kpi_cards``, ``write_metrics``) are what templates
-call; templates hold no logic of their own.
+``run_reports`` takes a lock on the output folder, loads and cleans the input once, writes the
+canonical tables as the period's snapshot, executes every template in ``notebooks/`` with
+papermill on that snapshot, exports each executed notebook to self-contained HTML without code,
+and publishes a page only when its notebook ran to the end, wrote its metrics (the success
+marker) and passed the privacy gate. Pages are written atomically (a temporary file, then a
+rename), so a killed run never leaves a half-written page and never replaces the last good one.
+A failing template does not stop the others; its executed notebook stays in the analyst's work
+folder. Templates hold no logic: they call ``display``, ``plots`` and the analytics modules.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import html
 import json
 import logging
 import os
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 import nbformat
-import pandas as pd
+import yaml
 
-from crm_lab import __version__
+from crm_lab import __version__, privacy
 from crm_lab.clean import clean_dataset
-from crm_lab.load import load_data, save_tables
+from crm_lab.load import SUFFIXES, load_data, save_tables
+from crm_lab.periods import Period, resolve_period
 
 __all__ = [
     "ReportResult",
+    "RunLockedError",
     "RunResult",
     "Template",
+    "coerce_params",
     "find_templates",
-    "kpi_cards",
-    "notebook_setup",
+    "read_params_file",
     "run_reports",
-    "show_table",
     "write_index",
-    "write_metrics",
 ]
 
 log = logging.getLogger(__name__)
@@ -44,6 +50,21 @@ log = logging.getLogger(__name__)
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 _NBCONVERT_TEMPLATES = Path(__file__).resolve().parent / "templates"
 KERNEL = "python3"
+_VERSIONED = (
+    "pandas",
+    "numpy",
+    "matplotlib",
+    "papermill",
+    "nbconvert",
+    "scikit-learn",
+    "mlxtend",
+    "phonenumbers",
+    "rapidfuzz",
+)
+
+
+class RunLockedError(RuntimeError):
+    """Another run is writing the same reports folder."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +73,12 @@ class Template:
 
     path: Path
     slug: str
-    title: str
+    title: dict  # {"en": ..., "zh": ...}
     requires: tuple[str, ...]
+    summary: bool = False  # the executive summary: runs last, reads the others' metrics
+
+    def title_in(self, lang: str) -> str:
+        return self.title.get(lang) or self.title.get("en") or self.slug
 
 
 @dataclass
@@ -67,6 +92,7 @@ class ReportResult:
     html: str | None = None  # file name inside the period folder
     reason: str = ""
     metrics: dict = field(default_factory=dict)
+    summary: bool = False
 
 
 @dataclass
@@ -83,38 +109,142 @@ class RunResult:
 
 
 def find_templates(directory: str | Path | None = None) -> list[Template]:
-    """List the report templates (``NN-slug.ipynb``) in a folder, in file-name order."""
+    """List the report templates (``NN-slug.ipynb``) in a folder; the summary comes last."""
     directory = Path(directory) if directory else TEMPLATES_DIR
     found = []
     for path in sorted(directory.glob("[0-9][0-9]-*.ipynb")):
         meta = nbformat.read(path, as_version=4).metadata.get("crm_lab", {})
+        title = meta.get("title", path.stem)
         found.append(
             Template(
                 path=path,
                 slug=path.stem.split("-", 1)[1],
-                title=meta.get("title", path.stem),
+                title=title if isinstance(title, dict) else {"en": title},
                 requires=tuple(meta.get("requires", [])),
+                summary=bool(meta.get("summary", False)),
             )
         )
-    return found
+    return sorted(found, key=lambda t: t.summary)
 
 
-def default_period(as_of) -> str:
-    """Name the period of a run after the month of its ``as_of`` day ("2025-12")."""
-    return pd.Timestamp(as_of).strftime("%Y-%m")
+# --- parameters ---------------------------------------------------------------------------------
+def read_params_file(path: str | Path) -> dict[str, str]:
+    """Read a YAML parameters file keeping every value as written: ``007`` stays ``"007"``.
+
+    YAML would otherwise read ``007`` as the number 7 and ``no`` as False; here each value is
+    the text of the scalar, and ``coerce_params`` converts it by the template's declared type.
+    """
+    data = yaml.load(Path(path).read_text("utf-8"), Loader=yaml.BaseLoader) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected 'name: value' lines, got {type(data).__name__}")
+    return {str(k): v for k, v in data.items()}
 
 
+def coerce_params(values: dict[str, str], declared: dict[str, dict], *, where: str) -> dict:
+    """Convert text parameters to the types a template's parameters cell declares.
+
+    ``str`` parameters stay exactly as given; ``int``, ``float`` and ``bool`` are parsed and a
+    value that does not parse is an error naming the template, parameter and value.
+    """
+    out = {}
+    for name, value in values.items():
+        kind = declared[name]["inferred_type_name"] if name in declared else "str"
+        if not isinstance(value, str) or kind in ("str", "None"):
+            out[name] = value
+            continue
+        try:
+            if kind == "int":
+                out[name] = int(value)
+            elif kind == "float":
+                out[name] = float(value)
+            elif kind == "bool":
+                if value.lower() not in ("true", "false", "yes", "no", "1", "0"):
+                    raise ValueError(value)
+                out[name] = value.lower() in ("true", "yes", "1")
+            else:
+                out[name] = value
+        except ValueError:
+            raise ValueError(f"{where}: parameter {name!r} must be {kind}, got {value!r}") from None
+    return out
+
+
+# --- files --------------------------------------------------------------------------------------
 def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
-def export_html(notebook: nbformat.NotebookNode, *, title: str, footer: str) -> str:
-    """Turn an executed notebook into a self-contained HTML page without code or stderr."""
+@contextmanager
+def _lock(out_dir: Path):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / ".crm_lab.lock"
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            message = f"{out_dir}: another report run is writing here ({holder})"
+            raise RunLockedError(message) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _inputs(data: Path) -> list[dict]:
+    files = (
+        [data]
+        if data.is_file()
+        else sorted(
+            p for p in data.iterdir() if p.is_file() and p.suffix.lower() in (*SUFFIXES, ".enc")
+        )
+    )
+    return [{"file": str(p), "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files]
+
+
+def _versions() -> dict[str, str]:
+    out = {"crm_lab": __version__}
+    for name in _VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+# --- export -------------------------------------------------------------------------------------
+def export_html(
+    notebook: nbformat.NotebookNode, *, title: str, footer: str, lang: str = "en"
+) -> str:
+    """Turn an executed notebook into a self-contained HTML page without code or stderr.
+
+    Markdown cells tagged with the other language (``en`` / ``zh``) are left out, so one
+    template carries its narrative in both languages.
+    """
     from nbconvert import HTMLExporter
 
     nb = nbformat.from_dict(notebook)
+    other = "zh" if lang == "en" else "en"
+    nb.cells = [c for c in nb.cells if other not in c.get("metadata", {}).get("tags", [])]
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [
@@ -132,7 +262,8 @@ def export_html(notebook: nbformat.NotebookNode, *, title: str, footer: str) -> 
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    body, _ = exporter.from_notebook_node(nb, resources={"crm_footer": html.escape(footer)})
+    resources = {"crm_footer": html.escape(footer), "language_code": lang}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
 
 
@@ -144,15 +275,29 @@ def _failure_reason(exc: Exception) -> str:
     return f"{where}{ename}: {evalue[0] if evalue else ''}"[:300]
 
 
+def _known_values(dataset) -> dict[str, set[str]]:
+    """Values of the input that must never reach a stakeholder page."""
+    known: dict[str, set[str]] = {}
+    for table, columns in (("customers", ("customer_id", "name", "phone", "email")),):
+        if table in dataset.tables:
+            for col in columns:
+                known[col] = set(dataset[table][col].dropna().astype(str))
+    return known
+
+
+# --- the run ------------------------------------------------------------------------------------
 def run_reports(
     data: str | Path,
     *,
-    as_of,
     out_dir: str | Path,
-    period: str | None = None,
+    period: str | Period | None = None,
+    as_of=None,
     lang: str = "en",
+    params: dict[str, str] | None = None,
     templates_dir: str | Path | None = None,
     work_dir: str | Path | None = None,
+    key_file: str | Path | None = None,
+    today=None,
     progress: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Run every report template on one input and publish the period's HTML reports.
@@ -161,20 +306,27 @@ def run_reports(
     ----------
     data : str or Path
         A folder of table files or one file (see ``load.load_data``).
-    as_of : str or Timestamp
-        Inclusive cut-off day passed to every template.
     out_dir : str or Path
-        Stakeholder folder: reports go to ``out_dir/<period>/`` and the index to
+        Stakeholder folder: reports go to ``out_dir/<period>/``, the index to
         ``out_dir/index.html``.
-    period : str, optional
-        Folder name of the period; the ``as_of`` month when omitted.
+    period : str or Period, optional
+        ``last-month``, ``2025-12``, ``2025-Q4``, ... (see ``periods.resolve_period``).
+    as_of : date-like, optional
+        Inclusive cut-off day; required when ``period`` does not fix one.
     lang : {"en", "zh"}
-        Report language.
+        Report language: titles, labels, narrative and segment names.
+    params : dict of str to str, optional
+        Extra template parameters as text (from ``--param`` or a YAML file); converted to each
+        template's declared types, strings kept as given.
     templates_dir : str or Path, optional
         Folder of ``NN-slug.ipynb`` templates; the project's ``notebooks/`` when omitted.
     work_dir : str or Path, optional
-        Analyst folder for the canonical snapshot and the executed notebooks (kept, failed
-        ones included); ``data/interim/<period>`` under the current folder when omitted.
+        Analyst folder for the period's snapshot and executed notebooks (failed ones too);
+        ``data/interim/<period>`` under the current folder when omitted.
+    key_file : str or Path, optional
+        Key for encrypted input files (``*.enc``).
+    today : date-like, optional
+        The day relative periods count from (default: the current date).
     progress : callable, optional
         Called with one line of text as each report starts and ends.
 
@@ -182,90 +334,128 @@ def run_reports(
     -------
     RunResult
         One result per template; ``ok`` is False when any template failed.
+
+    Raises
+    ------
+    RunLockedError
+        Another run is writing to ``out_dir``.
     """
     if lang not in ("en", "zh"):
         raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
     import papermill as pm
 
     say = progress or (lambda line: log.info(line))
-    as_of_day = pd.Timestamp(as_of).normalize()
-    period = period or default_period(as_of_day)
+    per = period if isinstance(period, Period) else resolve_period(period, as_of=as_of, today=today)
     out_dir = Path(out_dir).resolve()
-    work = Path(work_dir or Path("data/interim") / period).resolve()
-    (work / "executed").mkdir(parents=True, exist_ok=True)
-    period_dir = out_dir / period
-    period_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(work_dir or Path("data/interim") / per.name).resolve()
+    data = Path(data)
+    with _lock(out_dir):
+        (work / "executed").mkdir(parents=True, exist_ok=True)
+        period_dir = out_dir / per.name
+        period_dir.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        say(f"period {per.name}: {per.start.date()} .. {per.as_of.date()} (as of); loading {data}")
+        dataset = clean_dataset(load_data(data, key_file=key_file))
+        snapshot = save_tables(dataset, work / "tables")
+        for note in dataset.notes:
+            say(f"  note: {note}")
+        rows_q = int(dataset.accounting["rows_quarantined"].sum())
+        say(
+            f"  tables: {', '.join(f'{t} ({len(f):,} rows)' for t, f in dataset.tables.items())}; "
+            f"quarantined rows: {rows_q} ({time.perf_counter() - started:.1f} s)"
+        )
+        known = _known_values(dataset)
 
-    say(f"loading {data}")
-    dataset = clean_dataset(load_data(data))
-    snapshot = save_tables(dataset, work / "tables")
-    for note in dataset.notes:
-        say(f"  note: {note}")
-    rows_q = int(dataset.accounting["rows_quarantined"].sum())
-    say(
-        f"  tables: {', '.join(f'{t} ({len(f):,} rows)' for t, f in dataset.tables.items())}; "
-        f"quarantined rows: {rows_q}"
-    )
-
-    results: list[ReportResult] = []
-    templates = find_templates(templates_dir)
-    for i, tpl in enumerate(templates, 1):
-        missing = [t for t in tpl.requires if t not in dataset.tables]
-        if missing:
-            reason = f"no {', '.join(missing)} table in the input"
-            say(f"[{i}/{len(templates)}] {tpl.slug}: skipped ({reason})")
-            results.append(ReportResult(tpl.slug, tpl.title, "skipped", reason=reason))
-            continue
-        say(f"[{i}/{len(templates)}] {tpl.slug}: running")
-        start = time.perf_counter()
-        executed = work / "executed" / f"{tpl.path.stem}.ipynb"
-        metrics_path = work / "executed" / f"{tpl.slug}.metrics.json"
-        metrics_path.unlink(missing_ok=True)
-        params = {
+        results: list[ReportResult] = []
+        templates = find_templates(templates_dir)
+        base = {
             "data_path": str(snapshot),
-            "as_of": as_of_day.date().isoformat(),
-            "period": period,
+            "as_of": per.as_of.date().isoformat(),
+            "period": per.name,
+            "period_start": per.start.date().isoformat(),
             "lang": lang,
-            "metrics_path": str(metrics_path),
+            "reports_dir": str(out_dir),
+            "metrics_dir": str(work / "executed"),
         }
-        result = ReportResult(tpl.slug, tpl.title, "failed")
-        try:
-            nb = pm.execute_notebook(
-                str(tpl.path),
-                str(executed),
-                parameters=params,
-                kernel_name=KERNEL,
-                progress_bar=False,
-                log_output=False,
-                cwd=str(work),
-            )
-            if not metrics_path.exists():
-                raise RuntimeError("the notebook ended without writing its metrics")
-            result.metrics = json.loads(metrics_path.read_text("utf-8"))
-            footer = (
-                f"crm_lab {__version__} · period {period} · data as of "
-                f"{params['as_of']} · input: {Path(data).name}"
-            )
-            page = export_html(nb, title=tpl.title, footer=footer)
-            target = period_dir / f"{tpl.slug}.html"
-            _atomic_write(target, page)
-            result.status, result.html = "ok", target.name
-        except Exception as exc:  # one failing template must not stop the others
-            result.reason = _failure_reason(exc)
-        result.seconds = round(time.perf_counter() - start, 2)
-        status = "ok" if result.status == "ok" else f"FAILED — {result.reason}"
-        say(f"[{i}/{len(templates)}] {tpl.slug}: {status} ({result.seconds:.1f} s)")
-        if result.status == "failed":
-            say(f"    executed notebook kept for the analyst: {executed}")
-        results.append(result)
+        for i, tpl in enumerate(templates, 1):
+            title = tpl.title_in(lang)
+            tag = f"[{i}/{len(templates)}] {tpl.slug}"
+            missing = [t for t in tpl.requires if t not in dataset.tables]
+            if missing:
+                reason = f"no {', '.join(missing)} table in the input"
+                say(f"{tag}: skipped ({reason})")
+                results.append(ReportResult(tpl.slug, title, "skipped", reason=reason))
+                continue
+            say(f"{tag}: running")
+            start = time.perf_counter()
+            result = ReportResult(tpl.slug, title, "failed", summary=tpl.summary)
+            executed = work / "executed" / f"{tpl.path.stem}.ipynb"
+            metrics_path = work / "executed" / f"{tpl.slug}.metrics.json"
+            metrics_path.unlink(missing_ok=True)
+            try:
+                declared = pm.inspect_notebook(str(tpl.path))
+                values = {**base, "metrics_path": str(metrics_path), **(params or {})}
+                chosen = {k: v for k, v in values.items() if k in declared}
+                chosen = coerce_params(chosen, declared, where=tpl.path.name)
+                nb = pm.execute_notebook(
+                    str(tpl.path),
+                    str(executed),
+                    parameters=chosen,
+                    kernel_name=KERNEL,
+                    progress_bar=False,
+                    log_output=False,
+                    cwd=str(work),
+                )
+                if not metrics_path.exists():
+                    raise RuntimeError("the notebook ended without writing its metrics")
+                result.metrics = json.loads(metrics_path.read_text("utf-8"))
+                # the summary links reports by these
+                metrics_path.write_text(
+                    json.dumps(
+                        {**result.metrics, "title": tpl.title, "summary": tpl.summary},
+                        ensure_ascii=False,
+                        default=str,
+                    ),
+                    "utf-8",
+                )
+                footer = (
+                    f"crm_lab {__version__} · {per.name} · {per.start.date()} – "
+                    f"{per.as_of.date()} · input: {data.name}"
+                )
+                page = export_html(nb, title=title, footer=footer, lang=lang)
+                hits = privacy.scan_page(page, known=known)
+                if hits:
+                    shown = ", ".join(f"{h['kind']} {h['masked']}" for h in hits[:5])
+                    raise PermissionError(
+                        f"privacy gate: {len(hits)} personal value(s) on the page ({shown}); "
+                        "not published"
+                    )
+                _atomic_write(period_dir / f"{tpl.slug}.html", page)
+                result.status, result.html = "ok", f"{tpl.slug}.html"
+            except Exception as exc:  # one failing template must not stop the others
+                result.reason = _failure_reason(exc)
+            result.seconds = round(time.perf_counter() - start, 2)
+            status = "ok" if result.status == "ok" else f"FAILED — {result.reason}"
+            say(f"{tag}: {status} ({result.seconds:.1f} s)")
+            if result.status == "failed":
+                say(f"    executed notebook kept for the analyst: {executed}")
+            results.append(result)
 
-    run = RunResult(period=period, out_dir=out_dir, results=results)
-    _write_manifest(run, data=data, as_of=as_of_day, lang=lang, dataset=dataset)
-    write_index(out_dir)
+        run = RunResult(period=per.name, out_dir=out_dir, results=results)
+        _write_manifest(
+            run,
+            period=per,
+            data=data,
+            lang=lang,
+            dataset=dataset,
+            params=params,
+            seconds=time.perf_counter() - started,
+        )
+        write_index(out_dir)
     return run
 
 
-def _write_manifest(run: RunResult, *, data, as_of, lang, dataset) -> None:
+def _write_manifest(run: RunResult, *, period: Period, data, lang, dataset, params, seconds):
     manifest_path = run.out_dir / run.period / "manifest.json"
     previous = {}
     if manifest_path.exists():
@@ -281,10 +471,13 @@ def _write_manifest(run: RunResult, *, data, as_of, lang, dataset) -> None:
         reports.append(entry)
     manifest = {
         "period": run.period,
-        "as_of": as_of.date().isoformat(),
+        "period_start": period.start.date().isoformat(),
+        "as_of": period.as_of.date().isoformat(),
         "lang": lang,
-        "input": Path(data).name,
-        "crm_lab_version": __version__,
+        "inputs": _inputs(Path(data)),
+        "parameters": dict(params or {}),
+        "versions": _versions(),
+        "seconds": round(seconds, 2),
         "rows": {table: len(frame) for table, frame in dataset.tables.items()},
         "accounting": dataset.accounting.to_dict(orient="records"),
         "notes": dataset.notes,
@@ -293,60 +486,110 @@ def _write_manifest(run: RunResult, *, data, as_of, lang, dataset) -> None:
     _atomic_write(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
 
 
+# --- the index ----------------------------------------------------------------------------------
 _INDEX_CSS = """
 body{font-family:-apple-system,"Segoe UI","Noto Sans CJK SC","PingFang SC","Microsoft YaHei",
-sans-serif;max-width:1000px;margin:0 auto;padding:1.5rem 2rem;color:#1a202c}
+sans-serif;max-width:1100px;margin:0 auto;padding:1.5rem 2rem;color:#1a202c}
 h1{font-size:1.6rem}table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e2e8f0;vertical-align:top}
 th{background:#f7fafc}th.num,td.num{text-align:right;font-variant-numeric:tabular-nums}
 a{color:#2b6cb0}.muted{color:#718096;font-size:12px}.bad{color:#c53030}
+svg.spark{vertical-align:middle;margin-left:6px}
 """
+_INDEX_FIGURES = [
+    ("active_customers", "Active customers", "活跃客户"),
+    ("period_orders", "Orders in period", "本期订单"),
+    ("period_revenue", "Revenue in period", "本期收入"),
+    ("data_quality_clean_share", "Clean rows", "干净数据占比"),
+]
 
 
-def _fmt_number(value) -> str:
-    if isinstance(value, (int, float)):
-        return f"{value:,.0f}"
-    return "–"
+def _fmt_number(key: str, value) -> str:
+    if not isinstance(value, (int, float)):
+        return "–"
+    return f"{value:.1%}" if key.endswith("share") else f"{value:,.0f}"
+
+
+def sparkline(values: list, *, width: int = 80, height: int = 18) -> str:
+    """Draw a list of numbers (oldest first) as a tiny inline SVG line; missing values skipped."""
+    points = [(i, v) for i, v in enumerate(values) if isinstance(v, (int, float))]
+    if len(points) < 2:
+        return ""
+    lo, hi = min(v for _, v in points), max(v for _, v in points)
+    span = (hi - lo) or 1.0
+    step = (width - 4) / max(len(values) - 1, 1)
+    xy = " ".join(
+        f"{2 + i * step:.1f},{height - 2 - (v - lo) / span * (height - 4):.1f}" for i, v in points
+    )
+    return (
+        f"<svg class='spark' width='{width}' height='{height}' role='img' "
+        f"aria-label='trend'><polyline fill='none' stroke='#2b6cb0' stroke-width='1.5' "
+        f"points='{xy}'/></svg>"
+    )
 
 
 def write_index(out_dir: str | Path) -> Path:
-    """Write ``out_dir/index.html`` linking every period's reports, newest period first."""
+    """Write ``out_dir/index.html``: every period, its headline figures with trend sparklines."""
     out_dir = Path(out_dir)
-    rows = []
-    for manifest_path in sorted(out_dir.glob("*/manifest.json"), reverse=True):
-        m = json.loads(manifest_path.read_text("utf-8"))
-        links, headline = [], {}
+    manifests = []
+    for path in out_dir.glob("*/manifest.json"):
+        m = json.loads(path.read_text("utf-8"))
+        m["_dir"] = path.parent
+        manifests.append(m)
+    manifests.sort(key=lambda m: (m["as_of"], m["period"]))
+    figures = []
+    for m in manifests:
+        headline = {}
         for r in m["reports"]:
-            if r.get("html") and (manifest_path.parent / r["html"]).exists():
+            headline.update(r.get("metrics", {}).get("headline", {}))
+        figures.append(headline)
+    lang = manifests[-1]["lang"] if manifests else "en"
+    rows = []
+    for pos in range(len(manifests) - 1, -1, -1):
+        m, headline = manifests[pos], figures[pos]
+        links = []
+        for r in sorted(m["reports"], key=lambda r: not r.get("summary", False)):
+            title = html.escape(r["title"])
+            if r.get("html") and (m["_dir"] / r["html"]).exists():
                 href = f"{html.escape(m['period'])}/{html.escape(r['html'])}"
                 stale = " <span class='muted'>(last good run)</span>" if r.get("stale") else ""
-                links.append(f"<a href='{href}'>{html.escape(r['title'])}</a>{stale}")
+                strong = ("<strong>", "</strong>") if r.get("summary") else ("", "")
+                links.append(f"{strong[0]}<a href='{href}'>{title}</a>{strong[1]}{stale}")
             elif r["status"] == "skipped":
                 links.append(
-                    f"<span class='muted'>{html.escape(r['title'])}: skipped — "
-                    f"{html.escape(r['reason'])}</span>"
+                    f"<span class='muted'>{title}: skipped — {html.escape(r['reason'])}</span>"
                 )
             if r["status"] == "failed":
-                links.append(f"<span class='bad'>{html.escape(r['title'])}: failed</span>")
-            headline.update(r.get("metrics", {}).get("headline", {}))
+                links.append(f"<span class='bad'>{title}: failed this run</span>")
+        cells = []
+        for key, *_ in _INDEX_FIGURES:
+            history = [f.get(key) for f in figures[: pos + 1]][-12:]
+            spark = sparkline(history) if pos == len(manifests) - 1 else ""
+            cells.append(f"<td class='num'>{_fmt_number(key, headline.get(key))}{spark}</td>")
+        span = f"{m.get('period_start', '')} – {m['as_of']}"
         rows.append(
-            "<tr>"
-            f"<td>{html.escape(m['period'])}<div class='muted'>as of {html.escape(m['as_of'])}"
-            "</div></td>"
-            f"<td class='num'>{_fmt_number(headline.get('customers'))}</td>"
-            f"<td class='num'>{_fmt_number(headline.get('orders'))}</td>"
-            f"<td class='num'>{_fmt_number(headline.get('revenue'))}</td>"
-            f"<td>{'<br>'.join(links)}</td></tr>"
+            f"<tr><td>{html.escape(m['period'])}<div class='muted'>{html.escape(span)}</div></td>"
+            f"{''.join(cells)}<td>{'<br>'.join(links)}</td></tr>"
         )
-    body = "\n".join(rows) or "<tr><td colspan='5'>No reports yet.</td></tr>"
+    heads = "".join(
+        f"<th class='num'>{html.escape(zh if lang == 'zh' else en)}</th>"
+        for _, en, zh in _INDEX_FIGURES
+    )
+    title = "crm_lab 报告" if lang == "zh" else "crm_lab reports"
+    intro = (
+        "每行一个报告期，最新在上；迷你折线为最近各期的走势。"
+        if lang == "zh"
+        else "One row per period, newest first; the small lines show the trend over the periods."
+    )
+    body = "\n".join(rows) or "<tr><td colspan='6'>No reports yet.</td></tr>"
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>crm_lab reports</title><style>{_INDEX_CSS}</style></head>
-<body><h1>crm_lab reports</h1>
-<p>One row per period. Figures are for the whole history up to the period's as-of day.</p>
-<table><thead><tr><th>Period</th><th class='num'>Buying customers</th>
-<th class='num'>Orders</th><th class='num'>Revenue</th><th>Reports</th></tr></thead>
+<title>{title}</title><style>{_INDEX_CSS}</style></head>
+<body><h1>{title}</h1>
+<p>{intro}</p>
+<table><thead><tr><th>{"报告期" if lang == "zh" else "Period"}</th>{heads}
+<th>{"报告" if lang == "zh" else "Reports"}</th></tr></thead>
 <tbody>
 {body}
 </tbody></table>
@@ -356,87 +599,3 @@ def write_index(out_dir: str | Path) -> Path:
     path = out_dir / "index.html"
     _atomic_write(path, page)
     return path
-
-
-# ---- helpers called from report templates -------------------------------------------------
-
-
-def notebook_setup() -> None:
-    """Prepare a report kernel: SVG charts with live text, readable pandas tables."""
-    from crm_lab.plots import use_svg
-
-    use_svg()
-    pd.set_option("display.max_rows", 60)
-    pd.set_option("display.max_columns", 30)
-
-
-def show_table(frame: pd.DataFrame, *, percent=(), money=(), decimals=(), shade=()):
-    """Format a table for a report: percentages, thousands separators, no index.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        The table to show (not modified).
-    percent, money, decimals : sequence of str
-        Columns shown as 12.3 %, as 1,234 and with one decimal.
-    shade : sequence of str
-        Columns shaded red (low) to green (high) on a 0..1 scale, for shares.
-    """
-    formats = {c: "{:.1%}" for c in percent}
-    formats.update({c: "{:,.0f}" for c in money})
-    formats.update({c: "{:,.1f}" for c in decimals})
-    for col in frame.columns:
-        if col not in formats and pd.api.types.is_integer_dtype(frame[col].dtype):
-            formats[col] = "{:,}"
-    styler = frame.style.format(formats, na_rep="–").hide(axis="index")
-    if shade:
-        styler = styler.background_gradient(
-            cmap="RdYlGn", vmin=0.0, vmax=1.0, subset=list(shade)
-        ).highlight_null(color="#ffffff", subset=list(shade))
-    return styler
-
-
-_CARD_LABELS = {
-    "customers": ("Buying customers", "购买客户"),
-    "orders": ("Orders", "订单数"),
-    "revenue": ("Revenue (gross sales)", "收入（销售额）"),
-    "anonymous_revenue_share": ("Revenue without a customer id", "无客户ID的收入占比"),
-    "cancelled_amount": ("Cancelled", "取消金额"),
-    "returned_amount": ("Returned", "退货金额"),
-    "rows_in": ("Rows read", "读入行数"),
-    "rows_clean": ("Clean rows", "干净行数"),
-    "clean_share": ("Clean share", "干净占比"),
-    "rows_quarantined": ("Rows quarantined", "隔离行数"),
-    "values_quarantined": ("Values quarantined", "隔离值数"),
-    "duplicate_customers_merged": ("Duplicate customers merged", "合并重复客户"),
-    "sales_without_customer_share": ("Sales without customer id", "无客户ID的销售占比"),
-}
-
-
-def kpi_cards(headline: dict, *, lang: str = "en"):
-    """Show a ``kpi.headline`` dict as a row of labelled cards (HTML for a notebook cell)."""
-    from IPython.display import HTML
-
-    cards = []
-    for key, labels in _CARD_LABELS.items():
-        if key not in headline:
-            continue
-        value = headline[key]
-        text = f"{value:.1%}" if key.endswith("_share") else f"{value:,.0f}"
-        label = labels[1] if lang == "zh" else labels[0]
-        cards.append(
-            f"<div class='crm-kpi'><div class='v'>{html.escape(text)}</div>"
-            f"<div class='l'>{html.escape(label)}</div></div>"
-        )
-    return HTML(f"<div class='crm-kpis'>{''.join(cards)}</div>")
-
-
-def write_metrics(metrics: dict, path: str) -> None:
-    """Write a template's headline metrics as JSON: the index reads it, tests check it.
-
-    Writing it is the template's success marker, so it is the last cell of every template.
-    An empty ``path`` writes nothing (a template opened by hand in JupyterLab).
-    """
-    if not path:
-        return
-    Path(path).write_text(json.dumps(metrics, ensure_ascii=False, indent=1, default=str), "utf-8")

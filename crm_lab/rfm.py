@@ -16,6 +16,7 @@ __all__ = [
     "rfm_scores",
     "rfm_segments",
     "rfm_table",
+    "segment_counts",
     "segment_label",
     "segment_summary",
 ]
@@ -189,6 +190,12 @@ def rfm_segments(scored: pd.DataFrame) -> pd.DataFrame:
     keys = zip(out["r_score"], out["f_score"], strict=True)
     out["segment"] = pd.Series([_SEGMENT_OF[k] for k in keys], index=out.index, dtype="string")
     return out
+
+
+def segment_counts(segmented: pd.DataFrame) -> dict[str, int]:
+    """Customers per segment as ``{"segment_Champions": 611, ...}`` (every segment, 0 if empty)."""
+    counts = segmented["segment"].value_counts()
+    return {f"segment_{name}": int(counts.get(name, 0)) for name, *_ in SEGMENTS}
 
 
 def segment_summary(segmented: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:

@@ -38,3 +38,25 @@ def retail() -> load.Dataset:
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def demo_run(demo_dir, tmp_path_factory):
+    """`crm-lab report` on the demo files through the command line: (exit code, folder)."""
+    from crm_lab import cli
+
+    root = tmp_path_factory.mktemp("run")
+    code = cli.main(
+        [
+            "report",
+            "--data",
+            str(demo_dir),
+            "--as-of",
+            "2025-12-31",
+            "--out",
+            str(root / "reports"),
+            "--work",
+            str(root / "work"),
+        ]
+    )
+    return code, root

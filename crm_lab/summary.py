@@ -1,0 +1,162 @@
+"""Report metrics across periods into the executive summary: this period, the last, a year ago.
+
+Every report template writes a metrics file whose ``headline`` holds flat numbers. The summary
+reads the headlines of this run's reports and of earlier runs (their ``manifest.json`` in the
+reports folder), so a template added later appears in the summary without editing it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from crm_lab.display import label
+
+__all__ = ["comparison_table", "current_metrics", "report_links", "show_comparison"]
+
+
+def current_metrics(metrics_dir: str | Path) -> dict[str, dict]:
+    """Read this run's metrics files (``<slug>.metrics.json``) by report slug."""
+    out = {}
+    for path in sorted(Path(metrics_dir).glob("*.metrics.json")):
+        slug = path.name[: -len(".metrics.json")]
+        out[slug] = json.loads(path.read_text("utf-8"))
+    return out
+
+
+def _headline_of(reports: list[dict] | dict) -> dict:
+    merged: dict = {}
+    items = (
+        reports.values() if isinstance(reports, dict) else [r.get("metrics", {}) for r in reports]
+    )
+    for metrics in items:
+        merged.update(
+            {
+                k: v
+                for k, v in metrics.get("headline", {}).items()
+                if isinstance(v, (int, float)) and not isinstance(v, bool)
+            }
+        )
+    return merged
+
+
+def _earlier(reports_dir: Path, *, before: pd.Timestamp, near: pd.Timestamp | None = None):
+    """The manifest of the latest period ending before ``before`` (or ending near ``near``)."""
+    best = None
+    for path in reports_dir.glob("*/manifest.json"):
+        m = json.loads(path.read_text("utf-8"))
+        end = pd.Timestamp(m["as_of"])
+        if near is not None:
+            if abs((end - near).days) <= 20 and (best is None or abs((end - near).days) < best[0]):
+                best = (abs((end - near).days), m)
+        elif end < before and (best is None or end > best[0]):
+            best = (end, m)
+    return best[1] if best else None
+
+
+def _change(now, then):
+    if not isinstance(now, (int, float)) or not isinstance(then, (int, float)) or not then:
+        return None
+    return now / then - 1
+
+
+def comparison_table(
+    metrics_dir: str | Path, reports_dir: str | Path, *, period_start, as_of, lang: str = "en"
+) -> pd.DataFrame:
+    """Headline figures of this period next to the previous period and the same period a year ago.
+
+    Returns
+    -------
+    DataFrame
+        ``key``, ``metric`` (display name), ``this_period``, ``previous_period``, ``change``
+        (relative),
+        ``year_ago``, ``change_year``; one row per headline figure of any report of this run.
+    """
+    start, day = pd.Timestamp(period_start), pd.Timestamp(as_of)
+    now = _headline_of(current_metrics(metrics_dir))
+    prev_m = _earlier(Path(reports_dir), before=start)
+    year_m = _earlier(Path(reports_dir), before=start, near=day - pd.DateOffset(years=1))
+    prev = _headline_of(prev_m["reports"]) if prev_m else {}
+    year = _headline_of(year_m["reports"]) if year_m else {}
+    rows = []
+    for key, value in now.items():
+        rows.append(
+            {
+                "key": key,
+                "metric": label(key, lang=lang),
+                "this_period": value,
+                "previous_period": prev.get(key),
+                "change": _change(value, prev.get(key)),
+                "year_ago": year.get(key),
+                "change_year": _change(value, year.get(key)),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "key",
+            "metric",
+            "this_period",
+            "previous_period",
+            "change",
+            "year_ago",
+            "change_year",
+        ],
+    )
+
+
+def report_links(metrics_dir: str | Path, *, lang: str = "en"):
+    """Links to this run's other reports (the pages sit beside the summary)."""
+    from html import escape
+
+    from IPython.display import HTML
+
+    items = []
+    for slug, metrics in current_metrics(metrics_dir).items():
+        if metrics.get("summary"):
+            continue
+        title = metrics.get("title", {}).get(lang) or slug
+        items.append(f"<li><a href='{escape(slug)}.html'>{escape(title)}</a></li>")
+    return HTML(f"<ul>{''.join(items)}</ul>")
+
+
+def show_comparison(table: pd.DataFrame, *, lang: str = "en"):
+    """Format a ``comparison_table`` for the page: shares as %, changes signed and coloured."""
+    from crm_lab.display import label as header
+
+    def value(key, v):
+        if not isinstance(v, (int, float)) or pd.isna(v):
+            return "–"
+        return f"{v:.1%}" if key.endswith("share") else f"{v:,.0f}"
+
+    def change(v):
+        return "–" if v is None or pd.isna(v) else f"{v:+.1%}"
+
+    shown = pd.DataFrame(
+        {
+            header("metric", lang=lang): table["metric"],
+            header("this_period", lang=lang): [
+                value(k, v) for k, v in zip(table["key"], table["this_period"], strict=True)
+            ],
+            header("previous_period", lang=lang): [
+                value(k, v) for k, v in zip(table["key"], table["previous_period"], strict=True)
+            ],
+            header("change", lang=lang): table["change"].map(change),
+            header("year_ago", lang=lang): [
+                value(k, v) for k, v in zip(table["key"], table["year_ago"], strict=True)
+            ],
+            header("change_year", lang=lang): table["change_year"].map(change),
+        }
+    )
+
+    def colour(text):
+        if isinstance(text, str) and text.startswith("+") and text != "+0.0%":
+            return "color: #2f855a"
+        if isinstance(text, str) and text.startswith("-"):
+            return "color: #c53030"
+        return ""
+
+    changes = [header("change", lang=lang), header("change_year", lang=lang)]
+    return shown.style.hide(axis="index").map(colour, subset=changes)
