@@ -26,6 +26,7 @@ __all__ = [
     "NULL_WORDS",
     "clean_dataset",
     "clean_transactions",
+    "load_clean",
     "load_policies",
     "Parsed",
     "decide_day_first",
@@ -96,7 +97,9 @@ def normalize_text(series: pd.Series) -> tuple[pd.Series, Counter]:
     out = raw.map(mapping, na_action="ignore").astype("string")
     changed = raw.notna() & (out != raw)
     fixes["normalized"] = int(changed.sum())
-    is_null_word = out.str.lower().isin(NULL_WORDS).fillna(False)
+    # "NA" is a null word, "Na" (娜) is a name
+    lowered = out.str.lower()
+    is_null_word = (lowered.isin(NULL_WORDS - {"na"}) | (out == "NA")).fillna(False)
     fixes["null_word"] = int(is_null_word.sum())
     out = out.mask(is_null_word | (out == ""))
     return out.astype("string"), fixes
@@ -162,7 +165,9 @@ def parse_phones(series: pd.Series, *, region: str = "CN") -> Parsed:
     """
     import phonenumbers
 
-    text, fixes = normalize_text(series)
+    if pd.api.types.is_float_dtype(series.dtype):  # 13800138000.0 from a numeric column
+        series = series.map(lambda v: f"{v:.0f}" if v == v and float(v).is_integer() else v)
+    text, fixes = normalize_text(series.astype("string"))
     mapping, reasons_map = {}, {}
     for value in text.dropna().unique():
         ext = None
@@ -199,8 +204,10 @@ def parse_emails(series: pd.Series) -> Parsed:
     for value in text.dropna().unique():
         try:
             validate_email(value, check_deliverability=False)
-        except EmailNotValidError as exc:
-            reasons_map[value] = f"invalid_email: {exc}"
+        except EmailNotValidError:
+            # the library's message can quote characters of the address: keep them out
+            kind = "no @-sign" if "@" not in value else "malformed"
+            reasons_map[value] = f"invalid_email: not a valid e-mail address ({kind})"
     reasons = text.map(reasons_map, na_action="ignore").astype("string")
     out = text.str.lower().mask(reasons.notna())
     fixes["email_lowercased"] = int((out.notna() & (out != text)).sum())
@@ -309,7 +316,9 @@ def parse_dates(
         if with_tz.any():  # keep the wall time, drop the offset
             text = text.str.replace(_TZ_SUFFIX, r"\1", regex=True)
             fixes["timezone_dropped"] = int(with_tz.sum())
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        # a year or a month alone ("2024", "2024-03") is not a date: no day is guessed
+        full = text.str.match(r"^\d{4}-\d{1,2}-\d{1,2}|^\d{8}(?:$|T)").fillna(False).astype(bool)
+        parsed = pd.to_datetime(text.where(full), format="ISO8601", errors="coerce")
         if getattr(parsed.dt, "tz", None) is not None:
             parsed = parsed.dt.tz_localize(None)
         parsed = parsed.astype("datetime64[ns]")
@@ -349,6 +358,8 @@ def _parse_one_amount(value: str) -> tuple[float | None, str | None]:
     negative = False
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1]
+        if text.startswith(("-", "+")) or text.endswith("-"):
+            return None, "invalid_number: a sign inside brackets"
     unit = ""
     if text and text[-1] in _MULTIPLIER:
         unit, text = text[-1], text[:-1]
@@ -357,7 +368,7 @@ def _parse_one_amount(value: str) -> tuple[float | None, str | None]:
             return None, "invalid_number: misplaced thousands separator"
         text = text.replace(",", "")
     m = _NUMBER.match(text + unit)
-    if not m:
+    if not m or not np.isfinite(float(m.group(2))):
         return None, "invalid_number: not a number"
     sign, digits, mult, trailing = m.groups()
     number = float(digits) * _MULTIPLIER.get(mult or "", 1.0)
@@ -377,6 +388,7 @@ def parse_amounts(series: pd.Series) -> Parsed:
         return Parsed(series.astype("float64"), _no_reasons(index))
     text, fixes = normalize_text(series.astype("string"))
     fast = pd.to_numeric(text, errors="coerce").astype("float64")
+    fast = fast.where(np.isfinite(fast))  # "inf", "Infinity" are not amounts
     rest = fast.isna() & text.notna()
     reasons = _no_reasons(index)
     if rest.any():
@@ -490,6 +502,24 @@ def clean_transactions(
     return tx, quarantine_frame(parts), prov
 
 
+def load_clean(
+    path: str | Path,
+    *,
+    policies: str | Path | dict | None = None,
+    aliases: str | None = None,
+    key_file: str | Path | None = None,
+) -> Dataset:
+    """Read export files and clean them: ``clean_dataset(load.load_data(path))`` in one call.
+
+    A run's snapshot (written by ``load.save_tables``) is already clean and is read as it is,
+    so a report template gives the same numbers on the raw files and on the snapshot.
+    """
+    from crm_lab.load import is_snapshot, load_data
+
+    data = load_data(path, aliases=aliases, key_file=key_file)
+    return data if is_snapshot(path) else clean_dataset(data, policies=policies)
+
+
 def clean_dataset(dataset: Dataset, *, policies: str | Path | dict | None = None) -> Dataset:
     """Apply the table policies to loaded data: transactions rules and customer de-duplication.
 
@@ -516,18 +546,19 @@ def clean_dataset(dataset: Dataset, *, policies: str | Path | dict | None = None
 
     pol = policies if isinstance(policies, dict) else load_policies(policies)
     tables = dict(dataset.tables)
+    prov = dict(dataset.provenance)
     parts = [dataset.quarantine]
     notes = list(dataset.notes)
-    extra_q: dict[str, int] = {}
-    merged_rows: dict[str, int] = {}
+    booked: list[pd.DataFrame] = []  # rows that left a table here, with their source file
     if "transactions" in tables:
-        tx, q, _ = clean_transactions(
-            tables["transactions"], policies=pol, provenance=dataset.provenance.get("transactions")
+        tx, q, kept = clean_transactions(
+            tables["transactions"], policies=pol, provenance=prov.get("transactions")
         )
-        tables["transactions"] = tx
+        tables["transactions"], prov["transactions"] = tx, kept
         parts.append(q)
-        extra_q["transactions"] = len(q)
+        booked.append(q.assign(kind="rows_quarantined"))
     merge_log = pd.DataFrame(columns=["master_id", "customer_id", "rule", "filled"])
+    review = pd.DataFrame()
     if "customers" in tables:
         settings = pol.get("dedup", {})
         result = dedup.deduplicate_customers(
@@ -536,57 +567,61 @@ def clean_dataset(dataset: Dataset, *, policies: str | Path | dict | None = None
             max_records_per_key=int(settings.get("max_records_per_key", 5)),
             fuzzy_name_threshold=float(settings.get("fuzzy_name_threshold", 92)),
         )
-        tables["customers"] = result.customers
-        merge_log = result.merge_log
-        merged_rows["customers"] = len(tables["customers"].index) and (
-            len(dataset.tables["customers"]) - len(result.customers)
-        )
+        tables["customers"], merge_log, review = result.customers, result.merge_log, result.review
+        if "customers" in prov and len(result.merged_positions):
+            merged = prov["customers"].iloc[result.merged_positions]
+            booked.append(merged.assign(table="customers", kind="rows_merged"))
         mapping = result.mapping
         for name in ("transactions", "interactions", "tickets", "campaign_responses"):
             if name in tables:
                 tables[name] = dedup.repoint(tables[name], mapping)
-        if "campaign_responses" in tables and mapping:
-            cr = tables["campaign_responses"]
-            flags = ["opened", "clicked", "converted"]
-            keyed = cr.sort_values(flags, ascending=False, kind="stable")
-            dup = keyed.duplicated(["campaign_id", "customer_id"], keep="first")
-            merged_rows["campaign_responses"] = int(dup.sum())
-            tables["campaign_responses"] = keyed[~dup].sort_index().reset_index(drop=True)
         if len(merge_log):
             notes.append(
                 f"customers: {len(merge_log)} duplicate record(s) merged into "
                 f"{merge_log['master_id'].nunique()} customer(s)"
             )
+    if "campaign_responses" in tables:
+        cr, folded = _fold_responses(tables["campaign_responses"], prov.get("campaign_responses"))
+        tables["campaign_responses"] = cr
+        parts.append(folded)
+        booked.append(folded.assign(kind="rows_merged"))
     accounting = dataset.accounting.copy()
-    for table in {**extra_q, **merged_rows}:
-        if table not in set(accounting["table"]):
-            accounting.loc[len(accounting)] = [
-                table,
-                "(all)",
-                len(dataset.tables[table]),
-                len(dataset.tables[table]),
-                0,
-                0,
-            ]
-    for table, n in extra_q.items():
-        _book(accounting, table, "rows_quarantined", n)
-    for table, n in merged_rows.items():
-        _book(accounting, table, "rows_merged", n)
+    for part in booked:
+        for (table, source), n in part.groupby(["table", "source_file"]).size().items():
+            _book(accounting, table, source, part["kind"].iloc[0], int(n))
     return Dataset(
         tables=tables,
         quarantine=quarantine_frame(parts),
         accounting=accounting,
         fixes=dataset.fixes,
         merge_log=merge_log,
+        review=review,
         notes=notes,
         provenance={},
     )
 
 
-def _book(accounting: pd.DataFrame, table: str, column: str, n: int) -> None:
-    """Move n rows of a table from rows_clean to another column (on its first source row)."""
-    if not n:
-        return
-    first = accounting.index[accounting["table"] == table][0]
-    accounting.loc[first, column] += n
-    accounting.loc[first, "rows_clean"] -= n
+def _fold_responses(cr: pd.DataFrame, provenance: pd.DataFrame | None):
+    """Fold repeated (campaign, customer) responses into one: a flag set in any row stays set."""
+    cr = cr.reset_index(drop=True)
+    keys = ["campaign_id", "customer_id"]
+    dup = cr.duplicated(keys, keep="first").to_numpy()
+    if not dup.any():
+        return cr, quarantine_frame()
+    flags = [c for c in ("opened", "clicked", "converted") if c in cr]
+    agg = {c: ("max" if c in flags else "first") for c in cr.columns if c not in keys}
+    folded = cr.groupby(keys, sort=False, dropna=False).agg(agg).reset_index()[list(cr.columns)]
+    folded = folded.astype(cr.dtypes.to_dict())
+    out = _rows_out("campaign_responses", provenance, dup, "duplicate_response",
+                    "another response of the same customer to the same campaign; folded into "
+                    "it (a flag set in either row stays set)", "row_merged", cr)  # fmt: skip
+    return folded, out
+
+
+def _book(accounting: pd.DataFrame, table: str, source: str, column: str, n: int) -> None:
+    """Move n rows of a table's source file from rows_clean to ``column``."""
+    rows = accounting.index[(accounting["table"] == table) & (accounting["source_file"] == source)]
+    if not n or not len(rows):
+        return  # a derived table (no source file) has no rows in
+    accounting.loc[rows[0], column] += n
+    accounting.loc[rows[0], "rows_clean"] -= n

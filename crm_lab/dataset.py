@@ -69,6 +69,8 @@ class Dataset:
         reformatted, full-width text folded, ...).
     merge_log : DataFrame
         Duplicate customers folded into a master record (empty before de-duplication).
+    review : DataFrame
+        Look-alike customer records that were not merged, for a person to decide.
     notes : list of str
         What was decided on the user's behalf (derived tables, date order, skipped title rows).
     provenance : dict of str to DataFrame
@@ -84,6 +86,7 @@ class Dataset:
     )
     fixes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FIX_COLUMNS))
     merge_log: pd.DataFrame = field(default_factory=pd.DataFrame)
+    review: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
     provenance: dict[str, pd.DataFrame] = field(default_factory=dict)
 

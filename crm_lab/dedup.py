@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -67,6 +67,7 @@ class Dedup:
     master: pd.DataFrame
     merge_log: pd.DataFrame
     review: pd.DataFrame
+    merged_positions: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
 
     @property
     def mapping(self) -> dict[str, str]:
@@ -98,6 +99,37 @@ def _exact_edges(values: pd.Series, max_records: int, rule: str):
     linked = positions != first
     edges = [(a, b, rule) for a, b in zip(first[linked], positions[linked], strict=True)]
     return edges, review
+
+
+def _check_exact(frame: pd.DataFrame, edges: list):
+    """Keep shared-key links unless the records contradict each other.
+
+    A shared phone or e-mail is strong evidence, but a family e-mail or an office phone is
+    shared by different people: two records with different birth dates, or with names that
+    have little in common, are listed for review instead of merged.
+    """
+    from rapidfuzz import fuzz
+
+    if not edges:
+        return [], []
+    kept, doubted = [], []
+    names = frame["name"].map(normalize_name) if "name" in frame else None
+    births = frame["birth_date"] if "birth_date" in frame else None
+    ids = frame["customer_id"].to_numpy()
+    for a, b, rule in edges:
+        reason = None
+        if births is not None and pd.notna(births.iat[a]) and pd.notna(births.iat[b]) \
+                and births.iat[a] != births.iat[b]:  # fmt: skip
+            reason = f"same {rule}, different birth dates"
+        elif names is not None and names.iat[a] and names.iat[b] \
+                and fuzz.token_set_ratio(names.iat[a], names.iat[b]) < 50:  # fmt: skip
+            reason = f"same {rule}, different names"
+        if reason:
+            doubted.append({"rule": rule, "records": 2, "customer_id": ids[a],
+                            "other_id": ids[b], "reason": reason})  # fmt: skip
+        else:
+            kept.append((a, b, rule))
+    return kept, doubted
 
 
 def _fuzzy_edges(frame: pd.DataFrame, threshold: float, max_block: int):
@@ -211,8 +243,9 @@ def deduplicate_customers(
     edges += e
     for key in exact_keys:
         e, r = _exact_edges(frame[key], max_records_per_key, key)
-        edges += e
-        review += r
+        kept, doubted = _check_exact(frame, e)
+        edges += kept
+        review += r + doubted
     if fuzzy_name_threshold < 100 and {"name", "city", "birth_date"} <= set(frame.columns):
         e, r = _fuzzy_edges(frame, fuzzy_name_threshold, max_block)
         edges += e
@@ -278,6 +311,7 @@ def deduplicate_customers(
         master=master,
         merge_log=merge_log.astype("string"),
         review=pd.DataFrame(review),
+        merged_positions=np.flatnonzero(master_pos != np.arange(n)),
     )
 
 

@@ -35,7 +35,15 @@ from crm_lab.dataset import (
 )
 from crm_lab.schemas import SCHEMAS, conform, dtype_of
 
-__all__ = ["Dataset", "LoadError", "TableRead", "load_data", "read_table", "save_tables"]
+__all__ = [
+    "Dataset",
+    "LoadError",
+    "TableRead",
+    "is_snapshot",
+    "load_data",
+    "read_table",
+    "save_tables",
+]
 
 log = logging.getLogger(__name__)
 
@@ -122,23 +130,47 @@ def _guess_table(headers: list[str], aliases: dict) -> str | None:
     return best if scores[best] >= 0 else None
 
 
-def _decode(path: Path, raw: bytes) -> str:
-    """Decode CSV bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030."""
+def _looks_latin(raw: bytes) -> bool:
+    """True when high bytes mostly stand alone (Latin-1/cp1252 text), not in pairs (GB18030).
+
+    In GB18030 Chinese the byte after a lead byte is itself high (0xA1-0xFE) for almost every
+    character; in Latin text an accented letter is one high byte between ASCII letters.
+    """
+    high = [i for i, b in enumerate(raw) if b >= 0x80]
+    if not high:
+        return False
+    alone = sum(1 for i in high if (i == 0 or raw[i - 1] < 0x80) and
+                (i + 1 >= len(raw) or raw[i + 1] < 0x80))  # fmt: skip
+    return alone / len(high) > 0.5
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+    """Decode CSV bytes; return the text and the encoding used.
+
+    UTF-8 (with or without BOM), UTF-16 with BOM, GB18030, and Windows-1252 when the bytes look
+    like accented Latin text rather than Chinese (GB18030 would decode them to nonsense).
+    """
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
+        return raw.decode("utf-16"), "utf-16"
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as utf8_error:
+        if _looks_latin(raw):
+            try:
+                return raw.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError:
+                pass
         try:
-            return raw.decode("gb18030")
+            return raw.decode("gb18030"), "gb18030"
         except UnicodeDecodeError:
             line = raw[: utf8_error.start].count(b"\n") + 1
             raise LoadError(
                 path,
                 f"cannot decode byte {raw[utf8_error.start]:#04x} at line {line}: the file is "
-                "neither UTF-8, UTF-16 with BOM nor GB18030; re-export it as UTF-8 CSV",
+                "neither UTF-8, UTF-16 with BOM, GB18030 nor Windows-1252; re-export it as "
+                "UTF-8 CSV",
             ) from None
 
 
@@ -164,7 +196,9 @@ def _delimiter(path: Path, text: str) -> str:
     return max(_DELIMITERS, key=header.count)
 
 
-def _read_grid(path: Path, *, key_file: str | Path | None = None) -> tuple[pd.DataFrame, bool]:
+def _read_grid(
+    path: Path, *, notes: list[str], key_file: str | Path | None = None
+) -> tuple[pd.DataFrame, bool]:
     """Read a file into a grid: (strings without header, False) or (typed frame, True).
 
     A ``*.enc`` file (``crm-lab encrypt``) is decrypted in memory with ``key_file`` and read
@@ -193,29 +227,85 @@ def _read_grid(path: Path, *, key_file: str | Path | None = None) -> tuple[pd.Da
             return pd.read_parquet(io.BytesIO(raw)), True
         except Exception as exc:  # pyarrow raises several types for a broken file
             raise LoadError(path, f"not a readable Parquet file ({type(exc).__name__})") from exc
-    if suffix in (".xlsx", ".xls"):
-        try:
-            grid = pd.read_excel(io.BytesIO(raw), header=None, dtype=str, keep_default_na=False)
-        except Exception as exc:
-            raise LoadError(path, f"not a readable Excel file ({type(exc).__name__})") from exc
-        return grid.fillna(""), False
-    text = _decode(path, raw)
+    if suffix == ".xlsx":
+        return _read_excel(path, raw, notes)
+    text, encoding = _decode(path, raw)
     if not text.strip():
         raise LoadError(path, "file is empty; expected a header line and data rows")
+    if encoding not in ("utf-8", "utf-16"):
+        notes.append(f"{path.name}: read as {encoding}")
     sep = _delimiter(path, text)
+    return _read_csv_grid(path, text, sep), False
+
+
+def _read_csv_grid(path: Path, text: str, sep: str) -> pd.DataFrame:
+    """Split CSV text into a grid of strings indexed by each record's first file line - 1.
+
+    Python's csv module gives the line numbers (a quoted field may span lines). A record that
+    spans lines and has more fields than the header means an unbalanced quote swallowed the
+    lines after it: that is an error, not a long field.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    records, starts = [], []
+    width = None
+    previous_end = 0
     try:
-        grid = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-        )
-    except pd.errors.ParserError as exc:
-        raise LoadError(path, f"rows have different numbers of fields ({exc})") from None
-    return grid, False
+        for record in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num
+            if width is None and any(cell.strip() for cell in record):
+                width = len(record)
+            if width is not None and len(record) > width:
+                if previous_end > start:
+                    raise LoadError(
+                        path,
+                        f"unbalanced quote: the record starting at line {start} runs to line "
+                        f"{previous_end} and has {len(record)} fields, expected {width}; "
+                        "check the quotes on that line",
+                    )
+                raise LoadError(
+                    path,
+                    f"line {start} has {len(record)} fields, expected {width} as in the header",
+                )
+            records.append(record)
+            starts.append(start)
+    except csv.Error as exc:
+        raise LoadError(path, f"malformed CSV near line {reader.line_num + 1}: {exc}") from None
+    width = width or 1
+    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in records], dtype=object)
+    grid.index = np.asarray(starts) - 1
+    return grid
+
+
+def _excel_cell(value) -> str:
+    """An Excel cell as text; numbers too long to be exact keep the scientific form."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)):
+        if abs(value) >= 1e15:  # beyond 15 significant digits Excel has already lost some
+            return f"{float(value):.15g}".upper()
+        if float(value).is_integer():
+            return str(int(value))
+        return repr(float(value))
+    if isinstance(value, pd.Timestamp) or hasattr(value, "isoformat"):
+        text = value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+        return text[:-9] if text.endswith(" 00:00:00") else text
+    return str(value)
+
+
+def _read_excel(path: Path, raw: bytes, notes: list[str]) -> tuple[pd.DataFrame, bool]:
+    try:
+        book = pd.read_excel(io.BytesIO(raw), header=None, dtype=object, sheet_name=None)
+    except Exception as exc:
+        raise LoadError(path, f"not a readable Excel file ({type(exc).__name__})") from exc
+    names = list(book)
+    sheet = book[names[0]]
+    others = [n for n in names[1:] if not book[n].dropna(how="all").empty]
+    if others:
+        notes.append(f"{path.name}: read sheet {names[0]!r}; other sheets not read: {others}")
+    return sheet.map(_excel_cell), False
 
 
 class TableRead:
@@ -372,8 +462,8 @@ def read_table(
     table = table or _table_from_name(plain, alias_data)
     if table is not None and table not in SCHEMAS:
         raise LoadError(path, f"unknown table {table!r}; expected one of {list(SCHEMAS)}")
-    grid, typed = _read_grid(path, key_file=key_file)
     notes: list[str] = []
+    grid, typed = _read_grid(path, notes=notes, key_file=key_file)
     parts: list[pd.DataFrame] = []
     if typed:
         headers = [str(c) for c in grid.columns]
@@ -445,6 +535,15 @@ def read_table(
                 )
             )
             continue
+        filled = int(s.notna().sum()) if typed else int((s.astype(str).str.strip() != "").sum())
+        if filled >= 10 and rejected.sum() > 0.5 * filled:
+            examples = ", ".join(repr(v) for v in s[rejected].astype(str).unique()[:3])
+            raise LoadError(
+                path,
+                f"column {col.name!r}: {int(rejected.sum())} of {filled} values rejected "
+                f"({parsed.reasons[rejected].iloc[0].split(': ', 1)[-1]}; e.g. {examples}); "
+                "is the right column mapped? see aliases.yaml",
+            )
         missing = parsed.values.isna() & ~rejected
         reasons = parsed.reasons.mask(missing, "missing_value: a required value is empty")
         bad = rejected | missing
@@ -489,9 +588,12 @@ def _derive_transactions(frame: pd.DataFrame, present: set[str]) -> pd.DataFrame
     if "amount" not in present:
         frame["amount"] = frame["quantity"] * frame["unit_price"]
     if "line_type" not in present:
+        # UCI-style invoice numbers: "C536379" reverses an order (with a negative quantity),
+        # "A563185" is a bad-debt adjustment; other letters are just part of an order number
         inv = frame["invoice_id"].fillna("")
+        negative = frame["quantity"] < 0
         frame["line_type"] = np.select(
-            [inv.str.startswith("C"), inv.str.startswith("A"), frame["quantity"] < 0],
+            [inv.str.fullmatch(r"C\d+") & negative, inv.str.fullmatch(r"A\d+"), negative],
             ["cancellation", "adjustment", "return"],
             default="sale",
         )
@@ -563,12 +665,17 @@ def load_data(
     """
     path = Path(path)
     alias_data = _aliases(str(aliases) if aliases else None)
-    if path.is_dir() and (path / "_snapshot.yaml").exists():
+    if is_snapshot(path):
         return _read_snapshot(path)
+    notes: list[str] = []
     if path.is_dir():
-        files = sorted(
-            p for p in path.iterdir() if _is_data_file(p) and not p.name.startswith(("_", "."))
+        entries = sorted(
+            p for p in path.iterdir() if p.is_file() and not p.name.startswith(("_", "."))
         )
+        files = [p for p in entries if _is_data_file(p)]
+        skipped = [p.name for p in entries if not _is_data_file(p)]
+        if skipped:
+            notes.append(f"not read (not {', '.join(SUFFIXES)}): {', '.join(skipped)}")
         if not files:
             raise LoadError(path, f"no table files ({', '.join(SUFFIXES)}) in this folder")
         named = {p: _table_from_name(_plain(p), alias_data) for p in files}
@@ -577,7 +684,7 @@ def load_data(
     else:
         raise LoadError(path, "no such file or folder")
     parts: dict[str, list[pd.DataFrame]] = {}
-    quarantines, fixes, accounting, notes = [], [], [], []
+    quarantines, fixes, accounting = [], [], []
     provenance: dict[str, list[pd.DataFrame]] = {}
     for file in files:
         if path.is_dir() and named[file] is None:
@@ -622,7 +729,7 @@ def load_data(
     )
 
 
-_LOGS = ("quarantine", "accounting", "fixes", "merge_log")
+_LOGS = ("quarantine", "accounting", "fixes", "merge_log", "review")
 
 
 def save_tables(dataset: Dataset, out_dir: str | Path) -> Path:
@@ -641,9 +748,18 @@ def save_tables(dataset: Dataset, out_dir: str | Path) -> Path:
     return out
 
 
+def is_snapshot(path: str | Path) -> bool:
+    """True for a folder written by ``save_tables`` (clean canonical tables and their logs)."""
+    return Path(path).is_dir() and (Path(path) / "_snapshot.yaml").exists()
+
+
 def _read_snapshot(path: Path) -> Dataset:
     meta = yaml.safe_load((path / "_snapshot.yaml").read_text("utf-8"))
     tables = {t: pd.read_parquet(path / f"{t}.parquet") for t in meta["tables"]}
-    logs = {n: pd.read_parquet(path / f"_{n}.parquet") for n in _LOGS}
-    logs["quarantine"] = quarantine_frame([logs["quarantine"]])
+    logs = {
+        n: pd.read_parquet(path / f"_{n}.parquet")
+        for n in _LOGS
+        if (path / f"_{n}.parquet").exists()
+    }
+    logs["quarantine"] = quarantine_frame([logs.get("quarantine", pd.DataFrame())])
     return Dataset(tables=tables, notes=list(meta.get("notes", [])), **logs)
