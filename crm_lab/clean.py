@@ -120,13 +120,21 @@ def parse_ids(series: pd.Series) -> Parsed:
     """
     if pd.api.types.is_float_dtype(series.dtype):
         values = series.to_numpy(dtype="float64", na_value=np.nan)
-        whole = ~np.isnan(values) & (values == np.round(values))
+        # beyond 2**53 a float no longer holds every whole number: the id has lost digits
+        exact = np.abs(np.nan_to_num(values)) < 2**53
+        whole = ~np.isnan(values) & (values == np.round(values)) & exact
         out = pd.Series(pd.NA, index=series.index, dtype="string")
         out[whole] = pd.Series(values[whole].astype(np.int64), index=series.index[whole]).astype(
             "string"
         )
         reasons = _no_reasons(series.index)
-        reasons[~np.isnan(values) & ~whole] = "invalid_id: a fraction, expected a whole number"
+        reasons[~np.isnan(values) & ~whole & exact] = (
+            "invalid_id: a fraction, expected a whole number"
+        )
+        reasons[~np.isnan(values) & ~exact] = (
+            "scientific_notation_id: the id went through a number column and lost digits; "
+            "re-export this column as text"
+        )
         return Parsed(out, reasons)
     if pd.api.types.is_integer_dtype(series.dtype):
         return Parsed(series.astype("string"), _no_reasons(series.index))
@@ -612,9 +620,16 @@ def _fold_responses(cr: pd.DataFrame, provenance: pd.DataFrame | None):
     agg = {c: ("max" if c in flags else "first") for c in cr.columns if c not in keys}
     folded = cr.groupby(keys, sort=False, dropna=False).agg(agg).reset_index()[list(cr.columns)]
     folded = folded.astype(cr.dtypes.to_dict())
-    out = _rows_out("campaign_responses", provenance, dup, "duplicate_response",
-                    "another response of the same customer to the same campaign; folded into "
-                    "it (a flag set in either row stays set)", "row_merged", cr)  # fmt: skip
+    out = _rows_out(
+        "campaign_responses",
+        provenance,
+        dup,
+        "duplicate_response",
+        "another response of the same customer to the same campaign; folded into "
+        "it (a flag set in either row stays set)",
+        "row_merged",
+        cr,
+    )
     return folded, out
 
 

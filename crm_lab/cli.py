@@ -79,8 +79,12 @@ def _parser() -> argparse.ArgumentParser:
             help="key file (encrypt creates it, mode 0600, when missing)",
         )
 
-    v = sub.add_parser("validate", help="load the data and print a summary per table")
+    v = sub.add_parser("validate", help="load and clean the data, print a summary per table")
     v.add_argument("--data", required=True, type=Path, help="folder of table files, or one file")
+    v.add_argument("--key-file", type=Path, help="key for encrypted input files (*.enc)")
+    for command in (r, v):
+        command.add_argument("--aliases", type=Path, help="YAML file of extra header aliases")
+        command.add_argument("--policies", type=Path, help="YAML file of cleaning policies")
     return p
 
 
@@ -95,32 +99,36 @@ def _demo_data(args) -> int:
 
 
 def _validate(args) -> int:
-    from crm_lab.load import load_data
+    from crm_lab.clean import load_clean
+    from crm_lab.quality import accounting_table
     from crm_lab.schemas import validate
 
-    dataset = load_data(args.data)
+    dataset = load_clean(
+        args.data, aliases=args.aliases, policies=args.policies, key_file=args.key_file
+    )
     status = 0
-    acc = dataset.accounting.groupby("table")[["rows_in", "rows_clean", "rows_quarantined"]].sum()
+    acc = accounting_table(dataset).set_index("table")
     for table, frame in dataset.tables.items():
         problems = validate(frame, table)
         q = dataset.quarantine[dataset.quarantine["table"] == table]
         n_vals = int((q["action"] == "value_quarantined").sum())
         if table in acc.index:
-            rows_in, rows_q = (
-                int(acc.loc[table, "rows_in"]),
-                int(acc.loc[table, "rows_quarantined"]),
+            a = acc.loc[table]
+            counts = (
+                f"{int(a['rows_in']):>9,} rows in  {len(frame):>9,} clean  "
+                f"{int(a['rows_quarantined']):>6,} quarantined  {int(a['rows_merged']):>6,} "
+                f"merged  {n_vals:>6,} values quarantined"
             )
         else:
-            rows_in, rows_q = len(frame), 0
-        print(
-            f"{table:<20} {rows_in:>9,} rows in  {len(frame):>9,} loaded  "
-            f"{rows_q:>6,} rows quarantined  {n_vals:>6,} values quarantined"
-        )
-        for (column, rule), n in q.groupby(["column", "rule"]).size().items():
-            print(f"    {column or '(row)'}: {rule} x{n}")
+            counts = f"{len(frame):>9,} rows (derived)"
+        print(f"{table:<20} {counts}")
+        for (column, rule, action), n in q.groupby(["column", "rule", "action"]).size().items():
+            print(f"    {column or '(row)'}: {rule} ({action}) x{n}")
         for problem in problems:
             print(f"    PROBLEM {problem}")
             status = 1
+    if len(dataset.review):
+        print(f"look-alike customers left for review: {len(dataset.review)}")
     for note in dataset.notes:
         print(f"note: {note}")
     return status

@@ -118,15 +118,30 @@ def _check_exact(frame: pd.DataFrame, edges: list):
     ids = frame["customer_id"].to_numpy()
     for a, b, rule in edges:
         reason = None
-        if births is not None and pd.notna(births.iat[a]) and pd.notna(births.iat[b]) \
-                and births.iat[a] != births.iat[b]:  # fmt: skip
+        if (
+            births is not None
+            and pd.notna(births.iat[a])
+            and pd.notna(births.iat[b])
+            and births.iat[a] != births.iat[b]
+        ):
             reason = f"same {rule}, different birth dates"
-        elif names is not None and names.iat[a] and names.iat[b] \
-                and fuzz.token_set_ratio(names.iat[a], names.iat[b]) < 50:  # fmt: skip
+        elif (
+            names is not None
+            and names.iat[a]
+            and names.iat[b]
+            and fuzz.token_set_ratio(names.iat[a], names.iat[b]) < 50
+        ):
             reason = f"same {rule}, different names"
         if reason:
-            doubted.append({"rule": rule, "records": 2, "customer_id": ids[a],
-                            "other_id": ids[b], "reason": reason})  # fmt: skip
+            doubted.append(
+                {
+                    "rule": rule,
+                    "records": 2,
+                    "customer_id": ids[a],
+                    "other_id": ids[b],
+                    "reason": reason,
+                }
+            )
         else:
             kept.append((a, b, rule))
     return kept, doubted

@@ -47,7 +47,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet")
+SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
 _ALIASES_FILE = Path(__file__).with_name("aliases.yaml")
 _DELIMITERS = (",", ";", "\t", "|")
 _HEADER_SEARCH_ROWS = 20
@@ -93,11 +93,20 @@ def _aliases(extra: str | None = None) -> dict:
 
 
 def _table_from_name(path: Path, aliases: dict) -> str | None:
+    """The table a file name stands for: ``orders.csv``, ``orders_2024-01.csv``, ``订单.xlsx``."""
     stem = _norm(path.stem)
+    best = None
     for table, names in aliases["files"].items():
-        if stem in {_norm(n) for n in names}:
-            return table
-    return None
+        for name in names:
+            key = _norm(name)
+            if stem == key:
+                return table
+            # a table name followed by a date or number: monthly exports of one table
+            rest = stem[len(key) :]
+            if stem.startswith(key) and re.fullmatch(r"\d[\dwq]*", rest or "x"):
+                if best is None or len(key) > best[1]:
+                    best = (table, len(key))
+    return best[0] if best else None
 
 
 def _header_map(headers: list[str], table: str, aliases: dict) -> dict[str, str]:
@@ -139,8 +148,11 @@ def _looks_latin(raw: bytes) -> bool:
     high = [i for i, b in enumerate(raw) if b >= 0x80]
     if not high:
         return False
-    alone = sum(1 for i in high if (i == 0 or raw[i - 1] < 0x80) and
-                (i + 1 >= len(raw) or raw[i + 1] < 0x80))  # fmt: skip
+    alone = sum(
+        1
+        for i in high
+        if (i == 0 or raw[i - 1] < 0x80) and (i + 1 >= len(raw) or raw[i + 1] < 0x80)
+    )
     return alone / len(high) > 0.5
 
 
@@ -593,7 +605,7 @@ def _derive_transactions(frame: pd.DataFrame, present: set[str]) -> pd.DataFrame
         inv = frame["invoice_id"].fillna("")
         negative = frame["quantity"] < 0
         frame["line_type"] = np.select(
-            [inv.str.fullmatch(r"C\d+") & negative, inv.str.fullmatch(r"A\d+"), negative],
+            [inv.str.fullmatch(r"C\d+") & negative, inv.str.fullmatch(r"A\d{6}"), negative],
             ["cancellation", "adjustment", "return"],
             default="sale",
         )

@@ -297,6 +297,8 @@ def run_reports(
     templates_dir: str | Path | None = None,
     work_dir: str | Path | None = None,
     key_file: str | Path | None = None,
+    aliases: str | Path | None = None,
+    policies: str | Path | None = None,
     today=None,
     progress: Callable[[str], None] | None = None,
 ) -> RunResult:
@@ -325,6 +327,8 @@ def run_reports(
         ``data/interim/<period>`` under the current folder when omitted.
     key_file : str or Path, optional
         Key for encrypted input files (``*.enc``).
+    aliases, policies : str or Path, optional
+        YAML files of extra header aliases and of cleaning policies.
     today : date-like, optional
         The day relative periods count from (default: the current date).
     progress : callable, optional
@@ -355,7 +359,10 @@ def run_reports(
         period_dir.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         say(f"period {per.name}: {per.start.date()} .. {per.as_of.date()} (as of); loading {data}")
-        dataset = clean_dataset(load_data(data, key_file=key_file))
+        dataset = clean_dataset(
+            load_data(data, key_file=key_file, aliases=str(aliases) if aliases else None),
+            policies=policies,
+        )
         snapshot = save_tables(dataset, work / "tables")
         for note in dataset.notes:
             say(f"  note: {note}")
@@ -541,7 +548,8 @@ def write_index(out_dir: str | Path) -> Path:
     for m in manifests:
         headline = {}
         for r in m["reports"]:
-            headline.update(r.get("metrics", {}).get("headline", {}))
+            if not r.get("stale"):  # a failed report's figures would be from an earlier run
+                headline.update(r.get("metrics", {}).get("headline", {}))
         figures.append(headline)
     lang = manifests[-1]["lang"] if manifests else "en"
     rows = []

@@ -251,6 +251,44 @@ CASES = [
         cu(OK_CU, "c2,李\u200b四,,,2024-01-01,,"),
         ("fix", "name", "normalized"),
     ),
+    # --- cases found in review ----------------------------------------------------------------
+    (
+        "unbalanced quote",
+        "orders.csv",
+        tx(OK_TX, '2,c1,2024-01-05,"P1,1,2', "3,c1,2024-01-05,P1,1,2", '4,c1,2024-01-05,P"1",1,2'),
+        ("error", r"(unbalanced quote|malformed CSV)"),
+    ),
+    (
+        "mostly rejected required column",
+        "interactions.csv",
+        "customer_id,interacted_at,channel\n"
+        + "".join(f"c{i},2024-01-05,carrier pigeon\n" for i in range(12)),
+        ("error", r"column 'channel': 12 of 12 values rejected"),
+    ),
+    (
+        "excel id stored as a number",
+        "customers.xlsx",
+        xlsx([["customer_id", "name"], [1.49925e18, "张三"], ["0042", "李四"]]),
+        ("row", "customer_id", "scientific_notation_id"),
+    ),
+    (
+        "infinite amount",
+        "orders.csv",
+        tx(OK_TX, "2,c1,2024-01-05,P1,1,inf"),
+        ("row", "unit_price", "invalid_number"),
+    ),
+    (
+        "sign inside brackets",
+        "orders.csv",
+        tx(OK_TX, "2,c1,2024-01-05,P1,(-5),2"),
+        ("row", "quantity", "invalid_number"),
+    ),
+    (
+        "a month is not a date",
+        "orders.csv",
+        tx(OK_TX, "2,c1,2024-03,P1,1,2"),
+        ("row", "ordered_at", "invalid_date"),
+    ),
 ]
 
 
@@ -276,7 +314,9 @@ def test_bad_input(tmp_path, name, filename, content, expect):
             hits = q[(q["rule"] == rule) & (q["column"] == column) & (q["action"] == action)]
             assert len(hits) == n, q.to_dict("records")
             assert hits["source_file"].iloc[0] == str(path)
-            assert hits["source_line"].iloc[0] >= 2 and hits["reason"].iloc[0]
+            assert hits["reason"].str.len().min() > 0
+            if isinstance(content, str) and column:  # the bad row is the file's last line
+                assert hits["source_line"].max() == content.count("\n"), hits
         elif kind == "fix":
             _, column, rule = expect
             f = data.fixes
@@ -288,6 +328,10 @@ def test_bad_input(tmp_path, name, filename, content, expect):
         assert (
             acc["rows_in"] == acc["rows_clean"] + acc["rows_quarantined"] + acc["rows_merged"]
         ).all()
+        assert (acc[["rows_clean", "rows_quarantined", "rows_merged"]] >= 0).all().all()
+        if isinstance(content, str) and kind != "note":  # rows in = the file's data lines
+            data_lines = [ln for ln in content.splitlines()[1:] if ln.strip()]
+            assert acc["rows_in"].sum() == len(data_lines)
         for table, rows in acc.groupby("table")["rows_clean"].sum().items():
             assert len(data[table]) == rows
     assert sha256(path) == before  # the input is never written to

@@ -241,3 +241,30 @@ def test_clean_dataset_does_not_modify_its_input(demo_dir):
     clean.clean_dataset(data)
     for t, f in before.items():
         pd.testing.assert_frame_equal(data[t], f)
+
+
+def test_invalid_email_reason_never_quotes_the_address():
+    parsed = clean.parse_emails(S("张三<zs@qq.com>", "no-at-sign"))
+    for reason in parsed.reasons:
+        assert "张" not in reason and "三" not in reason and "qq" not in reason
+        assert reason.startswith("invalid_email")
+
+
+def test_campaign_responses_fold_keeps_every_flag(tmp_path):
+    (tmp_path / "campaign_responses.csv").write_text(
+        "campaign_id,customer_id,sent_at,opened,clicked,converted\n"
+        "K1,c1,2024-01-05,1,0,0\n"
+        "K1,c1,2024-01-05,1,1,0\n"
+        "K2,c3,2024-02-05,0,0,0\n"
+        "K2,c3,2024-02-05,1,0,1\n"
+        "K2,c4,2024-02-05,0,0,0\n",
+        "utf-8",
+    )
+    data = clean.clean_dataset(load.load_data(tmp_path))
+    cr = data["campaign_responses"].set_index(["campaign_id", "customer_id"])
+    assert cr.loc[("K1", "c1"), ["opened", "clicked", "converted"]].tolist() == [1, 1, 0]
+    assert cr.loc[("K2", "c3"), ["opened", "clicked", "converted"]].tolist() == [1, 0, 1]
+    q = data.quarantine
+    assert q.loc[q["rule"] == "duplicate_response", "source_line"].tolist() == [3, 5]
+    acc = data.accounting.set_index("table").loc["campaign_responses"]
+    assert (acc["rows_in"], acc["rows_clean"], acc["rows_merged"]) == (5, 3, 2)

@@ -157,3 +157,28 @@ def test_precision_and_recall_on_the_demo_data():
     # transactions of merged records now belong to the master
     assert not data["transactions"]["customer_id"].isin(data.merge_log["customer_id"]).any()
     assert data["customers"]["customer_id"].is_unique
+
+
+def test_a_shared_family_email_does_not_merge_different_people():
+    cu = customers(
+        [
+            {
+                "customer_id": "1",
+                "name": "张三",
+                "email": "home@example.cn",
+                "birth_date": "1980-01-01",
+            },
+            {
+                "customer_id": "2",
+                "name": "李四",
+                "email": "home@example.cn",
+                "birth_date": "1982-05-05",
+            },
+            {"customer_id": "3", "name": "王五", "phone": "+8613800000009"},
+            {"customer_id": "4", "name": "Wang Wu Trading", "phone": "+8613800000009"},
+        ]
+    )
+    result = dedup.deduplicate_customers(cu)
+    assert result.mapping == {} and len(result.customers) == 4
+    reasons = set(result.review["reason"])
+    assert reasons == {"same email, different birth dates", "same phone, different names"}

@@ -239,3 +239,91 @@ def test_online_retail_ii_headers(tmp_path):
     assert frame["invoice_id"].tolist() == ["489434", "A506401"]
     assert frame["line_type"].tolist() == ["sale", "adjustment"]
     assert frame["customer_id"].iloc[0] == "13085"  # the float column's ".0" is dropped
+
+
+def test_line_numbers_count_multi_line_fields(tmp_path):
+    path = tmp_path / "interactions.csv"
+    path.write_text(
+        "customer_id,interacted_at,channel,notes\n"
+        'c1,2024-01-05,phone,"called back,\nleft a message"\n'
+        "c2,2024-13-05,email,ok\n",
+        "utf-8",
+    )
+    read = load.read_table(path)
+    assert read.frame["notes"].iloc[0] == "called back, left a message"  # one space, NFKC
+    assert read.quarantine[["source_line", "rule"]].values.tolist() == [[4, "invalid_date"]]
+
+
+def test_latin1_file_is_not_read_as_chinese(tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_bytes("customer_id,name,city\nc1,Crème Brûlée Ltd,Señora\n".encode("cp1252"))
+    read = load.read_table(path)
+    assert read.frame["name"].iloc[0] == "Crème Brûlée Ltd"
+    assert read.frame["city"].iloc[0] == "Señora"
+    assert any("cp1252" in n for n in read.notes)
+    chinese = tmp_path / "客户.csv"
+    chinese.write_bytes("customer_id,name\nc1,张三丰\n".encode("gb18030"))
+    assert load.read_table(chinese).frame["name"].iloc[0] == "张三丰"
+
+
+def test_only_uci_style_prefixes_mark_cancellations(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "invoice_id,product_id,ordered_at,quantity,unit_price,status\n"
+        "A1001,P1,2024-01-05,1,10,paid\n"
+        "CN-2024-0002,P1,2024-01-05,2,10,已发货\n"
+        "C536379,P1,2024-01-06,-1,10,cancelled\n"
+        "A563185,B,2024-01-06,1,-11062.06,\n",
+        "utf-8",
+    )
+    frame = load.read_table(path).frame
+    assert frame["line_type"].tolist() == ["sale", "sale", "cancellation", "adjustment"]
+
+
+def test_interaction_channels_in_chinese(tmp_path):
+    path = tmp_path / "互动记录.csv"
+    path.write_text(
+        "客户编号,联系时间,联系方式,方向\nc1,2024-01-05,电话,呼出\nc2,2024-01-06,微信,呼入\n"
+        "c3,2024-01-07,Call,out\n",
+        "utf-8",
+    )
+    read = load.read_table(path)
+    assert read.frame["channel"].tolist() == ["phone", "chat", "phone"]
+    assert read.frame["direction"].tolist() == ["outbound", "inbound", "outbound"]
+    assert read.quarantine.empty
+
+
+def test_monthly_files_stack_and_unknown_files_are_noted(tmp_path):
+    head = "invoice_id,product_id,ordered_at,quantity,unit_price\n"
+    (tmp_path / "orders_2024-01.csv").write_text(head + "1,P,2024-01-05,1,2\n", "utf-8")
+    (tmp_path / "orders_2024-02.csv").write_text(
+        head + "2,P,2024-02-05,1,2\n2,P,2024-02-05,1,2\n", "utf-8"
+    )
+    (tmp_path / "orders.csv.gz").write_bytes(b"\x1f\x8b")
+    from crm_lab import clean
+
+    data = clean.clean_dataset(load.load_data(tmp_path))
+    assert data["transactions"]["invoice_id"].tolist() == ["1", "2"]
+    assert any("orders.csv.gz" in n for n in data.notes)
+    acc = data.accounting.set_index("source_file")
+    feb = acc.loc[str(tmp_path / "orders_2024-02.csv")]
+    # the repeated line is booked on the file it came from
+    assert (feb["rows_in"], feb["rows_clean"], feb["rows_quarantined"]) == (2, 1, 1)
+    jan = acc.loc[str(tmp_path / "orders_2024-01.csv")]
+    assert (jan["rows_in"], jan["rows_clean"], jan["rows_quarantined"]) == (1, 1, 0)
+    assert "customers" not in set(data.accounting["table"])  # derived: no rows were read
+
+
+def test_parquet_typed_columns(tmp_path):
+    path = tmp_path / "customers.parquet"
+    pd.DataFrame(
+        {
+            "customer_id": [17850.0, 1234567890123456789.0, None],
+            "phone": [13800138000.0, None, 13900139000.0],
+        }
+    ).to_parquet(path)
+    read = load.read_table(path)
+    assert read.frame["customer_id"].tolist() == ["17850"]
+    assert read.frame["phone"].tolist() == ["+8613800138000"]
+    rules = read.quarantine[["source_line", "rule"]].values.tolist()
+    assert rules == [[2, "scientific_notation_id"], [3, "missing_value"]]
