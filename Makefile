@@ -8,7 +8,7 @@ AS_OF  ?= 2025-12-31
 LANG_REPORT ?= en
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo-data report report-retail test lint format docs bench clean
+.PHONY: help install browser demo-data report report-retail test lint format docs bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,7 +33,14 @@ report: install demo-data ## Build the HTML reports on the demo data into report
 report-retail: install ## Build the HTML reports on UCI Online Retail (data/external) into reports/
 	$(BIN)/crm-lab report --data data/external/online_retail/online_retail.parquet --as-of 2011-12-09 --out reports
 
-test: install ## Run the test suite
+browser: ## Install Debian's chromium and CJK fonts for the browser test (as root; else skipped)
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi cjk; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing chromium and fonts-noto-cjk for the browser test"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null; \
+	else echo "chromium not installed and not root: the browser test will be skipped"; fi
+
+test: install browser ## Run the test suite (installs chromium for the browser test)
 	$(BIN)/python -m pytest
 
 lint: install ## ruff lint and format check (notebooks included)

@@ -100,6 +100,19 @@ def label(key: str, *, lang: str = "en") -> str:
     return pair[1] if lang == "zh" else pair[0]
 
 
+_TABLES = [0]
+
+
+def styler(frame: pd.DataFrame):
+    """A pandas Styler with an id that depends on the table's place on the page, not chance.
+
+    pandas gives each styled table a random id; numbering them keeps the same input's page
+    identical byte for byte between runs.
+    """
+    _TABLES[0] += 1
+    return frame.style.set_uuid(f"t{_TABLES[0]}")
+
+
 def notebook_setup() -> None:
     """Prepare a report kernel: SVG charts with live text and stable ids, readable tables."""
     import matplotlib
@@ -111,6 +124,7 @@ def notebook_setup() -> None:
     os.environ["SOURCE_DATE_EPOCH"] = "0"
     matplotlib.rcParams["svg.hashsalt"] = "crm_lab"
     use_svg()
+    _TABLES[0] = 0
     pd.set_option("display.max_rows", 200)
     pd.set_option("display.max_columns", 30)
 
@@ -137,12 +151,12 @@ def show_table(
     for col in frame.columns:
         if col not in formats and pd.api.types.is_integer_dtype(frame[col].dtype):
             formats[col] = "{:,}"
-    styler = frame.style.format(formats, na_rep="–").hide(axis="index")
+    styled = styler(frame).format(formats, na_rep="–").hide(axis="index")
     if shade:
-        styler = styler.background_gradient(
+        styled = styled.background_gradient(
             cmap="RdYlGn", vmin=0.0, vmax=1.0, subset=list(shade)
         ).highlight_null(color="#ffffff", subset=list(shade))
-    return styler.relabel_index([label(c, lang=lang) for c in frame.columns], axis="columns")
+    return styled.relabel_index([label(c, lang=lang) for c in frame.columns], axis="columns")
 
 
 def kpi_cards(headline: dict, *, lang: str = "en"):

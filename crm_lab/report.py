@@ -245,7 +245,8 @@ def export_html(
     nb = nbformat.from_dict(notebook)
     other = "zh" if lang == "en" else "en"
     nb.cells = [c for c in nb.cells if other not in c.get("metadata", {}).get("tags", [])]
-    for cell in nb.cells:
+    for number, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{number}"  # papermill's injected cell has a random id
         if cell.cell_type == "code":
             cell.outputs = [
                 o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
@@ -261,8 +262,9 @@ def export_html(
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        language_code=lang,
     )
-    resources = {"crm_footer": html.escape(footer), "language_code": lang}
+    resources = {"crm_footer": html.escape(footer)}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
 

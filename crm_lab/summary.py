@@ -159,4 +159,6 @@ def show_comparison(table: pd.DataFrame, *, lang: str = "en"):
         return ""
 
     changes = [header("change", lang=lang), header("change_year", lang=lang)]
-    return shown.style.hide(axis="index").map(colour, subset=changes)
+    from crm_lab.display import styler
+
+    return styler(shown).hide(axis="index").map(colour, subset=changes)

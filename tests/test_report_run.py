@@ -1,0 +1,385 @@
+"""Report runs as a scheduler and a stakeholder see them: parameters, periods, locks, failures,
+atomic publishing, the privacy gate, languages, reproducibility and self-contained pages."""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import sha256
+
+from crm_lab import cli, load, periods, privacy, report
+
+TEMPLATE = report.TEMPLATES_DIR / "01-customer-value.ipynb"
+TX = (
+    "invoice_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+    "1,a,2024-12-01,p,1,10\n2,b,2024-12-02,p,2,5\n3,a,2025-01-03,q,1,7\n"
+)
+
+
+def _template(path: Path, source: str, *, params: str = "", requires=("transactions",)):
+    """A small template: the standard parameters (plus ``params``) and one code cell."""
+    nb = nbformat.read(TEMPLATE, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    if params:
+        cell.source += "\n" + params
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(f"# {path.stem}"),
+        cell,
+        nbformat.v4.new_code_cell(source),
+    ]
+    nb.metadata["crm_lab"] = {
+        "title": {"en": path.stem, "zh": path.stem},
+        "requires": list(requires),
+    }
+    nbformat.write(nb, path)
+
+
+WRITE = (
+    "from crm_lab import display\n"
+    "display.write_metrics({{'headline': {{}}, 'got': {expr}}}, metrics_path)"
+)
+
+
+@pytest.fixture
+def tx_file(tmp_path):
+    path = tmp_path / "data" / "transactions.csv"
+    path.parent.mkdir()
+    path.write_text(TX, "utf-8")
+    return path
+
+
+def _run(tmp_path, data, templates, **kw):
+    return report.run_reports(
+        data,
+        out_dir=tmp_path / "reports",
+        work_dir=tmp_path / "work",
+        templates_dir=templates,
+        **kw,
+    )
+
+
+def test_params_from_yaml_keep_strings_and_follow_declared_types(tmp_path, tx_file):
+    templates = tmp_path / "t"
+    templates.mkdir()
+    _template(
+        templates / "01-echo.ipynb",
+        WRITE.format(expr="[code, top_n, share, flag]"),
+        params='code: str = "x"  # a code\ntop_n: int = 3  # how many\n'
+        "share: float = 0.5  # a share\nflag: bool = False  # a switch",
+    )
+    params_file = tmp_path / "params.yaml"
+    params_file.write_text("code: 007\ntop_n: 10\nshare: '0.25'\nflag: yes\n", "utf-8")
+    params = report.read_params_file(params_file)
+    assert params == {"code": "007", "top_n": "10", "share": "0.25", "flag": "yes"}
+    run = _run(tmp_path, tx_file, templates, as_of="2025-01-31", params=params)
+    assert run.ok
+    assert run.results[0].metrics["got"] == ["007", 10, 0.25, True]
+    manifest = json.loads((tmp_path / "reports" / "2025-01" / "manifest.json").read_text("utf-8"))
+    assert manifest["parameters"]["code"] == "007"
+    bad = _run(tmp_path, tx_file, templates, as_of="2025-01-31", params={"top_n": "many"})
+    assert bad.results[0].status == "failed"
+    assert "parameter 'top_n' must be int, got 'many'" in bad.results[0].reason
+
+
+def test_cli_param_007_stays_text(tmp_path, tx_file):
+    templates = tmp_path / "t"
+    templates.mkdir()
+    _template(templates / "01-echo.ipynb", WRITE.format(expr="code"), params='code: str = "x"  # c')
+    code = cli.main(
+        [
+            "report",
+            "--data",
+            str(tx_file),
+            "--period",
+            "2025-01",
+            "--out",
+            str(tmp_path / "r"),
+            "--work",
+            str(tmp_path / "w"),
+            "--templates",
+            str(templates),
+            "--param",
+            "code=007",
+        ]
+    )
+    assert code == 0
+    manifest = json.loads((tmp_path / "r" / "2025-01" / "manifest.json").read_text("utf-8"))
+    assert manifest["reports"][0]["metrics"]["got"] == "007"
+
+
+def test_relative_periods():
+    p = periods.resolve_period("last-month", today="2026-03-10")
+    assert (p.name, str(p.start.date()), str(p.as_of.date())) == (
+        "2026-02",
+        "2026-02-01",
+        "2026-02-28",
+    )
+    p = periods.resolve_period("last-quarter", today="2026-01-02")
+    assert (p.name, str(p.start.date()), str(p.as_of.date())) == (
+        "2025-Q4",
+        "2025-10-01",
+        "2025-12-31",
+    )
+    p = periods.resolve_period("last-week", today="2026-01-15")  # a Thursday
+    assert (str(p.start.date()), str(p.as_of.date())) == ("2026-01-05", "2026-01-11")
+    p = periods.resolve_period("2024-02", as_of="2024-02-15")
+    assert (p.name, str(p.as_of.date()), p.days) == ("2024-02", "2024-02-15", 15)
+    with pytest.raises(ValueError, match="give --as-of"):
+        periods.resolve_period("spring-sale")
+
+
+def test_lock_stops_a_second_run(tmp_path, tx_file):
+    out = tmp_path / "reports"
+    with report._lock(out):
+        with pytest.raises(report.RunLockedError, match="another report run"):
+            _run(tmp_path, tx_file, None, as_of="2025-01-31")
+        code = cli.main(
+            [
+                "report",
+                "--data",
+                str(tx_file),
+                "--as-of",
+                "2025-01-31",
+                "--out",
+                str(out),
+                "--work",
+                str(tmp_path / "w"),
+            ]
+        )
+        assert code == 3
+    # released afterwards
+    with report._lock(out):
+        pass
+
+
+def test_killed_kernel_and_failed_publish_keep_the_last_good_page(tmp_path, tx_file, monkeypatch):
+    templates = tmp_path / "t"
+    templates.mkdir()
+    _template(templates / "01-stable.ipynb", WRITE.format(expr="as_of"))
+    _template(templates / "02-other.ipynb", WRITE.format(expr="period"))
+    first = _run(tmp_path, tx_file, templates, period="P", as_of="2025-01-31")
+    assert [r.status for r in first.results] == ["ok", "ok"]
+    page = tmp_path / "reports" / "P" / "stable.html"
+    good = page.read_bytes()
+
+    # 1. the kernel dies mid-run: the template fails, the other still runs
+    _template(
+        templates / "01-stable.ipynb", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"
+    )
+    killed = _run(tmp_path, tx_file, templates, period="P", as_of="2025-01-31")
+    assert [r.status for r in killed.results] == ["failed", "ok"]
+    assert "Dead" in killed.results[0].reason or "died" in killed.results[0].reason.lower()
+    assert page.read_bytes() == good
+    assert (tmp_path / "work" / "executed" / "01-stable.ipynb").exists()
+    assert not list((tmp_path / "reports").rglob("*.ipynb"))
+
+    # 2. the run fails between writing the page and renaming it into place
+    _template(templates / "01-stable.ipynb", WRITE.format(expr="'new'"))
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(report.os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        _run(tmp_path, tx_file, templates, period="P", as_of="2025-01-31")
+    monkeypatch.undo()
+    assert page.read_bytes() == good
+    assert not list((tmp_path / "reports").rglob(".*.tmp"))
+
+
+def test_privacy_gate_blocks_a_page_with_personal_data(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "customers.csv").write_text(
+        "customer_id,name,phone,email\nc0001,Linda Clarke,13800138000,linda@example.com\n", "utf-8"
+    )
+    (data / "transactions.csv").write_text(TX.replace(",a,", ",c0001,"), "utf-8")
+    templates = tmp_path / "t"
+    templates.mkdir()
+    leak = (
+        "from crm_lab import clean\nc = clean.load_clean(data_path)['customers']\n"
+        "print(c[['name', 'phone']].to_string())\n"
+    ) + WRITE.format(expr="1")
+    _template(templates / "01-leak.ipynb", leak)
+    _template(templates / "02-fine.ipynb", WRITE.format(expr="2"))
+    run = _run(tmp_path, data, templates, as_of="2025-01-31")
+    assert [r.status for r in run.results] == ["failed", "ok"]
+    reason = run.results[0].reason
+    assert "privacy gate" in reason and "+86 138****8000" in reason and "L***" in reason
+    assert "13800138000" not in reason and "Linda" not in reason
+    assert not (tmp_path / "reports" / "2025-01" / "leak.html").exists()
+
+
+def test_pages_are_self_contained_and_small(demo_run):
+    _, root = demo_run
+    pages = sorted((root / "reports").rglob("*.html"))
+    assert len(pages) == 4  # three reports and the index
+    for page in pages:
+        html = page.read_text("utf-8")
+        assert not re.findall(
+            r"<(?:script|link|img|iframe)[^>]+(?:src|href)=[\"']?(?:https?:)?//", html
+        )
+        assert "cdn." not in html and "mathjax" not in html.lower() and "require.min.js" not in html
+        assert len(html.encode()) < 5_000_000
+
+
+def test_outputs_use_only_mime_types_the_html_export_renders(demo_run):
+    """nbconvert drops outputs whose mime type it cannot render (plotly's JSON, widgets)."""
+    _, root = demo_run
+    rendered = {"text/html", "image/svg+xml", "image/png", "text/plain", "text/markdown"}
+    for path in (root / "work" / "executed").glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                if output.output_type in ("display_data", "execute_result"):
+                    kinds = set(output.get("data", {}))
+                    assert kinds & (rendered - {"text/plain"}), (path.name, kinds)
+                    assert kinds <= rendered, (path.name, kinds - rendered)
+
+
+def test_both_languages(demo_dir, tmp_path):
+    code = cli.main(
+        [
+            "report",
+            "--data",
+            str(demo_dir),
+            "--period",
+            "2025-12",
+            "--lang",
+            "zh",
+            "--out",
+            str(tmp_path / "zh"),
+            "--work",
+            str(tmp_path / "wz"),
+        ]
+    )
+    assert code == 0
+    zh = (tmp_path / "zh" / "2025-12" / "customer-value.html").read_text("utf-8")
+    assert "<title>客户价值：RFM 分群</title>" in zh and 'lang="zh"' in zh
+    assert "客户分群" in zh and "冠军客户" in zh and "最近购买 × 购买频次" in zh
+    assert "Suggested action" not in zh and "Who are they" not in zh
+    dq = (tmp_path / "zh" / "2025-12" / "data-quality.html").read_text("utf-8")
+    assert "数据质量" in dq and "Completeness by column" not in dq
+    index = (tmp_path / "zh" / "index.html").read_text("utf-8")
+    assert "管理层摘要" in index
+
+
+def test_english_pages_have_no_chinese_narrative(demo_run):
+    _, root = demo_run
+    html = (root / "reports" / "2025-12" / "customer-value.html").read_text("utf-8")
+    assert "Suggested action" in html and "建议行动" not in html and 'lang="en"' in html
+
+
+def test_same_inputs_same_pages(demo_dir, tmp_path):
+    args = ["report", "--data", str(demo_dir), "--period", "2025-12", "--work", str(tmp_path / "w")]
+    assert cli.main([*args, "--out", str(tmp_path / "a")]) == 0
+    assert cli.main([*args, "--out", str(tmp_path / "b")]) == 0
+    for page in ("customer-value.html", "data-quality.html", "executive-summary.html"):
+        a = (tmp_path / "a" / "2025-12" / page).read_bytes()
+        b = (tmp_path / "b" / "2025-12" / page).read_bytes()
+        assert a == b, page
+
+
+def test_manifest_names_its_inputs(demo_run, demo_dir):
+    _, root = demo_run
+    manifest = json.loads((root / "reports" / "2025-12" / "manifest.json").read_text("utf-8"))
+    files = {Path(i["file"]).name: i["sha256"] for i in manifest["inputs"]}
+    for path in Path(demo_dir).glob("*.csv"):
+        assert files[path.name] == sha256(path)
+    assert manifest["versions"]["crm_lab"] and manifest["versions"]["pandas"]
+    assert manifest["period_start"] == "2025-12-01" and manifest["as_of"] == "2025-12-31"
+    assert all(r["seconds"] >= 0 for r in manifest["reports"])
+
+
+def test_executive_summary_compares_periods(demo_dir, tmp_path):
+    out, work = tmp_path / "r", tmp_path / "w"
+    for period in ("2024-12", "2025-11", "2025-12"):
+        assert (
+            cli.main(
+                [
+                    "report",
+                    "--data",
+                    str(demo_dir),
+                    "--period",
+                    period,
+                    "--out",
+                    str(out),
+                    "--work",
+                    str(work / period),
+                ]
+            )
+            == 0
+        )
+    html = (out / "2025-12" / "executive-summary.html").read_text("utf-8")
+    metrics = {}
+    for period in ("2024-12", "2025-11", "2025-12"):
+        m = json.loads((out / period / "manifest.json").read_text("utf-8"))
+        metrics[period] = m["reports"][0]["metrics"]["headline"]["active_customers"]
+    now, prev, year = metrics["2025-12"], metrics["2025-11"], metrics["2024-12"]
+    assert f"{now / prev - 1:+.1%}" in html and f"{now / year - 1:+.1%}" in html
+    assert "customer-value.html" in html and "data-quality.html" in html
+    index = (out / "index.html").read_text("utf-8")
+    assert index.index("2025-12") < index.index("2025-11") < index.index("2024-12")
+    assert "<polyline" in index  # trend sparklines
+
+
+def test_encrypted_inputs_round_trip(demo_dir, tmp_path, capsys):
+    key = tmp_path / "keys" / "data.key"
+    enc = tmp_path / "enc"
+    enc.mkdir()
+    src = Path(demo_dir) / "customers.csv"
+    before = sha256(src)
+    assert (
+        cli.main(["encrypt", str(src), str(enc / "customers.csv.enc"), "--key-file", str(key)]) == 0
+    )
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert sha256(src) == before
+    assert b"customer_id" not in (enc / "customers.csv.enc").read_bytes()
+    plain = load.load_data(src)["customers"]
+    decrypted = load.load_data(enc, key_file=key)["customers"]
+    assert decrypted.equals(plain)
+    with pytest.raises(load.LoadError, match="give the key"):
+        load.load_data(enc)
+    other = tmp_path / "other.key"
+    privacy.new_data_key(other)
+    with pytest.raises(load.LoadError, match="wrong key"):
+        load.load_data(enc, key_file=other)
+    assert (
+        cli.main(
+            [
+                "decrypt",
+                str(enc / "customers.csv.enc"),
+                str(tmp_path / "back.csv"),
+                "--key-file",
+                str(key),
+            ]
+        )
+        == 0
+    )
+    assert sha256(tmp_path / "back.csv") == before
+
+
+def test_pseudonyms_and_small_groups(tmp_path, monkeypatch):
+    import pandas as pd
+
+    monkeypatch.delenv(privacy.KEY_ENV, raising=False)
+    key_file = tmp_path / "cfg" / "pseudonym.key"
+    key = privacy.pseudonym_key(key_file)
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert privacy.pseudonym_key(key_file) == key  # created once, then reused
+    ids = pd.Series(["00012345", "00012345", "00067890", None], dtype="string")
+    p = privacy.pseudonymize(ids, key=key)
+    assert p.iloc[0] == p.iloc[1] != p.iloc[2] and pd.isna(p.iloc[3])
+    assert re.fullmatch(r"P[0-9a-f]{16}", p.iloc[0]) and "12345" not in p.iloc[0]
+    assert privacy.pseudonymize(ids, key=b"other").iloc[0] != p.iloc[0]
+    monkeypatch.setenv(privacy.KEY_ENV, "from-env")
+    assert privacy.pseudonym_key(key_file) == b"from-env"
+    seg = pd.DataFrame({"segment": ["A", "B"], "customers": [3, 40], "revenue": [90.0, 1200.0]})
+    out = privacy.suppress_small(seg, count="customers", columns=["revenue"])
+    assert out["customers"].tolist() == ["<5", "40"]
+    assert pd.isna(out["revenue"].iloc[0]) and out["revenue"].iloc[1] == 1200.0
