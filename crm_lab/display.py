@@ -115,15 +115,9 @@ def styler(frame: pd.DataFrame):
 
 def notebook_setup() -> None:
     """Prepare a report kernel: SVG charts with live text and stable ids, readable tables."""
-    import matplotlib
-
-    from crm_lab.plots import use_svg
-
-    # the same input gives the same page, byte for byte: no timestamp in SVG metadata and
-    # fixed ids for clip paths
+    # the same input gives the same page, byte for byte: no timestamp in SVG metadata (the
+    # charts' ids are fixed by plots.use_svg, which each chart calls)
     os.environ["SOURCE_DATE_EPOCH"] = "0"
-    matplotlib.rcParams["svg.hashsalt"] = "crm_lab"
-    use_svg()
     _TABLES[0] = 0
     pd.set_option("display.max_rows", 200)
     pd.set_option("display.max_columns", 30)

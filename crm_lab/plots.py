@@ -56,6 +56,7 @@ def use_svg() -> None:
             "axes.spines.right": False,
             "axes.titlesize": 12,
             "axes.titleweight": "bold",
+            "svg.hashsalt": "crm_lab",  # stable ids: the same input gives the same page
         }
     )
     # layout falls back to DejaVu metrics when no CJK font is installed; the browser draws the

@@ -20,6 +20,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
@@ -302,6 +303,7 @@ def run_reports(
     aliases: str | Path | None = None,
     policies: str | Path | None = None,
     today=None,
+    workers: int = 2,
     progress: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Run every report template on one input and publish the period's HTML reports.
@@ -333,6 +335,8 @@ def run_reports(
         YAML files of extra header aliases and of cleaning policies.
     today : date-like, optional
         The day relative periods count from (default: the current date).
+    workers : int
+        Reports executed at the same time (each in its own kernel); 2 suits a 2-core machine.
     progress : callable, optional
         Called with one line of text as each report starts and ends.
 
@@ -375,7 +379,6 @@ def run_reports(
         )
         known = _known_values(dataset)
 
-        results: list[ReportResult] = []
         templates = find_templates(templates_dir)
         base = {
             "data_path": str(snapshot),
@@ -386,15 +389,15 @@ def run_reports(
             "reports_dir": str(out_dir),
             "metrics_dir": str(work / "executed"),
         }
-        for i, tpl in enumerate(templates, 1):
+
+        def run_one(i: int, tpl: Template) -> ReportResult:
             title = tpl.title_in(lang)
             tag = f"[{i}/{len(templates)}] {tpl.slug}"
             missing = [t for t in tpl.requires if t not in dataset.tables]
             if missing:
                 reason = f"no {', '.join(missing)} table in the input"
                 say(f"{tag}: skipped ({reason})")
-                results.append(ReportResult(tpl.slug, title, "skipped", reason=reason))
-                continue
+                return ReportResult(tpl.slug, title, "skipped", reason=reason)
             say(f"{tag}: running")
             start = time.perf_counter()
             result = ReportResult(tpl.slug, title, "failed", summary=tpl.summary)
@@ -448,7 +451,18 @@ def run_reports(
             say(f"{tag}: {status} ({result.seconds:.1f} s)")
             if result.status == "failed":
                 say(f"    executed notebook kept for the analyst: {executed}")
-            results.append(result)
+            return result
+
+        # reports run two at a time (one per core); the summary runs last, on their metrics
+        jobs = list(enumerate(templates, 1))
+        regular = [(i, t) for i, t in jobs if not t.summary]
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            outcomes = list(pool.map(lambda job: run_one(*job), regular))
+        done = {t.slug: r for (_, t), r in zip(regular, outcomes, strict=True)}
+        for i, tpl in jobs:
+            if tpl.summary:
+                done[tpl.slug] = run_one(i, tpl)
+        results = [done[t.slug] for _, t in jobs]
 
         run = RunResult(period=per.name, out_dir=out_dir, results=results)
         _write_manifest(

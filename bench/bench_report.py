@@ -1,0 +1,83 @@
+"""Benchmark: `make report`'s report run on the demo data, against the papermill+nbconvert floor.
+
+Run: .venv/bin/python bench/bench_report.py
+
+The floor is measured in the same run: as many trivial notebooks as there are report templates,
+each executed by papermill and exported by nbconvert's HTML exporter, which is the cost no
+report can avoid. Target: the whole report set within 2x the floor, and under 3 minutes.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+from nbconvert import HTMLExporter
+
+from crm_lab import report, synth
+
+
+def floor(n: int, work: Path) -> list[float]:
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell("print(x)"),
+        ]
+    )
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    src = work / "trivial.ipynb"
+    nbformat.write(nb, src)
+    times = []
+    for i in range(n):
+        start = time.perf_counter()
+        done = pm.execute_notebook(
+            str(src),
+            str(work / f"out{i}.ipynb"),
+            parameters={"x": i},
+            kernel_name="python3",
+            progress_bar=False,
+        )
+        HTMLExporter(exclude_input=True).from_notebook_node(done)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        synth.write_demo(synth.make_demo(), tmp / "demo")
+        n = len(report.find_templates())
+        floor_times = floor(n, tmp)
+        start = time.perf_counter()
+        run = report.run_reports(
+            tmp / "demo", period="2025-12", out_dir=tmp / "reports", work_dir=tmp / "work"
+        )
+        total = time.perf_counter() - start
+    floor_total = sum(floor_times)
+    per_report = sum(r.seconds for r in run.results)
+    print(f"demo data (5,000 customers), {n} report templates, 2-core machine")
+    print(f"  floor: {n} trivial notebooks via papermill + nbconvert   {floor_total:6.1f} s  1.00x")
+    for r in run.results:
+        print(
+            f"  {r.slug:<28} {r.status:<8}                    {r.seconds:6.1f} s  "
+            f"{r.seconds / (floor_total / n):5.2f}x of one floor notebook"
+        )
+    print(
+        f"  reports only (sum of the above)                      {per_report:6.1f} s  "
+        f"{per_report / floor_total:5.2f}x"
+    )
+    print(
+        f"  whole run (load, clean, snapshot, reports, index)    {total:6.1f} s  "
+        f"{total / floor_total:5.2f}x   target <= 2.00x and < 180 s"
+    )
+
+
+if __name__ == "__main__":
+    main()
