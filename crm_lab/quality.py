@@ -21,6 +21,7 @@ __all__ = [
     "headline",
     "merge_summary",
     "quarantine_examples",
+    "review_queue",
     "rule_counts",
     "transactions_summary",
 ]
@@ -196,3 +197,48 @@ def headline(data: Dataset) -> dict:
             else 0.0
         )
     return out
+
+
+def review_queue(data: Dataset, *, key: bytes) -> pd.DataFrame:
+    """Look-alike customer pairs that were not merged, masked for the analyst's review page.
+
+    Customer ids become keyed pseudonyms (the analyst finds the records with the same key),
+    names, phones and e-mails are masked; ``reason`` says why the pair was not merged.
+    """
+    from crm_lab.privacy import mask_value, pseudonymize
+
+    review = data.review
+    cols = ["customer", "other", "name", "other_name", "phone", "other_phone", "reason"]
+    if review is None or review.empty or "other_id" not in review:
+        return pd.DataFrame(columns=cols)
+    pairs = review.dropna(subset=["customer_id", "other_id"]).copy()
+    # records merged since (through another rule) are looked up as their master; a pair that
+    # ended up as one customer needs no review
+    log = data.merge_log
+    master = dict(zip(log["customer_id"], log["master_id"], strict=True)) if len(log) else {}
+    pairs["customer_id"] = pairs["customer_id"].map(lambda v: master.get(v, v))
+    pairs["other_id"] = pairs["other_id"].map(lambda v: master.get(v, v))
+    pairs = pairs[pairs["customer_id"] != pairs["other_id"]]
+    if pairs.empty:
+        return pd.DataFrame(columns=cols)
+    key_of = pairs[["customer_id", "other_id"]].apply(lambda r: tuple(sorted(r)), axis=1)
+    pairs = pairs[~key_of.duplicated()].reset_index(drop=True)
+    customers = data["customers"].set_index("customer_id") if "customers" in data.tables else None
+
+    def field(ids: pd.Series, column: str) -> list[str]:
+        if customers is None or column not in customers:
+            return [""] * len(ids)
+        values = customers[column].reindex(ids.astype(str))
+        return [mask_value(column, v) for v in values]
+
+    return pd.DataFrame(
+        {
+            "customer": pseudonymize(pairs["customer_id"].astype("string"), key=key),
+            "other": pseudonymize(pairs["other_id"].astype("string"), key=key),
+            "name": field(pairs["customer_id"], "name"),
+            "other_name": field(pairs["other_id"], "name"),
+            "phone": field(pairs["customer_id"], "phone"),
+            "other_phone": field(pairs["other_id"], "phone"),
+            "reason": pairs["reason"],
+        }
+    )[cols]

@@ -77,6 +77,7 @@ class Template:
     title: dict  # {"en": ..., "zh": ...}
     requires: tuple[str, ...]
     summary: bool = False  # the executive summary: runs last, reads the others' metrics
+    audience: str = "stakeholders"  # or "analyst": published to the work folder, not the index
 
     def title_in(self, lang: str) -> str:
         return self.title.get(lang) or self.title.get("en") or self.slug
@@ -94,6 +95,7 @@ class ReportResult:
     reason: str = ""
     metrics: dict = field(default_factory=dict)
     summary: bool = False
+    audience: str = "stakeholders"
 
 
 @dataclass
@@ -123,6 +125,7 @@ def find_templates(directory: str | Path | None = None) -> list[Template]:
                 title=title if isinstance(title, dict) else {"en": title},
                 requires=tuple(meta.get("requires", [])),
                 summary=bool(meta.get("summary", False)),
+                audience=meta.get("audience", "stakeholders"),
             )
         )
     return sorted(found, key=lambda t: t.summary)
@@ -358,7 +361,7 @@ def run_reports(
     per = period if isinstance(period, Period) else resolve_period(period, as_of=as_of, today=today)
     out_dir = Path(out_dir).resolve()
     work = Path(work_dir or Path("data/interim") / per.name).resolve()
-    data = Path(data)
+    data = Path(data).resolve()
     with _lock(out_dir):
         (work / "executed").mkdir(parents=True, exist_ok=True)
         period_dir = out_dir / per.name
@@ -388,6 +391,7 @@ def run_reports(
             "lang": lang,
             "reports_dir": str(out_dir),
             "metrics_dir": str(work / "executed"),
+            "key_file": str(privacy.DEFAULT_KEY_FILE),
         }
 
         def run_one(i: int, tpl: Template) -> ReportResult:
@@ -400,7 +404,9 @@ def run_reports(
                 return ReportResult(tpl.slug, title, "skipped", reason=reason)
             say(f"{tag}: running")
             start = time.perf_counter()
-            result = ReportResult(tpl.slug, title, "failed", summary=tpl.summary)
+            result = ReportResult(
+                tpl.slug, title, "failed", summary=tpl.summary, audience=tpl.audience
+            )
             executed = work / "executed" / f"{tpl.path.stem}.ipynb"
             metrics_path = work / "executed" / f"{tpl.slug}.metrics.json"
             metrics_path.unlink(missing_ok=True)
@@ -416,7 +422,6 @@ def run_reports(
                     kernel_name=KERNEL,
                     progress_bar=False,
                     log_output=False,
-                    cwd=str(work),
                 )
                 if not metrics_path.exists():
                     raise RuntimeError("the notebook ended without writing its metrics")
@@ -424,7 +429,12 @@ def run_reports(
                 # the summary links reports by these
                 metrics_path.write_text(
                     json.dumps(
-                        {**result.metrics, "title": tpl.title, "summary": tpl.summary},
+                        {
+                            **result.metrics,
+                            "title": tpl.title,
+                            "summary": tpl.summary,
+                            "audience": tpl.audience,
+                        },
                         ensure_ascii=False,
                         default=str,
                     ),
@@ -442,8 +452,14 @@ def run_reports(
                         f"privacy gate: {len(hits)} personal value(s) on the page ({shown}); "
                         "not published"
                     )
-                _atomic_write(period_dir / f"{tpl.slug}.html", page)
-                result.status, result.html = "ok", f"{tpl.slug}.html"
+                if tpl.audience == "analyst":  # masked contacts: never in the stakeholder folder
+                    (work / "analyst").mkdir(exist_ok=True)
+                    _atomic_write(work / "analyst" / f"{tpl.slug}.html", page)
+                    result.status, result.html = "ok", None
+                    result.reason = f"analyst page: {work / 'analyst' / f'{tpl.slug}.html'}"
+                else:
+                    _atomic_write(period_dir / f"{tpl.slug}.html", page)
+                    result.status, result.html = "ok", f"{tpl.slug}.html"
             except Exception as exc:  # one failing template must not stop the others
                 result.reason = _failure_reason(exc)
             result.seconds = round(time.perf_counter() - start, 2)

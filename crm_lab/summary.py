@@ -115,7 +115,7 @@ def report_links(metrics_dir: str | Path, *, lang: str = "en"):
 
     items = []
     for slug, metrics in current_metrics(metrics_dir).items():
-        if metrics.get("summary"):
+        if metrics.get("summary") or metrics.get("audience") == "analyst":
             continue
         title = metrics.get("title", {}).get(lang) or slug
         items.append(f"<li><a href='{escape(slug)}.html'>{escape(title)}</a></li>")

@@ -69,3 +69,25 @@ def test_snapshot_keeps_the_logs(cleaned, tmp_path):
         cleaned.merge_log.reset_index(drop=True),
         check_dtype=False,
     )
+
+
+def test_review_queue_is_masked_and_pseudonymised(tmp_path):
+    (tmp_path / "customers.csv").write_text(
+        "customer_id,name,city,phone,birth_date\n"
+        "c1,刘洋,成都,13800138001,\n"
+        "c2,刘洋,成都,,\n"  # same name and city, nothing to corroborate: review
+        "c3,张三,上海,13800138003,1980-01-01\n"
+        "c4,张 三,上海,+86 138 0013 8003,1980-01-01\n"  # same phone: merged, no review
+        "c5,张三,上海,,\n",  # looks like c3 and c4, which are one customer now
+        "utf-8",
+    )
+    data = clean.clean_dataset(load.load_data(tmp_path))
+    queue = quality.review_queue(data, key=b"test-key")
+    assert len(queue) == 2, queue
+    for column in ("customer", "other"):
+        assert queue[column].str.fullmatch(r"P[0-9a-f]{16}").all()
+        assert not queue[column].isin(["c1", "c2", "c3", "c4", "c5"]).any()
+    assert set(queue["name"]) == {"刘*", "张*"}
+    assert "+86 138****8001" in set(queue["phone"]) | set(queue["other_phone"])
+    assert not (set(queue["phone"]) | set(queue["other_phone"])) & {"+8613800138001"}
+    assert (queue["customer"] != queue["other"]).all()

@@ -21,7 +21,7 @@ def test_report_command_writes_pages_and_index(demo_run):
     assert page.exists() and index.exists()
     assert "2025-12/customer-value.html" in index.read_text("utf-8")
     manifest = json.loads((root / "reports" / "2025-12" / "manifest.json").read_text("utf-8"))
-    assert [r["status"] for r in manifest["reports"]] == ["ok", "ok", "ok"]
+    assert [r["status"] for r in manifest["reports"]] == ["ok", "ok", "ok", "ok"]
     assert [r["slug"] for r in manifest["reports"]][-1] == "executive-summary"
     # the analyst's snapshot and executed notebook stay outside the stakeholder folder
     assert (root / "work" / "tables" / "transactions.parquet").exists()
@@ -186,3 +186,13 @@ def test_report_on_online_retail(tmp_path):
     assert manifest["rows"] == {"customers": 4_372, "transactions": 541_909 - 5_268 - 2_510}
     html = (tmp_path / "reports" / "2011-12" / "customer-value.html").read_text("utf-8")
     assert "4,334" in html and "17850" not in html  # a customer id from the data
+
+
+def test_analyst_page_goes_to_the_work_folder(demo_run):
+    _, root = demo_run
+    page = root / "work" / "analyst" / "review-queue.html"
+    assert page.exists()
+    assert not (root / "reports" / "2025-12" / "review-queue.html").exists()
+    assert "review-queue" not in (root / "reports" / "index.html").read_text("utf-8")
+    html = page.read_text("utf-8")
+    assert "Look-alike customers" in html and not re.search(r"1[3-9]\d{9}", html)
