@@ -306,7 +306,7 @@ def run_reports(
     aliases: str | Path | None = None,
     policies: str | Path | None = None,
     today=None,
-    workers: int = 2,
+    workers: int = 3,
     progress: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Run every report template on one input and publish the period's HTML reports.
@@ -339,7 +339,8 @@ def run_reports(
     today : date-like, optional
         The day relative periods count from (default: the current date).
     workers : int
-        Reports executed at the same time (each in its own kernel); 2 suits a 2-core machine.
+        Reports executed at the same time, each in its own kernel (much of a kernel's time is
+        start-up, so 3 suits a 2-core machine; bench/bench_report.py measures it).
     progress : callable, optional
         Called with one line of text as each report starts and ends.
 
@@ -469,7 +470,7 @@ def run_reports(
                 say(f"    executed notebook kept for the analyst: {executed}")
             return result
 
-        # reports run two at a time (one per core); the summary runs last, on their metrics
+        # reports run side by side (each in its own kernel); the summary last, on their metrics
         jobs = list(enumerate(templates, 1))
         regular = [(i, t) for i, t in jobs if not t.summary]
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
