@@ -16,6 +16,7 @@ __all__ = [
     "MIN_GROUP",
     "PERSONAL_COLUMNS",
     "decrypt_bytes",
+    "deidentify",
     "encrypt_file",
     "mask_value",
     "mask_values",
@@ -48,6 +49,8 @@ def mask_value(column: str, value: object) -> str:
     text = str(value).strip()
     if not text:
         return ""
+    if "***" in text or "…" in text or text.endswith("-**-**"):
+        return text  # already masked
     if column == "phone":
         import phonenumbers
 
@@ -220,3 +223,47 @@ def decrypt_bytes(path: str | Path, *, key_file: str | Path) -> bytes:
         return Fernet(Path(key_file).read_bytes().strip()).decrypt(Path(path).read_bytes())
     except InvalidToken:
         raise ValueError(f"{path}: cannot decrypt: wrong key, or the file was changed") from None
+
+
+def deidentify(dataset, *, key: bytes):
+    """Return a copy of a dataset that stakeholder reports can be built from.
+
+    Customer ids become keyed pseudonyms in every table (joins still work), names, phones and
+    e-mails are removed, birth dates keep only the year (1 January), and personal values in
+    the quarantine, merge log and review list are masked or pseudonymised.
+    """
+    from crm_lab.dataset import Dataset
+
+    def pseudo(frame: pd.DataFrame, columns) -> pd.DataFrame:
+        out = frame.copy()
+        for col in columns:
+            if col in out and len(out):
+                out[col] = pseudonymize(out[col].astype("string"), key=key)
+        return out
+
+    tables = {}
+    for name, frame in dataset.tables.items():
+        out = pseudo(frame, ["customer_id"])
+        if name == "customers":
+            for col in ("name", "phone", "email"):
+                out[col] = pd.Series(pd.NA, index=out.index, dtype="string")
+            out["birth_date"] = out["birth_date"].dt.to_period("Y").dt.start_time
+        for col in ("notes", "description", "comment"):
+            if col in out:  # free text can hold anything
+                out[col] = out[col].astype("string").str.slice(0, 0).mask(out[col].isna())
+        tables[name] = out
+    quarantine = dataset.quarantine.copy()
+    if len(quarantine):
+        quarantine["value"] = [
+            mask_value(c, v) for c, v in zip(quarantine["column"], quarantine["value"], strict=True)
+        ]
+        quarantine["value"] = quarantine["value"].astype("string")
+    return Dataset(
+        tables=tables,
+        quarantine=quarantine,
+        accounting=dataset.accounting,
+        fixes=dataset.fixes,
+        merge_log=pseudo(dataset.merge_log, ["customer_id", "master_id"]),
+        review=pseudo(dataset.review, ["customer_id", "other_id"]),
+        notes=list(dataset.notes),
+    )

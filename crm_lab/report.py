@@ -373,7 +373,11 @@ def run_reports(
             load_data(data, key_file=key_file, aliases=str(aliases) if aliases else None),
             policies=policies,
         )
-        snapshot = save_tables(dataset, work / "tables")
+        snapshot = save_tables(dataset, work / "tables")  # the analyst's, with contacts
+        # stakeholder reports are built from a de-identified copy: pseudonymous ids, no contacts
+        deidentified = save_tables(
+            privacy.deidentify(dataset, key=privacy.pseudonym_key()), work / "tables-deidentified"
+        )
         for note in dataset.notes:
             say(f"  note: {note}")
         rows_q = int(dataset.accounting["rows_quarantined"].sum())
@@ -385,7 +389,6 @@ def run_reports(
 
         templates = find_templates(templates_dir)
         base = {
-            "data_path": str(snapshot),
             "as_of": per.as_of.date().isoformat(),
             "period": per.name,
             "period_start": per.start.date().isoformat(),
@@ -413,7 +416,13 @@ def run_reports(
             metrics_path.unlink(missing_ok=True)
             try:
                 declared = pm.inspect_notebook(str(tpl.path))
-                values = {**base, "metrics_path": str(metrics_path), **(params or {})}
+                data_path = snapshot if tpl.audience == "analyst" else deidentified
+                values = {
+                    **base,
+                    "data_path": str(data_path),
+                    "metrics_path": str(metrics_path),
+                    **(params or {}),
+                }
                 chosen = {k: v for k, v in values.items() if k in declared}
                 chosen = coerce_params(chosen, declared, where=tpl.path.name)
                 nb = pm.execute_notebook(

@@ -201,10 +201,8 @@ def test_privacy_gate_blocks_a_page_with_personal_data(tmp_path):
     (data / "transactions.csv").write_text(TX.replace(",a,", ",c0001,"), "utf-8")
     templates = tmp_path / "t"
     templates.mkdir()
-    leak = (
-        "from crm_lab import clean\nc = clean.load_clean(data_path)['customers']\n"
-        "print(c[['name', 'phone']].to_string())\n"
-    ) + WRITE.format(expr="1")
+    # the template plants personal data that is not in the (de-identified) data it reads
+    leak = "print('call Linda Clarke on 138 0013 8000')\n" + WRITE.format(expr="1")
     _template(templates / "01-leak.ipynb", leak)
     _template(templates / "02-fine.ipynb", WRITE.format(expr="2"))
     run = _run(tmp_path, data, templates, as_of="2025-01-31")
@@ -383,3 +381,29 @@ def test_pseudonyms_and_small_groups(tmp_path, monkeypatch):
     out = privacy.suppress_small(seg, count="customers", columns=["revenue"])
     assert out["customers"].tolist() == ["<5", "40"]
     assert pd.isna(out["revenue"].iloc[0]) and out["revenue"].iloc[1] == 1200.0
+
+
+def test_stakeholder_reports_read_a_deidentified_snapshot(demo_run, demo):
+    import pandas as pd
+
+    _, root = demo_run
+    full = load.load_data(root / "work" / "tables")
+    deid = load.load_data(root / "work" / "tables-deidentified")
+    customers = deid["customers"]
+    assert customers[["name", "phone", "email"]].isna().all().all()
+    assert customers["customer_id"].str.fullmatch(r"P[0-9a-f]{16}").all()
+    assert not customers["customer_id"].isin(demo.tables["customers"]["customer_id"]).any()
+    births = customers["birth_date"].dropna()
+    assert ((births.dt.month == 1) & (births.dt.day == 1)).all()
+    # joins still work: the same customers bought the same amounts
+    spend_full = full["transactions"].groupby("customer_id")["amount"].sum().sort_values()
+    spend_deid = deid["transactions"].groupby("customer_id")["amount"].sum().sort_values()
+    assert spend_full.to_numpy().tolist() == pytest.approx(spend_deid.to_numpy().tolist())
+    assert (
+        pd.Index(deid["transactions"]["customer_id"].dropna()).isin(customers["customer_id"]).all()
+    )
+    # executed stakeholder notebooks were given the de-identified data
+    nb = nbformat.read(root / "work" / "executed" / "01-customer-value.ipynb", as_version=4)
+    assert "tables-deidentified" in "".join(c.source for c in nb.cells)
+    nb = nbformat.read(root / "work" / "executed" / "80-review-queue.ipynb", as_version=4)
+    assert "tables-deidentified" not in "".join(c.source for c in nb.cells)
