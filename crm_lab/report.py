@@ -18,6 +18,7 @@ import html
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 _NBCONVERT_TEMPLATES = Path(__file__).resolve().parent / "templates"
 KERNEL = "python3"
+_EXPORTERS = threading.local()
 _VERSIONED = (
     "pandas",
     "numpy",
@@ -260,14 +262,17 @@ def export_html(
                 if svg:  # inlined into the page: drop the XML prolog and DOCTYPE
                     o["data"]["image/svg+xml"] = svg[svg.find("<svg") :]
     nb.metadata["title"] = title
-    exporter = HTMLExporter(
-        template_name="crm_report",
-        extra_template_basedirs=[str(_NBCONVERT_TEMPLATES)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        language_code=lang,
-    )
+    exporters = _EXPORTERS.__dict__.setdefault("by_lang", {})
+    if lang not in exporters:  # building one loads the templates: once per thread and language
+        exporters[lang] = HTMLExporter(
+            template_name="crm_report",
+            extra_template_basedirs=[str(_NBCONVERT_TEMPLATES)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            language_code=lang,
+        )
+    exporter = exporters[lang]
     resources = {"crm_footer": html.escape(footer)}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
