@@ -65,6 +65,22 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--templates", type=Path, help="folder of NN-slug.ipynb report templates")
     r.add_argument("--key-file", type=Path, help="key for encrypted input files (*.enc)")
 
+    ru = sub.add_parser("rules", help="mine association rules and write them as CSV")
+    ru.add_argument(
+        "--data",
+        required=True,
+        type=Path,
+        help="transactions (a folder or file), or a basket file: one basket per line, "
+        "items comma-separated",
+    )
+    ru.add_argument("--min-support", required=True, type=float)
+    ru.add_argument("--min-confidence", required=True, type=float)
+    ru.add_argument("--single-consequent", action="store_true", help="one item on the right")
+    ru.add_argument("--level", choices=["product", "category"], default="product")
+    ru.add_argument("--max-len", type=int, help="longest itemset")
+    ru.add_argument("--algorithm", choices=["fpgrowth", "apriori", "eclat"], default="fpgrowth")
+    ru.add_argument("--out", required=True, type=Path, help="CSV file to write")
+
     for name, text in (
         ("encrypt", "encrypt a data file (authenticated, Fernet)"),
         ("decrypt", "decrypt a file written by crm-lab encrypt"),
@@ -180,6 +196,42 @@ def _report(args) -> int:
     return 0 if run.ok and done else 1
 
 
+def _rules(args) -> int:
+    from crm_lab import basket
+    from crm_lab.clean import load_clean
+    from crm_lab.load import LoadError, read_basket_file
+
+    try:
+        data = load_clean(args.data)
+    except LoadError:
+        data = None
+    if data is not None and "transactions" in data.tables:
+        baskets = basket.make_baskets(data["transactions"], level=args.level)
+        source = "transactions"
+    else:
+        baskets = basket.baskets_from_lists(read_basket_file(args.data))
+        source = "basket file"
+    try:
+        itemsets = basket.frequent_itemsets(
+            baskets, min_support=args.min_support, max_len=args.max_len, algorithm=args.algorithm
+        )
+    except MemoryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rules = basket.association_rules(
+        itemsets,
+        n_baskets=baskets.n_baskets,
+        min_confidence=args.min_confidence,
+        single_consequent=args.single_consequent,
+    )
+    rules.drop(columns=["antecedent_items", "consequent_items"]).to_csv(args.out, index=False)
+    print(
+        f"{len(rules):,} rules from {len(itemsets):,} itemsets in {baskets.n_baskets:,} "
+        f"baskets ({source}) -> {args.out}"
+    )
+    return 0
+
+
 def _crypt(args) -> int:
     from crm_lab import privacy
 
@@ -214,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
             "demo-data": _demo_data,
             "report": _report,
             "validate": _validate,
+            "rules": _rules,
             "encrypt": _crypt,
             "decrypt": _crypt,
         }

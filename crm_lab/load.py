@@ -41,6 +41,7 @@ __all__ = [
     "TableRead",
     "is_snapshot",
     "load_data",
+    "read_basket_file",
     "read_table",
     "save_tables",
 ]
@@ -775,3 +776,22 @@ def _read_snapshot(path: Path) -> Dataset:
     }
     logs["quarantine"] = quarantine_frame([logs.get("quarantine", pd.DataFrame())])
     return Dataset(tables=tables, notes=list(meta.get("notes", [])), **logs)
+
+
+def read_basket_file(path: str | Path) -> list[list[str]]:
+    """Read a basket file (one basket per line, items comma-separated, as R's Groceries).
+
+    Items are CSV fields, so a quoted item may hold a comma; blank lines are skipped.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise LoadError(path, "file not found")
+    text, _ = _decode(path, path.read_bytes())
+    baskets = []
+    for row in csv.reader(io.StringIO(text, newline="")):
+        items = [item.strip() for item in row if item.strip()]
+        if items:
+            baskets.append(items)
+    if not baskets:
+        raise LoadError(path, "no baskets: expected one basket per line, items comma-separated")
+    return baskets

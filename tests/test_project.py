@@ -21,7 +21,10 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     wanted |= {r.replace(" ", "") for r in project["optional-dependencies"]["dev"]}
     env = yaml.safe_load((ROOT / "environment.yml").read_text("utf-8"))
     listed = {d.replace(" ", "") for d in env["dependencies"] if isinstance(d, str)}
-    listed = {d for d in listed if _name(d) != "python"}
+    for entry in env["dependencies"]:
+        if isinstance(entry, dict):  # the pip: section
+            listed |= {d.replace(" ", "") for d in entry.get("pip", [])}
+    listed = {d for d in listed if _name(d) not in ("python", "pip")}
     assert listed == wanted
 
 

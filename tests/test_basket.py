@@ -1,0 +1,224 @@
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_lab import basket, clean, load
+
+GROCERIES = (
+    Path(__file__).resolve().parents[1] / "data" / "external" / "groceries" / "groceries.csv"
+)
+
+SIX = [
+    ["bread", "milk"],
+    ["bread", "diapers", "beer", "eggs"],
+    ["milk", "diapers", "beer", "cola"],
+    ["bread", "milk", "diapers", "beer"],
+    ["bread", "milk", "diapers", "cola"],
+    ["milk"],
+]
+
+
+def test_six_baskets_by_hand():
+    b = basket.baskets_from_lists(SIX)
+    fi = basket.frequent_itemsets(b, min_support=0.5).set_index("itemset")
+    # bread 4/6, milk 5/6, diapers 4/6, beer 3/6; pairs: bread+milk 3, bread+diapers 3,
+    # milk+diapers 3, diapers+beer 3; nothing else reaches 3 baskets
+    assert fi["count"].to_dict() == {
+        "milk": 5,
+        "bread": 4,
+        "diapers": 4,
+        "beer": 3,
+        "beer, diapers": 3,
+        "bread, diapers": 3,
+        "bread, milk": 3,
+        "diapers, milk": 3,
+    }
+    rules = basket.association_rules(fi.reset_index(), n_baskets=6, min_confidence=0.6)
+    rule = rules[(rules["antecedent"] == "beer") & (rules["consequent"] == "diapers")].iloc[0]
+    assert rule["support"] == pytest.approx(3 / 6)
+    assert rule["confidence"] == 1.0  # every beer basket has diapers
+    assert rule["lift"] == pytest.approx((3 / 6) / ((3 / 6) * (4 / 6)))  # 1.5
+    assert rule["leverage"] == pytest.approx(3 / 6 - (3 / 6) * (4 / 6))  # 1/6
+    assert rule["conviction"] == np.inf
+    rule = rules[(rules["antecedent"] == "milk") & (rules["consequent"] == "bread")].iloc[0]
+    assert rule["confidence"] == pytest.approx(3 / 5)
+    assert rule["conviction"] == pytest.approx((1 - 4 / 6) / (1 - 3 / 5))
+    assert (rules["confidence"] >= 0.6).all() and rules["confidence"].le(1).all()
+
+
+def test_thresholds_are_inclusive_and_exact():
+    # 24 baskets: A in 20 of them, A and C together in 16: confidence 16/20 = 0.8 exactly
+    lists = [["A", "C"]] * 16 + [["A"]] * 4 + [["C"]] * 2 + [["B"]] * 2
+    b = basket.baskets_from_lists(lists)
+    fi = basket.frequent_itemsets(b, min_support=0.25)
+    assert fi.set_index("itemset").loc["A, C", "count"] == 16
+    rules = basket.association_rules(fi, n_baskets=24, min_confidence=0.8)
+    assert ("A", "C") in set(zip(rules["antecedent"], rules["consequent"], strict=True))
+    # the trap: computed from floating-point supports, this confidence falls below 0.8
+    assert (16 / 24) / (20 / 24) < 0.8
+    exact = basket.frequent_itemsets(
+        basket.baskets_from_lists([["x"]] * 3 + [["y"]] * 7), min_support=0.3
+    )
+    assert "x" in set(exact["itemset"])  # support 3/10 == 0.3 is kept
+
+
+def test_groceries_against_arules_published_result():
+    """R arules, Groceries, support 0.001, confidence 0.8: 410 rules, top by lift as published."""
+    lists = load.read_basket_file(GROCERIES)
+    b = basket.baskets_from_lists(lists)
+    assert (b.n_baskets, len(b.items)) == (9_835, 169)
+    fi = basket.frequent_itemsets(b, min_support=0.001)
+    rules = basket.association_rules(
+        fi, n_baskets=b.n_baskets, min_confidence=0.8, single_consequent=True
+    )
+    assert len(rules) == 410
+    top = rules.iloc[0]
+    assert (top["antecedent"], top["consequent"]) == ("liquor, red/blush wine", "bottled beer")
+    assert round(top["support"], 5) == 0.00193
+    assert round(top["confidence"], 3) == 0.905
+    assert round(top["lift"], 3) == 11.235
+    # every rule's metrics recomputed by brute force from the baskets
+    sets = [set(x) for x in lists]
+    n = len(sets)
+    for rule in rules.sample(40, random_state=0).itertuples():
+        body, head = set(rule.antecedent_items), set(rule.consequent_items)
+        n_body = sum(body <= s for s in sets)
+        n_both = sum(body | head <= s for s in sets)
+        n_head = sum(head <= s for s in sets)
+        assert (rule.count, rule.antecedent_count, rule.consequent_count) == (
+            n_both,
+            n_body,
+            n_head,
+        )
+        assert rule.confidence == pytest.approx(n_both / n_body)
+        assert rule.lift == pytest.approx(n_both * n / (n_body * n_head))
+
+
+def test_algorithms_are_interchangeable():
+    b = basket.baskets_from_lists(load.read_basket_file(GROCERIES))
+    results = [
+        basket.frequent_itemsets(b, min_support=0.003, algorithm=a) for a in basket.ALGORITHMS
+    ]
+    for other in results[1:]:
+        pd.testing.assert_frame_equal(results[0], other)
+    with pytest.raises(ValueError, match="algorithm must be one of"):
+        basket.frequent_itemsets(b, min_support=0.01, algorithm="magic")
+
+
+def test_online_retail_itemsets_equal_mlxtend(retail):
+    from mlxtend.frequent_patterns import fpgrowth
+
+    tx = clean.clean_dataset(retail)["transactions"]
+    b = basket.make_baskets(tx, level="product")
+    ours = basket.frequent_itemsets(b, min_support=0.02)
+    onehot = pd.DataFrame.sparse.from_spmatrix(b.matrix.astype(bool), columns=b.items)
+    theirs = fpgrowth(onehot, min_support=0.02, use_colnames=True)
+    theirs_sets = {
+        tuple(sorted(s)): sup for s, sup in zip(theirs["itemsets"], theirs["support"], strict=True)
+    }
+    ours_sets = dict(zip(ours["items"], ours["support"], strict=True))
+    assert ours_sets.keys() == theirs_sets.keys() and len(ours_sets) > 100
+    for key, sup in ours_sets.items():
+        assert sup == pytest.approx(theirs_sets[key])
+
+
+def test_baskets_from_demo_transactions(demo):
+    tx = demo.tables["transactions"]
+    b = basket.make_baskets(tx)
+    sales = tx[(tx["line_type"] == "sale") & (tx["quantity"] > 0)]
+    assert b.n_baskets == sales["invoice_id"].nunique()
+    assert not any(i.startswith("C") for i in b.basket_ids)  # no cancellations
+    cat = basket.make_baskets(tx, level="category")
+    assert set(cat.items) == set(sales["category"])
+    fi = basket.frequent_itemsets(cat, min_support=0.01)
+    rules = basket.association_rules(fi, n_baskets=cat.n_baskets, min_confidence=0.3)
+    pairs = set(zip(rules["antecedent"], rules["consequent"], strict=True))
+    assert ("Coffee Gear", "Coffee") in pairs  # the planted companion categories
+    prod = basket.association_rules(
+        basket.frequent_itemsets(b, min_support=0.005), n_baskets=b.n_baskets, min_confidence=0.3
+    )
+    found = set(zip(prod["antecedent"], prod["consequent"], strict=True))
+    for a, c in demo.truth["planted_pairs"]:
+        assert (a, c) in found, (a, c)
+
+
+def test_guard_rail_stops_an_explosive_search():
+    lists = [[f"item{i}" for i in range(450)] for _ in range(50)]
+    b = basket.baskets_from_lists(lists)
+    with pytest.raises(MemoryError, match="raise min_support or set max_len"):
+        basket.frequent_itemsets(b, min_support=0.5)
+    work = basket.estimate_work(b, min_support=0.5)
+    assert work["frequent_items"] == 450 and work["frequent_pairs"] == 450 * 449 // 2
+    assert len(basket.frequent_itemsets(b, min_support=0.5, max_len=1)) == 450
+
+
+def test_max_len_and_empty_input():
+    b = basket.baskets_from_lists(SIX)
+    assert basket.frequent_itemsets(b, min_support=0.3, max_len=1)["length"].max() == 1
+    empty = basket.baskets_from_lists([])
+    assert basket.frequent_itemsets(empty, min_support=0.1).empty
+    with pytest.raises(ValueError, match="min_support"):
+        basket.frequent_itemsets(b, min_support=0)
+
+
+def test_an_item_in_every_basket_is_kept():
+    """pyfim alone drops items present in all baskets; crm_lab must not."""
+    lists = [["a", "b"], ["a", "c"], ["a", "b", "c"], ["a"]]
+    fi = basket.frequent_itemsets(basket.baskets_from_lists(lists), min_support=0.25)
+    got = dict(zip(fi["itemset"], fi["count"], strict=True))
+    assert got == {"a": 4, "b": 2, "c": 2, "a, b": 2, "a, c": 2, "b, c": 1, "a, b, c": 1}
+    for algorithm in basket.ALGORITHMS:
+        again = basket.frequent_itemsets(
+            basket.baskets_from_lists(lists), min_support=0.25, algorithm=algorithm
+        )
+        assert dict(zip(again["itemset"], again["count"], strict=True)) == got
+
+
+def test_rules_command_on_a_basket_file_and_on_transactions(tmp_path, demo_dir):
+    import pandas as pd
+
+    from crm_lab import cli
+
+    out = tmp_path / "rules.csv"
+    assert (
+        cli.main(
+            [
+                "rules",
+                "--data",
+                str(GROCERIES),
+                "--min-support",
+                "0.001",
+                "--min-confidence",
+                "0.8",
+                "--single-consequent",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    rules = pd.read_csv(out)
+    assert len(rules) == 410 and rules.iloc[0]["consequent"] == "bottled beer"
+    assert list(rules.columns[:2]) == ["antecedent", "consequent"]
+    out2 = tmp_path / "demo_rules.csv"
+    assert (
+        cli.main(
+            [
+                "rules",
+                "--data",
+                str(demo_dir),
+                "--min-support",
+                "0.01",
+                "--min-confidence",
+                "0.3",
+                "--level",
+                "category",
+                "--out",
+                str(out2),
+            ]
+        )
+        == 0
+    )
+    assert "Coffee Gear" in set(pd.read_csv(out2)["antecedent"])
