@@ -47,11 +47,16 @@ class Baskets:
     def n_baskets(self) -> int:
         return self.matrix.shape[0]
 
-    def transactions(self) -> list[list[str]]:
-        """The baskets as lists of item names (what ``pyfim`` mines)."""
+    def transactions(self, *, min_count: int = 1) -> list[list[str]]:
+        """The baskets as lists of item names (what ``pyfim`` mines), rarer items left out."""
         items = np.asarray(self.items, dtype=object)
-        indptr, indices = self.matrix.indptr, self.matrix.indices
-        return [list(items[indices[indptr[i] : indptr[i + 1]]]) for i in range(self.n_baskets)]
+        matrix = self.matrix
+        if min_count > 1:
+            counts = np.asarray(matrix.sum(axis=0)).ravel()
+            matrix = matrix[:, counts >= min_count]
+            items = items[counts >= min_count]
+        indptr, indices = matrix.indptr, matrix.indices
+        return [items[indices[indptr[i] : indptr[i + 1]]].tolist() for i in range(matrix.shape[0])]
 
     def to_frame(self) -> pd.DataFrame:
         """A dense boolean frame, the one-hot input mlxtend's functions expect."""
@@ -130,8 +135,10 @@ def estimate_work(baskets: Baskets, *, min_support: float, max_len: int | None =
     keep = np.flatnonzero(item_counts >= need)
     f = len(keep)
     sub = x[:, keep]
-    co = (sub.T @ sub).tocoo()
-    pairs = int(((co.row < co.col) & (co.data >= need)).sum())
+    pairs = f * (f - 1) // 2
+    if f > 24:  # fewer items cannot reach 20 million itemsets: skip the pair count
+        co = (sub.T @ sub).tocoo()
+        pairs = int(((co.row < co.col) & (co.data >= need)).sum())
     sizes = np.diff(sub.tocsr().indptr)
     longest = int(sizes.max()) if n else 0
     density = pairs / (f * (f - 1) / 2) if f > 1 else 0.0
@@ -209,7 +216,7 @@ def frequent_itemsets(
     # pyfim leaves out items found in every basket (and all their itemsets); one extra basket
     # holding only a sentinel item keeps every real item below 100 % without changing a count
     found = miner(
-        [*baskets.transactions(), [_SENTINEL]],
+        [*baskets.transactions(min_count=need), [_SENTINEL]],
         target="s",
         supp=-need,
         zmin=1,
