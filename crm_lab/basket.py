@@ -27,7 +27,9 @@ __all__ = [
     "baskets_from_lists",
     "estimate_work",
     "frequent_itemsets",
+    "holdout_hit_rate",
     "make_baskets",
+    "recommend",
 ]
 
 ALGORITHMS = ("fpgrowth", "apriori", "eclat")
@@ -153,7 +155,12 @@ def estimate_work(baskets: Baskets, *, min_support: float, max_len: int | None =
             - math.lgamma(f - k + 1)
             + (k * (k - 1) / 2) * math.log(density)
         )
-    projected = math.exp(min(max(log_total, default=0.0), 700)) * len(log_total) if log_total else 0
+    if log_total:  # log-sum-exp of the expected counts per itemset length
+        top_log = max(log_total)
+        log_sum = top_log + math.log(sum(math.exp(v - top_log) for v in log_total))
+        projected = math.exp(min(log_sum, 700.0))
+    else:
+        projected = 0.0
     return {
         "baskets": n,
         "items": len(baskets.items),
@@ -334,3 +341,151 @@ def association_rules(
         ascending=[False, False, False, True, True],
         ignore_index=True,
     )
+
+
+def _histories(transactions: pd.DataFrame, *, end: pd.Timestamp, start=None, level="product"):
+    sales = transactions[
+        (transactions["line_type"] == "sale")
+        & (transactions["quantity"] > 0)
+        & transactions["customer_id"].notna()
+        & (transactions["ordered_at"] < end)
+    ]
+    if start is not None:
+        sales = sales[sales["ordered_at"] >= start]
+    item = (
+        sales["product_name"].fillna(sales["product_id"])
+        if level == "product"
+        else sales["category"]
+    )
+    return (
+        pd.DataFrame({"customer_id": sales["customer_id"], "item": item}).dropna().drop_duplicates()
+    )
+
+
+def recommend(
+    transactions: pd.DataFrame,
+    rules: pd.DataFrame,
+    *,
+    as_of,
+    top_n: int = 5,
+    level: str = "product",
+) -> pd.DataFrame:
+    """Turn each customer's purchase history and the rules into top-N items they have not bought.
+
+    A rule fires for a customer when they have bought every item of its antecedent; its
+    consequent is recommended unless they already bought it. An item's score is the best
+    confidence among the rules that recommend it (then lift), and ``because`` names that rule,
+    so every recommendation explains itself.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``rank`` (1 = best), ``item``, ``confidence``, ``lift``, ``because``.
+    """
+    columns = ["customer_id", "rank", "item", "confidence", "lift", "because"]
+    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    hist = _histories(transactions, end=end, level=level)
+    single = rules[rules["consequent_items"].map(len) == 1].reset_index(drop=True)
+    if hist.empty or single.empty:
+        return pd.DataFrame(columns=columns)
+    cust_codes, customers = pd.factorize(hist["customer_id"])
+    items = pd.Index(
+        sorted(
+            set(hist["item"])
+            | {i for t in single["antecedent_items"] for i in t}
+            | {t[0] for t in single["consequent_items"]}
+        )
+    )
+    item_codes = items.get_indexer(hist["item"])
+    h = sparse.csr_matrix(
+        (np.ones(len(hist), dtype=np.int32), (cust_codes, item_codes)),
+        shape=(len(customers), len(items)),
+    )
+    rows = [items.get_indexer(list(a)) for a in single["antecedent_items"]]
+    m = sparse.csr_matrix(
+        (
+            np.ones(sum(len(r) for r in rows), dtype=np.int32),
+            (np.concatenate(rows), np.repeat(np.arange(len(single)), [len(r) for r in rows])),
+        ),
+        shape=(len(items), len(single)),
+    )
+    need = np.array([len(r) for r in rows])
+    hits = (h @ m).tocoo()
+    fires = hits.data == need[hits.col]
+    c, r = hits.row[fires], hits.col[fires]
+    consequent = items.get_indexer([t[0] for t in single["consequent_items"]])[r]
+    owned = np.asarray(h[c, consequent]).ravel() > 0
+    cand = pd.DataFrame(
+        {
+            "c": c[~owned],
+            "item": items[consequent[~owned]],
+            "confidence": single["confidence"].to_numpy()[r[~owned]],
+            "lift": single["lift"].to_numpy()[r[~owned]],
+            "because": (single["antecedent"] + " => " + single["consequent"]).to_numpy()[r[~owned]],
+        }
+    )
+    if cand.empty:
+        return pd.DataFrame(columns=columns)
+    cand = cand.sort_values(
+        ["c", "confidence", "lift", "item"], ascending=[True, False, False, True]
+    )
+    cand = cand.drop_duplicates(["c", "item"])
+    cand["rank"] = cand.groupby("c").cumcount() + 1
+    cand = cand[cand["rank"] <= top_n]
+    cand["customer_id"] = customers[cand["c"].to_numpy()].astype(str)
+    return cand[columns].reset_index(drop=True)
+
+
+def holdout_hit_rate(
+    transactions: pd.DataFrame,
+    *,
+    cutoff,
+    as_of,
+    min_support: float = 0.005,
+    min_confidence: float = 0.1,
+    top_n: int = 5,
+    level: str = "product",
+) -> dict:
+    """Measure recommendations on a time holdout against the most-popular baseline.
+
+    Rules are mined on the baskets before ``cutoff``; each customer who bought both before and
+    after it gets top-N recommendations from their history before ``cutoff``. A hit is a
+    recommended item they bought between ``cutoff`` and ``as_of`` (and had not bought before).
+    The baseline recommends the N most popular items (by baskets before ``cutoff``) they have
+    not bought. Returns the customers evaluated and both hit rates at N.
+    """
+    cut = pd.Timestamp(cutoff).normalize()
+    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    train = transactions[transactions["ordered_at"] < cut]
+    b = make_baskets(train, level=level)
+    fi = frequent_itemsets(b, min_support=min_support, max_len=3)
+    rules = association_rules(
+        fi, n_baskets=b.n_baskets, min_confidence=min_confidence, single_consequent=True
+    )
+    before = _histories(transactions, end=cut, level=level)
+    after = _histories(transactions, end=end, start=cut, level=level)
+    bought_before = before.groupby("customer_id")["item"].apply(set)
+    new_after = after.groupby("customer_id")["item"].apply(set)
+    evaluated = sorted(set(bought_before.index) & set(new_after.index))
+    recs = recommend(train, rules, as_of=cut - pd.Timedelta(days=1), top_n=top_n, level=level)
+    recs_by = recs.groupby("customer_id")["item"].agg(list)
+    popular = list(
+        np.asarray(b.items)[np.argsort(-np.asarray(b.matrix.sum(axis=0)).ravel(), kind="stable")]
+    )
+    hits = base_hits = with_recs = 0
+    for cid in evaluated:
+        new = new_after[cid] - bought_before[cid]
+        mine = recs_by.get(cid, [])
+        with_recs += bool(mine)
+        hits += bool(new & set(mine))
+        base = [i for i in popular if i not in bought_before[cid]][:top_n]
+        base_hits += bool(new & set(base))
+    n = len(evaluated)
+    return {
+        "customers": n,
+        "customers_with_recommendations": with_recs,
+        "rules": len(rules),
+        "hit_rate": hits / n if n else 0.0,
+        "baseline_hit_rate": base_hits / n if n else 0.0,
+        "top_n": top_n,
+    }

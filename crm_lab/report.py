@@ -53,6 +53,7 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 _NBCONVERT_TEMPLATES = Path(__file__).resolve().parent / "templates"
 KERNEL = "python3"
 _EXPORTERS = threading.local()
+_EXPORT_LOCK = threading.Lock()
 _VERSIONED = (
     "pandas",
     "numpy",
@@ -246,8 +247,6 @@ def export_html(
     Markdown cells tagged with the other language (``en`` / ``zh``) are left out, so one
     template carries its narrative in both languages.
     """
-    from nbconvert import HTMLExporter
-
     nb = nbformat.from_dict(notebook)
     other = "zh" if lang == "en" else "en"
     nb.cells = [c for c in nb.cells if other not in c.get("metadata", {}).get("tags", [])]
@@ -262,6 +261,13 @@ def export_html(
                 if svg:  # inlined into the page: drop the XML prolog and DOCTYPE
                     o["data"]["image/svg+xml"] = svg[svg.find("<svg") :]
     nb.metadata["title"] = title
+    with _EXPORT_LOCK:  # nbconvert's exporters are not known to be thread-safe: one at a time
+        return _export(nb, lang=lang, footer=footer)
+
+
+def _export(nb, *, lang: str, footer: str) -> str:
+    from nbconvert import HTMLExporter
+
     exporters = _EXPORTERS.__dict__.setdefault("by_lang", {})
     if lang not in exporters:  # building one loads the templates: once per thread and language
         exporters[lang] = HTMLExporter(

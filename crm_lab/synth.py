@@ -344,7 +344,14 @@ def _make_lines(rng, orders):
     companions = {p: (c, q) for p, c, q in _COMPANIONS}
     pairs = {a: (b, q) for a, b, q in _PLANTED_PAIRS}
     rows = []
-    primary = rng.choice(cats, len(orders), p=cat_p)
+    # customers have tastes: each draws category preferences around the shop's mix and keeps
+    # buying mostly from them (which is what makes their history predictive)
+    n_cust = int(orders["cust"].max()) + 1 if len(orders) else 0
+    taste = rng.dirichlet(cat_p * 2.0, size=max(n_cust, 1))
+    cum = np.cumsum(taste[orders["cust"].to_numpy()], axis=1)
+    draw = rng.random(len(orders))[:, None]
+    picks = np.minimum((cum < draw).sum(axis=1), len(cats) - 1)
+    primary = np.asarray(cats, dtype=object)[picks]
     for o, cat in enumerate(primary):
         names = [p for p, _ in _CATALOG[cat]]
         k = 1 + rng.binomial(2, 0.3)
