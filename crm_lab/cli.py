@@ -81,6 +81,19 @@ def _parser() -> argparse.ArgumentParser:
     ru.add_argument("--algorithm", choices=["fpgrowth", "apriori", "eclat"], default="fpgrowth")
     ru.add_argument("--out", required=True, type=Path, help="CSV file to write")
 
+    rc = sub.add_parser("recommend", help="per-customer product recommendations as CSV for a CRM")
+    rc.add_argument("--data", required=True, type=Path, help="folder of table files, or one file")
+    rc.add_argument("--as-of", required=True, type=_date, help="history up to this day")
+    rc.add_argument("--min-support", type=float, default=0.002)
+    rc.add_argument("--min-confidence", type=float, default=0.05)
+    rc.add_argument("--top-n", type=int, default=5)
+    rc.add_argument("--out", required=True, type=Path, help="CSV file to write")
+    rc.add_argument(
+        "--raw-ids",
+        action="store_true",
+        help="write the CRM's own customer ids (default: keyed pseudonyms)",
+    )
+
     for name, text in (
         ("encrypt", "encrypt a data file (authenticated, Fernet)"),
         ("decrypt", "decrypt a file written by crm-lab encrypt"),
@@ -232,6 +245,31 @@ def _rules(args) -> int:
     return 0
 
 
+def _recommend(args) -> int:
+    from crm_lab import basket, privacy
+    from crm_lab.clean import load_clean
+
+    tx = load_clean(args.data)["transactions"]
+    history = tx[tx["ordered_at"] < pd.Timestamp(args.as_of) + pd.Timedelta(days=1)]
+    baskets = basket.make_baskets(history)
+    itemsets = basket.frequent_itemsets(baskets, min_support=args.min_support, max_len=3)
+    rules = basket.association_rules(
+        itemsets,
+        n_baskets=baskets.n_baskets,
+        min_confidence=args.min_confidence,
+        single_consequent=True,
+    )
+    recs = basket.recommend(tx, rules, as_of=args.as_of, top_n=args.top_n)
+    if not args.raw_ids:
+        recs["customer_id"] = privacy.pseudonymize(recs["customer_id"], key=privacy.pseudonym_key())
+    recs.to_csv(args.out, index=False)
+    print(
+        f"{len(recs):,} recommendations for {recs['customer_id'].nunique():,} customers "
+        f"from {len(rules):,} rules -> {args.out}"
+    )
+    return 0
+
+
 def _crypt(args) -> int:
     from crm_lab import privacy
 
@@ -267,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
             "report": _report,
             "validate": _validate,
             "rules": _rules,
+            "recommend": _recommend,
             "encrypt": _crypt,
             "decrypt": _crypt,
         }

@@ -280,3 +280,34 @@ def test_recommendations_beat_the_popularity_baseline_on_a_time_holdout():
     print(result)
     assert result["customers"] > 300 and result["rules"] > 50
     assert result["hit_rate"] > result["baseline_hit_rate"] + 0.05
+
+
+def test_recommend_command_writes_pseudonymous_ids(tmp_path, demo_dir, monkeypatch):
+    import pandas as pd
+
+    from crm_lab import cli, privacy
+
+    monkeypatch.setenv(privacy.KEY_ENV, "test-key")
+    out = tmp_path / "recs.csv"
+    assert (
+        cli.main(
+            [
+                "recommend",
+                "--data",
+                str(demo_dir),
+                "--as-of",
+                "2025-12-31",
+                "--top-n",
+                "3",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    recs = pd.read_csv(out, dtype={"customer_id": str})
+    assert recs["customer_id"].str.fullmatch(r"P[0-9a-f]{16}").all()
+    assert recs.groupby("customer_id")["rank"].max().max() <= 3
+    raw_ids = set(load.load_data(demo_dir)["customers"]["customer_id"])
+    assert not set(recs["customer_id"]) & raw_ids
+    assert recs["because"].str.contains(" => ").all()
