@@ -25,11 +25,15 @@ __all__ = [
     "Baskets",
     "association_rules",
     "baskets_from_lists",
+    "bundles",
     "estimate_work",
     "frequent_itemsets",
     "holdout_hit_rate",
     "make_baskets",
     "recommend",
+    "rule_stability",
+    "rules_by_segment",
+    "seasonality",
 ]
 
 ALGORITHMS = ("fpgrowth", "apriori", "eclat")
@@ -489,3 +493,143 @@ def holdout_hit_rate(
         "baseline_hit_rate": base_hits / n if n else 0.0,
         "top_n": top_n,
     }
+
+
+def rules_by_segment(
+    transactions: pd.DataFrame,
+    segments: pd.DataFrame,
+    *,
+    segment_column: str = "segment",
+    min_support: float,
+    min_confidence: float,
+    level: str = "product",
+    max_len: int | None = 3,
+) -> pd.DataFrame:
+    """Mine rules separately within each customer segment (RFM segments, clusters, stages).
+
+    ``segments`` maps ``customer_id`` to any segment column; baskets of customers outside it
+    (and anonymous baskets) are left out. Returns the rules with a leading segment column and
+    the number of baskets each segment had.
+    """
+    seg = segments[["customer_id", segment_column]].dropna()
+    tx = transactions.merge(seg, on="customer_id", how="inner")
+    parts = []
+    for name, part in tx.groupby(segment_column, sort=True):
+        b = make_baskets(part, level=level)
+        if b.n_baskets == 0:
+            continue
+        fi = frequent_itemsets(b, min_support=min_support, max_len=max_len)
+        rules = association_rules(fi, n_baskets=b.n_baskets, min_confidence=min_confidence)
+        parts.append(rules.assign(**{segment_column: name, "baskets": b.n_baskets}))
+    if not parts:
+        return pd.DataFrame(columns=[segment_column, "baskets"])
+    out = pd.concat(parts, ignore_index=True)
+    return out[
+        [
+            segment_column,
+            "baskets",
+            *[c for c in out.columns if c not in (segment_column, "baskets")],
+        ]
+    ]
+
+
+def rule_stability(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Compare the rules of two periods: kept, new and gone rules with their lift in each.
+
+    Returns one row per rule (antecedent, consequent) found in either period, with
+    ``lift_before``, ``lift_after`` and ``status`` ("kept", "new", "gone").
+    """
+    keys = ["antecedent", "consequent"]
+    a = before[keys + ["lift"]].rename(columns={"lift": "lift_before"})
+    b = after[keys + ["lift"]].rename(columns={"lift": "lift_after"})
+    out = a.merge(b, on=keys, how="outer")
+    out["status"] = np.select(
+        [out["lift_before"].notna() & out["lift_after"].notna(), out["lift_after"].notna()],
+        ["kept", "new"],
+        default="gone",
+    )
+    return out.sort_values(["status", *keys], ignore_index=True)
+
+
+def bundles(
+    transactions: pd.DataFrame,
+    itemsets: pd.DataFrame,
+    *,
+    n_baskets: int,
+    min_lift: float = 2.0,
+    min_length: int = 2,
+    level: str = "product",
+) -> pd.DataFrame:
+    """Find product groups bought together far more often than chance, with the revenue they touch.
+
+    Lift of an itemset is its support over the product of its items' supports; ``revenue`` is
+    the sales amount of the bundle's items in baskets that hold the whole bundle.
+    """
+    single = dict(
+        zip(
+            itemsets.loc[itemsets["length"] == 1, "items"].map(lambda t: t[0]),
+            itemsets.loc[itemsets["length"] == 1, "support"],
+            strict=True,
+        )
+    )
+    groups = itemsets[itemsets["length"] >= min_length].copy()
+    if groups.empty:
+        return pd.DataFrame(columns=["bundle", "items", "count", "support", "lift", "revenue"])
+    expected = groups["items"].map(lambda t: float(np.prod([single[i] for i in t])))
+    groups["lift"] = groups["support"] / expected
+    groups = groups[groups["lift"] >= min_lift]
+    sales = transactions[(transactions["line_type"] == "sale") & (transactions["quantity"] > 0)]
+    item = (
+        sales["product_name"].fillna(sales["product_id"])
+        if level == "product"
+        else sales["category"]
+    )
+    lines = pd.DataFrame({"basket": sales["invoice_id"], "item": item, "amount": sales["amount"]})
+    by_basket = lines.groupby("basket")["item"].apply(frozenset)
+    revenue = []
+    for items in groups["items"]:
+        wanted = set(items)
+        baskets_with = by_basket[by_basket.map(wanted.issubset)].index
+        part = lines[lines["basket"].isin(baskets_with) & lines["item"].isin(wanted)]
+        revenue.append(float(part["amount"].sum()))
+    groups["revenue"] = revenue
+    out = groups.rename(columns={"itemset": "bundle"})[
+        ["bundle", "items", "count", "support", "lift", "revenue"]
+    ]
+    return out.sort_values(["revenue", "lift"], ascending=False, ignore_index=True)
+
+
+def seasonality(transactions: pd.DataFrame, *, as_of, level: str = "category") -> pd.DataFrame:
+    """Demand by month per category (or product): share of the year, peak month and lead time.
+
+    Returns one row per item with ``peak_month`` (1-12), ``peak_index`` (the peak month's
+    quantity over the item's average month), ``low_month`` and ``stock_up_by``: the month
+    before the peak, when stock should be in (a one-month lead time).
+    """
+    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    sales = transactions[
+        (transactions["line_type"] == "sale")
+        & (transactions["quantity"] > 0)
+        & (transactions["ordered_at"] < end)
+    ]
+    item = (
+        sales["category"]
+        if level == "category"
+        else sales["product_name"].fillna(sales["product_id"])
+    )
+    frame = pd.DataFrame(
+        {"item": item, "month": sales["ordered_at"].dt.month, "quantity": sales["quantity"]}
+    ).dropna()
+    table = frame.pivot_table(
+        index="item", columns="month", values="quantity", aggfunc="sum", fill_value=0
+    ).reindex(columns=range(1, 13), fill_value=0)
+    mean = table.mean(axis=1).replace(0, np.nan)
+    out = pd.DataFrame(
+        {
+            "peak_month": table.idxmax(axis=1),
+            "peak_index": table.max(axis=1) / mean,
+            "low_month": table.idxmin(axis=1),
+        }
+    )
+    out["stock_up_by"] = (out["peak_month"] - 2) % 12 + 1
+    return pd.concat([out, table.add_prefix("m")], axis=1).rename_axis("item").reset_index()

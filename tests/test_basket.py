@@ -311,3 +311,74 @@ def test_recommend_command_writes_pseudonymous_ids(tmp_path, demo_dir, monkeypat
     raw_ids = set(load.load_data(demo_dir)["customers"]["customer_id"])
     assert not set(recs["customer_id"]) & raw_ids
     assert recs["because"].str.contains(" => ").all()
+
+
+def test_rules_by_segment_use_only_that_segments_baskets(demo):
+    from crm_lab import rfm
+
+    tx = demo.tables["transactions"]
+    seg = rfm.rfm_segments(rfm.rfm_scores(rfm.rfm_table(tx, as_of="2025-12-31")))
+    rules = basket.rules_by_segment(tx, seg, min_support=0.02, min_confidence=0.3, level="category")
+    assert set(rules["segment"]) <= set(seg["segment"])
+    sales = tx[(tx["line_type"] == "sale") & (tx["quantity"] > 0)].merge(seg, on="customer_id")
+    for name, baskets in rules.groupby("segment")["baskets"].first().items():
+        assert baskets == sales.loc[sales["segment"] == name, "invoice_id"].nunique()
+
+
+def test_rule_stability_by_hand():
+    import pandas as pd
+
+    before = pd.DataFrame({"antecedent": ["a", "b"], "consequent": ["x", "y"], "lift": [2.0, 3.0]})
+    after = pd.DataFrame({"antecedent": ["a", "c"], "consequent": ["x", "z"], "lift": [2.5, 1.5]})
+    out = basket.rule_stability(before, after).set_index(["antecedent", "consequent"])
+    assert out.loc[("a", "x"), "status"] == "kept" and out.loc[("a", "x"), "lift_after"] == 2.5
+    assert out.loc[("b", "y"), "status"] == "gone" and out.loc[("c", "z"), "status"] == "new"
+
+
+def test_bundles_find_the_planted_pairs_with_their_revenue(demo):
+    tx = demo.tables["transactions"]
+    b = basket.make_baskets(tx)
+    fi = basket.frequent_itemsets(b, min_support=0.003, max_len=3)
+    found = basket.bundles(tx, fi, n_baskets=b.n_baskets, min_lift=3.0)
+    pairs = {tuple(sorted(p)) for p in demo.truth["planted_pairs"]}
+    assert pairs <= set(found["items"])
+    top = found.iloc[0]
+    sales = tx[(tx["line_type"] == "sale") & (tx["quantity"] > 0)]
+    holders = sales.groupby("invoice_id")["product_name"].apply(set)
+    inv = holders[holders.map(lambda s: set(top["items"]) <= s)].index
+    revenue = sales[sales["invoice_id"].isin(inv) & sales["product_name"].isin(top["items"])][
+        "amount"
+    ].sum()
+    assert top["revenue"] == pytest.approx(revenue)
+    assert top["count"] == len(inv)
+
+
+def test_seasonality_by_hand():
+    import pandas as pd
+
+    months = [1, 2, 11, 11, 11, 12]
+    tx = pd.DataFrame(
+        {
+            "line_type": "sale",
+            "quantity": [1.0, 1, 2, 2, 2, 1],
+            "category": "Tea",
+            "product_name": "x",
+            "product_id": "1",
+            "ordered_at": pd.to_datetime([f"2024-{m:02d}-05" for m in months]),
+        }
+    )
+    out = basket.seasonality(tx, as_of="2024-12-31").set_index("item").loc["Tea"]
+    assert out["peak_month"] == 11 and out["stock_up_by"] == 10
+    assert out["peak_index"] == pytest.approx(6 / (9 / 12))
+    assert out["m11"] == 6 and out["m3"] == 0
+    jan = pd.DataFrame(
+        {
+            "line_type": ["sale"],
+            "quantity": [1.0],
+            "category": ["Tea"],
+            "product_name": ["x"],
+            "product_id": ["1"],
+            "ordered_at": pd.to_datetime(["2024-01-05"]),
+        }
+    )
+    assert basket.seasonality(jan, as_of="2024-12-31").iloc[0]["stock_up_by"] == 12
