@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import combinations
+from itertools import combinations, islice
 
 import numpy as np
 import pandas as pd
@@ -418,7 +418,9 @@ def recommend(
     fires = hits.data == need[hits.col]
     c, r = hits.row[fires], hits.col[fires]
     consequent = items.get_indexer([t[0] for t in single["consequent_items"]])[r]
-    owned = np.asarray(h[c, consequent]).ravel() > 0
+    # already bought? compare (customer, item) keys instead of indexing the sparse matrix
+    owned_keys = cust_codes.astype(np.int64) * len(items) + item_codes
+    owned = np.isin(c.astype(np.int64) * len(items) + consequent, owned_keys)
     cand = pd.DataFrame(
         {
             "c": c[~owned],
@@ -443,26 +445,31 @@ def recommend(
 def holdout_hit_rate(
     transactions: pd.DataFrame,
     *,
-    cutoff,
     as_of,
+    cutoff=None,
+    holdout_months: int = 6,
     min_support: float = 0.005,
     min_confidence: float = 0.1,
+    max_len: int = 2,
     top_n: int = 5,
     level: str = "product",
 ) -> dict:
     """Measure recommendations on a time holdout against the most-popular baseline.
 
-    Rules are mined on the baskets before ``cutoff``; each customer who bought both before and
+    Rules are mined on the baskets before ``cutoff`` (by default ``holdout_months`` before
+    ``as_of``); each customer who bought both before and
     after it gets top-N recommendations from their history before ``cutoff``. A hit is a
     recommended item they bought between ``cutoff`` and ``as_of`` (and had not bought before).
     The baseline recommends the N most popular items (by baskets before ``cutoff``) they have
     not bought. Returns the customers evaluated and both hit rates at N.
     """
-    cut = pd.Timestamp(cutoff).normalize()
     end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    if cutoff is None:  # the last holdout_months months are the test period
+        cutoff = end - pd.DateOffset(months=holdout_months)
+    cut = pd.Timestamp(cutoff).normalize()
     train = transactions[transactions["ordered_at"] < cut]
     b = make_baskets(train, level=level)
-    fi = frequent_itemsets(b, min_support=min_support, max_len=3)
+    fi = frequent_itemsets(b, min_support=min_support, max_len=max_len)
     rules = association_rules(
         fi, n_baskets=b.n_baskets, min_confidence=min_confidence, single_consequent=True
     )
@@ -482,7 +489,8 @@ def holdout_hit_rate(
         mine = recs_by.get(cid, [])
         with_recs += bool(mine)
         hits += bool(new & set(mine))
-        base = [i for i in popular if i not in bought_before[cid]][:top_n]
+        owned = bought_before[cid]
+        base = list(islice((i for i in popular if i not in owned), top_n))
         base_hits += bool(new & set(base))
     n = len(evaluated)
     return {
@@ -558,26 +566,24 @@ def bundles(
     n_baskets: int,
     min_lift: float = 2.0,
     min_length: int = 2,
+    top: int = 50,
     level: str = "product",
 ) -> pd.DataFrame:
     """Find product groups bought together far more often than chance, with the revenue they touch.
 
-    Lift of an itemset is its support over the product of its items' supports; ``revenue`` is
-    the sales amount of the bundle's items in baskets that hold the whole bundle.
+    Lift of an itemset is its support over the product of its items' supports. For the ``top``
+    groups by lift, ``revenue`` is the sales amount of the group's items in the baskets that
+    hold the whole group.
     """
-    single = dict(
-        zip(
-            itemsets.loc[itemsets["length"] == 1, "items"].map(lambda t: t[0]),
-            itemsets.loc[itemsets["length"] == 1, "support"],
-            strict=True,
-        )
-    )
+    columns = ["bundle", "items", "count", "support", "lift", "revenue"]
+    ones = itemsets[itemsets["length"] == 1]
+    single = dict(zip(ones["items"].map(lambda t: t[0]), ones["support"], strict=True))
     groups = itemsets[itemsets["length"] >= min_length].copy()
     if groups.empty:
-        return pd.DataFrame(columns=["bundle", "items", "count", "support", "lift", "revenue"])
+        return pd.DataFrame(columns=columns)
     expected = groups["items"].map(lambda t: float(np.prod([single[i] for i in t])))
     groups["lift"] = groups["support"] / expected
-    groups = groups[groups["lift"] >= min_lift]
+    groups = groups[groups["lift"] >= min_lift].nlargest(top, ["lift", "count"])
     sales = transactions[(transactions["line_type"] == "sale") & (transactions["quantity"] > 0)]
     item = (
         sales["product_name"].fillna(sales["product_id"])
@@ -585,22 +591,32 @@ def bundles(
         else sales["category"]
     )
     lines = pd.DataFrame({"basket": sales["invoice_id"], "item": item, "amount": sales["amount"]})
-    by_basket = lines.groupby("basket")["item"].apply(frozenset)
+    lines = (
+        lines.dropna(subset=["item"]).groupby(["basket", "item"], as_index=False)["amount"].sum()
+    )
+    b_codes, _ = pd.factorize(lines["basket"])
+    i_codes, names = pd.factorize(lines["item"])
+    amount = sparse.csc_matrix(
+        (lines["amount"].to_numpy(dtype=float), (b_codes, i_codes)),
+        shape=(b_codes.max() + 1 if len(b_codes) else 0, len(names)),
+    )
+    held = amount.copy()
+    held.data[:] = 1.0
+    position = {name: k for k, name in enumerate(names)}
     revenue = []
     for items in groups["items"]:
-        wanted = set(items)
-        baskets_with = by_basket[by_basket.map(wanted.issubset)].index
-        part = lines[lines["basket"].isin(baskets_with) & lines["item"].isin(wanted)]
-        revenue.append(float(part["amount"].sum()))
+        cols = [position[i] for i in items]
+        holders = np.asarray(held[:, cols].sum(axis=1)).ravel() == len(cols)
+        revenue.append(float(amount[holders][:, cols].sum()))
     groups["revenue"] = revenue
-    out = groups.rename(columns={"itemset": "bundle"})[
-        ["bundle", "items", "count", "support", "lift", "revenue"]
-    ]
+    out = groups.rename(columns={"itemset": "bundle"})[columns]
     return out.sort_values(["revenue", "lift"], ascending=False, ignore_index=True)
 
 
-def seasonality(transactions: pd.DataFrame, *, as_of, level: str = "category") -> pd.DataFrame:
-    """Demand by month per category (or product): share of the year, peak month and lead time.
+def seasonality(
+    transactions: pd.DataFrame, *, as_of, level: str = "category", top: int = 20
+) -> pd.DataFrame:
+    """Demand by month per category (or the ``top`` products when there are no categories).
 
     Returns one row per item with ``peak_month`` (1-12), ``peak_index`` (the peak month's
     quantity over the item's average month), ``low_month`` and ``stock_up_by``: the month
@@ -612,17 +628,17 @@ def seasonality(transactions: pd.DataFrame, *, as_of, level: str = "category") -
         & (transactions["quantity"] > 0)
         & (transactions["ordered_at"] < end)
     ]
-    item = (
-        sales["category"]
-        if level == "category"
-        else sales["product_name"].fillna(sales["product_id"])
-    )
+    if level == "category" and sales["category"].notna().any():
+        item = sales["category"]
+    else:  # no categories (Online Retail): the best-selling products instead
+        item = sales["product_name"].fillna(sales["product_id"])
     frame = pd.DataFrame(
         {"item": item, "month": sales["ordered_at"].dt.month, "quantity": sales["quantity"]}
     ).dropna()
     table = frame.pivot_table(
         index="item", columns="month", values="quantity", aggfunc="sum", fill_value=0
     ).reindex(columns=range(1, 13), fill_value=0)
+    table = table.loc[table.sum(axis=1).nlargest(top).index]
     mean = table.mean(axis=1).replace(0, np.nan)
     out = pd.DataFrame(
         {

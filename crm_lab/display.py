@@ -58,6 +58,17 @@ COLUMN_LABELS = {
     "year_ago": ("A year before", "去年同期"),
     "change_year": ("Change on a year", "同比"),
     "report": ("Report", "报告"),
+    "antecedent": ("Bought", "已购买"),
+    "consequent": ("Also buys", "也会购买"),
+    "support": ("Share of baskets", "篮子占比"),
+    "confidence": ("Confidence", "置信度"),
+    "lift": ("Lift", "提升度"),
+    "bundle": ("Bundle", "组合"),
+    "item": ("Item", "商品/品类"),
+    "peak_month": ("Peak month", "高峰月份"),
+    "peak_index": ("Peak vs average month", "高峰/月均"),
+    "low_month": ("Lowest month", "最低月份"),
+    "stock_up_by": ("Stock up by (month)", "备货月份"),
     "other": ("Other record", "另一条记录"),
     "name": ("Name (masked)", "姓名（已脱敏）"),
     "other_name": ("Other name (masked)", "另一姓名（已脱敏）"),
@@ -71,6 +82,7 @@ COLUMN_LABELS = {
     "customers_to_date": ("Customers to date", "累计购买客户"),
     "data_quality_clean_share": ("Clean rows", "干净数据占比"),
     "duplicate_customers_merged": ("Duplicate customers merged", "合并重复客户"),
+    "recommendation_hit_rate_share": ("Recommendation hit rate", "推荐命中率"),
 }
 _CARD_LABELS = {
     "active_customers": ("Active customers (period)", "本期活跃客户"),
@@ -90,6 +102,10 @@ _CARD_LABELS = {
     "values_quarantined": ("Values quarantined", "隔离值数"),
     "duplicate_customers_merged": ("Duplicate customers merged", "合并重复客户"),
     "sales_without_customer_share": ("Sales without customer id", "无客户ID的销售占比"),
+    "rules": ("Rules found", "关联规则数"),
+    "customers_evaluated": ("Customers in the holdout", "回测客户数"),
+    "hit_rate_share": ("Hit rate at N: rules", "命中率（规则推荐）"),
+    "baseline_hit_rate_share": ("Hit rate at N: most popular", "命中率（热门商品）"),
 }
 
 

@@ -53,7 +53,7 @@ def browser():
 def test_every_page_renders_without_errors(browser, demo_run, tmp_path):
     _, root = demo_run
     pages = sorted((root / "reports").rglob("*.html"))
-    assert len(pages) == 4
+    assert len(pages) == 5
     for page in pages:
         dom = _chromium(page, "--dump-dom")
         errors = [

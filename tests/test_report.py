@@ -21,7 +21,7 @@ def test_report_command_writes_pages_and_index(demo_run):
     assert page.exists() and index.exists()
     assert "2025-12/customer-value.html" in index.read_text("utf-8")
     manifest = json.loads((root / "reports" / "2025-12" / "manifest.json").read_text("utf-8"))
-    assert [r["status"] for r in manifest["reports"]] == ["ok", "ok", "ok", "ok"]
+    assert [r["status"] for r in manifest["reports"]] == ["ok"] * 5
     assert [r["slug"] for r in manifest["reports"]][-1] == "executive-summary"
     # the analyst's snapshot and executed notebook stay outside the stakeholder folder
     assert (root / "work" / "tables" / "transactions.parquet").exists()
@@ -196,3 +196,14 @@ def test_analyst_page_goes_to_the_work_folder(demo_run):
     assert "review-queue" not in (root / "reports" / "index.html").read_text("utf-8")
     html = page.read_text("utf-8")
     assert "Look-alike customers" in html and not re.search(r"1[3-9]\d{9}", html)
+
+
+def test_basket_page(demo_run, demo):
+    _, root = demo_run
+    html = (root / "reports" / "2025-12" / "basket.html").read_text("utf-8")
+    for a, b in demo.truth["planted_pairs"]:
+        assert a in html and b in html
+    assert "Hit rate at N: rules" in html and "Seasonality by category" in html
+    manifest = json.loads((root / "reports" / "2025-12" / "manifest.json").read_text("utf-8"))
+    holdout = next(r for r in manifest["reports"] if r["slug"] == "basket")["metrics"]["holdout"]
+    assert holdout["customers"] > 0 and 0 <= holdout["hit_rate"] <= 1

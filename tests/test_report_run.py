@@ -216,7 +216,7 @@ def test_privacy_gate_blocks_a_page_with_personal_data(tmp_path):
 def test_pages_are_self_contained_and_small(demo_run):
     _, root = demo_run
     pages = sorted((root / "reports").rglob("*.html"))
-    assert len(pages) == 4  # three reports and the index
+    assert len(pages) == 5  # four stakeholder reports and the index
     for page in pages:
         html = page.read_text("utf-8")
         assert not re.findall(
@@ -277,7 +277,12 @@ def test_same_inputs_same_pages(demo_dir, tmp_path):
     args = ["report", "--data", str(demo_dir), "--period", "2025-12", "--work", str(tmp_path / "w")]
     assert cli.main([*args, "--out", str(tmp_path / "a")]) == 0
     assert cli.main([*args, "--out", str(tmp_path / "b")]) == 0
-    for page in ("customer-value.html", "data-quality.html", "executive-summary.html"):
+    for page in (
+        "customer-value.html",
+        "data-quality.html",
+        "basket.html",
+        "executive-summary.html",
+    ):
         a = (tmp_path / "a" / "2025-12" / page).read_bytes()
         b = (tmp_path / "b" / "2025-12" / page).read_bytes()
         assert a == b, page
