@@ -81,7 +81,6 @@ COLUMN_LABELS = {
     "period_revenue": ("Revenue in period", "本期收入"),
     "customers_to_date": ("Customers to date", "累计购买客户"),
     "data_quality_clean_share": ("Clean rows", "干净数据占比"),
-    "duplicate_customers_merged": ("Duplicate customers merged", "合并重复客户"),
     "recommendation_hit_rate_share": ("Recommendation hit rate", "推荐命中率"),
 }
 _CARD_LABELS = {

@@ -33,7 +33,7 @@ from crm_lab.dataset import (
     Dataset,
     quarantine_frame,
 )
-from crm_lab.schemas import SCHEMAS, conform, dtype_of
+from crm_lab.schemas import SCHEMAS, conform
 
 __all__ = [
     "Dataset",
@@ -507,9 +507,8 @@ def read_table(
         if not keep.all():
             notes.append(f"{path.name}: {int((~keep).sum())} total/footer row(s) quarantined")
         data = body[keep].reset_index(drop=True)
-        lines_all, lines = lines, lines[keep]
+        lines = lines[keep]
         data.columns = [h if h else f"_unnamed_{i}" for i, h in enumerate(headers)]
-        del lines_all
     rows_in = len(data) + sum(len(p) for p in parts)
     mapping = _header_map(list(data.columns), table, alias_data)
     unmapped = [h for h in data.columns if h not in mapping and not h.startswith("_unnamed_")]
@@ -567,8 +566,6 @@ def read_table(
     if table == "transactions":
         out = _derive_transactions(out, set(src.columns))
     out = conform(out, table)
-    for col in schema.columns:
-        out[col.name] = out[col.name].astype(dtype_of(col.kind))
     fix_frame = pd.DataFrame(
         [(table, c, r, n) for (c, r), n in sorted(fixes.items())], columns=FIX_COLUMNS
     )
@@ -629,10 +626,7 @@ def _derive_customers(transactions: pd.DataFrame) -> pd.DataFrame:
     )
     ids = pd.Series(sorted(known["customer_id"].unique()), dtype="string")
     frame = pd.DataFrame({"customer_id": ids, "country": ids.map(country).astype("string")})
-    out = conform(frame, "customers")
-    for col in SCHEMAS["customers"].columns:
-        out[col.name] = out[col.name].astype(dtype_of(col.kind))
-    return out
+    return conform(frame, "customers")
 
 
 def _accounting(table: str, source: str, rows_in: int, q: pd.DataFrame) -> dict:

@@ -307,12 +307,17 @@ def empty_table(table: str) -> pd.DataFrame:
 
 
 def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    """Return the frame with canonical column order, absent optional columns added as missing."""
+    """Turn a frame into its canonical table: columns in order, dtypes cast, absent ones missing.
+
+    Returns a copy; optional columns the frame lacks are added as all-missing.
+    """
     schema = SCHEMAS[table]
     out = frame.copy()
     for c in schema.columns:
         if c.name not in out.columns:
             out[c.name] = pd.Series(index=out.index, dtype=dtype_of(c.kind))
+        else:
+            out[c.name] = out[c.name].astype(dtype_of(c.kind))
     return out[schema.names]
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crm_lab.schemas import SCHEMAS, conform, dtype_of
+from crm_lab.schemas import conform
 
 __all__ = ["DemoData", "make_demo", "write_demo", "DEMO_FILES"]
 
@@ -230,13 +230,6 @@ class DemoData:
 
     tables: dict[str, pd.DataFrame]
     truth: dict = field(default_factory=dict)
-
-
-def _typed(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    out = conform(frame, table)
-    for col in SCHEMAS[table].columns:
-        out[col.name] = out[col.name].astype(dtype_of(col.kind))
-    return out
 
 
 def _cn_mobile(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -497,14 +490,14 @@ def make_demo(
     all_customers = pd.concat([customers, dups], ignore_index=True)
 
     tables = {
-        "customers": _typed(all_customers, "customers"),
-        "transactions": _typed(tx, "transactions").reset_index(drop=True),
+        "customers": conform(all_customers, "customers"),
+        "transactions": conform(tx, "transactions").reset_index(drop=True),
     }
-    tables["interactions"] = _typed(
+    tables["interactions"] = conform(
         _make_interactions(rng, customers, last_day, end), "interactions"
     )
-    tables["tickets"] = _typed(_make_tickets(rng, customers, end), "tickets")
-    tables["campaign_responses"] = _typed(
+    tables["tickets"] = conform(_make_tickets(rng, customers, end), "tickets")
+    tables["campaign_responses"] = conform(
         _make_campaigns(rng, customers, start, end), "campaign_responses"
     )
 
