@@ -14,11 +14,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import combinations, islice
+from itertools import chain, islice
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
+
+from crm_lab import mining
+from crm_lab.mining import ALGORITHMS, SEPARATOR, Itemsets
 
 __all__ = [
     "ALGORITHMS",
@@ -28,17 +31,15 @@ __all__ = [
     "bundles",
     "estimate_work",
     "frequent_itemsets",
+    "Itemsets",
     "holdout_hit_rate",
     "make_baskets",
+    "mine_itemsets",
     "recommend",
     "rule_stability",
     "rules_by_segment",
     "seasonality",
 ]
-
-ALGORITHMS = ("fpgrowth", "apriori", "eclat")
-SEPARATOR = ", "
-_SENTINEL = "\x00crm_lab-sentinel"
 
 
 @dataclass
@@ -176,12 +177,58 @@ def estimate_work(baskets: Baskets, *, min_support: float, max_len: int | None =
     }
 
 
+def mine_itemsets(
+    baskets: Baskets,
+    *,
+    min_support: float,
+    max_len: int | None = None,
+    algorithm: str = "eclat",
+    max_itemsets: int = 20_000_000,
+) -> Itemsets:
+    """Mine the itemsets bought together in at least ``min_support`` of the baskets, compactly.
+
+    The same search as ``frequent_itemsets`` without building its table: the result keeps
+    item codes and counts (``Itemsets``), takes a fraction of the memory, and feeds
+    ``association_rules`` directly. ``Itemsets.to_frame()`` gives the table.
+    """
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
+    n = baskets.n_baskets
+    if n == 0:
+        return Itemsets(names=np.asarray([], dtype=object), n_baskets=0)
+    need = _min_count(min_support, n)
+    work = estimate_work(baskets, min_support=min_support, max_len=max_len)
+    if work["projected_itemsets"] > max_itemsets:
+        raise MemoryError(
+            f"min_support={min_support} leaves {work['frequent_items']:,} frequent items and "
+            f"{work['frequent_pairs']:,} frequent pairs: at least "
+            f"{work['projected_itemsets']:.2g} itemsets would be mined (limit "
+            f"{max_itemsets:,}); raise min_support or set max_len"
+        )
+    counts = np.asarray(baskets.matrix.sum(axis=0)).ravel()
+    keep = np.flatnonzero(counts >= need)
+    sub = baskets.matrix[:, keep].tocsr()
+    indptr, indices = sub.indptr, sub.indices
+    coded = [indices[indptr[i] : indptr[i + 1]].tolist() for i in range(n)]
+    found = mining.mine(
+        coded,
+        names=np.asarray(baskets.items, dtype=object)[keep],
+        n_baskets=n,
+        min_count=need,
+        max_len=max_len,
+        algorithm=algorithm,
+    )
+    if len(found) > max_itemsets:
+        raise MemoryError(f"{len(found):,} itemsets exceed max_itemsets={max_itemsets:,}")
+    return found
+
+
 def frequent_itemsets(
     baskets: Baskets,
     *,
     min_support: float,
     max_len: int | None = None,
-    algorithm: str = "fpgrowth",
+    algorithm: str = "eclat",
     max_itemsets: int = 20_000_000,
 ) -> pd.DataFrame:
     """Mine the itemsets bought together in at least ``min_support`` of the baskets.
@@ -194,8 +241,9 @@ def frequent_itemsets(
         Inclusive and exact: an itemset in exactly ``min_support * n`` baskets is kept.
     max_len : int, optional
         Longest itemset mined.
-    algorithm : {"fpgrowth", "apriori", "eclat"}
-        Interchangeable: the same input gives the same itemsets.
+    algorithm : {"eclat", "fpgrowth", "apriori"}
+        Interchangeable: the same input gives the same table. Eclat was the fastest on
+        Online Retail and Groceries (``bench/bench_basket.py``).
     max_itemsets : int
         A guard rail: when the estimate says the search is larger than this, stop with a
         clear error instead of exhausting memory.
@@ -204,75 +252,61 @@ def frequent_itemsets(
     -------
     DataFrame
         ``itemset`` ("a, b", items sorted), ``items`` (sorted tuple), ``length``, ``count`` and
-        ``support``, sorted by support (descending) then itemset.
+        ``support``, sorted by support (descending), then length, then items.
     """
-    import fim
+    return mine_itemsets(
+        baskets,
+        min_support=min_support,
+        max_len=max_len,
+        algorithm=algorithm,
+        max_itemsets=max_itemsets,
+    ).to_frame()
 
-    if algorithm not in ALGORITHMS:
-        raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
-    n = baskets.n_baskets
-    columns = ["itemset", "items", "length", "count", "support"]
-    if n == 0:
-        return pd.DataFrame(columns=columns)
-    need = _min_count(min_support, n)
-    work = estimate_work(baskets, min_support=min_support, max_len=max_len)
-    if work["projected_itemsets"] > max_itemsets:
-        raise MemoryError(
-            f"min_support={min_support} leaves {work['frequent_items']:,} frequent items and "
-            f"{work['frequent_pairs']:,} frequent pairs: at least "
-            f"{work['projected_itemsets']:.2g} itemsets would be mined (limit "
-            f"{max_itemsets:,}); raise min_support or set max_len"
-        )
-    miner = getattr(fim, algorithm)
-    # pyfim leaves out items found in every basket (and all their itemsets); one extra basket
-    # holding only a sentinel item keeps every real item below 100 % without changing a count
-    found = miner(
-        [*baskets.transactions(min_count=need), [_SENTINEL]],
-        target="s",
-        supp=-need,
-        zmin=1,
-        zmax=max_len or -1,
-        report="a",
-    )
-    found = [(s, c) for s, c in found if _SENTINEL not in s]
-    if len(found) > max_itemsets:
-        raise MemoryError(f"{len(found):,} itemsets exceed max_itemsets={max_itemsets:,}")
-    items = [tuple(sorted(s)) for s, _ in found]
-    counts = np.array([c for _, c in found], dtype=np.int64)
-    out = pd.DataFrame(
-        {
-            "itemset": [SEPARATOR.join(t) for t in items],
-            "items": items,
-            "length": [len(t) for t in items],
-            "count": counts,
-            "support": counts / n,
-        }
-    )
-    return out.sort_values(["support", "itemset"], ascending=[False, True], ignore_index=True)
+
+RULE_COLUMNS = [
+    "antecedent",
+    "consequent",
+    "antecedent_items",
+    "consequent_items",
+    "count",
+    "antecedent_count",
+    "consequent_count",
+    "support",
+    "confidence",
+    "lift",
+    "leverage",
+    "conviction",
+]
 
 
 def association_rules(
-    itemsets: pd.DataFrame,
+    itemsets: Itemsets | pd.DataFrame,
     *,
-    n_baskets: int,
+    n_baskets: int | None = None,
     min_confidence: float = 0.8,
     min_lift: float | None = None,
     single_consequent: bool = False,
+    max_rules: int = 2_000_000,
 ) -> pd.DataFrame:
     """Turn frequent itemsets into rules ``antecedent => consequent`` with exact metrics.
 
     Parameters
     ----------
-    itemsets : DataFrame
-        From ``frequent_itemsets`` (all frequent itemsets: every subset's count is needed).
+    itemsets : Itemsets or DataFrame
+        From ``mine_itemsets`` or ``frequent_itemsets`` (all frequent itemsets: every subset's
+        count is needed).
     n_baskets : int
-        Number of baskets mined.
+        Number of baskets mined (needed with a DataFrame; ``Itemsets`` know it).
     min_confidence : float
         Inclusive and exact (16/20 passes 0.8).
     min_lift : float, optional
         Keep rules whose lift is at least this.
     single_consequent : bool
         Only rules with one item on the right (as R's arules and pyfim produce).
+    max_rules : int
+        A guard rail: stop with ``MemoryError`` once more rules than this pass, before the
+        table is built (each row holds two strings and two tuples; ``mining.generate_rules``
+        keeps millions of rules as integer arrays instead).
 
     Returns
     -------
@@ -282,69 +316,59 @@ def association_rules(
         ``consequent_count``, ``support``, ``confidence``, ``lift``, ``leverage``,
         ``conviction``; sorted by lift, confidence, support (descending).
     """
-    count_of = dict(zip(itemsets["items"], itemsets["count"], strict=True))
-    conf = Fraction(str(min_confidence))
-    lift_min = Fraction(str(min_lift)) if min_lift is not None else None
-    rows = []
-    n = n_baskets
-    for items, both in count_of.items():
-        if len(items) < 2:
-            continue
-        sizes = [1] if single_consequent else range(1, len(items))
-        for k in sizes:
-            for head in combinations(items, k):
-                body = tuple(i for i in items if i not in head)
-                body_count, head_count = count_of[body], count_of[head]
-                if both * conf.denominator < conf.numerator * body_count:
-                    continue
-                if lift_min is not None and (
-                    both * n * lift_min.denominator < lift_min.numerator * body_count * head_count
-                ):
-                    continue
-                rows.append((body, head, both, body_count, head_count))
-    columns = [
-        "antecedent",
-        "consequent",
-        "antecedent_items",
-        "consequent_items",
-        "count",
-        "antecedent_count",
-        "consequent_count",
-        "support",
-        "confidence",
-        "lift",
-        "leverage",
-        "conviction",
-    ]
-    if not rows:
-        return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "antecedent_items",
-            "consequent_items",
-            "count",
-            "antecedent_count",
-            "consequent_count",
-        ],
+    if isinstance(itemsets, pd.DataFrame):
+        if n_baskets is None:
+            raise ValueError("n_baskets is needed when itemsets is a DataFrame")
+        itemsets = Itemsets.from_tuples(
+            list(itemsets["items"]), itemsets["count"].to_numpy(), n_baskets=n_baskets
+        )
+    n = itemsets.n_baskets if n_baskets is None else n_baskets
+    blocks = mining.generate_rules(
+        itemsets,
+        min_confidence=min_confidence,
+        min_lift=min_lift,
+        single_consequent=single_consequent,
+        max_rules=max_rules,
     )
-    a = frame["count"].to_numpy(dtype=float)
-    b = frame["antecedent_count"].to_numpy(dtype=float)
-    h = frame["consequent_count"].to_numpy(dtype=float)
-    frame["antecedent"] = [SEPARATOR.join(t) for t in frame["antecedent_items"]]
-    frame["consequent"] = [SEPARATOR.join(t) for t in frame["consequent_items"]]
+    blocks = [b for b in blocks if len(b.count)]
+    if not blocks:
+        return pd.DataFrame(columns=RULE_COLUMNS)
+
+    def joined(name):
+        return np.concatenate([getattr(b, name) for b in blocks])
+
+    a = joined("count").astype(float)
+    b = joined("antecedent_count").astype(float)
+    h = joined("consequent_count").astype(float)
+    lift = a * n / (b * h)
+    confidence = a / b
+    tiebreak = joined("tiebreak")
+    order = np.lexsort((tiebreak[:, 1], tiebreak[:, 0], -a, -confidence, -lift))
+    with mining._gc_paused():
+        ante = np.empty(len(a), dtype=object)
+        ante[:] = list(chain.from_iterable(itemsets.tuples(x.antecedent) for x in blocks))
+        cons = np.empty(len(a), dtype=object)
+        cons[:] = list(chain.from_iterable(itemsets.tuples(x.consequent) for x in blocks))
+        ante, cons = ante[order], cons[order]
+        frame = pd.DataFrame(
+            {
+                "antecedent": mining.text_column(list(map(SEPARATOR.join, ante))),
+                "consequent": mining.text_column(list(map(SEPARATOR.join, cons))),
+                "antecedent_items": ante,
+                "consequent_items": cons,
+            }
+        )
+    a, b, h = a[order], b[order], h[order]
+    frame["count"] = a.astype(np.int64)
+    frame["antecedent_count"] = b.astype(np.int64)
+    frame["consequent_count"] = h.astype(np.int64)
     frame["support"] = a / n
-    frame["confidence"] = a / b
-    frame["lift"] = a * n / (b * h)
+    frame["confidence"] = confidence[order]
+    frame["lift"] = lift[order]
     frame["leverage"] = a / n - (b / n) * (h / n)
     with np.errstate(divide="ignore"):
         frame["conviction"] = np.where(a == b, np.inf, (1 - h / n) / (1 - a / b))
-    frame = frame[columns]
-    return frame.sort_values(
-        ["lift", "confidence", "support", "antecedent", "consequent"],
-        ascending=[False, False, False, True, True],
-        ignore_index=True,
-    )
+    return frame
 
 
 def _histories(transactions: pd.DataFrame, *, end: pd.Timestamp, start=None, level="product"):

@@ -1,0 +1,383 @@
+"""Integer-coded baskets into frequent itemsets and rules: the fast core behind ``basket``.
+
+Mining itself runs in Christian Borgelt's C code (``pyfim``); this module keeps what comes back
+compact. pyfim returns one Python tuple per itemset, and on Online Retail at support 0.002
+that is 5.6 million tuples: turning each into sorted name tuples and strings, then sorting
+the strings, took 6.7x pyfim's own time (``bench/bench_basket.py``). Here the tuples become
+one int32 matrix per itemset length (items sorted within each row, rows sorted by count then
+items) while the garbage collector is paused, and nothing is turned into text until a table
+is asked for (``Itemsets.to_frame``).
+
+Rules are generated on those matrices too, vectorised per itemset length, with heads grown
+level by level (a head is only extended when the rule with the smaller head passed the
+confidence threshold, Agrawal and Srikant's ap-genrules). Subset counts are found through a
+hash of each itemset (a sum of random 64-bit item weights) and every match is then checked
+against the actual items, so a hash collision can never give a wrong count.
+"""
+
+from __future__ import annotations
+
+import gc
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from fractions import Fraction
+from itertools import chain
+from operator import itemgetter
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Itemsets", "RuleBlock", "generate_rules", "mine"]
+
+SEPARATOR = ", "
+ALGORITHMS = ("fpgrowth", "apriori", "eclat")
+
+
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector: it rescans millions of fresh tuples over and over
+    (pyfim's call alone runs 40 % faster without it) and none of them form cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _pack_order(columns: list[np.ndarray], widths: list[int]) -> np.ndarray:
+    """The lexicographic order of rows given as unsigned integer columns of known bit widths.
+
+    Columns are packed into as few 64-bit keys as fit, then ``np.lexsort`` sorts the keys;
+    this is several times faster than a lexsort over every column.
+    """
+    keys, key, used = [], None, 0
+    for column, width in zip(columns, widths, strict=True):
+        if key is None or used + width > 64:
+            if key is not None:
+                keys.append(key)
+            key, used = np.zeros(len(column), dtype=np.uint64), 0
+        key = (key << np.uint64(width)) | column.astype(np.uint64)
+        used += width
+    if key is not None:
+        keys.append(key)
+    return np.lexsort(keys[::-1])
+
+
+def text_column(values: list[str]):
+    """Python strings into this pandas' default string column, without its slow inference.
+
+    ``pd.Series(list_of_str)`` spends seconds per million strings inferring the type; an
+    Arrow array is built in a fraction of that and pandas 3's ``str`` columns wrap it as is.
+    """
+    dtype = pd.Series(["a"]).dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        return pd.array(pa.array(values, type=pa.large_string()), dtype=dtype)
+    return np.array(values, dtype=object)
+
+
+@dataclass
+class Itemsets:
+    """Frequent itemsets kept as integer codes: one block of rows per itemset length.
+
+    ``blocks[k]`` is ``(codes, counts)``: ``codes`` an ``(m, k)`` int32 matrix whose rows are
+    sorted item codes, ``counts`` the number of baskets holding each row's items. Rows are
+    ordered by count (descending) then items. ``names[code]`` is an item's name; codes follow
+    the names' sorted order, so sorted codes are sorted names.
+    """
+
+    names: np.ndarray
+    n_baskets: int
+    blocks: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return sum(len(counts) for _, counts in self.blocks.values())
+
+    @classmethod
+    def from_found(cls, found: list, *, names: np.ndarray, n_baskets: int) -> Itemsets:
+        """Build from pyfim's ``[(items, count), ...]`` with items given as integer codes."""
+        blocks = {}
+        with _gc_paused():
+            total = len(found)
+            sets = list(map(itemgetter(0), found))
+            counts = np.fromiter(map(itemgetter(1), found), dtype=np.int64, count=total)
+            lengths = np.fromiter(map(len, sets), dtype=np.int64, count=total)
+            flat = np.fromiter(chain.from_iterable(sets), dtype=np.int32, count=int(lengths.sum()))
+            del sets
+        starts = np.zeros(total, dtype=np.int64)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        by_length = np.argsort(lengths, kind="stable")
+        edges = np.searchsorted(lengths[by_length], np.arange(1, lengths.max(initial=0) + 2))
+        for k in range(1, len(edges)):
+            rows = by_length[edges[k - 1] : edges[k]]
+            if len(rows) == 0:
+                continue
+            codes = flat[starts[rows, None] + np.arange(k)]
+            codes.sort(axis=1)
+            blocks[k] = cls._ordered(codes, counts[rows], len(names))
+        return cls(names=np.asarray(names, dtype=object), n_baskets=n_baskets, blocks=blocks)
+
+    @staticmethod
+    def _ordered(codes: np.ndarray, counts: np.ndarray, n_items: int):
+        width = max(1, int(n_items).bit_length())
+        count_width = max(1, int(counts.max(initial=0)).bit_length())
+        top = counts.max(initial=0)
+        order = _pack_order([top - counts, *codes.T], [count_width, *([width] * codes.shape[1])])
+        return np.ascontiguousarray(codes[order]), counts[order]
+
+    @classmethod
+    def from_tuples(cls, items: list[tuple], counts, *, n_baskets: int) -> Itemsets:
+        """Build from item-name tuples and their counts (a ``frequent_itemsets`` table)."""
+        names = np.asarray(sorted({i for t in items for i in t}), dtype=object)
+        position = {name: k for k, name in enumerate(names)}
+        found = [
+            (tuple(position[i] for i in t), int(c)) for t, c in zip(items, counts, strict=True)
+        ]
+        return cls.from_found(found, names=names, n_baskets=n_baskets)
+
+    def _global_order(self):
+        """Concatenated blocks (shortest first) and the order by count, then length, then items."""
+        lengths = sorted(self.blocks)
+        counts = np.concatenate([self.blocks[k][1] for k in lengths] or [np.zeros(0, np.int64)])
+        return lengths, np.argsort(-counts, kind="stable"), counts
+
+    def tuples(self, codes: np.ndarray) -> list[tuple]:
+        """Rows of codes as tuples of item names."""
+        return list(map(tuple, self.names[codes].tolist()))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Itemsets into the mlxtend-shaped table: ``itemset`` ("a, b"), ``items`` (sorted tuple),
+        ``length``, ``count``, ``support``; by support (descending), then length, then items."""
+        columns = ["itemset", "items", "length", "count", "support"]
+        if not len(self):
+            return pd.DataFrame(columns=columns)
+        lengths, order, counts = self._global_order()
+        with _gc_paused():
+            items = np.empty(len(counts), dtype=object)
+            items[:] = list(chain.from_iterable(self.tuples(self.blocks[k][0]) for k in lengths))
+            items = items[order]
+            text = list(map(SEPARATOR.join, items))
+        length = np.repeat(lengths, [len(self.blocks[k][1]) for k in lengths])[order]
+        counts = counts[order]
+        return pd.DataFrame(
+            {
+                "itemset": text_column(text),
+                "items": items,
+                "length": length.astype(np.int64),
+                "count": counts,
+                "support": counts / self.n_baskets,
+            }
+        )
+
+
+def mine(
+    transactions: list[list[int]],
+    *,
+    names: np.ndarray,
+    n_baskets: int,
+    min_count: int,
+    max_len: int | None,
+    algorithm: str,
+) -> Itemsets:
+    """Coded baskets into ``Itemsets`` with every itemset in at least ``min_count`` baskets.
+
+    ``transactions`` hold integer codes into ``names``. pyfim leaves out items found in every
+    basket (and all their itemsets), so one extra basket holding only a sentinel code keeps
+    every real item below 100 % without changing any count.
+    """
+    import fim
+
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
+    sentinel = len(names)
+    with _gc_paused():
+        found = getattr(fim, algorithm)(
+            [*transactions, [sentinel]],
+            target="s",
+            supp=-min_count,
+            zmin=1,
+            zmax=max_len or -1,
+            report="a",
+        )
+        found = [f for f in found if sentinel not in f[0]]
+        itemsets = Itemsets.from_found(found, names=names, n_baskets=n_baskets)
+        del found
+    return itemsets
+
+
+@dataclass
+class RuleBlock:
+    """Rules sharing an antecedent length and a consequent length, as integer arrays."""
+
+    antecedent: np.ndarray  # (m, a) sorted codes
+    consequent: np.ndarray  # (m, h) sorted codes
+    count: np.ndarray  # baskets with antecedent and consequent
+    antecedent_count: np.ndarray
+    consequent_count: np.ndarray
+    tiebreak: np.ndarray  # (itemset position, head mask): a total order independent of the miner
+
+
+class _Lookup:
+    """Exact count of any frequent itemset, found by the hash of its items.
+
+    An itemset's hash is the sum of its items' random 64-bit weights (wrapping), so the hash
+    of ``itemset - head`` is the itemset's hash minus the head's: no subset is ever built to
+    be looked up. A second hash with independent weights is compared on every match, so a
+    wrong count needs two 64-bit collisions at once.
+    """
+
+    def __init__(self, itemsets: Itemsets):
+        rng = np.random.default_rng(20111209)
+        self.weights = rng.integers(0, 2**64 - 1, size=(2, len(itemsets.names)), dtype=np.uint64)
+        self.start, hashes, checks, counts, at = {}, [], [], [], 0
+        for k in sorted(itemsets.blocks):
+            codes, block_counts = itemsets.blocks[k]
+            self.start[k] = at
+            at += len(block_counts)
+            first, second = self.hash(codes)
+            hashes.append(first)
+            checks.append(second)
+            counts.append(block_counts)
+        empty = np.zeros(0, np.uint64)
+        self.index = pd.Index(np.concatenate(hashes) if hashes else empty)
+        self.check = np.concatenate(checks) if checks else empty
+        self.counts = np.concatenate(counts) if counts else np.zeros(0, np.int64)
+        if not self.index.is_unique:  # about one chance in 10^6 for 5 million itemsets
+            raise RuntimeError("itemset hash collision; rerun with a different seed")
+
+    def hash(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Both hashes of the itemsets in the rows of a code matrix."""
+        return (
+            self.weights[0][codes].sum(axis=1, dtype=np.uint64),
+            self.weights[1][codes].sum(axis=1, dtype=np.uint64),
+        )
+
+    def count(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Counts of the itemsets with these hashes (all must be frequent itemsets)."""
+        where = self.index.get_indexer(first)
+        if (where < 0).any():
+            raise ValueError("an itemset's subset is missing: pass all frequent itemsets")
+        if not np.array_equal(self.check[where], second):
+            raise RuntimeError("itemset hash collision; rerun with a different seed")
+        return self.counts[where]
+
+
+def _split(codes: np.ndarray, masks: np.ndarray, k: int, h: int):
+    """Rows of sorted codes and head bit masks into (antecedent, consequent) code matrices."""
+    in_head = ((masks[:, None] >> np.arange(k)) & 1).astype(np.int8)
+    positions = np.argsort(in_head, axis=1, kind="stable")  # body first, then head, in order
+    ordered = np.take_along_axis(codes, positions, axis=1)
+    return ordered[:, : k - h], ordered[:, k - h :]
+
+
+def generate_rules(
+    itemsets: Itemsets,
+    *,
+    min_confidence: float,
+    min_lift: float | None = None,
+    single_consequent: bool = False,
+    max_rules: int | None = None,
+) -> list[RuleBlock]:
+    """Frequent itemsets into rules whose confidence (and lift) pass, exactly.
+
+    Confidence ``count / antecedent_count >= c`` is tested in integers on ``c``'s exact
+    fraction (16/20 passes 0.8). Heads grow one item at a time and only from heads that passed:
+    moving an item from antecedent to consequent can only lower confidence. ``max_rules``
+    stops with ``MemoryError`` as soon as more rules than that have passed.
+    """
+    conf = Fraction(str(min_confidence))
+    lift = Fraction(str(min_lift)) if min_lift is not None else None
+    lookup = _Lookup(itemsets)
+    n = itemsets.n_baskets
+    out: list[RuleBlock] = []
+
+    def test(k, totals, rows, masks, head_hash, split):
+        """Keep the rules of these (itemset row, head) pairs that pass; return the pairs that
+        pass confidence (the heads to grow). ``totals`` are the itemsets' own hashes."""
+        codes, both = itemsets.blocks[k]
+        body_hash = [t[rows] - hh for t, hh in zip(totals, head_hash, strict=True)]
+        body_count = lookup.count(*body_hash)
+        a = both[rows]
+        ok = a * conf.denominator >= conf.numerator * body_count
+        rows, masks, a, body_count = rows[ok], masks[ok], a[ok], body_count[ok]
+        head_count = lookup.count(*(hh[ok] for hh in head_hash))
+        keep = slice(None)
+        if lift is not None:
+            keep = a * n * lift.denominator >= lift.numerator * body_count * head_count
+        body, head = split(codes[rows[keep]], masks[keep])
+        out.append(
+            RuleBlock(
+                antecedent=body,
+                consequent=head,
+                count=a[keep],
+                antecedent_count=body_count[keep],
+                consequent_count=head_count[keep],
+                tiebreak=np.stack([rows[keep] + lookup.start[k], masks[keep]], axis=1),
+            )
+        )
+        if max_rules is not None and sum(len(r.count) for r in out) > max_rules:
+            raise MemoryError(
+                f"more than {max_rules:,} rules pass; raise min_confidence, min_lift or "
+                "min_support, or set single_consequent or max_len"
+            )
+        return rows, masks
+
+    for k in sorted(itemsets.blocks):
+        if k < 2:
+            continue
+        codes, both = itemsets.blocks[k]
+        if not single_consequent and len(both) << k >= 1 << 62:
+            raise ValueError(
+                f"itemsets of {k} items have 2^{k} rules each: set single_consequent or max_len"
+            )
+        weights = [w[codes] for w in lookup.weights]  # (m, k) item weights, per hash
+        totals = [w.sum(axis=1, dtype=np.uint64) for w in weights]
+        every = np.arange(len(both))
+        passed = []
+        for b in range(k):  # one-item heads, one position at a time: no masks to decode
+
+            def one(c, _m, b=b):
+                return np.delete(c, b, axis=1), c[:, b : b + 1]
+
+            passed.append(
+                test(k, totals, every, np.full(len(both), 1 << b), [w[:, b] for w in weights], one)
+            )
+        rows = np.concatenate([r for r, _ in passed])
+        masks = np.concatenate([m for _, m in passed])
+        for h in range(2, 1 if single_consequent else k):
+            rows, masks = _grow_heads(rows, masks, k)
+            if len(rows) == 0:
+                break
+            bits = ((masks[:, None] >> np.arange(k)) & 1).astype(np.uint64)
+            head_hash = [(w[rows] * bits).sum(axis=1, dtype=np.uint64) for w in weights]
+            rows, masks = test(
+                k, totals, rows, masks, head_hash, lambda c, m, k=k, h=h: _split(c, m, k, h)
+            )
+    return out
+
+
+def _grow_heads(rows: np.ndarray, masks: np.ndarray, k: int):
+    """Passed (itemset, head) pairs into candidate heads one item larger (ap-genrules).
+
+    A head is extended by an item above its highest one, then kept only if every head one item
+    smaller, for the same itemset, passed.
+    """
+    passed = rows * (1 << k) + masks
+    highest = np.zeros(len(masks), dtype=np.int64)
+    for bit in range(k):
+        highest[(masks >> bit) & 1 == 1] = bit
+    new_rows, new_masks = [], []
+    for bit in range(1, k):
+        pick = highest < bit
+        new_rows.append(rows[pick])
+        new_masks.append(masks[pick] | (1 << bit))
+    rows, masks = np.concatenate(new_rows), np.concatenate(new_masks)
+    keep = np.ones(len(rows), dtype=bool)
+    for bit in range(k):
+        has = (masks >> bit) & 1 == 1
+        smaller = rows[has] * (1 << k) + (masks[has] & ~(1 << bit))
+        keep[np.flatnonzero(has)[~np.isin(smaller, passed)]] = False
+    return rows[keep], masks[keep]
