@@ -127,29 +127,10 @@ def _min_count(min_support: float, n: int) -> int:
     return max(1, math.ceil(Fraction(str(min_support)) * n))
 
 
-def estimate_work(baskets: Baskets, *, min_support: float, max_len: int | None = None) -> dict:
-    """Estimate how big mining will get before running it.
-
-    Counts the frequent items and, exactly, the frequent pairs (one sparse matrix product),
-    then projects the number of longer itemsets as the expected number of cliques in a random
-    graph with the pairs' density. Correlated baskets produce more than that, so the projection
-    is a floor: when even the floor is huge, mining would exhaust memory.
-    """
-    n = baskets.n_baskets
-    need = _min_count(min_support, n) if n else 1
-    x = baskets.matrix.astype(np.int32)
-    item_counts = np.asarray(x.sum(axis=0)).ravel()
-    keep = np.flatnonzero(item_counts >= need)
-    f = len(keep)
-    sub = x[:, keep]
-    pairs = f * (f - 1) // 2
-    if f > 24:  # fewer items cannot reach 20 million itemsets: skip the pair count
-        co = (sub.T @ sub).tocoo()
-        pairs = int(((co.row < co.col) & (co.data >= need)).sum())
-    sizes = np.diff(sub.tocsr().indptr)
-    longest = int(sizes.max()) if n else 0
+def _projected(f: int, pairs: int, top: int) -> float:
+    """Expected number of cliques of up to ``top`` nodes in a random graph of ``f`` nodes and
+    ``pairs`` edges: the floor estimate of how many itemsets mining will find."""
     density = pairs / (f * (f - 1) / 2) if f > 1 else 0.0
-    top = min(longest, max_len or longest)
     log_total = [math.log(f)] if f else []
     for k in range(2, top + 1):
         if density == 0:
@@ -160,20 +141,57 @@ def estimate_work(baskets: Baskets, *, min_support: float, max_len: int | None =
             - math.lgamma(f - k + 1)
             + (k * (k - 1) / 2) * math.log(density)
         )
-    if log_total:  # log-sum-exp of the expected counts per itemset length
-        top_log = max(log_total)
-        log_sum = top_log + math.log(sum(math.exp(v - top_log) for v in log_total))
-        projected = math.exp(min(log_sum, 700.0))
-    else:
-        projected = 0.0
+    if not log_total:
+        return 0.0
+    top_log = max(log_total)  # log-sum-exp of the expected counts per itemset length
+    log_sum = top_log + math.log(sum(math.exp(v - top_log) for v in log_total))
+    return float(math.exp(min(log_sum, 700.0)))
+
+
+def estimate_work(
+    baskets: Baskets,
+    *,
+    min_support: float,
+    max_len: int | None = None,
+    below: float | None = None,
+) -> dict:
+    """Estimate how big mining will get before running it.
+
+    Counts the frequent items and, exactly, the frequent pairs (one sparse matrix product),
+    then projects the number of longer itemsets as the expected number of cliques in a random
+    graph with the pairs' density. Correlated baskets produce more than that, so the projection
+    is a floor: when even the floor is huge, mining would exhaust memory.
+
+    With ``below``, the pair count starts from a bound instead: every frequent pair sits in at
+    least ``min_count`` baskets, so there are at most ``sum(C(basket size, 2)) / min_count``
+    of them. When even that bound projects fewer than ``below`` itemsets, the exact count
+    (the costly part) is skipped and ``frequent_pairs`` is the bound.
+    """
+    n = baskets.n_baskets
+    need = _min_count(min_support, n) if n else 1
+    x = baskets.matrix
+    item_counts = np.asarray(x.sum(axis=0)).ravel()
+    keep = np.flatnonzero(item_counts >= need)
+    f = len(keep)
+    sub = x[:, keep].tocsr()
+    sizes = np.diff(sub.indptr).astype(np.int64)
+    longest = int(sizes.max()) if n else 0
+    top = min(longest, max_len or longest)
+    pairs = min(f * (f - 1) // 2, int((sizes * (sizes - 1) // 2).sum() // need))
+    exact = below is None or _projected(f, pairs, top) > below
+    if exact:
+        sub = sub.astype(np.int32)
+        co = (sub.T @ sub).tocoo()
+        pairs = int(((co.row < co.col) & (co.data >= need)).sum())
     return {
         "baskets": n,
         "items": len(baskets.items),
         "min_count": need,
         "frequent_items": f,
         "frequent_pairs": pairs,
+        "pairs_exact": bool(exact),
         "longest_basket": longest,
-        "projected_itemsets": float(projected),
+        "projected_itemsets": _projected(f, pairs, top),
     }
 
 
@@ -197,7 +215,7 @@ def mine_itemsets(
     if n == 0:
         return Itemsets(names=np.asarray([], dtype=object), n_baskets=0)
     need = _min_count(min_support, n)
-    work = estimate_work(baskets, min_support=min_support, max_len=max_len)
+    work = estimate_work(baskets, min_support=min_support, max_len=max_len, below=max_itemsets)
     if work["projected_itemsets"] > max_itemsets:
         raise MemoryError(
             f"min_support={min_support} leaves {work['frequent_items']:,} frequent items and "
@@ -208,8 +226,8 @@ def mine_itemsets(
     counts = np.asarray(baskets.matrix.sum(axis=0)).ravel()
     keep = np.flatnonzero(counts >= need)
     sub = baskets.matrix[:, keep].tocsr()
-    indptr, indices = sub.indptr, sub.indices
-    coded = [indices[indptr[i] : indptr[i + 1]].tolist() for i in range(n)]
+    flat, bounds = sub.indices.tolist(), sub.indptr.tolist()
+    coded = [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     found = mining.mine(
         coded,
         names=np.asarray(baskets.items, dtype=object)[keep],

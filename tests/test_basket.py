@@ -154,6 +154,19 @@ def test_guard_rail_stops_an_explosive_search():
     assert len(basket.frequent_itemsets(b, min_support=0.5, max_len=1)) == 450
 
 
+@pytest.mark.parametrize("support", [0.001, 0.003, 0.01, 0.03])
+def test_pair_bound_never_undercounts(support):
+    """The cheap bound that lets mining skip the exact pair count is an upper bound."""
+    b = basket.baskets_from_lists(load.read_basket_file(GROCERIES))
+    exact = basket.estimate_work(b, min_support=support)
+    bound = basket.estimate_work(b, min_support=support, below=float("inf"))
+    assert exact["pairs_exact"] and not bound["pairs_exact"]
+    assert bound["frequent_pairs"] >= exact["frequent_pairs"] > 0
+    assert bound["projected_itemsets"] >= exact["projected_itemsets"]
+    truth = basket.frequent_itemsets(b, min_support=support, max_len=2)
+    assert (truth["length"] == 2).sum() == exact["frequent_pairs"]
+
+
 def test_max_len_and_empty_input():
     b = basket.baskets_from_lists(SIX)
     assert basket.frequent_itemsets(b, min_support=0.3, max_len=1)["length"].max() == 1
