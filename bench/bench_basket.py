@@ -196,7 +196,9 @@ def main() -> None:
                     assert r[ours]["count"] == rules["count"], (r[ours], rules)
                     print(f"  {ours}: {r[ours]['seconds'] / rules['seconds']:.2f}x pyfim rules")
             if "mlxtend rules" in r:
-                assert r["mlxtend rules"]["count"] == r["crm_lab rules table all"]["count"]
+                # mlxtend's floating point drops rules at exactly the threshold (100/125 at
+                # 0.8); crm_lab keeps them, so it may report a few more
+                assert r["mlxtend rules"]["count"] <= r["crm_lab rules table all"]["count"]
                 speedup = r["mlxtend rules"]["seconds"] / r["crm_lab rules table all"]["seconds"]
                 print(f"  all-consequent rules: mlxtend takes {speedup:.1f}x crm_lab's time")
     print(f"\nnumpy {np.__version__}")

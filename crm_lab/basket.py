@@ -656,14 +656,36 @@ def bundles(
 
 
 def seasonality(
-    transactions: pd.DataFrame, *, as_of, level: str = "category", top: int = 20
+    transactions: pd.DataFrame,
+    *,
+    as_of,
+    level: str = "category",
+    top: int = 20,
+    by: str = "month",
+    lead_time: int = 1,
 ) -> pd.DataFrame:
-    """Demand by month per category (or the ``top`` products when there are no categories).
+    """Sale lines into average demand per month (or ISO week) of the year, per category.
 
-    Returns one row per item with ``peak_month`` (1-12), ``peak_index`` (the peak month's
-    quantity over the item's average month), ``low_month`` and ``stock_up_by``: the month
-    before the peak, when stock should be in (a one-month lead time).
+    Each month-of-year column is the quantity sold in it divided by how many times that month
+    occurs between the first sale and ``as_of``, so a window holding two Decembers does not
+    make December look twice as busy. Without categories (Online Retail) the ``top``
+    best-selling products are used instead.
+
+    Parameters
+    ----------
+    by : {"month", "week"}
+        Months 1-12 (columns ``m1``..``m12``) or ISO weeks 1-53 (``w1``..``w53``).
+    lead_time : int
+        Months (or weeks) needed to stock up: ``stock_up_by`` is that long before the peak.
+
+    Returns
+    -------
+    DataFrame
+        One row per item: ``peak_<by>``, ``peak_index`` (the peak's average demand over the
+        item's average period), ``low_<by>``, ``stock_up_by``, then the averages.
     """
+    if by not in ("month", "week"):
+        raise ValueError(f"by must be 'month' or 'week', got {by!r}")
     end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
     sales = transactions[
         (transactions["line_type"] == "sale")
@@ -674,20 +696,38 @@ def seasonality(
         item = sales["category"]
     else:  # no categories (Online Retail): the best-selling products instead
         item = sales["product_name"].fillna(sales["product_id"])
+    periods = range(1, 13) if by == "month" else range(1, 54)
+    prefix = by[0]
+
+    def period_of(dates: pd.Series) -> pd.Series:
+        return dates.dt.month if by == "month" else dates.dt.isocalendar().week.astype(int)
+
     frame = pd.DataFrame(
-        {"item": item, "month": sales["ordered_at"].dt.month, "quantity": sales["quantity"]}
+        {"item": item, "period": period_of(sales["ordered_at"]), "quantity": sales["quantity"]}
     ).dropna()
     table = frame.pivot_table(
-        index="item", columns="month", values="quantity", aggfunc="sum", fill_value=0
-    ).reindex(columns=range(1, 13), fill_value=0)
+        index="item", columns="period", values="quantity", aggfunc="sum", fill_value=0
+    ).reindex(columns=periods, fill_value=0)
     table = table.loc[table.sum(axis=1).nlargest(top).index]
+    occurs = pd.Series(0, index=periods)
+    if len(sales):  # how often each month (or week) of the year occurs in the window
+        days = pd.Series(
+            pd.date_range(sales["ordered_at"].min().normalize(), end, inclusive="left")
+        )
+        year = days.dt.year if by == "month" else days.dt.isocalendar().year.astype(int)
+        spans = (year * 100 + period_of(days)).drop_duplicates() % 100
+        occurs = spans.value_counts().reindex(periods, fill_value=0)
+    covered = occurs.index[occurs > 0]
+    table = table[covered] / occurs[covered]
     mean = table.mean(axis=1).replace(0, np.nan)
     out = pd.DataFrame(
         {
-            "peak_month": table.idxmax(axis=1),
+            f"peak_{by}": table.idxmax(axis=1),
             "peak_index": table.max(axis=1) / mean,
-            "low_month": table.idxmin(axis=1),
+            f"low_{by}": table.idxmin(axis=1),
         }
     )
-    out["stock_up_by"] = (out["peak_month"] - 2) % 12 + 1
-    return pd.concat([out, table.add_prefix("m")], axis=1).rename_axis("item").reset_index()
+    cycle = 12 if by == "month" else (53 if occurs[53] > 0 else 52)
+    out["stock_up_by"] = (out[f"peak_{by}"] - 1 - lead_time) % cycle + 1
+    table = table.reindex(columns=periods)
+    return pd.concat([out, table.add_prefix(prefix)], axis=1).rename_axis("item").reset_index()

@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     ru.add_argument("--single-consequent", action="store_true", help="one item on the right")
     ru.add_argument("--level", choices=["product", "category"], default="product")
     ru.add_argument("--max-len", type=int, help="longest itemset")
-    ru.add_argument("--algorithm", choices=["fpgrowth", "apriori", "eclat"], default="fpgrowth")
+    ru.add_argument("--algorithm", choices=["eclat", "fpgrowth", "apriori"], default="eclat")
     ru.add_argument("--out", required=True, type=Path, help="CSV file to write")
 
     rc = sub.add_parser("recommend", help="per-customer product recommendations as CSV for a CRM")
@@ -225,18 +225,17 @@ def _rules(args) -> int:
         baskets = basket.baskets_from_lists(read_basket_file(args.data))
         source = "basket file"
     try:
-        itemsets = basket.frequent_itemsets(
+        itemsets = basket.mine_itemsets(
             baskets, min_support=args.min_support, max_len=args.max_len, algorithm=args.algorithm
+        )
+        rules = basket.association_rules(
+            itemsets,
+            min_confidence=args.min_confidence,
+            single_consequent=args.single_consequent,
         )
     except MemoryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    rules = basket.association_rules(
-        itemsets,
-        n_baskets=baskets.n_baskets,
-        min_confidence=args.min_confidence,
-        single_consequent=args.single_consequent,
-    )
     rules.drop(columns=["antecedent_items", "consequent_items"]).to_csv(args.out, index=False)
     print(
         f"{len(rules):,} rules from {len(itemsets):,} itemsets in {baskets.n_baskets:,} "
@@ -252,10 +251,9 @@ def _recommend(args) -> int:
     tx = load_clean(args.data)["transactions"]
     history = tx[tx["ordered_at"] < pd.Timestamp(args.as_of) + pd.Timedelta(days=1)]
     baskets = basket.make_baskets(history)
-    itemsets = basket.frequent_itemsets(baskets, min_support=args.min_support, max_len=3)
+    itemsets = basket.mine_itemsets(baskets, min_support=args.min_support, max_len=3)
     rules = basket.association_rules(
         itemsets,
-        n_baskets=baskets.n_baskets,
         min_confidence=args.min_confidence,
         single_consequent=True,
     )

@@ -124,6 +124,51 @@ def test_online_retail_itemsets_equal_mlxtend(retail):
         assert sup == pytest.approx(theirs_sets[key])
 
 
+def test_online_retail_rules_equal_mlxtend_except_exact_threshold_ties(retail):
+    """mlxtend's rules from the same itemsets, all consequent sizes: crm_lab finds every one with
+    the same metrics, plus the rules at exactly 0.8 that floating point makes mlxtend drop."""
+    from mlxtend.frequent_patterns import association_rules
+
+    tx = clean.clean_dataset(retail)["transactions"]
+    b = basket.make_baskets(tx, level="product")
+    itemsets = basket.mine_itemsets(b, min_support=0.005)
+    frame = itemsets.to_frame()
+    theirs = association_rules(
+        pd.DataFrame({"support": frame["support"], "itemsets": frame["items"].map(frozenset)}),
+        num_itemsets=b.n_baskets,
+        metric="confidence",
+        min_threshold=0.8,
+    )
+    theirs = {
+        (tuple(sorted(a)), tuple(sorted(c))): (conf, lift)
+        for a, c, conf, lift in zip(
+            theirs["antecedents"],
+            theirs["consequents"],
+            theirs["confidence"],
+            theirs["lift"],
+            strict=True,
+        )
+    }
+    ours = basket.association_rules(itemsets, min_confidence=0.8)
+    mine = {
+        (a, c): (conf, lift, n, na)
+        for a, c, conf, lift, n, na in zip(
+            ours["antecedent_items"],
+            ours["consequent_items"],
+            ours["confidence"],
+            ours["lift"],
+            ours["count"],
+            ours["antecedent_count"],
+            strict=True,
+        )
+    }
+    assert len(theirs) > 3000 and set(theirs) <= set(mine)
+    for key, (conf, lift) in theirs.items():
+        assert mine[key][:2] == pytest.approx((conf, lift))
+    extra = [mine[k] for k in set(mine) - set(theirs)]
+    assert extra and all(n * 5 == na * 4 for _, _, n, na in extra)  # exactly 0.8, e.g. 100/125
+
+
 def test_baskets_from_demo_transactions(demo):
     tx = demo.tables["transactions"]
     b = basket.make_baskets(tx)
@@ -395,3 +440,38 @@ def test_seasonality_by_hand():
         }
     )
     assert basket.seasonality(jan, as_of="2024-12-31").iloc[0]["stock_up_by"] == 12
+
+
+def _tea(dates, quantities):
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "line_type": "sale",
+            "quantity": [float(q) for q in quantities],
+            "category": "Tea",
+            "product_name": "x",
+            "product_id": "1",
+            "ordered_at": pd.to_datetime(dates),
+        }
+    )
+
+
+def test_seasonality_averages_over_the_years_each_month_occurs():
+    """Two Decembers in the window must not make December look twice as busy."""
+    tx = _tea(["2023-12-10", "2024-11-10", "2024-12-10"], [5, 8, 5])
+    out = basket.seasonality(tx, as_of="2024-12-31").iloc[0]
+    assert out["m12"] == 5 and out["m11"] == 8 and out["peak_month"] == 11
+    assert out["stock_up_by"] == 10
+    assert out["peak_index"] == pytest.approx(8 / (13 / 12))
+
+
+def test_seasonality_by_iso_week_with_lead_time():
+    # 2024-01-10 is in ISO week 2; 2024 has 52 ISO weeks
+    tx = _tea(["2024-01-10", "2024-01-11", "2024-06-12"], [4, 6, 3])
+    out = basket.seasonality(tx, as_of="2024-12-27", by="week", lead_time=3).iloc[0]
+    assert out["peak_week"] == 2 and out["w2"] == 10 and out["w24"] == 3
+    assert out["stock_up_by"] == 51  # three weeks before week 2 wraps to the previous year
+    assert "w53" in out.index and pd.isna(out["w53"])  # no week 53 in the window
+    with pytest.raises(ValueError, match="by must be"):
+        basket.seasonality(tx, as_of="2024-12-31", by="day")
