@@ -443,6 +443,7 @@ def run_reports(
                     kernel_name=KERNEL,
                     progress_bar=False,
                     log_output=False,
+                    start_timeout=300,  # kernels start slowly on a busy 2-core machine
                 )
                 if not metrics_path.exists():
                     raise RuntimeError("the notebook ended without writing its metrics")
