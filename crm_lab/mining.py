@@ -11,8 +11,11 @@ is asked for (``Itemsets.to_frame``).
 Rules are generated on those matrices too, vectorised per itemset length, with heads grown
 level by level (a head is only extended when the rule with the smaller head passed the
 confidence threshold, Agrawal and Srikant's ap-genrules). Subset counts are found through a
-hash of each itemset (a sum of random 64-bit item weights) and every match is then checked
-against the actual items, so a hash collision can never give a wrong count.
+hash of each itemset (a sum of random 64-bit item weights, so a subset's hash is a
+subtraction) and every match is confirmed by a second, independent hash. On Online Retail at
+support 0.002 this generates the 27 million one-item-consequent rules at confidence 0.8 in a
+sixth of the time pyfim's own rule mode takes, in less than half its memory. Tests check the
+rules against brute-force enumeration, pyfim's rule mode and mlxtend.
 """
 
 from __future__ import annotations
@@ -65,17 +68,26 @@ def _pack_order(columns: list[np.ndarray], widths: list[int]) -> np.ndarray:
     return np.lexsort(keys[::-1])
 
 
-def text_column(values: list[str]):
+def text_column(values, *, chunk: int = 500_000):
     """Python strings into this pandas' default string column, without its slow inference.
 
-    ``pd.Series(list_of_str)`` spends seconds per million strings inferring the type; an
-    Arrow array is built in a fraction of that and pandas 3's ``str`` columns wrap it as is.
+    ``pd.Series(list_of_str)`` spends seconds per million strings inferring the type; Arrow
+    arrays are built in a fraction of that and pandas 3's ``str`` columns wrap them as they
+    are. They are built in chunks: one Arrow buffer for 5 million strings (1 GB) took 3 s to
+    grow, fifty times the cost of the same strings in 500,000-row pieces.
     """
+    values = values if isinstance(values, list | np.ndarray) else list(values)
     dtype = pd.Series(["a"]).dtype
     if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
         import pyarrow as pa
 
-        return pd.array(pa.array(values, type=pa.large_string()), dtype=dtype)
+        pieces = [
+            pa.array(values[i : i + chunk], type=pa.large_string())
+            for i in range(0, len(values), chunk)
+        ]
+        if not pieces:
+            pieces = [pa.array([], type=pa.large_string())]
+        return pd.array(pa.chunked_array(pieces), dtype=dtype)
     return np.array(values, dtype=object)
 
 
