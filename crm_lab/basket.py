@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import sparse
 
 from crm_lab import mining
-from crm_lab.mining import ALGORITHMS, SEPARATOR, Itemsets
+from crm_lab.mining import ALGORITHMS, Itemsets
 
 __all__ = [
     "ALGORITHMS",
@@ -370,8 +370,8 @@ def association_rules(
         ante, cons = ante[order], cons[order]
         frame = pd.DataFrame(
             {
-                "antecedent": mining.text_column(list(map(SEPARATOR.join, ante))),
-                "consequent": mining.text_column(list(map(SEPARATOR.join, cons))),
+                "antecedent": mining.joined_text(ante),
+                "consequent": mining.joined_text(cons),
                 "antecedent_items": ante,
                 "consequent_items": cons,
             }
