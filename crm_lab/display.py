@@ -66,7 +66,7 @@ COLUMN_LABELS = {
     "bundle": ("Bundle", "组合"),
     "item": ("Item", "商品/品类"),
     "peak_month": ("Peak month", "高峰月份"),
-    "peak_index": ("Peak vs average month", "高峰/月均"),
+    "peak_index": ("Peak vs average", "高峰/平均"),
     "low_month": ("Lowest month", "最低月份"),
     "peak_week": ("Peak week", "高峰周"),
     "low_week": ("Lowest week", "最低周"),
