@@ -1,0 +1,226 @@
+"""BG/NBD, Gamma-Gamma and CLV against the published CDNOW figures and against lifetimes."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifetimes import BetaGeoFitter, GammaGammaFitter
+
+from crm_lab import predict
+
+CDNOW = Path(__file__).resolve().parents[1] / "data/external/cdnow"
+CALIBRATION_END = "1997-09-30"  # the first 39 weeks, as in Fader, Hardie & Lee (2005)
+
+
+@pytest.fixture(scope="module")
+def cdnow_log() -> pd.DataFrame:
+    """The CDNOW 1/10 sample as canonical transactions (one line per purchase record)."""
+    raw = pd.read_csv(
+        CDNOW / "CDNOW_sample.txt",
+        sep=r"\s+",
+        header=None,
+        names=["master_id", "sample_id", "date", "cds", "dollars"],
+        dtype={"master_id": str, "sample_id": str, "date": str},
+    )
+    return pd.DataFrame(
+        {
+            "customer_id": raw["sample_id"].str.lstrip("0"),
+            "ordered_at": pd.to_datetime(raw["date"], format="%Y%m%d"),
+            "amount": raw["dollars"].astype(float),
+            "quantity": raw["cds"].astype(float),
+            "line_type": "sale",
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def published() -> pd.DataFrame:
+    frame = pd.read_csv(CDNOW / "cdnow_customers_summary_with_transactions.csv")
+    return frame.rename(
+        columns={"ID": "customer_id", "x": "frequency", "t_x": "recency", "zbar": "monetary"}
+    ).assign(customer_id=lambda f: f["customer_id"].astype(str))
+
+
+@pytest.fixture(scope="module")
+def summary(cdnow_log) -> pd.DataFrame:
+    return predict.purchase_summary(cdnow_log, as_of=CALIBRATION_END)
+
+
+@pytest.fixture(scope="module")
+def beta_geo(summary):
+    return predict.fit_beta_geo(summary)
+
+
+def test_summary_rebuilds_the_published_calibration_table(summary, published):
+    merged = summary.merge(published, on="customer_id", suffixes=("", "_pub"))
+    assert len(summary) == len(published) == len(merged) == 2357
+    assert (merged["frequency"] == merged["frequency_pub"]).all()
+    assert np.abs(merged["recency"] - merged["recency_pub"]).max() < 0.005  # 2-decimal rounding
+    assert np.abs(merged["T"] - merged["T_pub"]).max() < 0.005
+    repeat = merged[merged["frequency"] > 0]
+    assert len(repeat) == 946
+    assert np.abs(repeat["monetary"] - repeat["monetary_pub"]).max() <= 0.005 + 1e-9
+    assert merged.loc[merged["frequency"] == 0, "monetary"].isna().all()
+
+
+def test_summary_by_hand():
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "a", "b", "c"],
+            "ordered_at": pd.to_datetime(
+                [
+                    "2024-01-01 09:00",
+                    "2024-01-01 15:00",
+                    "2024-01-15 00:00",
+                    "2024-01-29 00:00",
+                    "2024-01-08 00:00",
+                    "2024-02-20 00:00",
+                ]
+            ),  # fmt: skip
+            "amount": [10.0, 5.0, 20.0, 40.0, 7.0, 9.0],
+            "line_type": ["sale", "sale", "sale", "sale", "sale", "sale"],
+        }
+    )
+    out = predict.purchase_summary(tx, as_of="2024-02-12").set_index("customer_id")
+    assert "c" not in out.index  # first purchase after as_of
+    a = out.loc["a"]
+    assert a["frequency"] == 2  # two lines on 1 January are one purchase
+    assert a["recency"] == 4 and a["T"] == 6  # weeks
+    assert a["monetary"] == 30  # mean of the repeat purchases only
+    assert out.loc["b", "frequency"] == 0 and np.isnan(out.loc["b", "monetary"])
+    days = predict.purchase_summary(tx, as_of="2024-02-12", unit_days=1)
+    assert days.set_index("customer_id").loc["a", "recency"] == 28
+    cohort = predict.purchase_summary(tx, as_of="2024-02-12", start="2024-01-05")
+    assert list(cohort["customer_id"]) == ["b"]
+
+
+def test_beta_geo_matches_the_published_fit_and_lifetimes(summary, beta_geo):
+    # Fader, Hardie & Lee (2005): r=0.243, alpha=4.414, a=0.793, b=2.426, LL=-9582.4
+    got = (beta_geo.r, beta_geo.alpha, beta_geo.a, beta_geo.b)
+    assert got == pytest.approx((0.243, 4.414, 0.793, 2.426), abs=6e-4)
+    assert beta_geo.log_likelihood == pytest.approx(-9582.4, abs=0.05)
+    theirs = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
+    assert got == pytest.approx(tuple(theirs.params_[["r", "alpha", "a", "b"]]), rel=1e-4)
+
+
+def test_beta_geo_predictions_equal_lifetimes_formulas(published, beta_geo):
+    theirs = BetaGeoFitter()
+    theirs.params_ = pd.Series(
+        {"r": beta_geo.r, "alpha": beta_geo.alpha, "a": beta_geo.a, "b": beta_geo.b}
+    )
+    x, t_x, age = published["frequency"], published["recency"], published["T"]
+    for t in (1, 39, 78):
+        np.testing.assert_allclose(
+            beta_geo.expected_purchases(published, t=t),
+            theirs.conditional_expected_number_of_purchases_up_to_time(t, x, t_x, age),
+            rtol=1e-9,
+        )
+    np.testing.assert_allclose(
+        beta_geo.p_alive(published), theirs.conditional_probability_alive(x, t_x, age), rtol=1e-9
+    )
+    # published per-customer figures: customer 1 (x=2, t_x=30.43, T=38.86)
+    one = published[published["customer_id"] == "1"]
+    assert beta_geo.expected_purchases(one, t=39)[0] == pytest.approx(1.2259, abs=1e-4)
+    assert beta_geo.p_alive(one)[0] == pytest.approx(0.7266, abs=1e-4)
+    assert beta_geo.expected_purchases_new([39, 78]) == pytest.approx([1.1950, 1.8580], abs=1e-4)
+
+
+def test_beta_geo_invariants(published, beta_geo):
+    alive = beta_geo.p_alive(published)
+    assert ((alive > 0) & (alive <= 1)).all()
+    assert (alive[published["frequency"].to_numpy() == 0] == 1).all()  # no repeat: no drop seen
+    later = beta_geo.expected_purchases(published, t=52)
+    assert (later >= beta_geo.expected_purchases(published, t=26)).all()
+    # the same history with a more recent last purchase is more likely alive
+    rows = pd.DataFrame({"frequency": [3, 3], "recency": [10.0, 30.0], "T": [38.0, 38.0]})
+    stale, fresh = beta_geo.p_alive(rows)
+    assert fresh > stale
+
+
+def test_holdout_tracks_actual_repeat_purchases(cdnow_log, summary, beta_geo):
+    """Weeks 40-78 of CDNOW: a sanity check that the calibration fit tracks the holdout.
+
+    Measured: 1,653 repeat purchase days predicted against 1,882 bought (12 % under); the
+    order by past frequency is right.
+    """
+    end = pd.Timestamp(CALIBRATION_END) + pd.Timedelta(weeks=39)
+    later = cdnow_log[
+        (cdnow_log["ordered_at"] > pd.Timestamp(CALIBRATION_END)) & (cdnow_log["ordered_at"] <= end)
+    ]
+    actual = later.groupby("customer_id")["ordered_at"].apply(lambda d: d.dt.normalize().nunique())
+    predicted = beta_geo.expected_purchases(summary, t=39).sum()
+    assert actual.sum() > 1000
+    assert abs(predicted / actual.sum() - 1) < 0.15
+    # and customers who bought more in calibration buy more later, as predicted
+    both = summary.assign(
+        actual=summary["customer_id"].map(actual).fillna(0),
+        predicted=beta_geo.expected_purchases(summary, t=39),
+    )
+    by_x = both.groupby(both["frequency"].clip(upper=5))[["actual", "predicted"]].mean()
+    assert by_x["actual"].is_monotonic_increasing and by_x["predicted"].is_monotonic_increasing
+
+
+def test_gamma_gamma_matches_the_published_fit_and_lifetimes(summary):
+    spend = predict.fit_gamma_gamma(summary)
+    # Fader, Hardie & Lee (2005, RFM and CLV): p=6.25, q=3.74, gamma=15.44
+    assert (spend.p, spend.q, spend.gamma) == pytest.approx((6.25, 3.74, 15.44), abs=0.01)
+    assert spend.customers == 946
+    repeat = summary[summary["frequency"] > 0]
+    theirs = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary"])
+    assert (spend.p, spend.q, spend.gamma) == pytest.approx(
+        tuple(theirs.params_[["p", "q", "v"]]), rel=1e-4
+    )
+    theirs.params_ = pd.Series({"p": spend.p, "q": spend.q, "v": spend.gamma})
+    np.testing.assert_allclose(
+        spend.expected_spend(repeat),
+        theirs.conditional_expected_average_profit(repeat["frequency"], repeat["monetary"]),
+        rtol=1e-9,
+    )
+    # no repeat purchase: the population mean, gamma * p / (q - 1)
+    once = summary[summary["frequency"] == 0].head(1)
+    assert spend.expected_spend(once)[0] == pytest.approx(spend.gamma * spend.p / (spend.q - 1))
+
+
+def test_customer_value_equals_lifetimes_clv(summary, beta_geo):
+    spend = predict.fit_gamma_gamma(summary)
+    ours = predict.customer_value(
+        summary, beta_geo, spend, months=12, monthly_discount=0.01, month_days=4.345 * 7
+    )
+    bg = BetaGeoFitter()
+    bg.params_ = pd.Series(
+        {"r": beta_geo.r, "alpha": beta_geo.alpha, "a": beta_geo.a, "b": beta_geo.b}
+    )
+    bg.predict = bg.conditional_expected_number_of_purchases_up_to_time  # as its fit() sets
+    gg = GammaGammaFitter()
+    gg.params_ = pd.Series({"p": spend.p, "q": spend.q, "v": spend.gamma})
+    theirs = gg.customer_lifetime_value(
+        bg,
+        summary["frequency"],
+        summary["recency"],
+        summary["T"],
+        summary["monetary"].fillna(0),
+        time=12,
+        discount_rate=0.01,
+        freq="W",
+    )
+    np.testing.assert_allclose(ours["clv"], theirs, rtol=1e-9)
+    assert (ours["clv"] >= 0).all() and list(ours.columns) == [
+        "customer_id", "p_alive", "expected_purchases", "expected_spend", "clv"
+    ]  # fmt: skip
+    # a margin scales value linearly; no discount is worth more than a discount
+    half = predict.customer_value(summary, beta_geo, spend, margin=0.5)
+    full = predict.customer_value(summary, beta_geo, spend)
+    np.testing.assert_allclose(half["clv"], full["clv"] / 2)
+    free = predict.customer_value(summary, beta_geo, spend, monthly_discount=0.0)
+    assert (free["clv"] >= full["clv"]).all()
+
+
+def test_bad_summaries_are_clear_errors(summary):
+    with pytest.raises(ValueError, match="no customers"):
+        predict.fit_beta_geo(summary.head(0))
+    bad = summary.head(5).assign(recency=lambda f: f["T"] + 1)
+    with pytest.raises(ValueError, match="recency <= T"):
+        predict.fit_beta_geo(bad)
+    with pytest.raises(ValueError, match="no customer has a repeat purchase"):
+        predict.fit_gamma_gamma(summary[summary["frequency"] == 0])
