@@ -141,41 +141,67 @@ class BetaGeo:
         return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp)
 
 
-def _beta_geo_log_likelihood(params, x, t_x, age, weights):
+def _beta_geo_log_likelihood(params, x, t_x, age, weights, *, gradient=False):
+    """BG/NBD log-likelihood (Fader, Hardie & Lee 2005, eq. 6) and, optionally, its gradient
+    with respect to (r, alpha, a, b)."""
     r, alpha, a, b = params
+    psi = special.digamma
     common = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
     stay = special.betaln(a, b + x) - special.betaln(a, b) - (r + x) * np.log(alpha + age)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        drop = (
-            special.betaln(a + 1, np.maximum(b + x - 1, 1e-300))
-            - special.betaln(a, b)
-            - (r + x) * np.log(alpha + t_x)
-        )
-    each = common + np.where(x > 0, np.logaddexp(stay, drop), stay)
-    return float((weights * each).sum())
+    repeat = x > 0
+    b_drop = np.where(repeat, b + x - 1, 1.0)  # only used where x > 0
+    drop = special.betaln(a + 1, b_drop) - special.betaln(a, b) - (r + x) * np.log(alpha + t_x)
+    both = np.where(repeat, np.logaddexp(stay, drop), stay)
+    value = float((weights * (common + both)).sum())
+    if not gradient:
+        return value
+    w_stay = np.exp(stay - both)
+    w_drop = np.where(repeat, np.exp(drop - both), 0.0)
+    base_ab = psi(a + b)
+    d_r = psi(r + x) - psi(r) + np.log(alpha)
+    d_r = d_r - w_stay * np.log(alpha + age) - w_drop * np.log(alpha + t_x)
+    d_alpha = r / alpha - (r + x) * (w_stay / (alpha + age) + w_drop / (alpha + t_x))
+    d_a = w_stay * (base_ab - psi(a + b + x)) + w_drop * (
+        psi(a + 1) - psi(a + b + x) - psi(a) + base_ab
+    )
+    d_b = w_stay * (psi(b + x) - psi(a + b + x) - psi(b) + base_ab) + w_drop * (
+        psi(b_drop) - psi(a + b + x) - psi(b) + base_ab
+    )
+    grad = np.array([(weights * d).sum() for d in (d_r, d_alpha, d_a, d_b)])
+    return value, grad
 
 
 def _fit(log_likelihood, columns, start, penalizer):
-    """Maximise a log-likelihood over positive parameters (searched on their logarithms).
+    """Maximise a log-likelihood over positive parameters, searched on their logarithms.
 
-    Identical customer histories are collapsed into one row with a weight first, so the cost
-    grows with the number of distinct histories, not of customers.
+    L-BFGS-B with the analytic gradient (lifetimes gets its gradient from autograd). Identical
+    customer histories are collapsed into one row with a weight first, so the cost grows with
+    the number of distinct histories, not of customers.
     """
     stacked = np.column_stack(columns)
     unique, weights = np.unique(stacked, axis=0, return_counts=True)
     cols = list(unique.T)
+    n = weights.sum()
 
     def loss(log_params):
         params = np.exp(log_params)
-        value = log_likelihood(params, *cols, weights)
-        penalty = penalizer * float((params**2).sum())
-        return -value / weights.sum() + penalty if np.isfinite(value) else np.inf
+        with np.errstate(all="ignore"):
+            value, grad = log_likelihood(params, *cols, weights, gradient=True)
+        if not np.isfinite(value) or not np.isfinite(grad).all():
+            return np.inf, np.zeros_like(params)
+        value = -value / n + penalizer * float((params**2).sum())
+        grad = -grad / n + 2 * penalizer * params
+        return value, grad * params  # chain rule for the log scale
 
-    tight = {"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20_000}
-    best = optimize.minimize(loss, np.log(start), method="Nelder-Mead", options=tight)
-    best = optimize.minimize(loss, best.x, method="L-BFGS-B")  # polish from close by
-    params = np.exp(best.x)
-    return params, log_likelihood(params, *cols, weights), int(weights.sum())
+    found = optimize.minimize(
+        loss,
+        np.log(start),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 10_000, "ftol": 1e-15, "gtol": 1e-10},
+    )
+    params = np.exp(found.x)
+    return params, log_likelihood(params, *cols, weights), int(n)
 
 
 def fit_beta_geo(summary: pd.DataFrame, *, penalizer: float = 0.0) -> BetaGeo:
@@ -189,7 +215,13 @@ def fit_beta_geo(summary: pd.DataFrame, *, penalizer: float = 0.0) -> BetaGeo:
         raise ValueError("no customers to fit")
     if (t_x > age).any() or (x < 0).any() or ((x == 0) & (t_x != 0)).any():
         raise ValueError("summary rows need 0 <= recency <= T, and recency 0 without repeats")
-    params, ll, n = _fit(_beta_geo_log_likelihood, (x, t_x, age), [1.0, 1.0, 1.0, 1.0], penalizer)
+    scale = 10.0 / age.max() if age.max() > 0 else 1.0  # alpha is in time units: fit scaled
+    params, _, n = _fit(
+        _beta_geo_log_likelihood, (x, t_x * scale, age * scale), [1.0, 1.0, 1.0, 1.0], penalizer
+    )
+    params[1] /= scale
+    unique, weights = np.unique(np.column_stack([x, t_x, age]), axis=0, return_counts=True)
+    ll = _beta_geo_log_likelihood(params, *unique.T, weights)
     r, alpha, a, b = (float(p) for p in params)
     return BetaGeo(r=r, alpha=alpha, a=a, b=b, log_likelihood=ll, customers=n)
 
@@ -216,18 +248,28 @@ class GammaGamma:
         return (p * (g + x * m)) / (p * x + q - 1)
 
 
-def _gamma_gamma_log_likelihood(params, x, m, weights):
+def _gamma_gamma_log_likelihood(params, x, m, weights, *, gradient=False):
+    """Gamma-Gamma log-likelihood of mean repeat spend ``m`` over ``x`` purchases and,
+    optionally, its gradient with respect to (p, q, gamma)."""
     p, q, g = params
+    px = p * x
     each = (
-        special.gammaln(p * x + q)
-        - special.gammaln(p * x)
+        special.gammaln(px + q)
+        - special.gammaln(px)
         - special.gammaln(q)
         + q * np.log(g)
-        + (p * x - 1) * np.log(m)
-        + p * x * np.log(x)
-        - (p * x + q) * np.log(g + x * m)
+        + (px - 1) * np.log(m)
+        + px * np.log(x)
+        - (px + q) * np.log(g + x * m)
     )
-    return float((weights * each).sum())
+    value = float((weights * each).sum())
+    if not gradient:
+        return value
+    psi = special.digamma
+    d_p = x * (psi(px + q) - psi(px) + np.log(m) + np.log(x) - np.log(g + x * m))
+    d_q = psi(px + q) - psi(q) + np.log(g) - np.log(g + x * m)
+    d_g = q / g - (px + q) / (g + x * m)
+    return value, np.array([(weights * d).sum() for d in (d_p, d_q, d_g)])
 
 
 def fit_gamma_gamma(summary: pd.DataFrame, *, penalizer: float = 0.0) -> GammaGamma:
@@ -241,7 +283,10 @@ def fit_gamma_gamma(summary: pd.DataFrame, *, penalizer: float = 0.0) -> GammaGa
         raise ValueError("no customer has a repeat purchase with a positive value")
     x = repeat["frequency"].to_numpy(dtype=float)
     m = repeat["monetary"].to_numpy(dtype=float)
-    params, ll, n = _fit(_gamma_gamma_log_likelihood, (x, m), [1.0, 1.0, 1.0], penalizer)
+    scale = 1.0 / m.mean()  # gamma is in money units: fit on spend scaled to a mean of 1
+    params, _, n = _fit(_gamma_gamma_log_likelihood, (x, m * scale), [1.0, 1.0, 1.0], penalizer)
+    params[2] /= scale
+    ll = _gamma_gamma_log_likelihood(params, x, m, np.ones(len(x)))
     p, q, g = (float(v) for v in params)
     return GammaGamma(p=p, q=q, gamma=g, log_likelihood=ll, customers=n)
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 
-from crm_lab import predict
+from crm_lab import clean, predict
 
 CDNOW = Path(__file__).resolve().parents[1] / "data/external/cdnow"
 CALIBRATION_END = "1997-09-30"  # the first 39 weeks, as in Fader, Hardie & Lee (2005)
@@ -224,3 +224,52 @@ def test_bad_summaries_are_clear_errors(summary):
         predict.fit_beta_geo(bad)
     with pytest.raises(ValueError, match="no customer has a repeat purchase"):
         predict.fit_gamma_gamma(summary[summary["frequency"] == 0])
+
+
+def test_analytic_gradients_match_finite_differences(published):
+    from scipy.optimize import approx_fprime
+
+    x, t_x, age = (published[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    w = np.ones(len(x))
+    for params in ([0.3, 4.0, 0.8, 2.5], [1.7, 0.6, 2.2, 0.4]):
+        _, grad = predict._beta_geo_log_likelihood(np.array(params), x, t_x, age, w, gradient=True)
+        numeric = approx_fprime(
+            np.array(params), lambda p: predict._beta_geo_log_likelihood(p, x, t_x, age, w), 1e-7
+        )
+        np.testing.assert_allclose(grad, numeric, rtol=1e-4)
+    repeat = published[published["frequency"] > 0]
+    xr, m = repeat["frequency"].to_numpy(float), repeat["monetary"].to_numpy(float)
+    wr = np.ones(len(xr))
+    for params in ([6.0, 3.7, 15.0], [1.2, 8.0, 40.0]):
+        _, grad = predict._gamma_gamma_log_likelihood(np.array(params), xr, m, wr, gradient=True)
+        numeric = approx_fprime(
+            np.array(params), lambda p: predict._gamma_gamma_log_likelihood(p, xr, m, wr), 1e-7
+        )
+        np.testing.assert_allclose(grad, numeric, rtol=1e-4)
+
+
+def test_online_retail_fits_are_at_least_as_good_as_lifetimes(retail):
+    """A harder case: on Online Retail the drop-out parameter a runs to ~0 (a flat ridge) and
+    spend is in pounds with a long tail. Neither fit may be worse than lifetimes'."""
+    tx = clean.clean_dataset(retail)["transactions"]
+    summary = predict.purchase_summary(tx, as_of="2011-12-09")
+    assert len(summary) > 4000
+    ours = predict.fit_beta_geo(summary)
+    theirs = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
+    x, t_x, age = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    theirs_ll = predict._beta_geo_log_likelihood(
+        theirs.params_[["r", "alpha", "a", "b"]].to_numpy(), x, t_x, age, np.ones(len(x))
+    )
+    assert ours.log_likelihood >= theirs_ll - 1e-6
+    assert ours.r == pytest.approx(theirs.params_["r"], rel=1e-3)
+    spend = predict.fit_gamma_gamma(summary)
+    repeat = summary[(summary["frequency"] > 0) & (summary["monetary"] > 0)]
+    gg = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary"])
+    gg_ll = predict._gamma_gamma_log_likelihood(
+        gg.params_.to_numpy(),
+        repeat["frequency"].to_numpy(float),
+        repeat["monetary"].to_numpy(float),
+        np.ones(len(repeat)),
+    )
+    assert spend.log_likelihood >= gg_ll - 1e-6
+    assert (spend.p, spend.q, spend.gamma) == pytest.approx(tuple(gg.params_), rel=1e-3)
