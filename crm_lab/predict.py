@@ -22,12 +22,20 @@ import pandas as pd
 from scipy import optimize, special
 
 __all__ = [
+    "RISKS",
+    "TIERS",
     "BetaGeo",
     "GammaGamma",
     "customer_value",
     "fit_beta_geo",
     "fit_gamma_gamma",
+    "group_label",
+    "group_summary",
+    "holdout_check",
+    "outlook",
     "purchase_summary",
+    "risk_bands",
+    "value_tiers",
 ]
 
 MONTH_DAYS = 365.25 / 12
@@ -47,18 +55,7 @@ def purchase_summary(
     on or after it (a cohort).
     """
     as_of = pd.Timestamp(as_of).normalize()
-    bought = (
-        transactions["quantity"] > 0
-        if "quantity" in transactions
-        else pd.Series(True, index=transactions.index)
-    )
-    sales = transactions[
-        (transactions["line_type"] == "sale")
-        & bought
-        & (transactions["amount"] >= 0)
-        & transactions["customer_id"].notna()
-        & (transactions["ordered_at"] < as_of + pd.Timedelta(days=1))
-    ]
+    sales = _purchases(transactions, end=as_of)
     days = (
         pd.DataFrame(
             {
@@ -88,6 +85,26 @@ def purchase_summary(
     )
     out["frequency"] = out["frequency"].astype(np.int64)
     return out.rename_axis("customer_id").reset_index()
+
+
+def _purchases(transactions: pd.DataFrame, *, end: pd.Timestamp, after=None) -> pd.DataFrame:
+    """The sale lines that count as purchases, up to and including day ``end`` (and after day
+    ``after``): a customer id, a positive quantity, an amount of zero or more."""
+    bought = (
+        transactions["quantity"] > 0
+        if "quantity" in transactions
+        else pd.Series(True, index=transactions.index)
+    )
+    keep = (
+        (transactions["line_type"] == "sale")
+        & bought
+        & (transactions["amount"] >= 0)
+        & transactions["customer_id"].notna()
+        & (transactions["ordered_at"] < end + pd.Timedelta(days=1))
+    )
+    if after is not None:
+        keep &= transactions["ordered_at"] >= after + pd.Timedelta(days=1)
+    return transactions[keep]
 
 
 def _columns(summary: pd.DataFrame):
@@ -332,3 +349,104 @@ def customer_value(
             "clv": value,
         }
     )
+
+
+TIERS = ("high", "medium", "low")
+RISKS = ("active", "at_risk", "likely_lost")
+_NAMES = {
+    "high": "高价值",
+    "medium": "中价值",
+    "low": "低价值",
+    "active": "活跃",
+    "at_risk": "有流失风险",
+    "likely_lost": "可能已流失",
+}
+
+
+def group_label(name: str, *, lang: str = "en") -> str:
+    """A value tier's or churn-risk band's display name in English (``en``) or Chinese (``zh``)."""
+    if lang == "zh":
+        return _NAMES.get(name, name)
+    return name.replace("_", " ").capitalize()
+
+
+def value_tiers(clv: pd.Series, *, high: float = 0.2, medium: float = 0.3) -> pd.Series:
+    """Predicted values into tiers: the top ``high`` share of customers, the next ``medium``
+    share, and the rest. Equal values always share a tier (ranks count ties as the best)."""
+    rank = clv.rank(method="min", ascending=False) / max(len(clv), 1)
+    tier = np.select([rank <= high, rank <= high + medium], ["high", "medium"], default="low")
+    return pd.Series(pd.Categorical(tier, categories=TIERS), index=clv.index, name="value_tier")
+
+
+def risk_bands(p_alive: pd.Series, *, at_risk: float = 0.7, lost: float = 0.3) -> pd.Series:
+    """Probabilities of being active into bands: ``active`` (at least ``at_risk``), ``at_risk``,
+    and ``likely_lost`` (below ``lost``)."""
+    band = np.select(
+        [p_alive >= at_risk, p_alive >= lost], ["active", "at_risk"], default="likely_lost"
+    )
+    return pd.Series(pd.Categorical(band, categories=RISKS), index=p_alive.index, name="churn_risk")
+
+
+def outlook(values: pd.DataFrame) -> pd.DataFrame:
+    """``customer_value`` rows plus their ``value_tier`` and ``churn_risk``."""
+    return values.assign(
+        value_tier=value_tiers(values["clv"]), churn_risk=risk_bands(values["p_alive"])
+    )
+
+
+def group_summary(outlooked: pd.DataFrame, *, by: str, lang: str = "en") -> pd.DataFrame:
+    """Customer outlooks into one row per tier (or risk band): how many, how likely still active,
+    how many purchases and how much value they are expected to bring, and their share of it."""
+    grouped = outlooked.groupby(by, observed=False)
+    out = pd.DataFrame(
+        {
+            "customers": grouped.size(),
+            "avg_p_alive": grouped["p_alive"].mean(),
+            "expected_purchases": grouped["expected_purchases"].sum(),
+            "clv": grouped["clv"].sum(),
+        }
+    )
+    out["customer_share"] = out["customers"] / max(out["customers"].sum(), 1)
+    out["clv_share"] = out["clv"] / out["clv"].sum() if out["clv"].sum() else 0.0
+    out.index = [group_label(str(name), lang=lang) for name in out.index]
+    return out.rename_axis(by).reset_index()[
+        [by, "customers", "customer_share", "avg_p_alive", "expected_purchases", "clv", "clv_share"]
+    ]
+
+
+def holdout_check(
+    transactions: pd.DataFrame, *, as_of, holdout_days: int = 182, unit_days: float = 7.0
+) -> pd.DataFrame:
+    """Sale lines into a check of the purchase model on the last ``holdout_days`` before as_of.
+
+    The model is fitted on the history before the holdout; for the customers known then, the
+    purchases it expected in the holdout are set beside the purchase days they actually had,
+    by how many repeat purchases they had made before (capped at 7+). The last row is the total.
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    cutoff = as_of - pd.Timedelta(days=holdout_days)
+    before = purchase_summary(transactions, as_of=cutoff, unit_days=unit_days)
+    model = fit_beta_geo(before)
+    sales = _purchases(transactions, end=as_of, after=cutoff)
+    days = sales.assign(day=sales["ordered_at"].dt.normalize()).groupby("customer_id")["day"]
+    actual = before["customer_id"].map(days.nunique()).fillna(0)
+    frame = pd.DataFrame(
+        {
+            "past_purchases": before["frequency"].clip(upper=7),
+            "actual": actual.to_numpy(),
+            "predicted": model.expected_purchases(before, t=holdout_days / unit_days),
+        }
+    )
+    table = frame.groupby("past_purchases").agg(
+        customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean")
+    )
+    table.index = [f"{int(k)}+" if k == 7 else str(int(k)) for k in table.index]
+    total = pd.DataFrame(
+        {
+            "customers": [len(frame)],
+            "actual": [frame["actual"].mean()],
+            "predicted": [frame["predicted"].mean()],
+        },
+        index=["all"],
+    )
+    return pd.concat([table, total]).rename_axis("past_purchases").reset_index()
