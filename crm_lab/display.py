@@ -23,6 +23,15 @@ COLUMN_LABELS = {
     "customer_share": ("Share of customers", "客户占比"),
     "revenue": ("Revenue", "收入"),
     "revenue_share": ("Share of revenue", "收入占比"),
+    "value_tier": ("Value tier", "价值层级"),
+    "churn_risk": ("Churn risk", "流失风险"),
+    "avg_p_alive": ("Still active (avg probability)", "仍活跃的平均概率"),
+    "expected_purchases": ("Expected purchases", "预计购买次数"),
+    "clv": ("Predicted value", "预测价值"),
+    "clv_share": ("Share of predicted value", "预测价值占比"),
+    "past_purchases": ("Repeat purchases before", "此前重复购买次数"),
+    "actual": ("Actual per customer", "人均实际"),
+    "predicted": ("Predicted per customer", "人均预测"),
     "avg_recency_days": ("Days since last order (avg)", "距上次购买天数（平均）"),
     "avg_frequency": ("Orders (avg)", "订单数（平均）"),
     "avg_monetary": ("Spend (avg)", "消费额（平均）"),
@@ -107,6 +116,11 @@ _CARD_LABELS = {
     "customers_evaluated": ("Customers in the holdout", "回测客户数"),
     "hit_rate_share": ("Hit rate at N: rules", "命中率（规则推荐）"),
     "baseline_hit_rate_share": ("Hit rate at N: most popular", "命中率（热门商品）"),
+    "customers_modelled": ("Customers modelled", "建模客户数"),
+    "predicted_value": ("Predicted value over the horizon", "预测期内的预测价值"),
+    "active_customer_share": ("Likely still active", "可能仍活跃"),
+    "value_at_risk_share": ("Value held by at-risk customers", "风险客户的价值占比"),
+    "holdout_error_share": ("Holdout: predicted vs actual", "回测：预测与实际之差"),
 }
 
 

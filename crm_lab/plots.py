@@ -18,7 +18,13 @@ from matplotlib.figure import Figure
 
 from crm_lab.rfm import SEGMENTS, segment_label
 
-__all__ = ["monthly_revenue_chart", "rf_grid_chart", "segment_share_chart", "use_svg"]
+__all__ = [
+    "holdout_chart",
+    "monthly_revenue_chart",
+    "rf_grid_chart",
+    "segment_share_chart",
+    "use_svg",
+]
 
 FONT_FAMILY = [
     "Noto Sans CJK SC",
@@ -38,6 +44,10 @@ _TEXT = {
     "month": {"en": "Month", "zh": "月份"},
     "monthly_revenue": {"en": "Revenue by month", "zh": "每月收入"},
     "active": {"en": "Customers who bought", "zh": "购买客户数"},
+    "past_purchases": {"en": "Repeat purchases before the holdout", "zh": "回测期前的重复购买次数"},
+    "per_customer": {"en": "Purchases per customer in the holdout", "zh": "回测期内人均购买次数"},
+    "actual": {"en": "Actual", "zh": "实际"},
+    "predicted": {"en": "Predicted", "zh": "预测"},
 }
 
 
@@ -156,5 +166,23 @@ def monthly_revenue_chart(monthly: pd.DataFrame, *, lang: str = "en") -> Figure:
     ax2.spines["right"].set_visible(True)
     step = max(1, len(monthly) // 12)
     ax.set_xticks(x[::step], monthly["month"].iloc[::step], rotation=45, ha="right")
+    fig.tight_layout()
+    return fig
+
+
+def holdout_chart(check: pd.DataFrame, *, lang: str = "en") -> Figure:
+    """Draw a purchase-model holdout check (``predict.holdout_check``): actual against
+    predicted purchases per customer, by repeat purchases before the holdout."""
+    use_svg()
+    rows = check[check["past_purchases"] != "all"]
+    fig = Figure(figsize=(8, 3.4))
+    ax = fig.subplots()
+    x = np.arange(len(rows))
+    ax.bar(x - 0.2, rows["actual"], width=0.4, color=BLUE, label=_t("actual", lang))
+    ax.bar(x + 0.2, rows["predicted"], width=0.4, color=ORANGE, label=_t("predicted", lang))
+    ax.set_xticks(x, rows["past_purchases"])
+    ax.set_xlabel(_t("past_purchases", lang))
+    ax.set_ylabel(_t("per_customer", lang))
+    ax.legend(frameon=False)
     fig.tight_layout()
     return fig

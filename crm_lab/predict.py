@@ -31,7 +31,9 @@ __all__ = [
     "fit_gamma_gamma",
     "group_label",
     "group_summary",
+    "headline",
     "holdout_check",
+    "model_parameters",
     "outlook",
     "purchase_summary",
     "risk_bands",
@@ -450,3 +452,27 @@ def holdout_check(
         index=["all"],
     )
     return pd.concat([table, total]).rename_axis("past_purchases").reset_index()
+
+
+def headline(outlooked: pd.DataFrame, check: pd.DataFrame) -> dict:
+    """Customer outlooks and a holdout check into the report's headline figures."""
+    total = check.set_index("past_purchases").loc["all"]
+    clv = outlooked["clv"].sum()
+    risky = outlooked["churn_risk"] != "active"
+    return {
+        "customers_modelled": len(outlooked),
+        "predicted_value": float(clv),
+        "active_customer_share": float((~risky).mean()) if len(outlooked) else 0.0,
+        "value_at_risk_share": float(outlooked.loc[risky, "clv"].sum() / clv) if clv else 0.0,
+        "holdout_error_share": float(total["predicted"] / total["actual"] - 1)
+        if total["actual"]
+        else None,
+    }
+
+
+def model_parameters(purchases: BetaGeo, spend: GammaGamma) -> dict:
+    """The fitted parameters of both models, for a report's metrics file."""
+    return {
+        "purchases": {k: getattr(purchases, k) for k in ("r", "alpha", "a", "b")},
+        "spend": {k: getattr(spend, k) for k in ("p", "q", "gamma")},
+    }
