@@ -56,6 +56,7 @@ docs: install ## Regenerate docs/data_dictionary.md from crm_lab/schemas.py
 bench: install ## Run the benchmarks in bench/ (they print ratios against peers)
 	$(BIN)/python bench/bench_rfm.py
 	$(BIN)/python bench/bench_dedup.py
+	$(BIN)/python bench/bench_predict.py
 
 clean: ## Remove generated reports, demo data and interim snapshots (keeps .venv)
 	rm -rf reports/[0-9]* reports/index.html reports/_work $(DEMO) data/interim
