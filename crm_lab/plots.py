@@ -174,7 +174,7 @@ def holdout_chart(check: pd.DataFrame, *, lang: str = "en") -> Figure:
     """Draw a purchase-model holdout check (``predict.holdout_check``): actual against
     predicted purchases per customer, by repeat purchases before the holdout."""
     use_svg()
-    rows = check[check["past_purchases"] != "all"]
+    rows = check.iloc[:-1]  # without the total row
     fig = Figure(figsize=(8, 3.4))
     ax = fig.subplots()
     x = np.arange(len(rows))

@@ -417,13 +417,19 @@ def group_summary(outlooked: pd.DataFrame, *, by: str, lang: str = "en") -> pd.D
 
 
 def holdout_check(
-    transactions: pd.DataFrame, *, as_of, holdout_days: int = 182, unit_days: float = 7.0
+    transactions: pd.DataFrame,
+    *,
+    as_of,
+    holdout_days: int = 182,
+    unit_days: float = 7.0,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Sale lines into a check of the purchase model on the last ``holdout_days`` before as_of.
 
     The model is fitted on the history before the holdout; for the customers known then, the
     purchases it expected in the holdout are set beside the purchase days they actually had,
-    by how many repeat purchases they had made before (capped at 7+). The last row is the total.
+    by how many repeat purchases they had made before (capped at 7+). The last row is the total
+    ("all", or "合计" with ``lang="zh"``).
     """
     as_of = pd.Timestamp(as_of).normalize()
     cutoff = as_of - pd.Timedelta(days=holdout_days)
@@ -449,14 +455,14 @@ def holdout_check(
             "actual": [frame["actual"].mean()],
             "predicted": [frame["predicted"].mean()],
         },
-        index=["all"],
+        index=["合计" if lang == "zh" else "all"],
     )
     return pd.concat([table, total]).rename_axis("past_purchases").reset_index()
 
 
 def headline(outlooked: pd.DataFrame, check: pd.DataFrame) -> dict:
     """Customer outlooks and a holdout check into the report's headline figures."""
-    total = check.set_index("past_purchases").loc["all"]
+    total = check.iloc[-1]  # the total row
     clv = outlooked["clv"].sum()
     risky = outlooked["churn_risk"] != "active"
     return {

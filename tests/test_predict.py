@@ -311,6 +311,8 @@ def test_holdout_check_on_cdnow(cdnow_log):
     assert total["actual"] * 2357 == pytest.approx(1882)
     assert total["predicted"] * 2357 == pytest.approx(1653.4, abs=0.5)
     rows = table[table["past_purchases"] != "all"]
+    zh = predict.holdout_check(cdnow_log, as_of="1998-06-30", holdout_days=273, lang="zh")
+    assert zh["past_purchases"].iloc[-1] == "合计"
     assert list(rows["past_purchases"]) == ["0", "1", "2", "3", "4", "5", "6", "7+"]
     assert rows["customers"].sum() == 2357
     assert rows["predicted"].is_monotonic_increasing
