@@ -384,7 +384,7 @@ def association_rules(
     frame["confidence"] = confidence[order]
     frame["lift"] = lift[order]
     frame["leverage"] = a / n - (b / n) * (h / n)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         frame["conviction"] = np.where(a == b, np.inf, (1 - h / n) / (1 - a / b))
     return frame
 

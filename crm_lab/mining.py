@@ -203,6 +203,8 @@ def mine(
 
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
+    if max_len is not None and max_len < 1:
+        raise ValueError(f"max_len must be at least 1 (or None for no limit), got {max_len!r}")
     sentinel = len(names)
     with _gc_paused():
         found = getattr(fim, algorithm)(
@@ -210,7 +212,7 @@ def mine(
             target="s",
             supp=-min_count,
             zmin=1,
-            zmax=max_len or -1,
+            zmax=-1 if max_len is None else max_len,
             report="a",
         )
         found = [f for f in found if sentinel not in f[0]]
@@ -257,7 +259,7 @@ class _Lookup:
         self.check = np.concatenate(checks) if checks else empty
         self.counts = np.concatenate(counts) if counts else np.zeros(0, np.int64)
         if not self.index.is_unique:  # about one chance in 10^6 for 5 million itemsets
-            raise RuntimeError("itemset hash collision; rerun with a different seed")
+            raise RuntimeError("itemset hash collision (very unlikely): please report it")
 
     def hash(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Both hashes of the itemsets in the rows of a code matrix."""
@@ -272,8 +274,25 @@ class _Lookup:
         if (where < 0).any():
             raise ValueError("an itemset's subset is missing: pass all frequent itemsets")
         if not np.array_equal(self.check[where], second):
-            raise RuntimeError("itemset hash collision; rerun with a different seed")
+            raise RuntimeError("itemset hash collision (very unlikely): please report it")
         return self.counts[where]
+
+
+def at_least(num: np.ndarray, den: np.ndarray, threshold: Fraction) -> np.ndarray:
+    """Whether ``num / den >= threshold`` for integer arrays, exactly.
+
+    Floating point decides every ratio clearly away from the threshold; the few within a
+    relative 1e-9 of it are decided in Python integers, which cannot overflow (a threshold
+    such as 1/3, read from its decimal form, has a 10^16 denominator: int64 products of it
+    would wrap around).
+    """
+    ratio = num / den
+    cut = float(threshold)
+    out = ratio >= cut
+    near = np.flatnonzero(np.abs(ratio - cut) <= 1e-9 * max(abs(cut), 1e-300))
+    for i in near:
+        out[i] = int(num[i]) * threshold.denominator >= threshold.numerator * int(den[i])
+    return out
 
 
 def _split(codes: np.ndarray, masks: np.ndarray, k: int, h: int):
@@ -312,12 +331,12 @@ def generate_rules(
         body_hash = [t[rows] - hh for t, hh in zip(totals, head_hash, strict=True)]
         body_count = lookup.count(*body_hash)
         a = both[rows]
-        ok = a * conf.denominator >= conf.numerator * body_count
+        ok = at_least(a, body_count, conf)
         rows, masks, a, body_count = rows[ok], masks[ok], a[ok], body_count[ok]
         head_count = lookup.count(*(hh[ok] for hh in head_hash))
         keep = slice(None)
         if lift is not None:
-            keep = a * n * lift.denominator >= lift.numerator * body_count * head_count
+            keep = at_least(a * n, body_count * head_count, lift)
         body, head = split(codes[rows[keep]], masks[keep])
         out.append(
             RuleBlock(

@@ -72,8 +72,9 @@ def purchase_summary(
     )
     first = days.groupby("customer_id")["day"].transform("min")
     if start is not None:
-        days = days[first >= pd.Timestamp(start)]
-        first = first[first >= pd.Timestamp(start)]
+        start = pd.Timestamp(start).normalize()
+        days = days[first >= start]
+        first = first[first >= start]
     repeat = days[days["day"] > first]
     grouped = days.groupby("customer_id")
     out = pd.DataFrame(
@@ -147,9 +148,11 @@ class BetaGeo:
         x, t_x, age = _columns(summary)  # age is the papers' T
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
         z = t / (alpha + age + t)
-        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
+        # FHL eq. 10 after Euler's transformation of 2F1: the same value, but the original
+        # form multiplies a vanishing power by an overflowing 2F1 for frequent buyers
+        hyp = special.hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
         head = (a + b + x - 1) / (a - 1)
-        body = 1 - ((alpha + age) / (alpha + age + t)) ** (r + x) * hyp
+        body = 1 - (1 - z) ** (a - 1) * hyp
         return head * body / (1 + self._odds_dropped(x, t_x, age))
 
     def expected_purchases_new(self, t) -> np.ndarray:
@@ -220,7 +223,10 @@ def _fit(log_likelihood, columns, start, penalizer):
         options={"maxiter": 10_000, "ftol": 1e-15, "gtol": 1e-10},
     )
     params = np.exp(found.x)
-    return params, log_likelihood(params, *cols, weights), int(n)
+    value = log_likelihood(params, *cols, weights)
+    if not (np.isfinite(value) and np.isfinite(params).all()):
+        raise RuntimeError(f"the fit did not converge to finite values ({found.message})")
+    return params, value, int(n)
 
 
 def fit_beta_geo(summary: pd.DataFrame, *, penalizer: float = 0.0) -> BetaGeo:
@@ -232,8 +238,15 @@ def fit_beta_geo(summary: pd.DataFrame, *, penalizer: float = 0.0) -> BetaGeo:
     x, t_x, age = _columns(summary)
     if len(x) == 0:
         raise ValueError("no customers to fit")
+    if not (np.isfinite(x).all() and np.isfinite(t_x).all() and np.isfinite(age).all()):
+        raise ValueError("summary rows need finite frequency, recency and T")
     if (t_x > age).any() or (x < 0).any() or ((x == 0) & (t_x != 0)).any():
         raise ValueError("summary rows need 0 <= recency <= T, and recency 0 without repeats")
+    if not (x > 0).any():
+        raise ValueError(
+            "no customer has a repeat purchase yet: when customers stop buying cannot be "
+            "estimated (use a longer history)"
+        )
     scale = 10.0 / age.max() if age.max() > 0 else 1.0  # alpha is in time units: fit scaled
     params, _, n = _fit(
         _beta_geo_log_likelihood, (x, t_x * scale, age * scale), [1.0, 1.0, 1.0, 1.0], penalizer
@@ -307,6 +320,11 @@ def fit_gamma_gamma(summary: pd.DataFrame, *, penalizer: float = 0.0) -> GammaGa
     params[2] /= scale
     ll = _gamma_gamma_log_likelihood(params, x, m, np.ones(len(x)))
     p, q, g = (float(v) for v in params)
+    if q <= 1:
+        raise ValueError(
+            f"the spend model's q is {q:.3f} <= 1: spend is so heavy-tailed that the average "
+            "purchase value is unbounded; cap extreme orders or use a penalizer"
+        )
     return GammaGamma(p=p, q=q, gamma=g, log_likelihood=ll, customers=n)
 
 
@@ -374,8 +392,11 @@ def group_label(name: str, *, lang: str = "en") -> str:
 
 def value_tiers(clv: pd.Series, *, high: float = 0.2, medium: float = 0.3) -> pd.Series:
     """Predicted values into tiers: the top ``high`` share of customers, the next ``medium``
-    share, and the rest. Equal values always share a tier (ranks count ties as the best)."""
-    rank = clv.rank(method="min", ascending=False) / max(len(clv), 1)
+    share, and the rest. Equal values always share a tier, the lower one when they straddle a
+    boundary, so a tier never holds more than its share. Missing values are an error."""
+    if clv.isna().any():
+        raise ValueError(f"{int(clv.isna().sum())} customers have no predicted value")
+    rank = clv.rank(method="max", ascending=False) / max(len(clv), 1)
     tier = np.select([rank <= high, rank <= high + medium], ["high", "medium"], default="low")
     return pd.Series(pd.Categorical(tier, categories=TIERS), index=clv.index, name="value_tier")
 

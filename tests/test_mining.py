@@ -168,3 +168,46 @@ def test_dataframe_input_needs_the_basket_count(groceries):
     frame = basket.frequent_itemsets(groceries, min_support=0.02)
     with pytest.raises(ValueError, match="n_baskets"):
         basket.association_rules(frame, min_confidence=0.3)
+
+
+def test_thresholds_from_arithmetic_are_exact_without_overflow(groceries):
+    """1/3 or 0.1 + 0.2 read as decimals have 10^16 denominators: int64 products would wrap."""
+    lists = [["A", "C"]] * 1000 + [["A"]] * 2000 + [["C"]] * 10
+    b = basket.baskets_from_lists(lists)
+    rules = basket.association_rules(basket.mine_itemsets(b, min_support=0.1), min_confidence=1 / 3)
+    assert set(zip(rules["antecedent"], rules["consequent"], strict=True)) == {
+        ("A", "C"),  # 1000/3000 = 0.3333..., just at the threshold 1/3
+        ("C", "A"),
+    }
+    with_z = basket.baskets_from_lists(lists + [["Z"]] * 2750)
+    lifted = basket.association_rules(
+        basket.mine_itemsets(with_z, min_support=0.1), min_confidence=0.1, min_lift=1 / 3
+    )
+    assert len(lifted) == 2  # both have lift 1.9
+    its = basket.mine_itemsets(groceries, min_support=0.005)
+    rules = basket.association_rules(its, min_confidence=0.1 + 0.2)
+    expected = brute_force_rules(its.to_frame(), min_confidence=0.1 + 0.2)
+    assert as_dict(rules) == expected and rules["confidence"].min() >= 0.3
+
+
+def test_rule_order_is_the_documented_one(groceries):
+    rules = basket.association_rules(
+        basket.mine_itemsets(groceries, min_support=0.003), min_confidence=0.2
+    )
+    keys = list(zip(-rules["lift"], -rules["confidence"], -rules["count"], strict=True))
+    assert keys == sorted(keys)  # lift, then confidence, then support, all descending
+
+
+def test_max_len_zero_and_an_item_in_every_basket():
+    import warnings
+
+    b = basket.baskets_from_lists([["a", "b"], ["a", "c"], ["a", "b", "c"], ["a"]])
+    with pytest.raises(ValueError, match="max_len must be at least 1"):
+        basket.frequent_itemsets(b, min_support=0.25, max_len=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # conviction of a rule whose consequent is everywhere
+        rules = basket.association_rules(
+            basket.mine_itemsets(b, min_support=0.25), min_confidence=0.5
+        )
+    to_a = rules[rules["consequent"] == "a"]
+    assert len(to_a) and (to_a["confidence"] == 1).all() and np.isinf(to_a["conviction"]).all()

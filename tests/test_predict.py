@@ -278,8 +278,12 @@ def test_online_retail_fits_are_at_least_as_good_as_lifetimes(retail):
 def test_value_tiers_and_risk_bands_by_hand():
     clv = pd.Series([100.0, 90, 90, 50, 40, 30, 20, 10, 5, 0])
     tiers = predict.value_tiers(clv)  # top 20 %: ranks 1-2, next 30 %: ranks 3-5
-    assert list(tiers) == ["high", "high", "high", "medium", "medium"] + ["low"] * 5
-    # (the tie at 90 ranks 2 for both: equal values share a tier)
+    # the tie at 90 straddles the 20 % line (ranks 2 and 3): both go down to medium
+    assert list(tiers) == ["high", "medium", "medium", "medium", "medium"] + ["low"] * 5
+    assert list(predict.value_tiers(pd.Series([5.0, 3] + [0] * 8))) == ["high"] * 2 + ["low"] * 8
+    assert set(predict.value_tiers(pd.Series([1.0] * 10))) == {"low"}  # nobody stands out
+    with pytest.raises(ValueError, match="no predicted value"):
+        predict.value_tiers(pd.Series([1.0, np.nan]))
     bands = predict.risk_bands(pd.Series([0.95, 0.7, 0.69, 0.3, 0.29, 0.0]))
     assert list(bands) == ["active", "active", "at_risk", "at_risk", "likely_lost", "likely_lost"]
     assert list(bands.cat.categories) == list(predict.RISKS)
@@ -316,3 +320,55 @@ def test_holdout_check_on_cdnow(cdnow_log):
     assert list(rows["past_purchases"]) == ["0", "1", "2", "3", "4", "5", "6", "7+"]
     assert rows["customers"].sum() == 2357
     assert rows["predicted"].is_monotonic_increasing
+
+
+def test_frequent_buyers_and_long_horizons_stay_finite():
+    """The textbook form of E[Y(t)] overflows for near-daily buyers (2F1 -> inf times a power
+    -> 0); the transformed form must stay finite and agree where both are finite."""
+    model = predict.BetaGeo(r=0.823, alpha=9.87, a=0.0031, b=7.25, log_likelihood=0, customers=1)
+    heavy = pd.DataFrame({"frequency": [600, 1160, 5], "recency": [100.0, 51.0, 30.0],
+                          "T": [104.0, 52.0, 52.0]})  # fmt: skip
+    for t in (52, 260, 520):
+        got = model.expected_purchases(heavy, t=t)
+        assert np.isfinite(got).all() and (got > 0).all()
+    got = model.expected_purchases(heavy.tail(1), t=52)[0]
+    x, t_x, age = 5, 30.0, 52.0
+    from scipy import special
+
+    r, alpha, a, b = model.r, model.alpha, model.a, model.b
+    z = 52 / (alpha + age + 52)
+    hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
+    odds = a / (b + x - 1) * ((alpha + age) / (alpha + t_x)) ** (r + x)
+    textbook = (a + b + x - 1) / (a - 1) * (1 - (1 - z) ** (r + x) * hyp) / (1 + odds)
+    assert got == pytest.approx(textbook, rel=1e-9)
+
+
+def test_unidentifiable_or_broken_fits_are_clear_errors():
+    once = pd.DataFrame({"customer_id": ["a", "b"], "frequency": [0, 0], "recency": [0.0, 0.0],
+                         "T": [10.0, 20.0], "monetary": [np.nan, np.nan]})  # fmt: skip
+    with pytest.raises(ValueError, match="no customer has a repeat purchase"):
+        predict.fit_beta_geo(once)
+    with pytest.raises(ValueError, match="finite"):
+        predict.fit_beta_geo(once.assign(T=[10.0, np.nan]))
+    # spend so heavy-tailed that the mean purchase value is unbounded (q <= 1)
+    rng = np.random.default_rng(3)
+    n = 3000
+    x = rng.integers(1, 6, n)
+    nu = rng.gamma(0.6, 1.0, n)
+    m = np.array([rng.gamma(2.0 * k, 1 / v) / k for k, v in zip(x, nu, strict=True)])
+    heavy = pd.DataFrame({"frequency": x, "monetary": m})
+    with pytest.raises(ValueError, match="q is"):
+        predict.fit_gamma_gamma(heavy)
+
+
+def test_cohort_start_is_a_day():
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a"],
+            "ordered_at": pd.to_datetime(["2024-01-05 10:00", "2024-01-20 10:00"]),
+            "amount": [5.0, 6.0],
+            "line_type": ["sale", "sale"],
+        }
+    )
+    cohort = predict.purchase_summary(tx, as_of="2024-02-01", start="2024-01-05 09:00")
+    assert list(cohort["customer_id"]) == ["a"]
