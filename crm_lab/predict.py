@@ -148,11 +148,16 @@ class BetaGeo:
         x, t_x, age = _columns(summary)  # age is the papers' T
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
         z = t / (alpha + age + t)
-        # FHL eq. 10 after Euler's transformation of 2F1: the same value, but the original
-        # form multiplies a vanishing power by an overflowing 2F1 for frequent buyers
-        hyp = special.hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
         head = (a + b + x - 1) / (a - 1)
-        body = 1 - (1 - z) ** (a - 1) * hyp
+        with np.errstate(all="ignore"):
+            body = 1 - (1 - z) ** (r + x) * special.hyp2f1(r + x, b + x, a + b + x - 1, z)
+            # for frequent buyers that form multiplies a vanishing power by an overflowing
+            # 2F1; Euler's transformation of 2F1 gives the same value without overflow there
+            # (but overflows itself when a and b are huge, so it is only the fallback)
+            bad = ~np.isfinite(body)
+            if bad.any():
+                euler = special.hyp2f1(a + b - 1 - r, a - 1, a + b + x[bad] - 1, z[bad])
+                body[bad] = 1 - (1 - z[bad]) ** (a - 1) * euler
         return head * body / (1 + self._odds_dropped(x, t_x, age))
 
     def expected_purchases_new(self, t) -> np.ndarray:

@@ -331,6 +331,13 @@ def test_frequent_buyers_and_long_horizons_stay_finite():
     for t in (52, 260, 520):
         got = model.expected_purchases(heavy, t=t)
         assert np.isfinite(got).all() and (got > 0).all()
+    # and the other extreme: drop-out nearly impossible (a, b huge), where the transformed form
+    # overflows instead (fitted on one year of demo data)
+    steady = predict.BetaGeo(
+        r=0.2317, alpha=4.03, a=236279.5, b=3104763.0, log_likelihood=0, customers=1
+    )
+    got = steady.expected_purchases(heavy, t=52)
+    assert np.isfinite(got).all() and (got > 0).all()
     got = model.expected_purchases(heavy.tail(1), t=52)[0]
     x, t_x, age = 5, 30.0, 52.0
     from scipy import special
