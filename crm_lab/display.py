@@ -24,6 +24,10 @@ COLUMN_LABELS = {
     "revenue": ("Revenue", "收入"),
     "revenue_share": ("Share of revenue", "收入占比"),
     "value_tier": ("Value tier", "价值层级"),
+    "new": ("New", "新进入"),
+    "moved_up": ("Moved up", "上升"),
+    "same": ("Unchanged", "不变"),
+    "moved_down": ("Moved down", "下降"),
     "churn_risk": ("Churn risk", "流失风险"),
     "avg_p_alive": ("Still active (avg probability)", "仍活跃的平均概率"),
     "expected_purchases": ("Expected purchases", "预计购买次数"),
@@ -116,6 +120,9 @@ _CARD_LABELS = {
     "customers_evaluated": ("Customers in the holdout", "回测客户数"),
     "hit_rate_share": ("Hit rate at N: rules", "命中率（规则推荐）"),
     "baseline_hit_rate_share": ("Hit rate at N: most popular", "命中率（热门商品）"),
+    "customers_moved_up": ("Customers who moved up", "上升的客户"),
+    "customers_moved_down": ("Customers who moved down", "下降的客户"),
+    "customers_new_to_segments": ("New to the segments", "新进入分群的客户"),
     "customers_modelled": ("Customers modelled", "建模客户数"),
     "predicted_value": ("Predicted value over the horizon", "预测期内的预测价值"),
     "active_customer_share": ("Likely still active", "可能仍活跃"),
@@ -161,7 +168,14 @@ def notebook_setup() -> None:
 
 
 def show_table(
-    frame: pd.DataFrame, *, percent=(), money=(), decimals=(), shade=(), lang: str = "en"
+    frame: pd.DataFrame,
+    *,
+    percent=(),
+    money=(),
+    decimals=(),
+    counts=(),
+    shade=(),
+    lang: str = "en",
 ):
     """Format a table for a report: translated headers, percentages, thousands separators.
 
@@ -169,8 +183,9 @@ def show_table(
     ----------
     frame : DataFrame
         The table to show (not modified).
-    percent, money, decimals : sequence of str
-        Columns shown as 12.3 %, as 1,234 and with one decimal.
+    percent, money, decimals, counts : sequence of str
+        Columns shown as 12.3 %, as 1,234, with one decimal, and as whole numbers (counts
+        that ``privacy.suppress_small`` turned into floats to blank small groups).
     shade : sequence of str
         Columns shaded red (low) to green (high) on a 0..1 scale, for shares.
     lang : {"en", "zh"}
@@ -179,6 +194,7 @@ def show_table(
     formats = {c: "{:.1%}" for c in percent}
     formats.update({c: "{:,.0f}" for c in money})
     formats.update({c: "{:,.1f}" for c in decimals})
+    formats.update({c: "{:,.0f}" for c in counts})
     for col in frame.columns:
         if col not in formats and pd.api.types.is_integer_dtype(frame[col].dtype):
             formats[col] = "{:,}"

@@ -1,0 +1,122 @@
+"""Segments at two days into who moved where: dynamic customer classification over periods.
+
+The classification is recomputed each period (``rfm_at``) and compared with the previous one:
+a migration matrix (segment before x segment after), and each customer's move up or down.
+"Up" and "down" follow the customer's recency and frequency scores (their sum), not the
+segment names: the names are not a strict ranking (Cannot Lose Them is valuable but drifting).
+Any segment column can be compared (clusters or lifecycle stages later), keyed by customer id.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crm_lab import rfm
+
+__all__ = [
+    "MOVES",
+    "compare",
+    "compare_period",
+    "migration_matrix",
+    "move_counts",
+    "movement_summary",
+    "rfm_at",
+]
+
+MOVES = ("new", "up", "same", "down", "gone")
+_MOVE_ZH = {"new": "新进入", "up": "上升", "same": "不变", "down": "下降", "gone": "已不在"}
+_NEW, _GONE = "(new)", "(gone)"
+
+
+def rfm_at(transactions: pd.DataFrame, *, as_of) -> pd.DataFrame:
+    """Sale lines into RFM-segmented customers as of a day (``rfm_table`` -> scores -> segments)."""
+    return rfm.rfm_segments(rfm.rfm_scores(rfm.rfm_table(transactions, as_of=as_of)))
+
+
+def compare(before: pd.DataFrame, after: pd.DataFrame, *, column: str = "segment") -> pd.DataFrame:
+    """Two segmented tables into one row per customer: segment before and after, and the move.
+
+    ``move`` is ``new`` (not in ``before``), ``gone`` (not in ``after``), or ``up``, ``same``,
+    ``down`` by the change in ``r_score + f_score`` when both tables have scores, else ``same``
+    or ``changed`` by the segment alone.
+    """
+    scored = {"r_score", "f_score"} <= set(before.columns) & set(after.columns)
+    keep = ["customer_id", column] + (["r_score", "f_score"] if scored else [])
+    both = before[keep].merge(
+        after[keep], on="customer_id", how="outer", suffixes=("_before", "_after")
+    )
+    out = pd.DataFrame(
+        {
+            "customer_id": both["customer_id"],
+            "segment_before": both[f"{column}_before"].astype("object").fillna(_NEW),
+            "segment_after": both[f"{column}_after"].astype("object").fillna(_GONE),
+        }
+    )
+    new = both[f"{column}_before"].isna().to_numpy()
+    gone = both[f"{column}_after"].isna().to_numpy()
+    if scored:
+        delta = (both["r_score_after"] + both["f_score_after"]) - (
+            both["r_score_before"] + both["f_score_before"]
+        )
+        moved = np.select([delta > 0, delta < 0], ["up", "down"], default="same")
+    else:
+        moved = np.where(out["segment_before"] == out["segment_after"], "same", "changed")
+    out["move"] = np.select([new, gone], ["new", "gone"], default=moved)
+    return out.sort_values("customer_id", ignore_index=True)
+
+
+def compare_period(transactions: pd.DataFrame, *, as_of, period_start) -> pd.DataFrame:
+    """Sale lines into each customer's RFM move over a period: segments as of the day before
+    ``period_start`` against segments as of ``as_of`` (see ``compare``)."""
+    previous = pd.Timestamp(period_start).normalize() - pd.Timedelta(days=1)
+    return compare(rfm_at(transactions, as_of=previous), rfm_at(transactions, as_of=as_of))
+
+
+def migration_matrix(compared: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
+    """Compared customers into counts: segment before (rows, new customers first) by segment
+    after (columns), in ``rfm.SEGMENTS`` order, with display names."""
+    order = [name for name, *_ in rfm.SEGMENTS]
+    rows = [_NEW, *order, *sorted(set(compared["segment_before"]) - {_NEW, *order})]
+    cols = [*order, *sorted(set(compared["segment_after"]) - set(order) - {_GONE}), _GONE]
+    table = pd.crosstab(compared["segment_before"], compared["segment_after"])
+    table = table.reindex(index=rows, columns=cols, fill_value=0)
+    table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
+    table.index = [_display(v, lang) for v in table.index]
+    table.columns = [_display(v, lang) for v in table.columns]
+    return table
+
+
+def movement_summary(compared: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
+    """Compared customers into one row per current segment: how many, and how many of them are
+    new, moved up, stayed, or moved down since the previous day."""
+    now = compared[compared["move"] != "gone"]
+    table = pd.crosstab(now["segment_after"], now["move"]).reindex(
+        columns=["new", "up", "same", "down"], fill_value=0
+    )
+    order = [name for name, *_ in rfm.SEGMENTS]
+    table = table.reindex(
+        [s for s in order if s in table.index] + sorted(set(table.index) - set(order))
+    )
+    table.columns.name = None
+    table.insert(0, "customers", table.sum(axis=1))
+    table = table.rename(columns={m: f"moved_{m}" if m in ("up", "down") else m for m in MOVES})
+    table.index = [_display(v, lang) for v in table.index]
+    return table.rename_axis("segment").reset_index()
+
+
+def move_counts(compared: pd.DataFrame) -> dict[str, int]:
+    """Customers per move, as ``{"customers_moved_up": 12, ...}`` (every move, 0 if none)."""
+    counts = compared["move"].value_counts()
+    names = {"new": "customers_new_to_segments", "up": "customers_moved_up",
+             "down": "customers_moved_down", "same": "customers_unchanged",
+             "gone": "customers_gone"}  # fmt: skip
+    return {names[m]: int(counts.get(m, 0)) for m in MOVES}
+
+
+def _display(value: str, lang: str) -> str:
+    if value == _NEW:
+        return "（新客户）" if lang == "zh" else "(new)"
+    if value == _GONE:
+        return "（已不在）" if lang == "zh" else "(gone)"
+    return rfm.segment_label(value, lang=lang) if value in rfm._ZH else value

@@ -1,0 +1,83 @@
+"""Segment migration between two days: moves by hand, the matrix, and the demo's new customers."""
+
+import pandas as pd
+
+from crm_lab import clean, migration
+
+
+def _seg(rows):
+    return pd.DataFrame(rows, columns=["customer_id", "segment", "r_score", "f_score"])
+
+
+BEFORE = _seg(
+    [("a", "Champions", 5, 5), ("b", "Lost", 1, 1), ("c", "Loyal", 4, 4), ("e", "Lost", 1, 2)]
+)
+AFTER = _seg(
+    [
+        ("a", "Loyal", 4, 4),
+        ("b", "Hibernating", 2, 1),
+        ("c", "Loyal", 4, 4),
+        ("d", "New Customers", 5, 1),
+    ]
+)
+
+
+def test_moves_by_hand():
+    compared = migration.compare(BEFORE, AFTER).set_index("customer_id")
+    assert compared["move"].to_dict() == {
+        "a": "down",  # 10 -> 8
+        "b": "up",  # 2 -> 3
+        "c": "same",
+        "d": "new",
+        "e": "gone",  # (corrected data: not in the later table)
+    }
+    assert compared.loc["d", "segment_before"] == "(new)"
+    assert compared.loc["e", "segment_after"] == "(gone)"
+    assert migration.move_counts(migration.compare(BEFORE, AFTER)) == {
+        "customers_new_to_segments": 1,
+        "customers_moved_up": 1,
+        "customers_unchanged": 1,
+        "customers_moved_down": 1,
+        "customers_gone": 1,
+    }
+
+
+def test_segments_without_scores_only_change_or_stay():
+    before = BEFORE[["customer_id", "segment"]]
+    after = AFTER[["customer_id", "segment"]]
+    moves = migration.compare(before, after).set_index("customer_id")["move"]
+    assert moves["a"] == "changed" and moves["c"] == "same" and moves["d"] == "new"
+
+
+def test_matrix_and_summary():
+    compared = migration.compare(BEFORE, AFTER)
+    matrix = migration.migration_matrix(compared)
+    assert matrix.loc["Champions", "Loyal"] == 1 and matrix.loc["Loyal", "Loyal"] == 1
+    assert matrix.loc["(new)", "New Customers"] == 1 and matrix.loc["Lost", "(gone)"] == 1
+    assert list(matrix.index)[0] == "(new)" and list(matrix.columns)[-1] == "(gone)"
+    assert matrix.to_numpy().sum() == 5
+    summary = migration.movement_summary(compared).set_index("segment")
+    assert summary.loc["Loyal"].to_dict() == {
+        "customers": 2, "new": 0, "moved_up": 0, "same": 1, "moved_down": 1
+    }  # fmt: skip
+    assert summary["customers"].sum() == 4  # the gone customer is in no current segment
+    zh = migration.migration_matrix(compared, lang="zh")
+    assert "冠军客户" in zh.index and "（新客户）" in zh.index
+
+
+def test_demo_new_customers_are_first_buyers_in_between(demo_dir):
+    tx = clean.load_clean(demo_dir)["transactions"]
+    before = migration.rfm_at(tx, as_of="2025-11-30")
+    after = migration.rfm_at(tx, as_of="2025-12-31")
+    compared = migration.compare(before, after)
+    pd.testing.assert_frame_equal(
+        compared, migration.compare_period(tx, as_of="2025-12-31", period_start="2025-12-01")
+    )
+    sales = tx[(tx["line_type"] == "sale") & tx["customer_id"].notna()]
+    first = sales.groupby("customer_id")["ordered_at"].min()
+    between = first[(first >= "2025-12-01") & (first < "2026-01-01")]
+    assert set(compared.loc[compared["move"] == "new", "customer_id"]) == set(between.index)
+    assert (compared["move"] != "gone").all()
+    counts = migration.move_counts(compared)
+    assert counts["customers_moved_up"] > 0 and counts["customers_moved_down"] > 0
+    assert sum(counts.values()) == len(after)
