@@ -1,0 +1,225 @@
+"""Canonical tables into customer classes and tags, as of a day.
+
+- by attributes: age band, gender, region and occupation (``attribute_classes``);
+- by behaviour: purchase frequency high/low, engagement active/silent (interactions), and
+  satisfied/unsatisfied (ticket ratings and survey scores) (``behaviour_classes``);
+- rule-based tags: new, returning, VIP and at risk (``customer_tags``).
+
+Every rule's threshold is a keyword option with the default stated in its docstring; ``as_of``
+is an inclusive day and nothing after it is used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "AGE_BANDS",
+    "TAGS",
+    "attribute_classes",
+    "behaviour_classes",
+    "class_counts",
+    "customer_tags",
+    "tag_counts",
+]
+
+AGE_BANDS = (("<25", 0, 25), ("25-34", 25, 35), ("35-44", 35, 45), ("45-54", 45, 55),
+             ("55-64", 55, 65), ("65+", 65, 200))  # fmt: skip
+TAGS = ("new", "returning", "vip", "at_risk")
+UNKNOWN = "unknown"
+
+
+def _end(as_of) -> pd.Timestamp:
+    return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+
+
+def attribute_classes(customers: pd.DataFrame, *, as_of) -> pd.DataFrame:
+    """Customers into classes by attributes: ``age_band`` (from birth date, on ``as_of``),
+    ``gender``, ``region`` (city, else country) and ``occupation``; missing is "unknown"."""
+    day = pd.Timestamp(as_of).normalize()
+    born = customers["birth_date"]
+    age = day.year - born.dt.year  # whole years: one less before this year's birthday
+    before_birthday = (born.dt.month > day.month) | (
+        (born.dt.month == day.month) & (born.dt.day > day.day)
+    )
+    age = age - before_birthday.astype("Int64")
+    band = pd.Series(UNKNOWN, index=customers.index, dtype="object")
+    for name, low, high in AGE_BANDS:
+        band[(age >= low) & (age < high)] = name
+    band[born > day] = UNKNOWN  # a birth date after as_of is not an age
+    region = customers["city"]
+    if "country" in customers:
+        region = region.fillna(customers["country"])
+    return pd.DataFrame(
+        {
+            "customer_id": customers["customer_id"],
+            "age_band": band,
+            "gender": customers["gender"].astype("object").fillna(UNKNOWN),
+            "region": region.astype("object").fillna(UNKNOWN),
+            "occupation": customers["occupation"].astype("object").fillna(UNKNOWN),
+        }
+    ).reset_index(drop=True)
+
+
+def behaviour_classes(
+    transactions: pd.DataFrame,
+    *,
+    as_of,
+    customers: pd.DataFrame | None = None,
+    interactions: pd.DataFrame | None = None,
+    tickets: pd.DataFrame | None = None,
+    campaign_responses: pd.DataFrame | None = None,
+    window_days: int = 365,
+    silent_days: int = 90,
+) -> pd.DataFrame:
+    """Customers into classes by behaviour over the ``window_days`` before ``as_of``.
+
+    - ``purchase_frequency``: "high" when the customer's orders in the window are above the
+      median of the customers who ordered in it, "low" at or below it, "none" without orders;
+    - ``engagement``: "active" with an interaction in the last ``silent_days`` days, "silent"
+      otherwise ("unknown" without an interactions table);
+    - ``satisfaction``: from ticket ratings (1-5) and survey scores (0-10) in the window:
+      "unsatisfied" if any rating is 2 or less or any score 6 or less (a detractor), else
+      "satisfied" if any rating is 4 or more or any score 9 or more, else "neutral";
+      "unknown" without either.
+
+    One row per customer in ``customers`` (or, without it, per customer with a sale line).
+    """
+    end = _end(as_of)
+    start = end - pd.Timedelta(days=window_days)
+    sales = transactions[
+        (transactions["line_type"] == "sale")
+        & transactions["customer_id"].notna()
+        & (transactions["ordered_at"] < end)
+    ]
+    ids = (
+        customers["customer_id"]
+        if customers is not None
+        else pd.Series(sales["customer_id"].unique(), dtype="string")
+    )
+    out = pd.DataFrame({"customer_id": ids.astype("string").to_numpy()})
+    recent = sales[sales["ordered_at"] >= start]
+    orders = recent.groupby("customer_id")["invoice_id"].nunique()
+    n = out["customer_id"].map(orders).fillna(0)
+    median = orders.median() if len(orders) else np.inf
+    out["purchase_frequency"] = np.select([n == 0, n > median], ["none", "high"], default="low")
+    if interactions is None:
+        out["engagement"] = UNKNOWN
+    else:
+        seen = interactions[
+            (interactions["interacted_at"] < end)
+            & (interactions["interacted_at"] >= end - pd.Timedelta(days=silent_days))
+        ]["customer_id"]
+        out["engagement"] = np.where(out["customer_id"].isin(set(seen)), "active", "silent")
+    low = pd.Series(False, index=out.index)
+    high = pd.Series(False, index=out.index)
+    rated = pd.Series(False, index=out.index)
+    for table, when, column, bad, good in (
+        (tickets, "opened_at", "satisfaction", 2, 4),
+        (campaign_responses, "sent_at", "survey_score", 6, 9),
+    ):
+        if table is None:
+            continue
+        part = table[(table[when] < end) & (table[when] >= start) & table[column].notna()]
+        worst = out["customer_id"].map(part.groupby("customer_id")[column].min())
+        best = out["customer_id"].map(part.groupby("customer_id")[column].max())
+        low |= worst <= bad
+        high |= best >= good
+        rated |= worst.notna()
+    out["satisfaction"] = np.select(
+        [low, high, rated], ["unsatisfied", "satisfied", "neutral"], default=UNKNOWN
+    )
+    return out
+
+
+def customer_tags(
+    transactions: pd.DataFrame,
+    *,
+    as_of,
+    new_days: int = 90,
+    vip_share: float = 0.05,
+    vip_window_days: int = 365,
+    risk_factor: float = 2.0,
+    min_risk_days: int = 30,
+) -> pd.DataFrame:
+    """Sale lines into rule-based tags per customer who has bought, as of a day.
+
+    - ``new``: first order in the last ``new_days`` days;
+    - ``returning``: two or more orders;
+    - ``vip``: among the top ``vip_share`` of customers by spend in the last
+      ``vip_window_days`` days (ties at the line are all in);
+    - ``at_risk``: a returning customer whose days since the last order exceed both
+      ``risk_factor`` times their own median gap between orders and ``min_risk_days``.
+
+    Returns one row per customer: the four tags as booleans, ``tags`` ("vip, at_risk") and the
+    figures they were decided on (``orders``, ``days_since_last``, ``median_gap_days``,
+    ``recent_spend``).
+    """
+    end = _end(as_of)
+    sales = transactions[
+        (transactions["line_type"] == "sale")
+        & transactions["customer_id"].notna()
+        & (transactions["ordered_at"] < end)
+    ]
+    orders = (
+        sales.groupby(["customer_id", "invoice_id"], as_index=False)
+        .agg(at=("ordered_at", "min"), amount=("amount", "sum"))
+        .sort_values(["customer_id", "at"])
+    )
+    gaps = orders.groupby("customer_id")["at"].diff().dt.total_seconds() / 86400
+    per = orders.assign(gap=gaps).groupby("customer_id")
+    out = pd.DataFrame(
+        {
+            "orders": per.size(),
+            "first_order": per["at"].min(),
+            "last_order": per["at"].max(),
+            "median_gap_days": per["gap"].median(),
+        }
+    )
+    recent = orders[orders["at"] >= end - pd.Timedelta(days=vip_window_days)]
+    out["recent_spend"] = recent.groupby("customer_id")["amount"].sum()
+    out["recent_spend"] = out["recent_spend"].fillna(0.0)
+    out["days_since_last"] = (end - out["last_order"]).dt.total_seconds() / 86400
+    out["new"] = out["first_order"] >= end - pd.Timedelta(days=new_days)
+    out["returning"] = out["orders"] >= 2
+    spenders = out["recent_spend"][out["recent_spend"] > 0]
+    if len(spenders):
+        rank = spenders.rank(method="min", ascending=False)
+        line = max(1, int(np.ceil(vip_share * len(spenders))))
+        out["vip"] = out.index.isin(rank.index[rank <= line])
+    else:
+        out["vip"] = False
+    out["at_risk"] = (
+        out["returning"]
+        & (out["days_since_last"] > risk_factor * out["median_gap_days"])
+        & (out["days_since_last"] > min_risk_days)
+    )
+    flags = out[list(TAGS)]
+    out["tags"] = [
+        ", ".join(t for t, on in zip(TAGS, row, strict=True) if on) for row in flags.to_numpy()
+    ]
+    columns = [*TAGS, "tags", "orders", "days_since_last", "median_gap_days", "recent_spend"]
+    return out[columns].rename_axis("customer_id").reset_index()
+
+
+def tag_counts(tagged: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
+    """Tagged customers into one row per tag: how many customers carry it and their share."""
+    names = {"new": "新客户", "returning": "回头客", "vip": "VIP", "at_risk": "有流失风险"}
+    counts = [int(tagged[t].sum()) for t in TAGS]
+    return pd.DataFrame(
+        {
+            "tag": [names[t] if lang == "zh" else t.replace("_", " ") for t in TAGS],
+            "customers": counts,
+            "customer_share": [c / max(len(tagged), 1) for c in counts],
+        }
+    )
+
+
+def class_counts(classes: pd.DataFrame, *, column: str) -> pd.DataFrame:
+    """Classified customers into counts and shares per class of one column."""
+    counts = classes[column].value_counts()
+    return pd.DataFrame(
+        {column: counts.index, "customers": counts.to_numpy(),
+         "customer_share": counts.to_numpy() / max(len(classes), 1)}
+    )  # fmt: skip
