@@ -24,6 +24,7 @@ COLUMN_LABELS = {
     "revenue": ("Revenue", "收入"),
     "revenue_share": ("Share of revenue", "收入占比"),
     "value_tier": ("Value tier", "价值层级"),
+    "tag": ("Tag", "标签"),
     "new": ("New", "新进入"),
     "moved_up": ("Moved up", "上升"),
     "same": ("Unchanged", "不变"),
