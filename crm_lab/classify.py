@@ -34,6 +34,16 @@ def _end(as_of) -> pd.Timestamp:
     return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
 
 
+def _sales(transactions: pd.DataFrame, *, end: pd.Timestamp) -> pd.DataFrame:
+    """Sale lines with a customer id and a positive quantity, before ``end`` (as ``rfm``)."""
+    return transactions[
+        (transactions["line_type"] == "sale")
+        & transactions["customer_id"].notna()
+        & (transactions["quantity"] > 0)
+        & (transactions["ordered_at"] < end)
+    ]
+
+
 def attribute_classes(customers: pd.DataFrame, *, as_of) -> pd.DataFrame:
     """Customers into classes by attributes: ``age_band`` (from birth date, on ``as_of``),
     ``gender``, ``region`` (city, else country) and ``occupation``; missing is "unknown"."""
@@ -88,11 +98,7 @@ def behaviour_classes(
     """
     end = _end(as_of)
     start = end - pd.Timedelta(days=window_days)
-    sales = transactions[
-        (transactions["line_type"] == "sale")
-        & transactions["customer_id"].notna()
-        & (transactions["ordered_at"] < end)
-    ]
+    sales = _sales(transactions, end=end)
     ids = (
         customers["customer_id"]
         if customers is not None
@@ -124,9 +130,9 @@ def behaviour_classes(
         part = table[(table[when] < end) & (table[when] >= start) & table[column].notna()]
         worst = out["customer_id"].map(part.groupby("customer_id")[column].min())
         best = out["customer_id"].map(part.groupby("customer_id")[column].max())
-        low |= worst <= bad
-        high |= best >= good
-        rated |= worst.notna()
+        low |= (worst <= bad).fillna(False).astype(bool)  # nullable ratings: NA is no
+        high |= (best >= good).fillna(False).astype(bool)
+        rated |= worst.notna().astype(bool)
     out["satisfaction"] = np.select(
         [low, high, rated], ["unsatisfied", "satisfied", "neutral"], default=UNKNOWN
     )
@@ -145,48 +151,49 @@ def customer_tags(
 ) -> pd.DataFrame:
     """Sale lines into rule-based tags per customer who has bought, as of a day.
 
-    - ``new``: first order in the last ``new_days`` days;
-    - ``returning``: two or more orders;
+    - ``new``: first purchase in the last ``new_days`` days;
+    - ``returning``: purchases on two or more days (invoices of the same day are one purchase);
     - ``vip``: among the top ``vip_share`` of customers by spend in the last
       ``vip_window_days`` days (ties at the line are all in);
-    - ``at_risk``: a returning customer whose days since the last order exceed both
-      ``risk_factor`` times their own median gap between orders and ``min_risk_days``.
+    - ``at_risk``: a returning customer whose days since the last purchase exceed both
+      ``risk_factor`` times their own median gap between purchase days and ``min_risk_days``.
+
+    Days are whole days, counted as ``rfm`` counts recency: a purchase on ``as_of`` is 0 days
+    ago. Sale lines count when they have a customer id and a positive quantity.
 
     Returns one row per customer: the four tags as booleans, ``tags`` ("vip, at_risk") and the
-    figures they were decided on (``orders``, ``days_since_last``, ``median_gap_days``,
+    figures they were decided on (``purchase_days``, ``days_since_last``, ``median_gap_days``,
     ``recent_spend``).
     """
-    end = _end(as_of)
-    sales = transactions[
-        (transactions["line_type"] == "sale")
-        & transactions["customer_id"].notna()
-        & (transactions["ordered_at"] < end)
-    ]
-    orders = (
-        sales.groupby(["customer_id", "invoice_id"], as_index=False)
-        .agg(at=("ordered_at", "min"), amount=("amount", "sum"))
-        .sort_values(["customer_id", "at"])
+    day = pd.Timestamp(as_of).normalize()
+    sales = _sales(transactions, end=_end(as_of))
+    days = (
+        sales.assign(day=sales["ordered_at"].dt.normalize())
+        .groupby(["customer_id", "day"], as_index=False)["amount"]
+        .sum()
+        .sort_values(["customer_id", "day"])
     )
-    gaps = orders.groupby("customer_id")["at"].diff().dt.total_seconds() / 86400
-    per = orders.assign(gap=gaps).groupby("customer_id")
+    gaps = days.groupby("customer_id")["day"].diff().dt.days
+    per = days.assign(gap=gaps).groupby("customer_id")
     out = pd.DataFrame(
         {
-            "orders": per.size(),
-            "first_order": per["at"].min(),
-            "last_order": per["at"].max(),
+            "purchase_days": per.size(),
+            "first_day": per["day"].min(),
+            "last_day": per["day"].max(),
             "median_gap_days": per["gap"].median(),
         }
     )
-    recent = orders[orders["at"] >= end - pd.Timedelta(days=vip_window_days)]
+    recent = days[days["day"] > day - pd.Timedelta(days=vip_window_days)]
     out["recent_spend"] = recent.groupby("customer_id")["amount"].sum()
     out["recent_spend"] = out["recent_spend"].fillna(0.0)
-    out["days_since_last"] = (end - out["last_order"]).dt.total_seconds() / 86400
-    out["new"] = out["first_order"] >= end - pd.Timedelta(days=new_days)
-    out["returning"] = out["orders"] >= 2
+    out["days_since_last"] = (day - out["last_day"]).dt.days
+    out["new"] = out["first_day"] > day - pd.Timedelta(days=new_days)
+    out["returning"] = out["purchase_days"] >= 2
     spenders = out["recent_spend"][out["recent_spend"] > 0]
     if len(spenders):
         rank = spenders.rank(method="min", ascending=False)
-        line = max(1, int(np.ceil(vip_share * len(spenders))))
+        # rounded first: 0.07 * 100 is 7.000000000000001, whose ceiling would be 8
+        line = max(1, int(np.ceil(round(vip_share * len(spenders), 9))))
         out["vip"] = out.index.isin(rank.index[rank <= line])
     else:
         out["vip"] = False
@@ -199,7 +206,7 @@ def customer_tags(
     out["tags"] = [
         ", ".join(t for t, on in zip(TAGS, row, strict=True) if on) for row in flags.to_numpy()
     ]
-    columns = [*TAGS, "tags", "orders", "days_since_last", "median_gap_days", "recent_spend"]
+    columns = [*TAGS, "tags", "purchase_days", "days_since_last", "median_gap_days", "recent_spend"]
     return out[columns].rename_axis("customer_id").reset_index()
 
 

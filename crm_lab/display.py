@@ -29,6 +29,7 @@ COLUMN_LABELS = {
     "moved_up": ("Moved up", "上升"),
     "same": ("Unchanged", "不变"),
     "moved_down": ("Moved down", "下降"),
+    "changed": ("Changed", "变化"),
     "churn_risk": ("Churn risk", "流失风险"),
     "avg_p_alive": ("Still active (avg probability)", "仍活跃的平均概率"),
     "expected_purchases": ("Expected purchases", "预计购买次数"),

@@ -4,6 +4,8 @@ The classification is recomputed each period (``rfm_at``) and compared with the 
 a migration matrix (segment before x segment after), and each customer's move up or down.
 "Up" and "down" follow the customer's recency and frequency scores (their sum), not the
 segment names: the names are not a strict ranking (Cannot Lose Them is valuable but drifting).
+Scores are quantiles recomputed each day, so a move is relative to the other customers: one who
+did not buy can still move up when many others went quiet faster.
 Any segment column can be compared (clusters or lifecycle stages later), keyed by customer id.
 """
 
@@ -24,8 +26,7 @@ __all__ = [
     "rfm_at",
 ]
 
-MOVES = ("new", "up", "same", "down", "gone")
-_MOVE_ZH = {"new": "新进入", "up": "上升", "same": "不变", "down": "下降", "gone": "已不在"}
+MOVES = ("new", "up", "same", "changed", "down", "gone")
 _NEW, _GONE = "(new)", "(gone)"
 
 
@@ -43,8 +44,16 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, *, column: str = "segment
     """
     scored = {"r_score", "f_score"} <= set(before.columns) & set(after.columns)
     keep = ["customer_id", column] + (["r_score", "f_score"] if scored else [])
-    both = before[keep].merge(
-        after[keep], on="customer_id", how="outer", suffixes=("_before", "_after")
+    # labels as objects, so integer cluster labels stay integers through the outer merge
+    both = (
+        before[keep]
+        .astype({column: "object"})
+        .merge(
+            after[keep].astype({column: "object"}),
+            on="customer_id",
+            how="outer",
+            suffixes=("_before", "_after"),
+        )
     )
     out = pd.DataFrame(
         {
@@ -56,9 +65,10 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, *, column: str = "segment
     new = both[f"{column}_before"].isna().to_numpy()
     gone = both[f"{column}_after"].isna().to_numpy()
     if scored:
-        delta = (both["r_score_after"] + both["f_score_after"]) - (
-            both["r_score_before"] + both["f_score_before"]
-        )
+        delta = (
+            (both["r_score_after"] + both["f_score_after"])
+            - (both["r_score_before"] + both["f_score_before"])
+        ).to_numpy(dtype=float, na_value=0.0)  # new and gone customers are decided below
         moved = np.select([delta > 0, delta < 0], ["up", "down"], default="same")
     else:
         moved = np.where(out["segment_before"] == out["segment_after"], "same", "changed")
@@ -91,9 +101,10 @@ def movement_summary(compared: pd.DataFrame, *, lang: str = "en") -> pd.DataFram
     """Compared customers into one row per current segment: how many, and how many of them are
     new, moved up, stayed, or moved down since the previous day."""
     now = compared[compared["move"] != "gone"]
-    table = pd.crosstab(now["segment_after"], now["move"]).reindex(
-        columns=["new", "up", "same", "down"], fill_value=0
-    )
+    moves = ["new", "up", "same", "down"]
+    if (now["move"] == "changed").any():  # segments without scores: changed instead of up/down
+        moves = ["new", "same", "changed"]
+    table = pd.crosstab(now["segment_after"], now["move"]).reindex(columns=moves, fill_value=0)
     order = [name for name, *_ in rfm.SEGMENTS]
     table = table.reindex(
         [s for s in order if s in table.index] + sorted(set(table.index) - set(order))
@@ -110,7 +121,7 @@ def move_counts(compared: pd.DataFrame) -> dict[str, int]:
     counts = compared["move"].value_counts()
     names = {"new": "customers_new_to_segments", "up": "customers_moved_up",
              "down": "customers_moved_down", "same": "customers_unchanged",
-             "gone": "customers_gone"}  # fmt: skip
+             "changed": "customers_changed_segment", "gone": "customers_gone"}  # fmt: skip
     return {names[m]: int(counts.get(m, 0)) for m in MOVES}
 
 

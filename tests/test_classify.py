@@ -15,7 +15,7 @@ def _tx(rows):
 
 TX = _tx(
     [
-        # a: orders every 10 days, last on 10-02 -> 91 days silent: at risk (gap 10, 2x = 20)
+        # a: buys every 10 days, last on 10-02 -> 90 days silent: at risk (gap 10, 2x = 20)
         ("a", "1", "2025-09-12", 100.0),
         ("a", "2", "2025-09-22", 100.0),
         ("a", "3", "2025-10-02", 100.0),
@@ -36,10 +36,10 @@ def test_tags_by_hand():
     tags = classify.customer_tags(TX, as_of="2025-12-31", vip_share=0.3).set_index("customer_id")
     assert list(tags.index) == ["a", "b", "c"]  # d has no sale
     assert tags.loc["a", "tags"] == "returning, at_risk"
-    assert tags.loc["a", "median_gap_days"] == 10 and tags.loc["a", "days_since_last"] == 91
+    assert tags.loc["a", "median_gap_days"] == 10 and tags.loc["a", "days_since_last"] == 90
     assert tags.loc["b", "tags"] == "new"
     assert tags.loc["c", "tags"] == "returning, vip"  # 30 % of 3 spenders, rounded up: one
-    assert tags.loc["c", "orders"] == 2 and tags.loc["c", "recent_spend"] == 1900
+    assert tags.loc["c", "purchase_days"] == 2 and tags.loc["c", "recent_spend"] == 1900
     # nothing after as_of: on 10-10, b does not exist yet and a is not yet at risk (9 days)
     early = classify.customer_tags(TX, as_of="2025-10-10").set_index("customer_id")
     assert "b" not in early.index and not early.loc["a", "at_risk"]
@@ -112,3 +112,33 @@ def test_behaviour_classes_by_hand():
     }  # fmt: skip
     bare = classify.behaviour_classes(TX, as_of="2025-12-31")
     assert set(bare["engagement"]) == {"unknown"} and set(bare["satisfaction"]) == {"unknown"}
+
+
+def test_tags_count_days_and_round_the_vip_line_exactly():
+    # two invoices five minutes apart are one purchase: not returning, so never at risk
+    same_day = _tx([("z", "1", "2025-10-01 10:00", 5.0), ("z", "2", "2025-10-01 10:05", 5.0)])
+    z = classify.customer_tags(same_day, as_of="2025-12-31").iloc[0]
+    assert z["purchase_days"] == 1 and not z["returning"] and not z["at_risk"]
+    # a purchase on as_of itself is 0 days ago, as rfm's recency
+    today = classify.customer_tags(_tx([("y", "1", "2025-12-31 23:00", 5.0)]), as_of="2025-12-31")
+    assert today["days_since_last"].iloc[0] == 0
+    # 0.07 * 100 is 7.000000000000001 in floating point: still 7 VIPs
+    hundred = _tx([(f"c{i:03d}", str(i), "2025-12-01", float(i + 1)) for i in range(100)])
+    assert classify.customer_tags(hundred, as_of="2025-12-31", vip_share=0.07)["vip"].sum() == 7
+    # zero-quantity lines are not purchases (as in rfm)
+    zero = _tx([("q", "1", "2025-12-01", 0.0)]).assign(quantity=0.0)
+    assert classify.customer_tags(zero, as_of="2025-12-31").empty
+
+
+def test_nullable_ratings():
+    tickets = pd.DataFrame(
+        {
+            "customer_id": ["a"],
+            "opened_at": pd.to_datetime(["2025-10-01"]),
+            "satisfaction": pd.array([1], dtype="Float64"),
+        }
+    )
+    out = classify.behaviour_classes(
+        TX, as_of="2025-12-31", customers=pd.DataFrame({"customer_id": ["a", "b"]}), tickets=tickets
+    ).set_index("customer_id")
+    assert out["satisfaction"].to_dict() == {"a": "unsatisfied", "b": "unknown"}

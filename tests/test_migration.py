@@ -38,6 +38,7 @@ def test_moves_by_hand():
         "customers_moved_up": 1,
         "customers_unchanged": 1,
         "customers_moved_down": 1,
+        "customers_changed_segment": 0,
         "customers_gone": 1,
     }
 
@@ -45,8 +46,26 @@ def test_moves_by_hand():
 def test_segments_without_scores_only_change_or_stay():
     before = BEFORE[["customer_id", "segment"]]
     after = AFTER[["customer_id", "segment"]]
-    moves = migration.compare(before, after).set_index("customer_id")["move"]
+    compared = migration.compare(before, after)
+    moves = compared.set_index("customer_id")["move"]
     assert moves["a"] == "changed" and moves["c"] == "same" and moves["d"] == "new"
+    counts = migration.move_counts(compared)
+    assert counts["customers_changed_segment"] == 2 and sum(counts.values()) == 5
+    summary = migration.movement_summary(compared).set_index("segment")
+    assert summary["customers"].sum() == 4  # every current customer is counted
+    assert summary.loc["Loyal", "changed"] == 1 and summary.loc["Loyal", "same"] == 1
+
+
+def test_integer_cluster_labels_and_nullable_scores():
+    before = pd.DataFrame({"customer_id": ["a", "b"], "cluster": [0, 1]})
+    after = pd.DataFrame({"customer_id": ["a", "b", "c"], "cluster": [1, 1, 0]})
+    compared = migration.compare(before, after, column="cluster").set_index("customer_id")
+    assert compared.loc["a", "segment_before"] == 0 and compared.loc["a", "segment_after"] == 1
+    assert compared["move"].to_dict() == {"a": "changed", "b": "same", "c": "new"}
+    scored_before = BEFORE.astype({"r_score": "Int64", "f_score": "Int64"})
+    scored_after = AFTER.astype({"r_score": "Int64", "f_score": "Int64"})
+    moves = migration.compare(scored_before, scored_after).set_index("customer_id")["move"]
+    assert moves.to_dict() == {"a": "down", "b": "up", "c": "same", "d": "new", "e": "gone"}
 
 
 def test_matrix_and_summary():
