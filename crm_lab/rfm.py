@@ -133,7 +133,8 @@ def _score(values: pd.Series, *, bins: int, higher_is_better: bool) -> pd.Series
     target, whichever lands closer). A big tie group therefore fills one score and the rest of
     the customers are spread over the remaining scores. Without ties this is exactly quantile
     binning (tests compare it with ``pd.qcut``). When there are fewer groups than scores, the
-    groups are spread evenly over 1..bins so the best group still scores ``bins``.
+    groups are spread evenly over 1..bins so the best group still scores ``bins``; a single
+    group (every customer equal) has nothing to rank against and scores 1.
     """
     if values.empty:
         return pd.Series(dtype="int64", index=values.index)
