@@ -25,6 +25,8 @@ COLUMN_LABELS = {
     "revenue_share": ("Share of revenue", "收入占比"),
     "value_tier": ("Value tier", "价值层级"),
     "tag": ("Tag", "标签"),
+    "stage": ("Stage", "生命周期阶段"),
+    "stage_before": ("Stage before the period", "期初阶段"),
     "new": ("New", "新进入"),
     "moved_up": ("Moved up", "上升"),
     "same": ("Unchanged", "不变"),
