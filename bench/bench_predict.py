@@ -13,27 +13,18 @@ apart the fitted parameters are, and both fits' log-likelihood (higher is better
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from timing import best_of  # bench/ is on the path when run as a script
 
 from crm_lab import clean, predict
 
 ROOT = Path(__file__).resolve().parents[1]
 CDNOW = ROOT / "data/external/cdnow/cdnow_customers_summary_with_transactions.csv"
 RETAIL = ROOT / "data/external/online_retail/online_retail.parquet"
-
-
-def best(fn, repeat=3):
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def datasets(copies: int) -> dict[str, pd.DataFrame]:
@@ -64,8 +55,8 @@ def main() -> None:
     print(f"{'data':<22} {'customers':>9} {'step':<12} {'crm_lab s':>9} {'lifetimes s':>11} "
           f"{'ratio':>6}  agreement")  # fmt: skip
     for name, s in datasets(args.copies).items():
-        t_ours, bg = best(lambda s=s: predict.fit_beta_geo(s))
-        t_lt, lt = best(lambda s=s: BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"]))
+        t_ours, bg = best_of(lambda s=s: predict.fit_beta_geo(s))
+        t_lt, lt = best_of(lambda s=s: BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"]))
         ours = np.array([bg.r, bg.alpha, bg.a, bg.b])
         theirs = lt.params_[["r", "alpha", "a", "b"]].to_numpy()
         rel = np.abs(ours / theirs - 1).max()
@@ -76,16 +67,16 @@ def main() -> None:
               f"{t_lt / t_ours:>5.1f}x  {line}")  # fmt: skip
 
         repeat = s[(s["frequency"] > 0) & (s["monetary"] > 0)]
-        t_ours, gg = best(lambda s=s: predict.fit_gamma_gamma(s))
-        t_lt, ltg = best(lambda r=repeat: GammaGammaFitter().fit(r["frequency"], r["monetary"]))
+        t_ours, gg = best_of(lambda s=s: predict.fit_gamma_gamma(s))
+        t_lt, ltg = best_of(lambda r=repeat: GammaGammaFitter().fit(r["frequency"], r["monetary"]))
         rel = np.abs(np.array([gg.p, gg.q, gg.gamma]) / ltg.params_.to_numpy() - 1).max()
         print(f"{'':<22} {len(repeat):>9,} {'Gamma-Gamma':<12} {t_ours:>9.3f} {t_lt:>11.3f} "
               f"{t_lt / t_ours:>5.1f}x  max param diff {rel:.1e}")  # fmt: skip
 
-        t_ours, clv = best(lambda s=s, bg=bg, gg=gg: predict.customer_value(s, bg, gg))
+        t_ours, clv = best_of(lambda s=s, bg=bg, gg=gg: predict.customer_value(s, bg, gg))
         lt.params_ = pd.Series({"r": bg.r, "alpha": bg.alpha, "a": bg.a, "b": bg.b})
         ltg.params_ = pd.Series({"p": gg.p, "q": gg.q, "v": gg.gamma})
-        t_lt, theirs_clv = best(
+        t_lt, theirs_clv = best_of(
             lambda s=s, lt=lt, ltg=ltg: ltg.customer_lifetime_value(
                 lt, s["frequency"], s["recency"], s["T"], s["monetary"].fillna(0),
                 time=12, discount_rate=0.01, freq="W",

@@ -11,24 +11,15 @@ groupby on the raw file, measured in the same run. If the `lifetimes` package is
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import pandas as pd
+from timing import best_of  # bench/ is on the path when run as a script
 
 from crm_lab import load, rfm
 
 RETAIL = Path(__file__).resolve().parents[1] / "data/external/online_retail/online_retail.parquet"
 AS_OF = pd.Timestamp("2011-12-09")
-
-
-def best_of(fn, repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def floor(raw: pd.DataFrame) -> pd.DataFrame:

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import sparse
 
 from crm_lab import mining
+from crm_lab.kpi import sale_lines
 from crm_lab.mining import ALGORITHMS, Itemsets
 
 __all__ = [
@@ -87,7 +88,7 @@ def make_baskets(
     """
     if level not in ("product", "category"):
         raise ValueError(f"level must be 'product' or 'category', got {level!r}")
-    sales = transactions[(transactions["line_type"] == "sale") & (transactions["quantity"] > 0)]
+    sales = sale_lines(transactions)
     if level == "product":
         item = sales["product_name"].fillna(sales["product_id"])
     else:
@@ -390,14 +391,7 @@ def association_rules(
 
 
 def _histories(transactions: pd.DataFrame, *, end: pd.Timestamp, start=None, level="product"):
-    sales = transactions[
-        (transactions["line_type"] == "sale")
-        & (transactions["quantity"] > 0)
-        & transactions["customer_id"].notna()
-        & (transactions["ordered_at"] < end)
-    ]
-    if start is not None:
-        sales = sales[sales["ordered_at"] >= start]
+    sales = sale_lines(transactions, end=end, start=start, customers_only=True)
     item = (
         sales["product_name"].fillna(sales["product_id"])
         if level == "product"
@@ -626,7 +620,7 @@ def bundles(
     expected = groups["items"].map(lambda t: float(np.prod([single[i] for i in t])))
     groups["lift"] = groups["support"] / expected
     groups = groups[groups["lift"] >= min_lift].nlargest(top, ["lift", "count"])
-    sales = transactions[(transactions["line_type"] == "sale") & (transactions["quantity"] > 0)]
+    sales = sale_lines(transactions)
     item = (
         sales["product_name"].fillna(sales["product_id"])
         if level == "product"
@@ -687,11 +681,7 @@ def seasonality(
     if by not in ("month", "week"):
         raise ValueError(f"by must be 'month' or 'week', got {by!r}")
     end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
-    sales = transactions[
-        (transactions["line_type"] == "sale")
-        & (transactions["quantity"] > 0)
-        & (transactions["ordered_at"] < end)
-    ]
+    sales = sale_lines(transactions, end=end)
     if level == "category" and sales["category"].notna().any():
         item = sales["category"]
     else:  # no categories (Online Retail): the best-selling products instead

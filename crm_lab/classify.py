@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crm_lab.kpi import sale_lines
+
 __all__ = [
     "AGE_BANDS",
     "TAGS",
@@ -32,16 +34,6 @@ UNKNOWN = "unknown"
 
 def _end(as_of) -> pd.Timestamp:
     return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
-
-
-def _sales(transactions: pd.DataFrame, *, end: pd.Timestamp) -> pd.DataFrame:
-    """Sale lines with a customer id and a positive quantity, before ``end`` (as ``rfm``)."""
-    return transactions[
-        (transactions["line_type"] == "sale")
-        & transactions["customer_id"].notna()
-        & (transactions["quantity"] > 0)
-        & (transactions["ordered_at"] < end)
-    ]
 
 
 def attribute_classes(customers: pd.DataFrame, *, as_of) -> pd.DataFrame:
@@ -98,7 +90,7 @@ def behaviour_classes(
     """
     end = _end(as_of)
     start = end - pd.Timedelta(days=window_days)
-    sales = _sales(transactions, end=end)
+    sales = sale_lines(transactions, end=end, customers_only=True)
     ids = (
         customers["customer_id"]
         if customers is not None
@@ -166,7 +158,7 @@ def customer_tags(
     ``recent_spend``).
     """
     day = pd.Timestamp(as_of).normalize()
-    sales = _sales(transactions, end=_end(as_of))
+    sales = sale_lines(transactions, end=_end(as_of), customers_only=True)
     days = (
         sales.assign(day=sales["ordered_at"].dt.normalize())
         .groupby(["customer_id", "day"], as_index=False)["amount"]

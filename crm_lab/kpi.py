@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["headline", "monthly_sales", "period_headline"]
+__all__ = ["headline", "monthly_sales", "period_headline", "sale_lines"]
 
 
-def _sales(transactions: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
-    return transactions[
-        (transactions["line_type"] == "sale")
-        & (transactions["quantity"] > 0)
-        & (transactions["ordered_at"] < end)
-    ]
+def sale_lines(
+    transactions: pd.DataFrame, *, end=None, start=None, customers_only: bool = False
+) -> pd.DataFrame:
+    """Order lines into the sales that count as purchases: ``sale`` lines with a positive
+    quantity ordered before ``end`` (and at or after ``start``); with ``customers_only``, only
+    lines with a customer id. Every analysis that counts purchases starts here."""
+    keep = (transactions["line_type"] == "sale") & (transactions["quantity"] > 0)
+    if end is not None:
+        keep &= transactions["ordered_at"] < end
+    if start is not None:
+        keep &= transactions["ordered_at"] >= start
+    if customers_only:
+        keep &= transactions["customer_id"].notna()
+    return transactions[keep]
 
 
 def _positive(negative_amounts: pd.Series) -> float:
@@ -36,7 +44,7 @@ def monthly_sales(transactions: pd.DataFrame, *, as_of, months: int = 24) -> pd.
         span are kept with zeros).
     """
     day = pd.Timestamp(as_of).normalize()
-    sales = _sales(transactions, day + pd.Timedelta(days=1))
+    sales = sale_lines(transactions, end=day + pd.Timedelta(days=1))
     month = sales["ordered_at"].dt.to_period("M")
     g = sales.groupby(month)
     out = pd.DataFrame(
@@ -78,7 +86,7 @@ def headline(transactions: pd.DataFrame, *, as_of, period_days: int | None = Non
     tx = transactions[transactions["ordered_at"] < end]
     if period_days is not None:
         tx = tx[tx["ordered_at"] >= end - pd.Timedelta(days=period_days)]
-    sales = _sales(tx, end)
+    sales = sale_lines(tx, end=end)
     revenue = float(sales["amount"].sum())
     anonymous = float(sales.loc[sales["customer_id"].isna(), "amount"].sum())
     return {
@@ -105,7 +113,7 @@ def period_headline(transactions: pd.DataFrame, *, start, as_of) -> dict:
     """
     begin = pd.Timestamp(start).normalize()
     end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
-    sales = _sales(transactions, end)
+    sales = sale_lines(transactions, end=end)
     inside = sales[sales["ordered_at"] >= begin]
     first = sales.groupby("customer_id")["ordered_at"].min()
     buyers = inside["customer_id"].dropna().unique()

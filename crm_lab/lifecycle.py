@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from crm_lab import migration
+from crm_lab.kpi import sale_lines
 
 __all__ = ["STAGES", "stage_counts", "stage_flow", "stage_label", "stages"]
 
@@ -48,12 +49,7 @@ def stages(
     """
     day = pd.Timestamp(as_of).normalize()
     end = day + pd.Timedelta(days=1)
-    sales = transactions[
-        (transactions["line_type"] == "sale")
-        & transactions["customer_id"].notna()
-        & (transactions["quantity"] > 0)
-        & (transactions["ordered_at"] < end)
-    ]
+    sales = sale_lines(transactions, end=end, customers_only=True)
     days = sales.assign(day=sales["ordered_at"].dt.normalize())[["customer_id", "day"]]
     days = days.drop_duplicates()
     per = days.groupby("customer_id")["day"]
@@ -116,11 +112,10 @@ def stage_flow(
     previous = pd.Timestamp(period_start).normalize() - pd.Timedelta(days=1)
     before = stages(transactions, as_of=previous, customers=customers, **options)
     after = stages(transactions, as_of=as_of, customers=customers, **options)
-    compared = migration.compare(before, after, column="stage")
-    table = pd.crosstab(compared["segment_before"], compared["segment_after"])
-    rows = [r for r in ["(new)", *STAGES] if r in table.index]
-    cols = [c for c in [*STAGES, "(gone)"] if c in table.columns]
-    table = table.reindex(index=rows, columns=cols, fill_value=0)
-    table.index = [stage_label(s, lang=lang) if s in STAGES else s for s in table.index]
-    table.columns = [stage_label(s, lang=lang) if s in STAGES else s for s in table.columns]
-    return table.rename_axis(index="stage_before", columns=None).reset_index()
+    table = migration.migration_matrix(
+        migration.compare(before, after, column="stage"),
+        order=STAGES,
+        label=stage_label,
+        lang=lang,
+    )
+    return table.rename_axis(index="stage_before").reset_index()

@@ -83,17 +83,20 @@ def compare_period(transactions: pd.DataFrame, *, as_of, period_start) -> pd.Dat
     return compare(rfm_at(transactions, as_of=previous), rfm_at(transactions, as_of=as_of))
 
 
-def migration_matrix(compared: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
+def migration_matrix(
+    compared: pd.DataFrame, *, order=None, label=None, lang: str = "en"
+) -> pd.DataFrame:
     """Compared customers into counts: segment before (rows, new customers first) by segment
-    after (columns), in ``rfm.SEGMENTS`` order, with display names."""
-    order = [name for name, *_ in rfm.SEGMENTS]
+    after (columns), in ``order`` (default ``rfm.SEGMENTS``; other values after it, sorted),
+    with display names from ``label(value, lang=...)`` (default RFM segment names)."""
+    order = list(order) if order is not None else [name for name, *_ in rfm.SEGMENTS]
     rows = [_NEW, *order, *sorted(set(compared["segment_before"]) - {_NEW, *order})]
     cols = [*order, *sorted(set(compared["segment_after"]) - set(order) - {_GONE}), _GONE]
     table = pd.crosstab(compared["segment_before"], compared["segment_after"])
     table = table.reindex(index=rows, columns=cols, fill_value=0)
     table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
-    table.index = [_display(v, lang) for v in table.index]
-    table.columns = [_display(v, lang) for v in table.columns]
+    table.index = [_display(v, lang, label) for v in table.index]
+    table.columns = [_display(v, lang, label) for v in table.columns]
     return table
 
 
@@ -125,9 +128,11 @@ def move_counts(compared: pd.DataFrame) -> dict[str, int]:
     return {names[m]: int(counts.get(m, 0)) for m in MOVES}
 
 
-def _display(value: str, lang: str) -> str:
+def _display(value, lang: str, label=None):
     if value == _NEW:
         return "（新客户）" if lang == "zh" else "(new)"
     if value == _GONE:
         return "（已不在）" if lang == "zh" else "(gone)"
+    if label is not None:
+        return label(value, lang=lang)
     return rfm.segment_label(value, lang=lang) if value in rfm._ZH else value

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from crm_lab.kpi import sale_lines
+
 __all__ = [
     "RISKS",
     "TIERS",
@@ -92,22 +94,17 @@ def purchase_summary(
 
 def _purchases(transactions: pd.DataFrame, *, end: pd.Timestamp, after=None) -> pd.DataFrame:
     """The sale lines that count as purchases, up to and including day ``end`` (and after day
-    ``after``): a customer id, a positive quantity, an amount of zero or more."""
-    bought = (
-        transactions["quantity"] > 0
-        if "quantity" in transactions
-        else pd.Series(True, index=transactions.index)
+    ``after``): ``kpi.sale_lines`` with a customer id and an amount of zero or more. A table
+    without a quantity column counts every line as bought (CDNOW-style purchase logs)."""
+    if "quantity" not in transactions:
+        transactions = transactions.assign(quantity=1.0)
+    sales = sale_lines(
+        transactions,
+        end=end + pd.Timedelta(days=1),
+        start=None if after is None else after + pd.Timedelta(days=1),
+        customers_only=True,
     )
-    keep = (
-        (transactions["line_type"] == "sale")
-        & bought
-        & (transactions["amount"] >= 0)
-        & transactions["customer_id"].notna()
-        & (transactions["ordered_at"] < end + pd.Timedelta(days=1))
-    )
-    if after is not None:
-        keep &= transactions["ordered_at"] >= after + pd.Timedelta(days=1)
-    return transactions[keep]
+    return sales[sales["amount"] >= 0]
 
 
 def _columns(summary: pd.DataFrame):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crm_lab.kpi import sale_lines
+
 __all__ = [
     "RFM_COLUMNS",
     "SEGMENTS",
@@ -99,12 +101,7 @@ def rfm_table(transactions: pd.DataFrame, *, as_of) -> pd.DataFrame:
     1           b             5          1       5.0
     """
     day, end = _as_of_end(as_of)
-    sales = transactions[
-        (transactions["line_type"] == "sale")
-        & (transactions["quantity"] > 0)
-        & transactions["customer_id"].notna()
-        & (transactions["ordered_at"] < end)
-    ]
+    sales = sale_lines(transactions, end=end, customers_only=True)
     grouped = sales.groupby("customer_id", sort=True, observed=True)
     out = pd.DataFrame(
         {
