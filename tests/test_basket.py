@@ -475,3 +475,18 @@ def test_seasonality_by_iso_week_with_lead_time():
     assert "w53" in out.index and pd.isna(out["w53"])  # no week 53 in the window
     with pytest.raises(ValueError, match="by must be"):
         basket.seasonality(tx, as_of="2024-12-31", by="day")
+
+
+def test_seasonality_nets_out_cancelled_quantities(retail):
+    """Online Retail's 80,995 'PAPER CRAFT , LITTLE BIRDIE' were ordered and cancelled on
+    2011-12-09: no December peak may come of them."""
+    import pandas as pd
+
+    tx = _tea(["2024-03-05", "2024-06-05", "2024-06-06"], [5, 100, 3])
+    cancel = _tea(["2024-06-06"], [100]).assign(line_type="cancellation", quantity=-100.0)
+    out = basket.seasonality(pd.concat([tx, cancel]), as_of="2024-12-31").iloc[0]
+    assert out["m6"] == 3 and out["peak_month"] == 3  # without netting: June, 103
+    real = clean.clean_dataset(retail)["transactions"]
+    top = basket.seasonality(real, as_of="2011-12-09", top=20)
+    assert "PAPER CRAFT , LITTLE BIRDIE" not in set(top["item"])
+    assert "MEDIUM CERAMIC TOP STORAGE JAR" not in set(top["item"])  # 74,215 cancelled in Jan
