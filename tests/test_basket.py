@@ -490,3 +490,19 @@ def test_seasonality_nets_out_cancelled_quantities(retail):
     top = basket.seasonality(real, as_of="2011-12-09", top=20)
     assert "PAPER CRAFT , LITTLE BIRDIE" not in set(top["item"])
     assert "MEDIUM CERAMIC TOP STORAGE JAR" not in set(top["item"])  # 74,215 cancelled in Jan
+
+
+def test_recommendations_do_not_depend_on_the_chunk_size(demo):
+    tx = demo.tables["transactions"]
+    b = basket.make_baskets(tx)
+    rules = basket.association_rules(
+        basket.mine_itemsets(b, min_support=0.005, max_len=3),
+        min_confidence=0.05,
+        single_consequent=True,
+    )
+    whole = basket.recommend(tx, rules, as_of="2025-12-31", chunk=10**6)
+    assert len(whole) > 1000
+    for chunk in (1, 37):
+        pd.testing.assert_frame_equal(
+            basket.recommend(tx, rules, as_of="2025-12-31", chunk=chunk), whole
+        )
