@@ -62,11 +62,12 @@ def child(tool: str, support: float, folder: Path, repeat: int) -> dict:
     """One tool, one support, in this (fresh) process."""
     import fim
 
-    from crm_lab import basket, mining
+    from crm_lab import basket
+    from crm_lab.basket import mining, rules
 
     baskets = _load(folder)
     base = _rss_gb()
-    need = basket._min_count(support, baskets.n_baskets)
+    need = rules._min_count(support, baskets.n_baskets)
     if tool.startswith("pyfim"):
         tracts = baskets.transactions()
     if tool.startswith("mlxtend"):
@@ -163,9 +164,9 @@ def main() -> None:
 
     from scipy import sparse
 
-    from crm_lab import basket, clean
+    from crm_lab import basket, ingest
 
-    baskets = basket.make_baskets(clean.load_clean(RETAIL)["transactions"])
+    baskets = basket.make_baskets(ingest.read_clean(RETAIL)["transactions"])
     print(f"Online Retail: {baskets.n_baskets:,} baskets, {len(baskets.items):,} products")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -17,7 +17,8 @@ import time
 
 import pandas as pd
 
-from crm_lab import dedup, load, synth
+from crm_lab import ingest, synth
+from crm_lab.ingest import dedup
 
 
 def floor(customers: pd.DataFrame) -> int:
@@ -38,7 +39,7 @@ def main() -> None:
     demo = synth.make_demo(n_customers=args.customers, seed=5)
     with tempfile.TemporaryDirectory() as tmp:
         synth.write_demo(demo, tmp)
-        customers = load.read_table(f"{tmp}/customers.csv").frame
+        customers = ingest.read_table(f"{tmp}/customers.csv").frame
     prep = time.perf_counter() - start
 
     t0 = time.perf_counter()

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 from timing import best_of  # bench/ is on the path when run as a script
 
-from crm_lab import clean, predict
+from crm_lab import clv, ingest
+from crm_lab.clv import predict
 
 ROOT = Path(__file__).resolve().parents[1]
 CDNOW = ROOT / "data/external/cdnow/cdnow_customers_summary_with_transactions.csv"
@@ -31,8 +32,8 @@ def datasets(copies: int) -> dict[str, pd.DataFrame]:
     cdnow = pd.read_csv(CDNOW).rename(
         columns={"ID": "customer_id", "x": "frequency", "t_x": "recency", "zbar": "monetary"}
     )
-    tx = clean.load_clean(RETAIL)["transactions"]
-    retail = predict.purchase_summary(tx, as_of="2011-12-09")
+    tx = ingest.read_clean(RETAIL)["transactions"]
+    retail = clv.purchase_summary(tx, as_of="2011-12-09")
     rng = np.random.default_rng(7)
     big = pd.concat([cdnow] * copies, ignore_index=True)
     shift = rng.uniform(0, 0.5 / 7, len(big))
@@ -55,7 +56,7 @@ def main() -> None:
     print(f"{'data':<22} {'customers':>9} {'step':<12} {'crm_lab s':>9} {'lifetimes s':>11} "
           f"{'ratio':>6}  agreement")  # fmt: skip
     for name, s in datasets(args.copies).items():
-        t_ours, bg = best_of(lambda s=s: predict.fit_beta_geo(s))
+        t_ours, bg = best_of(lambda s=s: clv.fit_beta_geo(s))
         t_lt, lt = best_of(lambda s=s: BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"]))
         ours = np.array([bg.r, bg.alpha, bg.a, bg.b])
         theirs = lt.params_[["r", "alpha", "a", "b"]].to_numpy()
@@ -67,13 +68,13 @@ def main() -> None:
               f"{t_lt / t_ours:>5.1f}x  {line}")  # fmt: skip
 
         repeat = s[(s["frequency"] > 0) & (s["monetary"] > 0)]
-        t_ours, gg = best_of(lambda s=s: predict.fit_gamma_gamma(s))
+        t_ours, gg = best_of(lambda s=s: clv.fit_gamma_gamma(s))
         t_lt, ltg = best_of(lambda r=repeat: GammaGammaFitter().fit(r["frequency"], r["monetary"]))
         rel = np.abs(np.array([gg.p, gg.q, gg.gamma]) / ltg.params_.to_numpy() - 1).max()
         print(f"{'':<22} {len(repeat):>9,} {'Gamma-Gamma':<12} {t_ours:>9.3f} {t_lt:>11.3f} "
               f"{t_lt / t_ours:>5.1f}x  max param diff {rel:.1e}")  # fmt: skip
 
-        t_ours, clv = best_of(lambda s=s, bg=bg, gg=gg: predict.customer_value(s, bg, gg))
+        t_ours, ours_clv = best_of(lambda s=s, bg=bg, gg=gg: clv.customer_value(s, bg, gg))
         lt.params_ = pd.Series({"r": bg.r, "alpha": bg.alpha, "a": bg.a, "b": bg.b})
         ltg.params_ = pd.Series({"p": gg.p, "q": gg.q, "v": gg.gamma})
         t_lt, theirs_clv = best_of(

@@ -19,7 +19,8 @@ import nbformat
 import papermill as pm
 from nbconvert import HTMLExporter
 
-from crm_lab import report, synth
+from crm_lab import synth
+from crm_lab.reporting import run as report
 
 WORKERS = int(os.environ.get("CRM_LAB_BENCH_WORKERS", "3"))
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 from timing import best_of  # bench/ is on the path when run as a script
 
-from crm_lab import load, rfm
+from crm_lab import ingest
+from crm_lab.value import rfm
 
 RETAIL = Path(__file__).resolve().parents[1] / "data/external/online_retail/online_retail.parquet"
 AS_OF = pd.Timestamp("2011-12-09")
@@ -46,7 +47,7 @@ def main() -> None:
     args = parser.parse_args()
 
     t_read, raw = best_of(lambda: pd.read_parquet(RETAIL), args.repeat)
-    t_load, data = best_of(lambda: load.load_data(RETAIL), args.repeat)
+    t_load, data = best_of(lambda: ingest.load_data(RETAIL), args.repeat)
     tx = data["transactions"]
     t_floor, expected = best_of(lambda: floor(raw), args.repeat)
     t_rfm, table = best_of(lambda: rfm.rfm_table(tx, as_of=AS_OF), args.repeat)
@@ -55,7 +56,7 @@ def main() -> None:
 
     rows = [
         ("pd.read_parquet (raw file)", t_read, None),
-        ("crm_lab load.load_data (canonical tables)", t_load, t_load / t_read),
+        ("crm_lab ingest.load_data (canonical tables)", t_load, t_load / t_read),
         ("floor: pandas groupby RFM on raw", t_floor, 1.0),
         ("crm_lab rfm_table", t_rfm, t_rfm / t_floor),
         ("crm_lab rfm_scores + rfm_segments", t_seg, None),

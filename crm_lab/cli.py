@@ -128,12 +128,12 @@ def _demo_data(args) -> int:
 
 
 def _validate(args) -> int:
-    from crm_lab.clean import load_clean
+    from crm_lab.core.schemas import validate
+    from crm_lab.ingest import read_clean
     from crm_lab.quality import accounting_table
-    from crm_lab.schemas import validate
 
-    dataset = load_clean(
-        args.data, aliases=args.aliases, policies=args.policies, key_file=args.key_file
+    dataset = read_clean(
+        args.data, aliases=args.aliases, policies=args.policies, data_key_file=args.key_file
     )
     status = 0
     acc = accounting_table(dataset).set_index("table")
@@ -164,7 +164,7 @@ def _validate(args) -> int:
 
 
 def _report(args) -> int:
-    from crm_lab.report import RunLockedError, read_params_file, run_reports
+    from crm_lab.reporting.run import RunLockedError, read_params_file, run_reports
 
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
@@ -211,11 +211,11 @@ def _report(args) -> int:
 
 def _rules(args) -> int:
     from crm_lab import basket
-    from crm_lab.clean import load_clean
-    from crm_lab.load import LoadError, read_basket_file
+    from crm_lab.ingest import read_clean
+    from crm_lab.ingest.readers import LoadError, read_basket_file
 
     try:
-        data = load_clean(args.data)
+        data = read_clean(args.data)
     except LoadError:
         data = None
     if data is not None and "transactions" in data.tables:
@@ -246,9 +246,9 @@ def _rules(args) -> int:
 
 def _recommend(args) -> int:
     from crm_lab import basket, privacy
-    from crm_lab.clean import load_clean
+    from crm_lab.ingest import read_clean
 
-    tx = load_clean(args.data)["transactions"]
+    tx = read_clean(args.data)["transactions"]
     history = tx[tx["ordered_at"] < pd.Timestamp(args.as_of) + pd.Timedelta(days=1)]
     baskets = basket.make_baskets(history)
     itemsets = basket.mine_itemsets(baskets, min_support=args.min_support, max_len=3)
@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line with ``argv`` (``sys.argv[1:]`` when None); return the exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
-    from crm_lab.load import LoadError
+    from crm_lab.ingest.readers import LoadError
 
     try:
         commands = {

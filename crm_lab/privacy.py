@@ -231,7 +231,7 @@ def deidentify(dataset, *, key: bytes):
     e-mails are removed, birth dates keep only the year (1 January), and personal values in
     the quarantine, merge log and review list are masked or pseudonymised.
     """
-    from crm_lab.dataset import Dataset
+    from crm_lab.core.dataset import Dataset
 
     def pseudo(frame: pd.DataFrame, columns) -> pd.DataFrame:
         out = frame.copy()

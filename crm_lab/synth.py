@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crm_lab.schemas import conform
+from crm_lab.core.schemas import conform
 
 __all__ = ["DemoData", "make_demo", "write_demo", "DEMO_FILES"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crm_lab import load, synth
+from crm_lab import ingest, synth
 
 ROOT = Path(__file__).resolve().parents[1]
 RETAIL = ROOT / "data" / "external" / "online_retail" / "online_retail.parquet"
@@ -32,8 +32,8 @@ def retail_raw() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
-def retail() -> load.Dataset:
-    return load.load_data(RETAIL)
+def retail() -> ingest.Dataset:
+    return ingest.load_data(RETAIL)
 
 
 def sha256(path: Path) -> str:

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from conftest import sha256
 
-from crm_lab import clean, load
+from crm_lab import ingest
 
 TX_HEAD = "invoice_id,customer_id,ordered_at,product_id,quantity,unit_price"
 CU_HEAD = "customer_id,name,phone,email,signup_date,gender,birth_date"
@@ -301,12 +301,12 @@ def test_bad_input(tmp_path, name, filename, content, expect):
     before = sha256(path)
     kind = expect[0]
     if kind == "error":
-        with pytest.raises(load.LoadError) as err:
-            clean.clean_dataset(load.load_data(tmp_path))
+        with pytest.raises(ingest.LoadError) as err:
+            ingest.clean_dataset(ingest.load_data(tmp_path))
         assert path.name in str(err.value)
         assert re.search(expect[1], str(err.value)), str(err.value)
     else:
-        data = clean.clean_dataset(load.load_data(tmp_path))
+        data = ingest.clean_dataset(ingest.load_data(tmp_path))
         q = data.quarantine
         if kind in ("row", "value"):
             column, rule, n = (*expect[1:], 1)[:3]

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_lab import basket, clean, load
+from crm_lab import basket, demand, ingest
 
 GROCERIES = (
     Path(__file__).resolve().parents[1] / "data" / "external" / "groceries" / "groceries.csv"
@@ -66,7 +66,7 @@ def test_thresholds_are_inclusive_and_exact():
 
 def test_groceries_against_arules_published_result():
     """R arules, Groceries, support 0.001, confidence 0.8: 410 rules, top by lift as published."""
-    lists = load.read_basket_file(GROCERIES)
+    lists = ingest.read_basket_file(GROCERIES)
     b = basket.baskets_from_lists(lists)
     assert (b.n_baskets, len(b.items)) == (9_835, 169)
     fi = basket.frequent_itemsets(b, min_support=0.001)
@@ -97,7 +97,7 @@ def test_groceries_against_arules_published_result():
 
 
 def test_algorithms_are_interchangeable():
-    b = basket.baskets_from_lists(load.read_basket_file(GROCERIES))
+    b = basket.baskets_from_lists(ingest.read_basket_file(GROCERIES))
     results = [
         basket.frequent_itemsets(b, min_support=0.003, algorithm=a) for a in basket.ALGORITHMS
     ]
@@ -110,7 +110,7 @@ def test_algorithms_are_interchangeable():
 def test_online_retail_itemsets_equal_mlxtend(retail):
     from mlxtend.frequent_patterns import fpgrowth
 
-    tx = clean.clean_dataset(retail)["transactions"]
+    tx = ingest.clean_dataset(retail)["transactions"]
     b = basket.make_baskets(tx, level="product")
     ours = basket.frequent_itemsets(b, min_support=0.02)
     onehot = pd.DataFrame.sparse.from_spmatrix(b.matrix.astype(bool), columns=b.items)
@@ -129,7 +129,7 @@ def test_online_retail_rules_equal_mlxtend_except_exact_threshold_ties(retail):
     the same metrics, plus the rules at exactly 0.8 that floating point makes mlxtend drop."""
     from mlxtend.frequent_patterns import association_rules
 
-    tx = clean.clean_dataset(retail)["transactions"]
+    tx = ingest.clean_dataset(retail)["transactions"]
     b = basket.make_baskets(tx, level="product")
     itemsets = basket.mine_itemsets(b, min_support=0.005)
     frame = itemsets.to_frame()
@@ -202,7 +202,7 @@ def test_guard_rail_stops_an_explosive_search():
 @pytest.mark.parametrize("support", [0.001, 0.003, 0.01, 0.03])
 def test_pair_bound_never_undercounts(support):
     """The cheap bound that lets mining skip the exact pair count is an upper bound."""
-    b = basket.baskets_from_lists(load.read_basket_file(GROCERIES))
+    b = basket.baskets_from_lists(ingest.read_basket_file(GROCERIES))
     exact = basket.estimate_work(b, min_support=support)
     bound = basket.estimate_work(b, min_support=support, below=float("inf"))
     assert exact["pairs_exact"] and not bound["pairs_exact"]
@@ -331,7 +331,7 @@ def test_recommendations_beat_the_popularity_baseline_on_a_time_holdout():
     demo = synth.make_demo(seed=3)
     with tempfile.TemporaryDirectory() as tmp:
         synth.write_demo(demo, tmp)
-        tx = clean.load_clean(tmp)["transactions"]
+        tx = ingest.read_clean(tmp)["transactions"]
     result = basket.holdout_hit_rate(
         tx, cutoff="2025-07-01", as_of="2025-12-31", min_support=0.002, min_confidence=0.05
     )
@@ -366,13 +366,13 @@ def test_recommend_command_writes_pseudonymous_ids(tmp_path, demo_dir, monkeypat
     recs = pd.read_csv(out, dtype={"customer_id": str})
     assert recs["customer_id"].str.fullmatch(r"P[0-9a-f]{16}").all()
     assert recs.groupby("customer_id")["rank"].max().max() <= 3
-    raw_ids = set(load.load_data(demo_dir)["customers"]["customer_id"])
+    raw_ids = set(ingest.load_data(demo_dir)["customers"]["customer_id"])
     assert not set(recs["customer_id"]) & raw_ids
     assert recs["because"].str.contains(" => ").all()
 
 
 def test_rules_by_segment_use_only_that_segments_baskets(demo):
-    from crm_lab import rfm
+    from crm_lab.value import rfm
 
     tx = demo.tables["transactions"]
     seg = rfm.rfm_segments(rfm.rfm_scores(rfm.rfm_table(tx, as_of="2025-12-31")))
@@ -425,7 +425,7 @@ def test_seasonality_by_hand():
             "ordered_at": pd.to_datetime([f"2024-{m:02d}-05" for m in months]),
         }
     )
-    out = basket.seasonality(tx, as_of="2024-12-31").set_index("item").loc["Tea"]
+    out = demand.seasonality(tx, as_of="2024-12-31").set_index("item").loc["Tea"]
     assert out["peak_month"] == 11 and out["stock_up_by"] == 10
     assert out["peak_index"] == pytest.approx(6 / (9 / 12))
     assert out["m11"] == 6 and out["m3"] == 0
@@ -439,7 +439,7 @@ def test_seasonality_by_hand():
             "ordered_at": pd.to_datetime(["2024-01-05"]),
         }
     )
-    assert basket.seasonality(jan, as_of="2024-12-31").iloc[0]["stock_up_by"] == 12
+    assert demand.seasonality(jan, as_of="2024-12-31").iloc[0]["stock_up_by"] == 12
 
 
 def _tea(dates, quantities):
@@ -460,7 +460,7 @@ def _tea(dates, quantities):
 def test_seasonality_averages_over_the_years_each_month_occurs():
     """Two Decembers in the window must not make December look twice as busy."""
     tx = _tea(["2023-12-10", "2024-11-10", "2024-12-10"], [5, 8, 5])
-    out = basket.seasonality(tx, as_of="2024-12-31").iloc[0]
+    out = demand.seasonality(tx, as_of="2024-12-31").iloc[0]
     assert out["m12"] == 5 and out["m11"] == 8 and out["peak_month"] == 11
     assert out["stock_up_by"] == 10
     assert out["peak_index"] == pytest.approx(8 / (13 / 12))
@@ -469,12 +469,12 @@ def test_seasonality_averages_over_the_years_each_month_occurs():
 def test_seasonality_by_iso_week_with_lead_time():
     # 2024-01-10 is in ISO week 2; 2024 has 52 ISO weeks
     tx = _tea(["2024-01-10", "2024-01-11", "2024-06-12"], [4, 6, 3])
-    out = basket.seasonality(tx, as_of="2024-12-27", by="week", lead_time=3).iloc[0]
+    out = demand.seasonality(tx, as_of="2024-12-27", by="week", lead_time=3).iloc[0]
     assert out["peak_week"] == 2 and out["w2"] == 10 and out["w24"] == 3
     assert out["stock_up_by"] == 51  # three weeks before week 2 wraps to the previous year
     assert "w53" in out.index and pd.isna(out["w53"])  # no week 53 in the window
     with pytest.raises(ValueError, match="by must be"):
-        basket.seasonality(tx, as_of="2024-12-31", by="day")
+        demand.seasonality(tx, as_of="2024-12-31", by="day")
 
 
 def test_seasonality_nets_out_cancelled_quantities(retail):
@@ -484,10 +484,10 @@ def test_seasonality_nets_out_cancelled_quantities(retail):
 
     tx = _tea(["2024-03-05", "2024-06-05", "2024-06-06"], [5, 100, 3])
     cancel = _tea(["2024-06-06"], [100]).assign(line_type="cancellation", quantity=-100.0)
-    out = basket.seasonality(pd.concat([tx, cancel]), as_of="2024-12-31").iloc[0]
+    out = demand.seasonality(pd.concat([tx, cancel]), as_of="2024-12-31").iloc[0]
     assert out["m6"] == 3 and out["peak_month"] == 3  # without netting: June, 103
-    real = clean.clean_dataset(retail)["transactions"]
-    top = basket.seasonality(real, as_of="2011-12-09", top=20)
+    real = ingest.clean_dataset(retail)["transactions"]
+    top = demand.seasonality(real, as_of="2011-12-09", top=20)
     assert "PAPER CRAFT , LITTLE BIRDIE" not in set(top["item"])
     assert "MEDIUM CERAMIC TOP STORAGE JAR" not in set(top["item"])  # 74,215 cancelled in Jan
 

@@ -13,7 +13,7 @@ import tempfile
 
 import pytest
 
-from crm_lab import report
+from crm_lab.reporting import run as report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [

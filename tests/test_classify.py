@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from crm_lab import classify
+from crm_lab.segments import classify
 
 
 def _tx(rows):

@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_lab import clean, load, synth
+from crm_lab import ingest, synth
+from crm_lab.ingest import policies, values
 
 
 def S(*values):  # noqa: N802 - a tiny constructor for readable cases
@@ -10,7 +11,7 @@ def S(*values):  # noqa: N802 - a tiny constructor for readable cases
 
 
 def test_text_nfkc_zero_width_and_null_words():
-    out, fixes = clean.normalize_text(
+    out, fixes = values.normalize_text(
         S(" ＡＢＣ１２３ ", "李\u200b四", "无", "N/A", "未知", "ok", None, "  ")
     )
     assert out.tolist()[:2] == ["ABC123", "李四"]
@@ -33,18 +34,18 @@ def test_text_nfkc_zero_width_and_null_words():
     ],
 )
 def test_phones_normalise_to_e164(raw, expected):
-    parsed = clean.parse_phones(S(raw))
+    parsed = values.parse_phones(S(raw))
     assert parsed.values.iloc[0] == expected and parsed.reasons.isna().all()
 
 
 def test_invalid_phones_are_rejected_with_a_reason():
-    parsed = clean.parse_phones(S("12345", "138001380001234", "call me"))
+    parsed = values.parse_phones(S("12345", "138001380001234", "call me"))
     assert parsed.values.isna().all()
     assert parsed.reasons.str.startswith("invalid_phone").all()
 
 
 def test_emails_are_lowercased_never_corrected():
-    parsed = clean.parse_emails(S(" Linda.Clarke@Example.COM ", "li@@example.com", "a@b", None))
+    parsed = values.parse_emails(S(" Linda.Clarke@Example.COM ", "li@@example.com", "a@b", None))
     assert parsed.values.iloc[0] == "linda.clarke@example.com"
     assert parsed.values.iloc[1:].isna().all()
     assert parsed.reasons.iloc[1].startswith("invalid_email")
@@ -69,30 +70,30 @@ def test_emails_are_lowercased_never_corrected():
     ],
 )
 def test_dates_in_the_forms_exports_use(raw, expected):
-    parsed = clean.parse_dates(S(raw), day_first=False)
+    parsed = values.parse_dates(S(raw), day_first=False)
     assert parsed.reasons.isna().all(), parsed.reasons.tolist()
     assert parsed.values.iloc[0] == pd.Timestamp(expected)
 
 
 def test_day_order_is_decided_per_file_never_per_row():
-    assert clean.decide_day_first(S("15/3/2024", "1/2/2024")) is True
-    assert clean.decide_day_first(S("3/15/2024", "1/2/2024")) is False
-    assert clean.decide_day_first(S("1/2/2024", "2024-01-05")) is None
+    assert values.decide_day_first(S("15/3/2024", "1/2/2024")) is True
+    assert values.decide_day_first(S("3/15/2024", "1/2/2024")) is False
+    assert values.decide_day_first(S("1/2/2024", "2024-01-05")) is None
     with pytest.raises(ValueError, match="both"):
-        clean.decide_day_first(S("15/3/2024"), S("3/15/2024"))
+        values.decide_day_first(S("15/3/2024"), S("3/15/2024"))
     # the same text reads differently by the file's decision
-    assert clean.parse_dates(S("1/2/2024"), day_first=True).values.iloc[0] == pd.Timestamp(
+    assert values.parse_dates(S("1/2/2024"), day_first=True).values.iloc[0] == pd.Timestamp(
         "2024-02-01"
     )
-    assert clean.parse_dates(S("1/2/2024"), day_first=False).values.iloc[0] == pd.Timestamp(
+    assert values.parse_dates(S("1/2/2024"), day_first=False).values.iloc[0] == pd.Timestamp(
         "2024-01-02"
     )
-    undecided = clean.parse_dates(S("1/2/2024"), day_first=None)
+    undecided = values.parse_dates(S("1/2/2024"), day_first=None)
     assert undecided.fixes["ambiguous_day_month"] == 1
 
 
 def test_dates_out_of_range_and_impossible():
-    parsed = clean.parse_dates(
+    parsed = values.parse_dates(
         S("2025-02-30", "1985-01-01", "2030-01-01", "2024-13-01"), max_date="2026-01-01"
     )
     assert parsed.values.isna().all()
@@ -120,21 +121,21 @@ def test_dates_out_of_range_and_impossible():
     ],
 )
 def test_amounts(raw, expected):
-    parsed = clean.parse_amounts(S(raw))
+    parsed = values.parse_amounts(S(raw))
     assert parsed.values.iloc[0] == pytest.approx(expected) and parsed.reasons.isna().all()
 
 
 def test_bad_amounts_are_rejected():
-    parsed = clean.parse_amounts(S("1,23", "abc", "12,34,5"))
+    parsed = values.parse_amounts(S("1,23", "abc", "12,34,5"))
     assert parsed.values.isna().all() and parsed.reasons.str.startswith("invalid_number").all()
 
 
 def test_ids_stay_exact_strings():
-    parsed = clean.parse_ids(S("0042", "1234567890123456789", "0015g00000AbCdEAAZ", "1.49925E+18"))
+    parsed = values.parse_ids(S("0042", "1234567890123456789", "0015g00000AbCdEAAZ", "1.49925E+18"))
     assert parsed.values.tolist()[:3] == ["0042", "1234567890123456789", "0015g00000AbCdEAAZ"]
     assert pd.isna(parsed.values.iloc[3])
     assert "re-export this column as text" in parsed.reasons.iloc[3]
-    floats = clean.parse_ids(pd.Series([17850.0, np.nan, 12.5]))
+    floats = values.parse_ids(pd.Series([17850.0, np.nan, 12.5]))
     assert floats.values.iloc[0] == "17850" and pd.isna(floats.values.iloc[1])
     assert floats.reasons.iloc[2].startswith("invalid_id")
 
@@ -149,7 +150,7 @@ def test_non_product_codes_and_policies():
             "line_type": ["sale", "sale", "sale", "cancellation", "sale", "sale"],
         }
     )
-    out, q, _ = clean.clean_transactions(tx, policies=clean.load_policies())
+    out, q, _ = policies.clean_transactions(tx, policies=ingest.load_policies())
     assert out["line_type"].tolist() == [
         "sale",
         "non_product",
@@ -164,7 +165,7 @@ def test_online_retail_cleaning_summary_matches_an_independent_check(retail, ret
     """Rows with a customer id, cancellations and exact duplicates, recomputed from the raw file."""
     raw = retail_raw.copy()
     raw.loc[raw["Description"].eq("Unknown"), "Description"] = None  # see PROVENANCE
-    data = clean.clean_dataset(retail)
+    data = ingest.clean_dataset(retail)
     q, tx = data.quarantine, data["transactions"]
     dup = raw.duplicated(keep="first")
     assert (q["rule"] == "exact_duplicate").sum() == dup.sum() == 5_268
@@ -200,7 +201,7 @@ def test_planted_dirt_is_all_found():
 
     with tempfile.TemporaryDirectory() as tmp:
         synth.write_demo(demo, tmp)
-        data = clean.clean_dataset(load.load_data(tmp))
+        data = ingest.clean_dataset(ingest.load_data(tmp))
     truth, q = demo.truth, data.quarantine
     dirt = truth["file_dirt"]
     # malformed dates: every one found, in the right table, column and line
@@ -236,15 +237,15 @@ def test_planted_dirt_is_all_found():
 
 
 def test_clean_dataset_does_not_modify_its_input(demo_dir):
-    data = load.load_data(demo_dir)
+    data = ingest.load_data(demo_dir)
     before = {t: f.copy() for t, f in data.tables.items()}
-    clean.clean_dataset(data)
+    ingest.clean_dataset(data)
     for t, f in before.items():
         pd.testing.assert_frame_equal(data[t], f)
 
 
 def test_invalid_email_reason_never_quotes_the_address():
-    parsed = clean.parse_emails(S("张三<zs@qq.com>", "no-at-sign"))
+    parsed = values.parse_emails(S("张三<zs@qq.com>", "no-at-sign"))
     for reason in parsed.reasons:
         assert "张" not in reason and "三" not in reason and "qq" not in reason
         assert reason.startswith("invalid_email")
@@ -260,7 +261,7 @@ def test_campaign_responses_fold_keeps_every_flag(tmp_path):
         "K2,c4,2024-02-05,0,0,0\n",
         "utf-8",
     )
-    data = clean.clean_dataset(load.load_data(tmp_path))
+    data = ingest.clean_dataset(ingest.load_data(tmp_path))
     cr = data["campaign_responses"].set_index(["campaign_id", "customer_id"])
     assert cr.loc[("K1", "c1"), ["opened", "clicked", "converted"]].tolist() == [1, 1, 0]
     assert cr.loc[("K2", "c3"), ["opened", "clicked", "converted"]].tolist() == [1, 0, 1]

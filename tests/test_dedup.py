@@ -2,8 +2,9 @@ import tempfile
 
 import pandas as pd
 
-from crm_lab import clean, dedup, load, synth
-from crm_lab.schemas import conform
+from crm_lab import ingest, synth
+from crm_lab.core.schemas import conform
+from crm_lab.ingest import dedup, values
 
 
 def customers(rows):
@@ -18,7 +19,7 @@ def customers(rows):
 
 def test_same_phone_in_other_formats_and_spellings_is_one_customer():
     raw = pd.Series(["+86 138 0013 8000", "138-0013-8000", "+44 7400 123456", "+447400123456"])
-    phones = clean.parse_phones(raw.astype("string")).values
+    phones = values.parse_phones(raw.astype("string")).values
     cu = customers(
         [
             {"customer_id": "1", "name": "张三", "city": "上海", "phone": phones[0], "email": None},
@@ -137,7 +138,7 @@ def test_precision_and_recall_on_the_demo_data():
     demo = synth.make_demo(seed=1)
     with tempfile.TemporaryDirectory() as tmp:
         synth.write_demo(demo, tmp)
-        data = clean.clean_dataset(load.load_data(tmp))
+        data = ingest.clean_dataset(ingest.load_data(tmp))
     found = set(zip(data.merge_log["customer_id"], data.merge_log["master_id"], strict=True))
     found = {frozenset(p) for p in found}
     planted = {frozenset((d["duplicate_id"], d["original_id"])) for d in demo.truth["duplicates"]}

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 from test_rfm import TINY
 
-from crm_lab import kpi
+from crm_lab.value import kpi
 
 
 def test_headline_by_hand():

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from crm_lab import lifecycle
+from crm_lab.segments import lifecycle
 
 
 def _tx(rows):

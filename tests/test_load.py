@@ -2,12 +2,13 @@ import pandas as pd
 import pytest
 from conftest import RETAIL, sha256
 
-from crm_lab import load, schemas
+from crm_lab import ingest
+from crm_lab.core import schemas
 
 
 def test_demo_files_load_into_valid_tables(demo, demo_dir):
     before = {p.name: sha256(p) for p in demo_dir.iterdir()}
-    data = load.load_data(demo_dir)
+    data = ingest.load_data(demo_dir)
     assert sorted(data.tables) == sorted(demo.tables)
     for name, frame in data.tables.items():
         assert schemas.validate(frame, name) == [], name
@@ -20,7 +21,7 @@ def test_demo_files_load_into_valid_tables(demo, demo_dir):
 
 
 def test_planted_malformed_dates_are_all_found(demo, demo_dir):
-    data = load.load_data(demo_dir)
+    data = ingest.load_data(demo_dir)
     q = data.quarantine
     found = {(r.table, r.column, r.source_line - 2) for r in q.itertuples()}
     planted = {(p["table"], p["column"], p["row"]) for p in demo.truth["malformed_dates"]}
@@ -44,8 +45,8 @@ def _write(path, text, encoding="utf-8"):
 
 def test_missing_required_column_is_one_clear_error(tmp_path):
     path = _write(tmp_path / "orders.csv", "客户ID,下单时间,数量,单价\n1,2024-01-01,1,9.9\n")
-    with pytest.raises(load.LoadError) as err:
-        load.read_table(path)
+    with pytest.raises(ingest.LoadError) as err:
+        ingest.read_table(path)
     message = str(err.value)
     assert str(path) in message
     assert "invoice_id" in message and "product_id" in message
@@ -63,7 +64,7 @@ def test_gb18030_file_with_chinese_headers(tmp_path):
     path = _write(tmp_path / "客户.csv", text, "gb18030")
     with pytest.raises(UnicodeDecodeError):
         path.read_bytes().decode("utf-8")  # really not UTF-8
-    read = load.read_table(path)
+    read = ingest.read_table(path)
     frame, quarantine = read.frame, read.quarantine
     assert list(frame["customer_id"]) == ["0042", "1234567890123456789"]
     assert list(frame["name"]) == ["张三", "李 四"]
@@ -87,7 +88,7 @@ def test_encodings_and_delimiters(tmp_path, encoding, sep):
     ]
     path = tmp_path / "transactions.csv"
     path.write_bytes(("\n".join(sep.join(r) for r in rows) + "\n").encode(encoding))
-    frame = load.read_table(path).frame
+    frame = ingest.read_table(path).frame
     assert list(frame["invoice_id"]) == ["536365", "C536379"]
     assert list(frame["line_type"]) == ["sale", "cancellation"]
     assert list(frame["amount"]) == pytest.approx([15.3, -27.5])
@@ -99,7 +100,7 @@ def test_excel_export(tmp_path):
     pd.DataFrame(
         {"Customer ID": ["007", "008"], "Name": ["Ann", "Bo"], "Points": ["10", "2.5"]}
     ).to_excel(path, index=False)
-    read = load.read_table(path)
+    read = ingest.read_table(path)
     frame, quarantine = read.frame, read.quarantine
     assert list(frame["customer_id"]) == ["007", "008"]
     assert list(frame["points"]) == [10.0, 2.5]
@@ -107,21 +108,21 @@ def test_excel_export(tmp_path):
 
 
 def test_file_level_errors_name_the_file(tmp_path):
-    with pytest.raises(load.LoadError, match="file not found"):
-        load.read_table(tmp_path / "nope.csv")
-    with pytest.raises(load.LoadError, match="empty"):
-        load.read_table(_write(tmp_path / "customers.csv", "  \n"))
+    with pytest.raises(ingest.LoadError, match="file not found"):
+        ingest.read_table(tmp_path / "nope.csv")
+    with pytest.raises(ingest.LoadError, match="empty"):
+        ingest.read_table(_write(tmp_path / "customers.csv", "  \n"))
     bad = tmp_path / "orders.csv"
     bad.write_bytes(b"invoice_id,product_id\n1,a\n2,\xff\xfe\xff\n")
-    with pytest.raises(load.LoadError, match="line 3"):
-        load.read_table(bad)
-    with pytest.raises(load.LoadError, match="cannot tell which table"):
-        load.read_table(_write(tmp_path / "stuff.csv", "a,b\n1,2\n"))
-    with pytest.raises(load.LoadError, match="no such file or folder"):
-        load.load_data(tmp_path / "missing")
+    with pytest.raises(ingest.LoadError, match="line 3"):
+        ingest.read_table(bad)
+    with pytest.raises(ingest.LoadError, match="cannot tell which table"):
+        ingest.read_table(_write(tmp_path / "stuff.csv", "a,b\n1,2\n"))
+    with pytest.raises(ingest.LoadError, match="no such file or folder"):
+        ingest.load_data(tmp_path / "missing")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(load.LoadError, match="no table files"):
-        load.load_data(tmp_path / "empty")
+    with pytest.raises(ingest.LoadError, match="no table files"):
+        ingest.load_data(tmp_path / "empty")
 
 
 def test_bad_rows_are_quarantined_with_reason(tmp_path):
@@ -132,7 +133,7 @@ def test_bad_rows_are_quarantined_with_reason(tmp_path):
         "3,C,2024-01-02,two,5,c2\n"
         ",D,2024-01-02,1,5,c2\n"
     )
-    read = load.read_table(_write(tmp_path / "transactions.csv", text))
+    read = ingest.read_table(_write(tmp_path / "transactions.csv", text))
     frame, q = read.frame, read.quarantine
     assert list(frame["invoice_id"]) == ["1"]
     got = sorted(zip(q["source_line"], q["column"], q["rule"], q["action"], strict=True))
@@ -166,7 +167,7 @@ def test_online_retail_reads_as_transactions(retail, retail_raw):
 
 def test_online_retail_file_is_not_modified():
     before = sha256(RETAIL)
-    load.load_data(RETAIL)
+    ingest.load_data(RETAIL)
     assert sha256(RETAIL) == before
 
 
@@ -175,16 +176,16 @@ def test_user_aliases_extend_the_builtin_ones(tmp_path):
         tmp_path / "aliases.yaml", "columns:\n  customers:\n    customer_id: [会员卡号]\n"
     )
     path = _write(tmp_path / "customers.csv", "会员卡号,姓名\n9001,王五\n")
-    frame = load.read_table(path, aliases=str(extra)).frame
+    frame = ingest.read_table(path, aliases=str(extra)).frame
     assert list(frame["customer_id"]) == ["9001"]
-    with pytest.raises(load.LoadError):
-        load.read_table(path)
+    with pytest.raises(ingest.LoadError):
+        ingest.read_table(path)
 
 
 def test_snapshot_round_trip(demo_dir, tmp_path):
-    data = load.load_data(demo_dir)
-    snap = load.save_tables(data, tmp_path / "snap")
-    again = load.load_data(snap)
+    data = ingest.load_data(demo_dir)
+    snap = ingest.save_tables(data, tmp_path / "snap")
+    again = ingest.read_snapshot(snap)
     for name, frame in data.tables.items():
         pd.testing.assert_frame_equal(again[name], frame, check_dtype=True)
     assert len(again.quarantine) == len(data.quarantine)
@@ -216,7 +217,7 @@ CRM_EXPORTS = {
 def test_crm_exports_map_onto_customers(tmp_path, crm):
     path = tmp_path / "contacts.csv"
     path.write_text(CRM_EXPORTS[crm], "utf-8")
-    frame = load.read_table(path).frame
+    frame = ingest.read_table(path).frame
     row = frame.iloc[0]
     assert schemas.validate(frame, "customers") == []
     assert row["customer_id"] and row["name"] in ("Linda Clarke", "张三")
@@ -235,7 +236,7 @@ def test_online_retail_ii_headers(tmp_path):
         "A506401,B,Adjust bad debt,1,2010-04-29 13:36:00,-53594.36,,United Kingdom\n",
         "utf-8",
     )
-    frame = load.read_table(path).frame
+    frame = ingest.read_table(path).frame
     assert frame["invoice_id"].tolist() == ["489434", "A506401"]
     assert frame["line_type"].tolist() == ["sale", "adjustment"]
     assert frame["customer_id"].iloc[0] == "13085"  # the float column's ".0" is dropped
@@ -249,7 +250,7 @@ def test_line_numbers_count_multi_line_fields(tmp_path):
         "c2,2024-13-05,email,ok\n",
         "utf-8",
     )
-    read = load.read_table(path)
+    read = ingest.read_table(path)
     assert read.frame["notes"].iloc[0] == "called back, left a message"  # one space, NFKC
     assert read.quarantine[["source_line", "rule"]].values.tolist() == [[4, "invalid_date"]]
 
@@ -257,13 +258,13 @@ def test_line_numbers_count_multi_line_fields(tmp_path):
 def test_latin1_file_is_not_read_as_chinese(tmp_path):
     path = tmp_path / "customers.csv"
     path.write_bytes("customer_id,name,city\nc1,Crème Brûlée Ltd,Señora\n".encode("cp1252"))
-    read = load.read_table(path)
+    read = ingest.read_table(path)
     assert read.frame["name"].iloc[0] == "Crème Brûlée Ltd"
     assert read.frame["city"].iloc[0] == "Señora"
     assert any("cp1252" in n for n in read.notes)
     chinese = tmp_path / "客户.csv"
     chinese.write_bytes("customer_id,name\nc1,张三丰\n".encode("gb18030"))
-    assert load.read_table(chinese).frame["name"].iloc[0] == "张三丰"
+    assert ingest.read_table(chinese).frame["name"].iloc[0] == "张三丰"
 
 
 def test_only_uci_style_prefixes_mark_cancellations(tmp_path):
@@ -276,7 +277,7 @@ def test_only_uci_style_prefixes_mark_cancellations(tmp_path):
         "A563185,B,2024-01-06,1,-11062.06,\n",
         "utf-8",
     )
-    frame = load.read_table(path).frame
+    frame = ingest.read_table(path).frame
     assert frame["line_type"].tolist() == ["sale", "sale", "cancellation", "adjustment"]
 
 
@@ -287,7 +288,7 @@ def test_interaction_channels_in_chinese(tmp_path):
         "c3,2024-01-07,Call,out\n",
         "utf-8",
     )
-    read = load.read_table(path)
+    read = ingest.read_table(path)
     assert read.frame["channel"].tolist() == ["phone", "chat", "phone"]
     assert read.frame["direction"].tolist() == ["outbound", "inbound", "outbound"]
     assert read.quarantine.empty
@@ -300,9 +301,8 @@ def test_monthly_files_stack_and_unknown_files_are_noted(tmp_path):
         head + "2,P,2024-02-05,1,2\n2,P,2024-02-05,1,2\n", "utf-8"
     )
     (tmp_path / "orders.csv.gz").write_bytes(b"\x1f\x8b")
-    from crm_lab import clean
 
-    data = clean.clean_dataset(load.load_data(tmp_path))
+    data = ingest.clean_dataset(ingest.load_data(tmp_path))
     assert data["transactions"]["invoice_id"].tolist() == ["1", "2"]
     assert any("orders.csv.gz" in n for n in data.notes)
     acc = data.accounting.set_index("source_file")
@@ -322,7 +322,7 @@ def test_parquet_typed_columns(tmp_path):
             "phone": [13800138000.0, None, 13900139000.0],
         }
     ).to_parquet(path)
-    read = load.read_table(path)
+    read = ingest.read_table(path)
     assert read.frame["customer_id"].tolist() == ["17850"]
     assert read.frame["phone"].tolist() == ["+8613800138000"]
     rules = read.quarantine[["source_line", "rule"]].values.tolist()

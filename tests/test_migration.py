@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from crm_lab import clean, migration
+from crm_lab import ingest
+from crm_lab.segments import migration
 
 
 def _seg(rows):
@@ -85,7 +86,7 @@ def test_matrix_and_summary():
 
 
 def test_demo_new_customers_are_first_buyers_in_between(demo_dir):
-    tx = clean.load_clean(demo_dir)["transactions"]
+    tx = ingest.read_clean(demo_dir)["transactions"]
     before = migration.rfm_at(tx, as_of="2025-11-30")
     after = migration.rfm_at(tx, as_of="2025-12-31")
     compared = migration.compare(before, after)

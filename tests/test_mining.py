@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_lab import basket, load, mining
+from crm_lab import basket, ingest
+from crm_lab.basket import mining, rules
 
 ROOT = Path(__file__).resolve().parents[1]
 GROCERIES = ROOT / "data/external/groceries/groceries.csv"
@@ -18,7 +19,7 @@ GROCERIES = ROOT / "data/external/groceries/groceries.csv"
 
 @pytest.fixture(scope="module")
 def groceries():
-    return basket.baskets_from_lists(load.read_basket_file(GROCERIES))
+    return basket.baskets_from_lists(ingest.read_basket_file(GROCERIES))
 
 
 def brute_force_rules(frame: pd.DataFrame, *, min_confidence, min_lift=None, single=False):
@@ -114,7 +115,7 @@ def test_rules_equal_brute_force(groceries, support, confidence, lift, single):
 def test_single_consequent_rules_equal_pyfim_rule_mode(groceries):
     """pyfim's own rule generation (mode "o": rule support counts body and head together)."""
     n = groceries.n_baskets
-    need = basket._min_count(0.002, n)
+    need = rules._min_count(0.002, n)
     theirs = fim.eclat(
         groceries.transactions(), target="r", supp=-need, conf=50, report="abh", mode="o"
     )

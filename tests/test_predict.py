@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 
-from crm_lab import clean, predict
+from crm_lab import clv, ingest
+from crm_lab.clv import predict
 
 CDNOW = Path(__file__).resolve().parents[1] / "data/external/cdnow"
 CALIBRATION_END = "1997-09-30"  # the first 39 weeks, as in Fader, Hardie & Lee (2005)
@@ -44,12 +45,12 @@ def published() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def summary(cdnow_log) -> pd.DataFrame:
-    return predict.purchase_summary(cdnow_log, as_of=CALIBRATION_END)
+    return clv.purchase_summary(cdnow_log, as_of=CALIBRATION_END)
 
 
 @pytest.fixture(scope="module")
 def beta_geo(summary):
-    return predict.fit_beta_geo(summary)
+    return clv.fit_beta_geo(summary)
 
 
 def test_summary_rebuilds_the_published_calibration_table(summary, published):
@@ -82,16 +83,16 @@ def test_summary_by_hand():
             "line_type": ["sale", "sale", "sale", "sale", "sale", "sale"],
         }
     )
-    out = predict.purchase_summary(tx, as_of="2024-02-12").set_index("customer_id")
+    out = clv.purchase_summary(tx, as_of="2024-02-12").set_index("customer_id")
     assert "c" not in out.index  # first purchase after as_of
     a = out.loc["a"]
     assert a["frequency"] == 2  # two lines on 1 January are one purchase
     assert a["recency"] == 4 and a["T"] == 6  # weeks
     assert a["monetary"] == 30  # mean of the repeat purchases only
     assert out.loc["b", "frequency"] == 0 and np.isnan(out.loc["b", "monetary"])
-    days = predict.purchase_summary(tx, as_of="2024-02-12", unit_days=1)
+    days = clv.purchase_summary(tx, as_of="2024-02-12", unit_days=1)
     assert days.set_index("customer_id").loc["a", "recency"] == 28
-    cohort = predict.purchase_summary(tx, as_of="2024-02-12", start="2024-01-05")
+    cohort = clv.purchase_summary(tx, as_of="2024-02-12", start="2024-01-05")
     assert list(cohort["customer_id"]) == ["b"]
 
 
@@ -162,7 +163,7 @@ def test_holdout_tracks_actual_repeat_purchases(cdnow_log, summary, beta_geo):
 
 
 def test_gamma_gamma_matches_the_published_fit_and_lifetimes(summary):
-    spend = predict.fit_gamma_gamma(summary)
+    spend = clv.fit_gamma_gamma(summary)
     # Fader, Hardie & Lee (2005, RFM and CLV): p=6.25, q=3.74, gamma=15.44
     assert (spend.p, spend.q, spend.gamma) == pytest.approx((6.25, 3.74, 15.44), abs=0.01)
     assert spend.customers == 946
@@ -183,8 +184,8 @@ def test_gamma_gamma_matches_the_published_fit_and_lifetimes(summary):
 
 
 def test_customer_value_equals_lifetimes_clv(summary, beta_geo):
-    spend = predict.fit_gamma_gamma(summary)
-    ours = predict.customer_value(
+    spend = clv.fit_gamma_gamma(summary)
+    ours = clv.customer_value(
         summary, beta_geo, spend, months=12, monthly_discount=0.01, month_days=4.345 * 7
     )
     bg = BetaGeoFitter()
@@ -209,21 +210,21 @@ def test_customer_value_equals_lifetimes_clv(summary, beta_geo):
         "customer_id", "p_alive", "expected_purchases", "expected_spend", "clv"
     ]  # fmt: skip
     # a margin scales value linearly; no discount is worth more than a discount
-    half = predict.customer_value(summary, beta_geo, spend, margin=0.5)
-    full = predict.customer_value(summary, beta_geo, spend)
+    half = clv.customer_value(summary, beta_geo, spend, margin=0.5)
+    full = clv.customer_value(summary, beta_geo, spend)
     np.testing.assert_allclose(half["clv"], full["clv"] / 2)
-    free = predict.customer_value(summary, beta_geo, spend, monthly_discount=0.0)
+    free = clv.customer_value(summary, beta_geo, spend, monthly_discount=0.0)
     assert (free["clv"] >= full["clv"]).all()
 
 
 def test_bad_summaries_are_clear_errors(summary):
     with pytest.raises(ValueError, match="no customers"):
-        predict.fit_beta_geo(summary.head(0))
+        clv.fit_beta_geo(summary.head(0))
     bad = summary.head(5).assign(recency=lambda f: f["T"] + 1)
     with pytest.raises(ValueError, match="recency <= T"):
-        predict.fit_beta_geo(bad)
+        clv.fit_beta_geo(bad)
     with pytest.raises(ValueError, match="no customer has a repeat purchase"):
-        predict.fit_gamma_gamma(summary[summary["frequency"] == 0])
+        clv.fit_gamma_gamma(summary[summary["frequency"] == 0])
 
 
 def test_analytic_gradients_match_finite_differences(published):
@@ -251,10 +252,10 @@ def test_analytic_gradients_match_finite_differences(published):
 def test_online_retail_fits_are_at_least_as_good_as_lifetimes(retail):
     """A harder case: on Online Retail the drop-out parameter a runs to ~0 (a flat ridge) and
     spend is in pounds with a long tail. Neither fit may be worse than lifetimes'."""
-    tx = clean.clean_dataset(retail)["transactions"]
-    summary = predict.purchase_summary(tx, as_of="2011-12-09")
+    tx = ingest.clean_dataset(retail)["transactions"]
+    summary = clv.purchase_summary(tx, as_of="2011-12-09")
     assert len(summary) > 4000
-    ours = predict.fit_beta_geo(summary)
+    ours = clv.fit_beta_geo(summary)
     theirs = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
     x, t_x, age = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     theirs_ll = predict._beta_geo_log_likelihood(
@@ -262,7 +263,7 @@ def test_online_retail_fits_are_at_least_as_good_as_lifetimes(retail):
     )
     assert ours.log_likelihood >= theirs_ll - 1e-6
     assert ours.r == pytest.approx(theirs.params_["r"], rel=1e-3)
-    spend = predict.fit_gamma_gamma(summary)
+    spend = clv.fit_gamma_gamma(summary)
     repeat = summary[(summary["frequency"] > 0) & (summary["monetary"] > 0)]
     gg = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary"])
     gg_ll = predict._gamma_gamma_log_likelihood(
@@ -277,45 +278,45 @@ def test_online_retail_fits_are_at_least_as_good_as_lifetimes(retail):
 
 def test_value_tiers_and_risk_bands_by_hand():
     clv = pd.Series([100.0, 90, 90, 50, 40, 30, 20, 10, 5, 0])
-    tiers = predict.value_tiers(clv)  # top 20 %: ranks 1-2, next 30 %: ranks 3-5
+    tiers = clv.value_tiers(clv)  # top 20 %: ranks 1-2, next 30 %: ranks 3-5
     # the tie at 90 straddles the 20 % line (ranks 2 and 3): both go down to medium
     assert list(tiers) == ["high", "medium", "medium", "medium", "medium"] + ["low"] * 5
-    assert list(predict.value_tiers(pd.Series([5.0, 3] + [0] * 8))) == ["high"] * 2 + ["low"] * 8
-    assert set(predict.value_tiers(pd.Series([1.0] * 10))) == {"low"}  # nobody stands out
+    assert list(clv.value_tiers(pd.Series([5.0, 3] + [0] * 8))) == ["high"] * 2 + ["low"] * 8
+    assert set(clv.value_tiers(pd.Series([1.0] * 10))) == {"low"}  # nobody stands out
     with pytest.raises(ValueError, match="no predicted value"):
-        predict.value_tiers(pd.Series([1.0, np.nan]))
-    bands = predict.risk_bands(pd.Series([0.95, 0.7, 0.69, 0.3, 0.29, 0.0]))
+        clv.value_tiers(pd.Series([1.0, np.nan]))
+    bands = clv.risk_bands(pd.Series([0.95, 0.7, 0.69, 0.3, 0.29, 0.0]))
     assert list(bands) == ["active", "active", "at_risk", "at_risk", "likely_lost", "likely_lost"]
-    assert list(bands.cat.categories) == list(predict.RISKS)
-    assert predict.group_label("at_risk") == "At risk"
-    assert predict.group_label("likely_lost", lang="zh") == "可能已流失"
+    assert list(bands.cat.categories) == list(clv.RISKS)
+    assert clv.group_label("at_risk") == "At risk"
+    assert clv.group_label("likely_lost", lang="zh") == "可能已流失"
 
 
 def test_group_summary_adds_up(summary, beta_geo):
-    spend = predict.fit_gamma_gamma(summary)
-    outlooked = predict.outlook(predict.customer_value(summary, beta_geo, spend))
+    spend = clv.fit_gamma_gamma(summary)
+    outlooked = clv.outlook(clv.customer_value(summary, beta_geo, spend))
     for by in ("value_tier", "churn_risk"):
-        table = predict.group_summary(outlooked, by=by)
+        table = clv.group_summary(outlooked, by=by)
         assert table["customers"].sum() == len(summary)
         assert table["clv"].sum() == pytest.approx(outlooked["clv"].sum())
         assert table["clv_share"].sum() == pytest.approx(1.0)
-    tiers = predict.group_summary(outlooked, by="value_tier", lang="zh").set_index("value_tier")
+    tiers = clv.group_summary(outlooked, by="value_tier", lang="zh").set_index("value_tier")
     assert list(tiers.index) == ["高价值", "中价值", "低价值"]
     assert tiers.loc["高价值", "clv_share"] > 0.5  # the top fifth holds most of the value
-    risk = predict.group_summary(outlooked, by="churn_risk").set_index("churn_risk")
+    risk = clv.group_summary(outlooked, by="churn_risk").set_index("churn_risk")
     assert risk.loc["Active", "avg_p_alive"] > risk.loc["Likely lost", "avg_p_alive"]
 
 
 def test_holdout_check_on_cdnow(cdnow_log):
     """Fit on the first 39 weeks, check weeks 40-78: the same totals as computed by hand in
     ``test_holdout_tracks_actual_repeat_purchases`` (1,882 bought, 1,653 predicted)."""
-    table = predict.holdout_check(cdnow_log, as_of="1998-06-30", holdout_days=273)
+    table = clv.holdout_check(cdnow_log, as_of="1998-06-30", holdout_days=273)
     total = table.set_index("past_purchases").loc["all"]
     assert total["customers"] == 2357
     assert total["actual"] * 2357 == pytest.approx(1882)
     assert total["predicted"] * 2357 == pytest.approx(1653.4, abs=0.5)
     rows = table[table["past_purchases"] != "all"]
-    zh = predict.holdout_check(cdnow_log, as_of="1998-06-30", holdout_days=273, lang="zh")
+    zh = clv.holdout_check(cdnow_log, as_of="1998-06-30", holdout_days=273, lang="zh")
     assert zh["past_purchases"].iloc[-1] == "合计"
     assert list(rows["past_purchases"]) == ["0", "1", "2", "3", "4", "5", "6", "7+"]
     assert rows["customers"].sum() == 2357
@@ -325,7 +326,7 @@ def test_holdout_check_on_cdnow(cdnow_log):
 def test_frequent_buyers_and_long_horizons_stay_finite():
     """The textbook form of E[Y(t)] overflows for near-daily buyers (2F1 -> inf times a power
     -> 0); the transformed form must stay finite and agree where both are finite."""
-    model = predict.BetaGeo(r=0.823, alpha=9.87, a=0.0031, b=7.25, log_likelihood=0, customers=1)
+    model = clv.BetaGeo(r=0.823, alpha=9.87, a=0.0031, b=7.25, log_likelihood=0, customers=1)
     heavy = pd.DataFrame({"frequency": [600, 1160, 5], "recency": [100.0, 51.0, 30.0],
                           "T": [104.0, 52.0, 52.0]})  # fmt: skip
     for t in (52, 260, 520):
@@ -333,7 +334,7 @@ def test_frequent_buyers_and_long_horizons_stay_finite():
         assert np.isfinite(got).all() and (got > 0).all()
     # and the other extreme: drop-out nearly impossible (a, b huge), where the transformed form
     # overflows instead (fitted on one year of demo data)
-    steady = predict.BetaGeo(
+    steady = clv.BetaGeo(
         r=0.2317, alpha=4.03, a=236279.5, b=3104763.0, log_likelihood=0, customers=1
     )
     got = steady.expected_purchases(heavy, t=52)
@@ -354,9 +355,9 @@ def test_unidentifiable_or_broken_fits_are_clear_errors():
     once = pd.DataFrame({"customer_id": ["a", "b"], "frequency": [0, 0], "recency": [0.0, 0.0],
                          "T": [10.0, 20.0], "monetary": [np.nan, np.nan]})  # fmt: skip
     with pytest.raises(ValueError, match="no customer has a repeat purchase"):
-        predict.fit_beta_geo(once)
+        clv.fit_beta_geo(once)
     with pytest.raises(ValueError, match="finite"):
-        predict.fit_beta_geo(once.assign(T=[10.0, np.nan]))
+        clv.fit_beta_geo(once.assign(T=[10.0, np.nan]))
     # spend so heavy-tailed that the mean purchase value is unbounded (q <= 1)
     rng = np.random.default_rng(3)
     n = 3000
@@ -365,7 +366,7 @@ def test_unidentifiable_or_broken_fits_are_clear_errors():
     m = np.array([rng.gamma(2.0 * k, 1 / v) / k for k, v in zip(x, nu, strict=True)])
     heavy = pd.DataFrame({"frequency": x, "monetary": m})
     with pytest.raises(ValueError, match="q is"):
-        predict.fit_gamma_gamma(heavy)
+        clv.fit_gamma_gamma(heavy)
 
 
 def test_cohort_start_is_a_day():
@@ -377,5 +378,5 @@ def test_cohort_start_is_a_day():
             "line_type": ["sale", "sale"],
         }
     )
-    cohort = predict.purchase_summary(tx, as_of="2024-02-01", start="2024-01-05 09:00")
+    cohort = clv.purchase_summary(tx, as_of="2024-02-01", start="2024-01-05 09:00")
     assert list(cohort["customer_id"]) == ["a"]

@@ -1,12 +1,12 @@
 import pandas as pd
 import pytest
 
-from crm_lab import clean, load, quality
+from crm_lab import ingest, quality
 
 
 @pytest.fixture(scope="module")
 def cleaned(demo_dir):
-    return clean.clean_dataset(load.load_data(demo_dir))
+    return ingest.clean_dataset(ingest.load_data(demo_dir))
 
 
 def test_accounting_table_adds_up(cleaned):
@@ -25,7 +25,7 @@ def test_completeness_by_hand(tmp_path):
     (tmp_path / "customers.csv").write_text(
         "customer_id,name,email\n1,a,a@x.cn\n2,b,\n3,,无\n4,d,d@x.cn\n", "utf-8"
     )
-    data = load.load_data(tmp_path)
+    data = ingest.load_data(tmp_path)
     comp = quality.completeness(data).set_index("column")
     assert comp.loc["customer_id", "filled_share"] == 1.0
     assert comp.loc["name", "filled_share"] == 0.75
@@ -39,7 +39,7 @@ def test_examples_are_masked(tmp_path):
     (tmp_path / "customers.csv").write_text(
         "customer_id,name,phone,birth_date\n1,张三,12345678901234,2090-01-01\n", "utf-8"
     )
-    data = load.load_data(tmp_path)
+    data = ingest.load_data(tmp_path)
     ex = quality.quarantine_examples(data)
     assert set(ex["rule"]) == {"invalid_phone", "date_out_of_range"}
     assert "12345678901234" not in ex["value"].tolist()
@@ -61,8 +61,8 @@ def test_date_coverage_and_transactions_summary(cleaned):
 
 
 def test_snapshot_keeps_the_logs(cleaned, tmp_path):
-    snap = load.save_tables(cleaned, tmp_path / "snap")
-    again = load.load_data(snap)
+    snap = ingest.save_tables(cleaned, tmp_path / "snap")
+    again = ingest.read_snapshot(snap)
     assert quality.headline(again) == quality.headline(cleaned)
     pd.testing.assert_frame_equal(
         again.merge_log.reset_index(drop=True),
@@ -81,7 +81,7 @@ def test_review_queue_is_masked_and_pseudonymised(tmp_path):
         "c5,张三,上海,,\n",  # looks like c3 and c4, which are one customer now
         "utf-8",
     )
-    data = clean.clean_dataset(load.load_data(tmp_path))
+    data = ingest.clean_dataset(ingest.load_data(tmp_path))
     queue = quality.review_queue(data, key=b"test-key")
     assert len(queue) == 2, queue
     for column in ("customer", "other"):

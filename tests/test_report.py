@@ -8,7 +8,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from crm_lab import clean, cli, load, report, rfm
+from crm_lab import cli, ingest
+from crm_lab.reporting import run as report
+from crm_lab.value import rfm
 
 TEMPLATE = report.TEMPLATES_DIR / "01-customer-value.ipynb"
 
@@ -49,7 +51,7 @@ def test_metrics_match_the_package(demo_run, demo_dir):
     _, root = demo_run
     manifest = json.loads((root / "reports" / "2025-12" / "manifest.json").read_text("utf-8"))
     metrics = manifest["reports"][0]["metrics"]
-    tx = clean.clean_dataset(load.load_data(demo_dir))["transactions"]
+    tx = ingest.clean_dataset(ingest.load_data(demo_dir))["transactions"]
     seg = rfm.rfm_segments(rfm.rfm_scores(rfm.rfm_table(tx, as_of="2025-12-31")))
     counts = seg["segment"].value_counts()
     for name, *_ in rfm.SEGMENTS:
@@ -109,7 +111,8 @@ def test_failing_template_does_not_stop_the_others_and_keeps_last_good_page(tmp_
     _notebook(
         templates / "01-flaky.ipynb",
         'assert as_of < "2025", "boom"\n'
-        'from crm_lab import display\ndisplay.write_metrics({"headline": {}}, metrics_path)',
+        "from crm_lab.reporting import display\n"
+        'display.write_metrics({"headline": {}}, metrics_path)',
     )
     _notebook(templates / "02-service.ipynb", "1 + 1", requires=("tickets",))
     shutil.copy(TEMPLATE, templates / "03-customer-value.ipynb")
@@ -156,7 +159,7 @@ def test_cli_exit_codes_and_validate(tmp_path, capsys, demo_dir):
 def test_demo_data_command(tmp_path, capsys):
     assert cli.main(["demo-data", "--out", str(tmp_path), "--customers", "50", "--seed", "3"]) == 0
     assert (tmp_path / "customers.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # Excel-style
-    data = load.load_data(tmp_path)
+    data = ingest.load_data(tmp_path)
     assert data["customers"]["customer_id"].nunique() == 50 + 2
 
 

@@ -12,7 +12,9 @@ import nbformat
 import pytest
 from conftest import sha256
 
-from crm_lab import cli, load, periods, privacy, report
+from crm_lab import cli, ingest, privacy
+from crm_lab.core import periods
+from crm_lab.reporting import run as report
 
 TEMPLATE = report.TEMPLATES_DIR / "01-customer-value.ipynb"
 TX = (
@@ -40,7 +42,7 @@ def _template(path: Path, source: str, *, params: str = "", requires=("transacti
 
 
 WRITE = (
-    "from crm_lab import display\n"
+    "from crm_lab.reporting import display\n"
     "display.write_metrics({{'headline': {{}}, 'got': {expr}}}, metrics_path)"
 )
 
@@ -344,15 +346,15 @@ def test_encrypted_inputs_round_trip(demo_dir, tmp_path, capsys):
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert sha256(src) == before
     assert b"customer_id" not in (enc / "customers.csv.enc").read_bytes()
-    plain = load.load_data(src)["customers"]
-    decrypted = load.load_data(enc, key_file=key)["customers"]
+    plain = ingest.load_data(src)["customers"]
+    decrypted = ingest.load_data(enc, key_file=key)["customers"]
     assert decrypted.equals(plain)
-    with pytest.raises(load.LoadError, match="give the key"):
-        load.load_data(enc)
+    with pytest.raises(ingest.LoadError, match="give the key"):
+        ingest.load_data(enc)
     other = tmp_path / "other.key"
     privacy.new_data_key(other)
-    with pytest.raises(load.LoadError, match="wrong key"):
-        load.load_data(enc, key_file=other)
+    with pytest.raises(ingest.LoadError, match="wrong key"):
+        ingest.load_data(enc, key_file=other)
     assert (
         cli.main(
             [
@@ -393,8 +395,8 @@ def test_stakeholder_reports_read_a_deidentified_snapshot(demo_run, demo):
     import pandas as pd
 
     _, root = demo_run
-    full = load.load_data(root / "work" / "tables")
-    deid = load.load_data(root / "work" / "tables-deidentified")
+    full = ingest.load_data(root / "work" / "tables")
+    deid = ingest.load_data(root / "work" / "tables-deidentified")
     customers = deid["customers"]
     assert customers[["name", "phone", "email"]].isna().all().all()
     assert customers["customer_id"].str.fullmatch(r"P[0-9a-f]{16}").all()

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_lab import rfm
+from crm_lab.value import rfm
 
 
 def _tx(rows):

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from crm_lab import schemas
+from crm_lab.core import schemas
 
 
 def test_every_table_has_required_ids_as_strings():

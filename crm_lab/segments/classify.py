@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_lab.kpi import sale_lines
+from crm_lab.core.lines import sale_lines
 
 __all__ = [
     "AGE_BANDS",

@@ -5,10 +5,10 @@ expected: missing or empty file, a header but no rows, undecodable bytes (with t
 ambiguous delimiter, duplicate headers, a missing required column (with the accepted aliases and
 the headers found, never data values), dates both day-first and month-first. Title rows above the
 header are skipped and total (合计) rows and report footers below the data are quarantined, both
-said in the notes. Row-level problems never stop the load: every value is read by ``clean``; a
-row whose required value is rejected is quarantined with its file, line, column and reason, a
-rejected optional value is set missing and logged the same way. Input files are only ever opened
-for reading.
+said in the notes. Row-level problems never stop the load: every value is read by
+``ingest.values``; a row whose required value is rejected is quarantined with its file, line,
+column and reason, a rejected optional value is set missing and logged the same way. Input files
+are only ever opened for reading.
 """
 
 from __future__ import annotations
@@ -25,25 +25,23 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from crm_lab import clean
-from crm_lab.dataset import (
+from crm_lab.core.dataset import (
     ACCOUNTING_COLUMNS,
     FIX_COLUMNS,
-    QUARANTINE_COLUMNS,
     Dataset,
     quarantine_frame,
+    quarantine_rows,
 )
-from crm_lab.schemas import SCHEMAS, conform
+from crm_lab.core.schemas import SCHEMAS, conform
+from crm_lab.ingest import values
 
 __all__ = [
     "Dataset",
     "LoadError",
     "TableRead",
-    "is_snapshot",
     "load_data",
     "read_basket_file",
     "read_table",
-    "save_tables",
 ]
 
 log = logging.getLogger(__name__)
@@ -60,7 +58,7 @@ _FOOTER = re.compile(
     r"导出时间|导出人|制表人|制表时间|数据来源)",
     re.I,
 )
-_MIN_DATE = {"birth_date": "1900-01-01"}  # other dates: clean.parse_dates' default
+_MIN_DATE = {"birth_date": "1900-01-01"}  # other dates: values.parse_dates' default
 
 
 class LoadError(ValueError):
@@ -364,43 +362,39 @@ def _locate_header(path: Path, grid: pd.DataFrame, table: str | None, aliases: d
 
 def _parse_column(series: pd.Series, column: str, kind: str, allowed, aliases, day_first):
     if kind == "id":
-        return clean.parse_ids(series)
+        return values.parse_ids(series)
     if kind == "datetime":
-        return clean.parse_dates(
+        return values.parse_dates(
             series, day_first=day_first, min_date=_MIN_DATE.get(column, "1990-01-01")
         )
     if kind in ("float", "int"):
-        parsed = clean.parse_amounts(series)
+        parsed = values.parse_amounts(series)
         if kind == "int":
             frac = parsed.values.notna() & (parsed.values != parsed.values.round())
             parsed.reasons[frac] = "invalid_number: expected a whole number"
             parsed.values = parsed.values.mask(frac).astype("Int64")
         return parsed
     if kind == "category":
-        return clean.parse_category(series, allowed=allowed, mapping=aliases["values"].get(column))
+        return values.parse_category(series, allowed=allowed, mapping=aliases["values"].get(column))
     if column == "phone":
-        return clean.parse_phones(series)
+        return values.parse_phones(series)
     if column == "email":
-        return clean.parse_emails(series)
-    return clean.parse_text(series)
+        return values.parse_emails(series)
+    return values.parse_text(series)
 
 
 def _quarantine_part(table, path, lines, series, mask, reasons, action):
     idx = np.flatnonzero(mask.to_numpy())
-    if not len(idx):
-        return pd.DataFrame(columns=QUARANTINE_COLUMNS)
     split = reasons.iloc[idx].str.split(": ", n=1, expand=True)
-    return pd.DataFrame(
-        {
-            "table": table,
-            "source_file": str(path),
-            "source_line": lines[idx],
-            "column": series.name,
-            "value": series.iloc[idx].astype("string").str.slice(0, 60).to_numpy(),
-            "rule": split[0].to_numpy(),
-            "reason": split[1].to_numpy() if split.shape[1] > 1 else split[0].to_numpy(),
-            "action": action,
-        }
+    return quarantine_rows(
+        table=table,
+        source_file=str(path),
+        source_line=lines[idx],
+        column=series.name,
+        value=series.iloc[idx].to_numpy(),
+        rule=split[0].to_numpy() if len(idx) else "",
+        reason=(split[1] if split.shape[1] > 1 else split[0]).to_numpy() if len(idx) else "",
+        action=action,
     )
 
 
@@ -419,21 +413,17 @@ def _whole_row_rules(table, path, grid, lines):
         (footer & ~total, "report_footer", "a report footer, not a record"),
     ):
         idx = np.flatnonzero(mask.to_numpy())
-        if len(idx):
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "table": table,
-                        "source_file": str(path),
-                        "source_line": lines[idx],
-                        "column": "",
-                        "value": first_cell.iloc[idx].str.slice(0, 60).to_numpy(),
-                        "rule": rule,
-                        "reason": reason,
-                        "action": "row_quarantined",
-                    }
-                )
+        parts.append(
+            quarantine_rows(
+                table=table,
+                source_file=str(path),
+                source_line=lines[idx],
+                value=first_cell.iloc[idx].to_numpy(),
+                rule=rule,
+                reason=reason,
+                action="row_quarantined",
             )
+        )
     return ~(total | footer).to_numpy(), parts
 
 
@@ -521,7 +511,7 @@ def read_table(
     schema = SCHEMAS[table]
     date_cols = [src[c.name] for c in schema.columns if c.kind == "datetime" and c.name in src]
     try:
-        day_first = clean.decide_day_first(*[c for c in date_cols if not _is_typed(c)])
+        day_first = values.decide_day_first(*[c for c in date_cols if not _is_typed(c)])
     except ValueError as exc:
         raise LoadError(path, f"{exc}; expected one date order per file") from None
     if day_first is not None:
@@ -672,8 +662,6 @@ def load_data(
     """
     path = Path(path)
     alias_data = _aliases(str(aliases) if aliases else None)
-    if is_snapshot(path):
-        return _read_snapshot(path)
     notes: list[str] = []
     if path.is_dir():
         entries = sorted(
@@ -734,42 +722,6 @@ def load_data(
         notes=notes,
         provenance={t: pd.concat(p, ignore_index=True) for t, p in provenance.items()},
     )
-
-
-_LOGS = ("quarantine", "accounting", "fixes", "merge_log", "review")
-
-
-def save_tables(dataset: Dataset, out_dir: str | Path) -> Path:
-    """Write a dataset (tables, quarantine, accounting, fixes, merge log) as a Parquet snapshot."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for table, frame in dataset.tables.items():
-        frame.to_parquet(out / f"{table}.parquet", index=False)
-    for name in _LOGS:
-        frame = getattr(dataset, name)
-        frame.astype({c: "string" for c in frame.columns if frame[c].dtype == object}).to_parquet(
-            out / f"_{name}.parquet", index=False
-        )
-    meta = {"tables": sorted(dataset.tables), "notes": list(dataset.notes)}
-    (out / "_snapshot.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), "utf-8")
-    return out
-
-
-def is_snapshot(path: str | Path) -> bool:
-    """True for a folder written by ``save_tables`` (clean canonical tables and their logs)."""
-    return Path(path).is_dir() and (Path(path) / "_snapshot.yaml").exists()
-
-
-def _read_snapshot(path: Path) -> Dataset:
-    meta = yaml.safe_load((path / "_snapshot.yaml").read_text("utf-8"))
-    tables = {t: pd.read_parquet(path / f"{t}.parquet") for t in meta["tables"]}
-    logs = {
-        n: pd.read_parquet(path / f"_{n}.parquet")
-        for n in _LOGS
-        if (path / f"_{n}.parquet").exists()
-    }
-    logs["quarantine"] = quarantine_frame([logs.get("quarantine", pd.DataFrame())])
-    return Dataset(tables=tables, notes=list(meta.get("notes", [])), **logs)
 
 
 def read_basket_file(path: str | Path) -> list[list[str]]:

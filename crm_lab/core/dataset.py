@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["ACCOUNTING_COLUMNS", "Dataset", "FIX_COLUMNS", "QUARANTINE_COLUMNS", "quarantine_frame"]
@@ -50,6 +51,50 @@ def quarantine_frame(rows: list[pd.DataFrame] | None = None) -> pd.DataFrame:
         if c != "source_line":
             out[c] = out[c].astype("string")
     return out
+
+
+def quarantine_rows(
+    *,
+    table: str,
+    source_file,
+    source_line,
+    rule: str,
+    reason,
+    action: str,
+    column: str = "",
+    value="",
+) -> pd.DataFrame:
+    """Rows that leave a table into quarantine rows (``QUARANTINE_COLUMNS``), one per line.
+
+    Every step that quarantines (reading, value parsing, table policies) builds its rows here.
+    ``source_line`` gives the number of rows; every other argument is one value for all of them
+    or one per row. A value is kept as text of at most 60 characters: an example to look at, not
+    a copy of the data.
+
+    >>> quarantine_rows(table="transactions", source_file="tx.csv", source_line=[3, 9],
+    ...                 rule="duplicate_line", reason="an exact copy", action="row_quarantined")
+    ...     [["source_line", "rule"]]
+       source_line            rule
+    0            3  duplicate_line
+    1            9  duplicate_line
+    """
+    lines = np.asarray(source_line, dtype="int64").reshape(-1)
+    if not len(lines):
+        return quarantine_frame()
+    text = pd.Series(np.broadcast_to(np.asarray(value, dtype=object), lines.shape))
+    frame = pd.DataFrame(
+        {
+            "table": table,
+            "source_file": np.broadcast_to(np.asarray(source_file, dtype=object), lines.shape),
+            "source_line": lines,
+            "column": column,
+            "value": text.astype("string").str.slice(0, 60).to_numpy(),
+            "rule": np.broadcast_to(np.asarray(rule, dtype=object), lines.shape),
+            "reason": np.broadcast_to(np.asarray(reason, dtype=object), lines.shape),
+            "action": action,
+        }
+    )
+    return quarantine_frame([frame])
 
 
 @dataclass

@@ -8,23 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["headline", "monthly_sales", "period_headline", "sale_lines"]
+from crm_lab.core.lines import sale_lines
 
-
-def sale_lines(
-    transactions: pd.DataFrame, *, end=None, start=None, customers_only: bool = False
-) -> pd.DataFrame:
-    """Order lines into the sales that count as purchases: ``sale`` lines with a positive
-    quantity ordered before ``end`` (and at or after ``start``); with ``customers_only``, only
-    lines with a customer id. Every analysis that counts purchases starts here."""
-    keep = (transactions["line_type"] == "sale") & (transactions["quantity"] > 0)
-    if end is not None:
-        keep &= transactions["ordered_at"] < end
-    if start is not None:
-        keep &= transactions["ordered_at"] >= start
-    if customers_only:
-        keep &= transactions["customer_id"].notna()
-    return transactions[keep]
+__all__ = ["headline", "monthly_sales", "period_headline"]
 
 
 def _positive(negative_amounts: pd.Series) -> float:

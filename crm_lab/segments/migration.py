@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_lab import rfm
+from crm_lab.value import rfm
 
 __all__ = [
     "MOVES",

@@ -14,32 +14,28 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import chain, islice
+from itertools import chain
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from crm_lab import mining
-from crm_lab.kpi import sale_lines
-from crm_lab.mining import ALGORITHMS, Itemsets
+from crm_lab.basket import mining
+from crm_lab.basket.mining import ALGORITHMS, Itemsets
+from crm_lab.core.lines import item_labels, sale_lines
 
 __all__ = [
     "ALGORITHMS",
     "Baskets",
+    "Itemsets",
     "association_rules",
     "baskets_from_lists",
-    "bundles",
     "estimate_work",
     "frequent_itemsets",
-    "Itemsets",
-    "holdout_hit_rate",
     "make_baskets",
     "mine_itemsets",
-    "recommend",
     "rule_stability",
     "rules_by_segment",
-    "seasonality",
 ]
 
 
@@ -86,13 +82,9 @@ def make_baskets(
     min_item_count : int
         Items bought in fewer baskets are dropped (baskets left empty are dropped too).
     """
-    if level not in ("product", "category"):
-        raise ValueError(f"level must be 'product' or 'category', got {level!r}")
     sales = sale_lines(transactions)
-    if level == "product":
-        item = sales["product_name"].fillna(sales["product_id"])
-    else:
-        item = sales["category"]
+    item = item_labels(sales, level=level)
+    if level == "category":
         if item.isna().all() and len(sales):
             raise ValueError("level='category' needs a category column; this data has none")
     pairs = pd.DataFrame({"basket": sales["invoice_id"], "item": item}).dropna().drop_duplicates()
@@ -390,164 +382,6 @@ def association_rules(
     return frame
 
 
-def _histories(transactions: pd.DataFrame, *, end: pd.Timestamp, start=None, level="product"):
-    sales = sale_lines(transactions, end=end, start=start, customers_only=True)
-    item = (
-        sales["product_name"].fillna(sales["product_id"])
-        if level == "product"
-        else sales["category"]
-    )
-    return (
-        pd.DataFrame({"customer_id": sales["customer_id"], "item": item}).dropna().drop_duplicates()
-    )
-
-
-def recommend(
-    transactions: pd.DataFrame,
-    rules: pd.DataFrame,
-    *,
-    as_of,
-    top_n: int = 5,
-    level: str = "product",
-    chunk: int = 256,
-) -> pd.DataFrame:
-    """Turn each customer's purchase history and the rules into top-N items they have not bought.
-
-    A rule fires for a customer when they have bought every item of its antecedent; its
-    consequent is recommended unless they already bought it. An item's score is the best
-    confidence among the rules that recommend it (then lift), and ``because`` names that rule,
-    so every recommendation explains itself. Customers are scored ``chunk`` at a time, which
-    bounds memory without changing the result.
-
-    Returns
-    -------
-    DataFrame
-        ``customer_id``, ``rank`` (1 = best), ``item``, ``confidence``, ``lift``, ``because``.
-    """
-    columns = ["customer_id", "rank", "item", "confidence", "lift", "because"]
-    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
-    hist = _histories(transactions, end=end, level=level)
-    single = rules[rules["consequent_items"].map(len) == 1].reset_index(drop=True)
-    if hist.empty or single.empty:
-        return pd.DataFrame(columns=columns)
-    cust_codes, customers = pd.factorize(hist["customer_id"])
-    items = pd.Index(
-        sorted(
-            set(hist["item"])
-            | {i for t in single["antecedent_items"] for i in t}
-            | {t[0] for t in single["consequent_items"]}
-        )
-    )
-    item_codes = items.get_indexer(hist["item"])
-    h = sparse.csr_matrix(
-        (np.ones(len(hist), dtype=np.int32), (cust_codes, item_codes)),
-        shape=(len(customers), len(items)),
-    )
-    rows = [items.get_indexer(list(a)) for a in single["antecedent_items"]]
-    m = sparse.csr_matrix(
-        (
-            np.ones(sum(len(r) for r in rows), dtype=np.int32),
-            (np.concatenate(rows), np.repeat(np.arange(len(single)), [len(r) for r in rows])),
-        ),
-        shape=(len(items), len(single)),
-    )
-    need = np.array([len(r) for r in rows])
-    consequent_of = items.get_indexer([t[0] for t in single["consequent_items"]])
-    confidence = single["confidence"].to_numpy()
-    lift = single["lift"].to_numpy()
-    owned_keys = np.unique(cust_codes.astype(np.int64) * len(items) + item_codes)
-    picked = []
-    # customers in chunks: one customer can half-match hundreds of thousands of rules, and the
-    # whole customers x rules product ran Online Retail's CLI recommend out of 24 GB
-    for first in range(0, len(customers), chunk):
-        hits = (h[first : first + chunk] @ m).tocoo()
-        fires = hits.data == need[hits.col]
-        c, r = hits.row[fires].astype(np.int64) + first, hits.col[fires]
-        consequent = consequent_of[r]
-        # already bought? compare (customer, item) keys instead of indexing the sparse matrix
-        new = ~np.isin(c * len(items) + consequent, owned_keys)
-        cand = pd.DataFrame(
-            {"c": c[new], "i": consequent[new], "r": r[new], "confidence": confidence[r[new]],
-             "lift": lift[r[new]]}
-        )  # fmt: skip
-        cand = cand.sort_values(
-            ["c", "confidence", "lift", "i"], ascending=[True, False, False, True]
-        ).drop_duplicates(["c", "i"])
-        cand["rank"] = cand.groupby("c").cumcount() + 1
-        picked.append(cand[cand["rank"] <= top_n])
-    cand = pd.concat(picked, ignore_index=True)
-    if cand.empty:
-        return pd.DataFrame(columns=columns)
-    chosen = cand["r"].to_numpy()
-    cand["item"] = items[cand["i"].to_numpy()]
-    cand["because"] = (
-        single["antecedent"].to_numpy()[chosen] + " => " + single["consequent"].to_numpy()[chosen]
-    )
-    cand["customer_id"] = customers[cand["c"].to_numpy()].astype(str)
-    return cand[columns].reset_index(drop=True)
-
-
-def holdout_hit_rate(
-    transactions: pd.DataFrame,
-    *,
-    as_of,
-    cutoff=None,
-    holdout_months: int = 6,
-    min_support: float = 0.005,
-    min_confidence: float = 0.1,
-    max_len: int = 2,
-    top_n: int = 5,
-    level: str = "product",
-) -> dict:
-    """Measure recommendations on a time holdout against the most-popular baseline.
-
-    Rules are mined on the baskets before ``cutoff`` (by default ``holdout_months`` before
-    ``as_of``); each customer who bought both before and
-    after it gets top-N recommendations from their history before ``cutoff``. A hit is a
-    recommended item they bought between ``cutoff`` and ``as_of`` (and had not bought before).
-    The baseline recommends the N most popular items (by baskets before ``cutoff``) they have
-    not bought. Returns the customers evaluated and both hit rates at N.
-    """
-    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
-    if cutoff is None:  # the last holdout_months months are the test period
-        cutoff = end - pd.DateOffset(months=holdout_months)
-    cut = pd.Timestamp(cutoff).normalize()
-    train = transactions[transactions["ordered_at"] < cut]
-    b = make_baskets(train, level=level)
-    fi = frequent_itemsets(b, min_support=min_support, max_len=max_len)
-    rules = association_rules(
-        fi, n_baskets=b.n_baskets, min_confidence=min_confidence, single_consequent=True
-    )
-    before = _histories(transactions, end=cut, level=level)
-    after = _histories(transactions, end=end, start=cut, level=level)
-    bought_before = before.groupby("customer_id")["item"].apply(set)
-    new_after = after.groupby("customer_id")["item"].apply(set)
-    evaluated = sorted(set(bought_before.index) & set(new_after.index))
-    recs = recommend(train, rules, as_of=cut - pd.Timedelta(days=1), top_n=top_n, level=level)
-    recs_by = recs.groupby("customer_id")["item"].agg(list)
-    popular = list(
-        np.asarray(b.items)[np.argsort(-np.asarray(b.matrix.sum(axis=0)).ravel(), kind="stable")]
-    )
-    hits = base_hits = with_recs = 0
-    for cid in evaluated:
-        new = new_after[cid] - bought_before[cid]
-        mine = recs_by.get(cid, [])
-        with_recs += bool(mine)
-        hits += bool(new & set(mine))
-        owned = bought_before[cid]
-        base = list(islice((i for i in popular if i not in owned), top_n))
-        base_hits += bool(new & set(base))
-    n = len(evaluated)
-    return {
-        "customers": n,
-        "customers_with_recommendations": with_recs,
-        "rules": len(rules),
-        "hit_rate": hits / n if n else 0.0,
-        "baseline_hit_rate": base_hits / n if n else 0.0,
-        "top_n": top_n,
-    }
-
-
 def rules_by_segment(
     transactions: pd.DataFrame,
     segments: pd.DataFrame,
@@ -602,143 +436,3 @@ def rule_stability(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
         default="gone",
     )
     return out.sort_values(["status", *keys], ignore_index=True)
-
-
-def bundles(
-    transactions: pd.DataFrame,
-    itemsets: pd.DataFrame,
-    *,
-    n_baskets: int,
-    min_lift: float = 2.0,
-    min_length: int = 2,
-    top: int = 50,
-    level: str = "product",
-) -> pd.DataFrame:
-    """Find product groups bought together far more often than chance, with the revenue they touch.
-
-    Lift of an itemset is its support over the product of its items' supports. For the ``top``
-    groups by lift, ``revenue`` is the sales amount of the group's items in the baskets that
-    hold the whole group.
-    """
-    columns = ["bundle", "items", "count", "support", "lift", "revenue"]
-    ones = itemsets[itemsets["length"] == 1]
-    single = dict(zip(ones["items"].map(lambda t: t[0]), ones["support"], strict=True))
-    groups = itemsets[itemsets["length"] >= min_length].copy()
-    if groups.empty:
-        return pd.DataFrame(columns=columns)
-    expected = groups["items"].map(lambda t: float(np.prod([single[i] for i in t])))
-    groups["lift"] = groups["support"] / expected
-    groups = groups[groups["lift"] >= min_lift].nlargest(top, ["lift", "count"])
-    sales = sale_lines(transactions)
-    item = (
-        sales["product_name"].fillna(sales["product_id"])
-        if level == "product"
-        else sales["category"]
-    )
-    lines = pd.DataFrame({"basket": sales["invoice_id"], "item": item, "amount": sales["amount"]})
-    lines = (
-        lines.dropna(subset=["item"]).groupby(["basket", "item"], as_index=False)["amount"].sum()
-    )
-    b_codes, _ = pd.factorize(lines["basket"])
-    i_codes, names = pd.factorize(lines["item"])
-    amount = sparse.csc_matrix(
-        (lines["amount"].to_numpy(dtype=float), (b_codes, i_codes)),
-        shape=(b_codes.max() + 1 if len(b_codes) else 0, len(names)),
-    )
-    held = amount.copy()
-    held.data[:] = 1.0
-    position = {name: k for k, name in enumerate(names)}
-    revenue = []
-    for items in groups["items"]:
-        cols = [position[i] for i in items]
-        holders = np.asarray(held[:, cols].sum(axis=1)).ravel() == len(cols)
-        revenue.append(float(amount[holders][:, cols].sum()))
-    groups["revenue"] = revenue
-    out = groups.rename(columns={"itemset": "bundle"})[columns]
-    return out.sort_values(["revenue", "lift"], ascending=False, ignore_index=True)
-
-
-def seasonality(
-    transactions: pd.DataFrame,
-    *,
-    as_of,
-    level: str = "category",
-    top: int = 20,
-    by: str = "month",
-    lead_time: int = 1,
-) -> pd.DataFrame:
-    """Sale lines into average demand per month (or ISO week) of the year, per category.
-
-    Demand is quantity sold less quantity cancelled, by the period of each line.
-
-    Each month-of-year column is the quantity sold in it divided by how many times that month
-    occurs between the first sale and ``as_of``, so a window holding two Decembers does not
-    make December look twice as busy. Without categories (Online Retail) the ``top``
-    best-selling products are used instead.
-
-    Parameters
-    ----------
-    by : {"month", "week"}
-        Months 1-12 (columns ``m1``..``m12``) or ISO weeks 1-53 (``w1``..``w53``).
-    lead_time : int
-        Months (or weeks) needed to stock up: ``stock_up_by`` is that long before the peak.
-
-    Returns
-    -------
-    DataFrame
-        One row per item: ``peak_<by>``, ``peak_index`` (the peak's average demand over the
-        item's average period), ``low_<by>``, ``stock_up_by``, then the averages.
-    """
-    if by not in ("month", "week"):
-        raise ValueError(f"by must be 'month' or 'week', got {by!r}")
-    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
-    sales = sale_lines(transactions, end=end)
-    # cancelled quantities come off the demand of the period they were cancelled in: Online
-    # Retail's 80,995 paper birdies, ordered and cancelled on 2011-12-09, are no December peak
-    cancelled = transactions[
-        (transactions["line_type"] == "cancellation") & (transactions["ordered_at"] < end)
-    ]
-    lines = pd.concat([sales, cancelled.assign(quantity=-cancelled["quantity"].abs())])
-    if level == "category" and sales["category"].notna().any():
-        item = lines["category"]
-    else:  # no categories (Online Retail): the best-selling products instead
-        item = lines["product_name"].fillna(lines["product_id"])
-    periods = range(1, 13) if by == "month" else range(1, 54)
-    prefix = by[0]
-
-    def period_of(dates: pd.Series) -> pd.Series:
-        return dates.dt.month if by == "month" else dates.dt.isocalendar().week.astype(int)
-
-    frame = pd.DataFrame(
-        {"item": item, "period": period_of(lines["ordered_at"]), "quantity": lines["quantity"]}
-    ).dropna()
-    table = (
-        frame.pivot_table(
-            index="item", columns="period", values="quantity", aggfunc="sum", fill_value=0
-        )
-        .reindex(columns=periods, fill_value=0)
-        .clip(lower=0)  # a period with more cancelled than sold had no demand, not negative
-    )
-    table = table.loc[table.sum(axis=1).nlargest(top).index]
-    occurs = pd.Series(0, index=periods)
-    if len(sales):  # how often each month (or week) of the year occurs in the window
-        days = pd.Series(
-            pd.date_range(sales["ordered_at"].min().normalize(), end, inclusive="left")
-        )
-        year = days.dt.year if by == "month" else days.dt.isocalendar().year.astype(int)
-        spans = (year * 100 + period_of(days)).drop_duplicates() % 100
-        occurs = spans.value_counts().reindex(periods, fill_value=0)
-    covered = occurs.index[occurs > 0]
-    table = table[covered] / occurs[covered]
-    mean = table.mean(axis=1).replace(0, np.nan)
-    out = pd.DataFrame(
-        {
-            f"peak_{by}": table.idxmax(axis=1),
-            "peak_index": table.max(axis=1) / mean,
-            f"low_{by}": table.idxmin(axis=1),
-        }
-    )
-    cycle = 12 if by == "month" else (53 if occurs[53] > 0 else 52)
-    out["stock_up_by"] = (out[f"peak_{by}"] - 1 - lead_time) % cycle + 1
-    table = table.reindex(columns=periods)
-    return pd.concat([out, table.add_prefix(prefix)], axis=1).rename_axis("item").reset_index()

@@ -139,7 +139,7 @@ def label(key: str, *, lang: str = "en") -> str:
     """Return the display header of a column or figure in English or Chinese."""
     pair = COLUMN_LABELS.get(key) or _CARD_LABELS.get(key)
     if pair is None and key.startswith("segment_"):
-        from crm_lab.rfm import segment_label
+        from crm_lab.value.rfm import segment_label
 
         name = key[len("segment_") :]
         return f"{'分群' if lang == 'zh' else 'Segment'}: {segment_label(name, lang=lang)}"

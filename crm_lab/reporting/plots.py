@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from crm_lab.rfm import SEGMENTS, segment_label
+from crm_lab.value.rfm import SEGMENTS, segment_label
 
 __all__ = [
     "holdout_chart",

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from crm_lab.kpi import sale_lines
+from crm_lab.core.lines import sale_lines
 
 __all__ = [
     "RISKS",

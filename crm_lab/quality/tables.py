@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crm_lab.dataset import Dataset
+from crm_lab.core.dataset import Dataset
+from crm_lab.core.schemas import SCHEMAS
 from crm_lab.privacy import mask_values
-from crm_lab.schemas import SCHEMAS
 
 __all__ = [
     "accounting_table",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crm_lab.display import label
+from crm_lab.reporting.display import label
 
 __all__ = ["comparison_table", "current_metrics", "report_links", "show_comparison"]
 
@@ -124,7 +124,7 @@ def report_links(metrics_dir: str | Path, *, lang: str = "en"):
 
 def show_comparison(table: pd.DataFrame, *, lang: str = "en"):
     """Format a ``comparison_table`` for the page: shares as %, changes signed and coloured."""
-    from crm_lab.display import label as header
+    from crm_lab.reporting.display import label as header
 
     def value(key, v):
         if not isinstance(v, (int, float)) or pd.isna(v):
@@ -159,6 +159,6 @@ def show_comparison(table: pd.DataFrame, *, lang: str = "en"):
         return ""
 
     changes = [header("change", lang=lang), header("change_year", lang=lang)]
-    from crm_lab.display import styler
+    from crm_lab.reporting.display import styler
 
     return styler(shown).hide(axis="index").map(colour, subset=changes)

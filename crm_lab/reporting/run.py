@@ -31,9 +31,9 @@ import nbformat
 import yaml
 
 from crm_lab import __version__, privacy
-from crm_lab.clean import clean_dataset
-from crm_lab.load import SUFFIXES, load_data, save_tables
-from crm_lab.periods import Period, resolve_period
+from crm_lab.core.periods import Period, resolve_period
+from crm_lab.ingest import clean_dataset, load_data, save_tables
+from crm_lab.ingest.readers import SUFFIXES
 
 __all__ = [
     "ReportResult",
@@ -49,8 +49,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "notebooks"
-_NBCONVERT_TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+_NBCONVERT_TEMPLATES = Path(__file__).resolve().parent / "_data" / "nbconvert"
 KERNEL = "python3"
 _EXPORTERS = threading.local()
 _EXPORT_LOCK = threading.Lock()

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_lab import migration
-from crm_lab.kpi import sale_lines
+from crm_lab.core.lines import sale_lines
+from crm_lab.segments import migration
 
 __all__ = ["STAGES", "stage_counts", "stage_flow", "stage_label", "stages"]
 

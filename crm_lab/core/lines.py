@@ -1,0 +1,80 @@
+"""Order lines into the pieces every analysis shares: the as-of window, sale lines, item labels.
+
+Three conventions live here and nowhere else: an inclusive as-of *day* becomes the exclusive
+end timestamp ``day_end(as_of)`` (everything ordered before midnight after that day counts);
+purchases are ``sale`` lines with a positive quantity (``sale_lines``); and an item is a
+product's name, falling back to its id, or its category (``item_labels``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["LEVELS", "as_of_day", "day_end", "item_labels", "sale_lines"]
+
+LEVELS = ("product", "category")
+
+
+def as_of_day(as_of) -> pd.Timestamp:
+    """An as-of date-like into the day it names (midnight); ``None`` is an error.
+
+    A recurring report must not depend on the data's last date, so there is no default.
+
+    >>> as_of_day("2025-12-31 17:30")
+    Timestamp('2025-12-31 00:00:00')
+    """
+    if as_of is None:
+        raise ValueError("as_of is required: the report must not depend on the data's last date")
+    return pd.Timestamp(as_of).normalize()
+
+
+def day_end(as_of) -> pd.Timestamp:
+    """An inclusive as-of day into the exclusive end of the window: the next midnight.
+
+    >>> day_end("2025-12-31")
+    Timestamp('2026-01-01 00:00:00')
+    """
+    return as_of_day(as_of) + pd.Timedelta(days=1)
+
+
+def sale_lines(
+    transactions: pd.DataFrame, *, end=None, start=None, customers_only: bool = False
+) -> pd.DataFrame:
+    """Order lines into the sales that count as purchases.
+
+    ``sale`` lines with a positive quantity ordered before ``end`` (and at or after ``start``);
+    with ``customers_only``, only lines with a customer id. Every analysis that counts
+    purchases starts here.
+
+    >>> tx = pd.DataFrame({"line_type": ["sale", "sale", "cancellation"],
+    ...                    "quantity": [2, 0, -2], "customer_id": ["c1", "c1", "c1"],
+    ...                    "ordered_at": pd.to_datetime(["2025-01-02"] * 3)})
+    >>> len(sale_lines(tx))
+    1
+    """
+    keep = (transactions["line_type"] == "sale") & (transactions["quantity"] > 0)
+    if end is not None:
+        keep &= transactions["ordered_at"] < end
+    if start is not None:
+        keep &= transactions["ordered_at"] >= start
+    if customers_only:
+        keep &= transactions["customer_id"].notna()
+    return transactions[keep]
+
+
+def item_labels(lines: pd.DataFrame, *, level: str = "product") -> pd.Series:
+    """Order lines into the item each one is about: the product (its name, else its id) or
+    its category.
+
+    >>> lines = pd.DataFrame({"product_id": ["p1", "p2"], "product_name": ["Mug", None],
+    ...                       "category": ["kitchen", "garden"]})
+    >>> item_labels(lines).tolist()
+    ['Mug', 'p2']
+    >>> item_labels(lines, level="category").tolist()
+    ['kitchen', 'garden']
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be 'product' or 'category', got {level!r}")
+    if level == "category":
+        return lines["category"]
+    return lines["product_name"].fillna(lines["product_id"])

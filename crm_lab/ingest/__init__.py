@@ -1,0 +1,58 @@
+"""Files into canonical tables: the only layer that reads user files.
+
+``read_clean(path)`` is the entry point: it reads export files (``readers``: CSV, Excel,
+Parquet, encrypted files; headers through aliases; every value through ``values``' parsers),
+applies the table policies (``policies``: order-line rules, customer de-duplication through
+``dedup``) and returns a ``Dataset``. A run's snapshot folder (``snapshot``) is already clean
+and is read as it is, so a template gives the same numbers on the raw files and on a snapshot.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crm_lab.core.dataset import Dataset
+from crm_lab.ingest.policies import clean_dataset, load_policies
+from crm_lab.ingest.readers import LoadError, load_data, read_basket_file, read_table
+from crm_lab.ingest.snapshot import is_snapshot, read_snapshot, save_tables
+
+__all__ = [
+    "Dataset",
+    "LoadError",
+    "clean_dataset",
+    "is_snapshot",
+    "load_data",
+    "load_policies",
+    "read_basket_file",
+    "read_clean",
+    "read_snapshot",
+    "read_table",
+    "save_tables",
+]
+
+
+def read_clean(
+    path: str | Path,
+    *,
+    policies: str | Path | dict | None = None,
+    aliases: str | Path | None = None,
+    data_key_file: str | Path | None = None,
+) -> Dataset:
+    """Read export files (or a run's snapshot) into a clean ``Dataset``.
+
+    ``clean_dataset(load_data(path))`` for export files; a snapshot folder written by
+    ``save_tables`` is read as it is (it was cleaned when it was written).
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder of table files, one file, or a snapshot folder.
+    policies, aliases : str or Path, optional
+        YAML files of cleaning policies and of extra header aliases.
+    data_key_file : str or Path, optional
+        Key for encrypted input files (``*.enc``).
+    """
+    if is_snapshot(path):
+        return read_snapshot(path)
+    data = load_data(path, aliases=str(aliases) if aliases else None, key_file=data_key_file)
+    return clean_dataset(data, policies=policies)

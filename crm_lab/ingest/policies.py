@@ -1,0 +1,216 @@
+"""Loaded tables into clean ones: the order-line policies, customer merging and folded responses.
+
+``load`` (``ingest.readers``) has already read every value (``ingest.values``); the policies here
+work on whole tables: exact duplicate order lines and lines priced at zero or below are
+quarantined, fee lines are typed ``non_product``, duplicate customer records are merged
+(``ingest.dedup``) and every table's ``customer_id`` follows the master record, and repeated
+campaign responses are folded into one. The accounting keeps ``rows_in = rows_clean +
+rows_quarantined + rows_merged`` per table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from crm_lab.core.dataset import Dataset, quarantine_frame, quarantine_rows
+from crm_lab.ingest import dedup
+
+__all__ = ["clean_dataset", "clean_transactions", "load_policies"]
+
+
+_POLICIES_FILE = Path(__file__).with_name("policies.yaml")
+
+
+def load_policies(path: str | Path | None = None) -> dict:
+    """Read the cleaning policies (``policies.yaml``, or a user's file merged over it)."""
+    policies = yaml.safe_load(_POLICIES_FILE.read_text("utf-8"))
+    if path:
+        user = yaml.safe_load(Path(path).read_text("utf-8")) or {}
+        dedup = {**policies.get("dedup", {}), **user.pop("dedup", {})}
+        policies.update(user)
+        policies["dedup"] = dedup
+    return policies
+
+
+def _rows_out(table, provenance, mask, rule, reason, action, frame, column=""):
+    idx = np.flatnonzero(mask)
+    prov = provenance.iloc[idx] if provenance is not None else None
+    return quarantine_rows(
+        table=table,
+        source_file=prov["source_file"].to_numpy() if prov is not None else "",
+        source_line=prov["source_line"].to_numpy() if prov is not None else np.zeros(len(idx)),
+        column=column,
+        value=frame[column].iloc[idx].to_numpy() if column else "",
+        rule=rule,
+        reason=reason,
+        action=action,
+    )
+
+
+def clean_transactions(
+    transactions: pd.DataFrame, *, policies: dict, provenance: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """Apply the transaction policies: duplicates out, non-positive prices out, fees typed.
+
+    Returns the cleaned table, the quarantine rows for what left it (with file and line from
+    ``provenance``), and the provenance of the rows kept.
+    """
+    tx = transactions.reset_index(drop=True).copy()
+    prov = provenance.reset_index(drop=True) if provenance is not None else None
+    parts = []
+    drop = np.zeros(len(tx), dtype=bool)
+    if policies.get("drop_exact_duplicate_lines", True):
+        dup = tx.duplicated(keep="first").to_numpy()
+        parts.append(
+            _rows_out(
+                "transactions",
+                prov,
+                dup,
+                "exact_duplicate",
+                "the same line appears earlier in the data",
+                "row_quarantined",
+                tx,
+            )
+        )
+        drop |= dup
+    if policies.get("quarantine_non_positive_prices", True):
+        bad_price = ((tx["unit_price"] <= 0) & (tx["line_type"] != "adjustment")).to_numpy()
+        bad_price = bad_price & ~drop
+        parts.append(
+            _rows_out(
+                "transactions",
+                prov,
+                bad_price,
+                "non_positive_price",
+                "price is zero or below: not a sale (stock adjustment, damaged "
+                "goods or a free sample)",
+                "row_quarantined",
+                tx,
+                "unit_price",
+            )
+        )
+        drop |= bad_price
+    tx = tx[~drop].reset_index(drop=True)
+    prov = prov[~drop].reset_index(drop=True) if prov is not None else None
+    codes = policies.get("non_product_codes") or []
+    if codes:
+        pattern = "|".join(f"(?:{c})" for c in codes)
+        fee = tx["product_id"].str.fullmatch(pattern, case=False).fillna(False).astype(bool)
+        tx.loc[fee & (tx["line_type"] == "sale"), "line_type"] = "non_product"
+    return tx, quarantine_frame(parts), prov
+
+
+def clean_dataset(dataset: Dataset, *, policies: str | Path | dict | None = None) -> Dataset:
+    """Apply the table policies to loaded data: transactions rules and customer de-duplication.
+
+    Values were already cleaned by ``load``. This step removes exact duplicate order lines and
+    lines with a non-positive price (quarantined with their file and line), types fee lines as
+    ``non_product``, merges duplicate customer records (``dedup``) and re-points every table's
+    ``customer_id`` to the master id. The accounting gains ``rows_quarantined`` and
+    ``rows_merged`` so that, per table, ``rows_in = rows_clean + rows_quarantined + rows_merged``.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        As returned by ``load.load_data``. Not modified.
+    policies : path or dict, optional
+        Cleaning policies; ``policies.yaml`` when omitted.
+
+    Returns
+    -------
+    Dataset
+        A new dataset with the cleaned tables, the quarantine and accounting extended, and the
+        merge log.
+    """
+    pol = policies if isinstance(policies, dict) else load_policies(policies)
+    tables = dict(dataset.tables)
+    prov = dict(dataset.provenance)
+    parts = [dataset.quarantine]
+    notes = list(dataset.notes)
+    booked: list[pd.DataFrame] = []  # rows that left a table here, with their source file
+    if "transactions" in tables:
+        tx, q, kept = clean_transactions(
+            tables["transactions"], policies=pol, provenance=prov.get("transactions")
+        )
+        tables["transactions"], prov["transactions"] = tx, kept
+        parts.append(q)
+        booked.append(q.assign(kind="rows_quarantined"))
+    merge_log = pd.DataFrame(columns=["master_id", "customer_id", "rule", "filled"])
+    review = pd.DataFrame()
+    if "customers" in tables:
+        settings = pol.get("dedup", {})
+        result = dedup.deduplicate_customers(
+            tables["customers"],
+            exact_keys=tuple(settings.get("exact_keys", ("phone", "email"))),
+            max_records_per_key=int(settings.get("max_records_per_key", 5)),
+            fuzzy_name_threshold=float(settings.get("fuzzy_name_threshold", 92)),
+        )
+        tables["customers"], merge_log, review = result.customers, result.merge_log, result.review
+        if "customers" in prov and len(result.merged_positions):
+            merged = prov["customers"].iloc[result.merged_positions]
+            booked.append(merged.assign(table="customers", kind="rows_merged"))
+        mapping = result.mapping
+        for name in ("transactions", "interactions", "tickets", "campaign_responses"):
+            if name in tables:
+                tables[name] = dedup.repoint(tables[name], mapping)
+        if len(merge_log):
+            notes.append(
+                f"customers: {len(merge_log)} duplicate record(s) merged into "
+                f"{merge_log['master_id'].nunique()} customer(s)"
+            )
+    if "campaign_responses" in tables:
+        cr, folded = _fold_responses(tables["campaign_responses"], prov.get("campaign_responses"))
+        tables["campaign_responses"] = cr
+        parts.append(folded)
+        booked.append(folded.assign(kind="rows_merged"))
+    accounting = dataset.accounting.copy()
+    for part in booked:
+        for (table, source), n in part.groupby(["table", "source_file"]).size().items():
+            _book(accounting, table, source, part["kind"].iloc[0], int(n))
+    return Dataset(
+        tables=tables,
+        quarantine=quarantine_frame(parts),
+        accounting=accounting,
+        fixes=dataset.fixes,
+        merge_log=merge_log,
+        review=review,
+        notes=notes,
+        provenance={},
+    )
+
+
+def _fold_responses(cr: pd.DataFrame, provenance: pd.DataFrame | None):
+    """Fold repeated (campaign, customer) responses into one: a flag set in any row stays set."""
+    cr = cr.reset_index(drop=True)
+    keys = ["campaign_id", "customer_id"]
+    dup = cr.duplicated(keys, keep="first").to_numpy()
+    if not dup.any():
+        return cr, quarantine_frame()
+    flags = [c for c in ("opened", "clicked", "converted") if c in cr]
+    agg = {c: ("max" if c in flags else "first") for c in cr.columns if c not in keys}
+    folded = cr.groupby(keys, sort=False, dropna=False).agg(agg).reset_index()[list(cr.columns)]
+    folded = folded.astype(cr.dtypes.to_dict())
+    out = _rows_out(
+        "campaign_responses",
+        provenance,
+        dup,
+        "duplicate_response",
+        "another response of the same customer to the same campaign; folded into "
+        "it (a flag set in either row stays set)",
+        "row_merged",
+        cr,
+    )
+    return folded, out
+
+
+def _book(accounting: pd.DataFrame, table: str, source: str, column: str, n: int) -> None:
+    """Move n rows of a table's source file from rows_clean to ``column``."""
+    rows = accounting.index[(accounting["table"] == table) & (accounting["source_file"] == source)]
+    if not n or not len(rows):
+        return  # a derived table (no source file) has no rows in
+    accounting.loc[rows[0], column] += n
+    accounting.loc[rows[0], "rows_clean"] -= n
