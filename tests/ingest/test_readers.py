@@ -1,9 +1,9 @@
 import pandas as pd
 import pytest
-from conftest import RETAIL, sha256
 
 from crm_lab import ingest
 from crm_lab.core import schemas
+from tests.conftest import RETAIL, sha256
 
 
 def test_demo_files_load_into_valid_tables(demo, demo_dir):

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import sha256
 
 from crm_lab import cli, ingest, privacy
 from crm_lab.core import periods
 from crm_lab.reporting import run as report
+from tests.conftest import sha256
 
 TEMPLATE = report.TEMPLATES_DIR / "01-customer-value.ipynb"
 TX = (

@@ -165,7 +165,7 @@ def test_demo_data_command(tmp_path, capsys):
 
 def test_report_on_online_retail(tmp_path):
     """`crm-lab report` on the real UCI Online Retail file, as the README shows it."""
-    from conftest import RETAIL
+    from tests.conftest import RETAIL
 
     code = cli.main(
         [

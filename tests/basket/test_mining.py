@@ -13,7 +13,7 @@ import pytest
 from crm_lab import basket, ingest
 from crm_lab.basket import mining, rules
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GROCERIES = ROOT / "data/external/groceries/groceries.csv"
 
 

@@ -12,9 +12,9 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import sha256
 
 from crm_lab import ingest
+from tests.conftest import sha256
 
 TX_HEAD = "invoice_id,customer_id,ordered_at,product_id,quantity,unit_price"
 CU_HEAD = "customer_id,name,phone,email,signup_date,gender,birth_date"

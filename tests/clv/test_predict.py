@@ -10,7 +10,7 @@ from lifetimes import BetaGeoFitter, GammaGammaFitter
 from crm_lab import clv, ingest
 from crm_lab.clv import predict
 
-CDNOW = Path(__file__).resolve().parents[1] / "data/external/cdnow"
+CDNOW = Path(__file__).resolve().parents[2] / "data/external/cdnow"
 CALIBRATION_END = "1997-09-30"  # the first 39 weeks, as in Fader, Hardie & Lee (2005)
 
 
@@ -277,8 +277,8 @@ def test_online_retail_fits_are_at_least_as_good_as_lifetimes(retail):
 
 
 def test_value_tiers_and_risk_bands_by_hand():
-    clv = pd.Series([100.0, 90, 90, 50, 40, 30, 20, 10, 5, 0])
-    tiers = clv.value_tiers(clv)  # top 20 %: ranks 1-2, next 30 %: ranks 3-5
+    values = pd.Series([100.0, 90, 90, 50, 40, 30, 20, 10, 5, 0])
+    tiers = clv.value_tiers(values)  # top 20 %: ranks 1-2, next 30 %: ranks 3-5
     # the tie at 90 straddles the 20 % line (ranks 2 and 3): both go down to medium
     assert list(tiers) == ["high", "medium", "medium", "medium", "medium"] + ["low"] * 5
     assert list(clv.value_tiers(pd.Series([5.0, 3] + [0] * 8))) == ["high"] * 2 + ["low"] * 8

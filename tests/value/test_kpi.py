@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
-from test_rfm import TINY
 
 from crm_lab.value import kpi
+from tests.value.test_rfm import TINY
 
 
 def test_headline_by_hand():

@@ -7,7 +7,7 @@ import pytest
 from crm_lab import basket, demand, ingest
 
 GROCERIES = (
-    Path(__file__).resolve().parents[1] / "data" / "external" / "groceries" / "groceries.csv"
+    Path(__file__).resolve().parents[2] / "data" / "external" / "groceries" / "groceries.csv"
 )
 
 SIX = [
