@@ -288,8 +288,8 @@ def test_value_tiers_and_risk_bands_by_hand():
     bands = clv.risk_bands(pd.Series([0.95, 0.7, 0.69, 0.3, 0.29, 0.0]))
     assert list(bands) == ["active", "active", "at_risk", "at_risk", "likely_lost", "likely_lost"]
     assert list(bands.cat.categories) == list(clv.RISKS)
-    assert clv.group_label("at_risk") == "At risk"
-    assert clv.group_label("likely_lost", lang="zh") == "可能已流失"
+    assert predict.group_label("at_risk") == "At risk"
+    assert predict.group_label("likely_lost", lang="zh") == "可能已流失"
 
 
 def test_group_summary_adds_up(summary, beta_geo):
