@@ -30,14 +30,14 @@ from operator import itemgetter
 import numpy as np
 import pandas as pd
 
-__all__ = ["Itemsets", "RuleBlock", "generate_rules", "mine"]
+__all__ = ["Itemsets", "RuleBlock", "gc_paused", "generate_rules", "mine"]
 
 SEPARATOR = ", "
 ALGORITHMS = ("fpgrowth", "apriori", "eclat")
 
 
 @contextmanager
-def _gc_paused():
+def gc_paused():
     """Pause the cyclic garbage collector: it rescans millions of fresh tuples over and over
     (pyfim's call alone runs 40 % faster without it) and none of them form cycles."""
     enabled = gc.isenabled()
@@ -81,7 +81,7 @@ def joined_text(tuples, *, chunk: int = 500_000):
         return np.array(list(map(SEPARATOR.join, tuples)), dtype=object)
     import pyarrow as pa
 
-    with _gc_paused():
+    with gc_paused():
         pieces = [
             pa.array(list(map(SEPARATOR.join, tuples[i : i + chunk])), type=pa.large_string())
             for i in range(0, len(tuples), chunk)
@@ -112,7 +112,7 @@ class Itemsets:
     def from_found(cls, found: list, *, names: np.ndarray, n_baskets: int) -> Itemsets:
         """Build from pyfim's ``[(items, count), ...]`` with items given as integer codes."""
         blocks = {}
-        with _gc_paused():
+        with gc_paused():
             total = len(found)
             sets = list(map(itemgetter(0), found))
             counts = np.fromiter(map(itemgetter(1), found), dtype=np.int64, count=total)
@@ -167,7 +167,7 @@ class Itemsets:
         if not len(self):
             return pd.DataFrame(columns=columns)
         lengths, order, counts = self._global_order()
-        with _gc_paused():
+        with gc_paused():
             items = np.empty(len(counts), dtype=object)
             items[:] = list(chain.from_iterable(self.tuples(self.blocks[k][0]) for k in lengths))
             items = items[order]
@@ -206,7 +206,7 @@ def mine(
     if max_len is not None and max_len < 1:
         raise ValueError(f"max_len must be at least 1 (or None for no limit), got {max_len!r}")
     sentinel = len(names)
-    with _gc_paused():
+    with gc_paused():
         found = getattr(fim, algorithm)(
             [*transactions, [sentinel]],
             target="s",

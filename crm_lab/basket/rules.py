@@ -355,7 +355,7 @@ def association_rules(
     confidence = a / b
     tiebreak = joined("tiebreak")
     order = np.lexsort((tiebreak[:, 1], tiebreak[:, 0], -a, -confidence, -lift))
-    with mining._gc_paused():
+    with mining.gc_paused():
         ante = np.empty(len(a), dtype=object)
         ante[:] = list(chain.from_iterable(itemsets.tuples(x.antecedent) for x in blocks))
         cons = np.empty(len(a), dtype=object)

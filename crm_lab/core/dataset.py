@@ -71,9 +71,10 @@ def quarantine_rows(
     or one per row. A value is kept as text of at most 60 characters: an example to look at, not
     a copy of the data.
 
-    >>> quarantine_rows(table="transactions", source_file="tx.csv", source_line=[3, 9],
-    ...                 rule="duplicate_line", reason="an exact copy", action="row_quarantined")
-    ...     [["source_line", "rule"]]
+    >>> rows = quarantine_rows(table="transactions", source_file="tx.csv", source_line=[3, 9],
+    ...                        rule="duplicate_line", reason="an exact copy",
+    ...                        action="row_quarantined")
+    >>> rows[["source_line", "rule"]]
        source_line            rule
     0            3  duplicate_line
     1            9  duplicate_line
