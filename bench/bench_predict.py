@@ -30,7 +30,7 @@ RETAIL = ROOT / "data/external/online_retail/online_retail.parquet"
 
 def datasets(copies: int) -> dict[str, pd.DataFrame]:
     cdnow = pd.read_csv(CDNOW).rename(
-        columns={"ID": "customer_id", "x": "frequency", "t_x": "recency", "zbar": "monetary"}
+        columns={"ID": "customer_id", "x": "frequency", "t_x": "recency", "zbar": "monetary_value"}
     )
     tx = ingest.read_clean(RETAIL)["transactions"]
     retail = clv.purchase_summary(tx, as_of="2011-12-09")
@@ -67,9 +67,11 @@ def main() -> None:
         print(f"{name:<22} {len(s):>9,} {'BG/NBD fit':<12} {t_ours:>9.3f} {t_lt:>11.3f} "
               f"{t_lt / t_ours:>5.1f}x  {line}")  # fmt: skip
 
-        repeat = s[(s["frequency"] > 0) & (s["monetary"] > 0)]
+        repeat = s[(s["frequency"] > 0) & (s["monetary_value"] > 0)]
         t_ours, gg = best_of(lambda s=s: clv.fit_gamma_gamma(s))
-        t_lt, ltg = best_of(lambda r=repeat: GammaGammaFitter().fit(r["frequency"], r["monetary"]))
+        t_lt, ltg = best_of(
+            lambda r=repeat: GammaGammaFitter().fit(r["frequency"], r["monetary_value"])
+        )
         rel = np.abs(np.array([gg.p, gg.q, gg.gamma]) / ltg.params_.to_numpy() - 1).max()
         print(f"{'':<22} {len(repeat):>9,} {'Gamma-Gamma':<12} {t_ours:>9.3f} {t_lt:>11.3f} "
               f"{t_lt / t_ours:>5.1f}x  max param diff {rel:.1e}")  # fmt: skip
@@ -79,7 +81,7 @@ def main() -> None:
         ltg.params_ = pd.Series({"p": gg.p, "q": gg.q, "v": gg.gamma})
         t_lt, theirs_clv = best_of(
             lambda s=s, lt=lt, ltg=ltg: ltg.customer_lifetime_value(
-                lt, s["frequency"], s["recency"], s["T"], s["monetary"].fillna(0),
+                lt, s["frequency"], s["recency"], s["T"], s["monetary_value"].fillna(0),
                 time=12, discount_rate=0.01, freq="W",
             )
         )  # fmt: skip

@@ -31,10 +31,10 @@ __all__ = [
     "customer_value",
     "fit_beta_geo",
     "fit_gamma_gamma",
-    "group_label",
     "group_summary",
     "headline",
     "holdout_check",
+    "holdout_total",
     "model_parameters",
     "outlook",
     "purchase_summary",
@@ -48,12 +48,13 @@ MONTH_DAYS = 365.25 / 12
 def purchase_summary(
     transactions: pd.DataFrame, *, as_of, start=None, unit_days: float = 7.0
 ) -> pd.DataFrame:
-    """Sale lines into one (frequency, recency, T, monetary) row per customer, as of a day.
+    """Sale lines into one (frequency, recency, T, monetary_value) row per customer, as of a day.
 
-    A purchase is a day with sales: lines of the same day are one purchase. ``frequency`` is
-    the number of repeat purchase days (purchase days - 1), ``recency`` the time from the first
-    to the last purchase, ``T`` the time from the first purchase to ``as_of``, both in units of
-    ``unit_days``; ``monetary`` is the mean value of the repeat purchases (NaN without any).
+    The names are those of lifetimes and pymc-marketing. A purchase is a day with sales: lines
+    of the same day are one purchase. ``frequency`` is the number of repeat purchase days
+    (purchase days - 1), ``recency`` the time from the first to the last purchase, ``T`` the
+    time from the first purchase to ``as_of``, both in units of ``unit_days``;
+    ``monetary_value`` is the mean value of the repeat purchases (NaN without any).
     Only sale lines with a customer id, a positive quantity and an amount of zero or more count
     (a free item is still a purchase); with ``start``, only customers whose first purchase falls
     on or after it (a cohort).
@@ -84,7 +85,7 @@ def purchase_summary(
             "frequency": grouped.size() - 1,
             "recency": (grouped["day"].max() - grouped["day"].min()).dt.days / unit_days,
             "T": (as_of - grouped["day"].min()).dt.days / unit_days,
-            "monetary": repeat.groupby("customer_id")["amount"].mean(),
+            "monetary_value": repeat.groupby("customer_id")["amount"].mean(),
             "first_purchase_at": grouped["day"].min(),
         }
     )
@@ -277,7 +278,7 @@ class GammaGamma:
         without repeat purchases get the population mean.
         """
         x = summary["frequency"].to_numpy(dtype=float)
-        m = np.nan_to_num(summary["monetary"].to_numpy(dtype=float))
+        m = np.nan_to_num(summary["monetary_value"].to_numpy(dtype=float))
         p, q, g = self.p, self.q, self.gamma
         return (p * (g + x * m)) / (p * x + q - 1)
 
@@ -310,13 +311,14 @@ def fit_gamma_gamma(summary: pd.DataFrame, *, penalizer: float = 0.0) -> GammaGa
     """Summary rows into a fitted Gamma-Gamma model, from the customers with repeat purchases.
 
     The model assumes spend per purchase does not depend on how often a customer buys; check
-    that the correlation between ``frequency`` and ``monetary`` is weak before relying on it.
+    that the correlation between ``frequency`` and ``monetary_value`` is weak before relying on
+    it.
     """
-    repeat = summary[(summary["frequency"] > 0) & (summary["monetary"] > 0)]
+    repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
     if repeat.empty:
         raise ValueError("no customer has a repeat purchase with a positive value")
     x = repeat["frequency"].to_numpy(dtype=float)
-    m = repeat["monetary"].to_numpy(dtype=float)
+    m = repeat["monetary_value"].to_numpy(dtype=float)
     scale = 1.0 / m.mean()  # gamma is in money units: fit on spend scaled to a mean of 1
     params, _, n = _fit(_gamma_gamma_log_likelihood, (x, m * scale), [1.0, 1.0, 1.0], penalizer)
     params[2] /= scale
@@ -373,23 +375,9 @@ def customer_value(
     )
 
 
+# value tier and churn-risk band codes, best first (reporting.labels names them)
 TIERS = ("high", "medium", "low")
 RISKS = ("active", "at_risk", "likely_lost")
-_NAMES = {
-    "high": "高价值",
-    "medium": "中价值",
-    "low": "低价值",
-    "active": "活跃",
-    "at_risk": "有流失风险",
-    "likely_lost": "可能已流失",
-}
-
-
-def group_label(name: str, *, lang: str = "en") -> str:
-    """A value tier's or churn-risk band's display name in English (``en``) or Chinese (``zh``)."""
-    if lang == "zh":
-        return _NAMES.get(name, name)
-    return name.replace("_", " ").capitalize()
 
 
 def value_tiers(clv: pd.Series, *, high: float = 0.2, medium: float = 0.3) -> pd.Series:
@@ -419,9 +407,13 @@ def outlook(values: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def group_summary(outlooked: pd.DataFrame, *, by: str, lang: str = "en") -> pd.DataFrame:
+def group_summary(outlooked: pd.DataFrame, *, by: str) -> pd.DataFrame:
     """Customer outlooks into one row per tier (or risk band): how many, how likely still active,
-    how many purchases and how much value they are expected to bring, and their share of it."""
+    how many purchases and how much value they are expected to bring, and their share of it.
+
+    ``by`` is ``"value_tier"`` or ``"churn_risk"``; that column holds the codes (``TIERS`` or
+    ``RISKS``), every one of them present, in that order.
+    """
     grouped = outlooked.groupby(by, observed=False)
     out = pd.DataFrame(
         {
@@ -433,7 +425,7 @@ def group_summary(outlooked: pd.DataFrame, *, by: str, lang: str = "en") -> pd.D
     )
     out["customer_share"] = out["customers"] / max(out["customers"].sum(), 1)
     out["clv_share"] = out["clv"] / out["clv"].sum() if out["clv"].sum() else 0.0
-    out.index = [group_label(str(name), lang=lang) for name in out.index]
+    out.index = out.index.astype(str)
     return out.rename_axis(by).reset_index()[
         [by, "customers", "customer_share", "avg_p_alive", "expected_purchases", "clv", "clv_share"]
     ]
@@ -445,14 +437,19 @@ def holdout_check(
     as_of,
     holdout_days: int = 182,
     unit_days: float = 7.0,
-    lang: str = "en",
 ) -> pd.DataFrame:
     """Sale lines into a check of the purchase model on the last ``holdout_days`` before as_of.
 
     The model is fitted on the history before the holdout; for the customers known then, the
     purchases it expected in the holdout are set beside the purchase days they actually had,
-    by how many repeat purchases they had made before (capped at 7+). The last row is the total
-    ("all", or "合计" with ``lang="zh"``).
+    by how many repeat purchases they had made before (capped at 7+).
+
+    Returns
+    -------
+    DataFrame
+        One row per group, fewest past purchases first: ``past_purchases`` ("0", "1", ...,
+        "7+"), ``customers``, ``actual`` and ``predicted`` (mean purchases per customer in the
+        holdout). No total row: ``holdout_total`` gives it.
     """
     as_of = pd.Timestamp(as_of).normalize()
     cutoff = as_of - pd.Timedelta(days=holdout_days)
@@ -472,20 +469,38 @@ def holdout_check(
         customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean")
     )
     table.index = [f"{int(k)}+" if k == 7 else str(int(k)) for k in table.index]
-    total = pd.DataFrame(
-        {
-            "customers": [len(frame)],
-            "actual": [frame["actual"].mean()],
-            "predicted": [frame["predicted"].mean()],
-        },
-        index=["合计" if lang == "zh" else "all"],
-    )
-    return pd.concat([table, total]).rename_axis("past_purchases").reset_index()
+    return table.rename_axis("past_purchases").reset_index()
+
+
+def holdout_total(check: pd.DataFrame) -> dict:
+    """A holdout check's groups (``holdout_check``) into its total over all their customers.
+
+    Returns
+    -------
+    dict
+        ``customers`` (all groups together), ``actual`` and ``predicted`` (mean purchases per
+        customer, the groups' means weighted by their customers; NaN without customers).
+    """
+    n = int(check["customers"].sum())
+    weights = check["customers"].to_numpy(dtype=float)
+    return {
+        "customers": n,
+        "actual": float(weights @ check["actual"].to_numpy(dtype=float) / n) if n else np.nan,
+        "predicted": float(weights @ check["predicted"].to_numpy(dtype=float) / n) if n else np.nan,
+    }
 
 
 def headline(outlooked: pd.DataFrame, check: pd.DataFrame) -> dict:
-    """Customer outlooks and a holdout check into the report's headline figures."""
-    total = check.iloc[-1]  # the total row
+    """Customer outlooks and a holdout check into the report's headline figures.
+
+    Returns
+    -------
+    dict
+        ``customers_modelled``, ``predicted_value``, ``active_customer_share``,
+        ``value_at_risk_share`` and ``holdout_error`` (predicted / actual purchases in the
+        holdout - 1; None without actual purchases).
+    """
+    total = holdout_total(check)
     clv = outlooked["clv"].sum()
     risky = outlooked["churn_risk"] != "active"
     return {
@@ -493,8 +508,8 @@ def headline(outlooked: pd.DataFrame, check: pd.DataFrame) -> dict:
         "predicted_value": float(clv),
         "active_customer_share": float((~risky).mean()) if len(outlooked) else 0.0,
         "value_at_risk_share": float(outlooked.loc[risky, "clv"].sum() / clv) if clv else 0.0,
-        "holdout_error_share": float(total["predicted"] / total["actual"] - 1)
-        if total["actual"]
+        "holdout_error": float(total["predicted"] / total["actual"] - 1)
+        if total["actual"] > 0
         else None,
     }
 

@@ -132,7 +132,9 @@ def date_coverage(data: Dataset, *, as_of) -> pd.DataFrame:
 
 
 def transactions_summary(data: Dataset) -> pd.DataFrame:
-    """Order lines by kind: lines, invoices, amount, and the share of revenue without a customer."""
+    """Summarise order lines by kind: lines, invoices and amount per line type, then the sales
+    without a customer id, then the rows quarantined per rule (lines only: ``invoices`` and
+    ``amount`` are missing there, so they are nullable ``Int64`` and float columns)."""
     if "transactions" not in data.tables:
         return pd.DataFrame()
     tx = data["transactions"]
@@ -158,9 +160,7 @@ def transactions_summary(data: Dataset) -> pd.DataFrame:
     )
     q = data.quarantine[data.quarantine["table"] == "transactions"]
     for rule, part in q[q["action"] == "row_quarantined"].groupby("rule"):
-        rows.append(
-            {"kind": f"quarantined: {rule}", "lines": len(part), "invoices": pd.NA, "amount": pd.NA}
-        )
+        rows.append({"kind": f"quarantined: {rule}", "lines": len(part)})  # no invoice, amount
     order = [
         "sale",
         "sale without customer id",
@@ -170,21 +170,30 @@ def transactions_summary(data: Dataset) -> pd.DataFrame:
         "adjustment",
     ]
     out = pd.DataFrame(rows)
+    out = out.astype({"lines": "int64", "invoices": "Int64", "amount": "float64"})
     out["_o"] = out["kind"].map({k: i for i, k in enumerate(order)}).fillna(len(order))
     return out.sort_values(["_o", "kind"]).drop(columns="_o").reset_index(drop=True)
 
 
 def headline(data: Dataset) -> dict:
-    """Headline data-quality figures for the index and the executive summary."""
+    """Summarise a cleaned dataset into its headline data-quality figures (a flat dict).
+
+    Returns
+    -------
+    dict
+        ``rows_in``, ``rows_clean``, ``clean_share``, ``rows_quarantined``, ``rows_merged``,
+        ``values_quarantined``, ``duplicate_customers_merged`` and, with a transactions table,
+        ``sales_without_customer_share`` (of sales revenue), in the order a page shows them.
+    """
     acc = accounting_table(data)
     rows_in = int(acc["rows_in"].sum())
     out = {
         "rows_in": rows_in,
         "rows_clean": int(acc["rows_clean"].sum()),
+        "clean_share": round(float(acc["rows_clean"].sum()) / rows_in, 4) if rows_in else 1.0,
         "rows_quarantined": int(acc["rows_quarantined"].sum()),
         "rows_merged": int(acc["rows_merged"].sum()),
         "values_quarantined": int((data.quarantine["action"] == "value_quarantined").sum()),
-        "clean_share": round(float(acc["rows_clean"].sum()) / rows_in, 4) if rows_in else 1.0,
         "duplicate_customers_merged": int(len(data.merge_log)) if data.merge_log is not None else 0,
     }
     if "transactions" in data.tables:

@@ -1,8 +1,9 @@
 """Tables and figures into what a report page shows: formatted tables, cards, metrics.
 
-These are the helpers report templates call (templates hold no logic of their own). Tables
-are shown with readable, translated headers; groups smaller than ``privacy.MIN_GROUP`` are
-suppressed by ``privacy.suppress_small`` before they reach a page.
+These are the helpers report templates call (templates hold no logic of their own). The
+analyses' codes and column names become English or Chinese names and every figure gets its
+format, both from ``labels``; groups smaller than ``privacy.MIN_GROUP`` are suppressed by
+default, so a template opts out (with a reason) rather than opts in.
 """
 
 from __future__ import annotations
@@ -14,139 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from crm_lab import privacy
+from crm_lab.reporting import labels
+
 __all__ = ["kpi_cards", "notebook_setup", "show_table", "write_metrics"]
-
-# column name -> (English, Chinese) header shown in reports
-COLUMN_LABELS = {
-    "segment": ("Segment", "客户分群"),
-    "customers": ("Customers", "客户数"),
-    "customer_share": ("Share of customers", "客户占比"),
-    "revenue": ("Revenue", "收入"),
-    "revenue_share": ("Share of revenue", "收入占比"),
-    "value_tier": ("Value tier", "价值层级"),
-    "tag": ("Tag", "标签"),
-    "stage": ("Stage", "生命周期阶段"),
-    "stage_before": ("Stage before the period", "期初阶段"),
-    "new": ("New", "新进入"),
-    "moved_up": ("Moved up", "上升"),
-    "same": ("Unchanged", "不变"),
-    "moved_down": ("Moved down", "下降"),
-    "changed": ("Changed", "变化"),
-    "churn_risk": ("Churn risk", "流失风险"),
-    "avg_p_alive": ("Still active (avg probability)", "仍活跃的平均概率"),
-    "expected_purchases": ("Expected purchases", "预计购买次数"),
-    "clv": ("Predicted value", "预测价值"),
-    "clv_share": ("Share of predicted value", "预测价值占比"),
-    "past_purchases": ("Repeat purchases before", "此前重复购买次数"),
-    "actual": ("Actual per customer", "人均实际"),
-    "predicted": ("Predicted per customer", "人均预测"),
-    "avg_recency_days": ("Days since last order (avg)", "距上次购买天数（平均）"),
-    "avg_frequency": ("Orders (avg)", "订单数（平均）"),
-    "avg_monetary": ("Spend (avg)", "消费额（平均）"),
-    "table": ("Table", "数据表"),
-    "rows_in": ("Rows read", "读入行数"),
-    "rows_clean": ("Clean", "干净"),
-    "rows_quarantined": ("Quarantined", "隔离"),
-    "rows_merged": ("Merged", "合并"),
-    "clean_share": ("Clean share", "干净占比"),
-    "column": ("Column", "字段"),
-    "rule": ("Rule", "规则"),
-    "action": ("Action", "处理"),
-    "count": ("Count", "数量"),
-    "file": ("File", "文件"),
-    "line": ("Line", "行号"),
-    "value": ("Value (masked)", "值（已脱敏）"),
-    "reason": ("Reason", "原因"),
-    "records_merged": ("Records merged", "合并记录数"),
-    "customers_affected": ("Customers", "涉及客户"),
-    "kind": ("Kind", "类型"),
-    "lines": ("Lines", "行数"),
-    "invoices": ("Invoices", "订单数"),
-    "amount": ("Amount", "金额"),
-    "first": ("First", "最早"),
-    "last": ("Last", "最晚"),
-    "days_since_last": ("Days since last", "距今天数"),
-    "months": ("Months", "月数"),
-    "months_without_rows": ("Months without rows", "无数据月数"),
-    "metric": ("Figure", "指标"),
-    "this_period": ("This period", "本期"),
-    "previous_period": ("Previous period", "上期"),
-    "change": ("Change", "环比"),
-    "year_ago": ("A year before", "去年同期"),
-    "change_year": ("Change on a year", "同比"),
-    "report": ("Report", "报告"),
-    "antecedent": ("Bought", "已购买"),
-    "consequent": ("Also buys", "也会购买"),
-    "support": ("Share of baskets", "篮子占比"),
-    "confidence": ("Confidence", "置信度"),
-    "lift": ("Lift", "提升度"),
-    "bundle": ("Bundle", "组合"),
-    "item": ("Item", "商品/品类"),
-    "peak_month": ("Peak month", "高峰月份"),
-    "peak_index": ("Peak vs average", "高峰/平均"),
-    "low_month": ("Lowest month", "最低月份"),
-    "peak_week": ("Peak week", "高峰周"),
-    "low_week": ("Lowest week", "最低周"),
-    "stock_up_by": ("Stock up by", "备货截止"),
-    "other": ("Other record", "另一条记录"),
-    "name": ("Name (masked)", "姓名（已脱敏）"),
-    "other_name": ("Other name (masked)", "另一姓名（已脱敏）"),
-    "phone": ("Phone (masked)", "电话（已脱敏）"),
-    "other_phone": ("Other phone (masked)", "另一电话（已脱敏）"),
-    "customer": ("Customer (pseudonym)", "客户（化名）"),
-    "active_customers": ("Active customers", "活跃客户"),
-    "new_customers": ("New customers", "新客户"),
-    "period_orders": ("Orders in period", "本期订单"),
-    "period_revenue": ("Revenue in period", "本期收入"),
-    "customers_to_date": ("Customers to date", "累计购买客户"),
-    "data_quality_clean_share": ("Clean rows", "干净数据占比"),
-    "recommendation_hit_rate_share": ("Recommendation hit rate", "推荐命中率"),
-}
-_CARD_LABELS = {
-    "active_customers": ("Active customers (period)", "本期活跃客户"),
-    "new_customers": ("New customers (period)", "本期新客户"),
-    "period_orders": ("Orders (period)", "本期订单"),
-    "period_revenue": ("Revenue (period)", "本期收入"),
-    "customers": ("Buying customers", "购买客户"),
-    "orders": ("Orders", "订单数"),
-    "revenue": ("Revenue (gross sales)", "收入（销售额）"),
-    "anonymous_revenue_share": ("Revenue without a customer id", "无客户ID的收入占比"),
-    "cancelled_amount": ("Cancelled", "取消金额"),
-    "returned_amount": ("Returned", "退货金额"),
-    "rows_in": ("Rows read", "读入行数"),
-    "rows_clean": ("Clean rows", "干净行数"),
-    "clean_share": ("Clean share", "干净占比"),
-    "rows_quarantined": ("Rows quarantined", "隔离行数"),
-    "values_quarantined": ("Values quarantined", "隔离值数"),
-    "duplicate_customers_merged": ("Duplicate customers merged", "合并重复客户"),
-    "sales_without_customer_share": ("Sales without customer id", "无客户ID的销售占比"),
-    "rules": ("Rules found", "关联规则数"),
-    "customers_evaluated": ("Customers in the holdout", "回测客户数"),
-    "hit_rate_share": ("Hit rate at N: rules", "命中率（规则推荐）"),
-    "baseline_hit_rate_share": ("Hit rate at N: most popular", "命中率（热门商品）"),
-    "customers_moved_up": ("Customers who moved up", "上升的客户"),
-    "customers_moved_down": ("Customers who moved down", "下降的客户"),
-    "customers_new_to_segments": ("New to the segments", "新进入分群的客户"),
-    "customers_modelled": ("Customers modelled", "建模客户数"),
-    "predicted_value": ("Predicted value over the horizon", "预测期内的预测价值"),
-    "active_customer_share": ("Likely still active", "可能仍活跃"),
-    "value_at_risk_share": ("Value held by at-risk customers", "风险客户的价值占比"),
-    "holdout_error_share": ("Holdout: predicted vs actual", "回测：预测与实际之差"),
-}
-
-
-def label(key: str, *, lang: str = "en") -> str:
-    """Return the display header of a column or figure in English or Chinese."""
-    pair = COLUMN_LABELS.get(key) or _CARD_LABELS.get(key)
-    if pair is None and key.startswith("segment_"):
-        from crm_lab.value.rfm import segment_label
-
-        name = key[len("segment_") :]
-        return f"{'分群' if lang == 'zh' else 'Segment'}: {segment_label(name, lang=lang)}"
-    if pair is None:
-        return key.replace("_", " ")
-    return pair[1] if lang == "zh" else pair[0]
-
 
 _TABLES = [0]
 
@@ -179,50 +51,142 @@ def show_table(
     decimals=(),
     counts=(),
     shade=(),
+    total: dict | None = None,
+    suppress: bool = True,
+    reason: str = "",
     lang: str = "en",
 ):
-    """Format a table for a report: translated headers, percentages, thousands separators.
+    """Turn an analysis' table into a report table: names for codes, headers, formats, privacy.
+
+    Codes in code columns (``labels.CODE_COLUMNS``: ``segment``, ``value_tier``,
+    ``churn_risk``, ``stage``, ``tag``, ...) become their names, and so do column names that
+    are codes when the columns are named after a code column (``columns.name == "stage"``);
+    headers come from ``labels.label``; each column is formatted as ``labels.FORMATS``
+    declares. A table with a group count (a numeric ``customers`` column) shows no figures for
+    groups smaller than ``privacy.MIN_GROUP``: their count reads "<5" and their other numbers
+    are blanked (``privacy.suppress_small``).
 
     Parameters
     ----------
     frame : DataFrame
         The table to show (not modified).
     percent, money, decimals, counts : sequence of str
-        Columns shown as 12.3 %, as 1,234, with one decimal, and as whole numbers (counts
-        that ``privacy.suppress_small`` turned into floats to blank small groups).
+        Overrides of ``labels.FORMATS``: columns shown as 12.3%, as 1,234, with one decimal,
+        and as whole numbers.
     shade : sequence of str
         Columns shaded red (low) to green (high) on a 0..1 scale, for shares.
+    total : dict, optional
+        Figures of a total row appended at the bottom, named ``labels.label("total")`` in the
+        first column (``predict.holdout_total``).
+    suppress : bool
+        Suppress small groups (the default). ``False`` needs a ``reason``.
+    reason : str
+        Why this table may show small groups (with ``suppress=False``).
     lang : {"en", "zh"}
-        Language of the headers.
+        Language of the names and headers.
+
+    Raises
+    ------
+    ValueError
+        With ``suppress=False`` and no ``reason``.
+    KeyError
+        For a code that ``labels`` has no name for.
     """
-    formats = {c: "{:.1%}" for c in percent}
-    formats.update({c: "{:,.0f}" for c in money})
-    formats.update({c: "{:,.1f}" for c in decimals})
-    formats.update({c: "{:,.0f}" for c in counts})
-    for col in frame.columns:
-        if col not in formats and pd.api.types.is_integer_dtype(frame[col].dtype):
-            formats[col] = "{:,}"
-    styled = styler(frame).format(formats, na_rep="–").hide(axis="index")
+    if not suppress and not str(reason).strip():
+        raise ValueError("show_table(suppress=False) needs a reason: why may small groups show?")
+    out = _named_codes(frame.copy(), lang=lang)
+    if total is not None:
+        row = {out.columns[0]: labels.label("total", lang=lang), **total}
+        out = pd.concat([out, pd.DataFrame([row])], ignore_index=True)
+    numeric = [c for c in out.columns if _is_number(out[c])]
+    if suppress and COUNT in numeric:
+        figures = [c for c in numeric if c != COUNT]
+        out = privacy.suppress_small(out, count=COUNT, columns=figures)
+    overrides = {c: "{:.1%}" for c in percent}
+    overrides.update({c: "{:,.0f}" for c in money})
+    overrides.update({c: "{:,.1f}" for c in decimals})
+    overrides.update({c: "{:,.0f}" for c in counts})
+    formats = {}
+    for col in out.columns:
+        if not _is_number(out[col]):
+            continue
+        spec = overrides.get(col) or labels.format_spec(str(col))
+        if spec is None and pd.api.types.is_integer_dtype(out[col].dtype):
+            spec = "{:,}"
+        if spec is not None:
+            formats[col] = spec
+    headers = [_header(c, out.columns.name, lang=lang) for c in out.columns]
+    out.columns.name = None
+    styled = styler(out).format(formats, na_rep=labels.MISSING).hide(axis="index")
     if shade:
         styled = styled.background_gradient(
             cmap="RdYlGn", vmin=0.0, vmax=1.0, subset=list(shade)
         ).highlight_null(color="#ffffff", subset=list(shade))
-    return styled.relabel_index([label(c, lang=lang) for c in frame.columns], axis="columns")
+    return styled.relabel_index(headers, axis="columns")
 
 
-def kpi_cards(headline: dict, *, lang: str = "en"):
-    """Show a dict of headline figures as a row of labelled cards (HTML for a notebook cell)."""
+COUNT = "customers"  # the group-count column that small-group suppression looks at
+
+
+def _is_number(column: pd.Series) -> bool:
+    dtype = column.dtype
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def _named_codes(frame: pd.DataFrame, *, lang: str) -> pd.DataFrame:
+    """Codes in code columns into their names (missing values stay missing)."""
+    for col in frame.columns:
+        kind = labels.CODE_COLUMNS.get(col)
+        if kind is not None:
+            frame[col] = (
+                frame[col]
+                .astype("object")
+                .map(
+                    lambda v, kind=kind: v if pd.isna(v) else labels.code_label(kind, v, lang=lang)
+                )
+            )
+    return frame
+
+
+def _header(column, columns_name, *, lang: str) -> str:
+    kind = labels.CODE_COLUMNS.get(columns_name)
+    if kind is not None and column not in labels.CODE_COLUMNS:
+        return labels.code_label(kind, column, lang=lang)
+    return labels.header(column, lang=lang)
+
+
+def kpi_cards(headline: dict, *, keys=None, skip=(), lang: str = "en"):
+    """Turn headline figures into a row of labelled cards (HTML for a notebook cell).
+
+    Parameters
+    ----------
+    headline : dict
+        Figures by headline key.
+    keys : sequence of str, optional
+        The figures to show, in this order; every key of ``headline`` when omitted.
+    skip : sequence of str
+        Keys of ``headline`` not to show (dates and other entries that are not figures).
+    lang : {"en", "zh"}
+        Language of the card labels.
+
+    Raises
+    ------
+    KeyError
+        For a key ``labels`` has no label or format for, or a ``keys`` entry not in
+        ``headline``: a figure is never dropped silently.
+    """
     from IPython.display import HTML
 
     cards = []
-    for key, labels in _CARD_LABELS.items():
-        if key not in headline or headline[key] is None:
-            continue
-        value = headline[key]
-        text = f"{value:.1%}" if key.endswith("_share") else f"{value:,.0f}"
+    shown = list(headline) if keys is None else list(keys)
+    for key in [k for k in shown if k not in set(skip)]:
+        if key not in headline:
+            raise KeyError(f"{key!r} is not a figure of this headline ({sorted(headline)})")
+        name = labels.label(key, lang=lang, on="card")
+        text = labels.format_value(key, headline[key])
         cards.append(
             f"<div class='crm-kpi'><div class='v'>{html.escape(text)}</div>"
-            f"<div class='l'>{html.escape(labels[1] if lang == 'zh' else labels[0])}</div></div>"
+            f"<div class='l'>{html.escape(name)}</div></div>"
         )
     return HTML(f"<div class='crm-kpis'>{''.join(cards)}</div>")
 
@@ -232,7 +196,17 @@ def write_metrics(metrics: dict, path: str) -> None:
 
     Writing it is the template's success marker, so it is the last cell of every template.
     An empty ``path`` writes nothing (a template opened by hand in JupyterLab).
+
+    Raises
+    ------
+    KeyError
+        For a ``headline`` key without a label or a format in ``labels``: the summary and the
+        index show every headline figure, so each must have a name and a format.
     """
+    for key in metrics.get("headline", {}):
+        labels.label(key)  # a KeyError without one
+        if labels.format_spec(key) is None:
+            raise KeyError(f"headline key {key!r} has no format in crm_lab.reporting.labels")
     if not path:
         return
     Path(path).write_text(json.dumps(metrics, ensure_ascii=False, indent=1, default=str), "utf-8")

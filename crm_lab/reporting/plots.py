@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from crm_lab.value.rfm import SEGMENTS, segment_label
+from crm_lab.reporting import labels
+from crm_lab.value.rfm import SEGMENTS
 
 __all__ = [
     "holdout_chart",
@@ -36,23 +37,10 @@ FONT_FAMILY = [
     "sans-serif",
 ]
 BLUE, GREY, ORANGE = "#2b6cb0", "#a0aec0", "#dd6b20"
-_TEXT = {
-    "customers": {"en": "Share of customers", "zh": "客户占比"},
-    "revenue": {"en": "Share of revenue", "zh": "收入占比"},
-    "r_score": {"en": "Recency score (5 = bought most recently)", "zh": "最近购买得分 (5 = 最近)"},
-    "f_score": {"en": "Frequency score (5 = most orders)", "zh": "购买频次得分 (5 = 最多)"},
-    "month": {"en": "Month", "zh": "月份"},
-    "monthly_revenue": {"en": "Revenue by month", "zh": "每月收入"},
-    "active": {"en": "Customers who bought", "zh": "购买客户数"},
-    "past_purchases": {"en": "Repeat purchases before the holdout", "zh": "回测期前的重复购买次数"},
-    "per_customer": {"en": "Purchases per customer in the holdout", "zh": "回测期内人均购买次数"},
-    "actual": {"en": "Actual", "zh": "实际"},
-    "predicted": {"en": "Predicted", "zh": "预测"},
-}
 
 
 def _t(key: str, lang: str) -> str:
-    return _TEXT[key]["zh" if lang == "zh" else "en"]
+    return labels.label(key, lang=lang, on="chart")
 
 
 def use_svg() -> None:
@@ -82,15 +70,18 @@ def use_svg() -> None:
 
 
 def segment_share_chart(summary: pd.DataFrame, *, lang: str = "en") -> Figure:
-    """Draw each segment's share of customers next to its share of revenue (horizontal bars)."""
+    """Draw a ``rfm.segment_summary``: each segment's share of customers next to its share of
+    revenue (horizontal bars, named in ``lang``)."""
     use_svg()
     data = summary.iloc[::-1]
     y = np.arange(len(data))
     fig = Figure(figsize=(8, 0.45 * len(data) + 1.2))
     ax = fig.subplots()
-    ax.barh(y + 0.2, data["customer_share"], height=0.4, color=GREY, label=_t("customers", lang))
-    ax.barh(y - 0.2, data["revenue_share"], height=0.4, color=BLUE, label=_t("revenue", lang))
-    ax.set_yticks(y, data["segment"])
+    ax.barh(
+        y + 0.2, data["customer_share"], height=0.4, color=GREY, label=_t("customer_share", lang)
+    )
+    ax.barh(y - 0.2, data["revenue_share"], height=0.4, color=BLUE, label=_t("revenue_share", lang))
+    ax.set_yticks(y, [labels.code_label("segment", code, lang=lang) for code in data["segment"]])
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     for yi, v in zip(y - 0.2, data["revenue_share"], strict=True):
         ax.text(v + 0.005, yi, f"{v:.0%}", va="center", fontsize=8, color=BLUE)
@@ -100,7 +91,8 @@ def segment_share_chart(summary: pd.DataFrame, *, lang: str = "en") -> Figure:
 
 
 def rf_grid_chart(segmented: pd.DataFrame, *, lang: str = "en") -> Figure:
-    """Draw the 5x5 recency-by-frequency grid: customers per cell, shaded, with segment names."""
+    """Draw scored RFM rows as the 5x5 recency-by-frequency grid: customers per cell, shaded,
+    with the segments outlined and named in ``lang``."""
     use_svg()
     counts = (
         segmented.groupby(["f_score", "r_score"])
@@ -112,7 +104,7 @@ def rf_grid_chart(segmented: pd.DataFrame, *, lang: str = "en") -> Figure:
     ax = fig.subplots()
     ax.imshow(counts.to_numpy(), origin="lower", cmap="Blues", aspect="auto")
     vmax = counts.to_numpy().max() or 1
-    for name, _, rs, fs in SEGMENTS:
+    for code, rs, fs in SEGMENTS:
         r0, f0 = min(rs), min(fs)
         ax.add_patch(
             matplotlib.patches.Rectangle(
@@ -124,7 +116,7 @@ def rf_grid_chart(segmented: pd.DataFrame, *, lang: str = "en") -> Figure:
         ax.text(
             r0 - 1,
             f_top - 1 + 0.2,
-            segment_label(name, lang=lang),
+            labels.code_label("segment", code, lang=lang),
             ha="center",
             va="center",
             fontsize=8,
@@ -152,17 +144,18 @@ def rf_grid_chart(segmented: pd.DataFrame, *, lang: str = "en") -> Figure:
 
 
 def monthly_revenue_chart(monthly: pd.DataFrame, *, lang: str = "en") -> Figure:
-    """Draw revenue by month (bars) with the number of buying customers (line, right axis)."""
+    """Draw a ``kpi.monthly_sales`` table: revenue by month (bars) with the number of buying
+    customers (line, right axis)."""
     use_svg()
     fig = Figure(figsize=(9, 3.6))
     ax = fig.subplots()
     x = np.arange(len(monthly))
     ax.bar(x, monthly["revenue"], color=BLUE)
-    ax.set_ylabel(_t("monthly_revenue", lang))
+    ax.set_ylabel(_t("revenue", lang))
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax2 = ax.twinx()
     ax2.plot(x, monthly["customers"], color=ORANGE, marker="o", markersize=3)
-    ax2.set_ylabel(_t("active", lang), color=ORANGE)
+    ax2.set_ylabel(_t("customers", lang), color=ORANGE)
     ax2.spines["right"].set_visible(True)
     step = max(1, len(monthly) // 12)
     ax.set_xticks(x[::step], monthly["month"].iloc[::step], rotation=45, ha="right")
@@ -172,9 +165,10 @@ def monthly_revenue_chart(monthly: pd.DataFrame, *, lang: str = "en") -> Figure:
 
 def holdout_chart(check: pd.DataFrame, *, lang: str = "en") -> Figure:
     """Draw a purchase-model holdout check (``predict.holdout_check``): actual against
-    predicted purchases per customer, by repeat purchases before the holdout."""
+    predicted purchases per customer, one pair of bars per group of repeat purchases before
+    the holdout (every row is a group; the check has no total row)."""
     use_svg()
-    rows = check.iloc[:-1]  # without the total row
+    rows = check
     fig = Figure(figsize=(8, 3.4))
     ax = fig.subplots()
     x = np.arange(len(rows))
@@ -182,7 +176,7 @@ def holdout_chart(check: pd.DataFrame, *, lang: str = "en") -> Figure:
     ax.bar(x + 0.2, rows["predicted"], width=0.4, color=ORANGE, label=_t("predicted", lang))
     ax.set_xticks(x, rows["past_purchases"])
     ax.set_xlabel(_t("past_purchases", lang))
-    ax.set_ylabel(_t("per_customer", lang))
+    ax.set_ylabel(_t("purchases_per_customer", lang))
     ax.legend(frameon=False)
     fig.tight_layout()
     return fig

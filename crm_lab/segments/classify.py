@@ -202,13 +202,13 @@ def customer_tags(
     return out[columns].rename_axis("customer_id").reset_index()
 
 
-def tag_counts(tagged: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
-    """Tagged customers into one row per tag: how many customers carry it and their share."""
-    names = {"new": "新客户", "returning": "回头客", "vip": "VIP", "at_risk": "有流失风险"}
+def tag_counts(tagged: pd.DataFrame) -> pd.DataFrame:
+    """Tagged customers into one row per tag (its code, in ``TAGS`` order): how many customers
+    carry it and their share of all tagged customers."""
     counts = [int(tagged[t].sum()) for t in TAGS]
     return pd.DataFrame(
         {
-            "tag": [names[t] if lang == "zh" else t.replace("_", " ") for t in TAGS],
+            "tag": list(TAGS),
             "customers": counts,
             "customer_share": [c / max(len(tagged), 1) for c in counts],
         }

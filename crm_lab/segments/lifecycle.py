@@ -19,16 +19,10 @@ import pandas as pd
 from crm_lab.core.lines import sale_lines
 from crm_lab.segments import migration
 
-__all__ = ["STAGES", "stage_counts", "stage_flow", "stage_label", "stages"]
+__all__ = ["STAGES", "stage_counts", "stage_flow", "stages"]
 
+# stage codes in lifecycle order (reporting.labels names them)
 STAGES = ("potential", "new", "active", "loyal", "churned")
-_ZH = {"potential": "潜在客户", "new": "新客户", "active": "活跃客户", "loyal": "忠诚客户",
-       "churned": "已流失"}  # fmt: skip
-
-
-def stage_label(stage: str, *, lang: str = "en") -> str:
-    """A stage's display name in English (``en``) or Chinese (``zh``)."""
-    return _ZH.get(stage, stage) if lang == "zh" else stage.capitalize()
 
 
 def stages(
@@ -84,12 +78,12 @@ def stages(
     )
 
 
-def stage_counts(staged: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
-    """Staged customers into one row per stage (in lifecycle order): count and share."""
+def stage_counts(staged: pd.DataFrame) -> pd.DataFrame:
+    """Staged customers into one row per stage (its code, in lifecycle order): count and share."""
     counts = staged["stage"].value_counts().reindex(list(STAGES), fill_value=0)
     return pd.DataFrame(
         {
-            "stage": [stage_label(s, lang=lang) for s in STAGES],
+            "stage": list(STAGES),
             "customers": counts.to_numpy(),
             "customer_share": counts.to_numpy() / max(len(staged), 1),
         }
@@ -102,20 +96,17 @@ def stage_flow(
     as_of,
     period_start,
     customers: pd.DataFrame | None = None,
-    lang: str = "en",
     **options,
 ) -> pd.DataFrame:
     """Sale lines into the flow between stages over a period: customers by stage the day
-    before ``period_start`` (rows, named in ``stage_before``) and on ``as_of`` (columns), in
-    lifecycle order; customers unknown before the period are in the ``(new)`` row.
-    ``options`` go to ``stages``."""
+    before ``period_start`` (rows, their code in ``stage_before``) and on ``as_of`` (columns,
+    named by stage code; the columns' name is ``stage``), in lifecycle order; customers unknown
+    before the period are in the ``migration.NEW`` row. ``options`` go to ``stages``."""
     previous = pd.Timestamp(period_start).normalize() - pd.Timedelta(days=1)
     before = stages(transactions, as_of=previous, customers=customers, **options)
     after = stages(transactions, as_of=as_of, customers=customers, **options)
     table = migration.migration_matrix(
         migration.compare(before, after, column="stage"),
         order=STAGES,
-        label=stage_label,
-        lang=lang,
     )
-    return table.rename_axis(index="stage_before").reset_index()
+    return table.rename_axis(index="stage_before", columns="stage").reset_index()

@@ -3,7 +3,7 @@
 The classification is recomputed each period (``rfm_at``) and compared with the previous one:
 a migration matrix (segment before x segment after), and each customer's move up or down.
 "Up" and "down" follow the customer's recency and frequency scores (their sum), not the
-segment names: the names are not a strict ranking (Cannot Lose Them is valuable but drifting).
+segment codes: they are not a strict ranking (``cannot_lose_them`` is valuable but drifting).
 Scores are quantiles recomputed each day, so a move is relative to the other customers: one who
 did not buy can still move up when many others went quiet faster.
 Any segment column can be compared (clusters or lifecycle stages later), keyed by customer id.
@@ -17,7 +17,9 @@ import pandas as pd
 from crm_lab.value import rfm
 
 __all__ = [
+    "GONE",
     "MOVES",
+    "NEW",
     "compare",
     "compare_period",
     "migration_matrix",
@@ -27,7 +29,8 @@ __all__ = [
 ]
 
 MOVES = ("new", "up", "same", "changed", "down", "gone")
-_NEW, _GONE = "(new)", "(gone)"
+# the segment code of a customer not in the earlier table (NEW) or not in the later one (GONE)
+NEW, GONE = "(new)", "(gone)"
 
 
 def rfm_at(transactions: pd.DataFrame, *, as_of) -> pd.DataFrame:
@@ -58,8 +61,8 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, *, column: str = "segment
     out = pd.DataFrame(
         {
             "customer_id": both["customer_id"],
-            "segment_before": both[f"{column}_before"].astype("object").fillna(_NEW),
-            "segment_after": both[f"{column}_after"].astype("object").fillna(_GONE),
+            "segment_before": both[f"{column}_before"].astype("object").fillna(NEW),
+            "segment_after": both[f"{column}_after"].astype("object").fillna(GONE),
         }
     )
     new = both[f"{column}_before"].isna().to_numpy()
@@ -83,39 +86,37 @@ def compare_period(transactions: pd.DataFrame, *, as_of, period_start) -> pd.Dat
     return compare(rfm_at(transactions, as_of=previous), rfm_at(transactions, as_of=as_of))
 
 
-def migration_matrix(
-    compared: pd.DataFrame, *, order=None, label=None, lang: str = "en"
-) -> pd.DataFrame:
-    """Compared customers into counts: segment before (rows, new customers first) by segment
-    after (columns), in ``order`` (default ``rfm.SEGMENTS``; other values after it, sorted),
-    with display names from ``label(value, lang=...)`` (default RFM segment names)."""
-    order = list(order) if order is not None else [name for name, *_ in rfm.SEGMENTS]
-    rows = [_NEW, *order, *sorted(set(compared["segment_before"]) - {_NEW, *order})]
-    cols = [*order, *sorted(set(compared["segment_after"]) - set(order) - {_GONE}), _GONE]
+def migration_matrix(compared: pd.DataFrame, *, order=None) -> pd.DataFrame:
+    """Compared customers into counts: segment before (rows, ``NEW`` first) by segment after
+    (columns, ``GONE`` last), as codes in ``order`` (default ``rfm.SEGMENT_CODES``; other
+    values after it, sorted). Rows and columns without customers are left out; the index is
+    named ``segment_before`` and the columns ``segment_after``."""
+    order = list(order) if order is not None else list(rfm.SEGMENT_CODES)
+    rows = [NEW, *order, *sorted(set(compared["segment_before"]) - {NEW, *order})]
+    cols = [*order, *sorted(set(compared["segment_after"]) - set(order) - {GONE}), GONE]
     table = pd.crosstab(compared["segment_before"], compared["segment_after"])
     table = table.reindex(index=rows, columns=cols, fill_value=0)
     table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
-    table.index = [_display(v, lang, label) for v in table.index]
-    table.columns = [_display(v, lang, label) for v in table.columns]
-    return table
+    return table.rename_axis(index="segment_before", columns="segment_after")
 
 
-def movement_summary(compared: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
-    """Compared customers into one row per current segment: how many, and how many of them are
-    new, moved up, stayed, or moved down since the previous day."""
+def movement_summary(compared: pd.DataFrame) -> pd.DataFrame:
+    """Compared customers into one row per current segment (its code, in ``rfm.SEGMENTS``
+    order, other values after it): how many, and how many of them are new, moved up, stayed,
+    or moved down since the previous day (``new``, ``moved_up``, ``same``, ``moved_down``; or
+    ``new``, ``same``, ``changed`` for segments without scores)."""
     now = compared[compared["move"] != "gone"]
     moves = ["new", "up", "same", "down"]
     if (now["move"] == "changed").any():  # segments without scores: changed instead of up/down
         moves = ["new", "same", "changed"]
     table = pd.crosstab(now["segment_after"], now["move"]).reindex(columns=moves, fill_value=0)
-    order = [name for name, *_ in rfm.SEGMENTS]
+    order = list(rfm.SEGMENT_CODES)
     table = table.reindex(
         [s for s in order if s in table.index] + sorted(set(table.index) - set(order))
     )
     table.columns.name = None
     table.insert(0, "customers", table.sum(axis=1))
     table = table.rename(columns={m: f"moved_{m}" if m in ("up", "down") else m for m in MOVES})
-    table.index = [_display(v, lang) for v in table.index]
     return table.rename_axis("segment").reset_index()
 
 
@@ -126,13 +127,3 @@ def move_counts(compared: pd.DataFrame) -> dict[str, int]:
              "down": "customers_moved_down", "same": "customers_unchanged",
              "changed": "customers_changed_segment", "gone": "customers_gone"}  # fmt: skip
     return {names[m]: int(counts.get(m, 0)) for m in MOVES}
-
-
-def _display(value, lang: str, label=None):
-    if value == _NEW:
-        return "（新客户）" if lang == "zh" else "(new)"
-    if value == _GONE:
-        return "（已不在）" if lang == "zh" else "(gone)"
-    if label is not None:
-        return label(value, lang=lang)
-    return rfm.segment_label(value, lang=lang) if value in rfm._ZH else value

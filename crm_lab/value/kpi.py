@@ -63,7 +63,7 @@ def headline(transactions: pd.DataFrame, *, as_of, period_days: int | None = Non
     Returns
     -------
     dict
-        ``revenue``, ``orders``, ``customers`` (known buyers), ``anonymous_revenue_share``
+        ``customers`` (known buyers), ``orders``, ``revenue``, ``anonymous_revenue_share``
         (revenue of lines without a customer id), ``cancelled_amount`` and ``returned_amount``
         (positive numbers), ``first_order`` and ``last_order`` (ISO dates).
     """
@@ -76,9 +76,9 @@ def headline(transactions: pd.DataFrame, *, as_of, period_days: int | None = Non
     revenue = float(sales["amount"].sum())
     anonymous = float(sales.loc[sales["customer_id"].isna(), "amount"].sum())
     return {
-        "revenue": round(revenue, 2),
-        "orders": int(sales["invoice_id"].nunique()),
         "customers": int(sales["customer_id"].nunique()),
+        "orders": int(sales["invoice_id"].nunique()),
+        "revenue": round(revenue, 2),
         "anonymous_revenue_share": round(anonymous / revenue, 4) if revenue else 0.0,
         "cancelled_amount": _positive(tx.loc[tx["line_type"] == "cancellation", "amount"]),
         "returned_amount": _positive(tx.loc[tx["line_type"] == "return", "amount"]),

@@ -1,8 +1,13 @@
-"""Order lines into RFM: recency, frequency and monetary value per customer, scores and segments.
+"""Order lines into RFM: recency, orders and revenue per customer, scores and segment codes.
 
-Only sale lines with a customer id and a positive quantity count; cancellations, returns and
-adjustments are left out, and so is every line after ``as_of``. Recency is counted in whole days
-from the day of the last purchase to the ``as_of`` day (0 = bought on the ``as_of`` day).
+RFM's three figures keep names that say what they count: ``recency_days`` (whole days from the
+day of the last purchase to the ``as_of`` day, 0 = bought on it), ``orders`` (distinct invoices)
+and ``revenue`` (total amount of the sale lines); their scores are ``r_score``, ``f_score`` and
+``m_score``. Only sale lines with a customer id and a positive quantity count; cancellations,
+returns and adjustments are left out, and so is every line after ``as_of``.
+
+Segments are codes (``champions``, ``cannot_lose_them``); ``crm_lab.reporting.labels`` turns
+them into English or Chinese names.
 """
 
 from __future__ import annotations
@@ -15,50 +20,41 @@ from crm_lab.core.lines import sale_lines
 __all__ = [
     "RFM_COLUMNS",
     "SEGMENTS",
+    "SEGMENT_CODES",
     "rfm_scores",
     "rfm_segments",
     "rfm_table",
     "segment_counts",
-    "segment_label",
     "segment_summary",
 ]
 
 RFM_COLUMNS = [
     "customer_id",
     "recency_days",
-    "frequency",
-    "monetary",
+    "orders",
+    "revenue",
     "first_purchase_at",
     "last_purchase_at",
     "tenure_days",
 ]
 
-# Named segments on the (R score, F score) grid: (name, Chinese name, R scores, F scores).
+# Segments on the (R score, F score) grid: (code, R scores, F scores), best first.
 # Every one of the 25 cells belongs to exactly one segment (tests check it).
-SEGMENTS: list[tuple[str, str, tuple[int, ...], tuple[int, ...]]] = [
-    ("Champions", "冠军客户", (5,), (4, 5)),
-    ("Loyal", "忠诚客户", (3, 4), (4, 5)),
-    ("Potential Loyalists", "潜力客户", (4, 5), (2, 3)),
-    ("New Customers", "新客户", (5,), (1,)),
-    ("Promising", "有望客户", (4,), (1,)),
-    ("Need Attention", "需要关注", (3,), (3,)),
-    ("About to Sleep", "即将沉睡", (3,), (1, 2)),
-    ("At Risk", "流失风险", (1, 2), (3, 4)),
-    ("Cannot Lose Them", "不能失去", (1, 2), (5,)),
-    ("Hibernating", "休眠客户", (2,), (1, 2)),
-    ("Lost", "已流失", (1,), (1, 2)),
-]
-_SEGMENT_OF = {(r, f): name for name, _, rs, fs in SEGMENTS for r in rs for f in fs}
-_ZH = {name: zh for name, zh, _, _ in SEGMENTS}
-
-
-def segment_label(name: str, *, lang: str = "en") -> str:
-    """Return a segment's display name in English (``en``) or Chinese (``zh``)."""
-    if lang == "zh":
-        return _ZH.get(name, name)
-    if lang != "en":
-        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
-    return name
+SEGMENTS: tuple[tuple[str, tuple[int, ...], tuple[int, ...]], ...] = (
+    ("champions", (5,), (4, 5)),
+    ("loyal", (3, 4), (4, 5)),
+    ("potential_loyalists", (4, 5), (2, 3)),
+    ("new_customers", (5,), (1,)),
+    ("promising", (4,), (1,)),
+    ("need_attention", (3,), (3,)),
+    ("about_to_sleep", (3,), (1, 2)),
+    ("at_risk", (1, 2), (3, 4)),
+    ("cannot_lose_them", (1, 2), (5,)),
+    ("hibernating", (2,), (1, 2)),
+    ("lost", (1,), (1, 2)),
+)
+SEGMENT_CODES: tuple[str, ...] = tuple(code for code, _, _ in SEGMENTS)
+_SEGMENT_OF = {(r, f): code for code, rs, fs in SEGMENTS for r in rs for f in fs}
 
 
 def _as_of_end(as_of) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -82,8 +78,8 @@ def rfm_table(transactions: pd.DataFrame, *, as_of) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``RFM_COLUMNS``: ``recency_days`` (days since the last purchase), ``frequency``
-        (distinct invoices), ``monetary`` (total amount of sale lines), first and last purchase
+        ``RFM_COLUMNS``: ``recency_days`` (days since the last purchase), ``orders``
+        (distinct invoices), ``revenue`` (total amount of sale lines), first and last purchase
         timestamps and ``tenure_days`` (days since the first purchase). One row per customer
         with at least one purchase, sorted by ``customer_id``.
 
@@ -95,25 +91,25 @@ def rfm_table(transactions: pd.DataFrame, *, as_of) -> pd.DataFrame:
     ...     "ordered_at": pd.to_datetime(["2024-01-01", "2024-01-10", "2024-01-05"]),
     ...     "quantity": [1.0, 2.0, 1.0], "amount": [10.0, 30.0, 5.0],
     ...     "line_type": ["sale", "sale", "sale"]})
-    >>> rfm_table(tx, as_of="2024-01-10")[["customer_id", "recency_days", "frequency", "monetary"]]
-      customer_id  recency_days  frequency  monetary
-    0           a             0          2      40.0
-    1           b             5          1       5.0
+    >>> rfm_table(tx, as_of="2024-01-10")[["customer_id", "recency_days", "orders", "revenue"]]
+      customer_id  recency_days  orders  revenue
+    0           a             0       2     40.0
+    1           b             5       1      5.0
     """
     day, end = _as_of_end(as_of)
     sales = sale_lines(transactions, end=end, customers_only=True)
     grouped = sales.groupby("customer_id", sort=True, observed=True)
     out = pd.DataFrame(
         {
-            "frequency": grouped["invoice_id"].nunique(),
-            "monetary": grouped["amount"].sum().astype("float64"),
+            "orders": grouped["invoice_id"].nunique(),
+            "revenue": grouped["amount"].sum().astype("float64"),
             "first_purchase_at": grouped["ordered_at"].min(),
             "last_purchase_at": grouped["ordered_at"].max(),
         }
     )
     out["recency_days"] = (day - out["last_purchase_at"].dt.normalize()).dt.days.astype("int64")
     out["tenure_days"] = (day - out["first_purchase_at"].dt.normalize()).dt.days.astype("int64")
-    out["frequency"] = out["frequency"].astype("int64")
+    out["orders"] = out["orders"].astype("int64")
     out = out.reset_index()
     out["customer_id"] = out["customer_id"].astype("string")
     return out[RFM_COLUMNS]
@@ -160,17 +156,18 @@ def _score(values: pd.Series, *, bins: int, higher_is_better: bool) -> pd.Series
 def rfm_scores(rfm: pd.DataFrame, *, bins: int = 5) -> pd.DataFrame:
     """Add 1..bins scores to an RFM table: ``r_score``, ``f_score``, ``m_score`` and ``rfm_code``.
 
-    Scores are near-equal-size groups of the ranking (5 = best: most recent, most frequent,
-    highest spend) that never split a tie: two customers with the same frequency always get the
-    same F score, one-time buyers all score F=1 and the other customers are spread over 2..5,
-    and the result does not depend on row order. Without ties this is plain quintiles.
+    ``r_score`` ranks ``recency_days``, ``f_score`` ``orders`` and ``m_score`` ``revenue``.
+    Scores are near-equal-size groups of the ranking (5 = best: most recent, most orders,
+    highest spend) that never split a tie: two customers with the same number of orders always
+    get the same F score, one-time buyers all score F=1 and the other customers are spread over
+    2..5, and the result does not depend on row order. Without ties this is plain quintiles.
     """
     if bins < 2:
         raise ValueError(f"bins must be at least 2, got {bins!r}")
     out = rfm.copy()
     out["r_score"] = _score(out["recency_days"], bins=bins, higher_is_better=False)
-    out["f_score"] = _score(out["frequency"], bins=bins, higher_is_better=True)
-    out["m_score"] = _score(out["monetary"], bins=bins, higher_is_better=True)
+    out["f_score"] = _score(out["orders"], bins=bins, higher_is_better=True)
+    out["m_score"] = _score(out["revenue"], bins=bins, higher_is_better=True)
     out["rfm_code"] = (
         out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str)
     ).astype("string")
@@ -178,7 +175,7 @@ def rfm_scores(rfm: pd.DataFrame, *, bins: int = 5) -> pd.DataFrame:
 
 
 def rfm_segments(scored: pd.DataFrame) -> pd.DataFrame:
-    """Add a named ``segment`` to scored RFM rows from their R and F scores (see ``SEGMENTS``)."""
+    """Add a ``segment`` code to scored RFM rows from their R and F scores (see ``SEGMENTS``)."""
     if not {"r_score", "f_score"} <= set(scored.columns):
         raise ValueError("scored must have r_score and f_score columns; call rfm_scores first")
     out = scored.copy()
@@ -191,39 +188,41 @@ def rfm_segments(scored: pd.DataFrame) -> pd.DataFrame:
 
 
 def segment_counts(segmented: pd.DataFrame) -> dict[str, int]:
-    """Customers per segment as ``{"segment_Champions": 611, ...}`` (every segment, 0 if empty)."""
+    """Segmented rows into customers per segment: ``{"segment_champions": 611, ...}``.
+
+    Every segment of ``SEGMENTS`` has a key, 0 when it holds nobody.
+    """
     counts = segmented["segment"].value_counts()
-    return {f"segment_{name}": int(counts.get(name, 0)) for name, *_ in SEGMENTS}
+    return {f"segment_{code}": int(counts.get(code, 0)) for code in SEGMENT_CODES}
 
 
-def segment_summary(segmented: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
+def segment_summary(segmented: pd.DataFrame) -> pd.DataFrame:
     """Summarise segmented RFM rows into one row per segment: size, revenue and their shares.
 
     Returns
     -------
     DataFrame
-        ``segment`` (display name), ``customers``, ``customer_share``, ``revenue``,
-        ``revenue_share``, ``avg_recency_days``, ``avg_frequency``, ``avg_monetary``, in the order
-        of ``SEGMENTS``; segments without customers are kept with zeros.
+        ``segment`` (code), ``customers``, ``customer_share``, ``revenue``, ``revenue_share``,
+        ``avg_recency_days``, ``avg_orders``, ``avg_revenue``, in the order of ``SEGMENTS``;
+        segments without customers are kept with zeros.
     """
-    order = [name for name, *_ in SEGMENTS]
     g = segmented.groupby("segment", observed=True)
     out = pd.DataFrame(
         {
             "customers": g.size(),
-            "revenue": g["monetary"].sum(),
+            "revenue": g["revenue"].sum(),
             "avg_recency_days": g["recency_days"].mean(),
-            "avg_frequency": g["frequency"].mean(),
-            "avg_monetary": g["monetary"].mean(),
+            "avg_orders": g["orders"].mean(),
+            "avg_revenue": g["revenue"].mean(),
         }
-    ).reindex(order)
+    ).reindex(list(SEGMENT_CODES))
     out[["customers", "revenue"]] = out[["customers", "revenue"]].fillna(0)
     out["customers"] = out["customers"].astype("int64")
     total_c, total_r = out["customers"].sum(), out["revenue"].sum()
     out["customer_share"] = out["customers"] / total_c if total_c else 0.0
     out["revenue_share"] = out["revenue"] / total_r if total_r else 0.0
-    out.index = [segment_label(s, lang=lang) for s in out.index]
     out = out.rename_axis("segment").reset_index()
+    out["segment"] = out["segment"].astype("string")
     cols = [
         "segment",
         "customers",
@@ -231,7 +230,7 @@ def segment_summary(segmented: pd.DataFrame, *, lang: str = "en") -> pd.DataFram
         "revenue",
         "revenue_share",
         "avg_recency_days",
-        "avg_frequency",
-        "avg_monetary",
+        "avg_orders",
+        "avg_revenue",
     ]
     return out[cols]

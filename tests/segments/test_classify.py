@@ -44,6 +44,7 @@ def test_tags_by_hand():
     early = classify.customer_tags(TX, as_of="2025-10-10").set_index("customer_id")
     assert "b" not in early.index and not early.loc["a", "at_risk"]
     counts = classify.tag_counts(tags.reset_index()).set_index("tag")
+    assert list(counts.index) == list(classify.TAGS)  # codes: at_risk, not "at risk"
     assert counts.loc["returning", "customers"] == 2
     assert counts.loc["vip", "customer_share"] == pytest.approx(1 / 3)
     assert classify.customer_tags(TX, as_of="2025-12-31", vip_share=0.34)["vip"].sum() == 2

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from crm_lab.segments import lifecycle
+from crm_lab.segments import lifecycle, migration
 
 
 def _tx(rows):
@@ -41,16 +41,19 @@ def test_stages_by_hand():
         "steady": "active",
     }  # "later" bought after as_of and "future" signed up after it: neither is known yet
     assert staged.loc["steady", "recent_purchase_days"] == 2
-    counts = lifecycle.stage_counts(staged.reset_index(), lang="zh").set_index("stage")
-    assert counts.loc["忠诚客户", "customers"] == 1 and counts["customer_share"].sum() == 1
+    counts = lifecycle.stage_counts(staged.reset_index()).set_index("stage")
+    assert list(counts.index) == list(lifecycle.STAGES)  # codes, in lifecycle order
+    assert counts.loc["loyal", "customers"] == 1 and counts["customer_share"].sum() == 1
 
 
 def test_flow_between_stages():
     flow = lifecycle.stage_flow(
         TX, as_of="2025-12-31", period_start="2025-12-01", customers=CUSTOMERS
     ).set_index("stage_before")
+    # codes in both directions; the columns say what they are
+    assert flow.columns.name == "stage" and set(flow.columns) <= set(lifecycle.STAGES)
     # on 2025-11-30 "fresh" was unknown; it is new now
-    assert flow.loc["(new)", "New"] == 1
-    assert flow.loc["Loyal", "Loyal"] == 1 and flow.loc["Churned", "Churned"] == 1
-    assert flow.loc["Potential", "Potential"] == 1  # the lead signed up before the period
+    assert flow.loc[migration.NEW, "new"] == 1
+    assert flow.loc["loyal", "loyal"] == 1 and flow.loc["churned", "churned"] == 1
+    assert flow.loc["potential", "potential"] == 1  # the lead signed up before the period
     assert flow.to_numpy().sum() == 5

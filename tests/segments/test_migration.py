@@ -11,14 +11,14 @@ def _seg(rows):
 
 
 BEFORE = _seg(
-    [("a", "Champions", 5, 5), ("b", "Lost", 1, 1), ("c", "Loyal", 4, 4), ("e", "Lost", 1, 2)]
+    [("a", "champions", 5, 5), ("b", "lost", 1, 1), ("c", "loyal", 4, 4), ("e", "lost", 1, 2)]
 )
 AFTER = _seg(
     [
-        ("a", "Loyal", 4, 4),
-        ("b", "Hibernating", 2, 1),
-        ("c", "Loyal", 4, 4),
-        ("d", "New Customers", 5, 1),
+        ("a", "loyal", 4, 4),
+        ("b", "hibernating", 2, 1),
+        ("c", "loyal", 4, 4),
+        ("d", "new_customers", 5, 1),
     ]
 )
 
@@ -32,8 +32,8 @@ def test_moves_by_hand():
         "d": "new",
         "e": "gone",  # (corrected data: not in the later table)
     }
-    assert compared.loc["d", "segment_before"] == "(new)"
-    assert compared.loc["e", "segment_after"] == "(gone)"
+    assert compared.loc["d", "segment_before"] == migration.NEW
+    assert compared.loc["e", "segment_after"] == migration.GONE
     assert migration.move_counts(migration.compare(BEFORE, AFTER)) == {
         "customers_new_to_segments": 1,
         "customers_moved_up": 1,
@@ -54,7 +54,7 @@ def test_segments_without_scores_only_change_or_stay():
     assert counts["customers_changed_segment"] == 2 and sum(counts.values()) == 5
     summary = migration.movement_summary(compared).set_index("segment")
     assert summary["customers"].sum() == 4  # every current customer is counted
-    assert summary.loc["Loyal", "changed"] == 1 and summary.loc["Loyal", "same"] == 1
+    assert summary.loc["loyal", "changed"] == 1 and summary.loc["loyal", "same"] == 1
 
 
 def test_integer_cluster_labels_and_nullable_scores():
@@ -72,17 +72,20 @@ def test_integer_cluster_labels_and_nullable_scores():
 def test_matrix_and_summary():
     compared = migration.compare(BEFORE, AFTER)
     matrix = migration.migration_matrix(compared)
-    assert matrix.loc["Champions", "Loyal"] == 1 and matrix.loc["Loyal", "Loyal"] == 1
-    assert matrix.loc["(new)", "New Customers"] == 1 and matrix.loc["Lost", "(gone)"] == 1
-    assert list(matrix.index)[0] == "(new)" and list(matrix.columns)[-1] == "(gone)"
+    assert matrix.loc["champions", "loyal"] == 1 and matrix.loc["loyal", "loyal"] == 1
+    assert matrix.loc[migration.NEW, "new_customers"] == 1
+    assert matrix.loc["lost", migration.GONE] == 1
+    assert list(matrix.index)[0] == migration.NEW and list(matrix.columns)[-1] == migration.GONE
+    assert (matrix.index.name, matrix.columns.name) == ("segment_before", "segment_after")
     assert matrix.to_numpy().sum() == 5
+    # rows and columns in SEGMENTS order, only those with customers
+    assert list(matrix.columns) == ["loyal", "new_customers", "hibernating", migration.GONE]
     summary = migration.movement_summary(compared).set_index("segment")
-    assert summary.loc["Loyal"].to_dict() == {
+    assert list(summary.index) == ["loyal", "new_customers", "hibernating"]
+    assert summary.loc["loyal"].to_dict() == {
         "customers": 2, "new": 0, "moved_up": 0, "same": 1, "moved_down": 1
     }  # fmt: skip
     assert summary["customers"].sum() == 4  # the gone customer is in no current segment
-    zh = migration.migration_matrix(compared, lang="zh")
-    assert "冠军客户" in zh.index and "（新客户）" in zh.index
 
 
 def test_demo_new_customers_are_first_buyers_in_between(demo_dir):

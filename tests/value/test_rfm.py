@@ -35,12 +35,12 @@ def test_known_answers_by_hand():
     out = rfm.rfm_table(TINY, as_of="2024-03-31").set_index("customer_id")
     assert list(out.index) == ["a", "b", "c"]
     # a: orders 1 and 2, last on 30 Mar -> 1 day before 31 Mar; 20 + 5 + 10 (cancellation apart)
-    assert out.loc["a", ["recency_days", "frequency", "monetary"]].tolist() == [1, 2, 35.0]
+    assert out.loc["a", ["recency_days", "orders", "revenue"]].tolist() == [1, 2, 35.0]
     assert out.loc["a", "tenure_days"] == 90  # 1 Jan -> 31 Mar 2024 (leap year)
     # b: the 31 Mar order counts, the 1 Apr one does not
-    assert out.loc["b", ["recency_days", "frequency", "monetary"]].tolist() == [0, 1, 40.0]
-    # c: one order on 15 Feb, its return is not netted into monetary
-    assert out.loc["c", ["recency_days", "frequency", "monetary"]].tolist() == [45, 1, 7.5]
+    assert out.loc["b", ["recency_days", "orders", "revenue"]].tolist() == [0, 1, 40.0]
+    # c: one order on 15 Feb, its return is not netted into revenue
+    assert out.loc["c", ["recency_days", "orders", "revenue"]].tolist() == [45, 1, 7.5]
 
 
 def test_input_is_not_modified():
@@ -68,12 +68,12 @@ def test_scores_by_hand_with_ties():
     table = pd.DataFrame(
         {
             "recency_days": [0, 10, 10, 50, 300],
-            "frequency": [9, 1, 1, 1, 2],
-            "monetary": [5, 4, 3, 2, 1.0],
+            "orders": [9, 1, 1, 1, 2],
+            "revenue": [5, 4, 3, 2, 1.0],
         }
     )
     scored = rfm.rfm_scores(table)
-    # frequency: groups {1,1,1} {2} {9}; three groups spread over 1..5 -> 1, 3, 5
+    # orders: groups {1,1,1} {2} {9}; three groups spread over 1..5 -> 1, 3, 5
     assert scored["f_score"].tolist() == [5, 1, 1, 1, 3]
     # recency (smaller is better): groups {300} {50} {10,10} {0} -> 1, 2, 4, 5
     assert scored["r_score"].tolist() == [5, 4, 4, 2, 1]
@@ -84,14 +84,14 @@ def test_scores_by_hand_with_ties():
 def test_a_big_tie_group_fills_one_score_and_the_rest_share_the_others():
     # 60 one-time buyers, then 10 each with 2..5 orders
     freq = pd.Series([1] * 60 + [2] * 10 + [3] * 10 + [4] * 10 + [5] * 10)
-    table = pd.DataFrame({"recency_days": 0, "frequency": freq, "monetary": 1.0})
-    f = rfm.rfm_scores(table).groupby("frequency")["f_score"].first()
+    table = pd.DataFrame({"recency_days": 0, "orders": freq, "revenue": 1.0})
+    f = rfm.rfm_scores(table).groupby("orders")["f_score"].first()
     assert f.to_dict() == {1: 1, 2: 2, 3: 3, 4: 4, 5: 5}
 
 
 def test_scores_without_ties_are_quintiles_like_pandas_qcut():
     values = pd.Series(np.random.default_rng(3).gamma(2.0, 40.0, 1000))
-    table = pd.DataFrame({"recency_days": values, "frequency": values, "monetary": values})
+    table = pd.DataFrame({"recency_days": values, "orders": values, "revenue": values})
     scored = rfm.rfm_scores(table)
     expected = pd.qcut(values, 5, labels=False) + 1
     np.testing.assert_array_equal(scored["m_score"], expected)
@@ -104,8 +104,8 @@ def test_scores_do_not_depend_on_row_order():
         {
             "customer_id": [f"c{i}" for i in range(500)],
             "recency_days": rng.integers(0, 400, 500),
-            "frequency": rng.geometric(0.4, 500),
-            "monetary": rng.gamma(2, 50, 500).round(0),
+            "orders": rng.geometric(0.4, 500),
+            "revenue": rng.gamma(2, 50, 500).round(0),
         }
     )
     a = rfm.rfm_scores(table).set_index("customer_id").sort_index()
@@ -114,16 +114,26 @@ def test_scores_do_not_depend_on_row_order():
     for col in ("r_score", "f_score", "m_score"):
         assert a[col].between(1, 5).all()
     # equal values share a score
-    assert (a.groupby("frequency")["f_score"].nunique() == 1).all()
+    assert (a.groupby("orders")["f_score"].nunique() == 1).all()
 
 
 def test_every_grid_cell_is_in_exactly_one_segment():
-    cells = [(r, f) for _, _, rs, fs in rfm.SEGMENTS for r in rs for f in fs]
+    cells = [(r, f) for _, rs, fs in rfm.SEGMENTS for r in rs for f in fs]
     assert sorted(cells) == [(r, f) for r in range(1, 6) for f in range(1, 6)]
-    scored = pd.DataFrame({"r_score": [5, 5, 1, 1, 3], "f_score": [5, 1, 1, 5, 3], "monetary": 1.0})
+    scored = pd.DataFrame({"r_score": [5, 5, 1, 1, 3], "f_score": [5, 1, 1, 5, 3], "revenue": 1.0})
     seg = rfm.rfm_segments(scored)["segment"].tolist()
-    assert seg == ["Champions", "New Customers", "Lost", "Cannot Lose Them", "Need Attention"]
-    assert rfm.segment_label("Champions", lang="zh") == "冠军客户"
+    assert seg == ["champions", "new_customers", "lost", "cannot_lose_them", "need_attention"]
+    assert rfm.SEGMENT_CODES == tuple(code for code, _, _ in rfm.SEGMENTS)
+    # codes are snake_case identifiers: safe as metric keys (segment_cannot_lose_them)
+    assert all(code.isidentifier() and code == code.lower() for code in rfm.SEGMENT_CODES)
+
+
+def test_segment_counts_keys_are_codes():
+    scored = pd.DataFrame({"r_score": [1, 2, 5], "f_score": [5, 5, 5]})
+    counts = rfm.segment_counts(rfm.rfm_segments(scored))
+    assert list(counts) == [f"segment_{code}" for code in rfm.SEGMENT_CODES]
+    assert counts["segment_cannot_lose_them"] == 2 and counts["segment_champions"] == 1
+    assert sum(counts.values()) == 3 and counts["segment_lost"] == 0
 
 
 def test_summary_shares_add_up(demo):
@@ -134,17 +144,22 @@ def test_summary_shares_add_up(demo):
     assert summary["customers"].sum() == len(seg)
     assert summary["customer_share"].sum() == pytest.approx(1.0)
     assert summary["revenue_share"].sum() == pytest.approx(1.0)
-    assert summary["revenue"].sum() == pytest.approx(seg["monetary"].sum())
-    assert list(summary["segment"]) == [s[0] for s in rfm.SEGMENTS]
-    zh = rfm.segment_summary(seg, lang="zh")
-    assert zh["segment"].iloc[0] == "冠军客户"
-    # invariants: recency <= tenure, frequency >= 1, every customer in exactly one segment
+    assert summary["revenue"].sum() == pytest.approx(seg["revenue"].sum())
+    assert list(summary["segment"]) == list(rfm.SEGMENT_CODES)
+    assert list(summary.columns) == ["segment", "customers", "customer_share", "revenue",
+                                     "revenue_share", "avg_recency_days", "avg_orders",
+                                     "avg_revenue"]  # fmt: skip
+    champions = seg[seg["segment"] == "champions"]
+    row = summary.set_index("segment").loc["champions"]
+    assert row["avg_orders"] == pytest.approx(champions["orders"].mean())
+    assert row["avg_revenue"] == pytest.approx(champions["revenue"].mean())
+    # invariants: recency <= tenure, orders >= 1, every customer in exactly one segment
     assert (seg["recency_days"] <= seg["tenure_days"]).all()
-    assert (seg["frequency"] >= 1).all() and seg["customer_id"].is_unique
-    # Champions bought more recently and more often than Lost customers
-    by = seg.groupby("segment")[["recency_days", "frequency"]].mean()
-    assert by.loc["Champions", "recency_days"] < by.loc["Lost", "recency_days"]
-    assert by.loc["Champions", "frequency"] > by.loc["Lost", "frequency"]
+    assert (seg["orders"] >= 1).all() and seg["customer_id"].is_unique
+    # champions bought more recently and more often than lost customers
+    by = seg.groupby("segment")[["recency_days", "orders"]].mean()
+    assert by.loc["champions", "recency_days"] < by.loc["lost", "recency_days"]
+    assert by.loc["champions", "orders"] > by.loc["lost", "orders"]
 
 
 def test_online_retail_matches_an_independent_pandas_computation(retail, retail_raw):
@@ -162,8 +177,8 @@ def test_online_retail_matches_an_independent_pandas_computation(retail, retail_
     expected = pd.DataFrame(
         {
             "recency_days": (as_of - g["InvoiceDate"].max().dt.normalize()).dt.days,
-            "frequency": g["InvoiceNo"].nunique(),
-            "monetary": g["amount"].sum(),
+            "orders": g["InvoiceNo"].nunique(),
+            "revenue": g["amount"].sum(),
         }
     ).sort_index()
     got = rfm.rfm_table(retail["transactions"], as_of="2011-12-09").set_index("customer_id")
@@ -172,9 +187,9 @@ def test_online_retail_matches_an_independent_pandas_computation(retail, retail_
     assert len(got) == len(expected) == 4_339
     assert list(got.index) == list(expected.index)
     np.testing.assert_array_equal(got["recency_days"], expected["recency_days"])
-    np.testing.assert_array_equal(got["frequency"], expected["frequency"])
-    np.testing.assert_allclose(got["monetary"], expected["monetary"], rtol=1e-9, atol=1e-6)
-    assert got.loc["12346", ["recency_days", "frequency"]].tolist() == [325, 1]
+    np.testing.assert_array_equal(got["orders"], expected["orders"])
+    np.testing.assert_allclose(got["revenue"], expected["revenue"], rtol=1e-9, atol=1e-6)
+    assert got.loc["12346", ["recency_days", "orders"]].tolist() == [325, 1]
     # an earlier as_of ignores later lines
     early = rfm.rfm_table(retail["transactions"], as_of="2011-06-30")
     assert early["last_purchase_at"].max() < pd.Timestamp("2011-07-01")

@@ -1,0 +1,376 @@
+"""Keys and codes into what a reader sees: every English and Chinese label, every number format.
+
+The analyses return column names, headline keys and codes (``champions``, tier ``high``,
+stage ``churned``); this module is the one place that turns them into display text in English
+(``en``) or Chinese (``zh``), and that knows how each figure is written (money, percent,
+count, days, decimal). ``display``, ``plots`` and ``summary`` read it; nothing else holds
+display text.
+
+- ``label(key, lang=)``: a column header or a figure's name (on a table, a card or a chart);
+- ``code_label(kind, code, lang=)``: the name of a code of one kind (``segment``, ``tier``,
+  ``risk``, ``stage``, ``tag``), and of ``migration.NEW`` / ``migration.GONE``;
+- ``format_value(key, value)``: a figure as text in its declared format (``FORMATS``).
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Number
+
+from crm_lab.segments.migration import GONE, NEW
+
+__all__ = [
+    "CODES",
+    "CODE_COLUMNS",
+    "FORMATS",
+    "LANGS",
+    "MISSING",
+    "SPECS",
+    "code_label",
+    "format_spec",
+    "format_value",
+    "header",
+    "label",
+]
+
+LANGS = ("en", "zh")
+MISSING = "–"  # a figure that is missing or suppressed
+
+# column name or headline key -> (English, Chinese): table headers and figure names
+LABELS: dict[str, tuple[str, str]] = {
+    "segment": ("Segment", "客户分群"),
+    "customers": ("Customers", "客户数"),
+    "customer_share": ("Share of customers", "客户占比"),
+    "revenue": ("Revenue", "收入"),
+    "revenue_share": ("Share of revenue", "收入占比"),
+    "value_tier": ("Value tier", "价值层级"),
+    "tag": ("Tag", "标签"),
+    "stage": ("Stage", "生命周期阶段"),
+    "stage_before": ("Stage before the period", "期初阶段"),
+    "segment_before": ("Segment before the period", "期初分群"),
+    "segment_after": ("Segment now", "当前分群"),
+    "new": ("New", "新进入"),
+    "moved_up": ("Moved up", "上升"),
+    "same": ("Unchanged", "不变"),
+    "moved_down": ("Moved down", "下降"),
+    "changed": ("Changed", "变化"),
+    "churn_risk": ("Churn risk", "流失风险"),
+    "avg_p_alive": ("Still active (avg probability)", "仍活跃的平均概率"),
+    "expected_purchases": ("Expected purchases", "预计购买次数"),
+    "clv": ("Predicted value", "预测价值"),
+    "clv_share": ("Share of predicted value", "预测价值占比"),
+    "past_purchases": ("Repeat purchases before", "此前重复购买次数"),
+    "actual": ("Actual per customer", "人均实际"),
+    "predicted": ("Predicted per customer", "人均预测"),
+    "total": ("all", "合计"),
+    "recency_days": ("Days since last order", "距上次购买天数"),
+    "orders": ("Orders", "订单数"),
+    "avg_recency_days": ("Days since last order (avg)", "距上次购买天数（平均）"),
+    "avg_orders": ("Orders (avg)", "订单数（平均）"),
+    "avg_revenue": ("Spend (avg)", "消费额（平均）"),
+    "r_score": ("Recency score", "最近购买得分"),
+    "f_score": ("Frequency score", "购买频次得分"),
+    "m_score": ("Spend score", "消费金额得分"),
+    "month": ("Month", "月份"),
+    "table": ("Table", "数据表"),
+    "rows_in": ("Rows read", "读入行数"),
+    "rows_clean": ("Clean", "干净"),
+    "rows_quarantined": ("Quarantined", "隔离"),
+    "rows_merged": ("Merged", "合并"),
+    "clean_share": ("Clean share", "干净占比"),
+    "column": ("Column", "字段"),
+    "rule": ("Rule", "规则"),
+    "action": ("Action", "处理"),
+    "count": ("Count", "数量"),
+    "file": ("File", "文件"),
+    "line": ("Line", "行号"),
+    "value": ("Value (masked)", "值（已脱敏）"),
+    "reason": ("Reason", "原因"),
+    "records_merged": ("Records merged", "合并记录数"),
+    "customers_affected": ("Customers", "涉及客户"),
+    "kind": ("Kind", "类型"),
+    "lines": ("Lines", "行数"),
+    "invoices": ("Invoices", "订单数"),
+    "amount": ("Amount", "金额"),
+    "first": ("First", "最早"),
+    "last": ("Last", "最晚"),
+    "days_since_last": ("Days since last", "距今天数"),
+    "months": ("Months", "月数"),
+    "months_without_rows": ("Months without rows", "无数据月数"),
+    "metric": ("Figure", "指标"),
+    "this_period": ("This period", "本期"),
+    "previous_period": ("Previous period", "上期"),
+    "change": ("Change", "环比"),
+    "year_ago": ("A year before", "去年同期"),
+    "change_year": ("Change on a year", "同比"),
+    "report": ("Report", "报告"),
+    "antecedent": ("Bought", "已购买"),
+    "consequent": ("Also buys", "也会购买"),
+    "support": ("Share of baskets", "篮子占比"),
+    "confidence": ("Confidence", "置信度"),
+    "lift": ("Lift", "提升度"),
+    "bundle": ("Bundle", "组合"),
+    "item": ("Item", "商品/品类"),
+    "peak_month": ("Peak month", "高峰月份"),
+    "peak_index": ("Peak vs average", "高峰/平均"),
+    "low_month": ("Lowest month", "最低月份"),
+    "peak_week": ("Peak week", "高峰周"),
+    "low_week": ("Lowest week", "最低周"),
+    "stock_up_by": ("Stock up by", "备货截止"),
+    "other": ("Other record", "另一条记录"),
+    "name": ("Name (masked)", "姓名（已脱敏）"),
+    "other_name": ("Other name (masked)", "另一姓名（已脱敏）"),
+    "phone": ("Phone (masked)", "电话（已脱敏）"),
+    "other_phone": ("Other phone (masked)", "另一电话（已脱敏）"),
+    "customer": ("Customer (pseudonym)", "客户（化名）"),
+    # headline figures (the cards, the executive summary and the index name them)
+    "active_customers": ("Active customers", "活跃客户"),
+    "new_customers": ("New customers", "新客户"),
+    "period_orders": ("Orders in period", "本期订单"),
+    "period_revenue": ("Revenue in period", "本期收入"),
+    "customers_to_date": ("Customers to date", "累计购买客户"),
+    "anonymous_revenue_share": ("Revenue without a customer id", "无客户ID的收入占比"),
+    "cancelled_amount": ("Cancelled", "取消金额"),
+    "returned_amount": ("Returned", "退货金额"),
+    "values_quarantined": ("Values quarantined", "隔离值数"),
+    "duplicate_customers_merged": ("Duplicate customers merged", "合并重复客户"),
+    "sales_without_customer_share": ("Sales without customer id", "无客户ID的销售占比"),
+    "data_quality_clean_share": ("Clean rows", "干净数据占比"),
+    "rules": ("Rules found", "关联规则数"),
+    "customers_evaluated": ("Customers in the holdout", "回测客户数"),
+    "hit_rate": ("Hit rate at N: rules", "命中率（规则推荐）"),
+    "baseline_hit_rate": ("Hit rate at N: most popular", "命中率（热门商品）"),
+    "recommendation_hit_rate": ("Recommendation hit rate", "推荐命中率"),
+    "customers_moved_up": ("Customers who moved up", "上升的客户"),
+    "customers_moved_down": ("Customers who moved down", "下降的客户"),
+    "customers_new_to_segments": ("New to the segments", "新进入分群的客户"),
+    "customers_unchanged": ("Customers unchanged", "位置不变的客户"),
+    "customers_changed_segment": ("Customers who changed segment", "换分群的客户"),
+    "customers_gone": ("Customers gone", "已不在分群的客户"),
+    "customers_modelled": ("Customers modelled", "建模客户数"),
+    "predicted_value": ("Predicted value over the horizon", "预测期内的预测价值"),
+    "active_customer_share": ("Likely still active", "可能仍活跃"),
+    "value_at_risk_share": ("Value held by at-risk customers", "风险客户的价值占比"),
+    "holdout_error": ("Holdout: predicted vs actual", "回测：预测与实际之差"),
+}
+# where a card says more than the column header
+CARD_LABELS: dict[str, tuple[str, str]] = {
+    "active_customers": ("Active customers (period)", "本期活跃客户"),
+    "new_customers": ("New customers (period)", "本期新客户"),
+    "period_orders": ("Orders (period)", "本期订单"),
+    "period_revenue": ("Revenue (period)", "本期收入"),
+    "customers": ("Buying customers", "购买客户"),
+    "revenue": ("Revenue (gross sales)", "收入（销售额）"),
+    "rows_clean": ("Clean rows", "干净行数"),
+    "rows_quarantined": ("Rows quarantined", "隔离行数"),
+    "rows_merged": ("Rows merged", "合并行数"),
+}
+# where a chart's axis or legend says it differently
+CHART_LABELS: dict[str, tuple[str, str]] = {
+    "r_score": ("Recency score (5 = bought most recently)", "最近购买得分 (5 = 最近)"),
+    "f_score": ("Frequency score (5 = most orders)", "购买频次得分 (5 = 最多)"),
+    "revenue": ("Revenue by month", "每月收入"),
+    "customers": ("Customers who bought", "购买客户数"),
+    "past_purchases": ("Repeat purchases before the holdout", "回测期前的重复购买次数"),
+    "purchases_per_customer": ("Purchases per customer in the holdout", "回测期内人均购买次数"),
+    "actual": ("Actual", "实际"),
+    "predicted": ("Predicted", "预测"),
+}
+_ON = {"table": {}, "card": CARD_LABELS, "chart": CHART_LABELS}
+_SEGMENT_COUNT = ("Segment", "分群")  # "Segment: Champions", a segment's customer count
+
+# kind -> code -> (English, Chinese); the analyses' constants list the codes (tests check that
+# every one has a name here): rfm.SEGMENT_CODES, predict.TIERS, predict.RISKS,
+# lifecycle.STAGES, classify.TAGS
+CODES: dict[str, dict[str, tuple[str, str]]] = {
+    "segment": {
+        "champions": ("Champions", "冠军客户"),
+        "loyal": ("Loyal", "忠诚客户"),
+        "potential_loyalists": ("Potential Loyalists", "潜力客户"),
+        "new_customers": ("New Customers", "新客户"),
+        "promising": ("Promising", "有望客户"),
+        "need_attention": ("Need Attention", "需要关注"),
+        "about_to_sleep": ("About to Sleep", "即将沉睡"),
+        "at_risk": ("At Risk", "流失风险"),
+        "cannot_lose_them": ("Cannot Lose Them", "不能失去"),
+        "hibernating": ("Hibernating", "休眠客户"),
+        "lost": ("Lost", "已流失"),
+    },
+    "tier": {"high": ("High", "高价值"), "medium": ("Medium", "中价值"), "low": ("Low", "低价值")},
+    "risk": {
+        "active": ("Active", "活跃"),
+        "at_risk": ("At risk", "有流失风险"),
+        "likely_lost": ("Likely lost", "可能已流失"),
+    },
+    "stage": {
+        "potential": ("Potential", "潜在客户"),
+        "new": ("New", "新客户"),
+        "active": ("Active", "活跃客户"),
+        "loyal": ("Loyal", "忠诚客户"),
+        "churned": ("Churned", "已流失"),
+    },
+    "tag": {
+        "new": ("new", "新客户"),
+        "returning": ("returning", "回头客"),
+        "vip": ("vip", "VIP"),
+        "at_risk": ("at risk", "有流失风险"),
+    },
+}
+# migration's markers for customers not there before or after, in a column of any kind
+_MARKERS = {NEW: ("(new)", "（新客户）"), GONE: ("(gone)", "（已不在）")}
+# columns whose values are codes, and their kind (a table's columns named by one of these hold
+# codes of that kind as headers, as in ``lifecycle.stage_flow``)
+CODE_COLUMNS: dict[str, str] = {
+    "segment": "segment",
+    "segment_before": "segment",
+    "segment_after": "segment",
+    "value_tier": "tier",
+    "churn_risk": "risk",
+    "stage": "stage",
+    "stage_before": "stage",
+    "tag": "tag",
+}
+
+# how each kind of figure is written
+SPECS: dict[str, str] = {
+    "money": "{:,.0f}",
+    "percent": "{:.1%}",
+    "count": "{:,.0f}",
+    "days": "{:,.0f}",
+    "decimal": "{:,.1f}",
+    "change": "{:+.1%}",
+}
+_KINDS = {
+    "percent": """customer_share revenue_share clv_share avg_p_alive clean_share filled_share
+        support confidence anonymous_revenue_share sales_without_customer_share
+        data_quality_clean_share active_customer_share value_at_risk_share holdout_error
+        hit_rate baseline_hit_rate recommendation_hit_rate""",
+    "money": """revenue avg_revenue clv amount period_revenue cancelled_amount returned_amount
+        predicted_value recent_spend expected_spend""",
+    "count": """customers orders new moved_up same moved_down changed rows_in rows_clean
+        rows_quarantined rows_merged values_quarantined duplicate_customers_merged count lines
+        invoices records_merged customers_affected months months_without_rows missing
+        active_customers new_customers period_orders customers_to_date rules
+        customers_evaluated customers_moved_up customers_moved_down customers_new_to_segments
+        customers_unchanged customers_changed_segment customers_gone customers_modelled""",
+    "days": "recency_days tenure_days days_since_last median_gap_days",
+    "decimal": """avg_recency_days avg_orders expected_purchases actual predicted lift
+        peak_index""",
+    "change": "change change_year",
+}
+# column or headline key -> kind of figure (a key of ``SPECS``)
+FORMATS: dict[str, str] = {key: kind for kind, keys in _KINDS.items() for key in keys.split()}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+    return pair[LANGS.index(lang)]
+
+
+def code_label(kind: str, code, *, lang: str = "en") -> str:
+    """Turn an analysis' code of one kind into its name in English or Chinese.
+
+    Parameters
+    ----------
+    kind : {"segment", "tier", "risk", "stage", "tag"}
+        What the code names (see ``CODES``).
+    code : str
+        The code (``"cannot_lose_them"``), or ``migration.NEW`` / ``migration.GONE``.
+    lang : {"en", "zh"}
+        Language of the name.
+
+    Raises
+    ------
+    KeyError
+        For an unknown kind or a code this module has no name for.
+
+    Examples
+    --------
+    >>> code_label("segment", "cannot_lose_them"), code_label("tier", "high", lang="zh")
+    ('Cannot Lose Them', '高价值')
+    """
+    if kind not in CODES:
+        raise KeyError(f"no codes of kind {kind!r}; kinds are {sorted(CODES)}")
+    pair = _MARKERS.get(code) or CODES[kind].get(code)
+    if pair is None:
+        raise KeyError(f"no label for the {kind} code {code!r} in crm_lab.reporting.labels")
+    return _pick(pair, lang)
+
+
+def label(key: str, *, lang: str = "en", on: str = "table") -> str:
+    """Turn a column name or headline key into its display name in English or Chinese.
+
+    Parameters
+    ----------
+    key : str
+        A column name or headline key; ``segment_<code>`` names a segment's customer count.
+    lang : {"en", "zh"}
+        Language of the name.
+    on : {"table", "card", "chart"}
+        Where it is shown: cards and charts use their own wording where they have one.
+
+    Raises
+    ------
+    KeyError
+        For a key this module has no label for.
+
+    Examples
+    --------
+    >>> label("revenue"), label("revenue", on="card"), label("segment_lost", lang="zh")
+    ('Revenue', 'Revenue (gross sales)', '分群: 已流失')
+    """
+    pair = _ON[on].get(key) or LABELS.get(key)
+    if pair is not None:
+        return _pick(pair, lang)
+    code = key.removeprefix("segment_")
+    if code != key and code in CODES["segment"]:
+        return f"{_pick(_SEGMENT_COUNT, lang)}: {code_label('segment', code, lang=lang)}"
+    raise KeyError(f"no label for {key!r}: add it to crm_lab.reporting.labels.LABELS")
+
+
+def header(column, *, lang: str = "en") -> str:
+    """Turn a table's column name into its header: its label, else the name with spaces.
+
+    Columns an analysis names after data (a completeness matrix's table names) have no label
+    and are shown as they are, underscores as spaces.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+    try:
+        return label(str(column), lang=lang)
+    except KeyError:
+        return str(column).replace("_", " ")
+
+
+def format_spec(key: str) -> str | None:
+    """Turn a column name or headline key into its ``str.format`` spec (None if it has none)."""
+    kind = FORMATS.get(key)
+    if kind is None and key.startswith("segment_"):
+        kind = "count"
+    return SPECS[kind] if kind else None
+
+
+def format_value(key: str, value) -> str:
+    """Write a figure as text in its key's declared format; missing values as ``MISSING``.
+
+    Raises
+    ------
+    KeyError
+        For a key without a declared format (see ``FORMATS``).
+
+    Examples
+    --------
+    >>> format_value("revenue", 1234.5), format_value("clean_share", 0.9876)
+    ('1,234', '98.8%')
+    >>> format_value("holdout_error", None)
+    '–'
+    """
+    spec = format_spec(key)
+    if spec is None:
+        raise KeyError(f"no format for {key!r}: add it to crm_lab.reporting.labels.FORMATS")
+    if value is None or isinstance(value, bool) or not isinstance(value, Number):
+        return MISSING
+    if isinstance(value, float) and math.isnan(value):
+        return MISSING
+    return spec.format(value)
