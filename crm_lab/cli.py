@@ -61,9 +61,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="a template parameter (repeatable); values stay text: 007 is '007'",
     )
-    r.add_argument("--work", type=Path, help="analyst folder (default data/interim/<period>)")
-    r.add_argument("--templates", type=Path, help="folder of NN-slug.ipynb report templates")
-    r.add_argument("--key-file", type=Path, help="key for encrypted input files (*.enc)")
+    r.add_argument(
+        "--work",
+        type=Path,
+        help="analyst folder (default: data/interim/<period> under the current folder)",
+    )
+    r.add_argument(
+        "--templates", type=Path, help="folder of NN-slug.ipynb report templates (the shipped ones)"
+    )
 
     ru = sub.add_parser("rules", help="mine association rules and write them as CSV")
     ru.add_argument(
@@ -93,6 +98,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write the CRM's own customer ids (default: keyed pseudonyms)",
     )
+    for command in (r, rc):
+        command.add_argument(
+            "--pseudonym-key-file",
+            type=Path,
+            help="key for customer pseudonyms (default: $CRM_LAB_KEY, else "
+            "~/.config/crm_lab/pseudonym.key, created on first use)",
+        )
 
     for name, text in (
         ("encrypt", "encrypt a data file (authenticated, Fernet)"),
@@ -110,11 +122,36 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="load and clean the data, print a summary per table")
     v.add_argument("--data", required=True, type=Path, help="folder of table files, or one file")
-    v.add_argument("--key-file", type=Path, help="key for encrypted input files (*.enc)")
-    for command in (r, v):
+    for command in (r, v, ru, rc):
+        command.add_argument(
+            "--data-key-file", type=Path, help="key for encrypted input files (*.enc)"
+        )
         command.add_argument("--aliases", type=Path, help="YAML file of extra header aliases")
         command.add_argument("--policies", type=Path, help="YAML file of cleaning policies")
+    for command in (r, v):  # the old name of --data-key-file, kept working
+        command.add_argument("--key-file", dest="old_key_file", type=Path, help=argparse.SUPPRESS)
     return p
+
+
+def _data_key_file(args) -> Path | None:
+    """The data-encryption key file: ``--data-key-file``, or the deprecated ``--key-file``."""
+    old = getattr(args, "old_key_file", None)
+    if old is not None and args.data_key_file is None:
+        print("note: --key-file is deprecated here; use --data-key-file", file=sys.stderr)
+        return old
+    return args.data_key_file
+
+
+def _read(args):
+    """Read ``--data`` into a clean dataset with the command's aliases, policies and data key."""
+    from crm_lab.ingest import read_clean
+
+    return read_clean(
+        args.data,
+        aliases=args.aliases,
+        policies=args.policies,
+        data_key_file=_data_key_file(args),
+    )
 
 
 def _demo_data(args) -> int:
@@ -129,12 +166,9 @@ def _demo_data(args) -> int:
 
 def _validate(args) -> int:
     from crm_lab.core.schemas import validate
-    from crm_lab.ingest import read_clean
     from crm_lab.quality import accounting_table
 
-    dataset = read_clean(
-        args.data, aliases=args.aliases, policies=args.policies, data_key_file=args.key_file
-    )
+    dataset = _read(args)
     status = 0
     acc = accounting_table(dataset).set_index("table")
     for table, frame in dataset.tables.items():
@@ -164,7 +198,8 @@ def _validate(args) -> int:
 
 
 def _report(args) -> int:
-    from crm_lab.reporting.run import RunLockedError, read_params_file, run_reports
+    from crm_lab.reporting.run import RunLockedError, run_reports
+    from crm_lab.reporting.templates import read_params_file
 
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
@@ -186,7 +221,10 @@ def _report(args) -> int:
             params=params,
             templates_dir=args.templates,
             work_dir=args.work,
-            key_file=args.key_file,
+            data_key_file=_data_key_file(args),
+            pseudonym_key_file=args.pseudonym_key_file,
+            aliases=args.aliases,
+            policies=args.policies,
             progress=progress,
         )
     except RunLockedError as exc:
@@ -199,7 +237,7 @@ def _report(args) -> int:
     done = [r for r in run.results if r.status == "ok"]
     print(
         f"{len(done)} report(s) written to {run.out_dir / run.period}; "
-        f"index: {run.out_dir / 'index.html'}"
+        f"index: {run.out_dir / 'index.html'}; work folder: {run.work_dir}"
     )
     for r in run.results:
         if r.status == "skipped":
@@ -211,11 +249,10 @@ def _report(args) -> int:
 
 def _rules(args) -> int:
     from crm_lab import basket
-    from crm_lab.ingest import read_clean
     from crm_lab.ingest.readers import LoadError, read_basket_file
 
     try:
-        data = read_clean(args.data)
+        data = _read(args)
     except LoadError:
         data = None
     if data is not None and "transactions" in data.tables:
@@ -246,9 +283,8 @@ def _rules(args) -> int:
 
 def _recommend(args) -> int:
     from crm_lab import basket, privacy
-    from crm_lab.ingest import read_clean
 
-    tx = read_clean(args.data)["transactions"]
+    tx = _read(args)["transactions"]
     history = tx[tx["ordered_at"] < pd.Timestamp(args.as_of) + pd.Timedelta(days=1)]
     baskets = basket.make_baskets(history)
     itemsets = basket.mine_itemsets(baskets, min_support=args.min_support, max_len=3)
@@ -259,7 +295,9 @@ def _recommend(args) -> int:
     )
     recs = basket.recommend(tx, rules, as_of=args.as_of, top_n=args.top_n)
     if not args.raw_ids:
-        recs["customer_id"] = privacy.pseudonymize(recs["customer_id"], key=privacy.pseudonym_key())
+        recs["customer_id"] = privacy.pseudonymize(
+            recs["customer_id"], key=privacy.pseudonym_key(args.pseudonym_key_file)
+        )
     recs.to_csv(args.out, index=False)
     print(
         f"{len(recs):,} recommendations for {recs['customer_id'].nunique():,} customers "

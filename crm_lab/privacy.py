@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import html as html_lib
 import os
-import re
 import secrets
 from pathlib import Path
 
@@ -23,7 +21,6 @@ __all__ = [
     "new_data_key",
     "pseudonym_key",
     "pseudonymize",
-    "scan_page",
     "suppress_small",
 ]
 
@@ -92,14 +89,16 @@ MIN_GROUP = 5
 
 
 def pseudonym_key(key_file: str | Path | None = None) -> bytes:
-    """Return the secret key for pseudonyms: ``$CRM_LAB_KEY``, else a key file.
+    """Turn a key file (or ``$CRM_LAB_KEY``) into the secret key for pseudonyms.
 
-    The key file (``~/.config/crm_lab/pseudonym.key`` unless given) is created on first use
-    with 32 random bytes and permissions 0600 (owner only). The key never appears in output.
+    An explicitly given ``key_file`` wins; without one, ``$CRM_LAB_KEY`` when it is set, else
+    the default key file ``~/.config/crm_lab/pseudonym.key``. A key file is created on first
+    use with 32 random bytes and permissions 0600 (owner only). The key never appears in output.
     """
-    env = os.environ.get(KEY_ENV)
-    if env:
-        return env.encode("utf-8")
+    if not key_file:
+        env = os.environ.get(KEY_ENV)
+        if env:
+            return env.encode("utf-8")
     path = Path(key_file) if key_file else DEFAULT_KEY_FILE
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -135,57 +134,6 @@ def suppress_small(frame: pd.DataFrame, *, count: str, columns=(), k: int = MIN_
     for col in columns:
         out[col] = out[col].astype("float64").mask(small)
     return out
-
-
-# --- the privacy gate ---------------------------------------------------------------------------
-_PATTERNS = {
-    "phone": re.compile(r"(?<![\d.])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?![\d.])"),
-    "email": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
-    "chinese_id": re.compile(
-        r"(?<!\d)[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?!\d)"
-    ),
-}
-
-
-def _visible_text(page: str) -> str:
-    """The text a reader can see or copy: no scripts, styles, SVG paths or tag attributes."""
-    text = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
-    text = re.sub(r"<path\b[^>]*>", " ", text, flags=re.I)
-    return html_lib.unescape(re.sub(r"<[^>]+>", " ", text))
-
-
-def scan_page(page: str, *, known: dict[str, set[str]] | None = None) -> list[dict]:
-    """Find personal data in a page: phones, e-mails, Chinese ID numbers, the input's own values.
-
-    Parameters
-    ----------
-    page : str
-        The HTML of a report page.
-    known : dict of str to set of str, optional
-        Values from the input that must never appear: ``{"name": {...}, "customer_id": {...}}``.
-        Names shorter than two characters and ids shorter than five are ignored (too common).
-
-    Returns
-    -------
-    list of dict
-        One per hit: ``kind`` and ``masked`` (the match, masked: never the value itself).
-    """
-    text = _visible_text(page)
-    hits = []
-    for kind, pattern in _PATTERNS.items():
-        for match in pattern.findall(text):
-            column = "phone" if kind == "phone" else "email" if kind == "email" else "birth_date"
-            hits.append({"kind": kind, "masked": mask_value(column, match)})
-    if known:
-        words = set(re.findall(r"[\w.@+-]+", text))
-        for column, values in known.items():
-            shortest = 2 if column == "name" else 5
-            for value in values:
-                if len(value) < shortest:
-                    continue
-                if value in words or ((" " in value or not value.isascii()) and value in text):
-                    hits.append({"kind": column, "masked": mask_value(column, value)})
-    return hits
 
 
 # --- encryption of data files -------------------------------------------------------------------

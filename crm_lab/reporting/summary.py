@@ -7,30 +7,28 @@ reports folder), so a template added later appears in the summary without editin
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
+from crm_lab.reporting import manifest
 from crm_lab.reporting.display import label
 
 __all__ = ["comparison_table", "current_metrics", "report_links", "show_comparison"]
 
 
 def current_metrics(metrics_dir: str | Path) -> dict[str, dict]:
-    """Read this run's metrics files (``<slug>.metrics.json``) by report slug."""
-    out = {}
-    for path in sorted(Path(metrics_dir).glob("*.metrics.json")):
-        slug = path.name[: -len(".metrics.json")]
-        out[slug] = json.loads(path.read_text("utf-8"))
-    return out
+    """Read this run's metrics files (``<slug>.metrics.json``) into metrics by report slug.
+
+    Only the reports of the run plan count, through ``manifest.current_metrics``.
+    """
+    return manifest.current_metrics(metrics_dir)
 
 
-def _headline_of(reports: list[dict] | dict) -> dict:
+def _headline_of(reports: list[manifest.ReportResult] | dict[str, dict]) -> dict:
+    """The numeric headline figures of several reports' metrics, merged into one dict."""
+    items = reports.values() if isinstance(reports, dict) else [r.metrics for r in reports]
     merged: dict = {}
-    items = (
-        reports.values() if isinstance(reports, dict) else [r.get("metrics", {}) for r in reports]
-    )
     for metrics in items:
         merged.update(
             {
@@ -45,9 +43,8 @@ def _headline_of(reports: list[dict] | dict) -> dict:
 def _earlier(reports_dir: Path, *, before: pd.Timestamp, near: pd.Timestamp | None = None):
     """The manifest of the latest period ending before ``before`` (or ending near ``near``)."""
     best = None
-    for path in reports_dir.glob("*/manifest.json"):
-        m = json.loads(path.read_text("utf-8"))
-        end = pd.Timestamp(m["as_of"])
+    for _, m in manifest.read_manifests(reports_dir):
+        end = pd.Timestamp(m.as_of)
         if near is not None:
             if abs((end - near).days) <= 20 and (best is None or abs((end - near).days) < best[0]):
                 best = (abs((end - near).days), m)
@@ -78,8 +75,8 @@ def comparison_table(
     now = _headline_of(current_metrics(metrics_dir))
     prev_m = _earlier(Path(reports_dir), before=start)
     year_m = _earlier(Path(reports_dir), before=start, near=day - pd.DateOffset(years=1))
-    prev = _headline_of(prev_m["reports"]) if prev_m else {}
-    year = _headline_of(year_m["reports"]) if year_m else {}
+    prev = _headline_of(prev_m.reports) if prev_m else {}
+    year = _headline_of(year_m.reports) if year_m else {}
     rows = []
     for key, value in now.items():
         rows.append(
@@ -113,11 +110,14 @@ def report_links(metrics_dir: str | Path, *, lang: str = "en"):
 
     from IPython.display import HTML
 
+    plan = manifest.read_plan(metrics_dir)
+    planned = {r.slug: r for r in plan.reports} if plan else {}
     items = []
-    for slug, metrics in current_metrics(metrics_dir).items():
-        if metrics.get("summary") or metrics.get("audience") == "analyst":
+    for slug in current_metrics(metrics_dir):
+        report = planned.get(slug, manifest.PlannedReport(slug, {}))
+        if report.summary or report.audience == "analyst":
             continue
-        title = metrics.get("title", {}).get(lang) or slug
+        title = report.title.get(lang) or slug
         items.append(f"<li><a href='{escape(slug)}.html'>{escape(title)}</a></li>")
     return HTML(f"<ul>{''.join(items)}</ul>")
 

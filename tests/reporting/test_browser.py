@@ -13,7 +13,7 @@ import tempfile
 
 import pytest
 
-from crm_lab.reporting import run as report
+from crm_lab.reporting.templates import find_templates
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
@@ -55,7 +55,7 @@ def browser():
 def test_every_page_renders_without_errors(browser, demo_run, tmp_path):
     _, root = demo_run
     pages = sorted((root / "reports").rglob("*.html"))
-    stakeholder = [t for t in report.find_templates() if t.audience != "analyst"]
+    stakeholder = [t for t in find_templates() if t.audience != "analyst"]
     assert len(pages) == len(stakeholder) + 1 >= 6  # the stakeholder reports and the index
     for page in pages:
         dom = _chromium(page, "--dump-dom")

@@ -4,6 +4,7 @@ atomic publishing, the privacy gate, languages, reproducibility and self-contain
 from __future__ import annotations
 
 import json
+import os
 import re
 import stat
 from pathlib import Path
@@ -13,10 +14,11 @@ import pytest
 
 from crm_lab import cli, ingest, privacy
 from crm_lab.core import periods
-from crm_lab.reporting import run as report
+from crm_lab.reporting import run
+from crm_lab.reporting.templates import default_templates_dir, find_templates, read_params_file
 from tests.conftest import sha256
 
-TEMPLATE = report.TEMPLATES_DIR / "01-customer-value.ipynb"
+TEMPLATE = default_templates_dir() / "01-customer-value.ipynb"
 TX = (
     "invoice_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
     "1,a,2024-12-01,p,1,10\n2,b,2024-12-02,p,2,5\n3,a,2025-01-03,q,1,7\n"
@@ -56,7 +58,7 @@ def tx_file(tmp_path):
 
 
 def _run(tmp_path, data, templates, **kw):
-    return report.run_reports(
+    return run.run_reports(
         data,
         out_dir=tmp_path / "reports",
         work_dir=tmp_path / "work",
@@ -76,11 +78,11 @@ def test_params_from_yaml_keep_strings_and_follow_declared_types(tmp_path, tx_fi
     )
     params_file = tmp_path / "params.yaml"
     params_file.write_text("code: 007\ntop_n: 10\nshare: '0.25'\nflag: yes\n", "utf-8")
-    params = report.read_params_file(params_file)
+    params = read_params_file(params_file)
     assert params == {"code": "007", "top_n": "10", "share": "0.25", "flag": "yes"}
-    run = _run(tmp_path, tx_file, templates, as_of="2025-01-31", params=params)
-    assert run.ok
-    assert run.results[0].metrics["got"] == ["007", 10, 0.25, True]
+    done = _run(tmp_path, tx_file, templates, as_of="2025-01-31", params=params)
+    assert done.ok
+    assert done.results[0].metrics["got"] == ["007", 10, 0.25, True]
     manifest = json.loads((tmp_path / "reports" / "2025-01" / "manifest.json").read_text("utf-8"))
     assert manifest["parameters"]["code"] == "007"
     bad = _run(tmp_path, tx_file, templates, as_of="2025-01-31", params={"top_n": "many"})
@@ -137,8 +139,8 @@ def test_relative_periods():
 
 def test_lock_stops_a_second_run(tmp_path, tx_file):
     out = tmp_path / "reports"
-    with report._lock(out):
-        with pytest.raises(report.RunLockedError, match="another report run"):
+    with run._lock(out):
+        with pytest.raises(run.RunLockedError, match="another report run"):
             _run(tmp_path, tx_file, None, as_of="2025-01-31")
         code = cli.main(
             [
@@ -155,7 +157,7 @@ def test_lock_stops_a_second_run(tmp_path, tx_file):
         )
         assert code == 3
     # released afterwards
-    with report._lock(out):
+    with run._lock(out):
         pass
 
 
@@ -186,7 +188,7 @@ def test_killed_kernel_and_failed_publish_keep_the_last_good_page(tmp_path, tx_f
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(report.os, "replace", broken_replace)
+    monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError):
         _run(tmp_path, tx_file, templates, period="P", as_of="2025-01-31")
     monkeypatch.undo()
@@ -207,10 +209,11 @@ def test_privacy_gate_blocks_a_page_with_personal_data(tmp_path):
     leak = "print('call Linda Clarke on 138 0013 8000')\n" + WRITE.format(expr="1")
     _template(templates / "01-leak.ipynb", leak)
     _template(templates / "02-fine.ipynb", WRITE.format(expr="2"))
-    run = _run(tmp_path, data, templates, as_of="2025-01-31")
-    assert [r.status for r in run.results] == ["failed", "ok"]
-    reason = run.results[0].reason
-    assert "privacy gate" in reason and "+86 138****8000" in reason and "L***" in reason
+    done = _run(tmp_path, data, templates, as_of="2025-01-31")
+    assert [r.status for r in done.results] == ["failed", "ok"]
+    reason = done.results[0].reason
+    assert reason.startswith("PrivacyGateError: privacy gate")
+    assert "+86 138****8000" in reason and "L***" in reason
     assert "13800138000" not in reason and "Linda" not in reason
     assert not (tmp_path / "reports" / "2025-01" / "leak.html").exists()
 
@@ -218,7 +221,7 @@ def test_privacy_gate_blocks_a_page_with_personal_data(tmp_path):
 def test_pages_are_self_contained_and_small(demo_run):
     _, root = demo_run
     pages = sorted((root / "reports").rglob("*.html"))
-    stakeholder = [t for t in report.find_templates() if t.audience != "analyst"]
+    stakeholder = [t for t in find_templates() if t.audience != "analyst"]
     assert len(pages) == len(stakeholder) + 1  # the stakeholder reports and the index
     for page in pages:
         html = page.read_text("utf-8")
@@ -384,7 +387,8 @@ def test_pseudonyms_and_small_groups(tmp_path, monkeypatch):
     assert re.fullmatch(r"P[0-9a-f]{16}", p.iloc[0]) and "12345" not in p.iloc[0]
     assert privacy.pseudonymize(ids, key=b"other").iloc[0] != p.iloc[0]
     monkeypatch.setenv(privacy.KEY_ENV, "from-env")
-    assert privacy.pseudonym_key(key_file) == b"from-env"
+    assert privacy.pseudonym_key(key_file) == key  # an explicit key file beats the environment
+    assert privacy.pseudonym_key() == b"from-env"
     seg = pd.DataFrame({"segment": ["A", "B"], "customers": [3, 40], "revenue": [90.0, 1200.0]})
     out = privacy.suppress_small(seg, count="customers", columns=["revenue"])
     assert out["customers"].tolist() == ["<5", "40"]

@@ -1,0 +1,132 @@
+"""The reports folder's manifests into ``index.html``: every period, its figures and trends."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from crm_lab import __version__
+from crm_lab.reporting.export import atomic_write
+from crm_lab.reporting.manifest import read_manifests
+
+__all__ = ["sparkline", "write_index"]
+
+_INDEX_CSS = """
+body{font-family:-apple-system,"Segoe UI","Noto Sans CJK SC","PingFang SC","Microsoft YaHei",
+sans-serif;max-width:1100px;margin:0 auto;padding:1.5rem 2rem;color:#1a202c}
+h1{font-size:1.6rem}table{border-collapse:collapse;width:100%;font-size:14px}
+th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e2e8f0;vertical-align:top}
+th{background:#f7fafc}th.num,td.num{text-align:right;font-variant-numeric:tabular-nums}
+a{color:#2b6cb0}.muted{color:#718096;font-size:12px}.bad{color:#c53030}
+svg.spark{vertical-align:middle;margin-left:6px}
+"""
+_INDEX_FIGURES = [
+    ("active_customers", "Active customers", "活跃客户"),
+    ("period_orders", "Orders in period", "本期订单"),
+    ("period_revenue", "Revenue in period", "本期收入"),
+    ("data_quality_clean_share", "Clean rows", "干净数据占比"),
+]
+
+
+def _fmt_number(key: str, value) -> str:
+    if not isinstance(value, (int, float)):
+        return "–"
+    return f"{value:.1%}" if key.endswith("share") else f"{value:,.0f}"
+
+
+def sparkline(values: list, *, width: int = 80, height: int = 18) -> str:
+    """Draw a list of numbers (oldest first) as a tiny inline SVG line; missing values skipped.
+
+    Fewer than two numbers draw nothing (an empty string).
+
+    >>> sparkline([1, None])
+    ''
+    >>> "points='2.0,16.0 78.0,2.0'" in sparkline([1, 2])
+    True
+    """
+    points = [(i, v) for i, v in enumerate(values) if isinstance(v, (int, float))]
+    if len(points) < 2:
+        return ""
+    lo, hi = min(v for _, v in points), max(v for _, v in points)
+    span = (hi - lo) or 1.0
+    step = (width - 4) / max(len(values) - 1, 1)
+    xy = " ".join(
+        f"{2 + i * step:.1f},{height - 2 - (v - lo) / span * (height - 4):.1f}" for i, v in points
+    )
+    return (
+        f"<svg class='spark' width='{width}' height='{height}' role='img' "
+        f"aria-label='trend'><polyline fill='none' stroke='#2b6cb0' stroke-width='1.5' "
+        f"points='{xy}'/></svg>"
+    )
+
+
+def _links(folder: Path, manifest) -> list[str]:
+    links = []
+    for r in sorted(manifest.reports, key=lambda r: not r.summary):
+        title = html.escape(r.title)
+        if r.html and (folder / r.html).exists():
+            href = f"{html.escape(manifest.period)}/{html.escape(r.html)}"
+            stale = " <span class='muted'>(last good run)</span>" if r.stale else ""
+            strong = ("<strong>", "</strong>") if r.summary else ("", "")
+            links.append(f"{strong[0]}<a href='{href}'>{title}</a>{strong[1]}{stale}")
+        elif r.status == "skipped":
+            links.append(f"<span class='muted'>{title}: skipped — {html.escape(r.reason)}</span>")
+        if r.status == "failed":
+            links.append(f"<span class='bad'>{title}: failed this run</span>")
+    return links
+
+
+def write_index(out_dir: str | Path) -> Path:
+    """Write the reports folder's manifests into ``out_dir/index.html``.
+
+    One row per period, newest first, with its headline figures, links to its pages and, on
+    the newest row, sparklines of the last twelve periods.
+
+    Returns
+    -------
+    Path
+        The index file.
+    """
+    out_dir = Path(out_dir)
+    manifests = read_manifests(out_dir)
+    figures = [m.headline() for _, m in manifests]
+    lang = manifests[-1][1].lang if manifests else "en"
+    rows = []
+    for pos in range(len(manifests) - 1, -1, -1):
+        (folder, m), headline = manifests[pos], figures[pos]
+        cells = []
+        for key, *_ in _INDEX_FIGURES:
+            history = [f.get(key) for f in figures[: pos + 1]][-12:]
+            spark = sparkline(history) if pos == len(manifests) - 1 else ""
+            cells.append(f"<td class='num'>{_fmt_number(key, headline.get(key))}{spark}</td>")
+        span = f"{m.period_start} – {m.as_of}"
+        rows.append(
+            f"<tr><td>{html.escape(m.period)}<div class='muted'>{html.escape(span)}</div></td>"
+            f"{''.join(cells)}<td>{'<br>'.join(_links(folder, m))}</td></tr>"
+        )
+    heads = "".join(
+        f"<th class='num'>{html.escape(zh if lang == 'zh' else en)}</th>"
+        for _, en, zh in _INDEX_FIGURES
+    )
+    title = "crm_lab 报告" if lang == "zh" else "crm_lab reports"
+    intro = (
+        "每行一个报告期，最新在上；迷你折线为最近各期的走势。"
+        if lang == "zh"
+        else "One row per period, newest first; the small lines show the trend over the periods."
+    )
+    body = "\n".join(rows) or "<tr><td colspan='6'>No reports yet.</td></tr>"
+    page = f"""<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{title}</title><style>{_INDEX_CSS}</style></head>
+<body><h1>{title}</h1>
+<p>{intro}</p>
+<table><thead><tr><th>{"报告期" if lang == "zh" else "Period"}</th>{heads}
+<th>{"报告" if lang == "zh" else "Reports"}</th></tr></thead>
+<tbody>
+{body}
+</tbody></table>
+<p class="muted">crm_lab {__version__}</p>
+</body></html>
+"""
+    return atomic_write(out_dir / "index.html", page)

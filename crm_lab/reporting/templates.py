@@ -1,0 +1,133 @@
+"""Template notebooks into ``Template`` records, and parameter text into typed values.
+
+The report templates are the ``NN-slug.ipynb`` notebooks of the repository's top-level
+``notebooks/`` folder. A built wheel carries them inside the package, in
+``crm_lab/reporting/_data/notebooks/`` (``setup.py`` copies them there at build time); an
+editable install or a checkout has no such folder and reads ``notebooks/`` itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import yaml
+
+__all__ = [
+    "NoTemplatesError",
+    "Template",
+    "coerce_params",
+    "default_templates_dir",
+    "find_templates",
+    "read_params_file",
+]
+
+_PACKAGED = Path(__file__).resolve().parent / "_data" / "notebooks"
+_CHECKOUT = Path(__file__).resolve().parents[2] / "notebooks"
+PATTERN = "[0-9][0-9]-*.ipynb"
+
+
+class NoTemplatesError(ValueError):
+    """A templates folder holds no ``NN-slug.ipynb`` notebook."""
+
+
+def default_templates_dir() -> Path:
+    """The folder of the shipped templates: the wheel's copy, else the checkout's ``notebooks/``.
+
+    Returns
+    -------
+    Path
+        ``crm_lab/reporting/_data/notebooks`` when it holds templates (an installed wheel),
+        otherwise ``notebooks/`` beside the package (a checkout or an editable install).
+    """
+    if any(_PACKAGED.glob(PATTERN)):
+        return _PACKAGED
+    return _CHECKOUT
+
+
+@dataclass(frozen=True)
+class Template:
+    """A report template notebook and what it needs (from its ``crm_lab`` metadata)."""
+
+    path: Path
+    slug: str
+    title: dict  # {"en": ..., "zh": ...}
+    requires: tuple[str, ...]
+    summary: bool = False  # the executive summary: runs last, reads the others' metrics
+    audience: str = "stakeholders"  # or "analyst": published to the work folder, not the index
+
+    def title_in(self, lang: str) -> str:
+        """The title in ``lang``, else in English, else the slug."""
+        return self.title.get(lang) or self.title.get("en") or self.slug
+
+
+def find_templates(directory: str | Path | None = None) -> list[Template]:
+    """List a folder's report templates (``NN-slug.ipynb``) as ``Template`` records.
+
+    Parameters
+    ----------
+    directory : str or Path, optional
+        The folder; ``default_templates_dir()`` when omitted.
+
+    Returns
+    -------
+    list of Template
+        In file-name order, the summary template(s) last. Empty when the folder has none.
+    """
+    directory = Path(directory) if directory else default_templates_dir()
+    found = []
+    for path in sorted(directory.glob(PATTERN)):
+        meta = nbformat.read(path, as_version=4).metadata.get("crm_lab", {})
+        title = meta.get("title", path.stem)
+        found.append(
+            Template(
+                path=path,
+                slug=path.stem.split("-", 1)[1],
+                title=title if isinstance(title, dict) else {"en": title},
+                requires=tuple(meta.get("requires", [])),
+                summary=bool(meta.get("summary", False)),
+                audience=meta.get("audience", "stakeholders"),
+            )
+        )
+    return sorted(found, key=lambda t: t.summary)
+
+
+def read_params_file(path: str | Path) -> dict[str, str]:
+    """Read a YAML parameters file into text values kept as written: ``007`` stays ``"007"``.
+
+    YAML would otherwise read ``007`` as the number 7 and ``no`` as False; here each value is
+    the text of the scalar, and ``coerce_params`` converts it by the template's declared type.
+    """
+    data = yaml.load(Path(path).read_text("utf-8"), Loader=yaml.BaseLoader) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected 'name: value' lines, got {type(data).__name__}")
+    return {str(k): v for k, v in data.items()}
+
+
+def coerce_params(values: dict[str, str], declared: dict[str, dict], *, where: str) -> dict:
+    """Convert text parameters into the types a template's parameters cell declares.
+
+    ``str`` parameters stay exactly as given; ``int``, ``float`` and ``bool`` are parsed and a
+    value that does not parse is an error naming the template, parameter and value.
+    """
+    out = {}
+    for name, value in values.items():
+        kind = declared[name]["inferred_type_name"] if name in declared else "str"
+        if not isinstance(value, str) or kind in ("str", "None"):
+            out[name] = value
+            continue
+        try:
+            if kind == "int":
+                out[name] = int(value)
+            elif kind == "float":
+                out[name] = float(value)
+            elif kind == "bool":
+                if value.lower() not in ("true", "false", "yes", "no", "1", "0"):
+                    raise ValueError(value)
+                out[name] = value.lower() in ("true", "yes", "1")
+            else:
+                out[name] = value
+        except ValueError:
+            raise ValueError(f"{where}: parameter {name!r} must be {kind}, got {value!r}") from None
+    return out
