@@ -1,0 +1,116 @@
+"""reporting.display: codes translated, formats from labels, small groups suppressed by default,
+opting out needs a reason, an unknown headline key is an error."""
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from crm_lab import privacy
+from crm_lab.reporting import display
+from crm_lab.segments import migration
+
+
+def _cells(styled) -> list[list[str]]:
+    """The header row and the body rows of a shown table, as text."""
+    page = styled.to_html()
+    rows = re.findall(r"<tr>(.*?)</tr>", page, flags=re.S)
+    return [
+        [
+            re.sub(r"</?[a-z][^>]*>", "", c).strip()
+            for c in re.findall(r"<t[hd][^>]*>.*?</t[hd]>", row)
+        ]
+        for row in rows
+    ]
+
+
+SEGMENTS = pd.DataFrame(
+    {
+        "segment": ["champions", "cannot_lose_them"],
+        "customers": [368, privacy.MIN_GROUP - 1],
+        "customer_share": [0.081, 0.001],
+        "revenue": [1_198_936.4, 50_388.0],
+        "avg_recency_days": [21.34, 494.5],
+    }
+)
+
+
+def test_codes_headers_and_formats_come_from_labels():
+    head, big, small = _cells(display.show_table(SEGMENTS))
+    assert head == ["Segment", "Customers", "Share of customers", "Revenue",
+                    "Days since last order (avg)"]  # fmt: skip
+    assert big == ["Champions", "368", "8.1%", "1,198,936", "21.3"]
+    assert small[0] == "Cannot Lose Them"
+    zh_head, zh_big, _ = _cells(display.show_table(SEGMENTS, lang="zh"))
+    assert zh_head[0] == "客户分群" and zh_big[0] == "冠军客户" and zh_big[2] == "8.1%"
+    # an override still wins over the declared format
+    assert _cells(display.show_table(SEGMENTS, decimals=["revenue"]))[1][3] == "1,198,936.4"
+    assert SEGMENTS["segment"].tolist() == ["champions", "cannot_lose_them"]  # not modified
+
+
+def test_small_groups_are_suppressed_by_default():
+    _, big, small = _cells(display.show_table(SEGMENTS))
+    assert small == ["Cannot Lose Them", f"<{privacy.MIN_GROUP}", "–", "–", "–"]
+    assert big[1] == "368"  # groups at or above the line keep their figures
+    # a group of exactly MIN_GROUP is shown
+    edge = SEGMENTS.assign(customers=[368, privacy.MIN_GROUP])
+    assert _cells(display.show_table(edge))[2][1] == str(privacy.MIN_GROUP)
+
+
+def test_opting_out_needs_a_reason():
+    with pytest.raises(ValueError, match="reason"):
+        display.show_table(SEGMENTS, suppress=False)
+    with pytest.raises(ValueError, match="reason"):
+        display.show_table(SEGMENTS, suppress=False, reason="  ")
+    shown = display.show_table(SEGMENTS, suppress=False, reason="a test of the opt-out")
+    assert _cells(shown)[2] == ["Cannot Lose Them", "4", "0.1%", "50,388", "494.5"]
+
+
+def test_a_code_matrix_is_named_on_both_axes():
+    flow = pd.DataFrame(
+        {"stage_before": [migration.NEW, "new", "churned"], "new": [7, 0, 0],
+         "churned": [0, 0, 12]}
+    ).rename_axis(columns="stage")  # fmt: skip
+    head, *rows = _cells(display.show_table(flow, lang="zh"))
+    assert head == ["期初阶段", "新客户", "已流失"]
+    assert [r[0] for r in rows] == ["（新客户）", "新客户", "已流失"]
+    head, *rows = _cells(display.show_table(flow))
+    assert head == ["Stage before the period", "New", "Churned"] and rows[0][0] == "(new)"
+
+
+def test_a_total_row_is_appended_and_named():
+    check = pd.DataFrame(
+        {"past_purchases": ["0", "7+"], "customers": [40, 10], "actual": [0.5, 3.0],
+         "predicted": [0.6, 2.5]}
+    )  # fmt: skip
+    *_, total = _cells(display.show_table(check, total={"customers": 50, "actual": 1.0}))
+    assert total == ["all", "50", "1.0", "–"]
+    *_, total = _cells(display.show_table(check, total={"customers": 50}, lang="zh"))
+    assert total[0] == "合计"
+
+
+def test_kpi_cards_label_format_and_refuse_unknown_keys():
+    html = display.kpi_cards({"revenue": 1234.5, "clean_share": 0.5, "holdout_error": None}).data
+    assert "1,234" in html and "Revenue (gross sales)" in html and "50.0%" in html
+    assert html.index("Revenue") < html.index("Clean share")  # the headline's order
+    assert "–" in html  # a missing figure is shown as missing, not dropped
+    with pytest.raises(KeyError, match="no label"):
+        display.kpi_cards({"revenue": 1.0, "mystery_figure": 2})
+    with pytest.raises(KeyError, match="not a figure"):
+        display.kpi_cards({"revenue": 1.0}, keys=["orders"])
+    picked = display.kpi_cards(
+        {"orders": 3, "revenue": 10.0, "first_order": "2024-01-01"}, skip=["first_order"]
+    ).data
+    assert picked.count("crm-kpi'") == 2 and "2024-01-01" not in picked
+    zh = display.kpi_cards({"customers": 4535}, lang="zh").data
+    assert "购买客户" in zh and "4,535" in zh
+
+
+def test_write_metrics_refuses_headline_keys_without_a_label(tmp_path):
+    path = tmp_path / "m.json"
+    display.write_metrics({"headline": {"segment_champions": 3, "rules": 1}}, str(path))
+    assert json.loads(path.read_text("utf-8"))["headline"]["segment_champions"] == 3
+    with pytest.raises(KeyError):
+        display.write_metrics({"headline": {"segment_Champions": 3}}, str(tmp_path / "x.json"))
+    assert not (tmp_path / "x.json").exists()
