@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crm_lab.reporting import manifest
-from crm_lab.reporting.display import label
+from crm_lab.reporting import labels, manifest
 
 __all__ = ["comparison_table", "current_metrics", "report_links", "show_comparison"]
 
@@ -82,7 +81,7 @@ def comparison_table(
         rows.append(
             {
                 "key": key,
-                "metric": label(key, lang=lang),
+                "metric": labels.label(key, lang=lang),
                 "this_period": value,
                 "previous_period": prev.get(key),
                 "change": _change(value, prev.get(key)),
@@ -123,31 +122,27 @@ def report_links(metrics_dir: str | Path, *, lang: str = "en"):
 
 
 def show_comparison(table: pd.DataFrame, *, lang: str = "en"):
-    """Format a ``comparison_table`` for the page: shares as %, changes signed and coloured."""
-    from crm_lab.reporting.display import label as header
+    """Format a ``comparison_table`` for the page: each figure in its ``labels`` format,
+    changes signed and coloured, headers in ``lang``."""
+    from crm_lab.reporting.display import styler
 
-    def value(key, v):
-        if not isinstance(v, (int, float)) or pd.isna(v):
-            return "–"
-        return f"{v:.1%}" if key.endswith("share") else f"{v:,.0f}"
+    def values(column):
+        return [
+            labels.format_value(k, None if pd.isna(v) else v)
+            for k, v in zip(table["key"], table[column], strict=True)
+        ]
 
-    def change(v):
-        return "–" if v is None or pd.isna(v) else f"{v:+.1%}"
+    def change(column):
+        return [labels.format_value(column, None if pd.isna(v) else v) for v in table[column]]
 
     shown = pd.DataFrame(
         {
-            header("metric", lang=lang): table["metric"],
-            header("this_period", lang=lang): [
-                value(k, v) for k, v in zip(table["key"], table["this_period"], strict=True)
-            ],
-            header("previous_period", lang=lang): [
-                value(k, v) for k, v in zip(table["key"], table["previous_period"], strict=True)
-            ],
-            header("change", lang=lang): table["change"].map(change),
-            header("year_ago", lang=lang): [
-                value(k, v) for k, v in zip(table["key"], table["year_ago"], strict=True)
-            ],
-            header("change_year", lang=lang): table["change_year"].map(change),
+            labels.label("metric", lang=lang): table["metric"],
+            labels.label("this_period", lang=lang): values("this_period"),
+            labels.label("previous_period", lang=lang): values("previous_period"),
+            labels.label("change", lang=lang): change("change"),
+            labels.label("year_ago", lang=lang): values("year_ago"),
+            labels.label("change_year", lang=lang): change("change_year"),
         }
     )
 
@@ -158,7 +153,5 @@ def show_comparison(table: pd.DataFrame, *, lang: str = "en"):
             return "color: #c53030"
         return ""
 
-    changes = [header("change", lang=lang), header("change_year", lang=lang)]
-    from crm_lab.reporting.display import styler
-
+    changes = [labels.label("change", lang=lang), labels.label("change_year", lang=lang)]
     return styler(shown).hide(axis="index").map(colour, subset=changes)
