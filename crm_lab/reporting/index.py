@@ -6,6 +6,7 @@ import html
 from pathlib import Path
 
 from crm_lab import __version__
+from crm_lab.reporting import labels
 from crm_lab.reporting.export import atomic_write
 from crm_lab.reporting.manifest import read_manifests
 
@@ -29,9 +30,7 @@ _INDEX_FIGURES = [
 
 
 def _fmt_number(key: str, value) -> str:
-    if not isinstance(value, (int, float)):
-        return "–"
-    return f"{value:.1%}" if key.endswith("share") else f"{value:,.0f}"
+    return labels.format_value(key, value)  # the figure's declared format, "–" if missing
 
 
 def sparkline(values: list, *, width: int = 80, height: int = 18) -> str:
