@@ -33,14 +33,20 @@ report: install demo-data ## Build the HTML reports on the demo data into report
 report-retail: install ## Build the HTML reports on UCI Online Retail (data/external) into reports/
 	$(BIN)/crm-lab report --data data/external/online_retail/online_retail.parquet --as-of 2011-12-09 --out reports
 
-browser: ## Install Debian's chromium and CJK fonts for the browser test (as root; else skipped)
+browser: ## Install Debian's chromium and CJK fonts for the browser test (as root; never fails)
 	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi cjk; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing chromium and fonts-noto-cjk for the browser test"; \
-	  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null; \
-	else echo "chromium not installed and not root: the browser test will be skipped"; fi
+	elif [ "$$(id -u)" != 0 ]; then \
+	  echo "browser: not root, chromium and fonts-noto-cjk not installed; the browser test will be skipped"; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "browser: no apt-get, chromium and fonts-noto-cjk not installed; the browser test will be skipped"; \
+	else \
+	  echo "browser: installing chromium and fonts-noto-cjk with apt-get"; \
+	  if log=$$( (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk) 2>&1 ); then :; \
+	  else echo "browser: apt-get failed ($$(printf '%s\n' "$$log" | tail -n 1)); the browser test will be skipped"; fi; \
+	fi
 
-test: install browser ## Run the test suite (installs chromium for the browser test)
+test: install browser ## Run the tests and every docstring example (after `make browser`)
 	$(BIN)/python -m pytest
 
 lint: install ## ruff lint and format check (notebooks included)
@@ -50,8 +56,8 @@ lint: install ## ruff lint and format check (notebooks included)
 format: install ## Apply ruff formatting
 	$(BIN)/ruff format .
 
-docs: install ## Regenerate docs/data_dictionary.md from crm_lab/schemas.py
-	$(BIN)/python -c "from crm_lab.schemas import data_dictionary; open('docs/data_dictionary.md', 'w', encoding='utf-8').write(data_dictionary())"
+docs: install ## Regenerate docs/data_dictionary.md from crm_lab/core/schemas.py
+	$(BIN)/python -c "from crm_lab.core.schemas import data_dictionary; open('docs/data_dictionary.md', 'w', encoding='utf-8').write(data_dictionary())"
 
 bench: install ## Run the benchmarks in bench/ (they print ratios against peers)
 	$(BIN)/python bench/bench_rfm.py
