@@ -47,7 +47,8 @@ def resolve_period(spec: str | None = None, *, as_of=None, today=None) -> Period
         ``YYYY-Qn``, ``YYYY``. Any other text is taken as a folder name for the as-of month.
     as_of : date-like, optional
         Inclusive cut-off day. When given it wins over the period's own last day (a month
-        reported on its 15th, say); required when ``spec`` is empty or free text.
+        reported on its 15th, say) and must lie inside the period (else ``ValueError``);
+        required when ``spec`` is empty or free text, where it names the month.
     today : date-like, optional
         The day relative names count from; the current date when omitted.
 
@@ -87,12 +88,20 @@ def resolve_period(spec: str | None = None, *, as_of=None, today=None) -> Period
     else:
         period = _explicit(spec)
     if as_of is not None:
-        period = Period(period.name, period.start, pd.Timestamp(as_of).normalize())
+        day = pd.Timestamp(as_of).normalize()
+        if not period.start <= day <= period.as_of:
+            raise ValueError(
+                f"as_of {day.date()} is outside period {period.name} "
+                f"({period.start.date()} to {period.as_of.date()})"
+            )
+        period = Period(period.name, period.start, day)
     return period
 
 
 def _explicit(spec: str) -> Period | None:
     if re.fullmatch(r"\d{4}-\d{2}", spec):
+        if not 1 <= int(spec[5:]) <= 12:
+            raise ValueError(f"period {spec!r}: the month must be 01 to 12")
         return _month(pd.Timestamp(f"{spec}-01"))
     m = re.fullmatch(r"(\d{4})-?Q([1-4])", spec)
     if m:
