@@ -36,3 +36,22 @@ def test_mask_values_never_leaks_the_original():
     for original, masked in zip(frame["value"], out["value"], strict=True):
         assert original not in masked
     assert frame["value"].iloc[0] == "+8613800138000"  # input unchanged
+
+
+def test_an_explicit_pseudonym_key_file_beats_the_environment(tmp_path, monkeypatch):
+    key_file = tmp_path / "pseudonym.key"
+    key_file.write_text("from-file\n", "utf-8")
+    monkeypatch.setenv(privacy.KEY_ENV, "from-env")
+    assert privacy.pseudonym_key(key_file) == b"from-file"
+    assert privacy.pseudonym_key(str(key_file)) == b"from-file"
+    assert privacy.pseudonym_key() == b"from-env"  # no file given: the environment
+    assert privacy.pseudonym_key("") == b"from-env"  # a template's empty parameter: the same
+    monkeypatch.setattr(privacy, "DEFAULT_KEY_FILE", tmp_path / "default.key")
+    monkeypatch.delenv(privacy.KEY_ENV)
+    made = privacy.pseudonym_key()
+    assert (tmp_path / "default.key").read_text("utf-8").strip().encode() == made
+    assert privacy.pseudonym_key(key_file) == b"from-file"
+
+
+def test_the_gate_left_privacy():
+    assert not hasattr(privacy, "scan_page")  # it is crm_lab.reporting.gate.scan_page now

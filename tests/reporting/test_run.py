@@ -14,8 +14,14 @@ import pytest
 
 from crm_lab import cli, ingest, privacy
 from crm_lab.core import periods
-from crm_lab.reporting import run
-from crm_lab.reporting.templates import default_templates_dir, find_templates, read_params_file
+from crm_lab.reporting import gate, run
+from crm_lab.reporting import manifest as mf
+from crm_lab.reporting.templates import (
+    NoTemplatesError,
+    default_templates_dir,
+    find_templates,
+    read_params_file,
+)
 from tests.conftest import sha256
 
 TEMPLATE = default_templates_dir() / "01-customer-value.ipynb"
@@ -419,3 +425,99 @@ def test_stakeholder_reports_read_a_deidentified_snapshot(demo_run, demo):
     assert "tables-deidentified" in "".join(c.source for c in nb.cells)
     nb = nbformat.read(root / "work" / "executed" / "80-review-queue.ipynb", as_version=4)
     assert "tables-deidentified" not in "".join(c.source for c in nb.cells)
+
+
+# --- the run's steps, one by one ----------------------------------------------------------------
+def test_plan_writes_nothing_and_names_an_empty_templates_folder(tmp_path, tx_file, monkeypatch):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.chdir(tmp_path)
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(NoTemplatesError, match=f"no report templates .* in {empty}"):
+        run.plan_run(tx_file, out_dir="reports", as_of="2025-01-31", templates_dir=empty)
+    assert sorted(tmp_path.rglob("*")) == before
+    plan = run.plan_run(tx_file, out_dir="reports", as_of="2025-01-31", pseudonym_key_file="k")
+    assert plan.work_dir == tmp_path / "data" / "interim" / "2025-01"  # absolute, honest
+    assert plan.out_dir == tmp_path / "reports" and plan.pseudonym_key_file == tmp_path / "k"
+    assert [t.slug for t in plan.templates] == [t.slug for t in find_templates()]
+    assert plan.templates[-1].summary and sorted(tmp_path.rglob("*")) == before
+    with pytest.raises(ValueError, match="lang"):
+        run.plan_run(tx_file, out_dir="reports", as_of="2025-01-31", lang="fr")
+
+
+def test_cli_exit_code_2_when_no_templates(tmp_path, tx_file, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    args = ["report", "--data", str(tx_file), "--as-of", "2025-01-31", "--out", str(tmp_path / "r")]
+    assert cli.main([*args, "--templates", str(empty)]) == 2
+    assert f"no report templates (NN-slug.ipynb) in {empty}" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.fixture
+def small_plan(tmp_path, tx_file, monkeypatch):
+    monkeypatch.setenv(privacy.KEY_ENV, "test-key")
+    folder = tmp_path / "t"
+    folder.mkdir()
+    _template(folder / "01-echo.ipynb", WRITE.format(expr="data_path"))
+    _template(folder / "02-service.ipynb", WRITE.format(expr="1"), requires=("tickets",))
+    return run.plan_run(
+        tx_file,
+        out_dir=tmp_path / "reports",
+        work_dir=tmp_path / "work",
+        as_of="2025-01-31",
+        templates_dir=folder,
+    )
+
+
+def test_prepare_inputs_writes_both_snapshots_and_the_run_plan(small_plan):
+    stale = small_plan.metrics_dir / "echo.metrics.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text('{"headline": {"old": 1}}', "utf-8")
+    inputs = run.prepare_inputs(small_plan, say=lambda line: None)
+    assert not stale.exists()  # an earlier run's figures cannot reach this run's summary
+    assert inputs.snapshot == small_plan.work_dir / "tables"
+    assert ingest.is_snapshot(inputs.snapshot) and ingest.is_snapshot(inputs.deidentified)
+    ids = ingest.read_clean(inputs.deidentified)["transactions"]["customer_id"]
+    assert ids.str.fullmatch(r"P[0-9a-f]{16}").all()
+    assert inputs.known["customer_id"] == {"a", "b"}
+    plan = mf.read_plan(small_plan.metrics_dir)
+    assert [r.slug for r in plan.reports] == ["echo", "service"] and plan.as_of == "2025-01-31"
+    assert not small_plan.out_dir.exists()  # stakeholder folder untouched until publishing
+
+
+def test_execute_then_publish_one_template(small_plan):
+    inputs = run.prepare_inputs(small_plan, say=lambda line: None)
+    echo, service = small_plan.templates
+    notebook, metrics = run.execute_template(small_plan, inputs, echo)
+    assert metrics["got"] == str(inputs.deidentified)  # stakeholder templates read this one
+    assert (small_plan.metrics_dir / "01-echo.ipynb").exists()
+    page = run.publish_page(small_plan, inputs, echo, notebook)
+    assert page == small_plan.period_dir / "echo.html" and "<html" in page.read_text("utf-8")
+    skipped = run.run_template(small_plan, inputs, service)
+    assert (skipped.status, skipped.reason) == ("skipped", "no tickets table in the input")
+    notebook.cells[-1].outputs = [nbformat.v4.new_output("stream", text="call 13800138000\n")]
+    with pytest.raises(gate.PrivacyGateError):
+        run.publish_page(small_plan, inputs, echo, notebook)
+    assert "13800138000" not in page.read_text("utf-8")  # the published page stayed
+
+
+def test_write_run_record_keeps_the_last_good_page(small_plan):
+    inputs = run.prepare_inputs(small_plan, say=lambda line: None)
+    good = run.ReportResult("echo", "Echo", "ok", html="echo.html", metrics={"headline": {"n": 1}})
+    small_plan.period_dir.mkdir(parents=True)
+    (small_plan.period_dir / "echo.html").write_text("<html>good</html>", "utf-8")
+    first = run.write_run_record(small_plan, inputs, [good], seconds=1.0)
+    assert first.reports[0].stale is False and first.rows == {"customers": 2, "transactions": 3}
+    failed = run.ReportResult("echo", "Echo", "failed", reason="boom")
+    second = run.write_run_record(small_plan, inputs, [failed], seconds=1.0)
+    r = second.reports[0]
+    assert (r.status, r.html, r.stale, r.metrics, r.reason) == (
+        "failed",
+        "echo.html",
+        True,
+        {"headline": {"n": 1}},
+        "boom",
+    )
+    assert mf.read_manifest(small_plan.period_dir) == second
+    assert "last good run" in (small_plan.out_dir / "index.html").read_text("utf-8")

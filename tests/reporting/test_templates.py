@@ -9,6 +9,7 @@ import nbformat
 import pytest
 
 from crm_lab import cli, ingest
+from crm_lab.reporting.manifest import read_metrics, read_plan
 from crm_lab.reporting.run import run_reports
 from crm_lab.reporting.templates import default_templates_dir, find_templates
 from crm_lab.value import rfm
@@ -26,6 +27,15 @@ def test_report_command_writes_pages_and_index(demo_run):
     manifest = json.loads((root / "reports" / "2025-12" / "manifest.json").read_text("utf-8"))
     assert [r["status"] for r in manifest["reports"]] == ["ok"] * len(find_templates())
     assert [r["slug"] for r in manifest["reports"]][-1] == "executive-summary"
+    # the runner leaves each template's metrics as written; titles are in the run plan
+    executed = root / "work" / "executed"
+    metrics = read_metrics(executed / "customer-value.metrics.json")
+    assert not {"title", "audience", "summary"} & set(metrics)
+    plan = read_plan(executed)
+    assert [r.slug for r in plan.reports] == [t.slug for t in find_templates()]
+    summary = (root / "reports" / "2025-12" / "executive-summary.html").read_text("utf-8")
+    assert '<a href="customer-value.html">Customer value: RFM segments</a>' in summary
+    assert "review-queue.html" not in summary  # the analyst's page is not linked
     # the analyst's snapshot and executed notebook stay outside the stakeholder folder
     assert (root / "work" / "tables" / "transactions.parquet").exists()
     assert (root / "work" / "executed" / "01-customer-value.ipynb").exists()

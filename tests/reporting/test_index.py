@@ -1,0 +1,62 @@
+"""The index page from the reports folder's manifests: order, links, figures, trends."""
+
+from __future__ import annotations
+
+from crm_lab.reporting import index
+from crm_lab.reporting import manifest as mf
+
+
+def _period(out, name, as_of, reports, *, lang="en"):
+    folder = out / name
+    folder.mkdir(parents=True)
+    for r in reports:
+        if r.html:
+            (folder / r.html).write_text("<html></html>", "utf-8")
+    mf.Manifest(name, as_of[:8] + "01", as_of, lang, [], {}, {}, 0.0, {}, [], [], reports).write(
+        folder
+    )
+
+
+def _ok(slug, active, **kw):
+    metrics = {"headline": {"active_customers": active, "data_quality_clean_share": 0.95}}
+    return mf.ReportResult(slug, slug.title(), "ok", html=f"{slug}.html", metrics=metrics, **kw)
+
+
+def test_index_lists_periods_newest_first_with_figures_and_trend(tmp_path):
+    _period(tmp_path, "2025-10", "2025-10-31", [_ok("value", 100)])
+    _period(tmp_path, "2025-11", "2025-11-30", [_ok("value", 120)])
+    stale = _ok("value", 999, stale=True)
+    stale.status = "failed"
+    _period(
+        tmp_path,
+        "2025-12",
+        "2025-12-31",
+        [
+            stale,
+            _ok("summary", 130, summary=True),
+            mf.ReportResult("service", "Service", "skipped", reason="no tickets table"),
+        ],
+    )
+    page = index.write_index(tmp_path).read_text("utf-8")
+    assert page.index("2025-12") < page.index("2025-11") < page.index("2025-10")
+    assert "<strong><a href='2025-12/summary.html'>Summary</a></strong>" in page
+    assert "2025-12/value.html'>Value</a> <span class='muted'>(last good run)</span>" in page
+    assert "Value: failed this run" in page and "Service: skipped — no tickets table" in page
+    assert "999" not in page and "130" in page  # a stale report's figures are not this period's
+    assert "95.0%" in page  # shares as percentages
+    assert page.count("<polyline") == 2  # trends on the newest row only, for figures with history
+    assert 'lang="en"' in page
+
+
+def test_index_without_reports_and_in_chinese(tmp_path):
+    assert "No reports yet." in index.write_index(tmp_path).read_text("utf-8")
+    _period(tmp_path, "2025-12", "2025-12-31", [_ok("value", 5)], lang="zh")
+    page = index.write_index(tmp_path).read_text("utf-8")
+    assert "crm_lab 报告" in page and "活跃客户" in page and 'lang="zh"' in page
+
+
+def test_sparkline_scales_to_the_box():
+    svg = index.sparkline([1, None, 3], width=80, height=18)
+    assert "points='2.0,16.0 78.0,2.0'" in svg
+    assert index.sparkline([5]) == "" and index.sparkline([]) == ""
+    assert "points='2.0,16.0 78.0,16.0'" in index.sparkline([2, 2])  # flat line, no division by 0

@@ -1,0 +1,93 @@
+"""The run's JSON files through manifest.py: round trips, validation, the run plan."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crm_lab.reporting import manifest as mf
+
+
+def _manifest(period="2025-12", as_of="2025-12-31", **report):
+    entry = {"slug": "customer-value", "title": "Customer value", "status": "ok", **report}
+    return mf.Manifest(
+        period=period,
+        period_start=as_of[:8] + "01",
+        as_of=as_of,
+        lang="en",
+        inputs=[mf.InputFile("/data/tx.csv", 12, "ab" * 32)],
+        parameters={"code": "007"},
+        versions={"crm_lab": "0.1.0"},
+        seconds=1.5,
+        rows={"transactions": 3},
+        accounting=[{"table": "transactions", "rows_in": 3}],
+        notes=["a note"],
+        reports=[mf.ReportResult.from_dict(entry)],
+    )
+
+
+def test_manifest_round_trips_through_its_file(tmp_path):
+    m = _manifest(metrics={"headline": {"active_customers": 7}}, html="customer-value.html")
+    path = m.write(tmp_path)
+    assert path == tmp_path / "manifest.json"
+    raw = json.loads(path.read_text("utf-8"))
+    assert raw["reports"][0]["stale"] is False and raw["inputs"][0]["sha256"] == "ab" * 32
+    back = mf.read_manifest(tmp_path)
+    assert back == m and back.to_dict() == raw
+    assert back.headline() == {"active_customers": 7}
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_stale_reports_leave_the_headline_and_old_manifests_read(tmp_path):
+    m = _manifest(metrics={"headline": {"x": 1}}, stale=True)
+    assert m.headline() == {}
+    old = {"period": "P", "as_of": "2025-01-31", "reports": [{"slug": "a", "status": "failed"}]}
+    (tmp_path / "P").mkdir()
+    (tmp_path / "P" / "manifest.json").write_text(json.dumps(old), "utf-8")
+    (tmp_path / "Q").mkdir()
+    _manifest(period="Q", as_of="2024-12-31").write(tmp_path / "Q")
+    got = mf.read_manifests(tmp_path)
+    assert [m.period for _, m in got] == ["Q", "P"]  # by as-of day
+    assert got[1][0] == tmp_path / "P" and got[1][1].reports[0].title == "a"
+
+
+def test_metrics_files_are_validated(tmp_path):
+    path = mf.metrics_path(tmp_path, "basket")
+    assert path.name == "basket.metrics.json"
+    mf.write_metrics({"headline": {"n": 3}, "holdout": {"hit_rate": 0.5}}, path)
+    assert mf.read_metrics(path) == {"headline": {"n": 3}, "holdout": {"hit_rate": 0.5}}
+    path.write_text('{"figures": 2}', "utf-8")
+    assert mf.read_metrics(path) == {"figures": 2, "headline": {}}
+    path.write_text('{"headline": [1, 2]}', "utf-8")
+    with pytest.raises(ValueError, match="'headline' must be an object"):
+        mf.read_metrics(path)
+    path.write_text("[1]", "utf-8")
+    with pytest.raises(ValueError, match="expected a JSON object"):
+        mf.read_metrics(path)
+    with pytest.raises(ValueError, match="headline"):
+        mf.write_metrics({"headline": 3}, path)
+
+
+def test_run_plan_names_the_reports_the_summary_reads(tmp_path):
+    plan = mf.RunPlan(
+        period="2025-12",
+        period_start="2025-12-01",
+        as_of="2025-12-31",
+        lang="zh",
+        reports=(
+            mf.PlannedReport("customer-value", {"en": "Value", "zh": "价值"}),
+            mf.PlannedReport("review-queue", {"en": "Queue"}, audience="analyst"),
+            mf.PlannedReport("executive-summary", {"en": "Summary"}, summary=True),
+        ),
+    )
+    assert mf.read_plan(tmp_path) is None
+    plan.write(tmp_path)
+    assert mf.read_plan(tmp_path) == plan
+    assert "价值" in (tmp_path / "run-plan.json").read_text("utf-8")  # not \\u escapes
+    mf.write_metrics({"headline": {"a": 1}}, mf.metrics_path(tmp_path, "customer-value"))
+    mf.write_metrics({"headline": {"b": 2}}, mf.metrics_path(tmp_path, "old-report"))
+    # only this plan's reports count; a metrics file from an earlier plan does not
+    assert mf.current_metrics(tmp_path) == {"customer-value": {"headline": {"a": 1}}}
+    (tmp_path / "run-plan.json").unlink()
+    assert set(mf.current_metrics(tmp_path)) == {"customer-value", "old-report"}
