@@ -149,9 +149,14 @@ def _named_codes(frame: pd.DataFrame, *, lang: str) -> pd.DataFrame:
 
 
 def _header(column, columns_name, *, lang: str) -> str:
+    """A column's header: the name of its code when the columns are codes of one kind (a
+    matrix whose ``columns.name`` is a code column), else its label."""
     kind = labels.CODE_COLUMNS.get(columns_name)
     if kind is not None and column not in labels.CODE_COLUMNS:
-        return labels.code_label(kind, column, lang=lang)
+        try:
+            return labels.code_label(kind, column, lang=lang)
+        except KeyError:  # a figure beside the codes (a total, say)
+            pass
     return labels.header(column, lang=lang)
 
 
