@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["ACCOUNTING_COLUMNS", "Dataset", "FIX_COLUMNS", "QUARANTINE_COLUMNS", "quarantine_frame"]
+__all__ = [
+    "ACCOUNTING_COLUMNS",
+    "Dataset",
+    "FIX_COLUMNS",
+    "QUARANTINE_COLUMNS",
+    "quarantine_frame",
+    "quarantine_rows",
+]
 
 # One row per rejected row or value. action: "row_quarantined" (the row left the table),
 # "value_quarantined" (the value was set missing, the row stayed) or "row_merged" (the row
