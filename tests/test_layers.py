@@ -475,8 +475,9 @@ print(json.dumps({
 """
 
 
-def test_importing_every_module_changes_nothing(sources, tmp_path):
-    """No key file, no folder, no rcParams, no environment variable changes on import."""
+def import_side_effects(package_dir: Path, modules: list[str], tmp_path: Path) -> dict:
+    """Import ``modules`` in a fresh interpreter with an empty $HOME and working folder: what
+    changed (rcParams keys, environment variables, a pandas option) and which files appeared."""
     home, cwd, mpl = tmp_path / "home", tmp_path / "cwd", tmp_path / "mpl"
     for folder in (home, cwd, mpl):
         folder.mkdir()
@@ -486,8 +487,7 @@ def test_importing_every_module_changes_nothing(sources, tmp_path):
         if not k.startswith("XDG_") and k not in ("CRM_LAB_KEY", "MPLBACKEND")
     }
     env.update(HOME=str(home), MPLCONFIGDIR=str(mpl))  # matplotlib's own font cache goes to mpl
-    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_DIR.parent), env.get("PYTHONPATH", "")])
-    modules = [m for m in sources if m != "crm_lab.__main__"]  # __main__ runs the command
+    env["PYTHONPATH"] = os.pathsep.join([str(package_dir.parent), env.get("PYTHONPATH", "")])
     done = subprocess.run(
         [sys.executable, "-c", IMPORT_ALL, *modules],
         cwd=cwd,
@@ -498,9 +498,53 @@ def test_importing_every_module_changes_nothing(sources, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     changed = json.loads(done.stdout.strip().splitlines()[-1])
-    assert changed == {"rcParams": [], "environ": [], "pandas": False}
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in home.rglob("*")) == []
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in cwd.rglob("*")) == []
+    changed["files"] = sorted(
+        p.relative_to(tmp_path).as_posix() for p in [*home.rglob("*"), *cwd.rglob("*")]
+    )
+    return changed
+
+
+NOTHING = {"rcParams": [], "environ": [], "pandas": False, "files": []}
+
+
+def test_importing_every_module_changes_nothing(sources, tmp_path):
+    """No key file, no folder, no rcParams, no environment variable changes on import."""
+    modules = [m for m in sources if m != "crm_lab.__main__"]  # __main__ runs the command
+    assert len(modules) > 30
+    assert import_side_effects(PACKAGE_DIR, modules, tmp_path) == NOTHING
+
+
+def test_the_import_check_sees_side_effects(tmp_path):
+    pkg = tmp_path / "pkg" / "crm_lab"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("", "utf-8")
+    (pkg / "noisy.py").write_text(
+        textwrap.dedent(
+            """
+            import os
+            from pathlib import Path
+            import matplotlib
+
+            matplotlib.rcParams["svg.fonttype"] = "none"
+            os.environ["SOURCE_DATE_EPOCH"] = "0"
+            (Path.home() / ".config" / "crm_lab").mkdir(parents=True)
+            (Path.home() / ".config" / "crm_lab" / "pseudonym.key").write_text("k")
+            Path("data").mkdir()
+            """
+        ),
+        "utf-8",
+    )
+    assert import_side_effects(pkg, ["crm_lab.noisy"], tmp_path) == {
+        "rcParams": ["svg.fonttype"],
+        "environ": ["SOURCE_DATE_EPOCH"],
+        "pandas": False,
+        "files": [
+            "cwd/data",
+            "home/.config",
+            "home/.config/crm_lab",
+            "home/.config/crm_lab/pseudonym.key",
+        ],
+    }
 
 
 # --- the checks can fail: a small package with one of each violation ----------------------------
@@ -519,6 +563,7 @@ def test_the_checks_find_each_kind_of_violation(tmp_path):
             "import pandas as pd\nfrom crm_lab.value import rfm\n"
             "def g(p):\n    open(p, 'w').write('x')\n    return pd.read_csv(p), rfm._ZH\n"
         ),
+        "segments/n.py": "import crm_lab.value.rfm\n\nZH = crm_lab.value.rfm._ZH\n",
         "reporting/__init__.py": "",
         "reporting/run.py": "from . import page\n",
         "reporting/page.py": "def h(p):\n    return open(p).read()\n",
@@ -531,7 +576,8 @@ def test_the_checks_find_each_kind_of_violation(tmp_path):
     assert [u.split(" ")[0] for u in upward_imports(sources)] == ["crm_lab.core.a"]
     assert sorted(f.what for f in private_uses(sources)) == [
         "imports crm_lab.core.b._X",
-        "uses crm_lab.value.rfm._ZH",
+        "uses crm_lab.value.rfm._ZH",  # segments.m: rfm._ZH
+        "uses crm_lab.value.rfm._ZH",  # segments.n: crm_lab.value.rfm._ZH
     ]
     reads = unexplained(file_calls(sources, "read"), {}, allowed=["crm_lab.ingest"])
     assert sorted(f.where for f in reads) == ["crm_lab.reporting.page.h", "crm_lab.segments.m.g"]
