@@ -283,9 +283,10 @@ def _rules(args) -> int:
 
 def _recommend(args) -> int:
     from crm_lab import basket, privacy
+    from crm_lab.core.lines import day_end
 
     tx = _read(args)["transactions"]
-    history = tx[tx["ordered_at"] < pd.Timestamp(args.as_of) + pd.Timedelta(days=1)]
+    history = tx[tx["ordered_at"] < day_end(args.as_of)]
     baskets = basket.make_baskets(history)
     itemsets = basket.mine_itemsets(baskets, min_support=args.min_support, max_len=3)
     rules = basket.association_rules(

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from crm_lab.core.lines import sale_lines
+from crm_lab.core.lines import day_end, sale_lines
 
 __all__ = [
     "RISKS",
@@ -101,8 +101,8 @@ def _purchases(transactions: pd.DataFrame, *, end: pd.Timestamp, after=None) -> 
         transactions = transactions.assign(quantity=1.0)
     sales = sale_lines(
         transactions,
-        end=end + pd.Timedelta(days=1),
-        start=None if after is None else after + pd.Timedelta(days=1),
+        end=day_end(end),
+        start=None if after is None else day_end(after),
         customers_only=True,
     )
     return sales[sales["amount"] >= 0]

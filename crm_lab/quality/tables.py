@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crm_lab.core.dataset import Dataset
+from crm_lab.core.lines import day_end
 from crm_lab.core.schemas import SCHEMAS
 from crm_lab.privacy import mask_values
 
@@ -112,7 +113,7 @@ def date_coverage(data: Dataset, *, as_of) -> pd.DataFrame:
         if table not in data.tables:
             continue
         s = data[table][column].dropna()
-        s = s[s < day + pd.Timedelta(days=1)]
+        s = s[s < day_end(day)]
         if s.empty:
             continue
         months = pd.period_range(s.min().to_period("M"), s.max().to_period("M"), freq="M")

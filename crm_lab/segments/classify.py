@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_lab.core.lines import sale_lines
+from crm_lab.core.lines import day_end, sale_lines
 
 __all__ = [
     "AGE_BANDS",
@@ -30,10 +30,6 @@ AGE_BANDS = (("<25", 0, 25), ("25-34", 25, 35), ("35-44", 35, 45), ("45-54", 45,
              ("55-64", 55, 65), ("65+", 65, 200))  # fmt: skip
 TAGS = ("new", "returning", "vip", "at_risk")
 UNKNOWN = "unknown"
-
-
-def _end(as_of) -> pd.Timestamp:
-    return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
 
 
 def attribute_classes(customers: pd.DataFrame, *, as_of) -> pd.DataFrame:
@@ -88,7 +84,7 @@ def behaviour_classes(
 
     One row per customer in ``customers`` (or, without it, per customer with a sale line).
     """
-    end = _end(as_of)
+    end = day_end(as_of)
     start = end - pd.Timedelta(days=window_days)
     sales = sale_lines(transactions, end=end, customers_only=True)
     ids = (
@@ -158,7 +154,7 @@ def customer_tags(
     ``recent_spend``).
     """
     day = pd.Timestamp(as_of).normalize()
-    sales = sale_lines(transactions, end=_end(as_of), customers_only=True)
+    sales = sale_lines(transactions, end=day_end(as_of), customers_only=True)
     days = (
         sales.assign(day=sales["ordered_at"].dt.normalize())
         .groupby(["customer_id", "day"], as_index=False)["amount"]

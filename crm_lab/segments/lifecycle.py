@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_lab.core.lines import sale_lines
+from crm_lab.core.lines import as_of_day, day_end, sale_lines
 from crm_lab.segments import migration
 
 __all__ = ["STAGES", "stage_counts", "stage_flow", "stages"]
@@ -41,8 +41,7 @@ def stages(
     it, are left out. Returns ``customer_id``, ``stage``, ``first_purchase``,
     ``last_purchase`` and ``recent_purchase_days``.
     """
-    day = pd.Timestamp(as_of).normalize()
-    end = day + pd.Timedelta(days=1)
+    day, end = as_of_day(as_of), day_end(as_of)
     sales = sale_lines(transactions, end=end, customers_only=True)
     days = sales.assign(day=sales["ordered_at"].dt.normalize())[["customer_id", "day"]]
     days = days.drop_duplicates()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crm_lab.core.lines import sale_lines
+from crm_lab.core.lines import as_of_day, day_end, sale_lines
 
 __all__ = ["headline", "monthly_sales", "period_headline"]
 
@@ -29,8 +29,8 @@ def monthly_sales(transactions: pd.DataFrame, *, as_of, months: int = 24) -> pd.
         starting no earlier than the month of the first sale (months without sales inside that
         span are kept with zeros).
     """
-    day = pd.Timestamp(as_of).normalize()
-    sales = sale_lines(transactions, end=day + pd.Timedelta(days=1))
+    day = as_of_day(as_of)
+    sales = sale_lines(transactions, end=day_end(day))
     month = sales["ordered_at"].dt.to_period("M")
     g = sales.groupby(month)
     out = pd.DataFrame(
@@ -67,8 +67,7 @@ def headline(transactions: pd.DataFrame, *, as_of, period_days: int | None = Non
         (revenue of lines without a customer id), ``cancelled_amount`` and ``returned_amount``
         (positive numbers), ``first_order`` and ``last_order`` (ISO dates).
     """
-    day = pd.Timestamp(as_of).normalize()
-    end = day + pd.Timedelta(days=1)
+    end = day_end(as_of)
     tx = transactions[transactions["ordered_at"] < end]
     if period_days is not None:
         tx = tx[tx["ordered_at"] >= end - pd.Timedelta(days=period_days)]
@@ -98,7 +97,7 @@ def period_headline(transactions: pd.DataFrame, *, start, as_of) -> dict:
         ``period_revenue`` (gross sales in the period).
     """
     begin = pd.Timestamp(start).normalize()
-    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    end = day_end(as_of)
     sales = sale_lines(transactions, end=end)
     inside = sales[sales["ordered_at"] >= begin]
     first = sales.groupby("customer_id")["ordered_at"].min()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_lab.core.lines import sale_lines
+from crm_lab.core.lines import as_of_day, day_end, sale_lines
 
 __all__ = [
     "RFM_COLUMNS",
@@ -57,13 +57,6 @@ SEGMENT_CODES: tuple[str, ...] = tuple(code for code, _, _ in SEGMENTS)
 _SEGMENT_OF = {(r, f): code for code, rs, fs in SEGMENTS for r in rs for f in fs}
 
 
-def _as_of_end(as_of) -> tuple[pd.Timestamp, pd.Timestamp]:
-    if as_of is None:
-        raise ValueError("as_of is required: the report must not depend on the data's last date")
-    day = pd.Timestamp(as_of).normalize()
-    return day, day + pd.Timedelta(days=1)
-
-
 def rfm_table(transactions: pd.DataFrame, *, as_of) -> pd.DataFrame:
     """Summarise order lines into one RFM row per customer as of a day.
 
@@ -96,7 +89,7 @@ def rfm_table(transactions: pd.DataFrame, *, as_of) -> pd.DataFrame:
     0           a             0       2     40.0
     1           b             5       1      5.0
     """
-    day, end = _as_of_end(as_of)
+    day, end = as_of_day(as_of), day_end(as_of)
     sales = sale_lines(transactions, end=end, customers_only=True)
     grouped = sales.groupby("customer_id", sort=True, observed=True)
     out = pd.DataFrame(
