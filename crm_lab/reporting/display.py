@@ -9,14 +9,12 @@ default, so a template opts out (with a reason) rather than opts in.
 from __future__ import annotations
 
 import html
-import json
 import os
-from pathlib import Path
 
 import pandas as pd
 
 from crm_lab import privacy
-from crm_lab.reporting import labels
+from crm_lab.reporting import labels, manifest
 
 __all__ = ["kpi_cards", "notebook_setup", "show_table", "write_metrics"]
 
@@ -214,4 +212,4 @@ def write_metrics(metrics: dict, path: str) -> None:
             raise KeyError(f"headline key {key!r} has no format in crm_lab.reporting.labels")
     if not path:
         return
-    Path(path).write_text(json.dumps(metrics, ensure_ascii=False, indent=1, default=str), "utf-8")
+    manifest.write_metrics(metrics, path)
