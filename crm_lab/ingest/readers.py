@@ -222,7 +222,7 @@ def _read_grid(
     name = path
     if path.suffix.lower() == ".enc":
         if key_file is None:
-            raise LoadError(path, "an encrypted file: give the key (--key-file) to read it")
+            raise LoadError(path, "an encrypted file: give its key (--data-key-file) to read it")
         from crm_lab.privacy import decrypt_bytes
 
         try:
