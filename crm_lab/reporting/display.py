@@ -31,8 +31,14 @@ def styler(frame: pd.DataFrame):
     return frame.style.set_uuid(f"t{_TABLES[0]}")
 
 
-def notebook_setup() -> None:
-    """Prepare a report kernel: SVG charts with live text and stable ids, readable tables."""
+def notebook_setup(*, lang: str = "en") -> None:
+    """Prepare a report kernel: its page language, SVG charts with live text and stable ids,
+    readable tables.
+
+    ``lang`` ("en" or "zh") is the page language: every ``display``, ``plots`` and ``summary``
+    call of the template uses it unless given another.
+    """
+    labels.use_language(lang)
     # the same input gives the same page, byte for byte: no timestamp in SVG metadata (the
     # charts' ids are fixed by plots.use_svg, which each chart calls)
     os.environ["SOURCE_DATE_EPOCH"] = "0"
@@ -52,7 +58,7 @@ def show_table(
     total: dict | None = None,
     suppress: bool = True,
     reason: str = "",
-    lang: str = "en",
+    lang: str | None = None,
 ):
     """Turn an analysis' table into a report table: names for codes, headers, formats, privacy.
 
@@ -158,7 +164,7 @@ def _header(column, columns_name, *, lang: str) -> str:
     return labels.header(column, lang=lang)
 
 
-def kpi_cards(headline: dict, *, keys=None, skip=(), lang: str = "en"):
+def kpi_cards(headline: dict, *, keys=None, skip=(), lang: str | None = None):
     """Turn headline figures into a row of labelled cards (HTML for a notebook cell).
 
     Parameters

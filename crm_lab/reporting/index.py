@@ -21,12 +21,7 @@ th{background:#f7fafc}th.num,td.num{text-align:right;font-variant-numeric:tabula
 a{color:#2b6cb0}.muted{color:#718096;font-size:12px}.bad{color:#c53030}
 svg.spark{vertical-align:middle;margin-left:6px}
 """
-_INDEX_FIGURES = [
-    ("active_customers", "Active customers", "活跃客户"),
-    ("period_orders", "Orders in period", "本期订单"),
-    ("period_revenue", "Revenue in period", "本期收入"),
-    ("data_quality_clean_share", "Clean rows", "干净数据占比"),
-]
+_INDEX_FIGURES = ("active_customers", "period_orders", "period_revenue", "data_quality_clean_share")
 
 
 def _fmt_number(key: str, value) -> str:
@@ -59,19 +54,25 @@ def sparkline(values: list, *, width: int = 80, height: int = 18) -> str:
     )
 
 
-def _links(folder: Path, manifest) -> list[str]:
+def _links(folder: Path, manifest, *, lang: str) -> list[str]:
+    def say(key: str) -> str:
+        return html.escape(labels.label(key, lang=lang))
+
     links = []
     for r in sorted(manifest.reports, key=lambda r: not r.summary):
         title = html.escape(r.title)
         if r.html and (folder / r.html).exists():
             href = f"{html.escape(manifest.period)}/{html.escape(r.html)}"
-            stale = " <span class='muted'>(last good run)</span>" if r.stale else ""
+            stale = f" <span class='muted'>({say('index_stale')})</span>" if r.stale else ""
             strong = ("<strong>", "</strong>") if r.summary else ("", "")
             links.append(f"{strong[0]}<a href='{href}'>{title}</a>{strong[1]}{stale}")
         elif r.status == "skipped":
-            links.append(f"<span class='muted'>{title}: skipped — {html.escape(r.reason)}</span>")
+            links.append(
+                f"<span class='muted'>{title}: {say('index_skipped')} — "
+                f"{html.escape(r.reason)}</span>"
+            )
         if r.status == "failed":
-            links.append(f"<span class='bad'>{title}: failed this run</span>")
+            links.append(f"<span class='bad'>{title}: {say('index_failed')}</span>")
     return links
 
 
@@ -94,34 +95,30 @@ def write_index(out_dir: str | Path) -> Path:
     for pos in range(len(manifests) - 1, -1, -1):
         (folder, m), headline = manifests[pos], figures[pos]
         cells = []
-        for key, *_ in _INDEX_FIGURES:
+        for key in _INDEX_FIGURES:
             history = [f.get(key) for f in figures[: pos + 1]][-12:]
             spark = sparkline(history) if pos == len(manifests) - 1 else ""
             cells.append(f"<td class='num'>{_fmt_number(key, headline.get(key))}{spark}</td>")
         span = f"{m.period_start} – {m.as_of}"
         rows.append(
             f"<tr><td>{html.escape(m.period)}<div class='muted'>{html.escape(span)}</div></td>"
-            f"{''.join(cells)}<td>{'<br>'.join(_links(folder, m))}</td></tr>"
+            f"{''.join(cells)}<td>{'<br>'.join(_links(folder, m, lang=lang))}</td></tr>"
         )
-    heads = "".join(
-        f"<th class='num'>{html.escape(zh if lang == 'zh' else en)}</th>"
-        for _, en, zh in _INDEX_FIGURES
-    )
-    title = "crm_lab 报告" if lang == "zh" else "crm_lab reports"
-    intro = (
-        "每行一个报告期，最新在上；迷你折线为最近各期的走势。"
-        if lang == "zh"
-        else "One row per period, newest first; the small lines show the trend over the periods."
-    )
-    body = "\n".join(rows) or "<tr><td colspan='6'>No reports yet.</td></tr>"
+
+    def say(key: str) -> str:
+        return html.escape(labels.label(key, lang=lang))
+
+    heads = "".join(f"<th class='num'>{say(key)}</th>" for key in _INDEX_FIGURES)
+    title, intro = say("index_title"), say("index_intro")
+    body = "\n".join(rows) or f"<tr><td colspan='6'>{say('index_none')}</td></tr>"
     page = f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>{title}</title><style>{_INDEX_CSS}</style></head>
 <body><h1>{title}</h1>
 <p>{intro}</p>
-<table><thead><tr><th>{"报告期" if lang == "zh" else "Period"}</th>{heads}
-<th>{"报告" if lang == "zh" else "Reports"}</th></tr></thead>
+<table><thead><tr><th>{say("index_period")}</th>{heads}
+<th>{say("index_reports")}</th></tr></thead>
 <tbody>
 {body}
 </tbody></table>

@@ -38,6 +38,18 @@ MISSING = "–"  # a figure that is missing or suppressed
 
 # column name or headline key -> (English, Chinese): table headers and figure names
 LABELS: dict[str, tuple[str, str]] = {
+    # the index page
+    "index_title": ("crm_lab reports", "crm_lab 报告"),
+    "index_intro": (
+        "One row per period, newest first; the small lines show the trend over the periods.",
+        "每行一个报告期，最新在上；迷你折线为最近各期的走势。",
+    ),
+    "index_period": ("Period", "报告期"),
+    "index_reports": ("Reports", "报告"),
+    "index_none": ("No reports yet.", "尚无报告。"),
+    "index_stale": ("last good run", "上次成功运行"),
+    "index_skipped": ("skipped", "已跳过"),
+    "index_failed": ("failed this run", "本次运行失败"),
     "segment": ("Segment", "客户分群"),
     "customers": ("Customers", "客户数"),
     "customer_share": ("Share of customers", "客户占比"),
@@ -262,13 +274,35 @@ _KINDS = {
 FORMATS: dict[str, str] = {key: kind for kind, keys in _KINDS.items() for key in keys.split()}
 
 
-def _pick(pair: tuple[str, str], lang: str) -> str:
+_PAGE = {"lang": "en"}  # the language of the page being built: set once by use_language
+
+
+def use_language(lang: str) -> None:
+    """Set the language of the page a kernel builds (``display.notebook_setup`` calls it).
+
+    Every function here and in ``display``, ``plots`` and ``summary`` takes ``lang``; left out
+    (None), it means this page language, so a template names its language once.
+    """
+    _PAGE["lang"] = language(lang)
+
+
+def language(lang: str | None = None) -> str:
+    """The language to use: ``lang`` itself, or the page language when it is None.
+
+    >>> language("zh"), language()
+    ('zh', 'en')
+    """
+    lang = _PAGE["lang"] if lang is None else lang
     if lang not in LANGS:
         raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
-    return pair[LANGS.index(lang)]
+    return lang
 
 
-def code_label(kind: str, code, *, lang: str = "en") -> str:
+def _pick(pair: tuple[str, str], lang: str | None) -> str:
+    return pair[LANGS.index(language(lang))]
+
+
+def code_label(kind: str, code, *, lang: str | None = None) -> str:
     """Turn an analysis' code of one kind into its name in English or Chinese.
 
     Parameters
@@ -277,8 +311,8 @@ def code_label(kind: str, code, *, lang: str = "en") -> str:
         What the code names (see ``CODES``).
     code : str
         The code (``"cannot_lose_them"``), or ``migration.NEW`` / ``migration.GONE``.
-    lang : {"en", "zh"}
-        Language of the name.
+    lang : {"en", "zh"}, optional
+        Language of the name; the page language (``use_language``) when omitted.
 
     Raises
     ------
@@ -298,15 +332,15 @@ def code_label(kind: str, code, *, lang: str = "en") -> str:
     return _pick(pair, lang)
 
 
-def label(key: str, *, lang: str = "en", on: str = "table") -> str:
+def label(key: str, *, lang: str | None = None, on: str = "table") -> str:
     """Turn a column name or headline key into its display name in English or Chinese.
 
     Parameters
     ----------
     key : str
         A column name or headline key; ``segment_<code>`` names a segment's customer count.
-    lang : {"en", "zh"}
-        Language of the name.
+    lang : {"en", "zh"}, optional
+        Language of the name; the page language (``use_language``) when omitted.
     on : {"table", "card", "chart"}
         Where it is shown: cards and charts use their own wording where they have one.
 
@@ -329,14 +363,13 @@ def label(key: str, *, lang: str = "en", on: str = "table") -> str:
     raise KeyError(f"no label for {key!r}: add it to crm_lab.reporting.labels.LABELS")
 
 
-def header(column, *, lang: str = "en") -> str:
+def header(column, *, lang: str | None = None) -> str:
     """Turn a table's column name into its header: its label, else the name with spaces.
 
     Columns an analysis names after data (a completeness matrix's table names) have no label
     and are shown as they are, underscores as spaces.
     """
-    if lang not in LANGS:
-        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+    lang = language(lang)
     try:
         return label(str(column), lang=lang)
     except KeyError:

@@ -69,7 +69,7 @@ def use_svg() -> None:
     set_matplotlib_formats("svg")
 
 
-def segment_share_chart(summary: pd.DataFrame, *, lang: str = "en") -> Figure:
+def segment_share_chart(summary: pd.DataFrame, *, lang: str | None = None) -> Figure:
     """Draw a ``rfm.segment_summary``: each segment's share of customers next to its share of
     revenue (horizontal bars, named in ``lang``)."""
     use_svg()
@@ -90,7 +90,7 @@ def segment_share_chart(summary: pd.DataFrame, *, lang: str = "en") -> Figure:
     return fig
 
 
-def rf_grid_chart(segmented: pd.DataFrame, *, lang: str = "en") -> Figure:
+def rf_grid_chart(segmented: pd.DataFrame, *, lang: str | None = None) -> Figure:
     """Draw scored RFM rows as the 5x5 recency-by-frequency grid: customers per cell, shaded,
     with the segments outlined and named in ``lang``."""
     use_svg()
@@ -143,7 +143,7 @@ def rf_grid_chart(segmented: pd.DataFrame, *, lang: str = "en") -> Figure:
     return fig
 
 
-def monthly_revenue_chart(monthly: pd.DataFrame, *, lang: str = "en") -> Figure:
+def monthly_revenue_chart(monthly: pd.DataFrame, *, lang: str | None = None) -> Figure:
     """Draw a ``kpi.monthly_sales`` table: revenue by month (bars) with the number of buying
     customers (line, right axis)."""
     use_svg()
@@ -163,7 +163,7 @@ def monthly_revenue_chart(monthly: pd.DataFrame, *, lang: str = "en") -> Figure:
     return fig
 
 
-def holdout_chart(check: pd.DataFrame, *, lang: str = "en") -> Figure:
+def holdout_chart(check: pd.DataFrame, *, lang: str | None = None) -> Figure:
     """Draw a purchase-model holdout check (``predict.holdout_check``): actual against
     predicted purchases per customer, one pair of bars per group of repeat purchases before
     the holdout (every row is a group; the check has no total row)."""

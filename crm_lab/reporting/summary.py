@@ -59,7 +59,12 @@ def _change(now, then):
 
 
 def comparison_table(
-    metrics_dir: str | Path, reports_dir: str | Path, *, period_start, as_of, lang: str = "en"
+    metrics_dir: str | Path,
+    reports_dir: str | Path,
+    *,
+    period_start,
+    as_of,
+    lang: str | None = None,
 ) -> pd.DataFrame:
     """Headline figures of this period next to the previous period and the same period a year ago.
 
@@ -103,7 +108,7 @@ def comparison_table(
     )
 
 
-def report_links(metrics_dir: str | Path, *, lang: str = "en"):
+def report_links(metrics_dir: str | Path, *, lang: str | None = None):
     """Links to this run's other reports (the pages sit beside the summary)."""
     from html import escape
 
@@ -116,12 +121,12 @@ def report_links(metrics_dir: str | Path, *, lang: str = "en"):
         report = planned.get(slug, manifest.PlannedReport(slug, {}))
         if report.summary or report.audience == "analyst":
             continue
-        title = report.title.get(lang) or slug
+        title = report.title.get(labels.language(lang)) or slug
         items.append(f"<li><a href='{escape(slug)}.html'>{escape(title)}</a></li>")
     return HTML(f"<ul>{''.join(items)}</ul>")
 
 
-def show_comparison(table: pd.DataFrame, *, lang: str = "en"):
+def show_comparison(table: pd.DataFrame, *, lang: str | None = None):
     """Format a ``comparison_table`` for the page: each figure in its ``labels`` format,
     changes signed and coloured, headers in ``lang``."""
     from crm_lab.reporting.display import styler

@@ -358,7 +358,7 @@ def test_encrypted_inputs_round_trip(demo_dir, tmp_path, capsys):
     plain = ingest.load_data(src)["customers"]
     decrypted = ingest.load_data(enc, key_file=key)["customers"]
     assert decrypted.equals(plain)
-    with pytest.raises(ingest.LoadError, match="give the key"):
+    with pytest.raises(ingest.LoadError, match=r"give its key \(--data-key-file\)"):
         ingest.load_data(enc)
     other = tmp_path / "other.key"
     privacy.new_data_key(other)
