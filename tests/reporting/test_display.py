@@ -114,3 +114,16 @@ def test_write_metrics_refuses_headline_keys_without_a_label(tmp_path):
     with pytest.raises(KeyError):
         display.write_metrics({"headline": {"segment_Champions": 3}}, str(tmp_path / "x.json"))
     assert not (tmp_path / "x.json").exists()
+
+
+def test_the_page_language_is_named_once():
+    try:
+        display.notebook_setup(lang="zh")
+        head, big, _ = _cells(display.show_table(SEGMENTS))  # no lang: the page's
+        assert head[0] == "客户分群" and big[0] == "冠军客户"
+        assert _cells(display.show_table(SEGMENTS, lang="en"))[0][0] == "Segment"  # a call wins
+        with pytest.raises(ValueError, match="lang must be"):
+            display.notebook_setup(lang="fr")
+    finally:
+        display.notebook_setup(lang="en")
+    assert _cells(display.show_table(SEGMENTS))[0][0] == "Segment"
