@@ -1,6 +1,7 @@
 """A cleaned dataset into data-quality tables: accounting, completeness, rules, merges, coverage."""
 
 from crm_lab.quality.tables import (
+    KINDS,
     accounting_table,
     completeness,
     completeness_matrix,
@@ -14,6 +15,7 @@ from crm_lab.quality.tables import (
 )
 
 __all__ = [
+    "KINDS",
     "accounting_table",
     "completeness",
     "completeness_matrix",

@@ -11,7 +11,7 @@ import pandas as pd
 
 from crm_lab.core.dataset import Dataset
 from crm_lab.core.lines import day_end
-from crm_lab.core.schemas import SCHEMAS
+from crm_lab.core.schemas import LINE_TYPES, SCHEMAS
 from crm_lab.privacy import mask_values
 
 __all__ = [
@@ -132,18 +132,27 @@ def date_coverage(data: Dataset, *, as_of) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+KINDS = (*LINE_TYPES, "sale_without_customer_id", "quarantined")
+
+
 def transactions_summary(data: Dataset) -> pd.DataFrame:
     """Summarise order lines by kind: lines, invoices and amount per line type, then the sales
-    without a customer id, then the rows quarantined per rule (lines only: ``invoices`` and
-    ``amount`` are missing there, so they are nullable ``Int64`` and float columns)."""
+    without a customer id, then the rows quarantined per rule.
+
+    ``kind`` holds codes (``KINDS``: the line types, ``sale_without_customer_id``,
+    ``quarantined``) and ``rule`` the quarantine rule of a ``quarantined`` row; quarantined
+    rows count lines only (``invoices`` and ``amount`` are missing there, so they are nullable
+    ``Int64`` and float columns).
+    """
     if "transactions" not in data.tables:
         return pd.DataFrame()
     tx = data["transactions"]
     rows = []
-    for kind, part in tx.groupby("line_type", sort=False):
+    for kind, part in tx.groupby("line_type", sort=False, observed=True):
         rows.append(
             {
                 "kind": kind,
+                "rule": pd.NA,
                 "lines": len(part),
                 "invoices": part["invoice_id"].nunique(),
                 "amount": float(part["amount"].sum()),
@@ -153,7 +162,8 @@ def transactions_summary(data: Dataset) -> pd.DataFrame:
     anon = sales[sales["customer_id"].isna()]
     rows.append(
         {
-            "kind": "sale without customer id",
+            "kind": "sale_without_customer_id",
+            "rule": pd.NA,
             "lines": len(anon),
             "invoices": anon["invoice_id"].nunique(),
             "amount": float(anon["amount"].sum()),
@@ -161,19 +171,16 @@ def transactions_summary(data: Dataset) -> pd.DataFrame:
     )
     q = data.quarantine[data.quarantine["table"] == "transactions"]
     for rule, part in q[q["action"] == "row_quarantined"].groupby("rule"):
-        rows.append({"kind": f"quarantined: {rule}", "lines": len(part)})  # no invoice, amount
-    order = [
-        "sale",
-        "sale without customer id",
-        "cancellation",
-        "return",
-        "non_product",
-        "adjustment",
-    ]
+        rows.append({"kind": "quarantined", "rule": rule, "lines": len(part)})
+    order = ["sale", "sale_without_customer_id", "cancellation", "return", "non_product"]
+    order += ["adjustment", "quarantined"]
     out = pd.DataFrame(rows)
-    out = out.astype({"lines": "int64", "invoices": "Int64", "amount": "float64"})
-    out["_o"] = out["kind"].map({k: i for i, k in enumerate(order)}).fillna(len(order))
-    return out.sort_values(["_o", "kind"]).drop(columns="_o").reset_index(drop=True)
+    out = out.astype(
+        {"kind": "string", "rule": "string", "lines": "int64", "invoices": "Int64",
+         "amount": "float64"}
+    )  # fmt: skip
+    out["_o"] = out["kind"].map({k: i for i, k in enumerate(order)}).astype("float64")
+    return out.sort_values(["_o", "rule"]).drop(columns="_o").reset_index(drop=True)
 
 
 def headline(data: Dataset) -> dict:

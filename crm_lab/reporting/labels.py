@@ -221,6 +221,15 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "loyal": ("Loyal", "忠诚客户"),
         "churned": ("Churned", "已流失"),
     },
+    "line_kind": {
+        "sale": ("Sales", "销售"),
+        "sale_without_customer_id": ("Sales without a customer id", "无客户ID的销售"),
+        "cancellation": ("Cancellations", "取消"),
+        "return": ("Returns", "退货"),
+        "non_product": ("Postage, fees, vouchers", "运费、手续费、礼券"),
+        "adjustment": ("Adjustments", "调整"),
+        "quarantined": ("Quarantined", "已隔离"),
+    },
     "tag": {
         "new": ("new", "新客户"),
         "returning": ("returning", "回头客"),
@@ -241,6 +250,7 @@ CODE_COLUMNS: dict[str, str] = {
     "stage": "stage",
     "stage_before": "stage",
     "tag": "tag",
+    "kind": "line_kind",
 }
 
 # how each kind of figure is written

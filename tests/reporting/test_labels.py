@@ -19,6 +19,7 @@ CODES = {
     "risk": predict.RISKS,
     "stage": lifecycle.STAGES,
     "tag": classify.TAGS,
+    "line_kind": quality.KINDS,
 }
 
 
