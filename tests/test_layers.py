@@ -484,7 +484,8 @@ def import_side_effects(package_dir: Path, modules: list[str], tmp_path: Path) -
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("XDG_") and k not in ("CRM_LAB_KEY", "MPLBACKEND")
+        # SOURCE_DATE_EPOCH: set by display.notebook_setup when a test calls it in this process
+        if not k.startswith("XDG_") and k not in ("CRM_LAB_KEY", "MPLBACKEND", "SOURCE_DATE_EPOCH")
     }
     env.update(HOME=str(home), MPLCONFIGDIR=str(mpl))  # matplotlib's own font cache goes to mpl
     env["PYTHONPATH"] = os.pathsep.join([str(package_dir.parent), env.get("PYTHONPATH", "")])

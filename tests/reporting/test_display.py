@@ -116,7 +116,8 @@ def test_write_metrics_refuses_headline_keys_without_a_label(tmp_path):
     assert not (tmp_path / "x.json").exists()
 
 
-def test_the_page_language_is_named_once():
+def test_the_page_language_is_named_once(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")  # notebook_setup sets it; undone after the test
     try:
         display.notebook_setup(lang="zh")
         head, big, _ = _cells(display.show_table(SEGMENTS))  # no lang: the page's
