@@ -19,9 +19,10 @@ Three kinds of file, all UTF-8 JSON:
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from crm_lab.reporting.export import atomic_write
 
 __all__ = [
     "MANIFEST_FILE",
@@ -48,19 +49,9 @@ METRICS_SUFFIX = ".metrics.json"
 
 
 def write_json(path: str | Path, data: dict, *, indent: int | None = 1) -> Path:
-    """Write a dict as UTF-8 JSON atomically: a temporary file, then a rename.
-
-    A killed run never leaves a half-written file and never replaces the previous one.
-    """
-    path = Path(path)
-    text = json.dumps(data, ensure_ascii=False, indent=indent, default=str)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    """Write a dict as UTF-8 JSON atomically (``export.atomic_write``): a killed run never
+    leaves a half-written file and never replaces the previous one."""
+    return atomic_write(path, json.dumps(data, ensure_ascii=False, indent=indent, default=str))
 
 
 def _read_object(path: str | Path) -> dict:

@@ -115,6 +115,10 @@ class Plan:
         """The folder of executed notebooks, metrics files and the run plan."""
         return self.work_dir / "executed"
 
+    def executed_path(self, template: Template) -> Path:
+        """Where a template's executed notebook is written (kept when it fails)."""
+        return self.metrics_dir / f"{template.path.stem}.ipynb"
+
     def run_plan(self) -> mf.RunPlan:
         """The plan as the summary template reads it (``manifest.RunPlan``)."""
         return mf.RunPlan(
@@ -317,7 +321,7 @@ def execute_template(
     values = {k: v for k, v in _parameters(plan, inputs, template).items() if k in declared}
     notebook = pm.execute_notebook(
         str(template.path),
-        str(plan.metrics_dir / f"{template.path.stem}.ipynb"),
+        str(plan.executed_path(template)),
         parameters=coerce_params(values, declared, where=template.path.name),
         kernel_name=KERNEL,
         progress_bar=False,
@@ -402,8 +406,7 @@ def run_template(
     status = "ok" if result.status == "ok" else f"FAILED — {result.reason}"
     say(f"{tag}: {status} ({result.seconds:.1f} s)")
     if result.status == "failed":
-        executed = plan.metrics_dir / f"{template.path.stem}.ipynb"
-        say(f"    executed notebook kept for the analyst: {executed}")
+        say(f"    executed notebook kept for the analyst: {plan.executed_path(template)}")
     return result
 
 
