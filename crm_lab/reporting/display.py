@@ -16,7 +16,14 @@ import pandas as pd
 from crm_lab import privacy
 from crm_lab.reporting import labels, manifest
 
-__all__ = ["kpi_cards", "notebook_setup", "show_table", "write_metrics"]
+__all__ = [
+    "kpi_cards",
+    "notebook_setup",
+    "show_table",
+    "show_warnings",
+    "warnings_html",
+    "write_metrics",
+]
 
 _TABLES = [0]
 
@@ -206,12 +213,19 @@ def write_metrics(metrics: dict, path: str) -> None:
     Writing it is the template's success marker, so it is the last cell of every template.
     An empty ``path`` writes nothing (a template opened by hand in JupyterLab).
 
+    ``metrics["warnings"]``, when present, is the template's list of warnings (dicts with a
+    ``code`` that ``labels.WARNINGS`` names): the manifest, the index and the summary show them.
+
     Raises
     ------
     KeyError
         For a ``headline`` key without a label or a format in ``labels``: the summary and the
         index show every headline figure, so each must have a name and a format.
+    ValueError
+        For a warning ``labels.warning_text`` cannot turn into a sentence.
     """
+    for warning in metrics.get("warnings", []):
+        labels.warning_text(warning)  # a ValueError for an unknown code or a missing field
     for key in metrics.get("headline", {}):
         labels.label(key)  # a KeyError without one
         if labels.format_spec(key) is None:
@@ -219,3 +233,28 @@ def write_metrics(metrics: dict, path: str) -> None:
     if not path:
         return
     manifest.write_metrics(metrics, path)
+
+
+def warnings_html(warnings, *, lang: str | None = None) -> str:
+    """Turn warnings (dicts with a ``code``, see ``labels.WARNINGS``) into an escaped HTML banner.
+
+    No warnings give an empty string. The runner puts the run's warnings at the top of every
+    page with it, and templates show their own through ``show_warnings``.
+
+    >>> warnings_html([])
+    ''
+    >>> "crm-warning" in warnings_html([{"code": "stale_data", "last_day": "2025-12-31",
+    ...                                  "days": 30, "as_of": "2026-01-30"}])
+    True
+    """
+    items = [f"<li>{html.escape(labels.warning_text(w, lang=lang))}</li>" for w in warnings]
+    if not items:
+        return ""
+    return f"<div class='crm-warning' role='alert'><ul>{''.join(items)}</ul></div>"
+
+
+def show_warnings(warnings, *, lang: str | None = None):
+    """Turn a template's warnings into a banner for its page (HTML for a notebook cell)."""
+    from IPython.display import HTML
+
+    return HTML(warnings_html(warnings, lang=lang))

@@ -9,7 +9,8 @@ display text.
 - ``label(key, lang=)``: a column header or a figure's name (on a table, a card or a chart);
 - ``code_label(kind, code, lang=)``: the name of a code of one kind (``segment``, ``tier``,
   ``risk``, ``stage``, ``tag``), and of ``migration.NEW`` / ``migration.GONE``;
-- ``format_value(key, value)``: a figure as text in its declared format (``FORMATS``).
+- ``format_value(key, value)``: a figure as text in its declared format (``FORMATS``);
+- ``warning_text(warning, lang=)``: a warning (a code and its figures) as a sentence.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ __all__ = [
     "format_value",
     "header",
     "label",
+    "WARNINGS",
+    "warning_text",
 ]
 
 LANGS = ("en", "zh")
@@ -284,6 +287,19 @@ _KINDS = {
 FORMATS: dict[str, str] = {key: kind for kind, keys in _KINDS.items() for key in keys.split()}
 
 
+# warning code -> (English, Chinese) sentences, ``str.format`` templates over the warning's
+# fields. A warning is a dict ``{"code": ..., **fields}`` with JSON values: the runner's run
+# warnings (in the manifest) and a template's own (its metrics' ``"warnings"``) are both read
+# back through here by the pages, the index and the summary.
+WARNINGS: dict[str, tuple[str, str]] = {
+    "stale_data": (
+        "The data ends on {last_day}, {days} days before the as-of day {as_of}: "
+        "figures for the days after {last_day} are missing, not zero.",
+        "数据截至 {last_day}，比截止日 {as_of} 早 {days} 天：{last_day} 之后的数字是缺失，不是零。",
+    ),
+}
+
+
 _PAGE = {"lang": "en"}  # the language of the page being built: set once by use_language
 
 
@@ -417,3 +433,29 @@ def format_value(key: str, value) -> str:
     if isinstance(value, float) and math.isnan(value):
         return MISSING
     return spec.format(value)
+
+
+def warning_text(warning: dict, *, lang: str | None = None) -> str:
+    """Turn a warning (``{"code": ..., **fields}``) into its sentence in English or Chinese.
+
+    Raises
+    ------
+    ValueError
+        For a warning without a known ``code`` (see ``WARNINGS``) or without a field its
+        sentence names.
+
+    Examples
+    --------
+    >>> warning_text({"code": "stale_data", "last_day": "2025-12-31", "days": 30,
+    ...               "as_of": "2026-01-30"}).split(":")[0]
+    'The data ends on 2025-12-31, 30 days before the as-of day 2026-01-30'
+    """
+    code = warning.get("code") if isinstance(warning, dict) else None
+    if code not in WARNINGS:
+        raise ValueError(
+            f"warning {warning!r}: expected a dict whose 'code' is one of {sorted(WARNINGS)}"
+        )
+    try:
+        return _pick(WARNINGS[code], lang).format(**warning)
+    except (KeyError, IndexError) as exc:
+        raise ValueError(f"warning {warning!r} lacks the field {exc} its sentence names") from None

@@ -128,3 +128,14 @@ def test_the_page_language_is_named_once(monkeypatch):
     finally:
         display.notebook_setup(lang="en")
     assert _cells(display.show_table(SEGMENTS))[0][0] == "Segment"
+
+
+def test_warnings_become_an_escaped_banner_and_bad_ones_are_refused(tmp_path):
+    warning = {"code": "stale_data", "last_day": "<b>2025-12-31</b>", "days": 30, "as_of": "x"}
+    banner = display.warnings_html([warning], lang="en")
+    assert "&lt;b&gt;2025-12-31&lt;/b&gt;" in banner and "<b>" not in banner
+    assert "30 days before" in banner
+    assert display.warnings_html([]) == ""
+    with pytest.raises(ValueError, match="'code' is one of"):
+        display.write_metrics({"headline": {}, "warnings": [{"code": "x"}]}, str(tmp_path / "m"))
+    assert not (tmp_path / "m").exists()

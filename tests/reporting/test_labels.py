@@ -2,6 +2,7 @@
 a declared format; known answers for the names and the formats."""
 
 import math
+import string
 
 import pandas as pd
 import pytest
@@ -130,3 +131,20 @@ def test_every_column_of_the_shown_tables_has_a_header_and_numbers_a_format(demo
             labels.label(column, lang="zh")
             if pd.api.types.is_float_dtype(table[column].dtype):
                 assert labels.format_spec(column) is not None, column
+
+
+def test_every_warning_names_the_same_fields_in_both_languages():
+    def fields(text):
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    for code, (en, zh) in labels.WARNINGS.items():
+        assert fields(en) == fields(zh), code
+        sample = {"code": code, **{name: f"<{name}>" for name in fields(en)}}
+        assert labels.warning_text(sample, lang="en") != labels.warning_text(sample, lang="zh")
+
+
+def test_an_unknown_or_incomplete_warning_is_refused():
+    with pytest.raises(ValueError, match="'code' is one of"):
+        labels.warning_text({"code": "no_such_warning"})
+    with pytest.raises(ValueError, match="lacks the field 'days'"):
+        labels.warning_text({"code": "stale_data", "last_day": "2025-12-31", "as_of": "x"})
