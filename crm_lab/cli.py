@@ -69,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--templates", type=Path, help="folder of NN-slug.ipynb report templates (the shipped ones)"
     )
+    r.add_argument(
+        "--stale-after-days",
+        type=int,
+        default=7,
+        metavar="DAYS",
+        help="warn when the data ends more than DAYS days before the as-of day (7)",
+    )
 
     ru = sub.add_parser("rules", help="mine association rules and write them as CSV")
     ru.add_argument(
@@ -226,6 +233,7 @@ def _report(args) -> int:
             aliases=args.aliases,
             policies=args.policies,
             progress=progress,
+            stale_after_days=args.stale_after_days,
         )
     except RunLockedError as exc:
         print(f"error: {exc}", file=sys.stderr)

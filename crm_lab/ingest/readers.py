@@ -509,6 +509,10 @@ def read_table(
         src["name"] = _full_name(src.get("first_name"), src.get("last_name"))
 
     schema = SCHEMAS[table]
+    absent = [c.name for c in schema.columns if c.name not in src and c.name not in schema.derived]
+    if absent:  # an optional column not found: say which, and which headers went unused
+        unused = f"; headers not used: {', '.join(unmapped)}" if unmapped else ""
+        notes.append(f"{path.name}: {table} column(s) not found: {', '.join(absent)}{unused}")
     date_cols = [src[c.name] for c in schema.columns if c.kind == "datetime" and c.name in src]
     try:
         day_first = values.decide_day_first(*[c for c in date_cols if not _is_typed(c)])

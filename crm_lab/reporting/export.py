@@ -21,13 +21,25 @@ _EXPORT_LOCK = threading.Lock()
 
 
 def export_html(
-    notebook: nbformat.NotebookNode, *, title: str, footer: str, lang: str = "en"
+    notebook: nbformat.NotebookNode,
+    *,
+    title: str,
+    footer: str,
+    lang: str = "en",
+    banner: str = "",
 ) -> str:
     """Turn an executed notebook into a self-contained HTML page without code or stderr.
 
     Markdown cells tagged with the other language (``en`` / ``zh``) are left out, so one
     template carries its narrative in both languages. Cell ids are renumbered (papermill's
     injected cell has a random one), so the same notebook always gives the same bytes.
+
+    Parameters
+    ----------
+    banner : str
+        HTML put at the top of the page, above the first cell: the run's warnings as
+        ``display.warnings_html`` escapes them (the runner's, on every page). Inserted as
+        given, so it must already be escaped; the footer is plain text and escaped here.
     """
     nb = nbformat.from_dict(notebook)
     other = "zh" if lang == "en" else "en"
@@ -44,10 +56,10 @@ def export_html(
                     o["data"]["image/svg+xml"] = svg[svg.find("<svg") :]
     nb.metadata["title"] = title
     with _EXPORT_LOCK:  # nbconvert's exporters are not known to be thread-safe: one at a time
-        return _export(nb, lang=lang, footer=footer)
+        return _export(nb, lang=lang, footer=footer, banner=banner)
 
 
-def _export(nb, *, lang: str, footer: str) -> str:
+def _export(nb, *, lang: str, footer: str, banner: str) -> str:
     from nbconvert import HTMLExporter
 
     exporters = _EXPORTERS.__dict__.setdefault("by_lang", {})
@@ -60,7 +72,9 @@ def _export(nb, *, lang: str, footer: str) -> str:
             exclude_output_prompt=True,
             language_code=lang,
         )
-    body, _ = exporters[lang].from_notebook_node(nb, resources={"crm_footer": html.escape(footer)})
+    body, _ = exporters[lang].from_notebook_node(
+        nb, resources={"crm_footer": html.escape(footer), "crm_banner": banner}
+    )
     return body
 
 

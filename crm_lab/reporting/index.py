@@ -1,4 +1,8 @@
-"""The reports folder's manifests into ``index.html``: every period, its figures and trends."""
+"""The reports folder's manifests into ``index.html``: every period, its figures and trends.
+
+Each period shows its run's warnings (stale data, ...) under its name and each report's own
+warnings under its link, as sentences in the index's language (``labels.warning_text``).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ h1{font-size:1.6rem}table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e2e8f0;vertical-align:top}
 th{background:#f7fafc}th.num,td.num{text-align:right;font-variant-numeric:tabular-nums}
 a{color:#2b6cb0}.muted{color:#718096;font-size:12px}.bad{color:#c53030}
+.warn{color:#744210;background:#fffbeb;border-left:4px solid #d69e2e;padding:2px 6px;
+font-size:12px;margin-top:4px}
 svg.spark{vertical-align:middle;margin-left:6px}
 """
 _INDEX_FIGURES = ("active_customers", "period_orders", "period_revenue", "data_quality_clean_share")
@@ -54,12 +60,25 @@ def sparkline(values: list, *, width: int = 80, height: int = 18) -> str:
     )
 
 
+def _warning_lines(warnings, *, lang: str) -> str:
+    """Warnings as escaped ``warn`` lines; a code this version does not know shows as itself."""
+    lines = []
+    for warning in warnings:
+        try:
+            text = labels.warning_text(warning, lang=lang)
+        except ValueError:  # a manifest written by another version of crm_lab
+            text = str(warning.get("code", warning))
+        lines.append(f"<div class='warn'>{html.escape(text)}</div>")
+    return "".join(lines)
+
+
 def _links(folder: Path, manifest, *, lang: str) -> list[str]:
     def say(key: str) -> str:
         return html.escape(labels.label(key, lang=lang))
 
     links = []
     for r in sorted(manifest.reports, key=lambda r: not r.summary):
+        before = len(links)
         title = html.escape(r.title)
         if r.html and (folder / r.html).exists():
             href = f"{html.escape(manifest.period)}/{html.escape(r.html)}"
@@ -73,14 +92,16 @@ def _links(folder: Path, manifest, *, lang: str) -> list[str]:
             )
         if r.status == "failed":
             links.append(f"<span class='bad'>{title}: {say('index_failed')}</span>")
+        if r.warnings and len(links) > before:  # under this report's line
+            links[-1] += _warning_lines(r.warnings, lang=lang)
     return links
 
 
 def write_index(out_dir: str | Path) -> Path:
     """Write the reports folder's manifests into ``out_dir/index.html``.
 
-    One row per period, newest first, with its headline figures, links to its pages and, on
-    the newest row, sparklines of the last twelve periods.
+    One row per period, newest first, with its headline figures, links to its pages, the run's
+    and each report's warnings and, on the newest row, sparklines of the last twelve periods.
 
     Returns
     -------
@@ -101,7 +122,8 @@ def write_index(out_dir: str | Path) -> Path:
             cells.append(f"<td class='num'>{_fmt_number(key, headline.get(key))}{spark}</td>")
         span = f"{m.period_start} – {m.as_of}"
         rows.append(
-            f"<tr><td>{html.escape(m.period)}<div class='muted'>{html.escape(span)}</div></td>"
+            f"<tr><td>{html.escape(m.period)}<div class='muted'>{html.escape(span)}</div>"
+            f"{_warning_lines(m.warnings, lang=lang)}</td>"
             f"{''.join(cells)}<td>{'<br>'.join(_links(folder, m, lang=lang))}</td></tr>"
         )
 

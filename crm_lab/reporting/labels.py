@@ -113,6 +113,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "months": ("Months", "月数"),
     "months_without_rows": ("Months without rows", "无数据月数"),
     "metric": ("Figure", "指标"),
+    "summary_warnings": ("Read with care", "请谨慎解读"),
     "this_period": ("This period", "本期"),
     "previous_period": ("Previous period", "上期"),
     "change": ("Change", "环比"),

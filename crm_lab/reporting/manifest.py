@@ -8,12 +8,17 @@ Three kinds of file, all UTF-8 JSON:
     template's success marker.
 ``<work>/executed/run-plan.json``
     Written by the runner before any template runs (``RunPlan``): the period, the language and
-    every planned report's slug, titles, audience and summary flag. The executive summary reads
-    it (through ``current_metrics`` and ``read_plan``) to name and link this run's reports.
+    every planned report's slug, titles, audience and summary flag, and the run's warnings. The
+    executive summary reads it (through ``current_metrics`` and ``read_plan``) to name and link
+    this run's reports.
 ``<reports>/<period>/manifest.json``
     Written by the runner at the end (``Manifest``): the period, inputs with their SHA-256,
-    parameters, versions, row accounting and one ``ReportResult`` per template. The index and
-    the summary's comparisons with earlier periods read it (``read_manifests``).
+    parameters, versions, row accounting, the run's warnings and one ``ReportResult`` per
+    template (with its own warnings). The index and the summary's comparisons with earlier
+    periods read it (``read_manifests``).
+
+A warning is a dict ``{"code": ..., **fields}`` (see ``labels.WARNINGS``); files written before
+warnings existed read with none.
 """
 
 from __future__ import annotations
@@ -59,6 +64,14 @@ def _read_object(path: str | Path) -> dict:
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a JSON object, got {type(data).__name__}")
     return data
+
+
+def _warnings(data: dict) -> list[dict]:
+    """The ``warnings`` list of a file's object: empty when absent (older files)."""
+    found = data.get("warnings") or []
+    if not isinstance(found, list) or not all(isinstance(w, dict) for w in found):
+        raise ValueError(f"'warnings' must be a list of objects, got {found!r}")
+    return [dict(w) for w in found]
 
 
 # --- metrics ------------------------------------------------------------------------------------
@@ -123,6 +136,7 @@ class RunPlan:
     as_of: str  # YYYY-MM-DD, inclusive
     lang: str
     reports: tuple[PlannedReport, ...]
+    warnings: tuple[dict, ...] = ()  # the run's own (stale data, ...), on every page
 
     def to_dict(self) -> dict:
         """The plan as a JSON-ready dict."""
@@ -137,6 +151,7 @@ class RunPlan:
             as_of=data["as_of"],
             lang=data["lang"],
             reports=tuple(PlannedReport.from_dict(r) for r in data["reports"]),
+            warnings=tuple(_warnings(data)),
         )
 
     def write(self, metrics_dir: str | Path) -> Path:
@@ -186,6 +201,7 @@ class ReportResult:
     summary: bool = False
     audience: str = "stakeholders"
     stale: bool = False  # failed this run; html and metrics are the last good run's
+    warnings: list[dict] = field(default_factory=list)  # the template's metrics["warnings"]
 
     def to_dict(self) -> dict:
         """This result as a JSON-ready dict."""
@@ -205,6 +221,7 @@ class ReportResult:
             summary=bool(data.get("summary", False)),
             audience=data.get("audience", "stakeholders"),
             stale=bool(data.get("stale", False)),
+            warnings=_warnings(data),
         )
 
 
@@ -233,6 +250,7 @@ class Manifest:
     accounting: list[dict]
     notes: list[str]
     reports: list[ReportResult]
+    warnings: list[dict] = field(default_factory=list)  # the run's, shown on every page
 
     def to_dict(self) -> dict:
         """The manifest as a JSON-ready dict."""
@@ -258,6 +276,7 @@ class Manifest:
             accounting=list(data.get("accounting") or []),
             notes=list(data.get("notes") or []),
             reports=[ReportResult.from_dict(r) for r in data.get("reports", [])],
+            warnings=_warnings(data),
         )
 
     def write(self, period_dir: str | Path) -> Path:

@@ -4,16 +4,20 @@ A run is a straight line of steps, each a function of its own (papermill's style
 
 1. ``plan_run``: resolve the period, find the templates, fix every folder; writes nothing.
 2. ``prepare_inputs``: under a lock on the reports folder, load and clean the input once,
-   write it as the period's snapshot and a de-identified copy, and write the run plan.
+   check that it reaches the period (``check_freshness``: an error when it ends before the
+   period begins, a ``stale_data`` warning when it ends well before the as-of day), write it
+   as the period's snapshot and a de-identified copy, and write the run plan.
 3. ``execute_template``: run one template with papermill on the snapshot it may read; the
    metrics file it writes last is its success marker.
-4. ``publish_page``: export the executed notebook to self-contained HTML without code, pass it
-   through the privacy gate and write it atomically (a temporary file, then a rename).
+4. ``publish_page``: export the executed notebook to self-contained HTML without code, with
+   the run's warnings as a banner on top, pass it through the privacy gate and write it
+   atomically (a temporary file, then a rename).
 5. ``write_run_record``: write the manifest and the index.
 
 ``run_template`` joins steps 3 and 4 for one template, turning a failure into a result: a
-failing template does not stop the others, its executed notebook stays in the analyst's work
-folder and its last good page stays published. ``run_reports`` runs all five steps.
+template whose required input is absent or empty is skipped with the reason, a failing
+template does not stop the others, its executed notebook stays in the analyst's work folder
+and its last good page stays published. ``run_reports`` runs all five steps.
 """
 
 from __future__ import annotations
@@ -31,12 +35,14 @@ from importlib import metadata
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 
 from crm_lab import __version__, privacy
 from crm_lab.core.dataset import Dataset
 from crm_lab.core.periods import Period, resolve_period
 from crm_lab.ingest import read_clean, save_tables
 from crm_lab.ingest.readers import SUFFIXES
+from crm_lab.reporting import display, labels
 from crm_lab.reporting import manifest as mf
 from crm_lab.reporting.export import atomic_write, export_html
 from crm_lab.reporting.gate import check_page, known_values
@@ -48,6 +54,7 @@ from crm_lab.reporting.templates import (
     coerce_params,
     default_templates_dir,
     find_templates,
+    unmet_requirements,
 )
 
 __all__ = [
@@ -57,6 +64,9 @@ __all__ = [
     "ReportResult",
     "RunLockedError",
     "RunResult",
+    "StaleDataError",
+    "check_freshness",
+    "data_end",
     "execute_template",
     "plan_run",
     "prepare_inputs",
@@ -82,10 +92,22 @@ _VERSIONED = (
     "rapidfuzz",
 )
 Say = Callable[[str], None]
+# the event tables and their day column, in the order ``data_end`` looks at them: order lines
+# first, the other event tables only for an input without dated order lines
+EVENT_DAYS = (
+    ("transactions", "ordered_at"),
+    ("interactions", "interacted_at"),
+    ("tickets", "opened_at"),
+    ("campaign_responses", "sent_at"),
+)
 
 
 class RunLockedError(RuntimeError):
     """Another run is writing the same reports folder."""
+
+
+class StaleDataError(ValueError):
+    """The input ends before the period begins: there is nothing to report on."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +126,7 @@ class Plan:
     policies: Path | None = None
     data_key_file: Path | None = None
     pseudonym_key_file: Path | None = None
+    stale_after_days: int = 7  # a stale_data warning when the data ends longer before as_of
 
     @property
     def period_dir(self) -> Path:
@@ -119,8 +142,8 @@ class Plan:
         """Where a template's executed notebook is written (kept when it fails)."""
         return self.metrics_dir / f"{template.path.stem}.ipynb"
 
-    def run_plan(self) -> mf.RunPlan:
-        """The plan as the summary template reads it (``manifest.RunPlan``)."""
+    def run_plan(self, *, warnings=()) -> mf.RunPlan:
+        """The plan, with the run's warnings, as the summary template reads it (``RunPlan``)."""
         return mf.RunPlan(
             period=self.period.name,
             period_start=self.period.start.date().isoformat(),
@@ -130,6 +153,7 @@ class Plan:
                 mf.PlannedReport(t.slug, dict(t.title), t.audience, t.summary)
                 for t in self.templates
             ),
+            warnings=tuple(warnings),
         )
 
 
@@ -141,6 +165,7 @@ class Inputs:
     snapshot: Path  # the analyst's tables, contacts included
     deidentified: Path  # pseudonymous ids, no contacts: what stakeholder reports read
     known: dict[str, set[str]]  # identifying values the privacy gate looks for
+    warnings: tuple[dict, ...] = ()  # the run's (check_freshness): on every page, in the manifest
 
 
 @dataclass
@@ -174,6 +199,7 @@ def plan_run(
     policies: str | Path | None = None,
     data_key_file: str | Path | None = None,
     pseudonym_key_file: str | Path | None = None,
+    stale_after_days: int = 7,
 ) -> Plan:
     """Turn a run's arguments into a ``Plan``: the period, the templates, absolute folders.
 
@@ -185,10 +211,16 @@ def plan_run(
     NoTemplatesError
         The templates folder holds no ``NN-slug.ipynb`` template (the message names it).
     ValueError
-        An unknown language or period.
+        An unknown language or period, or ``stale_after_days`` not a whole number >= 0.
     """
     if lang not in ("en", "zh"):
         raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+    if isinstance(stale_after_days, bool) or not isinstance(stale_after_days, int):
+        raise ValueError(
+            f"stale_after_days must be a whole number of days, got {stale_after_days!r}"
+        )
+    if stale_after_days < 0:
+        raise ValueError(f"stale_after_days must be 0 or more, got {stale_after_days}")
     per = period if isinstance(period, Period) else resolve_period(period, as_of=as_of, today=today)
     folder = Path(templates_dir).resolve() if templates_dir else default_templates_dir()
     templates = tuple(find_templates(folder))
@@ -211,6 +243,7 @@ def plan_run(
         policies=optional(policies),
         data_key_file=optional(data_key_file),
         pseudonym_key_file=optional(pseudonym_key_file),
+        stale_after_days=stale_after_days,
     )
 
 
@@ -239,6 +272,66 @@ def _lock(out_dir: Path):
 
 
 # --- 2. prepare inputs --------------------------------------------------------------------------
+def data_end(dataset: Dataset) -> tuple[pd.Timestamp, str] | None:
+    """Turn a dataset into the day of its last dated record and the column it comes from.
+
+    The order lines' ``ordered_at`` when any order line is dated; otherwise the first other
+    event table of ``EVENT_DAYS`` with a dated row. None when no event table has one (a
+    customers file alone). Quarantined rows do not count: they are not in the tables.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"ordered_at": pd.to_datetime(["2025-12-30 18:20", "2025-11-02"])})
+    >>> data_end(Dataset(tables={"transactions": tx}))
+    (Timestamp('2025-12-30 00:00:00'), 'transactions.ordered_at')
+    """
+    for table, column in EVENT_DAYS:
+        frame = dataset.tables.get(table)
+        if frame is not None and column in frame and frame[column].notna().any():
+            return pd.Timestamp(frame[column].max()).normalize(), f"{table}.{column}"
+    return None
+
+
+def check_freshness(period: Period, dataset: Dataset, *, stale_after_days: int = 7) -> list[dict]:
+    """Turn a period and the data's last day (``data_end``) into the run's warnings.
+
+    Returns
+    -------
+    list of dict
+        ``[{"code": "stale_data", "last_day", "days", "as_of"}]`` when the data ends more
+        than ``stale_after_days`` days before the as-of day (figures after it would read as
+        zero, not as missing); otherwise empty.
+
+    Raises
+    ------
+    StaleDataError
+        The data ends before the period begins (an old export, ``--period last-month`` run a
+        year late): every figure of the period would be zero. The message names the last
+        record's day, where it comes from and the period.
+    """
+    end = data_end(dataset)
+    if end is None:
+        return []
+    day, where = end
+    if day < period.start:
+        raise StaleDataError(
+            f"the data ends on {day.date()} (the last {where}), before period {period.name} "
+            f"begins ({period.start.date()} to {period.as_of.date()}): nothing to report; "
+            "export newer data, or choose a period the data covers (--period, --as-of)"
+        )
+    days = int((period.as_of.normalize() - day).days)
+    if days <= stale_after_days:
+        return []
+    return [
+        {
+            "code": "stale_data",
+            "last_day": day.date().isoformat(),
+            "days": days,
+            "as_of": period.as_of.date().isoformat(),
+        }
+    ]
+
+
 def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
     """Turn the plan's input files into a clean dataset and its two snapshots.
 
@@ -246,6 +339,11 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
     the analyst's snapshot (``<work>/tables``) and the de-identified one stakeholder reports
     read (``<work>/tables-deidentified``: keyed pseudonyms, no contacts), writes the run plan
     into ``<work>/executed`` and removes the metrics files of an earlier run there.
+
+    Before writing anything, ``check_freshness`` compares the data's last day with the period:
+    a ``StaleDataError`` when it ends before the period begins, a ``stale_data`` warning (said,
+    and kept in ``Inputs.warnings``) when it ends more than ``plan.stale_after_days`` days
+    before the as-of day.
     """
     started = time.perf_counter()
     plan.metrics_dir.mkdir(parents=True, exist_ok=True)
@@ -257,6 +355,9 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
         policies=plan.policies,
         data_key_file=plan.data_key_file,
     )
+    warnings = check_freshness(per, dataset, stale_after_days=plan.stale_after_days)
+    for warning in warnings:
+        say(f"  warning: {labels.warning_text(warning, lang='en')}")
     snapshot = save_tables(dataset, plan.work_dir / "tables")
     key = privacy.pseudonym_key(plan.pseudonym_key_file)
     deidentified = save_tables(
@@ -271,8 +372,8 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
     )
     for template in plan.templates:  # a skipped or failed report must not show old figures
         mf.metrics_path(plan.metrics_dir, template.slug).unlink(missing_ok=True)
-    plan.run_plan().write(plan.metrics_dir)
-    return Inputs(dataset, snapshot, deidentified, known_values(dataset))
+    plan.run_plan(warnings=warnings).write(plan.metrics_dir)
+    return Inputs(dataset, snapshot, deidentified, known_values(dataset), tuple(warnings))
 
 
 # --- 3. execute one template --------------------------------------------------------------------
@@ -340,7 +441,9 @@ def publish_page(
     """Turn an executed notebook into a published HTML page, if it passes the privacy gate.
 
     Stakeholder pages go to ``<out_dir>/<period>/<slug>.html``; an ``analyst`` template's page
-    (masked contacts) to ``<work>/analyst/<slug>.html``, never to the stakeholder folder.
+    (masked contacts) to ``<work>/analyst/<slug>.html``, never to the stakeholder folder. The
+    run's warnings (``Inputs.warnings``) head every page as an escaped banner, whatever the
+    template shows.
 
     Returns
     -------
@@ -357,7 +460,13 @@ def publish_page(
         f"crm_lab {__version__} · {per.name} · {per.start.date()} – {per.as_of.date()} · "
         f"input: {plan.data.name}"
     )
-    page = export_html(notebook, title=template.title_in(plan.lang), footer=footer, lang=plan.lang)
+    page = export_html(
+        notebook,
+        title=template.title_in(plan.lang),
+        footer=footer,
+        lang=plan.lang,
+        banner=display.warnings_html(inputs.warnings, lang=plan.lang),
+    )
     check_page(page, known=inputs.known)
     folder = plan.work_dir / "analyst" if template.audience == "analyst" else plan.period_dir
     folder.mkdir(parents=True, exist_ok=True)
@@ -377,14 +486,17 @@ def run_template(
 ) -> ReportResult:
     """Turn one template into its result: skipped, failed (with the reason) or published.
 
-    A template whose required tables are missing is skipped; any error while executing or
-    publishing makes it ``failed`` without raising, so the other templates still run.
+    A template whose required input is absent or empty (``Template.requires``, see
+    ``templates.unmet_requirements``) is skipped with the reason; any error while executing
+    or publishing makes it ``failed`` without raising, so the other templates still run. The
+    template's own warnings (its metrics' ``"warnings"``) become the result's and are said
+    after its status line.
     """
     tag = tag or template.slug
     title = template.title_in(plan.lang)
-    missing = [t for t in template.requires if t not in inputs.dataset.tables]
-    if missing:
-        reason = f"no {', '.join(missing)} table in the input"
+    unmet = unmet_requirements(template.requires, inputs.dataset.tables)
+    if unmet:
+        reason = "; ".join(unmet)
         say(f"{tag}: skipped ({reason})")
         return ReportResult(template.slug, title, "skipped", reason=reason)
     say(f"{tag}: running")
@@ -394,6 +506,7 @@ def run_template(
     )
     try:
         notebook, result.metrics = execute_template(plan, inputs, template)
+        result.warnings = [dict(w) for w in result.metrics.get("warnings", [])]
         page = publish_page(plan, inputs, template, notebook)
         result.status = "ok"
         if template.audience == "analyst":
@@ -405,6 +518,8 @@ def run_template(
     result.seconds = round(time.perf_counter() - start, 2)
     status = "ok" if result.status == "ok" else f"FAILED — {result.reason}"
     say(f"{tag}: {status} ({result.seconds:.1f} s)")
+    for warning in result.warnings:
+        say(f"{tag}: warning: {labels.warning_text(warning, lang='en')}")
     if result.status == "failed":
         say(f"    executed notebook kept for the analyst: {plan.executed_path(template)}")
     return result
@@ -470,7 +585,8 @@ def write_run_record(
     """Write a run's results as the period's ``manifest.json`` and rewrite ``index.html``.
 
     A report that failed this run but was published before keeps its last good page: its
-    entry takes the earlier page and metrics and is marked ``stale``.
+    entry takes the earlier page, metrics and warnings and is marked ``stale``. The run's
+    warnings (``Inputs.warnings``) go into the manifest's ``warnings``.
 
     Returns
     -------
@@ -483,7 +599,9 @@ def write_run_record(
     for r in results:
         before = previous.get(r.slug)
         if r.status == "failed" and before is not None and before.html:
-            r = replace(r, html=before.html, metrics=before.metrics, stale=True)
+            r = replace(
+                r, html=before.html, metrics=before.metrics, warnings=before.warnings, stale=True
+            )
         reports.append(r)
     dataset = inputs.dataset
     manifest = mf.Manifest(
@@ -499,6 +617,7 @@ def write_run_record(
         accounting=dataset.accounting.to_dict(orient="records"),
         notes=list(dataset.notes),
         reports=reports,
+        warnings=list(inputs.warnings),
     )
     plan.period_dir.mkdir(parents=True, exist_ok=True)
     manifest.write(plan.period_dir)
@@ -524,6 +643,7 @@ def run_reports(
     today=None,
     workers: int = 3,
     progress: Say | None = None,
+    stale_after_days: int = 7,
 ) -> RunResult:
     """Run every report template on one input into the period's published HTML reports.
 
@@ -562,7 +682,12 @@ def run_reports(
         Reports executed at the same time, each in its own kernel (much of a kernel's time is
         start-up, so 3 suits a 2-core machine; bench/bench_report.py measures it).
     progress : callable, optional
-        Called with one line of text as the run starts and as each report starts and ends.
+        Called with one line of text as the run starts and as each report starts and ends,
+        and with each warning (lines holding ``warning:``).
+    stale_after_days : int
+        When the data's last day (``data_end``: the last order line) is more than this many
+        days before the as-of day, the run warns (``stale_data``): on the console, in the
+        manifest and as a banner on top of every page.
 
     Returns
     -------
@@ -575,6 +700,9 @@ def run_reports(
         No template in the templates folder; nothing is written.
     RunLockedError
         Another run is writing to ``out_dir``.
+    StaleDataError
+        The data ends before the period begins (a ``ValueError``); nothing is published and
+        no manifest is written, the last good pages stay.
     """
     say = progress or log.info
     plan = plan_run(
@@ -591,6 +719,7 @@ def run_reports(
         policies=policies,
         data_key_file=data_key_file,
         pseudonym_key_file=pseudonym_key_file,
+        stale_after_days=stale_after_days,
     )
     say(f"work folder: {plan.work_dir}")
     say(f"templates: {len(plan.templates)} in {plan.templates_dir}")

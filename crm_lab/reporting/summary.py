@@ -3,6 +3,10 @@
 Every report template writes a metrics file whose ``headline`` holds flat numbers. The summary
 reads the headlines of this run's reports and of earlier runs (their ``manifest.json`` in the
 reports folder), so a template added later appears in the summary without editing it.
+
+The reports' own warnings (their metrics' ``"warnings"``) are listed by report
+(``report_warnings``, ``show_warnings``); the run's warnings head the summary page as they head
+every page (the runner's banner).
 """
 
 from __future__ import annotations
@@ -13,7 +17,14 @@ import pandas as pd
 
 from crm_lab.reporting import labels, manifest
 
-__all__ = ["comparison_table", "current_metrics", "report_links", "show_comparison"]
+__all__ = [
+    "comparison_table",
+    "current_metrics",
+    "report_links",
+    "report_warnings",
+    "show_comparison",
+    "show_warnings",
+]
 
 
 def current_metrics(metrics_dir: str | Path) -> dict[str, dict]:
@@ -124,6 +135,47 @@ def report_links(metrics_dir: str | Path, *, lang: str | None = None):
         title = report.title.get(labels.language(lang)) or slug
         items.append(f"<li><a href='{escape(slug)}.html'>{escape(title)}</a></li>")
     return HTML(f"<ul>{''.join(items)}</ul>")
+
+
+def report_warnings(metrics_dir: str | Path, *, lang: str | None = None) -> list[tuple[str, dict]]:
+    """Turn this run's metrics files into (report title, warning) pairs, in run-plan order.
+
+    Every report of the run plan whose metrics list ``"warnings"`` counts, the summary itself
+    and analyst reports too (a warning is about figures, not about people).
+    """
+    plan = manifest.read_plan(metrics_dir)
+    planned = {r.slug: r for r in plan.reports} if plan else {}
+    metrics = current_metrics(metrics_dir)
+    order = [r.slug for r in plan.reports] if plan else list(metrics)
+    pairs = []
+    for slug in order:
+        report = planned.get(slug, manifest.PlannedReport(slug, {}))
+        title = report.title.get(labels.language(lang)) or report.title.get("en") or slug
+        for warning in metrics.get(slug, {}).get("warnings", []):
+            pairs.append((title, warning))
+    return pairs
+
+
+def show_warnings(metrics_dir: str | Path, *, lang: str | None = None):
+    """Turn this run's reports' warnings into an escaped section for the summary page.
+
+    A heading and one line per warning, ``Report title: sentence``; nothing at all when no
+    report warns (the heading is part of the output, so a clean run shows no empty section).
+    """
+    from html import escape
+
+    from IPython.display import HTML
+
+    items = [
+        f"<li><strong>{escape(title)}</strong>: {escape(labels.warning_text(w, lang=lang))}</li>"
+        for title, w in report_warnings(metrics_dir, lang=lang)
+    ]
+    if not items:
+        return HTML("")
+    heading = escape(labels.label("summary_warnings", lang=lang))
+    return HTML(
+        f"<h2>{heading}</h2><div class='crm-warning' role='alert'><ul>{''.join(items)}</ul></div>"
+    )
 
 
 def show_comparison(table: pd.DataFrame, *, lang: str | None = None):

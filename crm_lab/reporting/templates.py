@@ -4,6 +4,11 @@ The report templates are the ``NN-slug.ipynb`` notebooks of the repository's top
 ``notebooks/`` folder. A built wheel carries them inside the package, in
 ``crm_lab/reporting/_data/notebooks/`` (``setup.py`` copies them there at build time); an
 editable install or a checkout has no such folder and reads ``notebooks/`` itself.
+
+A template names what it needs in its ``crm_lab`` metadata, ``requires``: ``"transactions"``
+(the table, with at least one row) or ``"transactions.customer_id"`` (the table, with at least
+one value in that column). ``unmet_requirements`` turns the ones a dataset does not meet into
+one-line reasons, and the runner skips the template with them.
 """
 
 from __future__ import annotations
@@ -12,7 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import yaml
+
+from crm_lab.core.schemas import SCHEMAS
 
 __all__ = [
     "NoTemplatesError",
@@ -21,6 +29,7 @@ __all__ = [
     "default_templates_dir",
     "find_templates",
     "read_params_file",
+    "unmet_requirements",
 ]
 
 _PACKAGED = Path(__file__).resolve().parent / "_data" / "notebooks"
@@ -53,7 +62,7 @@ class Template:
     path: Path
     slug: str
     title: dict  # {"en": ..., "zh": ...}
-    requires: tuple[str, ...]
+    requires: tuple[str, ...]  # "table" or "table.column" (see unmet_requirements)
     summary: bool = False  # the executive summary: runs last, reads the others' metrics
     audience: str = "stakeholders"  # or "analyst": published to the work folder, not the index
 
@@ -80,17 +89,68 @@ def find_templates(directory: str | Path | None = None) -> list[Template]:
     for path in sorted(directory.glob(PATTERN)):
         meta = nbformat.read(path, as_version=4).metadata.get("crm_lab", {})
         title = meta.get("title", path.stem)
+        requires = tuple(meta.get("requires", []))
+        for requirement in requires:
+            _check_requirement(requirement, where=path)
         found.append(
             Template(
                 path=path,
                 slug=path.stem.split("-", 1)[1],
                 title=title if isinstance(title, dict) else {"en": title},
-                requires=tuple(meta.get("requires", [])),
+                requires=requires,
                 summary=bool(meta.get("summary", False)),
                 audience=meta.get("audience", "stakeholders"),
             )
         )
     return sorted(found, key=lambda t: t.summary)
+
+
+def _check_requirement(requirement, *, where) -> None:
+    table, _, column = str(requirement).partition(".")
+    schema = SCHEMAS.get(table)
+    if (
+        not isinstance(requirement, str)
+        or schema is None
+        or (column and column not in [c.name for c in schema.columns])
+    ):
+        raise ValueError(
+            f"{where}: metadata crm_lab.requires has {requirement!r}; expected a table "
+            f"({', '.join(SCHEMAS)}) or 'table.column' naming one of its columns"
+        )
+
+
+def unmet_requirements(requires, tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Turn a template's ``requires`` and a dataset's tables into the reasons it cannot run.
+
+    ``"table"`` needs the table with at least one row; ``"table.column"`` needs at least one
+    value in that column (a transactions file whose customer ids were not found has the column,
+    all missing). Each unmet requirement gives one reason; an empty list means the template
+    can run.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"invoice_id": ["1"], "customer_id": [None]})
+    >>> unmet_requirements(["transactions", "transactions.customer_id", "tickets"],
+    ...                    {"transactions": tx})
+    ['no transactions row has a customer_id', 'no tickets table in the input']
+    >>> unmet_requirements(["transactions"], {"transactions": tx.iloc[:0]})
+    ['the transactions table is empty']
+    """
+    reasons = []
+    for requirement in requires:
+        table, _, column = requirement.partition(".")
+        frame = tables.get(table)
+        if frame is None:
+            reason = f"no {table} table in the input"
+        elif frame.empty:
+            reason = f"the {table} table is empty"
+        elif column and (column not in frame.columns or not frame[column].notna().any()):
+            reason = f"no {table} row has a {column}"
+        else:
+            continue
+        if reason not in reasons:  # "transactions" and "transactions.x" on one missing table
+            reasons.append(reason)
+    return reasons
 
 
 def read_params_file(path: str | Path) -> dict[str, str]:
