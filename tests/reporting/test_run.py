@@ -521,3 +521,188 @@ def test_write_run_record_keeps_the_last_good_page(small_plan):
     )
     assert mf.read_manifest(small_plan.period_dir) == second
     assert "last good run" in (small_plan.out_dir / "index.html").read_text("utf-8")
+
+
+# --- stale data, warnings through the run, skipped inputs (issue 10, points 2 and 6) ------------
+def _dataset(**days):
+    """A dataset whose event tables hold the given days (table name -> list of days)."""
+    import pandas as pd
+
+    columns = dict(run.EVENT_DAYS)
+    tables = {
+        t: pd.DataFrame({columns[t]: pd.to_datetime(d, format="ISO8601")}) for t, d in days.items()
+    }
+    return ingest.Dataset(tables=tables)
+
+
+def test_the_data_ends_on_the_last_order_line_and_is_judged_against_the_period():
+    jan = periods.resolve_period("2025-01")  # 2025-01-01 .. 2025-01-31
+    # order lines first: a later interaction does not make stale order lines fresh
+    data = _dataset(
+        transactions=["2024-12-30", "2025-01-03 18:45"], interactions=["2025-01-30 09:00"]
+    )
+    assert run.data_end(data) == (pd_ts("2025-01-03"), "transactions.ordered_at")
+    # 2025-01-31 - 2025-01-03 = 28 days: more than 7 (the default) and than 27, not than 28
+    stale = {"code": "stale_data", "last_day": "2025-01-03", "days": 28, "as_of": "2025-01-31"}
+    assert run.check_freshness(jan, data) == [stale]
+    assert run.check_freshness(jan, data, stale_after_days=27) == [stale]
+    assert run.check_freshness(jan, data, stale_after_days=28) == []
+    # without order lines, the other event tables; without any dated record, nothing to judge
+    assert run.data_end(_dataset(tickets=["2025-01-29 10:00"])) == (
+        pd_ts("2025-01-29"),
+        "tickets.opened_at",
+    )
+    assert run.check_freshness(jan, _dataset(tickets=["2025-01-29"])) == []
+    assert run.data_end(_dataset()) is None and run.check_freshness(jan, _dataset()) == []
+    # data that ends before the period begins: an error naming the day, the column, the period
+    nov = periods.resolve_period("2026-11")
+    with pytest.raises(run.StaleDataError) as caught:
+        run.check_freshness(nov, data)
+    message = str(caught.value)
+    assert isinstance(caught.value, ValueError)  # the command line exits 2
+    assert "the data ends on 2025-01-03 (the last transactions.ordered_at)" in message
+    assert "before period 2026-11 begins (2026-11-01 to 2026-11-30)" in message
+
+
+def pd_ts(day):
+    import pandas as pd
+
+    return pd.Timestamp(day)
+
+
+def test_stale_after_days_is_checked_when_planning(tx_file):
+    for bad, expected in ((-1, "0 or more, got -1"), (1.5, "whole number of days, got 1.5")):
+        with pytest.raises(ValueError, match=re.escape(expected)):
+            run.plan_run(tx_file, out_dir="r", as_of="2025-01-31", stale_after_days=bad)
+
+
+def test_data_ending_before_the_period_publishes_nothing_and_exits_2(tmp_path, tx_file, capsys):
+    templates = tmp_path / "t"
+    templates.mkdir()
+    _template(templates / "01-echo.ipynb", WRITE.format(expr="as_of"))
+    out, work = tmp_path / "reports", tmp_path / "work"
+    args = ["report", "--data", str(tx_file), "--out", str(out), "--templates", str(templates)]
+    # a good run first; the data (last order line 2025-01-03) is 28 days old on 2025-01-31
+    assert (
+        cli.main([*args, "--period", "2025-01", "--work", str(work), "--stale-after-days", "28"])
+        == 0
+    )
+    manifest = json.loads((out / "2025-01" / "manifest.json").read_text("utf-8"))
+    assert manifest["warnings"] == []  # 28 days is not more than 28
+    capsys.readouterr()
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    code = cli.main([*args, "--period", "2026-11", "--work", str(tmp_path / "w2")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "error: the data ends on 2025-01-03" in err and "before period 2026-11 begins" in err
+    assert not (out / "2026-11").exists()  # nothing published, no manifest
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    # the published period's own folder, for a period beginning after the data ends
+    late = periods.Period("2025-01", pd_ts("2025-01-04"), pd_ts("2025-01-31"))
+    with pytest.raises(run.StaleDataError, match="ends on 2025-01-03"):
+        _run(tmp_path, tx_file, templates, period=late)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+PLANTED = {"code": "stale_data", "last_day": "<i>planted</i>", "days": 3, "as_of": "2025-12-31"}
+STALE = "The data ends on 2025-12-10, 21 days before the as-of day 2025-12-31"
+NO_ID = "no transactions row has a customer_id"
+
+
+@pytest.fixture(scope="module")
+def stale_run(demo_dir, tmp_path_factory):
+    """One run of every shipped template, plus one that warns, on the demo files as exported on
+    2025-12-10 (order lines after that day cut; the other tables go on) for period 2025-12,
+    their customer id header renamed to one the aliases do not know: (RunResult, progress
+    lines, root folder)."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("stale")
+    shutil.copytree(demo_dir, root / "data")
+    tx = root / "data" / "transactions.csv"
+    header, *rows = tx.read_text("utf-8-sig").splitlines()
+    assert header.startswith("invoice_id,customer_id,ordered_at,")  # every demo date is ISO
+    kept = [row for row in rows if row.split(",")[2][:10] <= "2025-12-10"]
+    assert max(row.split(",")[2] for row in kept)[:10] == "2025-12-10" and len(kept) < len(rows)
+    header = header.replace("invoice_id,customer_id,", "invoice_id,client_ref,", 1)
+    tx.write_text("\n".join([header, *kept]) + "\n", "utf-8")
+    templates = root / "templates"
+    templates.mkdir()
+    for template in find_templates():
+        shutil.copy(template.path, templates)
+    source = (
+        "from crm_lab.reporting import display\n"
+        f"display.write_metrics({{'headline': {{}}, 'warnings': [{PLANTED!r}]}}, metrics_path)"
+    )
+    _template(templates / "05-warns.ipynb", source)
+    lines: list[str] = []
+    result = run.run_reports(
+        root / "data",
+        out_dir=root / "reports",
+        work_dir=root / "work",
+        templates_dir=templates,
+        period="2025-12",
+        progress=lines.append,
+    )
+    return result, lines, root
+
+
+def test_stale_data_is_said_recorded_and_heads_every_page(stale_run):
+    result, lines, root = stale_run
+    assert result.ok, [(r.slug, r.reason) for r in result.results if r.status == "failed"]
+    # 2025-12-31 - 2025-12-10 = 21 days, more than the default 7
+    warning = {"code": "stale_data", "last_day": "2025-12-10", "days": 21, "as_of": "2025-12-31"}
+    manifest = json.loads((root / "reports" / "2025-12" / "manifest.json").read_text("utf-8"))
+    assert manifest["warnings"] == [warning]
+    assert mf.read_plan(root / "work" / "executed").warnings == (warning,)
+    assert any(line.startswith(f"  warning: {STALE}: figures for the days") for line in lines)
+    pages = [root / "reports" / "2025-12" / r.html for r in result.results if r.html]
+    pages += list((root / "work" / "analyst").glob("*.html"))
+    assert len(pages) == sum(r.status == "ok" for r in result.results) == 5
+    for page in pages:
+        html = page.read_text("utf-8")
+        assert html.count(STALE) == 1, page.name
+        # on top: inside <main>, before the first cell of the notebook
+        main = html.index("<main>")
+        assert main < html.index(STALE) < html.index("jp-Cell", main), page.name
+    index = (root / "reports" / "index.html").read_text("utf-8")
+    assert STALE in index
+
+
+def test_each_report_warning_reaches_its_result_the_manifest_the_index_and_the_summary(stale_run):
+    result, lines, root = stale_run
+    warns = next(r for r in result.results if r.slug == "warns")
+    assert warns.warnings == [PLANTED]
+    assert [r.warnings for r in result.results if r.slug != "warns"] == [[]] * 6
+    manifest = json.loads((root / "reports" / "2025-12" / "manifest.json").read_text("utf-8"))
+    assert {r["slug"]: r["warnings"] for r in manifest["reports"]}["warns"] == [PLANTED]
+    status = next(i for i, line in enumerate(lines) if re.search(r"\] warns: ok \(", line))
+    said = [
+        i for i, line in enumerate(lines) if "warns: warning: The data ends on <i>planted" in line
+    ]
+    assert len(said) == 1 and said[0] > status
+    escaped = "The data ends on &lt;i&gt;planted&lt;/i&gt;, 3 days before"
+    index = (root / "reports" / "index.html").read_text("utf-8")
+    assert escaped in index and "<i>planted" not in index
+    summary = (root / "reports" / "2025-12" / "executive-summary.html").read_text("utf-8")
+    assert f"<strong>05-warns</strong>: {escaped}" in summary and "Read with care" in summary
+
+
+def test_a_file_without_customer_ids_skips_the_customer_reports_and_says_why(stale_run):
+    result, lines, root = stale_run
+    status = {r.slug: (r.status, r.reason) for r in result.results}
+    assert status["customer-value"] == status["customer-outlook"] == ("skipped", NO_ID)
+    assert {s for s, (st, _) in status.items() if st == "ok"} == {
+        "data-quality",
+        "basket",
+        "review-queue",
+        "executive-summary",
+        "warns",
+    }
+    assert result.ok  # nothing failed: the command line exits 0
+    assert any(line.endswith(f"customer-outlook: skipped ({NO_ID})") for line in lines)
+    manifest = json.loads((root / "reports" / "2025-12" / "manifest.json").read_text("utf-8"))
+    note = "transactions.csv: transactions column(s) not found: customer_id"
+    assert f"{note}; headers not used: client_ref" in manifest["notes"]
+    index = (root / "reports" / "index.html").read_text("utf-8")
+    assert f"Customer outlook: activity and value: skipped — {NO_ID}" in index
