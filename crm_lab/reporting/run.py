@@ -281,7 +281,7 @@ def data_end(dataset: Dataset) -> tuple[pd.Timestamp, str] | None:
 
     Examples
     --------
-    >>> tx = pd.DataFrame({"ordered_at": pd.to_datetime(["2025-12-30 18:20", "2025-11-02"])})
+    >>> tx = pd.DataFrame({"ordered_at": pd.to_datetime(["2025-12-30 18:20", "2025-11-02 09:00"])})
     >>> data_end(Dataset(tables={"transactions": tx}))
     (Timestamp('2025-12-30 00:00:00'), 'transactions.ordered_at')
     """

@@ -60,3 +60,26 @@ def test_sparkline_scales_to_the_box():
     assert "points='2.0,16.0 78.0,2.0'" in svg
     assert index.sparkline([5]) == "" and index.sparkline([]) == ""
     assert "points='2.0,16.0 78.0,16.0'" in index.sparkline([2, 2])  # flat line, no division by 0
+
+
+def test_index_shows_the_runs_and_each_reports_warnings_escaped_in_its_language(tmp_path):
+    stale = {"code": "stale_data", "last_day": "2025-12-10", "days": 21, "as_of": "2025-12-31"}
+    own = {"code": "stale_data", "last_day": "<b>x</b>", "days": 3, "as_of": "2025-12-31"}
+    skipped = mf.ReportResult("outlook", "Outlook", "skipped", reason="no customers", warnings=[])
+    reports = [_ok("value", 100, warnings=[own]), skipped]
+    _period(tmp_path, "2025-12", "2025-12-31", reports)
+    m = mf.read_manifest(tmp_path / "2025-12")
+    m.warnings = [stale, {"code": "from_a_newer_version"}]
+    m.write(tmp_path / "2025-12")
+    page = index.write_index(tmp_path).read_text("utf-8")
+    run_line = "The data ends on 2025-12-10, 21 days before the as-of day 2025-12-31"
+    # the run's under the period's name, the report's under its link, both escaped
+    assert page.index("2025-12-01 – 2025-12-31") < page.index(run_line) < page.index("value.html")
+    assert page.index("value.html") < page.index("The data ends on &lt;b&gt;x&lt;/b&gt;")
+    assert "<b>x</b>" not in page
+    assert "<div class='warn'>from_a_newer_version</div>" in page  # an unknown code still shows
+    m.lang = "zh"
+    m.warnings = [stale]
+    m.write(tmp_path / "2025-12")
+    page = index.write_index(tmp_path).read_text("utf-8")
+    assert "数据截至 2025-12-10，比截止日 2025-12-31 早 21 天" in page

@@ -91,3 +91,25 @@ def test_run_plan_names_the_reports_the_summary_reads(tmp_path):
     assert mf.current_metrics(tmp_path) == {"customer-value": {"headline": {"a": 1}}}
     (tmp_path / "run-plan.json").unlink()
     assert set(mf.current_metrics(tmp_path)) == {"customer-value", "old-report"}
+
+
+def test_warnings_of_the_run_and_of_each_report_round_trip_and_old_files_read_without(tmp_path):
+    warning = {"code": "stale_data", "last_day": "2025-12-10", "days": 21, "as_of": "2025-12-31"}
+    m = _manifest(warnings=[warning])
+    m.warnings = [warning]
+    m.write(tmp_path)
+    raw = json.loads((tmp_path / "manifest.json").read_text("utf-8"))
+    assert raw["warnings"] == [warning] and raw["reports"][0]["warnings"] == [warning]
+    back = mf.read_manifest(tmp_path)
+    assert back == m and back.reports[0].warnings == [warning]
+    del raw["warnings"], raw["reports"][0]["warnings"]  # a manifest from before warnings
+    (tmp_path / "manifest.json").write_text(json.dumps(raw), "utf-8")
+    old = mf.read_manifest(tmp_path)
+    assert old.warnings == [] and old.reports[0].warnings == []
+    raw["warnings"] = "stale"
+    (tmp_path / "manifest.json").write_text(json.dumps(raw), "utf-8")
+    with pytest.raises(ValueError, match="'warnings' must be a list of objects, got 'stale'"):
+        mf.read_manifest(tmp_path)
+    plan = mf.RunPlan("2025-12", "2025-12-01", "2025-12-31", "en", (), warnings=(warning,))
+    plan.write(tmp_path)
+    assert mf.read_plan(tmp_path) == plan

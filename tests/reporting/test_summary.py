@@ -112,3 +112,28 @@ def test_shown_changes_are_signed(run):
     )
     html = summary.show_comparison(table).to_html()
     assert "+20.0%" in html and "-25.0%" in html and "+50.0%" in html
+
+
+def test_each_reports_warnings_are_listed_by_title_and_a_clean_run_shows_none(run):
+    metrics_dir, _ = run
+    assert summary.report_warnings(metrics_dir) == []
+    assert summary.show_warnings(metrics_dir).data == ""  # no empty section
+    warning = {"code": "stale_data", "last_day": "<b>x</b>", "days": 3, "as_of": "2025-12-31"}
+    manifest.write_metrics(
+        {"headline": {}, "warnings": [warning]}, manifest.metrics_path(metrics_dir, "review-queue")
+    )
+    manifest.write_metrics(
+        {"headline": {"period_revenue": 1200.0}, "warnings": [warning, warning]},
+        manifest.metrics_path(metrics_dir, "customer-value"),
+    )
+    # plan order, titles in the page's language; the analyst report's warnings count too
+    assert summary.report_warnings(metrics_dir, lang="zh") == [
+        ("客户价值", warning),
+        ("客户价值", warning),
+        ("Review", warning),
+    ]
+    html = summary.show_warnings(metrics_dir, lang="en").data
+    assert html.startswith("<h2>Read with care</h2>") and html.count("<li>") == 3
+    assert "<strong>Review</strong>: The data ends on &lt;b&gt;x&lt;/b&gt;, 3 days" in html
+    assert "<b>x</b>" not in html
+    assert "请谨慎解读" in summary.show_warnings(metrics_dir, lang="zh").data

@@ -221,3 +221,28 @@ def test_basket_page(demo_run, demo):
     manifest = json.loads((root / "reports" / "2025-12" / "manifest.json").read_text("utf-8"))
     holdout = next(r for r in manifest["reports"] if r["slug"] == "basket")["metrics"]["holdout"]
     assert holdout["customers"] > 0 and 0 <= holdout["hit_rate"] <= 1
+
+
+def test_requires_names_a_table_with_rows_or_a_column_with_a_value(tmp_path):
+    import pandas as pd
+
+    from crm_lab.reporting.templates import unmet_requirements
+
+    tx = pd.DataFrame({"invoice_id": ["1", "2"], "customer_id": [None, None]})
+    tables = {"transactions": tx, "customers": tx.iloc[:0]}
+    assert unmet_requirements(["transactions"], tables) == []
+    assert unmet_requirements(["transactions.customer_id"], tables) == [
+        "no transactions row has a customer_id"
+    ]
+    assert unmet_requirements(["customers"], tables) == ["the customers table is empty"]
+    assert unmet_requirements(["tickets", "tickets.customer_id"], tables) == [
+        "no tickets table in the input"  # said once
+    ]
+    tx.loc[1, "customer_id"] = "c1"  # one value is enough
+    assert unmet_requirements(["transactions.customer_id"], tables) == []
+    # a requirement that names no table or column of the schemas is refused where it is read
+    _notebook(tmp_path / "01-typo.ipynb", "1", requires=("transactions.customer",))
+    with pytest.raises(ValueError, match=r"01-typo.ipynb: .*'transactions.customer'; expected"):
+        find_templates(tmp_path)
+    shipped = {t.slug: t.requires for t in find_templates()}
+    assert shipped["customer-value"] == shipped["customer-outlook"] == ("transactions.customer_id",)
