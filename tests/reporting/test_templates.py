@@ -130,7 +130,8 @@ def test_failing_template_does_not_stop_the_others_and_keeps_last_good_page(tmp_
     data = tmp_path / "transactions.csv"
     data.write_text(
         "invoice_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
-        "1,a,2024-12-01,p,1,10\n2,b,2024-12-02,p,2,5\n",
+        # the data reaches into January: a run for early January is not refused as stale
+        "1,a,2024-12-01,p,1,10\n2,b,2024-12-02,p,2,5\n3,a,2025-01-02,p,1,10\n",
         "utf-8",
     )
     out, work = tmp_path / "reports", tmp_path / "work"
