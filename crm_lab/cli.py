@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
+import re
 import sys
 from pathlib import Path
-
-import pandas as pd
 
 from crm_lab import __version__
 
@@ -15,16 +15,28 @@ __all__ = ["main"]
 
 
 def _date(text: str) -> str:
+    """A command-line date: ISO ``YYYY-MM-DD`` only (``01/02/2025`` would be a guess)."""
     try:
-        return pd.Timestamp(text).date().isoformat()
-    except (ValueError, TypeError):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that takes options only by their full names (``--dat`` is no
+    ``--data``): an abbreviation would change meaning the day an option is added."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="crm-lab", description=__doc__)
+    p = _Parser(prog="crm-lab", description=__doc__)
     p.add_argument("--version", action="version", version=f"crm_lab {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     d = sub.add_parser("demo-data", help="write seeded demo CRM export files into a folder")
     d.add_argument("--out", required=True, type=Path, help="folder to write (created)")
@@ -157,6 +169,9 @@ def _read(args):
 def _demo_data(args) -> int:
     from crm_lab.synth import make_demo, write_demo
 
+    if args.end <= args.start:
+        print(f"error: --end {args.end} must be after --start {args.start}", file=sys.stderr)
+        return 2
     demo = make_demo(n_customers=args.customers, start=args.start, end=args.end, seed=args.seed)
     paths = write_demo(demo, args.out)
     for table, path in paths.items():
@@ -204,6 +219,13 @@ def _report(args) -> int:
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    if args.period is None and args.as_of is None:
+        print(
+            "error: give --period (last-month, this-month, last-quarter, last-week, last-year, "
+            "YYYY-MM, YYYY-Qn or YYYY) or --as-of YYYY-MM-DD, or both",
+            file=sys.stderr,
+        )
+        return 2
     params = read_params_file(args.params) if args.params else {}
     for item in args.param:
         name, sep, value = item.partition("=")

@@ -178,3 +178,137 @@ def test_rules_and_recommend_read_with_aliases(tmp_path, monkeypatch, capsys):
     table = pd.read_csv(recs)
     expected = privacy.pseudonymize(pd.Series(["c"]), key=privacy.pseudonym_key(key)).iloc[0]
     assert table["customer_id"].tolist() == [expected] and table["item"].tolist() == ["q"]
+
+
+MINIMAL = {
+    "demo-data": ["--out", "d"],
+    "report": ["--data", "d", "--out", "r", "--period", "2025-12"],
+    "validate": ["--data", "d"],
+    "rules": ["--data", "d", "--min-support", "0.1", "--min-confidence", "0.5", "--out", "x"],
+    "recommend": ["--data", "d", "--as-of", "2025-12-31", "--out", "x"],
+    "encrypt": ["a", "b", "--key-file", "k"],
+    "decrypt": ["a", "b", "--key-file", "k"],
+}
+
+
+def _subparsers() -> dict:
+    return cli._parser()._subparsers._group_actions[0].choices
+
+
+def test_the_minimal_command_lines_cover_every_subcommand():
+    assert set(MINIMAL) == set(_subparsers())
+
+
+def _date_options() -> dict[str, list[str]]:
+    return {
+        name: [a.option_strings[0] for a in sub._actions if a.type is cli._date]
+        for name, sub in _subparsers().items()
+    }
+
+
+def test_every_date_option_is_read_as_an_iso_day():
+    # every option that takes a day, found from the parser itself
+    assert {k: v for k, v in _date_options().items() if v} == {
+        "demo-data": ["--start", "--end"],
+        "report": ["--as-of"],
+        "recommend": ["--as-of"],
+    }
+    for name, sub in _subparsers().items():
+        for action in sub._actions:
+            words = f"{action.dest} {action.help or ''}".lower()
+            if "yyyy-mm-dd" in words or "day" in action.dest:
+                assert action.type is cli._date, (name, action.option_strings)
+    args = cli._parser().parse_args(["recommend", *MINIMAL["recommend"][:-2], "--out", "x"])
+    assert args.as_of == "2025-12-31"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "01/02/2025",
+        "2025/01/02",
+        "2 Jan 2025",
+        "2025-1-2",
+        "20250102",
+        "2025-02-30",
+        "2025-01-02T00:00",
+        "2025-01",
+    ],
+)
+def test_a_date_that_is_not_iso_is_refused_naming_the_option(text, capsys):
+    for command, options in _date_options().items():
+        for option in options:
+            argv = [command, *MINIMAL[command], option, text]
+            with pytest.raises(SystemExit) as exit_:
+                cli._parser().parse_args(argv)
+            assert exit_.value.code == 2
+            err = capsys.readouterr().err.strip().splitlines()[-1]
+            assert err == (
+                f"crm-lab {command}: error: argument {option}: expected a date YYYY-MM-DD, "
+                f"got {text!r}"
+            )
+
+
+@pytest.mark.parametrize("command", sorted(MINIMAL))
+def test_an_abbreviated_option_is_refused(command, capsys):
+    argv = MINIMAL[command]
+    long = [i for i, a in enumerate(argv) if a.startswith("--")]
+    assert long
+    for i in long:
+        short = [*argv[:i], argv[i][:-1], *argv[i + 1 :]]  # --dat for --data, --ou for --out
+        with pytest.raises(SystemExit) as exit_:
+            cli._parser().parse_args([command, *short])
+        assert exit_.value.code == 2
+        assert argv[i][:-1] in capsys.readouterr().err
+    cli._parser().parse_args([command, *argv])  # the full names still parse
+    assert all(not sub.allow_abbrev for sub in _subparsers().values())
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--period", "2025-12", "--as-of", "2025-11-03"],
+            "error: as_of 2025-11-03 is outside period 2025-12 (2025-12-01 to 2025-12-31): "
+            "give a day inside the period, or none for its last day",
+        ),
+        (
+            [],
+            "error: give --period (last-month, this-month, last-quarter, last-week, last-year, "
+            "YYYY-MM, YYYY-Qn or YYYY) or --as-of YYYY-MM-DD, or both",
+        ),
+        (
+            ["--period", "spring-sale"],
+            "error: period 'spring-sale' is not one of last-month, this-month, last-quarter, "
+            "last-week, last-year, YYYY-MM, YYYY-Qn or YYYY; a free folder name needs an as-of "
+            "day YYYY-MM-DD as well",
+        ),
+        (["--period", "2025-13"], "error: period '2025-13': the month must be 01 to 12"),
+    ],
+)
+def test_a_report_without_a_usable_period_is_one_error_line(
+    files, tmp_path, capsys, extra, message
+):
+    data, _ = files
+    argv = ["report", "--data", str(data), "--out", str(tmp_path / "r"), *extra]
+    assert cli.main([*argv, "--work", str(tmp_path / "w")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [message] and captured.out == ""
+    assert not (tmp_path / "r").exists() and not (tmp_path / "w").exists()  # nothing written
+
+
+def test_demo_data_with_its_days_the_wrong_way_round_is_one_error_line(tmp_path, capsys):
+    argv = [
+        "demo-data",
+        "--out",
+        str(tmp_path / "d"),
+        "--start",
+        "2025-02-01",
+        "--end",
+        "2025-01-01",
+    ]
+    assert cli.main(argv) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: --end 2025-01-01 must be after --start 2025-02-01"
+    ]
+    assert not (tmp_path / "d").exists()

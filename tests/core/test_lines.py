@@ -1,5 +1,8 @@
 """core.lines: the inclusive as-of day, sale lines and item labels, with answers by hand."""
 
+import datetime as dt
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -16,6 +19,37 @@ def test_day_end_is_the_next_midnight():
     assert day_end("2025-12-31") == pd.Timestamp("2026-01-01")
     assert day_end("2024-02-28 17:30") == pd.Timestamp("2024-02-29")  # leap day next
     assert day_end("2025-12-31 17:30") == day_end("2025-12-31")  # the time is dropped
+
+
+@pytest.mark.parametrize(
+    ("as_of", "day"),
+    [
+        (pd.Period("2011-09"), "2011-09-30"),  # a month: its last day
+        (pd.Period("2024-02"), "2024-02-29"),
+        (pd.Period("2011-Q4"), "2011-12-31"),
+        (pd.Period("2011-09-05", "D"), "2011-09-05"),
+        (pd.Period("2011-09-05 13:00", "h"), "2011-09-05"),
+        (dt.date(2011, 9, 5), "2011-09-05"),
+        (dt.datetime(2011, 9, 5, 23, 59), "2011-09-05"),
+        (pd.Timestamp("2011-09-05 08:00", tz="Asia/Shanghai"), "2011-09-05"),  # its own day
+        (np.datetime64("2011-09-05T10:00"), "2011-09-05"),
+        ("2011-09-05", "2011-09-05"),
+        (" 2011-09-05T10:00:00 ", "2011-09-05"),
+    ],
+)
+def test_every_date_like_names_its_day(as_of, day):
+    assert as_of_day(as_of) == pd.Timestamp(day)
+    assert day_end(as_of) == pd.Timestamp(day) + pd.Timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    "as_of",
+    ["01/02/2025", "2011-09", "2011-13-01", "yesterday", "", 20110905, 1.5, True, pd.NaT, ["x"]],
+)
+def test_an_as_of_that_names_no_day_is_an_error(as_of):
+    # "01/02/2025" was 2 January, "2011-09" the 1st and 20110905 a moment in 1970: guesses
+    with pytest.raises(ValueError, match=r"as_of must be a day: an ISO date YYYY-MM-DD.* got "):
+        as_of_day(as_of)
 
 
 @pytest.mark.parametrize("func", [as_of_day, day_end])
