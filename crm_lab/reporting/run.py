@@ -36,7 +36,7 @@ from crm_lab import __version__, privacy
 from crm_lab.core.dataset import Dataset
 from crm_lab.core.periods import Period, resolve_period
 from crm_lab.ingest import read_clean, save_tables
-from crm_lab.ingest.readers import SUFFIXES
+from crm_lab.ingest.readers import is_table_file
 from crm_lab.reporting import manifest as mf
 from crm_lab.reporting.export import atomic_write, export_html
 from crm_lab.reporting.gate import check_page, known_values
@@ -447,9 +447,7 @@ def _input_files(data: Path) -> list[mf.InputFile]:
     files = (
         [data]
         if data.is_file()
-        else sorted(
-            p for p in data.iterdir() if p.is_file() and p.suffix.lower() in (*SUFFIXES, ".enc")
-        )
+        else sorted(p for p in data.iterdir() if p.is_file() and is_table_file(p))
     )
     return [mf.InputFile(str(p), p.stat().st_size, _sha256(p)) for p in files]
 
