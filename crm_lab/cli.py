@@ -7,6 +7,8 @@ import datetime as dt
 import logging
 import re
 import sys
+import threading
+import time
 from pathlib import Path
 
 from crm_lab import __version__
@@ -80,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument(
         "--templates", type=Path, help="folder of NN-slug.ipynb report templates (the shipped ones)"
+    )
+    r.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print only warnings and errors (for cron); the exit code still tells the outcome",
     )
 
     ru = sub.add_parser("rules", help="mine association rules and write them as CSV")
@@ -212,13 +219,31 @@ def _validate(args) -> int:
     return status
 
 
+class _Console:
+    """Progress lines onto stderr, whole lines only (reports run in threads); with ``quiet``,
+    only warnings and errors: lines that start, after a ``[i/n] slug:`` tag, with
+    ``warning``, ``error`` or ``FAILED`` (or hold ``FAILED``), as a cron job wants."""
+
+    _SERIOUS = re.compile(r"^\s*(\[\d+/\d+\] \S+: )?(warning|error)\b|FAILED", re.I)
+
+    def __init__(self, *, quiet: bool = False):
+        self.quiet = quiet
+        self._lock = threading.Lock()
+
+    def __call__(self, line: str) -> None:
+        if self.quiet and not self._SERIOUS.search(line):
+            return
+        with self._lock:
+            sys.stderr.write(line.rstrip("\n") + "\n")
+            sys.stderr.flush()
+
+
 def _report(args) -> int:
     from crm_lab.reporting.run import RunLockedError, run_reports
     from crm_lab.reporting.templates import read_params_file
 
-    def progress(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
-
+    started = time.perf_counter()
+    progress = _Console(quiet=args.quiet)
     if args.period is None and args.as_of is None:
         print(
             "error: give --period (last-month, this-month, last-quarter, last-week, last-year, "
@@ -257,15 +282,17 @@ def _report(args) -> int:
         return 2
     failed = [r for r in run.results if r.status == "failed"]
     done = [r for r in run.results if r.status == "ok"]
-    print(
-        f"{len(done)} report(s) written to {run.out_dir / run.period}; "
-        f"index: {run.out_dir / 'index.html'}; work folder: {run.work_dir}"
-    )
-    for r in run.results:
-        if r.status == "skipped":
-            print(f"skipped {r.slug}: {r.reason}")
-    for r in failed:
-        print(f"FAILED {r.slug}: {r.reason}", file=sys.stderr)
+    for r in failed:  # said as each ended too; repeated here so that the errors come last
+        progress(f"FAILED {r.slug}: {r.reason}")
+    if not done and not failed:
+        progress("error: no report was published: every template was skipped")
+    if not args.quiet:
+        print(
+            f"{len(done)} of {len(run.results)} report(s) published in "
+            f"{time.perf_counter() - started:.1f} s to {run.out_dir / run.period}; "
+            f"index: {run.out_dir / 'index.html'}; work folder: {run.work_dir}",
+            flush=True,
+        )
     return 0 if run.ok and done else 1
 
 

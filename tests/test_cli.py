@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -281,7 +283,7 @@ def test_an_abbreviated_option_is_refused(command, capsys):
             ["--period", "spring-sale"],
             "error: period 'spring-sale' is not one of last-month, this-month, last-quarter, "
             "last-week, last-year, YYYY-MM, YYYY-Qn or YYYY; a free folder name needs an as-of "
-            "day YYYY-MM-DD as well",
+            "day: give --as-of YYYY-MM-DD as well",
         ),
         (["--period", "2025-13"], "error: period '2025-13': the month must be 01 to 12"),
     ],
@@ -312,3 +314,127 @@ def test_demo_data_with_its_days_the_wrong_way_round_is_one_error_line(tmp_path,
         "error: --end 2025-01-01 must be after --start 2025-02-01"
     ]
     assert not (tmp_path / "d").exists()
+
+
+def _echo_templates(folder: Path, *names: str, fail: str = "") -> Path:
+    from tests.reporting.test_run import WRITE, _template
+
+    folder.mkdir()
+    for i, name in enumerate(names, 1):
+        source = "raise ValueError('planted')" if name == fail else WRITE.format(expr=str(i))
+        _template(folder / f"0{i}-{name}.ipynb", source)
+    return folder
+
+
+def _report_argv(data: Path, templates: Path, tmp_path: Path, *extra: str) -> list[str]:
+    return [
+        "report",
+        "--data",
+        str(data),
+        "--as-of",
+        "2025-01-31",
+        "--templates",
+        str(templates),
+        "--out",
+        str(tmp_path / "r"),
+        "--work",
+        str(tmp_path / "w"),
+        *extra,
+    ]
+
+
+NOISE = ("Kernel is running over TCP", "KeyboardInterrupt", "IPKernelApp")
+
+
+def test_a_run_prints_whole_progress_lines_no_kernel_noise_and_ends_with_time_and_index(
+    tmp_path, capfd
+):
+    import gzip
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "transactions.csv.gz").write_bytes(gzip.compress(TX.encode("utf-8")))
+    templates = _echo_templates(tmp_path / "t", "one", "two", "three")
+    assert cli.main(_report_argv(data, templates, tmp_path)) == 0
+    out, err = capfd.readouterr()  # the file descriptors: kernel processes write there too
+    for noise in NOISE:
+        assert noise not in out + err
+    # every progress line is whole: three reports ran side by side
+    allowed = re.compile(
+        r"work folder: .+|templates: 3 in .+|period 2025-01: .+|  note: .+|  tables: .+"
+        r"|\[[123]/3\] (one|two|three): (running|ok \(\d+\.\d s\))"
+    )
+    assert [line for line in err.splitlines() if not allowed.fullmatch(line)] == []
+    states = sorted(line.split(": ")[1][:4] for line in err.splitlines() if line.startswith("["))
+    assert states == ["ok (", "ok (", "ok (", "runn", "runn", "runn"]
+    last = out.splitlines()[-1]
+    assert re.fullmatch(
+        rf"3 of 3 report\(s\) published in \d+\.\d s to {re.escape(str(tmp_path / 'r'))}/2025-01"
+        rf"; index: {re.escape(str(tmp_path / 'r' / 'index.html'))}; work folder: .+",
+        last,
+    )
+    # the kernels' own lines are kept for the analyst beside the executed notebooks
+    logs = sorted((tmp_path / "w" / "executed").glob("*.kernel.log"))
+    assert [p.name for p in logs] == [
+        "01-one.kernel.log",
+        "02-two.kernel.log",
+        "03-three.kernel.log",
+    ]
+    assert all("running over TCP" in p.read_text("utf-8") for p in logs)
+    # the gzipped input was read and is listed, with its checksum, in the manifest
+    manifest = json.loads((tmp_path / "r" / "2025-01" / "manifest.json").read_text("utf-8"))
+    from tests.conftest import sha256
+
+    gz = data / "transactions.csv.gz"
+    assert [(i["file"], i["sha256"]) for i in manifest["inputs"]] == [(str(gz), sha256(gz))]
+    assert manifest["rows"]["transactions"] == 5
+
+
+def test_quiet_prints_only_failures_and_warnings(tmp_path, capfd, files):
+    data, _ = files
+    templates = _echo_templates(tmp_path / "t", "good", "bad", fail="bad")
+    assert cli.main(_report_argv(data, templates, tmp_path, "--quiet")) == 1
+    out, err = capfd.readouterr()
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert re.fullmatch(
+        r"\[2/2\] bad: FAILED — cell \[3\]: ValueError: planted \(\d+\.\d s\)", lines[0]
+    )
+    assert lines[1] == "FAILED bad: cell [3]: ValueError: planted"
+    # and a good run is silent: nothing for cron to mail
+    good = _echo_templates(tmp_path / "t2", "good")
+    assert cli.main(_report_argv(data, good, tmp_path / "t2", "--quiet")) == 0
+    assert capfd.readouterr() == ("", "")
+    assert (tmp_path / "t2" / "r" / "2025-01" / "good.html").exists()
+
+
+def test_the_console_writes_whole_lines_and_quiet_keeps_warnings(monkeypatch):
+    writes = []
+
+    class Recorder:
+        def write(self, text):
+            writes.append(text)
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr(sys, "stderr", Recorder())
+    lines = [
+        "[1/3] value: running",
+        "[1/3] value: ok (3.2 s)",
+        "warning: the data end on 2025-11-02, 29 days before the as-of day",
+        "[2/3] basket: warning: 3 products have no name",
+        "[3/3] outlook: FAILED — cell [4]: ValueError: x",
+        "error: no report was published: every template was skipped",
+        "  note: customers: derived from transactions",
+    ]
+    loud = cli._Console()
+    for line in lines:
+        loud(line)
+    assert writes == [line + "\n" for line in lines]  # one write per line: never interleaved
+    writes.clear()
+    quiet = cli._Console(quiet=True)
+    for line in lines:
+        quiet(line)
+    assert writes == [line + "\n" for line in lines[2:6]]

@@ -75,7 +75,7 @@ def resolve_period(spec: str | None = None, *, as_of=None, today=None) -> Period
         if as_of is None:
             raise ValueError(
                 f"period {spec!r} is not one of {', '.join(RELATIVE)}, YYYY-MM, YYYY-Qn or "
-                "YYYY; a free folder name needs an as-of day YYYY-MM-DD as well"
+                "YYYY; a free folder name needs an as-of day: give --as-of YYYY-MM-DD as well"
             )
         day = as_of_day(as_of)
         base = _month(day)

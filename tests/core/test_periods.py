@@ -114,7 +114,7 @@ def test_an_as_of_alone_names_its_month():
 
 @pytest.mark.parametrize("spec", ["spring-sale", "2025-Q5", "25-12", "last month"])
 def test_a_name_that_is_no_period_needs_an_as_of(spec):
-    with pytest.raises(ValueError, match=r"is not one of .* needs an as-of day YYYY-MM-DD"):
+    with pytest.raises(ValueError, match=r"is not one of .* as-of day: give --as-of YYYY-MM-DD"):
         resolve_period(spec, today=TODAY)
 
 
