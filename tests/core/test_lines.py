@@ -137,3 +137,51 @@ def test_item_labels_other_levels_are_an_error():
     lines = pd.DataFrame({"product_id": ["p1"], "product_name": ["Mug"], "category": ["k"]})
     with pytest.raises(ValueError, match="level must be 'product' or 'category', got 'brand'"):
         item_labels(lines, level="brand")
+
+
+def _as_of_users():
+    """Every public function that takes ``as_of``, with the rest of its arguments."""
+    from crm_lab import clv, quality
+    from crm_lab.segments import classify, lifecycle
+    from crm_lab.value import kpi, rfm
+
+    return {
+        "rfm.rfm_table": lambda d, a: rfm.rfm_table(d["transactions"], as_of=a),
+        "kpi.headline": lambda d, a: kpi.headline(d["transactions"], as_of=a),
+        "kpi.monthly_sales": lambda d, a: kpi.monthly_sales(d["transactions"], as_of=a),
+        "clv.purchase_summary": lambda d, a: clv.purchase_summary(d["transactions"], as_of=a),
+        "clv.holdout_check": lambda d, a: clv.holdout_check(
+            d["transactions"], as_of=a, holdout_days=91
+        ),
+        "classify.attribute_classes": lambda d, a: classify.attribute_classes(
+            d["customers"], as_of=a
+        ),
+        "classify.behaviour_classes": lambda d, a: classify.behaviour_classes(
+            d["transactions"], as_of=a
+        ),
+        "classify.customer_tags": lambda d, a: classify.customer_tags(d["transactions"], as_of=a),
+        "lifecycle.stages": lambda d, a: lifecycle.stages(d["transactions"], as_of=a),
+        "quality.date_coverage": lambda d, a: quality.date_coverage(d, as_of=a),
+    }
+
+
+@pytest.fixture(scope="module")
+def demo_clean(demo_dir):
+    from crm_lab import ingest
+
+    return ingest.read_clean(demo_dir)
+
+
+@pytest.mark.parametrize("name", sorted(_as_of_users()))
+def test_every_analysis_reads_as_of_as_as_of_day_does(name, demo_clean):
+    # cross-check: a month given as a pd.Period is its last day, as an ISO text or a date
+    func = _as_of_users()[name]
+    expected = func(demo_clean, "2025-06-30")
+    for as_of in (pd.Period("2025-06"), dt.date(2025, 6, 30), pd.Timestamp("2025-06-30 18:00")):
+        got = func(demo_clean, as_of)
+        if isinstance(expected, pd.DataFrame):
+            pd.testing.assert_frame_equal(got, expected)
+        else:
+            assert got == expected
+    with pytest.raises(ValueError, match=r"as_of must be a day.* got '06/30/2025'"):
+        func(demo_clean, "06/30/2025")
