@@ -239,10 +239,10 @@ class _Console:
 
 
 def _report(args) -> int:
+    started = time.perf_counter()
     from crm_lab.reporting.run import RunLockedError, run_reports
     from crm_lab.reporting.templates import read_params_file
 
-    started = time.perf_counter()
     progress = _Console(quiet=args.quiet)
     if args.period is None and args.as_of is None:
         print(
