@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
+import re
 import sys
+import threading
+import time
 from pathlib import Path
-
-import pandas as pd
 
 from crm_lab import __version__
 
@@ -15,16 +17,28 @@ __all__ = ["main"]
 
 
 def _date(text: str) -> str:
+    """A command-line date: ISO ``YYYY-MM-DD`` only (``01/02/2025`` would be a guess)."""
     try:
-        return pd.Timestamp(text).date().isoformat()
-    except (ValueError, TypeError):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that takes options only by their full names (``--dat`` is no
+    ``--data``): an abbreviation would change meaning the day an option is added."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="crm-lab", description=__doc__)
+    p = _Parser(prog="crm-lab", description=__doc__)
     p.add_argument("--version", action="version", version=f"crm_lab {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     d = sub.add_parser("demo-data", help="write seeded demo CRM export files into a folder")
     d.add_argument("--out", required=True, type=Path, help="folder to write (created)")
@@ -75,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
         default=7,
         metavar="DAYS",
         help="warn when the data ends more than DAYS days before the as-of day (7)",
+    )
+    r.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print only warnings and errors (for cron); the exit code still tells the outcome",
     )
 
     ru = sub.add_parser("rules", help="mine association rules and write them as CSV")
@@ -164,6 +183,9 @@ def _read(args):
 def _demo_data(args) -> int:
     from crm_lab.synth import make_demo, write_demo
 
+    if args.end <= args.start:
+        print(f"error: --end {args.end} must be after --start {args.start}", file=sys.stderr)
+        return 2
     demo = make_demo(n_customers=args.customers, start=args.start, end=args.end, seed=args.seed)
     paths = write_demo(demo, args.out)
     for table, path in paths.items():
@@ -204,13 +226,38 @@ def _validate(args) -> int:
     return status
 
 
+class _Console:
+    """Progress lines onto stderr, whole lines only (reports run in threads); with ``quiet``,
+    only warnings and errors: lines that start, after a ``[i/n] slug:`` tag, with
+    ``warning``, ``error`` or ``FAILED`` (or hold ``FAILED``), as a cron job wants."""
+
+    _SERIOUS = re.compile(r"^\s*(\[\d+/\d+\] \S+: )?(warning|error)\b|FAILED", re.I)
+
+    def __init__(self, *, quiet: bool = False):
+        self.quiet = quiet
+        self._lock = threading.Lock()
+
+    def __call__(self, line: str) -> None:
+        if self.quiet and not self._SERIOUS.search(line):
+            return
+        with self._lock:
+            sys.stderr.write(line.rstrip("\n") + "\n")
+            sys.stderr.flush()
+
+
 def _report(args) -> int:
+    started = time.perf_counter()
     from crm_lab.reporting.run import RunLockedError, run_reports
     from crm_lab.reporting.templates import read_params_file
 
-    def progress(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
-
+    progress = _Console(quiet=args.quiet)
+    if args.period is None and args.as_of is None:
+        print(
+            "error: give --period (last-month, this-month, last-quarter, last-week, last-year, "
+            "YYYY-MM, YYYY-Qn or YYYY) or --as-of YYYY-MM-DD, or both",
+            file=sys.stderr,
+        )
+        return 2
     params = read_params_file(args.params) if args.params else {}
     for item in args.param:
         name, sep, value = item.partition("=")
@@ -243,15 +290,17 @@ def _report(args) -> int:
         return 2
     failed = [r for r in run.results if r.status == "failed"]
     done = [r for r in run.results if r.status == "ok"]
-    print(
-        f"{len(done)} report(s) written to {run.out_dir / run.period}; "
-        f"index: {run.out_dir / 'index.html'}; work folder: {run.work_dir}"
-    )
-    for r in run.results:
-        if r.status == "skipped":
-            print(f"skipped {r.slug}: {r.reason}")
-    for r in failed:
-        print(f"FAILED {r.slug}: {r.reason}", file=sys.stderr)
+    for r in failed:  # said as each ended too; repeated here so that the errors come last
+        progress(f"FAILED {r.slug}: {r.reason}")
+    if not done and not failed:
+        progress("error: no report was published: every template was skipped")
+    if not args.quiet:
+        print(
+            f"{len(done)} of {len(run.results)} report(s) published in "
+            f"{time.perf_counter() - started:.1f} s to {run.out_dir / run.period}; "
+            f"index: {run.out_dir / 'index.html'}; work folder: {run.work_dir}",
+            flush=True,
+        )
     return 0 if run.ok and done else 1
 
 

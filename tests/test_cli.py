@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -178,3 +180,261 @@ def test_rules_and_recommend_read_with_aliases(tmp_path, monkeypatch, capsys):
     table = pd.read_csv(recs)
     expected = privacy.pseudonymize(pd.Series(["c"]), key=privacy.pseudonym_key(key)).iloc[0]
     assert table["customer_id"].tolist() == [expected] and table["item"].tolist() == ["q"]
+
+
+MINIMAL = {
+    "demo-data": ["--out", "d"],
+    "report": ["--data", "d", "--out", "r", "--period", "2025-12"],
+    "validate": ["--data", "d"],
+    "rules": ["--data", "d", "--min-support", "0.1", "--min-confidence", "0.5", "--out", "x"],
+    "recommend": ["--data", "d", "--as-of", "2025-12-31", "--out", "x"],
+    "encrypt": ["a", "b", "--key-file", "k"],
+    "decrypt": ["a", "b", "--key-file", "k"],
+}
+
+
+def _subparsers() -> dict:
+    return cli._parser()._subparsers._group_actions[0].choices
+
+
+def test_the_minimal_command_lines_cover_every_subcommand():
+    assert set(MINIMAL) == set(_subparsers())
+
+
+def _date_options() -> dict[str, list[str]]:
+    return {
+        name: [a.option_strings[0] for a in sub._actions if a.type is cli._date]
+        for name, sub in _subparsers().items()
+    }
+
+
+def test_every_date_option_is_read_as_an_iso_day():
+    # every option that takes a day, found from the parser itself
+    assert {k: v for k, v in _date_options().items() if v} == {
+        "demo-data": ["--start", "--end"],
+        "report": ["--as-of"],
+        "recommend": ["--as-of"],
+    }
+    for name, sub in _subparsers().items():
+        for action in sub._actions:
+            words = f"{action.dest} {action.help or ''}".lower()
+            if "yyyy-mm-dd" in words or "day" in action.dest:
+                assert action.type is cli._date, (name, action.option_strings)
+    args = cli._parser().parse_args(["recommend", *MINIMAL["recommend"][:-2], "--out", "x"])
+    assert args.as_of == "2025-12-31"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "01/02/2025",
+        "2025/01/02",
+        "2 Jan 2025",
+        "2025-1-2",
+        "20250102",
+        "2025-02-30",
+        "2025-01-02T00:00",
+        "2025-01",
+    ],
+)
+def test_a_date_that_is_not_iso_is_refused_naming_the_option(text, capsys):
+    for command, options in _date_options().items():
+        for option in options:
+            argv = [command, *MINIMAL[command], option, text]
+            with pytest.raises(SystemExit) as exit_:
+                cli._parser().parse_args(argv)
+            assert exit_.value.code == 2
+            err = capsys.readouterr().err.strip().splitlines()[-1]
+            assert err == (
+                f"crm-lab {command}: error: argument {option}: expected a date YYYY-MM-DD, "
+                f"got {text!r}"
+            )
+
+
+@pytest.mark.parametrize("command", sorted(MINIMAL))
+def test_an_abbreviated_option_is_refused(command, capsys):
+    argv = MINIMAL[command]
+    long = [i for i, a in enumerate(argv) if a.startswith("--")]
+    assert long
+    for i in long:
+        short = [*argv[:i], argv[i][:-1], *argv[i + 1 :]]  # --dat for --data, --ou for --out
+        with pytest.raises(SystemExit) as exit_:
+            cli._parser().parse_args([command, *short])
+        assert exit_.value.code == 2
+        assert argv[i][:-1] in capsys.readouterr().err
+    cli._parser().parse_args([command, *argv])  # the full names still parse
+    assert all(not sub.allow_abbrev for sub in _subparsers().values())
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--period", "2025-12", "--as-of", "2025-11-03"],
+            "error: as_of 2025-11-03 is outside period 2025-12 (2025-12-01 to 2025-12-31): "
+            "give a day inside the period, or none for its last day",
+        ),
+        (
+            [],
+            "error: give --period (last-month, this-month, last-quarter, last-week, last-year, "
+            "YYYY-MM, YYYY-Qn or YYYY) or --as-of YYYY-MM-DD, or both",
+        ),
+        (
+            ["--period", "spring-sale"],
+            "error: period 'spring-sale' is not one of last-month, this-month, last-quarter, "
+            "last-week, last-year, YYYY-MM, YYYY-Qn or YYYY; a free folder name needs an as-of "
+            "day: give --as-of YYYY-MM-DD as well",
+        ),
+        (["--period", "2025-13"], "error: period '2025-13': the month must be 01 to 12"),
+    ],
+)
+def test_a_report_without_a_usable_period_is_one_error_line(
+    files, tmp_path, capsys, extra, message
+):
+    data, _ = files
+    argv = ["report", "--data", str(data), "--out", str(tmp_path / "r"), *extra]
+    assert cli.main([*argv, "--work", str(tmp_path / "w")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [message] and captured.out == ""
+    assert not (tmp_path / "r").exists() and not (tmp_path / "w").exists()  # nothing written
+
+
+def test_demo_data_with_its_days_the_wrong_way_round_is_one_error_line(tmp_path, capsys):
+    argv = [
+        "demo-data",
+        "--out",
+        str(tmp_path / "d"),
+        "--start",
+        "2025-02-01",
+        "--end",
+        "2025-01-01",
+    ]
+    assert cli.main(argv) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: --end 2025-01-01 must be after --start 2025-02-01"
+    ]
+    assert not (tmp_path / "d").exists()
+
+
+def _echo_templates(folder: Path, *names: str, fail: str = "") -> Path:
+    from tests.reporting.test_run import WRITE, _template
+
+    folder.mkdir()
+    for i, name in enumerate(names, 1):
+        source = "raise ValueError('planted')" if name == fail else WRITE.format(expr=str(i))
+        _template(folder / f"0{i}-{name}.ipynb", source)
+    return folder
+
+
+def _report_argv(data: Path, templates: Path, tmp_path: Path, *extra: str) -> list[str]:
+    return [
+        "report",
+        "--data",
+        str(data),
+        "--as-of",
+        "2025-01-31",
+        "--templates",
+        str(templates),
+        "--out",
+        str(tmp_path / "r"),
+        "--work",
+        str(tmp_path / "w"),
+        *extra,
+    ]
+
+
+NOISE = ("Kernel is running over TCP", "KeyboardInterrupt", "IPKernelApp")
+
+
+def test_a_run_prints_whole_progress_lines_no_kernel_noise_and_ends_with_time_and_index(
+    tmp_path, capfd
+):
+    import gzip
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "transactions.csv.gz").write_bytes(gzip.compress(TX.encode("utf-8")))
+    templates = _echo_templates(tmp_path / "t", "one", "two", "three")
+    assert cli.main(_report_argv(data, templates, tmp_path)) == 0
+    out, err = capfd.readouterr()  # the file descriptors: kernel processes write there too
+    for noise in NOISE:
+        assert noise not in out + err
+    # every progress line is whole: three reports ran side by side
+    allowed = re.compile(
+        r"work folder: .+|templates: 3 in .+|period 2025-01: .+|  note: .+|  tables: .+"
+        r"|\[[123]/3\] (one|two|three): (running|ok \(\d+\.\d s\))"
+    )
+    assert [line for line in err.splitlines() if not allowed.fullmatch(line)] == []
+    states = sorted(line.split(": ")[1][:4] for line in err.splitlines() if line.startswith("["))
+    assert states == ["ok (", "ok (", "ok (", "runn", "runn", "runn"]
+    last = out.splitlines()[-1]
+    assert re.fullmatch(
+        rf"3 of 3 report\(s\) published in \d+\.\d s to {re.escape(str(tmp_path / 'r'))}/2025-01"
+        rf"; index: {re.escape(str(tmp_path / 'r' / 'index.html'))}; work folder: .+",
+        last,
+    )
+    # the kernels' own lines are kept for the analyst beside the executed notebooks
+    logs = sorted((tmp_path / "w" / "executed").glob("*.kernel.log"))
+    assert [p.name for p in logs] == [
+        "01-one.kernel.log",
+        "02-two.kernel.log",
+        "03-three.kernel.log",
+    ]
+    assert all("running over TCP" in p.read_text("utf-8") for p in logs)
+    # the gzipped input was read and is listed, with its checksum, in the manifest
+    manifest = json.loads((tmp_path / "r" / "2025-01" / "manifest.json").read_text("utf-8"))
+    from tests.conftest import sha256
+
+    gz = data / "transactions.csv.gz"
+    assert [(i["file"], i["sha256"]) for i in manifest["inputs"]] == [(str(gz), sha256(gz))]
+    assert manifest["rows"]["transactions"] == 5
+
+
+def test_quiet_prints_only_failures_and_warnings(tmp_path, capfd, files):
+    data, _ = files
+    templates = _echo_templates(tmp_path / "t", "good", "bad", fail="bad")
+    assert cli.main(_report_argv(data, templates, tmp_path, "--quiet")) == 1
+    out, err = capfd.readouterr()
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert re.fullmatch(
+        r"\[2/2\] bad: FAILED — cell \[3\]: ValueError: planted \(\d+\.\d s\)", lines[0]
+    )
+    assert lines[1] == "FAILED bad: cell [3]: ValueError: planted"
+    # and a good run is silent: nothing for cron to mail
+    good = _echo_templates(tmp_path / "t2", "good")
+    assert cli.main(_report_argv(data, good, tmp_path / "t2", "--quiet")) == 0
+    assert capfd.readouterr() == ("", "")
+    assert (tmp_path / "t2" / "r" / "2025-01" / "good.html").exists()
+
+
+def test_the_console_writes_whole_lines_and_quiet_keeps_warnings(monkeypatch):
+    writes = []
+
+    class Recorder:
+        def write(self, text):
+            writes.append(text)
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr(sys, "stderr", Recorder())
+    lines = [
+        "[1/3] value: running",
+        "[1/3] value: ok (3.2 s)",
+        "warning: the data end on 2025-11-02, 29 days before the as-of day",
+        "[2/3] basket: warning: 3 products have no name",
+        "[3/3] outlook: FAILED — cell [4]: ValueError: x",
+        "error: no report was published: every template was skipped",
+        "  note: customers: derived from transactions",
+    ]
+    loud = cli._Console()
+    for line in lines:
+        loud(line)
+    assert writes == [line + "\n" for line in lines]  # one write per line: never interleaved
+    writes.clear()
+    quiet = cli._Console(quiet=True)
+    for line in lines:
+        quiet(line)
+    assert writes == [line + "\n" for line in lines[2:6]]

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from crm_lab.core.lines import day_end, sale_lines
+from crm_lab.core.lines import as_of_day, day_end, sale_lines
 
 __all__ = [
     "RISKS",
@@ -59,7 +59,7 @@ def purchase_summary(
     (a free item is still a purchase); with ``start``, only customers whose first purchase falls
     on or after it (a cohort).
     """
-    as_of = pd.Timestamp(as_of).normalize()
+    as_of = as_of_day(as_of)
     sales = _purchases(transactions, end=as_of)
     days = (
         pd.DataFrame(
@@ -451,7 +451,7 @@ def holdout_check(
         "7+"), ``customers``, ``actual`` and ``predicted`` (mean purchases per customer in the
         holdout). No total row: ``holdout_total`` gives it.
     """
-    as_of = pd.Timestamp(as_of).normalize()
+    as_of = as_of_day(as_of)
     cutoff = as_of - pd.Timedelta(days=holdout_days)
     before = purchase_summary(transactions, as_of=cutoff, unit_days=unit_days)
     model = fit_beta_geo(before)

@@ -8,24 +8,51 @@ product's name, falling back to its id, or its category (``item_labels``).
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
+import numpy as np
 import pandas as pd
 
 __all__ = ["LEVELS", "as_of_day", "day_end", "item_labels", "sale_lines"]
 
 LEVELS = ("product", "category")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?")
 
 
 def as_of_day(as_of) -> pd.Timestamp:
     """An as-of date-like into the day it names (midnight); ``None`` is an error.
 
     A recurring report must not depend on the data's last date, so there is no default.
+    Accepted: a ``pd.Period`` (its last day: ``pd.Period("2011-09")`` is 30 September), a
+    ``date``, ``datetime``, ``pd.Timestamp`` or ``np.datetime64`` (the time of day is dropped),
+    and an ISO text ``YYYY-MM-DD`` with an optional time. Any other value (``01/02/2025``,
+    ``2011-09``, a number) is a ``ValueError``: it would name a day only by guessing.
 
     >>> as_of_day("2025-12-31 17:30")
     Timestamp('2025-12-31 00:00:00')
+    >>> as_of_day(pd.Period("2011-09"))
+    Timestamp('2011-09-30 00:00:00')
     """
     if as_of is None:
         raise ValueError("as_of is required: the report must not depend on the data's last date")
-    return pd.Timestamp(as_of).normalize()
+    if isinstance(as_of, pd.Period):
+        return as_of.end_time.normalize()
+    if isinstance(as_of, str) and _ISO_DAY.fullmatch(as_of.strip()):
+        try:
+            day = pd.Timestamp(as_of.strip())
+        except ValueError:
+            day = pd.NaT
+    elif isinstance(as_of, (dt.date, np.datetime64)):  # datetime and Timestamp are dates
+        day = pd.Timestamp(as_of)
+    else:
+        day = pd.NaT
+    if pd.isna(day):
+        raise ValueError(
+            f"as_of must be a day: an ISO date YYYY-MM-DD (a time may follow), a date, "
+            f"datetime, pd.Timestamp or pd.Period; got {as_of!r}"
+        )
+    return day.tz_localize(None).normalize() if day.tzinfo is not None else day.normalize()
 
 
 def day_end(as_of) -> pd.Timestamp:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from crm_lab.core.lines import as_of_day
+
 __all__ = ["Period", "resolve_period"]
 
 RELATIVE = ("last-month", "this-month", "last-quarter", "last-week", "last-year")
@@ -46,9 +48,11 @@ def resolve_period(spec: str | None = None, *, as_of=None, today=None) -> Period
         ``last-week`` (Monday to Sunday), ``last-year``, or an explicit ``YYYY-MM``,
         ``YYYY-Qn``, ``YYYY``. Any other text is taken as a folder name for the as-of month.
     as_of : date-like, optional
-        Inclusive cut-off day. When given it wins over the period's own last day (a month
-        reported on its 15th, say) and must lie inside the period (else ``ValueError``);
-        required when ``spec`` is empty or free text, where it names the month.
+        Inclusive cut-off day (see ``core.lines.as_of_day``: an ISO day, a date, a
+        ``pd.Timestamp``, or a ``pd.Period`` for its last day). When given it wins over the
+        period's own last day (a month reported on its 15th, say) and must lie inside the
+        period (else ``ValueError``); required when ``spec`` is empty or free text, where it
+        names the month.
     today : date-like, optional
         The day relative names count from; the current date when omitted.
 
@@ -63,12 +67,17 @@ def resolve_period(spec: str | None = None, *, as_of=None, today=None) -> Period
     today = pd.Timestamp(today if today is not None else pd.Timestamp.now()).normalize()
     period: Period | None = None
     if spec in (None, "") or spec not in RELATIVE and not _explicit(spec):
+        if as_of is None and spec in (None, ""):
+            raise ValueError(
+                f"no period and no as_of: give a period ({', '.join(RELATIVE)}, YYYY-MM, "
+                "YYYY-Qn or YYYY) or an as-of day YYYY-MM-DD"
+            )
         if as_of is None:
             raise ValueError(
-                f"period {spec!r} is not one of {RELATIVE} or YYYY-MM / YYYY-Qn / YYYY: "
-                "give --as-of as well"
+                f"period {spec!r} is not one of {', '.join(RELATIVE)}, YYYY-MM, YYYY-Qn or "
+                "YYYY; a free folder name needs an as-of day: give --as-of YYYY-MM-DD as well"
             )
-        day = pd.Timestamp(as_of).normalize()
+        day = as_of_day(as_of)
         base = _month(day)
         return Period(spec or base.name, base.start, day)
     if spec == "last-month":
@@ -88,11 +97,12 @@ def resolve_period(spec: str | None = None, *, as_of=None, today=None) -> Period
     else:
         period = _explicit(spec)
     if as_of is not None:
-        day = pd.Timestamp(as_of).normalize()
+        day = as_of_day(as_of)
         if not period.start <= day <= period.as_of:
             raise ValueError(
                 f"as_of {day.date()} is outside period {period.name} "
-                f"({period.start.date()} to {period.as_of.date()})"
+                f"({period.start.date()} to {period.as_of.date()}): give a day inside the "
+                "period, or none for its last day"
             )
         period = Period(period.name, period.start, day)
     return period

@@ -13,10 +13,15 @@ are only ever opened for reading.
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
 import io
 import logging
+import lzma
 import re
+import zipfile
+import zlib
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +44,7 @@ __all__ = [
     "Dataset",
     "LoadError",
     "TableRead",
+    "is_table_file",
     "load_data",
     "read_basket_file",
     "read_table",
@@ -47,6 +53,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
+# a table file may come compressed (transactions.csv.gz) or as the one table file of a zip
+_DECOMPRESS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
+_FORMATS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
+ARCHIVES = (*_DECOMPRESS, ".zip")
 _ALIASES_FILE = Path(__file__).with_name("aliases.yaml")
 _DELIMITERS = (",", ";", "\t", "|")
 _HEADER_SEARCH_ROWS = 20
@@ -207,20 +217,20 @@ def _delimiter(path: Path, text: str) -> str:
     return max(_DELIMITERS, key=header.count)
 
 
-def _read_grid(
-    path: Path, *, notes: list[str], key_file: str | Path | None = None
-) -> tuple[pd.DataFrame, bool]:
-    """Read a file into a grid: (strings without header, False) or (typed frame, True).
+def _unwrap(path: Path, *, key_file: str | Path | None = None) -> tuple[bytes, Path]:
+    """A file into the bytes of the table file it holds and that file's name.
 
-    A ``*.enc`` file (``crm-lab encrypt``) is decrypted in memory with ``key_file`` and read
-    as the file named by the rest of its name (``customers.csv.enc`` -> a CSV file).
+    A ``*.enc`` file (``crm-lab encrypt``) is decrypted in memory with ``key_file``; a
+    ``.gz``, ``.bz2`` or ``.xz`` file is decompressed; a ``.zip`` gives its one table file.
+    Each is then read as the file named by the rest of its name (``customers.csv.gz.enc`` ->
+    ``customers.csv``) or, for a zip, by its member's name.
     """
     if not path.exists():
         raise LoadError(path, "file not found")
     if path.stat().st_size == 0:
         raise LoadError(path, "file is empty; expected a header line and data rows")
-    name = path
-    if path.suffix.lower() == ".enc":
+    name = Path(path.name)
+    if name.suffix.lower() == ".enc":
         if key_file is None:
             raise LoadError(path, "an encrypted file: give its key (--data-key-file) to read it")
         from crm_lab.privacy import decrypt_bytes
@@ -229,9 +239,68 @@ def _read_grid(
             raw = decrypt_bytes(path, key_file=key_file)
         except ValueError as exc:
             raise LoadError(path, str(exc).split(": ", 1)[-1]) from None
-        name = Path(path.stem)
+        name = Path(name.stem)
     else:
         raw = path.read_bytes()
+    for _ in range(3):  # transactions.csv.gz in a zip, at most
+        suffix = name.suffix.lower()
+        if suffix in _DECOMPRESS:
+            try:
+                raw = _DECOMPRESS[suffix](raw)
+            except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as exc:
+                raise LoadError(
+                    path, f"not a readable {_FORMATS[suffix]} file ({type(exc).__name__}: {exc})"
+                ) from None
+            name = Path(name.stem)
+        elif suffix == ".zip":
+            member, raw = _zip_member(path, raw)
+            name = Path(Path(member).name)
+        else:
+            break
+    if not raw:
+        raise LoadError(path, f"{name} is empty; expected a header line and data rows")
+    return raw, name
+
+
+def _zip_table(path: Path, archive: zipfile.ZipFile) -> str:
+    """The name of a zip archive's one table file; none or several is an error."""
+    members = [
+        m.filename
+        for m in archive.infolist()
+        if not m.is_dir()
+        and not m.filename.startswith("__MACOSX/")
+        and not Path(m.filename).name.startswith(".")
+    ]
+    tables = [m for m in members if is_table_file(m) and _name_inside(m).suffix != ".zip"]
+    if len(tables) != 1:
+        held = ", ".join(members[:10]) + (" ..." if len(members) > 10 else "")
+        raise LoadError(
+            path,
+            f"a zip archive must hold exactly one table file ({', '.join(SUFFIXES)}, "
+            f"compressed or not); it holds {len(tables)} among {len(members)} file(s): "
+            f"{held or 'none'}",
+        )
+    return tables[0]
+
+
+def _zip_member(path: Path, source: bytes | Path) -> tuple[str, bytes]:
+    """A zip archive (its bytes or its file) into its one table file: (name, bytes)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as z:
+            member = _zip_table(path, z)
+            return member, z.read(member) if isinstance(source, bytes) else b""
+    except zipfile.BadZipFile as exc:
+        raise LoadError(path, f"not a readable zip archive ({exc})") from None
+
+
+def _read_grid(
+    path: Path, *, notes: list[str], key_file: str | Path | None = None
+) -> tuple[pd.DataFrame, bool]:
+    """Read a file into a grid: (strings without header, False) or (typed frame, True).
+
+    The file may be encrypted, compressed or a zip of one table file (``_unwrap``).
+    """
+    raw, name = _unwrap(path, key_file=key_file)
     suffix = name.suffix.lower()
     if suffix == ".parquet":
         try:
@@ -440,9 +509,11 @@ def read_table(
     ----------
     path : str or Path
         A CSV (UTF-8, UTF-8 with BOM, UTF-16 with BOM or GB18030; delimiter , ; | or tab),
-        Excel (.xlsx) or Parquet file.
+        Excel (.xlsx) or Parquet file; compressed (``.gz``, ``.bz2``, ``.xz``), the one table
+        file of a ``.zip``, or encrypted (``.enc``), each read like the file inside.
     table : str, optional
-        Canonical table name; guessed from the file name, then from the headers, when omitted.
+        Canonical table name; guessed from the file name (the inner file's name for a
+        compressed file or a zip), then from the headers, when omitted.
     aliases : str, optional
         A YAML file of extra header aliases, merged over the built-in ``aliases.yaml``.
     key_file : str or Path, optional
@@ -461,11 +532,10 @@ def read_table(
     """
     path = Path(path)
     alias_data = _aliases(str(aliases) if aliases else None)
-    plain = Path(path.stem) if path.suffix.lower() == ".enc" else path
-    table = table or _table_from_name(plain, alias_data)
     if table is not None and table not in SCHEMAS:
         raise LoadError(path, f"unknown table {table!r}; expected one of {list(SCHEMAS)}")
     notes: list[str] = []
+    table = table or _table_of(path, alias_data)
     grid, typed = _read_grid(path, notes=notes, key_file=key_file)
     parts: list[pd.DataFrame] = []
     if typed:
@@ -566,12 +636,45 @@ def read_table(
     return TableRead(table, out, quarantine_frame(parts), fix_frame, rows_in, notes, lines)
 
 
+def _name_inside(path: str | Path) -> Path:
+    """The name of the file a file's name says it holds: ``transactions.csv.gz.enc`` ->
+    ``transactions.csv``; an archive's own name (``export.zip``) for a zip."""
+    name = Path(Path(path).name)
+    if name.suffix.lower() == ".enc":
+        name = Path(name.stem)
+    if name.suffix.lower() in _DECOMPRESS:
+        name = Path(name.stem)
+    return name
+
+
+def is_table_file(path: str | Path) -> bool:
+    """A file name into whether it is read as a table file (a run's input).
+
+    CSV/TSV/TXT, Excel and Parquet files, and each of them compressed (``.gz``, ``.bz2``,
+    ``.xz``), in a ``.zip`` or encrypted (``.enc``). Decided from the name alone.
+
+    >>> [is_table_file(n) for n in ("orders.csv.gz", "export.zip", "a.csv.enc", "notes.pdf")]
+    [True, True, True, False]
+    """
+    return _name_inside(path).suffix.lower() in (*SUFFIXES, ".zip")
+
+
 def _plain(path: Path) -> Path:
-    return Path(path.stem) if path.suffix.lower() == ".enc" else path
+    """The name that says which table a file is: the file inside a compressed file, and the
+    one table file inside a plain zip (a LoadError when it holds none or several)."""
+    name = _name_inside(path)
+    if Path(path).suffix.lower() == ".zip" and Path(path).is_file():  # only the names are read
+        return _name_inside(_zip_member(Path(path), Path(path))[0])
+    return name
+
+
+def _table_of(path: Path, aliases: dict) -> str | None:
+    """The table a file's name stands for: the inner file's name, else the archive's own."""
+    return _table_from_name(_plain(path), aliases) or _table_from_name(_name_inside(path), aliases)
 
 
 def _is_data_file(path: Path) -> bool:
-    return _plain(path).suffix.lower() in SUFFIXES
+    return is_table_file(path)
 
 
 def _is_typed(series: pd.Series) -> bool:
@@ -676,8 +779,12 @@ def load_data(
         if skipped:
             notes.append(f"not read (not {', '.join(SUFFIXES)}): {', '.join(skipped)}")
         if not files:
-            raise LoadError(path, f"no table files ({', '.join(SUFFIXES)}) in this folder")
-        named = {p: _table_from_name(_plain(p), alias_data) for p in files}
+            raise LoadError(
+                path,
+                f"no table files ({', '.join(SUFFIXES)}, each maybe compressed as "
+                f"{', '.join(ARCHIVES)}) in this folder",
+            )
+        named = {p: _table_of(p, alias_data) for p in files}
     elif path.exists():
         files, named = [path], {path: None}
     else:
@@ -731,12 +838,12 @@ def load_data(
 def read_basket_file(path: str | Path) -> list[list[str]]:
     """Read a basket file (one basket per line, items comma-separated, as R's Groceries).
 
-    Items are CSV fields, so a quoted item may hold a comma; blank lines are skipped.
+    Items are CSV fields, so a quoted item may hold a comma; blank lines are skipped. The file
+    may be compressed (``.gz``, ``.bz2``, ``.xz``) or the one file of a ``.zip``.
     """
     path = Path(path)
-    if not path.exists():
-        raise LoadError(path, "file not found")
-    text, _ = _decode(path, path.read_bytes())
+    raw, _ = _unwrap(path)  # groceries.csv.gz is read like groceries.csv
+    text, _ = _decode(path, raw)
     baskets = []
     for row in csv.reader(io.StringIO(text, newline="")):
         items = [item.strip() for item in row if item.strip()]

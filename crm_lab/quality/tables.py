@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crm_lab.core.dataset import Dataset
-from crm_lab.core.lines import day_end
+from crm_lab.core.lines import as_of_day, day_end
 from crm_lab.core.schemas import LINE_TYPES, SCHEMAS
 from crm_lab.privacy import mask_values
 
@@ -100,7 +100,7 @@ def merge_summary(data: Dataset) -> pd.DataFrame:
 
 def date_coverage(data: Dataset, *, as_of) -> pd.DataFrame:
     """First and last date of each table's main timestamp, days since the last, empty months."""
-    day = pd.Timestamp(as_of).normalize()
+    day = as_of_day(as_of)
     main = {
         "transactions": "ordered_at",
         "interactions": "interacted_at",

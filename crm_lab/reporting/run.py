@@ -41,7 +41,7 @@ from crm_lab import __version__, privacy
 from crm_lab.core.dataset import Dataset
 from crm_lab.core.periods import Period, resolve_period
 from crm_lab.ingest import read_clean, save_tables
-from crm_lab.ingest.readers import SUFFIXES
+from crm_lab.ingest.readers import is_table_file
 from crm_lab.reporting import display, labels
 from crm_lab.reporting import manifest as mf
 from crm_lab.reporting.export import atomic_write, export_html
@@ -393,6 +393,27 @@ def _parameters(plan: Plan, inputs: Inputs, template: Template) -> dict[str, str
     }
 
 
+def _kernel_to_file(log_file: Path) -> type:
+    """A kernel log file into a kernel manager class whose kernels write their console there.
+
+    A kernel process writes its own log to the console it inherits: ipykernel warns "Kernel is
+    running over TCP without encryption" as it starts, and logs "KeyboardInterrupt caught in
+    kernel" when jupyter_client interrupts it before shutting it down. Neither is about the
+    report; a cell's output and errors travel in the notebook, and a dead kernel is papermill's
+    error. So the kernel's stdout and stderr go to ``log_file``, kept for the analyst.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class KernelToFile(AsyncKernelManager):
+        async def start_kernel(self, **kw):
+            with open(log_file, "ab") as fh:  # the kernel holds its own copy of the handle
+                kw.setdefault("stdout", fh)
+                kw.setdefault("stderr", fh)
+                return await super().start_kernel(**kw)
+
+    return KernelToFile
+
+
 def execute_template(
     plan: Plan, inputs: Inputs, template: Template
 ) -> tuple[nbformat.NotebookNode, dict]:
@@ -400,7 +421,8 @@ def execute_template(
 
     The template gets the run's parameters it declares, converted to their declared types,
     and reads the de-identified snapshot (the analyst's one for an ``analyst`` template). The
-    executed notebook is written to ``<work>/executed/`` whether or not it fails.
+    executed notebook is written to ``<work>/executed/`` whether or not it fails, and beside it
+    the kernel's own console output (``<NN-slug>.kernel.log``), kept off the run's console.
 
     Returns
     -------
@@ -420,6 +442,8 @@ def execute_template(
     metrics_file.unlink(missing_ok=True)
     declared = pm.inspect_notebook(str(template.path))
     values = {k: v for k, v in _parameters(plan, inputs, template).items() if k in declared}
+    kernel_log = plan.executed_path(template).with_suffix(".kernel.log")
+    kernel_log.write_bytes(b"")
     notebook = pm.execute_notebook(
         str(template.path),
         str(plan.executed_path(template)),
@@ -428,6 +452,7 @@ def execute_template(
         progress_bar=False,
         log_output=False,
         start_timeout=300,  # kernels start slowly on a busy 2-core machine
+        kernel_manager_class=_kernel_to_file(kernel_log),
     )
     if not metrics_file.exists():
         raise RuntimeError("the notebook ended without writing its metrics")
@@ -562,9 +587,7 @@ def _input_files(data: Path) -> list[mf.InputFile]:
     files = (
         [data]
         if data.is_file()
-        else sorted(
-            p for p in data.iterdir() if p.is_file() and p.suffix.lower() in (*SUFFIXES, ".enc")
-        )
+        else sorted(p for p in data.iterdir() if p.is_file() and is_table_file(p))
     )
     return [mf.InputFile(str(p), p.stat().st_size, _sha256(p)) for p in files]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_lab.core.lines import day_end, sale_lines
+from crm_lab.core.lines import as_of_day, day_end, sale_lines
 
 __all__ = [
     "AGE_BANDS",
@@ -35,7 +35,7 @@ UNKNOWN = "unknown"
 def attribute_classes(customers: pd.DataFrame, *, as_of) -> pd.DataFrame:
     """Customers into classes by attributes: ``age_band`` (from birth date, on ``as_of``),
     ``gender``, ``region`` (city, else country) and ``occupation``; missing is "unknown"."""
-    day = pd.Timestamp(as_of).normalize()
+    day = as_of_day(as_of)
     born = customers["birth_date"]
     age = day.year - born.dt.year  # whole years: one less before this year's birthday
     before_birthday = (born.dt.month > day.month) | (
@@ -153,7 +153,7 @@ def customer_tags(
     figures they were decided on (``purchase_days``, ``days_since_last``, ``median_gap_days``,
     ``recent_spend``).
     """
-    day = pd.Timestamp(as_of).normalize()
+    day = as_of_day(as_of)
     sales = sale_lines(transactions, end=day_end(as_of), customers_only=True)
     days = (
         sales.assign(day=sales["ordered_at"].dt.normalize())

@@ -1,5 +1,8 @@
 """core.lines: the inclusive as-of day, sale lines and item labels, with answers by hand."""
 
+import datetime as dt
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -16,6 +19,37 @@ def test_day_end_is_the_next_midnight():
     assert day_end("2025-12-31") == pd.Timestamp("2026-01-01")
     assert day_end("2024-02-28 17:30") == pd.Timestamp("2024-02-29")  # leap day next
     assert day_end("2025-12-31 17:30") == day_end("2025-12-31")  # the time is dropped
+
+
+@pytest.mark.parametrize(
+    ("as_of", "day"),
+    [
+        (pd.Period("2011-09"), "2011-09-30"),  # a month: its last day
+        (pd.Period("2024-02"), "2024-02-29"),
+        (pd.Period("2011-Q4"), "2011-12-31"),
+        (pd.Period("2011-09-05", "D"), "2011-09-05"),
+        (pd.Period("2011-09-05 13:00", "h"), "2011-09-05"),
+        (dt.date(2011, 9, 5), "2011-09-05"),
+        (dt.datetime(2011, 9, 5, 23, 59), "2011-09-05"),
+        (pd.Timestamp("2011-09-05 08:00", tz="Asia/Shanghai"), "2011-09-05"),  # its own day
+        (np.datetime64("2011-09-05T10:00"), "2011-09-05"),
+        ("2011-09-05", "2011-09-05"),
+        (" 2011-09-05T10:00:00 ", "2011-09-05"),
+    ],
+)
+def test_every_date_like_names_its_day(as_of, day):
+    assert as_of_day(as_of) == pd.Timestamp(day)
+    assert day_end(as_of) == pd.Timestamp(day) + pd.Timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    "as_of",
+    ["01/02/2025", "2011-09", "2011-13-01", "yesterday", "", 20110905, 1.5, True, pd.NaT, ["x"]],
+)
+def test_an_as_of_that_names_no_day_is_an_error(as_of):
+    # "01/02/2025" was 2 January, "2011-09" the 1st and 20110905 a moment in 1970: guesses
+    with pytest.raises(ValueError, match=r"as_of must be a day: an ISO date YYYY-MM-DD.* got "):
+        as_of_day(as_of)
 
 
 @pytest.mark.parametrize("func", [as_of_day, day_end])
@@ -103,3 +137,51 @@ def test_item_labels_other_levels_are_an_error():
     lines = pd.DataFrame({"product_id": ["p1"], "product_name": ["Mug"], "category": ["k"]})
     with pytest.raises(ValueError, match="level must be 'product' or 'category', got 'brand'"):
         item_labels(lines, level="brand")
+
+
+def _as_of_users():
+    """Every public function that takes ``as_of``, with the rest of its arguments."""
+    from crm_lab import clv, quality
+    from crm_lab.segments import classify, lifecycle
+    from crm_lab.value import kpi, rfm
+
+    return {
+        "rfm.rfm_table": lambda d, a: rfm.rfm_table(d["transactions"], as_of=a),
+        "kpi.headline": lambda d, a: kpi.headline(d["transactions"], as_of=a),
+        "kpi.monthly_sales": lambda d, a: kpi.monthly_sales(d["transactions"], as_of=a),
+        "clv.purchase_summary": lambda d, a: clv.purchase_summary(d["transactions"], as_of=a),
+        "clv.holdout_check": lambda d, a: clv.holdout_check(
+            d["transactions"], as_of=a, holdout_days=91
+        ),
+        "classify.attribute_classes": lambda d, a: classify.attribute_classes(
+            d["customers"], as_of=a
+        ),
+        "classify.behaviour_classes": lambda d, a: classify.behaviour_classes(
+            d["transactions"], as_of=a
+        ),
+        "classify.customer_tags": lambda d, a: classify.customer_tags(d["transactions"], as_of=a),
+        "lifecycle.stages": lambda d, a: lifecycle.stages(d["transactions"], as_of=a),
+        "quality.date_coverage": lambda d, a: quality.date_coverage(d, as_of=a),
+    }
+
+
+@pytest.fixture(scope="module")
+def demo_clean(demo_dir):
+    from crm_lab import ingest
+
+    return ingest.read_clean(demo_dir)
+
+
+@pytest.mark.parametrize("name", sorted(_as_of_users()))
+def test_every_analysis_reads_as_of_as_as_of_day_does(name, demo_clean):
+    # cross-check: a month given as a pd.Period is its last day, as an ISO text or a date
+    func = _as_of_users()[name]
+    expected = func(demo_clean, "2025-06-30")
+    for as_of in (pd.Period("2025-06"), dt.date(2025, 6, 30), pd.Timestamp("2025-06-30 18:00")):
+        got = func(demo_clean, as_of)
+        if isinstance(expected, pd.DataFrame):
+            pd.testing.assert_frame_equal(got, expected)
+        else:
+            assert got == expected
+    with pytest.raises(ValueError, match=r"as_of must be a day.* got '06/30/2025'"):
+        func(demo_clean, "06/30/2025")

@@ -112,10 +112,35 @@ def test_an_as_of_alone_names_its_month():
     )
 
 
-@pytest.mark.parametrize("spec", [None, "", "spring-sale", "2025-Q5", "25-12", "last month"])
+@pytest.mark.parametrize("spec", ["spring-sale", "2025-Q5", "25-12", "last month"])
 def test_a_name_that_is_no_period_needs_an_as_of(spec):
-    with pytest.raises(ValueError, match=r"is not one of .* give --as-of as well"):
+    with pytest.raises(ValueError, match=r"is not one of .* as-of day: give --as-of YYYY-MM-DD"):
         resolve_period(spec, today=TODAY)
+
+
+@pytest.mark.parametrize("spec", [None, ""])
+def test_no_period_and_no_as_of_is_one_clear_error(spec):
+    with pytest.raises(ValueError, match=r"^no period and no as_of: give a period \(last-month"):
+        resolve_period(spec, today=TODAY)
+
+
+def test_an_as_of_period_is_its_last_day():
+    # pd.Period("2025-12") is December: its last day, inside the period or naming its month
+    assert resolve_period("2025-12", as_of=pd.Period("2025-12")).as_of == pd.Timestamp("2025-12-31")
+    assert _dates(resolve_period(as_of=pd.Period("2024-02"))) == (
+        "2024-02",
+        "2024-02-01",
+        "2024-02-29",
+        29,
+    )
+    with pytest.raises(ValueError, match="as_of 2025-11-30 is outside period 2025-12"):
+        resolve_period("2025-12", as_of=pd.Period("2025-11"))
+
+
+@pytest.mark.parametrize("as_of", ["01/02/2025", "2025-12", 20251215])
+def test_an_as_of_that_names_no_day_is_an_error(as_of):
+    with pytest.raises(ValueError, match=r"as_of must be a day: an ISO date YYYY-MM-DD"):
+        resolve_period("2025-12", as_of=as_of)
 
 
 @pytest.mark.parametrize("spec", ["2025-13", "2025-00"])

@@ -1,3 +1,5 @@
+import re
+
 import pandas as pd
 import pytest
 
@@ -300,11 +302,11 @@ def test_monthly_files_stack_and_unknown_files_are_noted(tmp_path):
     (tmp_path / "orders_2024-02.csv").write_text(
         head + "2,P,2024-02-05,1,2\n2,P,2024-02-05,1,2\n", "utf-8"
     )
-    (tmp_path / "orders.csv.gz").write_bytes(b"\x1f\x8b")
+    (tmp_path / "orders.pdf").write_bytes(b"%PDF")  # not a table file (a .csv.gz is one)
 
     data = ingest.clean_dataset(ingest.load_data(tmp_path))
     assert data["transactions"]["invoice_id"].tolist() == ["1", "2"]
-    assert any("orders.csv.gz" in n for n in data.notes)
+    assert any("orders.pdf" in n for n in data.notes)
     acc = data.accounting.set_index("source_file")
     feb = acc.loc[str(tmp_path / "orders_2024-02.csv")]
     # the repeated line is booked on the file it came from
@@ -327,3 +329,163 @@ def test_parquet_typed_columns(tmp_path):
     assert read.frame["phone"].tolist() == ["+8613800138000"]
     rules = read.quarantine[["source_line", "rule"]].values.tolist()
     assert rules == [[2, "scientific_notation_id"], [3, "missing_value"]]
+
+
+TX_CSV = (
+    "InvoiceNo,CustomerID,InvoiceDate,StockCode,Quantity,UnitPrice,Country\n"
+    "536365,17850,2010-12-01 08:26,85123A,6,2.55,United Kingdom\n"
+    "536366,17850,2010-12-01 08:28,22633,6,1.85,United Kingdom\n"
+    "C536379,14527,2010-12-01 09:41,D,-1,27.50,United Kingdom\n"
+)
+CUSTOMERS_CSV = "customer_id,name,city\nc1,Ann,Leeds\nc2,Bo,York\n"
+COMPRESS = {
+    ".gz": __import__("gzip").compress,
+    ".bz2": __import__("bz2").compress,
+    ".xz": __import__("lzma").compress,
+}
+
+
+def _zip(path, members: dict[str, bytes]):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
+def _same_read(a, b):
+    pd.testing.assert_frame_equal(a.frame, b.frame)
+    assert (a.table, a.rows_in, list(a.lines)) == (b.table, b.rows_in, list(b.lines))
+    pd.testing.assert_frame_equal(
+        a.quarantine.drop(columns="source_file"), b.quarantine.drop(columns="source_file")
+    )
+
+
+@pytest.mark.parametrize("suffix", sorted(COMPRESS))
+def test_a_compressed_csv_is_read_like_the_file_inside(tmp_path, suffix):
+    plain = tmp_path / "plain" / "transactions.csv"
+    plain.parent.mkdir()
+    plain.write_text(TX_CSV, "utf-8")
+    packed = tmp_path / f"transactions.csv{suffix}"
+    packed.write_bytes(COMPRESS[suffix](TX_CSV.encode("utf-8")))
+    read = ingest.read_table(packed)  # the table comes from the inner name, transactions
+    _same_read(read, ingest.read_table(plain))
+    assert read.table == "transactions" and len(read.frame) == 3
+    assert read.frame["line_type"].tolist() == ["sale", "sale", "cancellation"]
+    # a Chinese GB18030 TSV inside a gzip: the decoding and the delimiter still apply
+    tsv = tmp_path / "customers.tsv.gz"
+    tsv.write_bytes(COMPRESS[".gz"]("客户ID\t姓名\nc1\t张三\n".encode("gb18030")))
+    assert ingest.read_table(tsv).frame[["customer_id", "name"]].values.tolist() == [["c1", "张三"]]
+
+
+def test_a_zip_of_one_table_file_is_read_like_it(tmp_path):
+    plain = tmp_path / "transactions.csv"
+    plain.write_text(TX_CSV, "utf-8")
+    # the table is named by the member, wherever it sits and whatever the archive is called
+    archive = _zip(
+        tmp_path / "export-2011.zip", {"out/transactions.csv": TX_CSV, "out/README.txt.md": "x"}
+    )
+    _same_read(ingest.read_table(archive), ingest.read_table(plain))
+    # a zip of a gzip, and an archive named after its table holding an unnamed file
+    _zip(tmp_path / "a.zip", {"transactions.csv.gz": COMPRESS[".gz"](TX_CSV.encode())})
+    assert ingest.read_table(tmp_path / "a.zip").table == "transactions"
+    folder = tmp_path / "f"
+    folder.mkdir()
+    _zip(folder / "customers.zip", {"export.csv": CUSTOMERS_CSV})
+    assert ingest.load_data(folder)["customers"]["name"].tolist() == ["Ann", "Bo"]
+
+
+def test_a_folder_of_compressed_tables_reads_like_the_plain_one(tmp_path):
+    plain, packed = tmp_path / "plain", tmp_path / "packed"
+    plain.mkdir()
+    packed.mkdir()
+    (plain / "transactions.csv").write_text(TX_CSV, "utf-8")
+    (plain / "customers.csv").write_text(CUSTOMERS_CSV, "utf-8")
+    (packed / "transactions.csv.gz").write_bytes(COMPRESS[".gz"](TX_CSV.encode()))
+    _zip(packed / "crm-export.zip", {"customers.csv": CUSTOMERS_CSV})
+    a, b = ingest.load_data(packed), ingest.load_data(plain)
+    assert sorted(a.tables) == sorted(b.tables) == ["customers", "transactions"]
+    for table in a.tables:
+        pd.testing.assert_frame_equal(a[table], b[table])
+    assert a.accounting["rows_in"].tolist() == b.accounting["rows_in"].tolist()
+    assert sorted(a.accounting["source_file"]) == sorted(str(p) for p in packed.iterdir())
+    assert not any("not read" in n for n in a.notes)
+
+
+def test_compressed_and_encrypted_is_read_like_the_file_inside(tmp_path):
+    from crm_lab import privacy
+
+    key = tmp_path / "data.key"
+    privacy.new_data_key(key)
+    gz = tmp_path / "src.gz"
+    gz.write_bytes(COMPRESS[".gz"](TX_CSV.encode()))
+    folder = tmp_path / "f"
+    folder.mkdir()
+    privacy.encrypt_file(gz, folder / "transactions.csv.gz.enc", key_file=key)
+    data = ingest.load_data(folder, key_file=key)
+    assert len(data["transactions"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("members", "holds"),
+    [
+        (
+            {"transactions.csv": TX_CSV, "customers.csv": CUSTOMERS_CSV},
+            "it holds 2 among 2 file(s): transactions.csv, customers.csv",
+        ),
+        ({"readme.md": "x", "logo.png": "y"}, "it holds 0 among 2 file(s): readme.md, logo.png"),
+        ({}, "it holds 0 among 0 file(s): none"),
+    ],
+)
+def test_a_zip_without_exactly_one_table_file_is_one_clear_error(tmp_path, members, holds):
+    archive = _zip(tmp_path / "export.zip", members)
+    message = rf"^{archive}: a zip archive must hold exactly one table file .*; " + re.escape(holds)
+    with pytest.raises(ingest.LoadError, match=message):
+        ingest.read_table(archive)
+    folder = tmp_path / "f"
+    folder.mkdir()
+    archive.rename(folder / "export.zip")
+    with pytest.raises(ingest.LoadError, match="export.zip: a zip archive must hold exactly one"):
+        ingest.load_data(folder)
+
+
+def test_a_broken_archive_names_the_file(tmp_path):
+    bad = tmp_path / "transactions.csv.gz"
+    bad.write_bytes(b"\x1f\x8b\x08\x00 not really gzip")
+    with pytest.raises(ingest.LoadError, match=r"transactions.csv.gz: not a readable gzip file"):
+        ingest.read_table(bad)
+    bad_zip = tmp_path / "transactions.zip"
+    bad_zip.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(ingest.LoadError, match=r"transactions.zip: not a readable zip archive"):
+        ingest.read_table(bad_zip)
+    empty = tmp_path / "t.csv.gz"
+    empty.write_bytes(COMPRESS[".gz"](b""))
+    with pytest.raises(ingest.LoadError, match=r"t.csv.gz: t.csv is empty"):
+        ingest.read_table(empty, table="transactions")
+
+
+def test_a_compressed_basket_file_is_read(tmp_path):
+    path = tmp_path / "groceries.csv.gz"
+    path.write_bytes(COMPRESS[".gz"](b"milk,bread\nbeer\n"))
+    assert ingest.read_basket_file(path) == [["milk", "bread"], ["beer"]]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("orders.csv.gz", True),
+        ("orders.tsv.bz2", True),
+        ("orders.xlsx.xz", True),
+        ("export.zip", True),
+        ("customers.csv.enc", True),
+        ("customers.csv.gz.enc", True),
+        ("notes.pdf", False),
+        ("backup.gz", False),
+        ("key.enc", False),
+    ],
+)
+def test_is_table_file_from_the_name(name, expected):
+    from crm_lab.ingest.readers import is_table_file
+
+    assert is_table_file(name) is expected
