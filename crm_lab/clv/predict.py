@@ -670,11 +670,16 @@ def dropout_check(purchases: BetaGeo, summary: pd.DataFrame) -> list[dict]:
 
     - the mean chance of dropping out after a purchase, a / (a + b), is below
       ``DROPOUT_MIN`` (1 %): a customer would need some 70 purchases for even odds of having
-      left. CDNOW's published fit has 0.25; Online Retail's fits 4e-4 and less;
+      left. CDNOW's published fit has 0.25; Online Retail's, month by month in 2011,
+      0.003 and less;
     - at least ``SURE_ALIVE_MAX`` (95 %) of the customers with repeat purchases have a
       P(alive) of ``SURE_ALIVE`` (0.99) or more. Customers without repeat purchases are not
-      counted: their P(alive) is 1 by the model's construction. CDNOW: 0 %; Online Retail:
-      76-100 %.
+      counted: their P(alive) is 1 by the model's construction. CDNOW: 0 %; Online Retail,
+      month by month: 76-100 %.
+
+    A holdout does not show it: fitted without drop-out, the model explains a silent customer
+    as a slow one, and on Online Retail predicts the share of repeat buyers who do not buy in
+    the next 26 weeks about right (measured as of 2011-09-30: 15 % against 14 % actual).
 
     Returns
     -------
