@@ -62,6 +62,23 @@ def test_templates_have_a_literal_parameters_cell_and_no_logic():
         assert meta["title"] and meta["requires"]
 
 
+def test_narrative_never_shows_a_parameter_name_for_its_value():
+    """Markdown is not run: `holdout_days` in a template's text reaches the page as that word,
+    not as 182. Narrative names what a parameter means; its value is shown by a cell."""
+    for path in _templates():
+        nb = nbformat.read(path, as_version=4)
+        params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+        names = [node.target.id for node in ast.parse(params.source).body]
+        for cell in nb.cells:
+            if cell.cell_type != "markdown":
+                continue
+            for name in names:
+                named = f"`{name}`" in cell.source or (
+                    "_" in name and re.search(rf"\b{name}\b", cell.source)
+                )
+                assert not named, (path.name, name)
+
+
 def test_ruff_lint_and_format_are_clean():
     import shutil
     import subprocess

@@ -5,11 +5,16 @@ them; the names are re-exported here: ``from crm_lab import clv; clv.fit_beta_ge
 """
 
 from crm_lab.clv.predict import (
+    DROPOUT_MIN,
+    P_ALIVE_FIGURES,
     RISKS,
+    SURE_ALIVE,
+    SURE_ALIVE_MAX,
     TIERS,
     BetaGeo,
     GammaGamma,
     customer_value,
+    dropout_check,
     fit_beta_geo,
     fit_gamma_gamma,
     group_summary,
@@ -24,11 +29,16 @@ from crm_lab.clv.predict import (
 )
 
 __all__ = [
+    "DROPOUT_MIN",
+    "P_ALIVE_FIGURES",
     "RISKS",
+    "SURE_ALIVE",
+    "SURE_ALIVE_MAX",
     "TIERS",
     "BetaGeo",
     "GammaGamma",
     "customer_value",
+    "dropout_check",
     "fit_beta_geo",
     "fit_gamma_gamma",
     "group_summary",

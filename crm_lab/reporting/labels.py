@@ -168,6 +168,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "active_customer_share": ("Likely still active", "可能仍活跃"),
     "value_at_risk_share": ("Value held by at-risk customers", "风险客户的价值占比"),
     "holdout_error": ("Holdout: predicted vs actual", "回测：预测与实际之差"),
+    "holdout_days": ("Days held out to check the model", "回测天数"),
 }
 # where a card says more than the column header
 CARD_LABELS: dict[str, tuple[str, str]] = {
@@ -279,7 +280,7 @@ _KINDS = {
         active_customers new_customers period_orders customers_to_date rules
         customers_evaluated customers_moved_up customers_moved_down customers_new_to_segments
         customers_unchanged customers_changed_segment customers_gone customers_modelled""",
-    "days": "recency_days tenure_days days_since_last median_gap_days",
+    "days": "recency_days tenure_days days_since_last median_gap_days holdout_days",
     "decimal": """avg_recency_days avg_orders expected_purchases actual predicted lift
         peak_index""",
     "change": "change change_year",
@@ -297,6 +298,18 @@ WARNINGS: dict[str, tuple[str, str]] = {
         "The data ends on {last_day}, {days} days before the as-of day {as_of}: "
         "figures for the days after {last_day} are missing, not zero.",
         "数据截至 {last_day}，比截止日 {as_of} 早 {days} 天：{last_day} 之后的数字是缺失，不是零。",
+    ),
+    # clv.dropout_check: the purchase model sees no drop-out, so its P(alive) says nothing
+    "dropout_not_seen": (
+        "The purchase model cannot tell which customers have stopped buying: the history is too "
+        "short for it to see customers leave (it rates {sure_alive_pct}% of the "
+        "{repeat_customers} repeat buyers at least 99% likely still active, and gives a "
+        "{dropout_pct}% chance of leaving after a purchase). The share likely active and the "
+        "value at risk are left out; the churn-risk figures are not reliable.",
+        "购买模型无法判断哪些客户已不再购买：历史太短，模型看不到客户离开"
+        "（它认为 {repeat_customers} 位回头客中 {sure_alive_pct}% 仍活跃的概率不低于 99%，"
+        "每次购买后离开的概率仅为 {dropout_pct}%）。"
+        "因此不显示“可能仍活跃”占比和风险价值；流失风险的数字不可靠。",
     ),
 }
 

@@ -399,3 +399,198 @@ def test_cohort_start_is_a_day():
     )
     cohort = clv.purchase_summary(tx, as_of="2024-02-01", start="2024-01-05 09:00")
     assert list(cohort["customer_id"]) == ["a"]
+
+
+# -- p_alive, stably ------------------------------------------------------------------------
+
+
+def _p_alive_exact(model, x, t_x, age) -> float:
+    """BG/NBD's P(alive) (Fader, Hardie & Lee 2005, eq. 13) at 60 digits, rounded to a float:
+    1 / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x)), 1 without repeats."""
+    from decimal import Decimal, localcontext
+
+    if x == 0:
+        return 1.0
+    with localcontext() as ctx:
+        ctx.prec = 60
+
+        def d(v):
+            return Decimal(repr(float(v)))
+
+        ratio = (d(model.alpha) + d(age)) / (d(model.alpha) + d(t_x))
+        odds = d(model.a) / (d(model.b) + d(x) - 1) * ratio ** (d(model.r) + d(x))
+        return float(1 / (1 + odds))
+
+
+CDNOW_FIT = clv.BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426, log_likelihood=0, customers=1)
+
+
+def test_p_alive_of_heavy_buyers_is_exact_and_raises_nothing():
+    """A thousand repeat purchases, the last 90 weeks ago: the odds of having dropped out are
+    about e**1980, which overflowed np.exp (a FloatingPointError under np.seterr(all="raise")).
+    The answer is e**-1980, whose nearest float is 0; at 362 purchases it is e**-717, a
+    subnormal float, and at 2 purchases (CDNOW's customer 1) the published 0.7266."""
+    rows = pd.DataFrame(
+        {"frequency": [1000, 362, 2, 0, 40], "recency": [10.0, 10.0, 30.43, 0.0, 99.0],
+         "T": [100.0, 100.0, 38.86, 50.0, 100.0]}
+    )  # fmt: skip
+    exact = [_p_alive_exact(CDNOW_FIT, *row) for row in rows.itertuples(index=False)]
+    assert exact[0] == 0.0 and 0 < exact[1] < 1e-308 and exact[3] == 1.0
+    with np.errstate(all="raise"):
+        got = CDNOW_FIT.p_alive(rows)
+        purchases = CDNOW_FIT.expected_purchases(rows, t=52)
+    assert got[0] == 0.0 and got[3] == 1.0
+    assert got[1] == pytest.approx(exact[1], rel=1e-6, abs=0)  # subnormal: ~9 digits left
+    np.testing.assert_allclose(got[[2, 4]], np.array(exact)[[2, 4]], rtol=1e-12)
+    assert got[2] == pytest.approx(0.7266, abs=1e-4)
+    assert np.isfinite(purchases).all() and purchases[0] == 0.0  # gone, so no more purchases
+
+
+def test_p_alive_equals_the_exact_formula_on_the_cdnow_histories(published, beta_geo):
+    exact = [
+        _p_alive_exact(beta_geo, x, t_x, age)
+        for x, t_x, age in published[["frequency", "recency", "T"]].itertuples(index=False)
+    ]
+    np.testing.assert_allclose(beta_geo.p_alive(published), exact, rtol=1e-12)
+
+
+# -- impossible summaries are refused, naming the column, the value and the customer ---------
+
+
+def _rows(**changes):
+    rows = pd.DataFrame(
+        {"customer_id": ["a", "b", "c", "d"], "frequency": [2, 0, 1, 3],
+         "recency": [4.0, 0.0, 2.0, 8.0], "T": [10.0, 6.0, 9.0, 12.0],
+         "monetary_value": [20.0, np.nan, 15.0, 30.0]}
+    )  # fmt: skip
+    for column, (row, value) in changes.items():
+        rows[column] = rows[column].astype(object if isinstance(value, str) else float)
+        rows.loc[row, column] = value
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"frequency": (0, 0.5)}, r"\['frequency'\] must be a whole.*got 0\.5 \(customer 'a'\)"),
+        ({"frequency": (2, -1.0)}, r"\['frequency'\] must be a whole.*got -1\.0 \(customer 'c'\)"),
+        ({"frequency": (3, np.inf)}, r"\['frequency'\].*got inf \(customer 'd'\)"),
+        ({"frequency": (0, "two")}, r"\['frequency'\] must hold numbers, got 'two' \(customer 'a'"),
+        ({"recency": (3, -2.0)}, r"\['recency'\] must be a finite time of 0 or more, got -2\.0"),
+        ({"T": (2, np.nan)}, r"\['T'\] must be a finite time.*got nan \(customer 'c'\)"),
+        ({"recency": (0, 11.0)}, r"must not exceed T.*got 11\.0 \(customer 'a'\)"),
+        ({"recency": (1, 3.0)}, r"recency 0 without repeats.*got 3\.0 \(customer 'b'\)"),
+    ],
+)  # fmt: skip
+def test_fit_beta_geo_refuses_rows_the_model_cannot_mean(changes, message):
+    rows = _rows(**changes)
+    with pytest.raises(ValueError, match=message):
+        clv.fit_beta_geo(rows)
+    with pytest.raises(ValueError, match=message):  # the predictions check the same way
+        CDNOW_FIT.p_alive(rows)
+    assert clv.fit_beta_geo(_rows()).customers == 4  # the untouched rows fit
+
+
+def test_a_summary_without_its_columns_is_a_clear_error():
+    rows = _rows()
+    with pytest.raises(ValueError, match=r"summary lacks the column\(s\) \['T'\]"):
+        clv.fit_beta_geo(rows.drop(columns="T"))
+    model = clv.fit_beta_geo(rows)
+    spend = clv.GammaGamma(p=6.25, q=3.74, gamma=15.44, log_likelihood=0, customers=1)
+    with pytest.raises(ValueError, match=r"lacks the column\(s\) \['monetary_value'\]"):
+        clv.customer_value(rows.drop(columns="monetary_value"), model, spend)
+    with pytest.raises(ValueError, match=r"lacks the column\(s\) \['customer_id'\]"):
+        clv.customer_value(rows.drop(columns="customer_id"), model, spend)
+    with pytest.raises(ValueError, match=r"lacks the column\(s\) \['monetary_value'\]"):
+        clv.fit_gamma_gamma(rows.drop(columns="monetary_value"))
+
+
+# -- Gamma-Gamma says what it leaves out ----------------------------------------------------
+
+
+def test_gamma_gamma_counts_the_free_repeat_buyers_it_leaves_out(summary, caplog):
+    """Gamma-Gamma needs positive spend. A customer whose repeat purchases were all free (a
+    mean of 0, which purchase_summary keeps) is left out of the fit, and the model says how
+    many: the fit equals the one without that row, and the count is on the model and logged."""
+    repeat = summary[summary["frequency"] > 0]
+    free = repeat.head(3).assign(monetary_value=0.0, customer_id=["f1", "f2", "f3"])
+    with caplog.at_level("WARNING", logger="crm_lab.clv.predict"):
+        spend = clv.fit_gamma_gamma(pd.concat([summary, free]))
+    plain = clv.fit_gamma_gamma(summary)
+    assert plain.excluded == 0 and spend.excluded == 3
+    assert spend.customers == plain.customers == 946
+    assert (spend.p, spend.q, spend.gamma) == (plain.p, plain.q, plain.gamma)
+    assert "3 customers whose repeat purchases were all free" in caplog.text
+    # a negative mean value, or none for a customer with repeats, is not a spend at all
+    with pytest.raises(ValueError, match=r"\['monetary_value'\].*got -5\.0 \(customer 'c'\)"):
+        clv.fit_gamma_gamma(_rows(monetary_value=(2, -5.0)))
+    with pytest.raises(ValueError, match=r"\['monetary_value'\].*got nan \(customer 'a'\)"):
+        clv.fit_gamma_gamma(_rows(monetary_value=(0, np.nan)))
+    with pytest.raises(ValueError, match=r"\['frequency'\] must be a whole number.*1\.5"):
+        clv.fit_gamma_gamma(_rows(frequency=(0, 1.5)))
+
+
+# -- a model that cannot tell who has left ---------------------------------------------------
+
+
+def test_dropout_check_is_quiet_where_the_fit_sees_drop_out(cdnow_log, summary, beta_geo):
+    # CDNOW, weeks 1-39: a / (a + b) = 0.793 / 3.219 = 0.246; no repeat buyer is at 0.99
+    assert clv.dropout_check(beta_geo, summary) == []
+    # and on the whole 78 weeks, where a / (a + b) = 0.19
+    longer = clv.purchase_summary(cdnow_log, as_of="1998-06-30")
+    assert clv.dropout_check(clv.fit_beta_geo(longer), longer) == []
+
+
+@pytest.mark.parametrize("as_of", ["2011-09-30", "2011-12-09"])
+def test_dropout_check_fires_on_a_year_of_online_retail(retail, as_of):
+    """Measured: a / (a + b) is 1e-11 as of 2011-09-30 and 4.3e-4 as of 2011-12-09, and 100 %
+    and 98.9 % of the repeat buyers have P(alive) >= 0.99, while RFM counts hundreds lost."""
+    tx = ingest.clean_dataset(retail)["transactions"]
+    summary = clv.purchase_summary(tx, as_of=as_of)
+    model = clv.fit_beta_geo(summary)
+    (warning,) = clv.dropout_check(model, summary)
+    assert warning["code"] == "dropout_not_seen"
+    assert warning["dropout_per_purchase"] < 1e-3 and warning["sure_alive_share"] > 0.98
+    assert warning["repeat_customers"] == (summary["frequency"] > 0).sum() > 2000
+    assert warning["sure_alive_pct"] == round(100 * warning["sure_alive_share"], 1)
+
+
+def test_dropout_check_thresholds_by_hand():
+    """Each sign alone fires. Rows: a repeat buyer silent for 30 of 38 weeks (low P(alive)
+    under any model with drop-out) and a one-off buyer (P(alive) 1, not counted)."""
+    rows = pd.DataFrame({"frequency": [2, 0], "recency": [8.0, 0.0], "T": [38.0, 20.0]})
+
+    def model(a, b):
+        return clv.BetaGeo(r=0.243, alpha=4.414, a=a, b=b, log_likelihood=0, customers=2)
+
+    assert clv.dropout_check(model(1.0, 99.0), rows) == []  # 1 / 100: 1 % per purchase
+    (w,) = clv.dropout_check(model(0.99, 99.01), rows)  # 0.99 %: below DROPOUT_MIN
+    assert w["dropout_per_purchase"] == pytest.approx(0.0099) and w["dropout_pct"] == 0.99
+    assert w["sure_alive_share"] == 0.0 and w["repeat_customers"] == 1
+    # the other sign: 100 repeat purchases, the last one today: odds 0.793 / 101.4 = 0.0078,
+    # so P(alive) = 0.992 >= 0.99 for 19 of 20 repeat buyers (95 %), though a / (a + b) = 0.25
+    fresh = pd.DataFrame({"frequency": [100] * 19 + [2], "recency": [38.0] * 19 + [8.0],
+                          "T": [38.0] * 20})  # fmt: skip
+    assert CDNOW_FIT.p_alive(fresh)[0] == pytest.approx(1 / (1 + 0.793 / 101.426))
+    (w,) = clv.dropout_check(CDNOW_FIT, fresh)
+    assert w["sure_alive_share"] == 0.95 and w["sure_alive_pct"] == 95.0
+    fewer = pd.concat([fresh, fresh.tail(1)])  # 19 of 21: 90.5 %
+    assert clv.dropout_check(CDNOW_FIT, fewer) == []
+
+
+def test_headline_leaves_out_what_rests_on_p_alive_when_the_model_cannot_tell():
+    check = pd.DataFrame({"past_purchases": ["0"], "customers": [4], "actual": [1.0],
+                          "predicted": [1.5]})  # fmt: skip
+    outlooked = pd.DataFrame(
+        {"clv": [30.0, 10.0], "churn_risk": ["active", "at_risk"], "p_alive": [0.9, 0.5]}
+    )
+    full = clv.headline(outlooked, check)
+    warning = {"code": "dropout_not_seen", "dropout_per_purchase": 1e-11}
+    cut = clv.headline(outlooked, check, warnings=[warning])
+    assert set(full) - set(cut) == set(clv.P_ALIVE_FIGURES) == {
+        "active_customer_share", "value_at_risk_share"
+    }  # fmt: skip
+    assert cut == {k: v for k, v in full.items() if k in cut}
+    assert cut["holdout_error"] == pytest.approx(0.5) and cut["predicted_value"] == 40.0
+    other = clv.headline(outlooked, check, warnings=[{"code": "stale_data"}])
+    assert other == full  # only the drop-out warning withholds them

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from crm_lab import cli, ingest
+from crm_lab import cli, clv, ingest
 from crm_lab.reporting.manifest import read_metrics, read_plan
 from crm_lab.reporting.run import run_reports
 from crm_lab.reporting.templates import default_templates_dir, find_templates
@@ -201,6 +201,25 @@ def test_report_on_online_retail(tmp_path):
     assert manifest["rows"] == {"customers": 4_372, "transactions": 541_909 - 5_268 - 2_510}
     html = (tmp_path / "reports" / "2011-12" / "customer-value.html").read_text("utf-8")
     assert "4,334" in html and "17850" not in html  # a customer id from the data
+    # a year of history is too short for the purchase model to see customers leave: the
+    # outlook says so, and its P(alive) figures stay out of the headline
+    outlook = next(r for r in manifest["reports"] if r["slug"] == "customer-outlook")["metrics"]
+    assert [w["code"] for w in outlook["warnings"]] == ["dropout_not_seen"]
+    assert not set(clv.P_ALIVE_FIGURES) & set(outlook["headline"])
+    html = (tmp_path / "reports" / "2011-12" / "customer-outlook.html").read_text("utf-8")
+    assert html.count("cannot tell which customers have stopped buying") == 2  # top, churn risk
+    assert len(re.findall(r"class=[\"']crm-warning[\"']", html)) == 2  # however it is quoted
+    assert "Value held by at-risk customers</div>" not in html and "holdout_days" not in html
+    assert "Days held out to check the model" in html
+
+
+def test_outlook_page_keeps_its_risk_figures_where_the_model_sees_drop_out(demo_run):
+    _, root = demo_run
+    manifest = json.loads((root / "reports" / "2025-12" / "manifest.json").read_text("utf-8"))
+    outlook = next(r for r in manifest["reports"] if r["slug"] == "customer-outlook")["metrics"]
+    assert outlook["warnings"] == [] and set(clv.P_ALIVE_FIGURES) <= set(outlook["headline"])
+    html = (root / "reports" / "2025-12" / "customer-outlook.html").read_text("utf-8")
+    assert not re.search(r"class=[\"']crm-warning[\"']", html) and "holdout_days" not in html
 
 
 def test_analyst_page_goes_to_the_work_folder(demo_run):
