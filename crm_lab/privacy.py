@@ -13,6 +13,7 @@ import pandas as pd
 __all__ = [
     "MIN_GROUP",
     "PERSONAL_COLUMNS",
+    "complementary_rows",
     "decrypt_bytes",
     "deidentify",
     "encrypt_file",
@@ -126,14 +127,62 @@ def suppress_small(frame: pd.DataFrame, *, count: str, columns=(), k: int = MIN_
     """Blank ``columns`` (and the count) of rows describing fewer than ``k`` people.
 
     A segment of three customers with its average spend is close to describing them; such rows
-    keep their name but show no figures. Returns a copy with the count as text ("<5").
+    keep their name but show no figures. Returns a copy with the count as text ("<5"); numeric
+    columns of ``columns`` become floats with NaN in those rows, the others hold ``pd.NA``.
     """
     out = frame.copy()
     small = out[count] < k
     out[count] = out[count].map(lambda v: f"{v:,}").where(~small, f"<{k}").astype("string")
     for col in columns:
-        out[col] = out[col].astype("float64").mask(small)
+        if pd.api.types.is_numeric_dtype(out[col].dtype):
+            out[col] = out[col].astype("float64").mask(small)
+        else:
+            out[col] = out[col].astype("object").mask(small)
     return out
+
+
+def complementary_rows(counts: pd.Series, *, k: int = MIN_GROUP) -> pd.Index:
+    """Group counts into the rows to blank besides the small ones, so none is recovered.
+
+    Blanking a group of fewer than ``k`` people is undone by subtraction when the groups'
+    total is known (a total row, a share beside a count, a card on the same page): total
+    minus the shown counts is the blanked one. So when any group is small, the smallest shown
+    groups are blanked with it until at least two groups are blank and together count at
+    least ``k`` people: subtraction then gives only their sum, a group of ``k`` or more.
+
+    Parameters
+    ----------
+    counts : Series
+        People per group (the rows of one table, without its total row).
+    k : int
+        The smallest group that may be shown.
+
+    Returns
+    -------
+    Index
+        Labels of the rows of ``counts`` to blank besides those below ``k`` (empty when no
+        group is small).
+
+    Examples
+    --------
+    >>> counts = pd.Series([40, 30, 3, 27], index=["a", "b", "c", "d"])
+    >>> complementary_rows(counts).tolist()
+    ['d']
+    >>> complementary_rows(pd.Series([40, 1, 2, 30])).tolist()  # 1 + 2 is still below 5
+    [3]
+    >>> complementary_rows(pd.Series([40, 30])).tolist()
+    []
+    """
+    small = counts < k
+    if not small.any():
+        return counts.index[:0]
+    blank, people, extra = int(small.sum()), counts[small].sum(), []
+    for label, value in counts[~small].sort_values(kind="stable").items():
+        if blank >= 2 and people >= k:
+            break
+        extra.append(label)
+        blank, people = blank + 1, people + value
+    return pd.Index(extra, dtype=counts.index.dtype)
 
 
 # --- encryption of data files -------------------------------------------------------------------

@@ -55,3 +55,28 @@ def test_an_explicit_pseudonym_key_file_beats_the_environment(tmp_path, monkeypa
 
 def test_the_gate_left_privacy():
     assert not hasattr(privacy, "scan_page")  # it is crm_lab.reporting.gate.scan_page now
+
+
+@pytest.mark.parametrize(
+    ("counts", "extra"),
+    [
+        ([40, 30, 3, 27], [3]),  # the smallest shown group goes with the small one
+        ([40, 1, 2, 30], [3]),  # 1 + 2 blank is still a group below 5: one more
+        ([4, 4, 50], []),  # two small groups, 8 people together: enough
+        ([3, 10], [1]),  # the whole table: the total is known elsewhere
+        ([40, 30], []),  # nothing small, nothing blanked
+        ([3], []),  # nothing else to blank
+        ([3, 9, 9], [1]),  # ties: the first
+    ],
+)
+def test_complementary_rows(counts, extra):
+    assert privacy.complementary_rows(pd.Series(counts)).tolist() == extra
+
+
+def test_suppress_small_blanks_text_columns_too():
+    seg = pd.DataFrame(
+        {"segment": ["A", "B"], "customers": [3, 40], "top_city": ["Reykjavik", "Leeds"]}
+    )
+    out = privacy.suppress_small(seg, count="customers", columns=["top_city"])
+    assert pd.isna(out["top_city"].iloc[0]) and out["top_city"].iloc[1] == "Leeds"
+    assert seg["top_city"].iloc[0] == "Reykjavik"  # input unchanged

@@ -74,8 +74,10 @@ def show_table(
     are codes when the columns are named after a code column (``columns.name == "stage"``);
     headers come from ``labels.label``; each column is formatted as ``labels.FORMATS``
     declares. A table with a group count (a numeric ``customers`` column) shows no figures for
-    groups smaller than ``privacy.MIN_GROUP``: their count reads "<5" and their other numbers
-    are blanked (``privacy.suppress_small``).
+    groups smaller than ``privacy.MIN_GROUP``: their count reads "<5" and every other column
+    but the group's name is blank (``privacy.suppress_small``); so that subtraction from the
+    total (a total row, shares, a card) cannot give such a count back, the smallest other
+    groups are blanked with it, count included (``privacy.complementary_rows``).
 
     Parameters
     ----------
@@ -105,14 +107,13 @@ def show_table(
     """
     if not suppress and not str(reason).strip():
         raise ValueError("show_table(suppress=False) needs a reason: why may small groups show?")
-    out = _named_codes(frame.copy(), lang=lang)
+    out = _named_codes(frame.copy(), lang=lang).reset_index(drop=True)
+    groups = out.index  # the rows before a total row
     if total is not None:
         row = {out.columns[0]: labels.label("total", lang=lang), **total}
         out = pd.concat([out, pd.DataFrame([row])], ignore_index=True)
-    numeric = [c for c in out.columns if _is_number(out[c])]
-    if suppress and COUNT in numeric:
-        figures = [c for c in numeric if c != COUNT]
-        out = privacy.suppress_small(out, count=COUNT, columns=figures)
+    if suppress and COUNT in out and _is_number(out[COUNT]):
+        out = _suppress(out, groups=groups)
     overrides = {c: "{:.1%}" for c in percent}
     overrides.update({c: "{:,.0f}" for c in money})
     overrides.update({c: "{:,.1f}" for c in decimals})
@@ -128,7 +129,12 @@ def show_table(
             formats[col] = spec
     headers = [_header(c, out.columns.name, lang=lang) for c in out.columns]
     out.columns.name = None
-    styled = styler(out).format(formats, na_rep=labels.MISSING).hide(axis="index")
+    styled = (
+        styler(out)
+        .format(na_rep=labels.MISSING)  # blanks, in every column
+        .format(formats, na_rep=labels.MISSING)
+        .hide(axis="index")
+    )
     if shade:
         styled = styled.background_gradient(
             cmap="RdYlGn", vmin=0.0, vmax=1.0, subset=list(shade)
@@ -137,6 +143,27 @@ def show_table(
 
 
 COUNT = "customers"  # the group-count column that small-group suppression looks at
+
+
+def _suppress(out: pd.DataFrame, *, groups: pd.Index) -> pd.DataFrame:
+    """Blank the rows of groups smaller than ``privacy.MIN_GROUP`` and the rows that would
+    give them back.
+
+    A blanked row keeps what names its group (the first column and code columns) and shows
+    nothing else: its count reads "<5" and every other column (shares, averages, totals, text
+    derived from its rows) is blank. Because the groups' total is known (a total row, the
+    shares beside the counts, a card), ``privacy.complementary_rows`` blanks the smallest
+    other groups as well, their count too, so subtraction gives no small group back. A total
+    row (not in ``groups``) is never blanked in their place.
+    """
+    names = {out.columns[0], *(c for c in out.columns if c in labels.CODE_COLUMNS)}
+    hidden = [c for c in out.columns if c != COUNT and c not in names]
+    extra = privacy.complementary_rows(out.loc[groups, COUNT], k=privacy.MIN_GROUP)
+    out = privacy.suppress_small(out, count=COUNT, columns=hidden, k=privacy.MIN_GROUP)
+    out.loc[extra, COUNT] = pd.NA
+    for col in hidden:
+        out.loc[extra, col] = float("nan") if _is_number(out[col]) else pd.NA
+    return out
 
 
 def _is_number(column: pd.Series) -> bool:

@@ -3,14 +3,44 @@
 ``check_page`` raises ``PrivacyGateError`` when a page shows a phone number, an e-mail address,
 a Chinese ID number or any of the input's own identifying values; the runner then does not
 publish the page. The error and its hits carry only masked values, never the values themselves.
+
+Where a customer id can appear
+------------------------------
+Stakeholder templates read the de-identified snapshot (``privacy.deidentify``), in which every
+customer id is a keyed pseudonym (``P`` and 16 hex digits): a real id on their page means a
+template reached past it, and the gate is the check behind that first line. Numeric ids
+(Online Retail's 12346-18287) share their digits with counts, amounts, axis ticks and product
+codes, so the gate looks for an id where a reader would read one, not for any equal number:
+
+- in a **table column whose header names an id** (``customer_id``, ``customer``,
+  ``master_id``, ``other_id``, ``other``: the raw name or its label in either language), in any
+  spelling: ``12346``, ``12,346``, ``12 346``, ``12346.0``, ``0012346``;
+- **anywhere else** on the page (free text, other table columns, cards, chart text, headings)
+  as a word in the id's own spelling, also when written as a float (``12346.0``).
+
+Not read as ids, outside id columns:
+
+- **figures as crm_lab writes them**: every number format of ``labels`` groups thousands
+  (``12,346``), and so do the charts' axes, so a grouped number is a figure;
+- cells of **figure columns** (a header that is a ``labels.FORMATS`` key: customers, revenue,
+  ...), which hold counts and amounts whatever their spelling;
+- cells of **product columns** (antecedent, consequent, item, bundle, ...), whose codes are
+  products even when a code equals a customer id (Online Retail's product and customer codes
+  overlap).
+
+What this gives up: an id turned into a number and shown with thousands separators, or put into
+a figure or product column, under a header that does not name it as an id, is read as what the
+header says. Names, phones and e-mails are found anywhere, in any column, as before.
 """
 
 from __future__ import annotations
 
 import html as html_lib
 import re
+from html.parser import HTMLParser
 
 from crm_lab.privacy import mask_value
+from crm_lab.reporting import labels
 
 __all__ = ["PrivacyGateError", "check_page", "known_values", "scan_page"]
 
@@ -22,6 +52,25 @@ _PATTERNS = {
     ),
 }
 _MASK_AS = {"phone": "phone", "email": "email", "chinese_id": "birth_date"}
+
+# table columns by what their cells are, named by the columns' keys (their headers are these
+# keys, their labels in English or Chinese, or the keys with spaces)
+ID_COLUMNS = ("customer_id", "customer", "master_id", "other_id", "other")
+PRODUCT_COLUMNS = (
+    "antecedent",
+    "consequent",
+    "item",
+    "items",
+    "itemset",
+    "bundle",
+    "because",
+    "product_id",
+    "product_name",
+    "stock_code",
+    "category",
+)
+_WORD = re.compile(r"[\w.@+-]+")
+_SEPARATORS = re.compile(r"[\s,'_\u2009\u202f]")
 
 
 class PrivacyGateError(RuntimeError):
@@ -48,6 +97,122 @@ def _visible_text(page: str) -> str:
     return html_lib.unescape(re.sub(r"<[^>]+>", " ", text))
 
 
+class _Reader(HTMLParser):
+    """A page's visible text, split into the text outside tables and each table's cells."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.outside: list[str] = []
+        self.tables: list[dict] = []  # {"head": [[cell, ...], ...], "body": [[cell, ...], ...]}
+        self._open: list[dict] = []  # tables being read (nested tables: the innermost)
+        self._cell: list[str] | None = None
+        self._span = 1
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag == "table":
+            self._open.append({"head": [], "body": [], "in_head": False})
+        elif not self._open:
+            return
+        elif tag == "thead":
+            self._open[-1]["in_head"] = True
+        elif tag == "tr":
+            table = self._open[-1]
+            table["head" if table["in_head"] else "body"].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+            span = dict(attrs).get("colspan") or "1"
+            self._span = int(span) if span.isdigit() else 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._skip = max(0, self._skip - 1)
+        elif not self._open:
+            return
+        elif tag == "table":
+            table = self._open.pop()
+            first = table["body"][0] if table["body"] else []
+            if not table["head"] and first and all(kind == "th" for kind, _ in first):
+                table["head"] = [table["body"].pop(0)]
+            self.tables.append(
+                {
+                    "head": [[text for _, text in row] for row in table["head"]],
+                    "body": [[text for _, text in row] for row in table["body"]],
+                }
+            )
+        elif tag == "thead":
+            self._open[-1]["in_head"] = False
+        elif tag in ("td", "th") and self._cell is not None:
+            table = self._open[-1]
+            rows = table["head" if table["in_head"] else "body"]
+            if not rows:
+                rows.append([])
+            text = " ".join("".join(self._cell).split())
+            rows[-1].extend([(tag, text)] * self._span)
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._skip:
+            return
+        if self._cell is not None:
+            self._cell.append(data)
+        else:  # outside tables, or a table's caption
+            self.outside.append(data)
+
+
+def _headers(columns) -> set[str]:
+    """What the headers of these columns read: their keys, labels in both languages, spaced."""
+    out = set()
+    for col in columns:
+        out |= {col, col.replace("_", " ")}
+        out |= {labels.header(col, lang=lang) for lang in labels.LANGS}
+    return {h.casefold() for h in out}
+
+
+def _id_spellings(text: str) -> set[str]:
+    """A cell of an id column in the spellings an id takes: as is, without separators, without
+    a float's ``.0``, without leading zeros."""
+    plain = re.sub(r"(?<=\d)\.0+$", "", _SEPARATORS.sub("", text.strip()))
+    out = {text.strip(), plain}
+    if plain.isdigit():
+        out.add(plain.lstrip("0") or "0")
+    return out
+
+
+def _words(text: str) -> set[str]:
+    """The words of a text, a float's ``.0`` and trailing punctuation taken off (``12346.0`` and
+    ``12346.`` are the word ``12346``); grouped numbers stay apart (``12,346`` is no word)."""
+    out = set()
+    for word in _WORD.findall(text):
+        out.add(word)
+        out.add(re.sub(r"^(\d+)\.0+$", r"\1", word).rstrip(".+-"))
+    return out
+
+
+def _find_ids(page: str, ids: set[str]) -> set[str]:
+    """The ids of ``ids`` a page shows where a reader reads an id (see the module docstring)."""
+    reader = _Reader()
+    reader.feed(page)
+    reader.close()
+    id_heads, skip_heads = _headers(ID_COLUMNS), _headers((*PRODUCT_COLUMNS, *labels.FORMATS))
+    numeric = {i.lstrip("0") or "0": i for i in ids if i.isdigit()}
+    found = ids & _words(" ".join(reader.outside))
+    for table in reader.tables:
+        head = table["head"][-1] if table["head"] else []
+        for row in table["body"]:
+            for i, cell in enumerate(row):
+                name = head[i].casefold() if i < len(head) else ""
+                if name in id_heads:
+                    spellings = _id_spellings(cell)
+                    found |= ids & spellings
+                    found |= {numeric[s] for s in spellings if s in numeric}
+                elif name not in skip_heads:
+                    found |= ids & _words(cell)
+    return found
+
+
 def scan_page(page: str, *, known: dict[str, set[str]] | None = None) -> list[dict]:
     """Find personal data in a page: phones, e-mails, Chinese ID numbers, the input's own values.
 
@@ -58,6 +223,8 @@ def scan_page(page: str, *, known: dict[str, set[str]] | None = None) -> list[di
     known : dict of str to set of str, optional
         Values from the input that must never appear: ``{"name": {...}, "customer_id": {...}}``.
         Names shorter than two characters and ids shorter than five are ignored (too common).
+        Customer ids are looked for where a page shows an id (the module docstring says where);
+        the other values anywhere on the page.
 
     Returns
     -------
@@ -68,6 +235,11 @@ def scan_page(page: str, *, known: dict[str, set[str]] | None = None) -> list[di
     --------
     >>> scan_page("<p>call 138 0013 8000</p>")
     [{'kind': 'phone', 'masked': '+86 138****8000'}]
+    >>> known = {"customer_id": {"12346"}}
+    >>> scan_page("<p>12,346 orders</p>", known=known)
+    []
+    >>> scan_page("<p>customer 12346 ordered</p>", known=known)
+    [{'kind': 'customer_id', 'masked': '***346'}]
     """
     text = _visible_text(page)
     hits = []
@@ -75,14 +247,17 @@ def scan_page(page: str, *, known: dict[str, set[str]] | None = None) -> list[di
         for match in pattern.findall(text):
             hits.append({"kind": kind, "masked": mask_value(_MASK_AS[kind], match)})
     if known:
-        words = set(re.findall(r"[\w.@+-]+", text))
+        words = set(_WORD.findall(text))
         for column, values in known.items():
             shortest = 2 if column == "name" else 5
-            for value in sorted(values):
-                if len(value) < shortest:
-                    continue
-                if value in words or ((" " in value or not value.isascii()) and value in text):
-                    hits.append({"kind": column, "masked": mask_value(column, value)})
+            values = {v for v in values if len(v) >= shortest}
+            if column == "customer_id":
+                shown = _find_ids(page, values)
+            else:
+                shown = {
+                    v for v in values if v in words or ((" " in v or not v.isascii()) and v in text)
+                }
+            hits.extend({"kind": column, "masked": mask_value(column, v)} for v in sorted(shown))
     return hits
 
 

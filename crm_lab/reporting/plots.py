@@ -156,6 +156,7 @@ def monthly_revenue_chart(monthly: pd.DataFrame, *, lang: str | None = None) -> 
     ax2 = ax.twinx()
     ax2.plot(x, monthly["customers"], color=ORANGE, marker="o", markersize=3)
     ax2.set_ylabel(_t("customers", lang), color=ORANGE)
+    ax2.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax2.spines["right"].set_visible(True)
     step = max(1, len(monthly) // 12)
     ax.set_xticks(x[::step], monthly["month"].iloc[::step], rotation=45, ha="right")

@@ -27,35 +27,36 @@ def _cells(styled) -> list[list[str]]:
 
 SEGMENTS = pd.DataFrame(
     {
-        "segment": ["champions", "cannot_lose_them"],
-        "customers": [368, privacy.MIN_GROUP - 1],
-        "customer_share": [0.081, 0.001],
-        "revenue": [1_198_936.4, 50_388.0],
-        "avg_recency_days": [21.34, 494.5],
+        "segment": ["champions", "loyal", "cannot_lose_them"],
+        "customers": [368, 120, privacy.MIN_GROUP - 1],
+        "customer_share": [0.081, 0.026, 0.001],
+        "revenue": [1_198_936.4, 210_000.0, 50_388.0],
+        "avg_recency_days": [21.34, 40.0, 494.5],
     }
 )
 
 
 def test_codes_headers_and_formats_come_from_labels():
-    head, big, small = _cells(display.show_table(SEGMENTS))
+    head, big, _, small = _cells(display.show_table(SEGMENTS))
     assert head == ["Segment", "Customers", "Share of customers", "Revenue",
                     "Days since last order (avg)"]  # fmt: skip
     assert big == ["Champions", "368", "8.1%", "1,198,936", "21.3"]
     assert small[0] == "Cannot Lose Them"
-    zh_head, zh_big, _ = _cells(display.show_table(SEGMENTS, lang="zh"))
+    zh_head, zh_big, *_ = _cells(display.show_table(SEGMENTS, lang="zh"))
     assert zh_head[0] == "客户分群" and zh_big[0] == "冠军客户" and zh_big[2] == "8.1%"
     # an override still wins over the declared format
     assert _cells(display.show_table(SEGMENTS, decimals=["revenue"]))[1][3] == "1,198,936.4"
-    assert SEGMENTS["segment"].tolist() == ["champions", "cannot_lose_them"]  # not modified
+    assert SEGMENTS["segment"].tolist() == ["champions", "loyal", "cannot_lose_them"]  # kept
 
 
 def test_small_groups_are_suppressed_by_default():
-    _, big, small = _cells(display.show_table(SEGMENTS))
+    _, big, loyal, small = _cells(display.show_table(SEGMENTS))
     assert small == ["Cannot Lose Them", f"<{privacy.MIN_GROUP}", "–", "–", "–"]
+    assert loyal == ["Loyal", "–", "–", "–", "–"]  # the complement: 368 + 120 + 4 is known
     assert big[1] == "368"  # groups at or above the line keep their figures
-    # a group of exactly MIN_GROUP is shown
-    edge = SEGMENTS.assign(customers=[368, privacy.MIN_GROUP])
-    assert _cells(display.show_table(edge))[2][1] == str(privacy.MIN_GROUP)
+    # a group of exactly MIN_GROUP is shown, and then no other group is blanked
+    edge = SEGMENTS.assign(customers=[368, 120, privacy.MIN_GROUP])
+    assert [r[1] for r in _cells(display.show_table(edge))[1:]] == ["368", "120", "5"]
 
 
 def test_opting_out_needs_a_reason():
@@ -64,7 +65,8 @@ def test_opting_out_needs_a_reason():
     with pytest.raises(ValueError, match="reason"):
         display.show_table(SEGMENTS, suppress=False, reason="  ")
     shown = display.show_table(SEGMENTS, suppress=False, reason="a test of the opt-out")
-    assert _cells(shown)[2] == ["Cannot Lose Them", "4", "0.1%", "50,388", "494.5"]
+    assert _cells(shown)[3] == ["Cannot Lose Them", "4", "0.1%", "50,388", "494.5"]
+    assert _cells(shown)[2][1] == "120"
 
 
 def test_a_code_matrix_is_named_on_both_axes():
@@ -120,7 +122,7 @@ def test_the_page_language_is_named_once(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")  # notebook_setup sets it; undone after the test
     try:
         display.notebook_setup(lang="zh")
-        head, big, _ = _cells(display.show_table(SEGMENTS))  # no lang: the page's
+        head, big, *_ = _cells(display.show_table(SEGMENTS))  # no lang: the page's
         assert head[0] == "客户分群" and big[0] == "冠军客户"
         assert _cells(display.show_table(SEGMENTS, lang="en"))[0][0] == "Segment"  # a call wins
         with pytest.raises(ValueError, match="lang must be"):
@@ -139,3 +141,30 @@ def test_warnings_become_an_escaped_banner_and_bad_ones_are_refused(tmp_path):
     with pytest.raises(ValueError, match="'code' is one of"):
         display.write_metrics({"headline": {}, "warnings": [{"code": "x"}]}, str(tmp_path / "m"))
     assert not (tmp_path / "m").exists()
+
+
+def test_a_suppressed_group_gives_nothing_back_beside_it_or_by_subtraction():
+    # a segment summary where one segment has 3 customers, worked out by hand
+    summary = pd.DataFrame(
+        {
+            "segment": ["champions", "loyal", "hibernating", "lost"],
+            "customers": [40, 30, 3, 27],
+            "customer_share": [0.40, 0.30, 0.03, 0.27],
+            "revenue": [4000.0, 2400.0, 90.0, 540.0],
+            "avg_revenue": [100.0, 80.0, 30.0, 20.0],
+            "top_country": ["United Kingdom", "United Kingdom", "Iceland", "France"],
+        }
+    )
+    total = {"customers": 100, "customer_share": 1.0, "revenue": 7030.0}
+    _, *rows = _cells(display.show_table(summary, total=total))
+    assert rows == [
+        ["Champions", "40", "40.0%", "4,000", "100", "United Kingdom"],
+        ["Loyal", "30", "30.0%", "2,400", "80", "United Kingdom"],
+        ["Hibernating", "<5", "–", "–", "–", "–"],  # share, amounts and text go with the count
+        ["Lost", "–", "–", "–", "–", "–"],  # the smallest other group: 100 - 40 - 30 = 30
+        ["all", "100", "100.0%", "7,030", "–", "–"],
+    ]
+    # what subtraction from the total gives is a group of at least MIN_GROUP, never one alone
+    shown = [int(r[1].replace(",", "")) for r in rows[:-1] if r[1].replace(",", "").isdigit()]
+    hidden = [r for r in rows[:-1] if not r[1].replace(",", "").isdigit()]
+    assert len(hidden) >= 2 and 100 - sum(shown) >= privacy.MIN_GROUP

@@ -50,3 +50,98 @@ def test_check_page_raises_a_privacy_gate_error_with_masked_hits():
     assert caught.value.hits == [{"kind": "phone", "masked": "+86 138****8000"}]
     assert "privacy gate: 1 personal value(s)" in str(caught.value)
     assert "13800138000" not in str(caught.value)
+
+
+# --- numeric ids: Online Retail's customer ids are the five-digit numbers 12346..18287 ---------
+RETAIL_IDS = {"customer_id": {str(i) for i in range(12346, 18288)}}
+
+
+def _svg(fig) -> str:
+    import io
+
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    return buf.getvalue()
+
+
+def test_counts_amounts_ticks_and_product_codes_equal_to_ids_pass(monkeypatch):
+    from crm_lab.reporting import display, plots
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    summary = pd.DataFrame(
+        {"segment": ["champions", "lost"], "customers": [12346, 15000],
+         "customer_share": [0.45, 0.55], "revenue": [17003.0, 18287.4]}
+    )  # fmt: skip
+    rules = pd.DataFrame(  # product codes that equal customer ids (as in Online Retail)
+        {"antecedent": ["15036", "16237 + 17003"], "consequent": ["17003", "15036"],
+         "support": [0.02, 0.01], "lift": [3.1, 2.0]}
+    )  # fmt: skip
+    monthly = pd.DataFrame(  # a customers axis with ticks 13,000 .. 16,000
+        {"month": ["2011-01", "2011-02", "2011-03"], "revenue": [1.2e6, 1.4e6, 1.3e6],
+         "customers": [12800, 16100, 14000]}
+    )  # fmt: skip
+    page = "".join(
+        [
+            "<h2>12,346 customers bought 17,003 times</h2>",
+            display.show_table(summary).to_html(),
+            display.show_table(rules).to_html(),
+            display.kpi_cards({"customers": 12346, "revenue": 15000.0, "orders": 17003}).data,
+            _svg(plots.monthly_revenue_chart(monthly)),
+        ]
+    )
+    assert gate.scan_page(page, known=RETAIL_IDS) == []
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "string id column",
+        "number id column",
+        "pseudonym column, zh",
+        "free-text column",
+        "card",
+        "chart text",
+        "table caption",
+    ],
+)
+def test_an_id_shown_as_a_value_is_refused(where, monkeypatch):
+    from matplotlib.figure import Figure
+
+    from crm_lab.reporting import display
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    if where == "string id column":
+        page = display.show_table(pd.DataFrame({"customer_id": ["12346"], "revenue": [9.0]}))
+    elif where == "number id column":  # an id that went through a number: "12,346"
+        page = display.show_table(pd.DataFrame({"customer_id": [12346], "revenue": [9.0]}))
+    elif where == "pseudonym column, zh":  # the review queue's header; a float: "12346.0"
+        frame = pd.DataFrame({"customer": [12346.0], "reason": ["same phone"]})
+        page = display.show_table(frame, decimals=["customer"], lang="zh")
+    elif where == "free-text column":
+        page = display.show_table(pd.DataFrame({"note": ["call back 12346."], "revenue": [1.0]}))
+    elif where == "card":
+        page = "<div class='crm-kpis'><div class='crm-kpi'><div class='v'>12346</div></div></div>"
+    elif where == "chart text":
+        fig = Figure()
+        fig.subplots().bar(["12346", "12347"], [3, 4])
+        page = _svg(fig)
+    else:
+        page = "<table><caption>Top buyer 12346</caption><tr><td>1</td></tr></table>"
+    page = page if isinstance(page, str) else page.to_html()
+    hits = gate.scan_page(page, known=RETAIL_IDS)
+    assert {"kind": "customer_id", "masked": "***346"} in hits
+    assert all("12346" not in h["masked"] for h in hits)
+    with pytest.raises(gate.PrivacyGateError):
+        gate.check_page(page, known=RETAIL_IDS)
+
+
+def test_an_id_column_is_read_in_any_spelling():
+    known = {"customer_id": {"00012345", "12346"}}
+    head = "<table><thead><tr><th>Customer (pseudonym)</th><th>Customers</th></tr></thead>"
+    for cell in ["12346", "12,346", "12 346", "12346.0", "0012346", "12345", "00012345"]:
+        page = f"{head}<tbody><tr><td>{cell}</td><td>1</td></tr></tbody></table>"
+        assert len(gate.scan_page(page, known=known)) == 1, cell
+    # in a figure column the same number is a count; in a product column a product code
+    figure = f"{head}<tbody><tr><td>P0123456789abcdef</td><td>12346</td></tr></tbody></table>"
+    product = "<table><tr><th>Item</th></tr><tr><td>12346</td></tr></table>"
+    assert gate.scan_page(figure, known=known) == gate.scan_page(product, known=known) == []
