@@ -63,8 +63,8 @@ class Baskets:
         matrix.sum_duplicates()
         if (matrix.data < 0).any():
             raise ValueError(
-                f"matrix holds a negative value ({matrix.data.min().item()!r}); expected 0 (not bought) "
-                "or a positive count (bought)"
+                f"matrix holds a negative value ({matrix.data.min().item()!r}); expected 0 "
+                "(not bought) or a positive count (bought)"
             )
         matrix.eliminate_zeros()
         matrix.data = np.ones(len(matrix.data), dtype=np.int8)
