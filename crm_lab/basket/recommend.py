@@ -142,6 +142,11 @@ def holdout_hit_rate(
     if cutoff is None:  # the last holdout_months months are the test period
         cutoff = end - pd.DateOffset(months=holdout_months)
     cut = pd.Timestamp(cutoff).normalize()
+    if cut >= end:
+        raise ValueError(
+            f"cutoff must be on or before as_of ({as_of}), got {cutoff}: the holdout would "
+            "train on orders after the as-of day"
+        )
     train = transactions[transactions["ordered_at"] < cut]
     b = make_baskets(train, as_of=cut - pd.Timedelta(days=1), level=level)
     fi = frequent_itemsets(b, min_support=min_support, max_len=max_len)

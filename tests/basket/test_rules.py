@@ -109,3 +109,8 @@ def test_rules_from_no_itemsets_are_an_error_not_an_empty_table():
     frame = basket.frequent_itemsets(basket.baskets_from_lists([["a", "b"]]), min_support=0.5)
     with pytest.raises(ValueError, match="n_baskets must be a positive whole number.*got 0"):
         basket.association_rules(frame, n_baskets=0, min_confidence=0.5)
+
+
+def test_a_holdout_cutoff_after_the_as_of_day_is_an_error():
+    with pytest.raises(ValueError, match="cutoff must be on or before as_of"):
+        basket.holdout_hit_rate(LINES, as_of="2025-01-31", cutoff="2025-02-01")
