@@ -618,13 +618,9 @@ def _derive_customers(transactions: pd.DataFrame) -> pd.DataFrame:
     ids = pd.Series(sorted(known["customer_id"].unique()), dtype="string")
     # without it a customer first seen after the as-of day is a "potential" customer on it
     first = known.groupby("customer_id", observed=True)["ordered_at"].min().dt.normalize()
-    frame = pd.DataFrame(
-        {
-            "customer_id": ids,
-            "country": ids.map(country).astype("string"),
-            "signup_date": ids.map(first),
-        }
-    )
+    frame = pd.DataFrame({"customer_id": ids, "country": ids.map(country).astype("string")})
+    if len(frame):
+        frame["signup_date"] = ids.map(first)
     return conform(frame, "customers")
 
 
