@@ -166,7 +166,8 @@ def main() -> None:
 
     from crm_lab import basket, ingest
 
-    baskets = basket.make_baskets(ingest.read_clean(RETAIL)["transactions"])
+    tx = ingest.read_clean(RETAIL)["transactions"]
+    baskets = basket.make_baskets(tx, as_of=tx["ordered_at"].max())  # the whole file
     print(f"Online Retail: {baskets.n_baskets:,} baskets, {len(baskets.items):,} products")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

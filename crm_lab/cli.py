@@ -313,7 +313,8 @@ def _rules(args) -> int:
     except LoadError:
         data = None
     if data is not None and "transactions" in data.tables:
-        baskets = basket.make_baskets(data["transactions"], level=args.level)
+        tx = data["transactions"]  # the command mines the whole file: up to its last order
+        baskets = basket.make_baskets(tx, as_of=tx["ordered_at"].max(), level=args.level)
         source = "transactions"
     else:
         baskets = basket.baskets_from_lists(read_basket_file(args.data))
@@ -344,7 +345,7 @@ def _recommend(args) -> int:
 
     tx = _read(args)["transactions"]
     history = tx[tx["ordered_at"] < day_end(args.as_of)]
-    baskets = basket.make_baskets(history)
+    baskets = basket.make_baskets(history, as_of=args.as_of)
     itemsets = basket.mine_itemsets(baskets, min_support=args.min_support, max_len=3)
     rules = basket.association_rules(
         itemsets,

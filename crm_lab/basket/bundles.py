@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from crm_lab.core.lines import item_labels, sale_lines
+from crm_lab.core.lines import day_end, item_labels, sale_lines
 
 __all__ = ["bundles"]
 
@@ -15,17 +15,20 @@ def bundles(
     transactions: pd.DataFrame,
     itemsets: pd.DataFrame,
     *,
+    as_of,
     n_baskets: int,
     min_lift: float = 2.0,
     min_length: int = 2,
     top: int = 50,
     level: str = "product",
 ) -> pd.DataFrame:
-    """Find product groups bought together far more often than chance, with the revenue they touch.
+    """Turn frequent itemsets into product groups bought together far more often than chance,
+    with the revenue they touch up to the as-of day.
 
     Lift of an itemset is its support over the product of its items' supports. For the ``top``
     groups by lift, ``revenue`` is the sales amount of the group's items in the baskets that
-    hold the whole group.
+    hold the whole group, counting only lines ordered up to ``as_of`` (inclusive day,
+    required: the itemsets are mined up to it, and later revenue is not the period's).
     """
     columns = ["bundle", "items", "count", "support", "lift", "revenue"]
     ones = itemsets[itemsets["length"] == 1]
@@ -36,7 +39,7 @@ def bundles(
     expected = groups["items"].map(lambda t: float(np.prod([single[i] for i in t])))
     groups["lift"] = groups["support"] / expected
     groups = groups[groups["lift"] >= min_lift].nlargest(top, ["lift", "count"])
-    sales = sale_lines(transactions)
+    sales = sale_lines(transactions, end=day_end(as_of))
     item = item_labels(sales, level=level)
     lines = pd.DataFrame({"basket": sales["invoice_id"], "item": item, "amount": sales["amount"]})
     lines = (

@@ -13,7 +13,12 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from crm_lab.basket.rules import association_rules, frequent_itemsets, make_baskets
+from crm_lab.basket.rules import (
+    RULE_COLUMNS,
+    association_rules,
+    frequent_itemsets,
+    make_baskets,
+)
 from crm_lab.core.lines import day_end, item_labels, sale_lines
 
 __all__ = ["holdout_hit_rate", "recommend"]
@@ -137,11 +142,20 @@ def holdout_hit_rate(
     if cutoff is None:  # the last holdout_months months are the test period
         cutoff = end - pd.DateOffset(months=holdout_months)
     cut = pd.Timestamp(cutoff).normalize()
+    if cut >= end:
+        raise ValueError(
+            f"cutoff must be on or before as_of ({as_of}), got {cutoff}: the holdout would "
+            "train on orders after the as-of day"
+        )
     train = transactions[transactions["ordered_at"] < cut]
-    b = make_baskets(train, level=level)
+    b = make_baskets(train, as_of=cut - pd.Timedelta(days=1), level=level)
     fi = frequent_itemsets(b, min_support=min_support, max_len=max_len)
-    rules = association_rules(
-        fi, n_baskets=b.n_baskets, min_confidence=min_confidence, single_consequent=True
+    rules = (
+        association_rules(
+            fi, n_baskets=b.n_baskets, min_confidence=min_confidence, single_consequent=True
+        )
+        if len(fi)
+        else pd.DataFrame(columns=RULE_COLUMNS)  # no baskets before the cutoff: no rules
     )
     before = _histories(transactions, end=cut, level=level)
     after = _histories(transactions, end=end, start=cut, level=level)

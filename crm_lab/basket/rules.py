@@ -22,7 +22,7 @@ from scipy import sparse
 
 from crm_lab.basket import mining
 from crm_lab.basket.mining import ALGORITHMS, Itemsets
-from crm_lab.core.lines import item_labels, sale_lines
+from crm_lab.core.lines import day_end, item_labels, sale_lines
 
 __all__ = [
     "ALGORITHMS",
@@ -47,6 +47,29 @@ class Baskets:
     items: list[str]
     basket_ids: list[str]
 
+    def __post_init__(self):
+        """Hold the matrix as CSR 0/1 with no stored zeros: a stored 0 is not a purchase.
+
+        scipy keeps explicitly stored zeros in ``data`` (and in ``indices``, which is what
+        mining reads), so a matrix built by hand from counts would otherwise count every stored
+        0 as bought. The caller's matrix is not changed.
+        """
+        matrix = sparse.csr_matrix(self.matrix, copy=True)
+        if matrix.shape != (len(self.basket_ids), len(self.items)):
+            raise ValueError(
+                f"matrix has shape {matrix.shape}, expected (len(basket_ids), len(items)) = "
+                f"({len(self.basket_ids)}, {len(self.items)})"
+            )
+        matrix.sum_duplicates()
+        if (matrix.data < 0).any():
+            raise ValueError(
+                f"matrix holds a negative value ({matrix.data.min().item()!r}); expected 0 "
+                "(not bought) or a positive count (bought)"
+            )
+        matrix.eliminate_zeros()
+        matrix.data = np.ones(len(matrix.data), dtype=np.int8)
+        self.matrix = matrix
+
     @property
     def n_baskets(self) -> int:
         return self.matrix.shape[0]
@@ -68,21 +91,24 @@ class Baskets:
 
 
 def make_baskets(
-    transactions: pd.DataFrame, *, level: str = "product", min_item_count: int = 1
+    transactions: pd.DataFrame, *, as_of, level: str = "product", min_item_count: int = 1
 ) -> Baskets:
-    """Turn sale lines into baskets: invoice x item (product or category), 0/1, sparse.
+    """Turn sale lines up to the as-of day into baskets: invoice x item, 0/1, sparse.
 
     Parameters
     ----------
     transactions : DataFrame
         Canonical, cleaned transactions: only ``line_type == "sale"`` lines with a positive
         quantity count (cancellations, returns and non-product lines are left out).
+    as_of : date-like
+        Inclusive cut-off day: lines ordered after it are left out. Required, so that a
+        period's baskets never hold later orders.
     level : {"product", "category"}
         Items are product names (falling back to product ids) or categories.
     min_item_count : int
         Items bought in fewer baskets are dropped (baskets left empty are dropped too).
     """
-    sales = sale_lines(transactions)
+    sales = sale_lines(transactions, end=day_end(as_of))
     item = item_labels(sales, level=level)
     if level == "category":
         if item.isna().all() and len(sales):
@@ -290,6 +316,52 @@ RULE_COLUMNS = [
 ]
 
 
+ITEMSET_COLUMNS = ("items", "count")
+
+
+def _itemsets_for_rules(itemsets, *, n_baskets: int | None) -> Itemsets:
+    """Check what ``association_rules`` was given and turn a table into ``Itemsets``.
+
+    A table needs the ``items`` (sorted tuples) and ``count`` columns ``frequent_itemsets``
+    returns, and ``n_baskets``; an empty one is an error rather than an empty rule table,
+    which would read as "nothing sells together" when nothing was mined at all.
+    """
+    if isinstance(itemsets, pd.DataFrame):
+        missing = [c for c in ITEMSET_COLUMNS if c not in itemsets.columns]
+        if missing:
+            raise ValueError(
+                f"itemsets has no {', '.join(map(repr, missing))} column (columns: "
+                f"{list(map(str, itemsets.columns))}); expected the table frequent_itemsets "
+                "returns, with 'items' (sorted tuples of item names) and 'count' (baskets)"
+            )
+        if n_baskets is None:
+            raise ValueError("n_baskets is needed when itemsets is a DataFrame, got None")
+        if itemsets.empty:
+            raise ValueError(
+                "itemsets is empty (0 rows): no itemset to build rules from; expected the "
+                "frequent itemsets of at least one basket (lower min_support, or check that "
+                "baskets were found up to the as-of day)"
+            )
+        itemsets = Itemsets.from_tuples(
+            list(itemsets["items"]), itemsets["count"].to_numpy(), n_baskets=n_baskets
+        )
+    elif not isinstance(itemsets, Itemsets):
+        raise ValueError(
+            f"itemsets must be a DataFrame from frequent_itemsets or Itemsets from "
+            f"mine_itemsets, got {type(itemsets).__name__}"
+        )
+    elif not len(itemsets):
+        raise ValueError(
+            "itemsets is empty (0 itemsets): no itemset to build rules from; expected the "
+            "frequent itemsets of at least one basket (lower min_support, or check that "
+            "baskets were found up to the as-of day)"
+        )
+    n = itemsets.n_baskets if n_baskets is None else n_baskets
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n_baskets must be a positive whole number of baskets, got {n!r}")
+    return itemsets
+
+
 def association_rules(
     itemsets: Itemsets | pd.DataFrame,
     *,
@@ -327,12 +399,7 @@ def association_rules(
         ``consequent_count``, ``support``, ``confidence``, ``lift``, ``leverage``,
         ``conviction``; sorted by lift, confidence, support (descending).
     """
-    if isinstance(itemsets, pd.DataFrame):
-        if n_baskets is None:
-            raise ValueError("n_baskets is needed when itemsets is a DataFrame")
-        itemsets = Itemsets.from_tuples(
-            list(itemsets["items"]), itemsets["count"].to_numpy(), n_baskets=n_baskets
-        )
+    itemsets = _itemsets_for_rules(itemsets, n_baskets=n_baskets)
     n = itemsets.n_baskets if n_baskets is None else n_baskets
     blocks = mining.generate_rules(
         itemsets,
@@ -386,6 +453,7 @@ def rules_by_segment(
     transactions: pd.DataFrame,
     segments: pd.DataFrame,
     *,
+    as_of,
     segment_column: str = "segment",
     min_support: float,
     min_confidence: float,
@@ -395,17 +463,20 @@ def rules_by_segment(
     """Mine rules separately within each customer segment (RFM segments, clusters, stages).
 
     ``segments`` maps ``customer_id`` to any segment column; baskets of customers outside it
-    (and anonymous baskets) are left out. Returns the rules with a leading segment column and
-    the number of baskets each segment had.
+    (and anonymous baskets) are left out, and so are lines ordered after ``as_of`` (inclusive
+    day, required). Returns the rules with a leading segment column and the number of baskets
+    each segment had; a segment whose baskets hold no frequent itemset has no rules.
     """
     seg = segments[["customer_id", segment_column]].dropna()
     tx = transactions.merge(seg, on="customer_id", how="inner")
     parts = []
     for name, part in tx.groupby(segment_column, sort=True):
-        b = make_baskets(part, level=level)
+        b = make_baskets(part, as_of=as_of, level=level)
         if b.n_baskets == 0:
             continue
         fi = frequent_itemsets(b, min_support=min_support, max_len=max_len)
+        if fi.empty:
+            continue
         rules = association_rules(fi, n_baskets=b.n_baskets, min_confidence=min_confidence)
         parts.append(rules.assign(**{segment_column: name, "baskets": b.n_baskets}))
     if not parts:

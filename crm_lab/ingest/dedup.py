@@ -12,7 +12,8 @@ Matching runs in two passes over clean customer records (phones in E.164, e-mail
 
 Records linked by either pass form groups (connected components). The master record of a group
 is the most complete one (then the earliest signup, then the smallest id); its empty fields are
-filled from the others in the same order, and the merge log says which record gave which field.
+filled from the others in the same order, its signup date is the group's earliest (the customer
+was known from then), and the merge log says which record gave which field.
 """
 
 from __future__ import annotations
@@ -290,6 +291,8 @@ def deduplicate_customers(
     # fill each master's empty fields from its group, most complete record first
     ordered = frame.iloc[ranked].assign(_root=roots[ranked])
     filled = ordered.groupby("_root", sort=False).first()  # first non-null per column
+    # the customer is known from the earliest of its sign-ups, whichever record is the master
+    filled["signup_date"] = frame["signup_date"].groupby(roots).min().reindex(filled.index)
     merged = filled.reset_index(drop=True)
     merged["customer_id"] = frame["customer_id"].to_numpy()[first_of_root.loc[filled.index]]
     merged = merged[list(customers.columns)].astype(customers.dtypes.to_dict())
@@ -302,7 +305,13 @@ def deduplicate_customers(
             c
             for c in frame.columns
             if c != "customer_id"
-            and pd.isna(frame.iat[mpos, frame.columns.get_loc(c)])
+            and (
+                pd.isna(frame.iat[mpos, frame.columns.get_loc(c)])
+                or (
+                    c == "signup_date"
+                    and frame.iat[mpos, frame.columns.get_loc(c)] > filled.at[root, c]
+                )
+            )
             and pd.notna(frame.iat[pos, frame.columns.get_loc(c)])
             and _same(filled.at[root, c], frame.iat[pos, frame.columns.get_loc(c)])
         ]

@@ -709,7 +709,8 @@ def _derive_transactions(frame: pd.DataFrame, present: set[str]) -> pd.DataFrame
 
 
 def _derive_customers(transactions: pd.DataFrame) -> pd.DataFrame:
-    """Derive a customers table (id and most frequent country) from transactions."""
+    """Derive a customers table (id, most frequent country, and the day of the first order as
+    ``signup_date``: the day the customer became known) from transactions."""
     known = transactions.dropna(subset=["customer_id"])
     country = (
         known.dropna(subset=["country"])
@@ -722,7 +723,11 @@ def _derive_customers(transactions: pd.DataFrame) -> pd.DataFrame:
         .set_index("customer_id")["country"]
     )
     ids = pd.Series(sorted(known["customer_id"].unique()), dtype="string")
+    # without it a customer first seen after the as-of day is a "potential" customer on it
+    first = known.groupby("customer_id", observed=True)["ordered_at"].min().dt.normalize()
     frame = pd.DataFrame({"customer_id": ids, "country": ids.map(country).astype("string")})
+    if len(frame):
+        frame["signup_date"] = ids.map(first)
     return conform(frame, "customers")
 
 
@@ -823,7 +828,7 @@ def load_data(
                 index=range(len(tables["customers"])),
             )
         ]
-        notes.append("customers: derived from transactions (customer_id, country)")
+        notes.append("customers: derived from transactions (customer_id, country, first order day)")
     fix_frame = pd.concat([f for f in fixes if len(f)] or [pd.DataFrame(columns=FIX_COLUMNS)])
     return Dataset(
         tables=tables,

@@ -2,28 +2,34 @@
 
 from crm_lab.quality.tables import (
     KINDS,
+    MAIN_DATES,
     accounting_table,
     completeness,
     completeness_matrix,
     date_coverage,
     headline,
     merge_summary,
+    orders_headline,
     quarantine_examples,
     review_queue,
     rule_counts,
     transactions_summary,
+    up_to,
 )
 
 __all__ = [
     "KINDS",
+    "MAIN_DATES",
     "accounting_table",
     "completeness",
     "completeness_matrix",
     "date_coverage",
     "headline",
     "merge_summary",
+    "orders_headline",
     "quarantine_examples",
     "review_queue",
     "rule_counts",
     "transactions_summary",
+    "up_to",
 ]

@@ -3,6 +3,13 @@
 Every function takes a ``Dataset`` (as ``load.load_data`` reads a run's snapshot) and returns a
 small table for the data-quality report; values from the quarantine are masked by
 ``privacy.mask_value`` so the report never shows personal data.
+
+Two kinds of figure, kept apart: those about the input file and its cleaning (``headline``,
+``accounting_table``, ``rule_counts``, ``quarantine_examples``, ``merge_summary``) describe
+every row read; those about the business's records (``completeness``, ``date_coverage``,
+``transactions_summary``, ``orders_headline``) take a required ``as_of`` and count only rows
+dated up to that day (``up_to``), so a period's page is the same whether the export was taken
+on its as-of day or later.
 """
 
 from __future__ import annotations
@@ -21,11 +28,36 @@ __all__ = [
     "date_coverage",
     "headline",
     "merge_summary",
+    "orders_headline",
     "quarantine_examples",
     "review_queue",
     "rule_counts",
     "transactions_summary",
+    "up_to",
 ]
+
+# the date that places each table's row in time (the one ``date_coverage`` reports)
+MAIN_DATES = {
+    "transactions": "ordered_at",
+    "interactions": "interacted_at",
+    "tickets": "opened_at",
+    "campaign_responses": "sent_at",
+    "customers": "signup_date",
+}
+
+
+def up_to(data: Dataset, table: str, *, as_of) -> pd.DataFrame:
+    """A table's rows into those dated up to the as-of day (inclusive); undated rows stay.
+
+    A row is placed in time by its table's ``MAIN_DATES`` column; a row without that date
+    (a customer without a signup date) cannot be shown to be later, so it is kept, as it
+    would be in an export taken on the as-of day.
+    """
+    frame = data[table]
+    column = MAIN_DATES.get(table)
+    if column is None or column not in frame:
+        return frame
+    return frame[~(frame[column] >= day_end(as_of))]
 
 
 def accounting_table(data: Dataset) -> pd.DataFrame:
@@ -38,10 +70,12 @@ def accounting_table(data: Dataset) -> pd.DataFrame:
     return acc.reset_index()
 
 
-def completeness(data: Dataset) -> pd.DataFrame:
-    """Share of filled values per column of every table (one row per table, column)."""
+def completeness(data: Dataset, *, as_of) -> pd.DataFrame:
+    """Rows up to the as-of day into the share of filled values per column of every table
+    (one row per table, column)."""
     rows = []
-    for table, frame in data.tables.items():
+    for table in data.tables:
+        frame = up_to(data, table, as_of=as_of)
         for col in SCHEMAS[table].columns:
             filled = float(frame[col.name].notna().mean()) if len(frame) else 0.0
             rows.append(
@@ -56,9 +90,10 @@ def completeness(data: Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def completeness_matrix(data: Dataset) -> pd.DataFrame:
-    """Filled share as a matrix: one row per column name, one column per table (blank = n/a)."""
-    long = completeness(data)
+def completeness_matrix(data: Dataset, *, as_of) -> pd.DataFrame:
+    """Filled share up to the as-of day as a matrix: one row per column name, one column per
+    table (blank = n/a)."""
+    long = completeness(data, as_of=as_of)
     order = list(dict.fromkeys(long["column"]))
     wide = long.pivot(index="column", columns="table", values="filled_share").reindex(order)
     return wide.rename_axis(index="column", columns=None).reset_index()
@@ -101,15 +136,8 @@ def merge_summary(data: Dataset) -> pd.DataFrame:
 def date_coverage(data: Dataset, *, as_of) -> pd.DataFrame:
     """First and last date of each table's main timestamp, days since the last, empty months."""
     day = as_of_day(as_of)
-    main = {
-        "transactions": "ordered_at",
-        "interactions": "interacted_at",
-        "tickets": "opened_at",
-        "campaign_responses": "sent_at",
-        "customers": "signup_date",
-    }
     rows = []
-    for table, column in main.items():
+    for table, column in MAIN_DATES.items():
         if table not in data.tables:
             continue
         s = data[table][column].dropna()
@@ -132,27 +160,25 @@ def date_coverage(data: Dataset, *, as_of) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-KINDS = (*LINE_TYPES, "sale_without_customer_id", "quarantined")
+KINDS = (*LINE_TYPES, "sale_without_customer_id")
 
 
-def transactions_summary(data: Dataset) -> pd.DataFrame:
-    """Summarise order lines by kind: lines, invoices and amount per line type, then the sales
-    without a customer id, then the rows quarantined per rule.
+def transactions_summary(data: Dataset, *, as_of) -> pd.DataFrame:
+    """Summarise order lines up to the as-of day by kind: lines, invoices and amount per line
+    type, then the sales without a customer id.
 
-    ``kind`` holds codes (``KINDS``: the line types, ``sale_without_customer_id``,
-    ``quarantined``) and ``rule`` the quarantine rule of a ``quarantined`` row; quarantined
-    rows count lines only (``invoices`` and ``amount`` are missing there, so they are nullable
-    ``Int64`` and float columns).
+    ``kind`` holds codes (``KINDS``: the line types and ``sale_without_customer_id``). Lines
+    quarantined while reading are a figure about the input file, not about orders up to a day
+    (a quarantined line may have no readable date): ``rule_counts`` counts them, per rule.
     """
     if "transactions" not in data.tables:
         return pd.DataFrame()
-    tx = data["transactions"]
+    tx = up_to(data, "transactions", as_of=as_of)
     rows = []
     for kind, part in tx.groupby("line_type", sort=False, observed=True):
         rows.append(
             {
                 "kind": kind,
-                "rule": pd.NA,
                 "lines": len(part),
                 "invoices": part["invoice_id"].nunique(),
                 "amount": float(part["amount"].sum()),
@@ -163,35 +189,29 @@ def transactions_summary(data: Dataset) -> pd.DataFrame:
     rows.append(
         {
             "kind": "sale_without_customer_id",
-            "rule": pd.NA,
             "lines": len(anon),
             "invoices": anon["invoice_id"].nunique(),
             "amount": float(anon["amount"].sum()),
         }
     )
-    q = data.quarantine[data.quarantine["table"] == "transactions"]
-    for rule, part in q[q["action"] == "row_quarantined"].groupby("rule"):
-        rows.append({"kind": "quarantined", "rule": rule, "lines": len(part)})
     order = ["sale", "sale_without_customer_id", "cancellation", "return", "non_product"]
-    order += ["adjustment", "quarantined"]
+    order += ["adjustment"]
     out = pd.DataFrame(rows)
-    out = out.astype(
-        {"kind": "string", "rule": "string", "lines": "int64", "invoices": "Int64",
-         "amount": "float64"}
-    )  # fmt: skip
+    out = out.astype({"kind": "string", "lines": "int64", "invoices": "int64", "amount": "float64"})
     out["_o"] = out["kind"].map({k: i for i, k in enumerate(order)}).astype("float64")
-    return out.sort_values(["_o", "rule"]).drop(columns="_o").reset_index(drop=True)
+    return out.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
 
 
 def headline(data: Dataset) -> dict:
-    """Summarise a cleaned dataset into its headline data-quality figures (a flat dict).
+    """Summarise a cleaned dataset into its headline figures about the input file (a flat dict).
 
     Returns
     -------
     dict
         ``rows_in``, ``rows_clean``, ``clean_share``, ``rows_quarantined``, ``rows_merged``,
-        ``values_quarantined``, ``duplicate_customers_merged`` and, with a transactions table,
-        ``sales_without_customer_share`` (of sales revenue), in the order a page shows them.
+        ``values_quarantined``, ``duplicate_customers_merged``, in the order a page shows
+        them: every row read, whatever its date (``orders_headline`` has the figures about
+        orders up to a day).
     """
     acc = accounting_table(data)
     rows_in = int(acc["rows_in"].sum())
@@ -204,16 +224,25 @@ def headline(data: Dataset) -> dict:
         "values_quarantined": int((data.quarantine["action"] == "value_quarantined").sum()),
         "duplicate_customers_merged": int(len(data.merge_log)) if data.merge_log is not None else 0,
     }
-    if "transactions" in data.tables:
-        tx = data["transactions"]
-        sales = tx[tx["line_type"] == "sale"]
-        revenue = float(sales["amount"].sum())
-        out["sales_without_customer_share"] = (
-            round(float(sales.loc[sales["customer_id"].isna(), "amount"].sum()) / revenue, 4)
-            if revenue
-            else 0.0
-        )
     return out
+
+
+def orders_headline(data: Dataset, *, as_of) -> dict:
+    """Summarise the order lines up to the as-of day into their data-quality headline.
+
+    Returns
+    -------
+    dict
+        With a transactions table, ``sales_without_customer_share``: the share of sales revenue
+        up to ``as_of`` on lines without a customer id (0.0 without sales); empty without one.
+    """
+    if "transactions" not in data.tables:
+        return {}
+    tx = up_to(data, "transactions", as_of=as_of)
+    sales = tx[tx["line_type"] == "sale"]
+    revenue = float(sales["amount"].sum())
+    anonymous = float(sales.loc[sales["customer_id"].isna(), "amount"].sum())
+    return {"sales_without_customer_share": round(anonymous / revenue, 4) if revenue else 0.0}
 
 
 def review_queue(data: Dataset, *, key: bytes) -> pd.DataFrame:

@@ -233,7 +233,6 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "return": ("Returns", "退货"),
         "non_product": ("Postage, fees, vouchers", "运费、手续费、礼券"),
         "adjustment": ("Adjustments", "调整"),
-        "quarantined": ("Quarantined", "已隔离"),
     },
     "tag": {
         "new": ("new", "新客户"),

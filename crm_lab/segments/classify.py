@@ -33,9 +33,12 @@ UNKNOWN = "unknown"
 
 
 def attribute_classes(customers: pd.DataFrame, *, as_of) -> pd.DataFrame:
-    """Customers into classes by attributes: ``age_band`` (from birth date, on ``as_of``),
-    ``gender``, ``region`` (city, else country) and ``occupation``; missing is "unknown"."""
+    """Customers known on ``as_of`` into classes by attributes: ``age_band`` (from birth date,
+    on ``as_of``), ``gender``, ``region`` (city, else country) and ``occupation``; missing is
+    "unknown". Customers who signed up after ``as_of`` are left out (no signup date: kept)."""
     day = as_of_day(as_of)
+    if "signup_date" in customers:
+        customers = customers[~(customers["signup_date"] >= day_end(day))]
     born = customers["birth_date"]
     age = day.year - born.dt.year  # whole years: one less before this year's birthday
     before_birthday = (born.dt.month > day.month) | (

@@ -10,6 +10,9 @@ GROCERIES = (
     Path(__file__).resolve().parents[2] / "data" / "external" / "groceries" / "groceries.csv"
 )
 
+RETAIL_LAST_DAY = "2011-12-09"  # Online Retail's last order day
+DEMO_AS_OF = "2025-12-31"  # the demo data's last day
+
 SIX = [
     ["bread", "milk"],
     ["bread", "diapers", "beer", "eggs"],
@@ -111,7 +114,7 @@ def test_online_retail_itemsets_equal_mlxtend(retail):
     from mlxtend.frequent_patterns import fpgrowth
 
     tx = ingest.clean_dataset(retail)["transactions"]
-    b = basket.make_baskets(tx, level="product")
+    b = basket.make_baskets(tx, as_of=RETAIL_LAST_DAY, level="product")
     ours = basket.frequent_itemsets(b, min_support=0.02)
     onehot = pd.DataFrame.sparse.from_spmatrix(b.matrix.astype(bool), columns=b.items)
     theirs = fpgrowth(onehot, min_support=0.02, use_colnames=True)
@@ -130,7 +133,7 @@ def test_online_retail_rules_equal_mlxtend_except_exact_threshold_ties(retail):
     from mlxtend.frequent_patterns import association_rules
 
     tx = ingest.clean_dataset(retail)["transactions"]
-    b = basket.make_baskets(tx, level="product")
+    b = basket.make_baskets(tx, as_of=RETAIL_LAST_DAY, level="product")
     itemsets = basket.mine_itemsets(b, min_support=0.005)
     frame = itemsets.to_frame()
     theirs = association_rules(
@@ -171,11 +174,11 @@ def test_online_retail_rules_equal_mlxtend_except_exact_threshold_ties(retail):
 
 def test_baskets_from_demo_transactions(demo):
     tx = demo.tables["transactions"]
-    b = basket.make_baskets(tx)
+    b = basket.make_baskets(tx, as_of=DEMO_AS_OF)
     sales = tx[(tx["line_type"] == "sale") & (tx["quantity"] > 0)]
     assert b.n_baskets == sales["invoice_id"].nunique()
     assert not any(i.startswith("C") for i in b.basket_ids)  # no cancellations
-    cat = basket.make_baskets(tx, level="category")
+    cat = basket.make_baskets(tx, as_of=DEMO_AS_OF, level="category")
     assert set(cat.items) == set(sales["category"])
     fi = basket.frequent_itemsets(cat, min_support=0.01)
     rules = basket.association_rules(fi, n_baskets=cat.n_baskets, min_confidence=0.3)
@@ -376,7 +379,9 @@ def test_rules_by_segment_use_only_that_segments_baskets(demo):
 
     tx = demo.tables["transactions"]
     seg = rfm.rfm_segments(rfm.rfm_scores(rfm.rfm_table(tx, as_of="2025-12-31")))
-    rules = basket.rules_by_segment(tx, seg, min_support=0.02, min_confidence=0.3, level="category")
+    rules = basket.rules_by_segment(
+        tx, seg, as_of=DEMO_AS_OF, min_support=0.02, min_confidence=0.3, level="category"
+    )
     assert set(rules["segment"]) <= set(seg["segment"])
     sales = tx[(tx["line_type"] == "sale") & (tx["quantity"] > 0)].merge(seg, on="customer_id")
     for name, baskets in rules.groupby("segment")["baskets"].first().items():
@@ -395,9 +400,9 @@ def test_rule_stability_by_hand():
 
 def test_bundles_find_the_planted_pairs_with_their_revenue(demo):
     tx = demo.tables["transactions"]
-    b = basket.make_baskets(tx)
+    b = basket.make_baskets(tx, as_of=DEMO_AS_OF)
     fi = basket.frequent_itemsets(b, min_support=0.003, max_len=3)
-    found = basket.bundles(tx, fi, n_baskets=b.n_baskets, min_lift=3.0)
+    found = basket.bundles(tx, fi, as_of=DEMO_AS_OF, n_baskets=b.n_baskets, min_lift=3.0)
     pairs = {tuple(sorted(p)) for p in demo.truth["planted_pairs"]}
     assert pairs <= set(found["items"])
     top = found.iloc[0]
@@ -413,7 +418,7 @@ def test_bundles_find_the_planted_pairs_with_their_revenue(demo):
 
 def test_recommendations_do_not_depend_on_the_chunk_size(demo):
     tx = demo.tables["transactions"]
-    b = basket.make_baskets(tx)
+    b = basket.make_baskets(tx, as_of=DEMO_AS_OF)
     rules = basket.association_rules(
         basket.mine_itemsets(b, min_support=0.005, max_len=3),
         min_confidence=0.05,

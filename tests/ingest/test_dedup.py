@@ -73,14 +73,32 @@ def test_survivorship_most_complete_record_wins_and_gaps_are_filled():
     master = result.customers.iloc[0]
     assert master["customer_id"] == "b"  # more complete
     assert master["email"] == "li@x.cn" and master["city"] == "北京"
-    assert pd.Timestamp(master["signup_date"]) == pd.Timestamp("2024-05-01")
+    # the customer signed up with its first record (a): known from then, not from b's date
+    assert pd.Timestamp(master["signup_date"]) == pd.Timestamp("2024-01-01")
     log = result.merge_log.iloc[0]
     assert (log["master_id"], log["customer_id"], log["rule"]) == ("b", "a", "phone")
+    assert log["filled"] == "signup_date"
     cu.loc[1, "signup_date"] = pd.NaT  # now "a" has signup, "b" has email+city: b still wins
     filled = dedup.deduplicate_customers(cu)
     assert filled.customers.iloc[0]["customer_id"] == "b"
     assert filled.merge_log.iloc[0]["filled"] == "signup_date"
     assert pd.Timestamp(filled.customers.iloc[0]["signup_date"]) == pd.Timestamp("2024-01-01")
+
+
+def test_a_merged_customer_signed_up_with_its_first_record():
+    """The master is the most complete record, but the customer was known from its earliest
+    sign-up: on a day between the two, the export already held this customer."""
+    cu = customers(
+        [
+            {"customer_id": "1", "name": "张三", "phone": "+8613800138000",
+             "signup_date": "2025-01-10"},
+            {"customer_id": "2", "name": "张三", "phone": "+8613800138000", "city": "上海",
+             "email": "z@x.cn", "signup_date": "2025-03-01"},
+        ]
+    )  # fmt: skip
+    merged = dedup.deduplicate_customers(cu).customers
+    assert merged["customer_id"].tolist() == ["2"]  # the more complete record
+    assert merged["signup_date"].tolist() == [pd.Timestamp("2025-01-10")]
 
 
 def test_fuzzy_names_need_corroboration_and_no_contradiction():

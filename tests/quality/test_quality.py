@@ -26,12 +26,12 @@ def test_completeness_by_hand(tmp_path):
         "customer_id,name,email\n1,a,a@x.cn\n2,b,\n3,,无\n4,d,d@x.cn\n", "utf-8"
     )
     data = ingest.load_data(tmp_path)
-    comp = quality.completeness(data).set_index("column")
+    comp = quality.completeness(data, as_of="2025-12-31").set_index("column")
     assert comp.loc["customer_id", "filled_share"] == 1.0
     assert comp.loc["name", "filled_share"] == 0.75
     assert comp.loc["email", "filled_share"] == 0.5 and comp.loc["email", "missing"] == 2
     assert comp.loc["phone", "filled_share"] == 0.0
-    wide = quality.completeness_matrix(data)
+    wide = quality.completeness_matrix(data, as_of="2025-12-31")
     assert list(wide.columns) == ["column", "customers"]
 
 
@@ -51,14 +51,15 @@ def test_date_coverage_and_transactions_summary(cleaned):
     cov = quality.date_coverage(cleaned, as_of="2025-12-31").set_index("table")
     assert cov.loc["transactions", "first"] >= "2024-01-01"
     assert cov.loc["transactions", "days_since_last"] >= 0
-    summary = quality.transactions_summary(cleaned).set_index("kind")
+    summary = quality.transactions_summary(cleaned, as_of="2025-12-31").set_index("kind")
     tx = cleaned["transactions"]
     assert summary.loc["cancellation", "lines"] == (tx["line_type"] == "cancellation").sum()
     anon = tx[(tx["line_type"] == "sale") & tx["customer_id"].isna()]
     assert summary.loc["sale_without_customer_id", "amount"] == pytest.approx(anon["amount"].sum())
-    quarantined = summary.loc["quarantined"].set_index("rule")
-    assert quarantined.loc["exact_duplicate", "lines"] == 6
     assert set(summary.index) <= set(quality.KINDS)
+    # the six repeated lines planted at the end of the file are counted by rule, as read
+    rules = quality.rule_counts(cleaned).set_index(["table", "rule"])
+    assert rules.loc[("transactions", "exact_duplicate"), "count"] == 6
     assert quality.merge_summary(cleaned)["records_merged"].sum() == len(cleaned.merge_log)
 
 
@@ -93,3 +94,37 @@ def test_review_queue_is_masked_and_pseudonymised(tmp_path):
     assert "+86 138****8001" in set(queue["phone"]) | set(queue["other_phone"])
     assert not (set(queue["phone"]) | set(queue["other_phone"])) & {"+8613800138001"}
     assert (queue["customer"] != queue["other"]).all()
+
+
+def test_order_figures_follow_the_as_of_day_and_file_figures_do_not(tmp_path):
+    (tmp_path / "transactions.csv").write_text(
+        "invoice_id,customer_id,ordered_at,product_id,quantity,unit_price,line_type\n"
+        "1,a,2025-01-31 23:59,p,1,10,sale\n"  # on the as-of day
+        "2,,2025-01-15,p,1,30,sale\n"  # no customer id
+        "3,a,2025-02-01 00:00,p,2,10,sale\n"  # the next day: not counted up to 31 January
+        "C4,,2025-02-03,p,-1,5,cancellation\n"
+        "5,b,2025-02-04,p,1,-1,sale\n",  # quarantined (price), a figure about the file
+        "utf-8",
+    )
+    (tmp_path / "customers.csv").write_text(
+        "customer_id,name,signup_date\na,Ann,2025-01-02\nb,,2025-02-02\nc,Cy,\n", "utf-8"
+    )
+    data = ingest.clean_dataset(ingest.load_data(tmp_path))
+    day = "2025-01-31"
+    kinds = quality.transactions_summary(data, as_of=day).set_index("kind")
+    assert kinds["lines"].to_dict() == {"sale": 2, "sale_without_customer_id": 1}
+    assert kinds.loc["sale", "invoices"] == 2 and kinds.loc["sale", "amount"] == 40.0
+    # 30 of the 40 sold up to the day has no customer id
+    assert quality.orders_headline(data, as_of=day) == {"sales_without_customer_share": 0.75}
+    assert quality.orders_headline(data, as_of="2025-02-28") == {
+        "sales_without_customer_share": 0.5  # 30 of 60 (invoice 3 is 2 x 10)
+    }
+    cov = quality.date_coverage(data, as_of=day).set_index("table")
+    assert cov.loc["transactions", "last"] == "2025-01-31"
+    # customers a (signed up before) and c (no signup date: kept); b signed up after the day
+    names = quality.completeness(data, as_of=day).set_index(["table", "column"])
+    assert names.loc[("customers", "name"), "filled_share"] == 1.0
+    assert quality.up_to(data, "customers", as_of=day)["customer_id"].tolist() == ["a", "c"]
+    file_figures = quality.headline(data)  # every row read, whatever its date
+    assert file_figures["rows_in"] == 8 and file_figures["rows_quarantined"] == 1
+    assert "sales_without_customer_share" not in file_figures

@@ -71,6 +71,21 @@ def test_attribute_classes_by_hand():
     assert counts.loc["unknown", "customers"] == 2 and counts["customer_share"].sum() == 1
 
 
+def test_attribute_classes_leave_out_customers_who_signed_up_after_the_as_of_day():
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "birth_date": pd.to_datetime(["1990-01-01"] * 3),
+            "signup_date": pd.to_datetime(["2025-12-31", "2026-01-01", None]),
+            "gender": ["F", "M", "F"],
+            "city": ["Shanghai"] * 3,
+            "occupation": ["teacher"] * 3,
+        }
+    )
+    out = classify.attribute_classes(customers, as_of="2025-12-31")
+    assert out["customer_id"].tolist() == ["a", "c"]  # b signed up the day after
+
+
 def test_behaviour_classes_by_hand():
     customers = pd.DataFrame({"customer_id": ["a", "b", "c", "e"]})
     interactions = pd.DataFrame(

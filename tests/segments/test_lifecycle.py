@@ -57,3 +57,21 @@ def test_flow_between_stages():
     assert flow.loc["loyal", "loyal"] == 1 and flow.loc["churned", "churned"] == 1
     assert flow.loc["potential", "potential"] == 1  # the lead signed up before the period
     assert flow.to_numpy().sum() == 5
+
+
+def test_a_customer_first_seen_after_the_as_of_day_is_no_prospect_on_it(tmp_path):
+    """Without a customers file, the customers are derived from the order lines: one who first
+    buys after the as-of day was not known on it (the file cut at that day has no such
+    customer), so it is not a "potential" customer then."""
+    from crm_lab import ingest
+
+    (tmp_path / "transactions.csv").write_text(
+        "invoice_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+        "1,a,2025-01-10,p,1,10\n2,b,2025-02-05,p,1,10\n",
+        "utf-8",
+    )
+    data = ingest.read_clean(tmp_path)
+    staged = lifecycle.stages(data["transactions"], as_of="2025-01-31", customers=data["customers"])
+    assert staged.set_index("customer_id")["stage"].to_dict() == {"a": "new"}
+    later = lifecycle.stages(data["transactions"], as_of="2025-02-28", customers=data["customers"])
+    assert later.set_index("customer_id")["stage"].to_dict() == {"a": "new", "b": "new"}
