@@ -127,12 +127,12 @@ def show_table(
             spec = "{:,}"
         if spec is not None:
             formats[col] = spec
-    headers = [_header(c, out.columns.name, lang=lang) for c in out.columns]
+    headers = [html.escape(_header(c, out.columns.name, lang=lang)) for c in out.columns]
     out.columns.name = None
     styled = (
         styler(out)
-        .format(na_rep=labels.MISSING)  # blanks, in every column
-        .format(formats, na_rep=labels.MISSING)
+        .format(na_rep=labels.MISSING, escape="html")  # blanks, in every column; text escaped
+        .format(formats, na_rep=labels.MISSING, subset=list(formats))
         .hide(axis="index")
     )
     if shade:

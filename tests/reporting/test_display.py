@@ -1,6 +1,7 @@
 """reporting.display: codes translated, formats from labels, small groups suppressed by default,
 opting out needs a reason, an unknown headline key is an error."""
 
+import html
 import json
 import re
 
@@ -13,12 +14,12 @@ from crm_lab.segments import migration
 
 
 def _cells(styled) -> list[list[str]]:
-    """The header row and the body rows of a shown table, as text."""
+    """The header row and the body rows of a shown table, as the reader sees their text."""
     page = styled.to_html()
     rows = re.findall(r"<tr>(.*?)</tr>", page, flags=re.S)
     return [
         [
-            re.sub(r"</?[a-z][^>]*>", "", c).strip()
+            html.unescape(re.sub(r"</?[a-z][^>]*>", "", c)).strip()
             for c in re.findall(r"<t[hd][^>]*>.*?</t[hd]>", row)
         ]
         for row in rows
@@ -168,3 +169,11 @@ def test_a_suppressed_group_gives_nothing_back_beside_it_or_by_subtraction():
     shown = [int(r[1].replace(",", "")) for r in rows[:-1] if r[1].replace(",", "").isdigit()]
     hidden = [r for r in rows[:-1] if not r[1].replace(",", "").isdigit()]
     assert len(hidden) >= 2 and 100 - sum(shown) >= privacy.MIN_GROUP
+
+
+def test_text_from_data_is_escaped_in_cells_and_headers():
+    hostile = "<img src=x onerror=alert(7)>"
+    frame = pd.DataFrame({"customers": [30, 40], "note": [hostile, "a & b"], hostile: [1, 2]})
+    page = display.show_table(frame).to_html()
+    assert "<img" not in page
+    assert "&lt;img src=x onerror=alert(7)&gt;" in page and "a &amp; b" in page
