@@ -218,7 +218,8 @@ def test_every_date_option_is_read_as_an_iso_day():
     for name, sub in _subparsers().items():
         for action in sub._actions:
             words = f"{action.dest} {action.help or ''}".lower()
-            if "yyyy-mm-dd" in words or "day" in action.dest:
+            takes_a_day = "day" in action.dest and not action.dest.endswith("_days")  # a count
+            if "yyyy-mm-dd" in words or takes_a_day:
                 assert action.type is cli._date, (name, action.option_strings)
     args = cli._parser().parse_args(["recommend", *MINIMAL["recommend"][:-2], "--out", "x"])
     assert args.as_of == "2025-12-31"
