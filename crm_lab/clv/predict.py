@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from crm_lab import privacy
 from crm_lab.core.lines import as_of_day, day_end, sale_lines
 
 __all__ = [
@@ -729,7 +730,9 @@ def headline(outlooked: pd.DataFrame, check: pd.DataFrame, *, warnings=()) -> di
     -------
     dict
         ``customers_modelled``, ``predicted_value``, ``active_customer_share`` and
-        ``value_at_risk_share`` (unless withheld), and ``holdout_error`` (predicted / actual
+        ``value_at_risk_share`` (unless withheld; None, shown as missing, when fewer than
+        ``privacy.MIN_GROUP`` customers are not active: the shares would give their count
+        back), and ``holdout_error`` (predicted / actual
         purchases in the holdout - 1; None without actual purchases).
     """
     total = holdout_total(check)
@@ -744,6 +747,8 @@ def headline(outlooked: pd.DataFrame, check: pd.DataFrame, *, warnings=()) -> di
         if total["actual"] > 0
         else None,
     }
+    if 0 < int(risky.sum()) < privacy.MIN_GROUP:  # with customers_modelled, either share
+        out.update(dict.fromkeys(P_ALIVE_FIGURES))  # gives the small at-risk count back
     if any(w.get("code") == "dropout_not_seen" for w in warnings):
         out = {k: v for k, v in out.items() if k not in P_ALIVE_FIGURES}
     return out

@@ -330,9 +330,10 @@ def test_holdout_total_and_headline_by_hand():
     # (3 * 1 + 1 * 4) / 4 actual, (3 * 2 + 1 * 2) / 4 predicted, whatever the rows' order
     assert clv.holdout_total(check) == {"customers": 4, "actual": 1.75, "predicted": 2.0}
     assert clv.holdout_total(check.iloc[::-1]) == clv.holdout_total(check)
-    outlooked = pd.DataFrame(
-        {"clv": [30.0, 10.0], "churn_risk": ["active", "at_risk"], "p_alive": [0.9, 0.5]}
-    )
+    outlooked = pd.DataFrame(  # 5 active customers worth 30 in all, 5 at risk worth 10
+        {"clv": [6.0] * 5 + [2.0] * 5, "churn_risk": ["active"] * 5 + ["at_risk"] * 5,
+         "p_alive": [0.9] * 5 + [0.5] * 5}
+    )  # fmt: skip
     head = clv.headline(outlooked, check)
     assert head["holdout_error"] == pytest.approx(2.0 / 1.75 - 1)
     assert head["value_at_risk_share"] == pytest.approx(0.25)
@@ -594,3 +595,17 @@ def test_headline_leaves_out_what_rests_on_p_alive_when_the_model_cannot_tell():
     assert cut["holdout_error"] == pytest.approx(0.5) and cut["predicted_value"] == 40.0
     other = clv.headline(outlooked, check, warnings=[{"code": "stale_data"}])
     assert other == full  # only the drop-out warning withholds them
+
+
+@pytest.mark.parametrize("at_risk, shown", [(0, True), (1, False), (4, False), (5, True)])
+def test_headline_shares_do_not_give_a_small_at_risk_group_back(at_risk, shown):
+    check = pd.DataFrame({"past_purchases": ["0"], "customers": [100], "actual": [1.0],
+                          "predicted": [1.0]})  # fmt: skip
+    risk = ["at_risk"] * at_risk + ["active"] * (100 - at_risk)
+    outlooked = pd.DataFrame({"clv": [10.0] * 100, "churn_risk": risk, "p_alive": [0.9] * 100})
+    out = clv.headline(outlooked, check)
+    if shown:
+        assert out["active_customer_share"] == pytest.approx(1 - at_risk / 100)
+        assert out["value_at_risk_share"] == pytest.approx(at_risk / 100)
+    else:  # 100 customers and 99 % active would say: 1 at risk
+        assert out["active_customer_share"] is None and out["value_at_risk_share"] is None
