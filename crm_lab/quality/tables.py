@@ -122,6 +122,20 @@ def quarantine_examples(data: Dataset, *, per_rule: int = 3) -> pd.DataFrame:
     return ex[["table", "rule", "file", "line", "column", "value", "reason"]].reset_index(drop=True)
 
 
+def reading_notes(data: Dataset) -> pd.DataFrame:
+    """A dataset's notes from reading its files (columns not found, files not read) into a table.
+
+    The notes are about the input file: which canonical column no header matched (and the
+    headers left unused), which files were not table files. A report that was skipped for a
+    missing column is explained here.
+
+    >>> reading_notes(Dataset(tables={}, notes=["t.csv: transactions column(s) not found: x"]))
+                                             note
+    0  t.csv: transactions column(s) not found: x
+    """
+    return pd.DataFrame({"note": pd.Series(list(data.notes), dtype="object")})
+
+
 def merge_summary(data: Dataset) -> pd.DataFrame:
     """Count merged duplicate customer records by the rule that matched them."""
     log = data.merge_log

@@ -95,6 +95,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "clean_share": ("Clean share", "干净占比"),
     "column": ("Column", "字段"),
     "rule": ("Rule", "规则"),
+    "note": ("Note", "说明"),
     "action": ("Action", "处理"),
     "count": ("Count", "数量"),
     "file": ("File", "文件"),

@@ -704,5 +704,7 @@ def test_a_file_without_customer_ids_skips_the_customer_reports_and_says_why(sta
     manifest = json.loads((root / "reports" / "2025-12" / "manifest.json").read_text("utf-8"))
     note = "transactions.csv: transactions column(s) not found: customer_id"
     assert f"{note}; headers not used: client_ref" in manifest["notes"]
+    page = (root / "reports" / "2025-12" / "data-quality.html").read_text("utf-8")
+    assert f"{note}; headers not used: client_ref" in page  # the page says which was not found
     index = (root / "reports" / "index.html").read_text("utf-8")
     assert f"Customer outlook: activity and value: skipped — {NO_ID}" in index
