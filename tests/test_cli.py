@@ -333,7 +333,7 @@ def _report_argv(data: Path, templates: Path, tmp_path: Path, *extra: str) -> li
         "--data",
         str(data),
         "--as-of",
-        "2025-01-31",
+        "2025-01-05",  # the data's last day: a fresh run
         "--templates",
         str(templates),
         "--out",
@@ -408,6 +408,12 @@ def test_quiet_prints_only_failures_and_warnings(tmp_path, capfd, files):
     assert cli.main(_report_argv(data, good, tmp_path / "t2", "--quiet")) == 0
     assert capfd.readouterr() == ("", "")
     assert (tmp_path / "t2" / "r" / "2025-01" / "good.html").exists()
+    # a warning is what cron must mail: data that ends 26 days before the as-of day
+    argv = _report_argv(data, good, tmp_path / "t3", "--quiet", "--as-of", "2025-01-31")
+    assert cli.main(argv) == 0
+    out, err = capfd.readouterr()
+    assert out == "" and len(err.splitlines()) == 1
+    assert err.startswith("  warning: The data ends on 2025-01-05, 26 days before the as-of day")
 
 
 def test_the_console_writes_whole_lines_and_quiet_keeps_warnings(monkeypatch):
