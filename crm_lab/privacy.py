@@ -8,6 +8,7 @@ import os
 import secrets
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "new_data_key",
     "pseudonym_key",
     "pseudonymize",
+    "small_cells",
     "suppress_small",
 ]
 
@@ -183,6 +185,47 @@ def complementary_rows(counts: pd.Series, *, k: int = MIN_GROUP) -> pd.Index:
         extra.append(label)
         blank, people = blank + 1, people + value
     return pd.Index(extra, dtype=counts.index.dtype)
+
+
+def small_cells(matrix: pd.DataFrame, *, k: int = MIN_GROUP) -> tuple[np.ndarray, np.ndarray]:
+    """A table of people counts (rows by columns, a flow matrix) into the cells to blank.
+
+    A cell of 1 to ``k - 1`` people is small. Because a row's or a column's total is often
+    known (the stage counts beside a flow matrix), each row and column that holds a blanked
+    cell gets the smallest of its other non-zero cells blanked too, until it holds at least two
+    blanked cells that together count ``k`` people or more (``complementary_rows`` for one
+    line), repeated until no line changes. Zeros stay: an empty cell describes nobody.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Boolean masks of ``matrix``'s shape: the small cells, and the others blanked with them.
+
+    Examples
+    --------
+    >>> flow = pd.DataFrame({"a": [2, 43, 0], "b": [296, 3, 351], "c": [0, 0, 211]})
+    >>> small, extra = small_cells(flow)
+    >>> small.astype(int).tolist(), extra.astype(int).tolist()
+    ([[1, 0, 0], [0, 1, 0], [0, 0, 0]], [[0, 1, 0], [1, 0, 0], [0, 0, 0]])
+    """
+    values = matrix.to_numpy(dtype="float64")
+    small = (values > 0) & (values < k)
+    blank = small.copy()
+    changed = True
+    while changed:
+        changed = False
+        lines = [(i, slice(None)) for i in range(values.shape[0])]
+        lines += [(slice(None), j) for j in range(values.shape[1])]
+        for line in lines:
+            cells, hidden = values[line], blank[line]
+            while hidden.any() and (hidden.sum() < 2 or cells[hidden].sum() < k):
+                free = np.flatnonzero(~hidden & (cells > 0))
+                if not free.size:
+                    break
+                pick = free[np.argmin(cells[free])]
+                hidden[pick] = True  # a view: blank[line] is updated in place
+                changed = True
+    return small, blank & ~small
 
 
 # --- encryption of data files -------------------------------------------------------------------

@@ -77,7 +77,9 @@ def show_table(
     groups smaller than ``privacy.MIN_GROUP``: their count reads "<5" and every other column
     but the group's name is blank (``privacy.suppress_small``); so that subtraction from the
     total (a total row, shares, a card) cannot give such a count back, the smallest other
-    groups are blanked with it, count included (``privacy.complementary_rows``).
+    groups are blanked with it, count included (``privacy.complementary_rows``). A flow matrix
+    (columns named by codes, each cell a count of customers) has its small cells read "<5"
+    and the cells that would give them back blank (``privacy.small_cells``).
 
     Parameters
     ----------
@@ -114,6 +116,8 @@ def show_table(
         out = pd.concat([out, pd.DataFrame([row])], ignore_index=True)
     if suppress and COUNT in out and _is_number(out[COUNT]):
         out = _suppress(out, groups=groups)
+    elif suppress and out.columns.name in labels.CODE_COLUMNS:
+        out = _suppress_cells(out)
     overrides = {c: "{:.1%}" for c in percent}
     overrides.update({c: "{:,.0f}" for c in money})
     overrides.update({c: "{:,.1f}" for c in decimals})
@@ -163,6 +167,27 @@ def _suppress(out: pd.DataFrame, *, groups: pd.Index) -> pd.DataFrame:
     out.loc[extra, COUNT] = pd.NA
     for col in hidden:
         out.loc[extra, col] = float("nan") if _is_number(out[col]) else pd.NA
+    return out
+
+
+def _suppress_cells(out: pd.DataFrame) -> pd.DataFrame:
+    """Blank the small cells of a flow matrix and the cells that would give them back.
+
+    A table whose columns are named by codes (``columns.name`` a code column, as in
+    ``lifecycle.stage_flow``) counts customers in every numeric cell: a cell of fewer than
+    ``privacy.MIN_GROUP`` reads "<5", and the cells ``privacy.small_cells`` picks so that no
+    row or column total gives it back are blank.
+    """
+    cells = [c for c in out.columns if _is_number(out[c])]
+    if not cells:
+        return out
+    small, extra = privacy.small_cells(out[cells], k=privacy.MIN_GROUP)
+    out = out.copy()
+    for j, col in enumerate(cells):
+        text = out[col].map(lambda v: pd.NA if pd.isna(v) else f"{v:,.0f}").astype("object")
+        text[small[:, j]] = f"<{privacy.MIN_GROUP}"
+        text[extra[:, j]] = pd.NA
+        out[col] = text
     return out
 
 

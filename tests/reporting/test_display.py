@@ -177,3 +177,34 @@ def test_text_from_data_is_escaped_in_cells_and_headers():
     page = display.show_table(frame).to_html()
     assert "<img" not in page
     assert "&lt;img src=x onerror=alert(7)&gt;" in page and "a &amp; b" in page
+
+
+def test_a_flow_matrix_shows_no_small_cell_nor_one_a_total_gives_back():
+    # stages before (rows) by stages now (columns), as lifecycle.stage_flow returns them
+    flow = pd.DataFrame(
+        {"stage_before": ["new", "potential", "active"], "potential": [2, 43, 0],
+         "new": [296, 3, 351], "active": [0, 0, 211]}
+    )  # fmt: skip
+    flow.columns.name = "stage"
+    _, *rows = _cells(display.show_table(flow))
+    assert rows == [
+        ["New", "<5", "–", "0"],  # 2 is small; 296 blanked, or the row's total gives 2 back
+        ["Potential", "–", "<5", "0"],  # 3 is small; 43 blanked for the row and the column
+        ["Active", "0", "351", "211"],
+    ]
+    opted_out = display.show_table(flow, suppress=False, reason="a test of the opt-out")
+    assert _cells(opted_out)[1][1:] == ["2", "296", "0"]
+
+
+def test_small_cells_blank_a_second_cell_in_every_line_with_a_small_one():
+    matrix = pd.DataFrame({"a": [1, 9, 7], "b": [8, 2, 6], "c": [5, 9, 30]})
+    small, extra = privacy.small_cells(matrix)
+    blank = small | extra
+    assert small.sum() == 2 and blank[0, 0] and blank[1, 1]
+    values = matrix.to_numpy()
+    for line in [*blank, *blank.T]:  # rows, then columns
+        assert line.sum() != 1
+    for i in range(3):  # whatever a total gives back is at least MIN_GROUP people
+        for line, cells in ((blank[i], values[i]), (blank[:, i], values[:, i])):
+            if line.any():
+                assert cells[line].sum() >= privacy.MIN_GROUP
