@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 __all__ = [
+    "EVENT_DATES",
+    "MAIN_DATES",
     "Column",
     "Problem",
     "SCHEMAS",
@@ -71,6 +73,16 @@ class TableSchema:
 
 LINE_TYPES = ("sale", "return", "cancellation", "adjustment", "non_product")
 CHANNELS = ("web_form", "social", "email", "phone", "offline_event", "store", "other")
+
+# the date that places each table's row in time: first the event tables' (order lines first,
+# the order in which a run looks for where the data ends), then the customers' signup day
+EVENT_DATES: dict[str, str] = {
+    "transactions": "ordered_at",
+    "interactions": "interacted_at",
+    "tickets": "opened_at",
+    "campaign_responses": "sent_at",
+}
+MAIN_DATES: dict[str, str] = {**EVENT_DATES, "customers": "signup_date"}
 
 SCHEMAS: dict[str, TableSchema] = {
     "customers": TableSchema(

@@ -2,7 +2,6 @@
 
 from crm_lab.quality.tables import (
     KINDS,
-    MAIN_DATES,
     accounting_table,
     completeness,
     completeness_matrix,
@@ -20,7 +19,6 @@ from crm_lab.quality.tables import (
 
 __all__ = [
     "KINDS",
-    "MAIN_DATES",
     "accounting_table",
     "completeness",
     "completeness_matrix",

@@ -18,7 +18,7 @@ import pandas as pd
 
 from crm_lab.core.dataset import Dataset
 from crm_lab.core.lines import as_of_day, day_end
-from crm_lab.core.schemas import LINE_TYPES, SCHEMAS
+from crm_lab.core.schemas import LINE_TYPES, MAIN_DATES, SCHEMAS
 from crm_lab.privacy import mask_values
 
 __all__ = [
@@ -35,15 +35,6 @@ __all__ = [
     "transactions_summary",
     "up_to",
 ]
-
-# the date that places each table's row in time (the one ``date_coverage`` reports)
-MAIN_DATES = {
-    "transactions": "ordered_at",
-    "interactions": "interacted_at",
-    "tickets": "opened_at",
-    "campaign_responses": "sent_at",
-    "customers": "signup_date",
-}
 
 
 def up_to(data: Dataset, table: str, *, as_of) -> pd.DataFrame:

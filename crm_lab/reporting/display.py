@@ -287,11 +287,12 @@ def write_metrics(metrics: dict, path: str) -> None:
     manifest.write_metrics(metrics, path)
 
 
-def warnings_html(warnings, *, lang: str | None = None) -> str:
+def warnings_html(warnings, *, lang: str | None = None, sources=None) -> str:
     """Turn warnings (dicts with a ``code``, see ``labels.WARNINGS``) into an escaped HTML banner.
 
     No warnings give an empty string. The runner puts the run's warnings at the top of every
-    page with it, and templates show their own through ``show_warnings``.
+    page with it, templates show their own through ``show_warnings``, and the summary names
+    the report each comes from (``sources``: one title per warning, shown before it).
 
     >>> warnings_html([])
     ''
@@ -299,7 +300,12 @@ def warnings_html(warnings, *, lang: str | None = None) -> str:
     ...                                  "days": 30, "as_of": "2026-01-30"}])
     True
     """
-    items = [f"<li>{html.escape(labels.warning_text(w, lang=lang))}</li>" for w in warnings]
+    warnings = list(warnings)
+    names = [None] * len(warnings) if sources is None else list(sources)
+    items = []
+    for name, warning in zip(names, warnings, strict=True):
+        source = f"<strong>{html.escape(name)}</strong>: " if name else ""
+        items.append(f"<li>{source}{html.escape(labels.warning_text(warning, lang=lang))}</li>")
     if not items:
         return ""
     return f"<div class='crm-warning' role='alert'><ul>{''.join(items)}</ul></div>"

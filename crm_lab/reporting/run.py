@@ -40,6 +40,7 @@ import pandas as pd
 from crm_lab import __version__, privacy
 from crm_lab.core.dataset import Dataset
 from crm_lab.core.periods import Period, resolve_period
+from crm_lab.core.schemas import EVENT_DATES
 from crm_lab.ingest import read_clean, save_tables
 from crm_lab.ingest.readers import is_table_file
 from crm_lab.reporting import display, labels
@@ -92,14 +93,6 @@ _VERSIONED = (
     "rapidfuzz",
 )
 Say = Callable[[str], None]
-# the event tables and their day column, in the order ``data_end`` looks at them: order lines
-# first, the other event tables only for an input without dated order lines
-EVENT_DAYS = (
-    ("transactions", "ordered_at"),
-    ("interactions", "interacted_at"),
-    ("tickets", "opened_at"),
-    ("campaign_responses", "sent_at"),
-)
 
 
 class RunLockedError(RuntimeError):
@@ -276,8 +269,8 @@ def data_end(dataset: Dataset) -> tuple[pd.Timestamp, str] | None:
     """Turn a dataset into the day of its last dated record and the column it comes from.
 
     The order lines' ``ordered_at`` when any order line is dated; otherwise the first other
-    event table of ``EVENT_DAYS`` with a dated row. None when no event table has one (a
-    customers file alone). Quarantined rows do not count: they are not in the tables.
+    event table of ``core.schemas.EVENT_DATES`` with a dated row. None when no event table has
+    one (a customers file alone). Quarantined rows do not count: they are not in the tables.
 
     Examples
     --------
@@ -285,7 +278,7 @@ def data_end(dataset: Dataset) -> tuple[pd.Timestamp, str] | None:
     >>> data_end(Dataset(tables={"transactions": tx}))
     (Timestamp('2025-12-30 00:00:00'), 'transactions.ordered_at')
     """
-    for table, column in EVENT_DAYS:
+    for table, column in EVENT_DATES.items():
         frame = dataset.tables.get(table)
         if frame is not None and column in frame and frame[column].notna().any():
             return pd.Timestamp(frame[column].max()).normalize(), f"{table}.{column}"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crm_lab.reporting import labels, manifest
+from crm_lab.reporting import display, labels, manifest
 
 __all__ = [
     "comparison_table",
@@ -166,16 +166,14 @@ def show_warnings(metrics_dir: str | Path, *, lang: str | None = None):
 
     from IPython.display import HTML
 
-    items = [
-        f"<li><strong>{escape(title)}</strong>: {escape(labels.warning_text(w, lang=lang))}</li>"
-        for title, w in report_warnings(metrics_dir, lang=lang)
-    ]
-    if not items:
+    pairs = report_warnings(metrics_dir, lang=lang)
+    if not pairs:
         return HTML("")
     heading = escape(labels.label("summary_warnings", lang=lang))
-    return HTML(
-        f"<h2>{heading}</h2><div class='crm-warning' role='alert'><ul>{''.join(items)}</ul></div>"
+    banner = display.warnings_html(
+        [w for _, w in pairs], lang=lang, sources=[title for title, _ in pairs]
     )
+    return HTML(f"<h2>{heading}</h2>{banner}")
 
 
 def show_comparison(table: pd.DataFrame, *, lang: str | None = None):

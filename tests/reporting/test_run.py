@@ -518,9 +518,11 @@ def _dataset(**days):
     """A dataset whose event tables hold the given days (table name -> list of days)."""
     import pandas as pd
 
-    columns = dict(run.EVENT_DAYS)
+    from crm_lab.core.schemas import EVENT_DATES
+
     tables = {
-        t: pd.DataFrame({columns[t]: pd.to_datetime(d, format="ISO8601")}) for t, d in days.items()
+        t: pd.DataFrame({EVENT_DATES[t]: pd.to_datetime(d, format="ISO8601")})
+        for t, d in days.items()
     }
     return ingest.Dataset(tables=tables)
 
