@@ -386,6 +386,10 @@ def _parameters(plan: Plan, inputs: Inputs, template: Template) -> dict[str, str
     }
 
 
+KERNEL_STARTS = 3  # tries to start a template's kernel when it dies before its first reply
+KERNEL_DIED = "Kernel died before replying to kernel_info"  # jupyter_client's words for that
+
+
 def _kernel_to_file(log_file: Path) -> type:
     """A kernel log file into a kernel manager class whose kernels write their console there.
 
@@ -437,16 +441,28 @@ def execute_template(
     values = {k: v for k, v in _parameters(plan, inputs, template).items() if k in declared}
     kernel_log = plan.executed_path(template).with_suffix(".kernel.log")
     kernel_log.write_bytes(b"")
-    notebook = pm.execute_notebook(
-        str(template.path),
-        str(plan.executed_path(template)),
-        parameters=coerce_params(values, declared, where=template.path.name),
-        kernel_name=KERNEL,
-        progress_bar=False,
-        log_output=False,
-        start_timeout=300,  # kernels start slowly on a busy 2-core machine
-        kernel_manager_class=_kernel_to_file(kernel_log),
-    )
+    parameters = coerce_params(values, declared, where=template.path.name)
+    for attempt in range(1, KERNEL_STARTS + 1):
+        try:
+            notebook = pm.execute_notebook(
+                str(template.path),
+                str(plan.executed_path(template)),
+                parameters=parameters,
+                kernel_name=KERNEL,
+                progress_bar=False,
+                log_output=False,
+                start_timeout=300,  # kernels start slowly on a busy 2-core machine
+                kernel_manager_class=_kernel_to_file(kernel_log),
+            )
+            break
+        except RuntimeError as exc:
+            # A kernel that dies before its first reply ran no cell; the usual cause is a
+            # port taken between jupyter_client choosing it and the kernel binding it, when
+            # several kernels start at once. Starting again is safe; anything else is not.
+            if KERNEL_DIED not in str(exc) or attempt == KERNEL_STARTS:
+                raise
+            with open(kernel_log, "a", encoding="utf-8") as fh:
+                fh.write(f"crm_lab: kernel start {attempt} failed ({exc}); starting again\n")
     if not metrics_file.exists():
         raise RuntimeError("the notebook ended without writing its metrics")
     return notebook, mf.read_metrics(metrics_file)

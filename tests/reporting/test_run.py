@@ -492,6 +492,48 @@ def test_execute_then_publish_one_template(small_plan):
     assert "13800138000" not in page.read_text("utf-8")  # the published page stayed
 
 
+def test_a_kernel_that_dies_before_its_first_reply_is_started_again_and_nothing_else_is(
+    small_plan, monkeypatch
+):
+    import papermill as pm
+
+    inputs = run.prepare_inputs(small_plan, say=lambda line: None)
+    echo = small_plan.templates[0]
+    real, calls = pm.execute_notebook, []
+
+    def dies_first(*args, **kw):  # the port race of kernels started side by side
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError(run.KERNEL_DIED)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(pm, "execute_notebook", dies_first)
+    _, metrics = run.execute_template(small_plan, inputs, echo)
+    assert len(calls) == 2 and metrics["got"] == str(inputs.deidentified)
+    log_text = small_plan.executed_path(echo).with_suffix(".kernel.log").read_text("utf-8")
+    assert "kernel start 1 failed" in log_text
+
+    def always_dies(*args, **kw):
+        calls.append(1)
+        raise RuntimeError(run.KERNEL_DIED)
+
+    calls.clear()
+    monkeypatch.setattr(pm, "execute_notebook", always_dies)
+    with pytest.raises(RuntimeError, match="Kernel died"):
+        run.execute_template(small_plan, inputs, echo)
+    assert len(calls) == run.KERNEL_STARTS
+
+    def other_error(*args, **kw):  # a failing cell ran code: never run it twice
+        calls.append(1)
+        raise RuntimeError("cell failed")
+
+    calls.clear()
+    monkeypatch.setattr(pm, "execute_notebook", other_error)
+    with pytest.raises(RuntimeError, match="cell failed"):
+        run.execute_template(small_plan, inputs, echo)
+    assert len(calls) == 1
+
+
 def test_write_run_record_keeps_the_last_good_page(small_plan):
     inputs = run.prepare_inputs(small_plan, say=lambda line: None)
     good = run.ReportResult("echo", "Echo", "ok", html="echo.html", metrics={"headline": {"n": 1}})
