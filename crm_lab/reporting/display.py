@@ -3,13 +3,16 @@
 These are the helpers report templates call (templates hold no logic of their own). The
 analyses' codes and column names become English or Chinese names and every figure gets its
 format, both from ``labels``; groups smaller than ``privacy.MIN_GROUP`` are suppressed by
-default, so a template opts out (with a reason) rather than opts in.
+default, so a template opts out (with a reason) rather than opts in. Text from data reaches a
+page only through ``safe_text`` (control and bidi-override characters made visible) and HTML
+escaping (``html_text``), whatever its type, in cells, headers, cards and banners.
 """
 
 from __future__ import annotations
 
 import html
 import os
+import re
 
 import pandas as pd
 
@@ -17,8 +20,10 @@ from crm_lab import privacy
 from crm_lab.reporting import labels, manifest
 
 __all__ = [
+    "html_text",
     "kpi_cards",
     "notebook_setup",
+    "safe_text",
     "show_table",
     "show_warnings",
     "warnings_html",
@@ -26,6 +31,41 @@ __all__ = [
 ]
 
 _TABLES = [0]
+
+# C0/C1 controls (tab, newline and carriage return are whitespace on a page), the bidi marks,
+# embeddings, overrides and isolates that reorder text (U+202E turns "txt.exe" around), and lone
+# surrogates (not encodable: a page or a file would fail to write)
+_UNSAFE_CHARS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+REPLACEMENT = "\ufffd"  # what an unsafe character shows as
+
+
+def safe_text(value) -> str:
+    r"""Turn any value into display text in which no character can reorder or hide the page.
+
+    Control characters (but tab, newline and carriage return), bidi marks, embeddings,
+    overrides and isolates (U+200E, U+202A..U+202E, U+2066..U+2069, ...) and lone surrogates
+    become U+FFFD, so a product name cannot reverse the text after it. The result is plain
+    text, not HTML: escape it (``html_text``) where it goes into markup.
+
+    >>> safe_text("abc\u202edcba") == "abc\ufffddcba"
+    True
+    >>> safe_text(12)
+    '12'
+    """
+    return _UNSAFE_CHARS.sub(REPLACEMENT, value if isinstance(value, str) else str(value))
+
+
+def html_text(value) -> str:
+    """Turn any value into text that is safe inside an HTML element or a quoted attribute.
+
+    ``safe_text``, then every ``<``, ``>``, ``&``, ``"`` and ``'`` escaped.
+
+    >>> html_text("<img src=x onerror=alert(7)>")
+    '&lt;img src=x onerror=alert(7)&gt;'
+    """
+    return html.escape(safe_text(value), quote=True)
 
 
 def styler(frame: pd.DataFrame):
@@ -131,11 +171,21 @@ def show_table(
             spec = "{:,}"
         if spec is not None:
             formats[col] = spec
-    headers = [html.escape(_header(c, out.columns.name, lang=lang)) for c in out.columns]
+    for col in out.columns:
+        if not _is_number(out[col]):
+            out[col] = _text_cells(out[col])
+    # relabel_index reads each header as a format string: braces doubled, so "{0.x}" or "{}"
+    # in a column name shows as itself instead of being filled in (or failing)
+    headers = [
+        html_text(_header(c, out.columns.name, lang=lang)).replace("{", "{{").replace("}", "}}")
+        for c in out.columns
+    ]
     out.columns.name = None
     styled = (
         styler(out)
-        .format(na_rep=labels.MISSING, escape="html")  # blanks, in every column; text escaped
+        # blanks, in every column; text escaped (every text cell is a str by now: the Styler
+        # escapes nothing else)
+        .format(na_rep=labels.MISSING, escape="html")
         .format(formats, na_rep=labels.MISSING, subset=list(formats))
         .hide(axis="index")
     )
@@ -189,6 +239,22 @@ def _suppress_cells(out: pd.DataFrame) -> pd.DataFrame:
         text[extra[:, j]] = pd.NA
         out[col] = text
     return out
+
+
+def _text_cells(column: pd.Series) -> pd.Series:
+    """A column's values as display text (``safe_text``); missing values stay missing.
+
+    The Styler escapes only ``str`` cells: a list, a tuple or any object whose ``str()`` holds
+    markup would reach the page as it is, so every value becomes a ``str`` here.
+    """
+    return column.astype("object").map(lambda v: v if _is_missing(v) else safe_text(v))
+
+
+def _is_missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or an array: not one missing value
+        return False
 
 
 def _is_number(column: pd.Series) -> bool:
@@ -253,8 +319,8 @@ def kpi_cards(headline: dict, *, keys=None, skip=(), lang: str | None = None):
         name = labels.label(key, lang=lang, on="card")
         text = labels.format_value(key, headline[key])
         cards.append(
-            f"<div class='crm-kpi'><div class='v'>{html.escape(text)}</div>"
-            f"<div class='l'>{html.escape(name)}</div></div>"
+            f"<div class='crm-kpi'><div class='v'>{html_text(text)}</div>"
+            f"<div class='l'>{html_text(name)}</div></div>"
         )
     return HTML(f"<div class='crm-kpis'>{''.join(cards)}</div>")
 
@@ -304,8 +370,8 @@ def warnings_html(warnings, *, lang: str | None = None, sources=None) -> str:
     names = [None] * len(warnings) if sources is None else list(sources)
     items = []
     for name, warning in zip(names, warnings, strict=True):
-        source = f"<strong>{html.escape(name)}</strong>: " if name else ""
-        items.append(f"<li>{source}{html.escape(labels.warning_text(warning, lang=lang))}</li>")
+        source = f"<strong>{html_text(name)}</strong>: " if name else ""
+        items.append(f"<li>{source}{html_text(labels.warning_text(warning, lang=lang))}</li>")
     if not items:
         return ""
     return f"<div class='crm-warning' role='alert'><ul>{''.join(items)}</ul></div>"

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from crm_lab import privacy
-from crm_lab.reporting import display
+from crm_lab.reporting import display, labels
 from crm_lab.segments import migration
+from tests.reporting import hostile
 
 
 def _cells(styled) -> list[list[str]]:
@@ -208,3 +209,52 @@ def test_small_cells_blank_a_second_cell_in_every_line_with_a_small_one():
         for line, cells in ((blank[i], values[i]), (blank[:, i], values[:, i])):
             if line.any():
                 assert cells[line].sum() >= privacy.MIN_GROUP
+
+
+def _shown(text: str) -> str:
+    """What a reader should see of a hostile value: itself, unsafe characters as U+FFFD."""
+    return "".join("\ufffd" if c in hostile.UNSAFE_CHARS else c for c in text)
+
+
+def test_no_hostile_text_becomes_markup_in_cells_headers_or_lists():
+    n = len(hostile.TEXT)
+    frame = pd.DataFrame(
+        {
+            "customers": [50] * n,
+            "item": hostile.TEXT,
+            "items": [[p, "x"] for p in hostile.TEXT],  # a list: the Styler escapes only str
+            "bundle": [("<img src=x onerror=alert(8)>", p) for p in hostile.TEXT],
+        }
+    )
+    page = display.show_table(frame).to_html()
+    assert hostile.live_markup(page) == []
+    assert not set(page) & hostile.UNSAFE_CHARS
+    _, *rows = _cells(display.show_table(frame))
+    assert [r[1] for r in rows] == [_shown(p) for p in hostile.TEXT]  # the text as given
+    assert rows[0][2] == str([hostile.TEXT[0], "x"])
+
+
+@pytest.mark.parametrize("name", hostile.TEXT)
+def test_a_hostile_column_name_is_a_header_shown_as_itself(name):
+    frame = pd.DataFrame({"customers": [30], name: ["v"], f"{name} 2": [1.5]})
+    styled = display.show_table(frame)  # "{0.__class__}" once filled in (or failed) here
+    page = styled.to_html()
+    assert hostile.live_markup(page) == []
+    headers, _ = _cells(styled)
+    assert headers[1:] == [_shown(labels.header(c)) for c in (name, f"{name} 2")]
+
+
+def test_cards_and_banners_escape_their_text_and_neutralise_bidi():
+    warning = {"code": "stale_data", "last_day": "\u202e<svg onload=alert(1)>", "days": 3}
+    sources = ["<img src=x onerror=alert(7)>\u2066"]
+    banner = display.warnings_html([{**warning, "as_of": "x"}], sources=sources)
+    assert hostile.live_markup(banner) == [] and not set(banner) & hostile.UNSAFE_CHARS
+    assert "&lt;svg onload=alert(1)&gt;" in banner and "\ufffd" in banner
+
+
+@pytest.mark.parametrize("text", hostile.BIDI)
+def test_safe_text_replaces_controls_and_bidi_overrides(text):
+    shown = display.safe_text(text)
+    assert shown == _shown(text) and "\ufffd" in shown
+    assert display.safe_text("tab\tnew\nline\r") == "tab\tnew\nline\r"  # whitespace stays
+    assert display.html_text("a\u202e<b>") == "a\ufffd&lt;b&gt;"
