@@ -304,6 +304,19 @@ def _report(args) -> int:
     return 0 if run.ok and done else 1
 
 
+def _write_export(frame, path) -> bool:
+    """Write a command's CSV export (formula cells neutralised, atomically); False after saying
+    why it could not be written."""
+    from crm_lab.reporting.export import write_csv
+
+    try:
+        write_csv(frame, path)
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def _rules(args) -> int:
     from crm_lab import basket
     from crm_lab.ingest.readers import LoadError, read_basket_file
@@ -331,7 +344,8 @@ def _rules(args) -> int:
     except MemoryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    rules.drop(columns=["antecedent_items", "consequent_items"]).to_csv(args.out, index=False)
+    if not _write_export(rules.drop(columns=["antecedent_items", "consequent_items"]), args.out):
+        return 2
     print(
         f"{len(rules):,} rules from {len(itemsets):,} itemsets in {baskets.n_baskets:,} "
         f"baskets ({source}) -> {args.out}"
@@ -357,7 +371,8 @@ def _recommend(args) -> int:
         recs["customer_id"] = privacy.pseudonymize(
             recs["customer_id"], key=privacy.pseudonym_key(args.pseudonym_key_file)
         )
-    recs.to_csv(args.out, index=False)
+    if not _write_export(recs, args.out):
+        return 2
     print(
         f"{len(recs):,} recommendations for {recs['customer_id'].nunique():,} customers "
         f"from {len(rules):,} rules -> {args.out}"

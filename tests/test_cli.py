@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import sys
@@ -445,3 +446,54 @@ def test_the_console_writes_whole_lines_and_quiet_keeps_warnings(monkeypatch):
     for line in lines:
         quiet(line)
     assert writes == [line + "\n" for line in lines[2:6]]
+
+
+def _csv_rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_rules_and_recommend_exports_neutralise_formula_cells(tmp_path, capsys):
+    p, q, r = '=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "@SUM(1)"
+    data = tmp_path / "data"
+    data.mkdir()
+    lines = [["invoice_id", "customer_id", "ordered_at", "product_id", "quantity", "unit_price"]]
+    for invoice, customer, day, items in [
+        (1, "a", "2025-01-02", [p, q]),
+        (2, "b", "2025-01-03", [p, q, r]),
+        (3, "c", "2025-01-04", [p, q, r]),
+        (4, "d", "2025-01-05", [p]),
+    ]:
+        lines += [[invoice, customer, day, item, 1, 10] for item in items]
+    with open(data / "transactions.csv", "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(lines)
+    rules = tmp_path / "rules.csv"
+    argv = ["--min-support", "0.3", "--min-confidence", "0.3", "--out", str(rules)]
+    assert cli.main(["rules", "--data", str(data), *argv]) == 0
+    rows = _csv_rows(rules)
+    items = {row["antecedent"] for row in rows} | {row["consequent"] for row in rows}
+    assert {"'" + p, "'" + q, "'" + r} <= items and not items & {p, q, r}
+    assert all(float(row["confidence"]) > 0 for row in rows)  # figures stay numbers
+    # a basket file: one basket per line, the items a spreadsheet would run among them
+    baskets = tmp_path / "baskets.csv"
+    baskets.write_text("@SUM(1),-2+3\n@SUM(1),-2+3\n-2+3,tea\n", "utf-8")
+    argv = ["--min-support", "0.3", "--min-confidence", "0.3", "--out", str(rules)]
+    assert cli.main(["rules", "--data", str(baskets), *argv]) == 0
+    rows = _csv_rows(rules)
+    assert {row["antecedent"] for row in rows} >= {"'@SUM(1)", "'-2+3"}
+    recs = tmp_path / "recs.csv"
+    argv = ["--as-of", "2025-01-31", "--min-support", "0.3", "--min-confidence", "0.3"]
+    assert cli.main(["recommend", "--data", str(data), *argv, "--raw-ids", "--out", str(recs)]) == 0
+    rows = _csv_rows(recs)
+    assert rows and {row["item"] for row in rows} <= {"'" + q, "'" + r}
+    assert [Path(f).name for f in tmp_path.iterdir() if f.name.startswith(".")] == []
+
+
+def test_an_export_that_cannot_be_written_is_one_error_line(tmp_path, files, capsys):
+    data, _ = files
+    out = tmp_path / "missing" / "rules.csv"
+    argv = ["rules", "--data", str(data), "--min-support", "0.3", "--min-confidence", "0.5"]
+    assert cli.main([*argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "rules.csv: cannot write the CSV file" in err
+    assert "Traceback" not in err and len(err.splitlines()) == 1

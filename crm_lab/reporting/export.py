@@ -1,19 +1,26 @@
-"""Executed notebooks into self-contained HTML pages (nbconvert's ``crm_report`` template).
+"""Executed notebooks into self-contained HTML pages, tables into CSV exports that are safe to open.
 
 ``atomic_write`` puts a page into place: a temporary file, then a rename, so a killed run never
-leaves a half-written page and never replaces the last good one.
+leaves a half-written page and never replaces the last good one. ``write_csv`` is the one way
+crm_lab writes a CSV export (``crm-lab rules``, ``crm-lab recommend``): text cells a spreadsheet
+or a CRM import would run as a formula are neutralised (``neutralise_cell``), and the file is
+put into place atomically too.
 """
 
 from __future__ import annotations
 
+import csv
 import html
 import os
+import secrets
 import threading
+import unicodedata
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 
-__all__ = ["atomic_write", "export_html"]
+__all__ = ["atomic_write", "export_html", "neutralise_cell", "write_csv"]
 
 _NBCONVERT_TEMPLATES = Path(__file__).resolve().parent / "_data" / "nbconvert"
 _EXPORTERS = threading.local()
@@ -85,6 +92,126 @@ def atomic_write(path: str | Path, text: str) -> Path:
     try:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+# a cell whose first character is one of these is a formula in Excel, LibreOffice and Google
+# Sheets (OWASP "CSV injection"); full-width and small forms (＝ ＋ － ＠ ﹦ ...) are folded to them
+# by NFKC, and a few spreadsheets read the minus sign U+2212 as "-"
+FORMULA_STARTS = frozenset("=+-@\u2212")
+# a cell starting with a tab or a carriage return is neutralised whatever follows (OWASP)
+_ALWAYS = ("\t", "\r")
+
+
+def _skipped(char: str) -> bool:
+    """Characters a spreadsheet may drop or pass over before it reads a formula: spaces of any
+    kind, controls, zero-width and other format characters (U+200B, U+FEFF, bidi marks)."""
+    return char.isspace() or unicodedata.category(char) in {"Cc", "Cf", "Zs", "Zl", "Zp"}
+
+
+def neutralise_cell(text: str) -> str:
+    """Turn a text cell a spreadsheet would run as a formula into inert text (a leading ``'``).
+
+    A cell is a formula when, after any leading spaces, control, zero-width or bidi
+    characters, its first character is ``=``, ``+``, ``-``, ``@`` (or a full-width or small
+    form of one, ``＝``, ``＋``, ``－``, ``＠``, or the minus sign U+2212), and whenever it starts
+    with a tab or a carriage return. Such a cell gets a single quote in front (the OWASP
+    rule: spreadsheets show the rest as text); every other cell is returned unchanged.
+
+    >>> print(neutralise_cell('=HYPERLINK("http://x")'))
+    '=HYPERLINK("http://x")
+    >>> neutralise_cell(" \u200b@SUM(1)") == "' \u200b@SUM(1)"
+    True
+    >>> neutralise_cell("ab-c")
+    'ab-c'
+    """
+    if text.startswith(_ALWAYS):
+        return "'" + text
+    for char in text:
+        if _skipped(char):
+            continue
+        if char in FORMULA_STARTS or unicodedata.normalize("NFKC", char)[:1] in FORMULA_STARTS:
+            return "'" + text
+        break
+    return text
+
+
+def _neutral_column(column: pd.Series) -> pd.Series:
+    """A column with its text cells neutralised; numbers, booleans, dates and missing values as
+    they are (a column of negative numbers is figures, not formulas)."""
+    dtype = column.dtype
+    types = pd.api.types
+    if types.is_numeric_dtype(dtype) or types.is_datetime64_any_dtype(dtype):
+        return column
+    if types.is_timedelta64_dtype(dtype):
+        return column
+    return column.astype("object").map(lambda v: neutralise_cell(v) if isinstance(v, str) else v)
+
+
+def write_csv(
+    frame: pd.DataFrame, path: str | Path, *, index: bool = False, encoding: str = "utf-8"
+) -> Path:
+    """Write a table to a CSV export whose text cells cannot run as spreadsheet formulas.
+
+    Every text cell and header goes through ``neutralise_cell`` (a leading ``'`` before a
+    formula); numeric, boolean and date columns are written as they are, so ``-2.5`` in a
+    figure column stays a number while the text ``-2+3`` in a name column is neutralised. The
+    file is written beside its final name and renamed into place: a failed or killed write
+    leaves no half-written file and the previous export intact.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table (not modified).
+    path : str or Path
+        The CSV file to write; its folder must exist.
+    index : bool
+        Write the index as the first column (off: crm_lab's tables keep ids in columns).
+    encoding : str
+        Text encoding of the file.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    OSError
+        When the folder does not exist or cannot be written; the message names the file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = write_csv(pd.DataFrame({"item": ["=1+1", "tea"], "lift": [-1.5, 2.0]}), out)
+    >>> print(out.read_text("utf-8"), end="")  # records end with CRLF, read as newlines
+    item,lift
+    '=1+1,-1.5
+    tea,2.0
+    """
+    path = Path(path)
+    out = frame.copy()
+    if index:
+        out = out.reset_index()
+    for position in range(out.shape[1]):  # by position: column names may repeat
+        out.isetitem(position, _neutral_column(out.iloc[:, position]))
+    out.columns = [neutralise_cell(str(c)) for c in out.columns]
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        # O_EXCL: never through a file or link someone put there; the mode follows the umask
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:
+        raise OSError(f"{path}: cannot write the CSV file here ({exc.strerror or exc})") from exc
+    try:
+        with open(fd, "w", encoding=encoding, newline="") as handle:
+            # CRLF ends a record (RFC 4180): a cell holding a CR or an LF is then quoted
+            out.to_csv(handle, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OSError(f"{path}: cannot write the CSV file ({exc.strerror or exc})") from exc
     finally:
         tmp.unlink(missing_ok=True)
     return path
