@@ -3,7 +3,10 @@
 Figures are drawn as SVG with text kept as text (``svg.fonttype = none``), so the exported HTML
 stays small, works offline and the reader's browser renders Chinese labels with its own fonts.
 Every function builds a ``matplotlib.figure.Figure`` without touching pyplot's global state and
-returns it; a notebook cell that ends with the figure shows it.
+returns it; a notebook cell that ends with the figure shows it. Text from data on a chart is
+shown as it is written (``chart_text``): no mathtext (``$\\alpha$`` stays two dollars and a
+word), no control or bidi-override characters, cut to ``LABEL_LIMIT`` characters; the SVG
+writer escapes it for the page.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from crm_lab.reporting import labels
+from crm_lab.reporting.display import safe_text
 from crm_lab.value.rfm import SEGMENTS
 
 __all__ = [
+    "chart_text",
     "holdout_chart",
     "monthly_revenue_chart",
     "rf_grid_chart",
@@ -37,6 +42,25 @@ FONT_FAMILY = [
     "sans-serif",
 ]
 BLUE, GREY, ORANGE = "#2b6cb0", "#a0aec0", "#dd6b20"
+LABEL_LIMIT = 30  # characters of a data label shown on a chart; longer ones end in "…"
+LITERAL = {"parse_math": False}  # Text properties of every label: "$...$" is not mathtext
+
+
+def chart_text(value, *, limit: int = LABEL_LIMIT) -> str:
+    """Turn a value from data into a chart label: ``display.safe_text``, cut to ``limit``
+    characters (the last one "…").
+
+    Draw it with ``parse_math=False`` (``LITERAL``) so dollar signs stay dollar signs.
+
+    >>> chart_text("a" * 40, limit=5)
+    'aaaa…'
+    """
+    text = safe_text(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _ticks(values) -> list[str]:
+    return [chart_text(v) for v in values]
 
 
 def _t(key: str, lang: str) -> str:
@@ -55,6 +79,7 @@ def use_svg() -> None:
             "axes.titlesize": 12,
             "axes.titleweight": "bold",
             "svg.hashsalt": "crm_lab",  # stable ids: the same input gives the same page
+            "text.parse_math": False,  # no text is mathtext: "$x$" from data stays as written
         }
     )
     # layout falls back to DejaVu metrics when no CJK font is installed; the browser draws the
@@ -81,10 +106,11 @@ def segment_share_chart(summary: pd.DataFrame, *, lang: str | None = None) -> Fi
         y + 0.2, data["customer_share"], height=0.4, color=GREY, label=_t("customer_share", lang)
     )
     ax.barh(y - 0.2, data["revenue_share"], height=0.4, color=BLUE, label=_t("revenue_share", lang))
-    ax.set_yticks(y, [labels.code_label("segment", code, lang=lang) for code in data["segment"]])
+    names = [labels.code_label("segment", code, lang=lang) for code in data["segment"]]
+    ax.set_yticks(y, _ticks(names), **LITERAL)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     for yi, v in zip(y - 0.2, data["revenue_share"], strict=True):
-        ax.text(v + 0.005, yi, f"{v:.0%}", va="center", fontsize=8, color=BLUE)
+        ax.text(v + 0.005, yi, f"{v:.0%}", va="center", fontsize=8, color=BLUE, **LITERAL)
     ax.legend(loc="lower right", frameon=False)
     fig.tight_layout()
     return fig
@@ -116,12 +142,13 @@ def rf_grid_chart(segmented: pd.DataFrame, *, lang: str | None = None) -> Figure
         ax.text(
             r0 - 1,
             f_top - 1 + 0.2,
-            labels.code_label("segment", code, lang=lang),
+            chart_text(labels.code_label("segment", code, lang=lang)),
             ha="center",
             va="center",
             fontsize=8,
             fontweight="bold",
             color="white" if counts.loc[f_top, r0] > vmax / 2 else "#1a202c",
+            **LITERAL,
         )
     for f in range(1, 6):
         for r in range(1, 6):
@@ -134,6 +161,7 @@ def rf_grid_chart(segmented: pd.DataFrame, *, lang: str | None = None) -> Figure
                 va="center",
                 fontsize=8,
                 color="white" if n > vmax / 2 else "#4a5568",
+                **LITERAL,
             )
     ax.set_xticks(range(5), range(1, 6))
     ax.set_yticks(range(5), range(1, 6))
@@ -159,7 +187,9 @@ def monthly_revenue_chart(monthly: pd.DataFrame, *, lang: str | None = None) -> 
     ax2.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax2.spines["right"].set_visible(True)
     step = max(1, len(monthly) // 12)
-    ax.set_xticks(x[::step], monthly["month"].iloc[::step], rotation=45, ha="right")
+    ax.set_xticks(
+        x[::step], _ticks(monthly["month"].iloc[::step]), rotation=45, ha="right", **LITERAL
+    )
     fig.tight_layout()
     return fig
 
@@ -175,7 +205,7 @@ def holdout_chart(check: pd.DataFrame, *, lang: str | None = None) -> Figure:
     x = np.arange(len(rows))
     ax.bar(x - 0.2, rows["actual"], width=0.4, color=BLUE, label=_t("actual", lang))
     ax.bar(x + 0.2, rows["predicted"], width=0.4, color=ORANGE, label=_t("predicted", lang))
-    ax.set_xticks(x, rows["past_purchases"])
+    ax.set_xticks(x, _ticks(rows["past_purchases"]), **LITERAL)
     ax.set_xlabel(_t("past_purchases", lang))
     ax.set_ylabel(_t("purchases_per_customer", lang))
     ax.legend(frameon=False)

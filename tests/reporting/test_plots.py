@@ -1,11 +1,16 @@
 """reporting.plots: each chart is a Figure whose texts are the labels' names, in en and zh."""
 
+import html
+import io
+import re
+
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
 from crm_lab.reporting import labels, plots
 from crm_lab.value import rfm
+from tests.reporting import hostile
 
 
 def _texts(fig: Figure) -> list[str]:
@@ -90,3 +95,47 @@ def test_holdout_chart_draws_every_group_and_no_total(lang, names):
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "7+"]  # the last group too
     heights = sorted(round(p.get_height(), 6) for p in ax.patches)
     assert heights == [0.1, 0.2, 0.5, 0.6, 2.5, 3.0]  # one actual and one predicted bar each
+
+
+def _svg(fig: Figure) -> str:
+    out = io.StringIO()
+    fig.savefig(out, format="svg")
+    return out.getvalue()
+
+
+def test_text_from_data_is_drawn_literally_escaped_and_cut():
+    n = len(hostile.TEXT)
+    long_name = "Extremely long product category name " * 3
+    monthly = pd.DataFrame(
+        {"month": [*hostile.TEXT, long_name], "revenue": [10.0] * (n + 1),
+         "customers": [1] * (n + 1)}
+    )  # fmt: skip
+    fig = plots.monthly_revenue_chart(monthly)
+    ticks = fig.axes[0].get_xticklabels()
+    shown = [t.get_text() for t in ticks]
+    step = max(1, (n + 1) // 12)
+    expected = [plots.chart_text(v) for v in monthly["month"].iloc[::step]]
+    assert shown == expected and all(len(t) <= plots.LABEL_LIMIT for t in shown)
+    assert not any(t.get_parse_math() for t in ticks)  # "$\alpha$" is two dollars and a word
+    assert not set("".join(shown)) & hostile.UNSAFE_CHARS
+    page = _svg(fig)
+    assert hostile.live_markup(page) == [] and "<script>alert(" not in page
+    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", page, flags=re.S)]
+    assert any("$\\alpha$" in t for t in texts) and any("{{7*7}}" in t for t in texts)
+    assert plots.chart_text(long_name) == long_name[: plots.LABEL_LIMIT - 1] + "…"
+
+
+def test_holdout_groups_from_data_are_drawn_as_text():
+    check = pd.DataFrame(
+        {"past_purchases": ["$x^2$", "<svg onload=alert(2)>", "a\u202eb"], "customers": [5, 6, 7],
+         "actual": [0.1, 0.5, 3.0], "predicted": [0.2, 0.6, 2.5]}
+    )  # fmt: skip
+    fig = plots.holdout_chart(check)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "$x^2$",
+        "<svg onload=alert(2)>",
+        "a\ufffdb",
+    ]
+    page = _svg(fig)
+    assert hostile.live_markup(page) == [] and "&lt;svg onload=alert(2)&gt;" in page
