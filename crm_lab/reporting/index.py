@@ -1,20 +1,24 @@
 """The reports folder's manifests into ``index.html``: every period, its figures and trends.
 
 Each period shows its run's warnings (stale data, ...) under its name and each report's own
-warnings under its link, as sentences in the index's language (``labels.warning_text``).
+warnings under its link, as sentences in the index's language (``labels.warning_text``). Every
+text from a manifest is escaped (``display.html_text``) and every link is built from
+percent-encoded parts (``page_href``), so a name cannot open markup, a script URL or another
+folder.
 """
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
+from urllib.parse import quote
 
 from crm_lab import __version__
 from crm_lab.reporting import labels
+from crm_lab.reporting.display import html_text
 from crm_lab.reporting.export import atomic_write
 from crm_lab.reporting.manifest import read_manifests
 
-__all__ = ["sparkline", "write_index"]
+__all__ = ["page_href", "sparkline", "write_index"]
 
 _INDEX_CSS = """
 body{font-family:-apple-system,"Segoe UI","Noto Sans CJK SC","PingFang SC","Microsoft YaHei",
@@ -31,7 +35,8 @@ _INDEX_FIGURES = ("active_customers", "period_orders", "period_revenue", "data_q
 
 
 def _fmt_number(key: str, value) -> str:
-    return labels.format_value(key, value)  # the figure's declared format, "–" if missing
+    # the figure's declared format, "–" if missing; escaped: a manifest is a file anyone may edit
+    return html_text(labels.format_value(key, value))
 
 
 def sparkline(values: list, *, width: int = 80, height: int = 18) -> str:
@@ -60,6 +65,28 @@ def sparkline(values: list, *, width: int = 80, height: int = 18) -> str:
     )
 
 
+def page_href(*parts: str) -> str:
+    """Turn path parts (a period, a page's file name) into a relative link for an attribute.
+
+    Each part is percent-encoded whole (``/``, ``:``, quotes and ``<`` included), so a link
+    always points at a file below the index: ``javascript:alert(1)`` becomes the file name
+    ``javascript%3Aalert%281%29`` and ``../x`` stays in its folder. The result is also escaped
+    for a quoted HTML attribute.
+
+    >>> page_href("2025-12", "basket.html")
+    '2025-12/basket.html'
+    >>> page_href("2025-12", "javascript:alert(1)")
+    '2025-12/javascript%3Aalert%281%29'
+    >>> page_href("..", "x y.html")
+    '%2E%2E/x%20y.html'
+    """
+    encoded = []
+    for part in parts:
+        text = quote(str(part), safe="")
+        encoded.append("%2E" * len(text) if set(text) == {"."} else text)  # "." and ".."
+    return html_text("/".join(encoded))
+
+
 def _warning_lines(warnings, *, lang: str) -> str:
     """Warnings as escaped ``warn`` lines; a code this version does not know shows as itself."""
     lines = []
@@ -68,27 +95,27 @@ def _warning_lines(warnings, *, lang: str) -> str:
             text = labels.warning_text(warning, lang=lang)
         except ValueError:  # a manifest written by another version of crm_lab
             text = str(warning.get("code", warning))
-        lines.append(f"<div class='warn'>{html.escape(text)}</div>")
+        lines.append(f"<div class='warn'>{html_text(text)}</div>")
     return "".join(lines)
 
 
 def _links(folder: Path, manifest, *, lang: str) -> list[str]:
     def say(key: str) -> str:
-        return html.escape(labels.label(key, lang=lang))
+        return html_text(labels.label(key, lang=lang))
 
     links = []
     for r in sorted(manifest.reports, key=lambda r: not r.summary):
         before = len(links)
-        title = html.escape(r.title)
+        title = html_text(r.title)
         if r.html and (folder / r.html).exists():
-            href = f"{html.escape(manifest.period)}/{html.escape(r.html)}"
+            href = page_href(manifest.period, r.html)
             stale = f" <span class='muted'>({say('index_stale')})</span>" if r.stale else ""
             strong = ("<strong>", "</strong>") if r.summary else ("", "")
             links.append(f"{strong[0]}<a href='{href}'>{title}</a>{strong[1]}{stale}")
         elif r.status == "skipped":
             links.append(
                 f"<span class='muted'>{title}: {say('index_skipped')} — "
-                f"{html.escape(r.reason)}</span>"
+                f"{html_text(r.reason)}</span>"
             )
         if r.status == "failed":
             links.append(f"<span class='bad'>{title}: {say('index_failed')}</span>")
@@ -122,19 +149,19 @@ def write_index(out_dir: str | Path) -> Path:
             cells.append(f"<td class='num'>{_fmt_number(key, headline.get(key))}{spark}</td>")
         span = f"{m.period_start} – {m.as_of}"
         rows.append(
-            f"<tr><td>{html.escape(m.period)}<div class='muted'>{html.escape(span)}</div>"
+            f"<tr><td>{html_text(m.period)}<div class='muted'>{html_text(span)}</div>"
             f"{_warning_lines(m.warnings, lang=lang)}</td>"
             f"{''.join(cells)}<td>{'<br>'.join(_links(folder, m, lang=lang))}</td></tr>"
         )
 
     def say(key: str) -> str:
-        return html.escape(labels.label(key, lang=lang))
+        return html_text(labels.label(key, lang=lang))
 
     heads = "".join(f"<th class='num'>{say(key)}</th>" for key in _INDEX_FIGURES)
     title, intro = say("index_title"), say("index_intro")
     body = "\n".join(rows) or f"<tr><td colspan='6'>{say('index_none')}</td></tr>"
     page = f"""<!DOCTYPE html>
-<html lang="{lang}"><head><meta charset="utf-8">
+<html lang="{html_text(lang)}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>{title}</title><style>{_INDEX_CSS}</style></head>
 <body><h1>{title}</h1>

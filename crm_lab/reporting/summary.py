@@ -120,10 +120,14 @@ def comparison_table(
 
 
 def report_links(metrics_dir: str | Path, *, lang: str | None = None):
-    """Links to this run's other reports (the pages sit beside the summary)."""
-    from html import escape
+    """Links to this run's other reports (the pages sit beside the summary).
 
+    Each link's target is the report's slug percent-encoded (``index.page_href``) and its text
+    the escaped title, so neither can open markup or a script URL.
+    """
     from IPython.display import HTML
+
+    from crm_lab.reporting.index import page_href
 
     plan = manifest.read_plan(metrics_dir)
     planned = {r.slug: r for r in plan.reports} if plan else {}
@@ -133,7 +137,8 @@ def report_links(metrics_dir: str | Path, *, lang: str | None = None):
         if report.summary or report.audience == "analyst":
             continue
         title = report.title.get(labels.language(lang)) or slug
-        items.append(f"<li><a href='{escape(slug)}.html'>{escape(title)}</a></li>")
+        href = page_href(f"{slug}.html")
+        items.append(f"<li><a href='{href}'>{display.html_text(title)}</a></li>")
     return HTML(f"<ul>{''.join(items)}</ul>")
 
 
@@ -162,14 +167,12 @@ def show_warnings(metrics_dir: str | Path, *, lang: str | None = None):
     A heading and one line per warning, ``Report title: sentence``; nothing at all when no
     report warns (the heading is part of the output, so a clean run shows no empty section).
     """
-    from html import escape
-
     from IPython.display import HTML
 
     pairs = report_warnings(metrics_dir, lang=lang)
     if not pairs:
         return HTML("")
-    heading = escape(labels.label("summary_warnings", lang=lang))
+    heading = display.html_text(labels.label("summary_warnings", lang=lang))
     banner = display.warnings_html(
         [w for _, w in pairs], lang=lang, sources=[title for title, _ in pairs]
     )
@@ -209,4 +212,11 @@ def show_comparison(table: pd.DataFrame, *, lang: str | None = None):
         return ""
 
     changes = [labels.label("change", lang=lang), labels.label("change_year", lang=lang)]
-    return styler(shown).hide(axis="index").map(colour, subset=changes)
+    shown = shown.map(display.safe_text)  # every cell a str: the Styler escapes only those
+    return (
+        styler(shown)
+        .format(escape="html")
+        .format_index(escape="html", axis="columns")
+        .hide(axis="index")
+        .map(colour, subset=changes)
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crm_lab.reporting import index
 from crm_lab.reporting import manifest as mf
+from tests.reporting import hostile
 
 
 def _period(out, name, as_of, reports, *, lang="en"):
@@ -83,3 +84,45 @@ def test_index_shows_the_runs_and_each_reports_warnings_escaped_in_its_language(
     m.write(tmp_path / "2025-12")
     page = index.write_index(tmp_path).read_text("utf-8")
     assert "数据截至 2025-12-10，比截止日 2025-12-31 早 21 天" in page
+
+
+def _links(page: str) -> list[str]:
+    return [attrs["href"] for tag, attrs in hostile.elements(page) if tag == "a"]
+
+
+def test_names_titles_and_reasons_from_manifests_cannot_open_markup_or_script_links(tmp_path):
+    pages = [
+        "javascript:alert(1)",
+        "x' onmouseover='alert(2).html",
+        "a\u202eb.html",
+        "..",
+        "q?.html",
+    ]
+    reports = [
+        mf.ReportResult(f"r{i}", title, "ok", html=name, metrics={})
+        for i, (title, name) in enumerate(zip(hostile.TEXT, pages, strict=False))
+    ]
+    reports.append(mf.ReportResult("s", "<img src=x onerror=alert(7)>", "skipped",
+                                   reason='"><svg onload=alert(3)>'))  # fmt: skip
+    reports.append(_ok("value", "<script>alert(1)</script>"))  # a figure that is text
+    _period(tmp_path, "2025-12", "2025-12-31", [])
+    m = mf.read_manifest(tmp_path / "2025-12")
+    m.reports = reports
+    m.write(tmp_path / "2025-12")
+    for name in pages[:3] + pages[4:]:
+        (tmp_path / "2025-12" / name).write_text("x", "utf-8")
+    page = index.write_index(tmp_path).read_text("utf-8")
+    assert hostile.live_markup(page) == []
+    assert not set(page) & hostile.UNSAFE_CHARS
+    links = _links(page)
+    assert links[0] == "2025-12/javascript%3Aalert%281%29"
+    assert "2025-12/x%27%20onmouseover%3D%27alert%282%29.html" in links
+    assert "2025-12/%2E%2E" in links  # the folder above is no page of the period
+    assert all(link.startswith("2025-12/") and link.count("/") == 1 for link in links)
+    assert "&lt;img src=x onerror=alert(7)&gt;" in page and "&lt;svg onload" in page
+
+
+def test_page_href_encodes_every_part_whole():
+    assert index.page_href("2025-12", "a b/c.html") == "2025-12/a%20b%2Fc.html"
+    assert index.page_href("2025-12", ".") == "2025-12/%2E"
+    assert index.page_href("<x>", '"') == "%3Cx%3E/%22"

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from crm_lab.reporting import manifest, summary
+from tests.reporting import hostile
 
 
 def _period(reports_dir, name, start, as_of, headline, *, stale=False):
@@ -137,3 +138,32 @@ def test_each_reports_warnings_are_listed_by_title_and_a_clean_run_shows_none(ru
     assert "<strong>Review</strong>: The data ends on &lt;b&gt;x&lt;/b&gt;, 3 days" in html
     assert "<b>x</b>" not in html
     assert "请谨慎解读" in summary.show_warnings(metrics_dir, lang="zh").data
+
+
+def test_links_and_the_comparison_escape_titles_slugs_and_figures(run):
+    metrics_dir, reports_dir = run
+    manifest.RunPlan(
+        period="2025-12",
+        period_start="2025-12-01",
+        as_of="2025-12-31",
+        lang="en",
+        reports=(
+            manifest.PlannedReport("customer-value", {"en": "<img src=x onerror=alert(7)>"}),
+            manifest.PlannedReport("javascript:alert(1)", {"en": "a\u202eb"}),
+        ),
+    ).write(metrics_dir)
+    manifest.write_metrics(
+        {"headline": {"period_revenue": 5.0}},
+        manifest.metrics_path(metrics_dir, "javascript:alert(1)"),
+    )
+    links = summary.report_links(metrics_dir).data
+    assert hostile.live_markup(links) == [] and not set(links) & hostile.UNSAFE_CHARS
+    hrefs = [a["href"] for tag, a in hostile.elements(links) if tag == "a"]
+    assert hrefs == ["customer-value.html", "javascript%3Aalert%281%29.html"]
+    assert "&lt;img src=x onerror=alert(7)&gt;" in links
+    table = summary.comparison_table(
+        metrics_dir, reports_dir, period_start="2025-12-01", as_of="2025-12-31"
+    )
+    table.loc[0, "metric"] = "<svg onload=alert(2)>"
+    page = summary.show_comparison(table).to_html()
+    assert hostile.live_markup(page) == [] and "&lt;svg onload=alert(2)&gt;" in page
