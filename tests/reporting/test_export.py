@@ -4,12 +4,16 @@ tables into CSV exports whose text cells cannot run as formulas."""
 from __future__ import annotations
 
 import csv
+import html
+import shutil
 
 import nbformat
 import pandas as pd
 import pytest
 
+from crm_lab import cli, synth
 from crm_lab.reporting import display, export
+from crm_lab.reporting.templates import default_templates_dir
 from tests.reporting import hostile
 
 
@@ -87,3 +91,57 @@ def test_write_csv_keeps_the_last_export_when_writing_fails(tmp_path, monkeypatc
     assert [p.name for p in tmp_path.iterdir()] == ["rules.csv"]
     with pytest.raises(OSError, match=r"missing.*rules\.csv: cannot write the CSV file here"):
         export.write_csv(pd.DataFrame({"a": ["x"]}), tmp_path / "missing" / "rules.csv")
+
+
+@pytest.mark.slow
+def test_hostile_names_reach_no_page_and_no_export_live(tmp_path):
+    """The demo shop with product names, categories and a bad date an attacker wrote:
+    the basket and data-quality pages and the index show them as text, the exports as inert
+    cells."""
+    demo = synth.make_demo(n_customers=300, seed=7)
+    tx = demo.tables["transactions"]
+    names = sorted(tx["product_name"].dropna().unique())
+    # CR and NUL left out: the demo writer's CSV does not quote a CR, and NUL ends a CSV field
+    payloads = [p for p in hostile.ALL if "\r" not in p and "\x00" not in p]
+    named = {name: f"{payloads[i % len(payloads)]} {i}" for i, name in enumerate(names)}
+    tx["product_name"] = tx["product_name"].map(named)
+    tx["category"] = "<b onmouseover=alert(9)>" + tx["category"].astype(str)
+    data = tmp_path / "data"
+    synth.write_demo(demo, data)
+    lines = pd.read_csv(data / "transactions.csv", dtype=str, keep_default_na=False)
+    lines.loc[3, "ordered_at"] = "<img src=x onerror=alert(10)>"  # quarantined, value shown
+    lines.to_csv(data / "transactions.csv", index=False)
+    templates = tmp_path / "t"
+    templates.mkdir()
+    for name in ("02-data-quality", "03-basket"):
+        shutil.copy(default_templates_dir() / f"{name}.ipynb", templates)
+    out = tmp_path / "reports"
+    argv = ["--data", str(data), "--as-of", "2025-12-31", "--out", str(out)]
+    assert (
+        cli.main(["report", *argv, "--work", str(tmp_path / "w"), "--templates", str(templates)])
+        == 0
+    )
+    pages = {p.name: p.read_text("utf-8") for p in out.rglob("*.html")}
+    assert set(pages) == {"index.html", "basket.html", "data-quality.html"}
+    for name, page in pages.items():
+        assert hostile.live_markup(page) == [], name
+        assert not set(page) & hostile.UNSAFE_CHARS, name
+    basket, quality = pages["basket.html"], pages["data-quality.html"]
+    shown = [p for p in hostile.MARKUP if f"{html.escape(p, quote=False)} " in basket]
+    assert len(shown) >= 3, shown  # names with markup are in the rules, as text
+    assert "&lt;img src=x onerror=alert(10)&gt;" in quality  # the quarantined value
+    # the exports of the same file: every cell a spreadsheet would run carries a quote
+    rules, recs = tmp_path / "rules.csv", tmp_path / "recs.csv"
+    mining = ["--min-support", "0.005", "--min-confidence", "0.1"]
+    assert cli.main(["rules", "--data", str(data), *mining, "--out", str(rules)]) == 0
+    argv = ["recommend", "--data", str(data), "--as-of", "2025-12-31", *mining, "--raw-ids"]
+    assert cli.main([*argv, "--out", str(recs)]) == 0
+    cells = []
+    for path, columns in ((rules, ("antecedent", "consequent")), (recs, ("item", "because"))):
+        with open(path, encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert rows, path.name
+        cells += [row[c] for row in rows for c in columns if c in row]
+    formulas = [c for c in cells if export.neutralise_cell(c.lstrip("'")) != c.lstrip("'")]
+    assert formulas and all(c.startswith("'") for c in formulas)
+    assert not [c for c in cells if export.neutralise_cell(c) != c and not c.startswith("'")]
