@@ -10,7 +10,6 @@ put into place atomically too.
 from __future__ import annotations
 
 import csv
-import html
 import os
 import secrets
 import threading
@@ -19,6 +18,8 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
+
+from crm_lab.reporting.text import html_text, safe_text
 
 __all__ = ["atomic_write", "export_html", "neutralise_cell", "write_csv"]
 
@@ -46,7 +47,8 @@ def export_html(
     banner : str
         HTML put at the top of the page, above the first cell: the run's warnings as
         ``display.warnings_html`` escapes them (the runner's, on every page). Inserted as
-        given, so it must already be escaped; the footer is plain text and escaped here.
+        given, so it must already be escaped; the title and the footer are plain text, their
+        control and bidi characters replaced and escaped here (``text.html_text``).
     """
     nb = nbformat.from_dict(notebook)
     other = "zh" if lang == "en" else "en"
@@ -61,7 +63,7 @@ def export_html(
                 svg = o.get("data", {}).get("image/svg+xml")
                 if svg:  # inlined into the page: drop the XML prolog and DOCTYPE
                     o["data"]["image/svg+xml"] = svg[svg.find("<svg") :]
-    nb.metadata["title"] = title
+    nb.metadata["title"] = safe_text(title)  # nbconvert escapes it
     with _EXPORT_LOCK:  # nbconvert's exporters are not known to be thread-safe: one at a time
         return _export(nb, lang=lang, footer=footer, banner=banner)
 
@@ -80,7 +82,7 @@ def _export(nb, *, lang: str, footer: str, banner: str) -> str:
             language_code=lang,
         )
     body, _ = exporters[lang].from_notebook_node(
-        nb, resources={"crm_footer": html.escape(footer), "crm_banner": banner}
+        nb, resources={"crm_footer": html_text(footer), "crm_banner": banner}
     )
     return body
 

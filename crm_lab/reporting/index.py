@@ -2,7 +2,7 @@
 
 Each period shows its run's warnings (stale data, ...) under its name and each report's own
 warnings under its link, as sentences in the index's language (``labels.warning_text``). Every
-text from a manifest is escaped (``display.html_text``) and every link is built from
+text from a manifest is escaped (``text.html_text``) and every link is built from
 percent-encoded parts (``page_href``), so a name cannot open markup, a script URL or another
 folder.
 """
@@ -14,9 +14,9 @@ from urllib.parse import quote
 
 from crm_lab import __version__
 from crm_lab.reporting import labels
-from crm_lab.reporting.display import html_text
 from crm_lab.reporting.export import atomic_write
 from crm_lab.reporting.manifest import read_manifests
+from crm_lab.reporting.text import html_text
 
 __all__ = ["page_href", "sparkline", "write_index"]
 

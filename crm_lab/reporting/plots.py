@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from crm_lab.reporting import labels
-from crm_lab.reporting.display import safe_text
+from crm_lab.reporting.text import safe_text
 from crm_lab.value.rfm import SEGMENTS
 
 __all__ = [
@@ -47,7 +47,7 @@ LITERAL = {"parse_math": False}  # Text properties of every label: "$...$" is no
 
 
 def chart_text(value, *, limit: int = LABEL_LIMIT) -> str:
-    """Turn a value from data into a chart label: ``display.safe_text``, cut to ``limit``
+    """Turn a value from data into a chart label: ``text.safe_text``, cut to ``limit``
     characters (the last one "…").
 
     Draw it with ``parse_math=False`` (``LITERAL``) so dollar signs stay dollar signs.
