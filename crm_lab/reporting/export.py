@@ -109,8 +109,9 @@ _ALWAYS = ("\t", "\r")
 
 def _skipped(char: str) -> bool:
     """Characters a spreadsheet may drop or pass over before it reads a formula: spaces of any
-    kind, controls, zero-width and other format characters (U+200B, U+FEFF, bidi marks)."""
-    return char.isspace() or unicodedata.category(char) in {"Cc", "Cf", "Zs", "Zl", "Zp"}
+    kind, controls, zero-width and other format characters (U+200B, U+FEFF, bidi marks) and
+    lone surrogates (written as "?")."""
+    return char.isspace() or unicodedata.category(char) in {"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"}
 
 
 def neutralise_cell(text: str) -> str:
@@ -208,7 +209,8 @@ def write_csv(
     except OSError as exc:
         raise OSError(f"{path}: cannot write the CSV file here ({exc.strerror or exc})") from exc
     try:
-        with open(fd, "w", encoding=encoding, newline="") as handle:
+        # errors="replace": a lone surrogate (no character) is written as "?", not a traceback
+        with open(fd, "w", encoding=encoding, errors="replace", newline="") as handle:
             # CRLF ends a record (RFC 4180): a cell holding a CR or an LF is then quoted
             out.to_csv(handle, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
         os.replace(tmp, path)
