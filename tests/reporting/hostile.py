@@ -19,6 +19,8 @@ MARKUP = [
     "</td></tr></table><a href=javascript:alert(4)>x</a>",
     "<b onmouseover=alert(5)>bold</b>",
     "<!--",
+    "<style>*{display:none}</style>",
+    "<meta http-equiv=refresh content='0;url=javascript:alert(8)'>",
     "javascript:alert(6)",
 ]
 TEMPLATE = ["{{7*7}}", "{0.__class__}", "{}", "${7*7}", "{% raw %}"]
@@ -71,7 +73,8 @@ def live_markup(page: str) -> list[str]:
     """What in a page a hostile value made live: event handlers, script URLs, payload elements.
 
     Any ``on...`` attribute, any attribute holding a ``javascript:`` URL, an ``<img src=x>``,
-    an ``<iframe>``, a ``<script>`` whose text is a payload's: the pages' own markup has none.
+    an ``<iframe>``, a ``<script>`` or ``<style>`` whose text is a payload's: the pages' own
+    markup has none.
     """
     problems = []
     for tag, attrs in elements(page):
@@ -84,6 +87,7 @@ def live_markup(page: str) -> list[str]:
             problems.append("<img src=x>")
         if tag == "iframe":
             problems.append("<iframe>")
-    if "<script>alert(" in page:
-        problems.append("<script>alert(")
+    for text in ("<script>alert(", "<style>*{display:none}"):
+        if text in page:
+            problems.append(text)
     return problems
