@@ -37,6 +37,7 @@ def read_clean(
     policies: str | Path | dict | None = None,
     aliases: str | Path | None = None,
     data_key_file: str | Path | None = None,
+    max_uncompressed_mb: float | None = None,
 ) -> Dataset:
     """Read export files (or a run's snapshot) into a clean ``Dataset``.
 
@@ -51,8 +52,16 @@ def read_clean(
         YAML files of cleaning policies and of extra header aliases.
     data_key_file : str or Path, optional
         Key for encrypted input files (``*.enc``).
+    max_uncompressed_mb : float, optional
+        The most a compressed input may expand to before it is parsed
+        (``$CRM_LAB_MAX_UNCOMPRESSED_MB``, else 200).
     """
     if is_snapshot(path):
         return read_snapshot(path)
-    data = load_data(path, aliases=str(aliases) if aliases else None, key_file=data_key_file)
+    data = load_data(
+        path,
+        aliases=str(aliases) if aliases else None,
+        key_file=data_key_file,
+        max_uncompressed_mb=max_uncompressed_mb,
+    )
     return clean_dataset(data, policies=policies)

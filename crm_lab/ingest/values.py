@@ -320,7 +320,11 @@ def parse_dates(
         out = series
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_localize(None)
-        out = out.astype("datetime64[ns]")
+        # Parquet holds microseconds (years 1 to 9999); nanoseconds only 1677 to 2262: a
+        # value beyond those years is out of any sane range, rejected before the conversion
+        beyond = out.notna() & ((out < pd.Timestamp.min) | (out > pd.Timestamp.max))
+        reasons[beyond] = "date_out_of_range: beyond the years 1677 to 2262"
+        out = out.mask(beyond).astype("datetime64[ns]")
         fixes: Counter = Counter()
     else:
         text, fixes = normalize_text(series.astype("string"))
@@ -349,7 +353,7 @@ def parse_dates(
         else pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
     )
     if low is not None:
-        early = out.notna() & (out < low)
+        early = out.notna() & (out < low) & reasons.isna()
         reasons[early] = f"date_out_of_range: before {low.date()}"
         out = out.mask(early)
     late = out.notna() & (out > high)
@@ -396,8 +400,17 @@ def parse_amounts(series: pd.Series) -> Parsed:
     (a separator in the wrong place is more likely a decimal comma than a thousands separator).
     """
     index = series.index
-    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
-        return Parsed(series.astype("float64"), _no_reasons(index))
+    if pd.api.types.is_bool_dtype(series.dtype):  # a true/false column is not a number
+        reasons = _no_reasons(index)
+        reasons[series.notna().to_numpy()] = "invalid_number: a true/false value, expected a number"
+        return Parsed(pd.Series(np.nan, index=index, dtype="float64"), reasons)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        numbers = series.astype("float64")
+        # inf and -inf from a float column: no amount is infinite
+        infinite = numbers.notna() & ~np.isfinite(numbers)
+        reasons = _no_reasons(index)
+        reasons[infinite.to_numpy()] = "invalid_number: infinite, expected a finite number"
+        return Parsed(numbers.mask(infinite), reasons)
     text, fixes = normalize_text(series.astype("string"))
     fast = pd.to_numeric(text, errors="coerce").astype("float64")
     fast = fast.where(np.isfinite(fast))  # "inf", "Infinity" are not amounts
