@@ -392,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line with ``argv`` (``sys.argv[1:]`` when None); return the exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
-    from crm_lab.ingest.readers import LoadError
+    from crm_lab.ingest import LoadError, SnapshotWriteError
 
     try:
         commands = {
@@ -405,6 +405,6 @@ def main(argv: list[str] | None = None) -> int:
             "decrypt": _crypt,
         }
         return commands[args.command](args)
-    except LoadError as exc:
+    except (LoadError, SnapshotWriteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -14,11 +14,12 @@ from pathlib import Path
 from crm_lab.core.dataset import Dataset
 from crm_lab.ingest.policies import clean_dataset, load_policies
 from crm_lab.ingest.readers import LoadError, load_data, read_basket_file, read_table
-from crm_lab.ingest.snapshot import is_snapshot, read_snapshot, save_tables
+from crm_lab.ingest.snapshot import SnapshotWriteError, is_snapshot, read_snapshot, save_tables
 
 __all__ = [
     "Dataset",
     "LoadError",
+    "SnapshotWriteError",
     "clean_dataset",
     "is_snapshot",
     "load_data",
