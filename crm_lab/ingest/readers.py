@@ -536,6 +536,8 @@ def _arrow_column(path: Path, name: str, column) -> tuple[pd.Series, pd.Series |
             reasons = pd.Series(pd.NA, index=range(len(text)), dtype="string")
             reasons[np.asarray(bad, dtype=bool)] = _UNDECODABLE
             return pd.Series(text, dtype=object), (reasons if any(bad) else None)
+        elif pa.types.is_boolean(kind):  # with nulls, pandas would make it a column of objects
+            return pd.Series(column.to_pylist(), dtype="boolean"), None
         elif pa.types.is_nested(kind):
             values = column.to_pylist()
             reasons = pd.Series(pd.NA, index=range(len(values)), dtype="string")

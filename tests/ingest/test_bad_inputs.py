@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -339,3 +340,227 @@ def test_bad_input(tmp_path, name, filename, content, expect):
 
 def test_at_least_thirty_cases():
     assert len(CASES) >= 30
+
+
+# --- hostile and unlucky inputs: an answer, never a traceback ---------------------------------
+# Each case below raised a traceback or damaged the data silently before it was handled.
+
+BIG = 200_000  # characters: over the csv module's default field limit of 131,072
+
+
+def _quarantined(data, rule: str, column: str | None = None) -> pd.DataFrame:
+    q = data.quarantine
+    hits = q[q["rule"] == rule]
+    return hits if column is None else hits[hits["column"] == column]
+
+
+def _balanced(data) -> None:
+    acc = data.accounting
+    assert (
+        acc["rows_in"] == acc["rows_clean"] + acc["rows_quarantined"] + acc["rows_merged"]
+    ).all(), acc
+    for table, rows in acc.groupby("table")["rows_clean"].sum().items():
+        assert len(data[table]) == rows
+
+
+@pytest.mark.parametrize(
+    ("content", "table", "rule", "column", "action"),
+    [
+        (
+            tx(OK_TX, "2,c1,2024-01-05," + "P" * BIG + ",1,2"),
+            "transactions",
+            "field_too_long",
+            "product_id",
+            "row_quarantined",
+        ),
+        # a quoted field with commas and line breaks in it, 200,000 characters long
+        (
+            tx(OK_TX, '2,c1,2024-01-05,"' + ("a,b\n" * (BIG // 4)) + '",1,2'),
+            "transactions",
+            "field_too_long",
+            "product_id",
+            "row_quarantined",
+        ),
+        (
+            tx(OK_TX, "2," + "c" * BIG + ",2024-01-05,P1,1,2"),
+            "transactions",
+            "field_too_long",
+            "customer_id",
+            "value_quarantined",
+        ),
+        (
+            cu(OK_CU, "c2," + "名" * BIG + ",,,,,"),
+            "customers",
+            "field_too_long",
+            "name",
+            "value_quarantined",
+        ),
+    ],
+    ids=["long product id", "long quoted multi-line field", "long customer id", "long name"],
+)
+def test_a_field_over_128_kb_is_quarantined_with_its_line(
+    tmp_path, content, table, rule, column, action
+):
+    path = tmp_path / ("orders.csv" if table == "transactions" else "customers.csv")
+    path.write_text(content, "utf-8")
+    data = ingest.read_clean(tmp_path)
+    hits = _quarantined(data, rule, column)
+    assert hits["action"].tolist() == [action], data.quarantine.to_dict("records")
+    assert hits["source_line"].tolist() == [3]
+    assert re.fullmatch(r"\d{3},\d{3} characters; expected at most 131,072", hits["reason"].iloc[0])
+    assert hits["value"].str.len().max() <= 60  # an example, not the 200 KB value
+    assert len(data[table]) == (2 if action == "value_quarantined" else 1)
+    _balanced(data)
+
+
+def test_a_header_over_128_kb_is_quoted_short(tmp_path):
+    # an unused long header: the file reads, the note quotes 40 characters of it
+    (tmp_path / "orders.csv").write_text(tx(OK_TX + ",x", head=TX_HEAD + "," + "H" * BIG))
+    data = ingest.read_clean(tmp_path)
+    assert len(data["transactions"]) == 1
+    note = next(n for n in data.notes if "headers not used" in n)
+    assert "H" * 40 + "... (200,000 characters)" in note and len(note) < 400
+    # the only header line is 200 KB of one header: one short error naming the file
+    (tmp_path / "orders.csv").write_text("Z" * BIG + "\n1\n")
+    with pytest.raises(ingest.LoadError) as err:
+        ingest.read_clean(tmp_path)
+    assert "orders.csv: missing required column(s)" in str(err.value)
+    assert "(200,000 characters)" in str(err.value) and len(str(err.value)) < 2_000
+
+
+def test_the_csv_field_limit_is_put_back(tmp_path):
+    import csv
+
+    before = csv.field_size_limit()
+    (tmp_path / "orders.csv").write_text(tx(OK_TX, "2,c1,2024-01-05," + "P" * BIG + ",1,2"))
+    ingest.read_clean(tmp_path)
+    assert csv.field_size_limit() == before
+
+
+def _parquet(path, **columns):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    base = {
+        "invoice_id": pa.array(["1", "2", "3"]),
+        "customer_id": pa.array(["c1", "c2", "c3"]),
+        "ordered_at": pa.array(
+            [pd.Timestamp("2024-01-05").to_pydatetime()] * 3, pa.timestamp("us")
+        ),
+        "product_id": pa.array(["P1", "P2", "P3"]),
+        "quantity": pa.array([1, 2, 3]),
+        "unit_price": pa.array([1.5, 2.0, 2.5]),
+    }
+    base.update(columns)
+    pq.write_table(pa.table(base), path)
+    return path
+
+
+def _pa():
+    import datetime as dt
+    import decimal
+
+    import pyarrow as pa
+
+    return pa, dt, decimal
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["year 2300", "year 1", "year 9999 in seconds", "date32 year 1", "tz-aware year 3000"],
+)
+def test_parquet_timestamps_beyond_pandas_range_are_quarantined(tmp_path, case):
+    pa, dt, _ = _pa()
+    good = dt.datetime(2024, 1, 5)
+    column = {
+        "year 2300": pa.array([dt.datetime(2300, 1, 1), good, good], pa.timestamp("us")),
+        "year 1": pa.array([dt.datetime(1, 1, 1), good, good], pa.timestamp("ms")),
+        "year 9999 in seconds": pa.array(
+            [dt.datetime(9999, 12, 31, 23, 59, 59), good, good], pa.timestamp("s")
+        ),
+        "date32 year 1": pa.array([dt.date(1, 1, 1), good.date(), good.date()], pa.date32()),
+        "tz-aware year 3000": pa.array(
+            [dt.datetime(3000, 1, 1), good, good], pa.timestamp("us", tz="Asia/Shanghai")
+        ),
+    }[case]
+    path = _parquet(tmp_path / "orders.parquet", ordered_at=column)
+    before = sha256(path)
+    data = ingest.read_clean(tmp_path)
+    hits = _quarantined(data, "date_out_of_range", "ordered_at")
+    assert hits["source_line"].tolist() == [1] and hits["action"].tolist() == ["row_quarantined"]
+    assert data["transactions"]["invoice_id"].tolist() == ["2", "3"]
+    assert (data["transactions"]["ordered_at"].dt.normalize() == pd.Timestamp("2024-01-05")).all()
+    _balanced(data)
+    assert sha256(path) == before
+
+
+def test_parquet_binary_values_are_read_as_text_or_quarantined(tmp_path):
+    pa, _, _ = _pa()
+    _parquet(
+        tmp_path / "orders.parquet",
+        invoice_id=pa.array([b"1", b"2", b"3"], pa.binary()),  # UTF-8 bytes: read as text
+        customer_id=pa.array([b"c1", b"\xff\xfe", None], pa.large_binary()),
+        product_id=pa.array([b"P1", b"P2", b"\x80\x81"], pa.binary(2)),
+    )
+    data = ingest.read_clean(tmp_path)
+    tx_ = data["transactions"]
+    assert tx_["invoice_id"].tolist() == ["1", "2"]  # line 3 had an unreadable product id
+    assert tx_["customer_id"].tolist()[0] == "c1" and pd.isna(tx_["customer_id"].iloc[1])
+    ids = _quarantined(data, "undecodable_bytes", "customer_id")
+    assert ids["source_line"].tolist() == [2] and ids["action"].tolist() == ["value_quarantined"]
+    products = _quarantined(data, "undecodable_bytes", "product_id")
+    assert products["source_line"].tolist() == [3]
+    assert products["action"].tolist() == ["row_quarantined"]
+    assert "not UTF-8 text" in products["reason"].iloc[0]
+    _balanced(data)
+
+
+def test_parquet_booleans_decimals_and_infinities_are_not_amounts(tmp_path):
+    pa, _, decimal = _pa()
+    dec = decimal.Decimal
+    _parquet(
+        tmp_path / "orders.parquet",
+        quantity=pa.array([1.0, 2.0, -np.inf]),
+        unit_price=pa.array([dec("1.50"), dec("2.25"), dec("1.00")], pa.decimal128(12, 2)),
+    )
+    data = ingest.read_clean(tmp_path)
+    assert data["transactions"]["unit_price"].tolist() == [1.5, 2.25]
+    assert data["transactions"]["amount"].tolist() == [1.5, 4.5]
+    hits = _quarantined(data, "invalid_number", "quantity")
+    assert hits["source_line"].tolist() == [3] and "infinite" in hits["reason"].iloc[0]
+
+    (tmp_path / "orders.parquet").unlink()
+    _parquet(
+        tmp_path / "orders.parquet",
+        quantity=pa.array([True, False, None], pa.bool_()),
+        unit_price=pa.array([np.inf, 1.0, np.nan]),
+    )
+    data = ingest.read_clean(tmp_path)
+    assert len(data["transactions"]) == 0
+    q = data.quarantine
+    assert set(q.loc[q["column"] == "quantity", "reason"]) >= {
+        "a true/false value, expected a number"
+    }
+    assert q.loc[(q["column"] == "unit_price") & (q["source_line"] == 1), "reason"].tolist() == [
+        "infinite, expected a finite number"
+    ]
+    assert np.isfinite(data["transactions"]["amount"]).all()
+    _balanced(data)
+
+
+def test_an_amount_beyond_the_float_range_is_quarantined(tmp_path):
+    (tmp_path / "orders.csv").write_text(tx(OK_TX, "2,c1,2024-01-05,P1,1e200,1e200"))
+    data = ingest.read_clean(tmp_path)
+    assert _quarantined(data, "amount_not_finite", "amount")["source_line"].tolist() == [3]
+    assert np.isfinite(data["transactions"]["amount"]).all()
+    _balanced(data)
+
+
+def test_a_nested_parquet_column_is_quarantined_not_a_traceback(tmp_path):
+    pa, _, _ = _pa()
+    _parquet(tmp_path / "orders.parquet", product_id=pa.array([["P1"], None, ["a", "b"]]))
+    data = ingest.read_clean(tmp_path)
+    hits = _quarantined(data, "unexpected_type", "product_id")
+    assert hits["source_line"].tolist() == [1, 3]
+    assert len(data["transactions"]) == 0  # line 2 has no product id at all
+    _balanced(data)
