@@ -564,3 +564,250 @@ def test_a_nested_parquet_column_is_quarantined_not_a_traceback(tmp_path):
     assert hits["source_line"].tolist() == [1, 3]
     assert len(data["transactions"]) == 0  # line 2 has no product id at all
     _balanced(data)
+
+
+# --- a stale snapshot description, a work folder that cannot be written ----------------------
+
+
+def _snapshot(tmp_path):
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "orders.csv").write_text(tx(OK_TX, "2,c2,2024-01-06,P2,2,3"))
+    return ingest.save_tables(ingest.read_clean(tmp_path / "raw"), tmp_path / "snap")
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        ("table file gone", r"names tables whose files are missing: transactions\.parquet"),
+        (
+            "export files next to it",
+            r"also holds table files this snapshot does not list: "
+            r"orders\.csv",
+        ),
+        ("not yaml", r"not a readable snapshot description \(\w+Error\)"),
+        ("a list, not a mapping", r"expected a mapping whose 'tables' lists tables of"),
+        ("an unknown table", r"expected a mapping whose 'tables' lists tables of"),
+        ("a broken table file", r"customers\.parquet: not a readable Parquet file"),
+        ("copied into a folder of exports", r"names tables whose files are missing"),
+    ],
+)
+def test_a_stale_snapshot_description_is_one_clear_error(tmp_path, damage, expected):
+    snap = _snapshot(tmp_path)
+    meta = snap / "_snapshot.yaml"
+    if damage == "table file gone":
+        (snap / "transactions.parquet").unlink()
+    elif damage == "export files next to it":
+        (snap / "orders.csv").write_text(tx(OK_TX))
+    elif damage == "not yaml":
+        meta.write_text("tables: [transactions\nnotes: {")
+    elif damage == "a list, not a mapping":
+        meta.write_text("- transactions\n")
+    elif damage == "an unknown table":
+        meta.write_text("tables: [transactions, ../../etc/passwd]\n")
+    elif damage == "a broken table file":
+        (snap / "customers.parquet").write_bytes(b"PAR1 not really")
+    else:
+        meta.rename(tmp_path / "raw" / "_snapshot.yaml")
+        snap = tmp_path / "raw"
+    with pytest.raises(ingest.LoadError) as err:
+        ingest.read_clean(snap)
+    assert re.search(expected, str(err.value)), str(err.value)
+    if "Parquet" not in expected:
+        assert str(err.value).startswith(str(snap / "_snapshot.yaml"))
+        assert "remove _snapshot.yaml to read the folder as export files" in str(err.value)
+
+
+def test_a_new_snapshot_replaces_the_old_one_whole(tmp_path):
+    snap = _snapshot(tmp_path)
+    (tmp_path / "raw2").mkdir()
+    (tmp_path / "raw2" / "customers.csv").write_text(cu(OK_CU))
+    ingest.save_tables(ingest.read_clean(tmp_path / "raw2"), snap)
+    assert not (snap / "transactions.parquet").exists()  # the old run's table is gone
+    assert sorted(ingest.read_clean(snap).tables) == ["customers"]
+    assert not list(snap.glob(".*tmp"))
+
+
+@pytest.mark.parametrize(
+    ("errno_code", "where", "said"),
+    [
+        (28, "to_parquet", "the disk is full"),
+        (122, "to_parquet", "the disk quota is used up"),
+        (30, "mkdir", "the file system is read-only"),
+        (13, "write_text", "permission denied"),
+    ],
+)
+def test_a_work_folder_that_cannot_be_written_is_one_clear_error(
+    tmp_path, monkeypatch, errno_code, where, said
+):
+    import os
+    from pathlib import Path
+
+    data = ingest.read_clean(_snapshot(tmp_path))
+
+    def fail(self, *args, **kwargs):
+        raise OSError(errno_code, os.strerror(errno_code), str(self))
+
+    target = {"to_parquet": pd.DataFrame, "mkdir": Path, "write_text": Path}[where]
+    monkeypatch.setattr(target, where, fail)
+    out = tmp_path / "snap"
+    with pytest.raises(ingest.SnapshotWriteError) as err:
+        ingest.save_tables(data, out)
+    message = str(err.value)
+    assert message.startswith(f"{out}: cannot write the run's tables: {said}")
+    assert "--work" in message and "Errno" not in message
+    assert err.value.errno == errno_code
+    monkeypatch.undo()
+    # what was left behind is not taken for a snapshot: no half-written one is read
+    if where != "mkdir":
+        assert not ingest.is_snapshot(out)
+
+
+def test_a_full_disk_in_a_run_is_one_error_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    from crm_lab import cli
+
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "orders.csv").write_text(tx(OK_TX))
+
+    def full(self, *args, **kwargs):
+        raise OSError(28, "No space left on device", str(self))
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(
+        ["report", "--data", "raw", "--as-of", "2024-01-31", "--out", "out", "--work", "work"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "error: " in err and "cannot write the run's tables: the disk is full" in err
+
+
+# --- silent damage: mixed encodings, negative sales, shared invoices, dangling links ---------
+
+
+@pytest.mark.parametrize(
+    ("lines", "gb_lines"),
+    [
+        ([("1", "产品", "utf-8"), ("2", "商品", "gb18030")], [3]),
+        ([("1", "商品", "gb18030"), ("2", "产品", "utf-8"), ("3", "货物", "gb18030")], [2, 4]),
+        ([("1", "café", "utf-8"), ("2", "茶叶", "gb18030")], [3]),
+        ([("1", '"多行\n产品"', "utf-8"), ("2", '"多行\n商品"', "gb18030")], [4, 5]),
+    ],
+    ids=["utf-8 then gb18030", "gb18030 around utf-8", "accented utf-8", "multi-line fields"],
+)
+def test_a_file_mixing_utf8_and_gb18030_lines_is_read_line_by_line(tmp_path, lines, gb_lines):
+    raw = (TX_HEAD + "\n").encode()
+    for invoice, product, encoding in lines:
+        raw += f"{invoice},c1,2024-01-05,{product},1,2\n".encode(encoding)
+    (tmp_path / "orders.csv").write_bytes(raw)
+    data = ingest.read_clean(tmp_path)
+    expected = [p.strip('"').replace("\n", " ") for _, p, _ in lines]
+    assert data["transactions"]["product_id"].tolist() == expected  # no mojibake
+    note = next(n for n in data.notes if "mixed encodings" in n)
+    assert f"{len(gb_lines)} line(s) read as GB18030" in note
+    assert f"(line {', '.join(map(str, gb_lines))})" in note
+
+
+def test_a_line_neither_utf8_nor_gb18030_in_a_mixed_file_is_named(tmp_path):
+    raw = (TX_HEAD + "\n1,c1,2024-01-05,产品,1,2\n").encode() + b"2,c1,2024-01-05,\xff\xff,1,2\n"
+    (tmp_path / "orders.csv").write_bytes(raw)
+    with pytest.raises(ingest.LoadError, match=r"orders\.csv: cannot decode byte 0xff at line 3"):
+        ingest.read_clean(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        ("2,c1,2024-01-05,P1,-3,2,sale", "quantity"),
+        ("2,c1,2024-01-05,P1,-3,2,销售", "quantity"),
+        ("2,c1,2024-01-05,P1,(3),2,completed", "quantity"),
+        ("2,c1,2024-01-05,P1,3,2,sale,-6", "amount"),
+    ],
+    ids=["negative quantity", "销售", "bracketed negative", "negative amount"],
+)
+def test_a_negative_line_typed_sale_is_quarantined_not_revenue(tmp_path, row, column):
+    amount = row.count(",") == 7  # the file has its own amount column
+    head = TX_HEAD + ",line_type" + (",amount" if amount else "")
+    ok = OK_TX + ",sale" + (",9.5" if amount else "")
+    back = "3,c1,2024-01-06,P1,-1,9.5,return" + (",-9.5" if amount else "")
+    (tmp_path / "orders.csv").write_text(tx(ok, row, back, head=head))
+    data = ingest.read_clean(tmp_path)
+    hits = _quarantined(data, "negative_sale")
+    assert hits["source_line"].tolist() == [3], data.quarantine.to_dict("records")
+    assert hits["action"].tolist() == ["row_quarantined"]
+    t = data["transactions"]
+    assert t.loc[t["line_type"] == "sale", "amount"].sum() == 9.5  # revenue: the real sale
+    assert t["line_type"].tolist() == ["sale", "return"]  # a typed return stays a return
+    _balanced(data)
+
+
+def test_negative_sales_can_be_kept_by_policy(tmp_path):
+    (tmp_path / "orders.csv").write_text(
+        tx(OK_TX + ",sale", "2,c1,2024-01-05,P1,-3,2,sale", head=TX_HEAD + ",line_type")
+    )
+    data = ingest.read_clean(tmp_path, policies={"quarantine_negative_sales": False})
+    assert len(data["transactions"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("rows", "shared_lines"),
+    [
+        (["1,c1,2024-01-05,P1,1,2", "1,c2,2024-01-05,P2,1,2", "2,c1,2024-01-06,P1,1,2"], [2, 3]),
+        (["7,a,2024-01-05,P1,1,2", "7,b,2024-01-05,P2,1,2", "7,c,2024-01-05,P2,1,2"], [2, 3, 4]),
+        # a line without a customer id is not a second customer
+        (["1,c1,2024-01-05,P1,1,2", "1,,2024-01-05,P2,1,2"], []),
+        # ids that differ only in case or spaces are different customers
+        (["1,C1,2024-01-05,P1,1,2", "1,c1,2024-01-05,P2,1,2"], [2, 3]),
+    ],
+    ids=["two customers", "three customers", "one blank", "case differs"],
+)
+def test_an_invoice_naming_two_customers_is_quarantined(tmp_path, rows, shared_lines):
+    (tmp_path / "orders.csv").write_text(tx(*rows))
+    data = ingest.read_clean(tmp_path)
+    hits = _quarantined(data, "shared_invoice", "invoice_id")
+    assert hits["source_line"].tolist() == shared_lines
+    assert (hits["action"] == "row_quarantined").all()
+    t = data["transactions"]
+    assert (
+        t.dropna(subset=["customer_id"]).groupby("invoice_id")["customer_id"].nunique() <= 1
+    ).all()
+    assert len(t) == len(rows) - len(shared_lines)
+    _balanced(data)
+
+
+def test_an_invoice_of_two_records_of_one_customer_is_kept(tmp_path):
+    # c1 and c9 share a phone: one customer after merging, so invoice 1 is one person's basket
+    (tmp_path / "customers.csv").write_text(
+        cu(OK_CU, "c9,张三,138 0013 8000,,2024-02-01,男,1990-05-01")
+    )
+    (tmp_path / "orders.csv").write_text(tx("1,c1,2024-01-05,P1,1,2", "1,c9,2024-01-05,P2,1,2"))
+    data = ingest.read_clean(tmp_path)
+    assert _quarantined(data, "shared_invoice").empty
+    assert data["transactions"]["customer_id"].tolist() == ["c1", "c1"]
+
+
+def test_a_dangling_link_to_a_table_file_is_an_error_not_a_lost_table(tmp_path):
+    import os
+
+    (tmp_path / "orders.csv").write_text(tx(OK_TX))
+    os.symlink(tmp_path / "gone" / "customers.csv", tmp_path / "customers.csv")
+    with pytest.raises(ingest.LoadError) as err:
+        ingest.read_clean(tmp_path)
+    assert str(err.value).startswith(str(tmp_path / "customers.csv"))
+    assert "a symbolic link to" in str(err.value) and "which does not exist" in str(err.value)
+    # the link given as the input itself
+    with pytest.raises(ingest.LoadError, match="a symbolic link to .* which does not exist"):
+        ingest.read_clean(tmp_path / "customers.csv")
+    # a link that points at itself (a loop) is named too
+    (tmp_path / "customers.csv").unlink()
+    os.symlink(tmp_path / "tickets.csv", tmp_path / "tickets.csv")
+    with pytest.raises(ingest.LoadError, match=r"tickets\.csv: a symbolic link to"):
+        ingest.read_clean(tmp_path)
+
+
+def test_a_pipe_named_like_a_table_is_noted_not_read(tmp_path):
+    import os
+
+    (tmp_path / "orders.csv").write_text(tx(OK_TX))
+    os.mkfifo(tmp_path / "customers.csv")  # reading it would wait for ever
+    data = ingest.read_clean(tmp_path)
+    assert "not read (not a regular file): customers.csv" in data.notes
