@@ -811,3 +811,180 @@ def test_a_pipe_named_like_a_table_is_noted_not_read(tmp_path):
     os.mkfifo(tmp_path / "customers.csv")  # reading it would wait for ever
     data = ingest.read_clean(tmp_path)
     assert "not read (not a regular file): customers.csv" in data.notes
+
+
+# --- compressed inputs that expand too far: refused before they are parsed -------------------
+
+PADDED = tx(OK_TX) + " " * (3 * 2**20)  # 3 MB that compress to a few KB
+
+
+def _bomb(tmp_path, kind: str):
+    import bz2
+    import gzip
+    import lzma
+    import zipfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = PADDED.encode()
+    if kind in ("gz", "bz2", "xz"):
+        packed = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[kind](data)
+        path = tmp_path / f"orders.csv.{kind}"
+        path.write_bytes(packed)
+    elif kind == "zip":
+        path = tmp_path / "export.zip"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("orders.csv", data)
+    elif kind == "zip in gz":
+        inner = io.BytesIO()
+        with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("orders.csv", data)
+        path = tmp_path / "orders.zip.gz"
+        path.write_bytes(gzip.compress(inner.getvalue()))
+    elif kind == "xlsx":
+        path = tmp_path / "orders.xlsx"
+        book = zipfile.ZipFile(io.BytesIO(xlsx([TX_HEAD.split(","), OK_TX.split(",")])))
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            for info in book.infolist():
+                part = book.read(info)
+                if info.filename.endswith("sheet1.xml"):  # whitespace after the root element
+                    part += b" " * (3 * 2**20)
+                z.writestr(info.filename, part)
+    else:  # Parquet: 3 MB of text in compressed pages
+        path = tmp_path / "orders.parquet"
+        n = 3_000
+        table = pa.table(
+            {
+                "invoice_id": [str(i) for i in range(n)],
+                "customer_id": ["c1"] * n,
+                "ordered_at": ["2024-01-05"] * n,
+                "product_id": ["P" * 1_000] * n,
+                "quantity": [1] * n,
+                "unit_price": [2.0] * n,
+            }
+        )
+        pq.write_table(table, path, compression="zstd", use_dictionary=False)
+    assert path.stat().st_size < 200_000
+    return path
+
+
+KINDS = ["gz", "bz2", "xz", "zip", "zip in gz", "xlsx", "parquet"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_file_that_expands_over_the_limit_is_refused_before_parsing(tmp_path, kind):
+    path = _bomb(tmp_path, kind)
+    before = sha256(path)
+    with pytest.raises(ingest.LoadError) as err:
+        ingest.read_clean(path, max_uncompressed_mb=2)
+    message = str(err.value)
+    assert message.startswith(f"{path}: ")
+    assert re.search(r"expands to \d+ MB or more uncompressed, over the limit of 2 MB", message)
+    assert "--max-uncompressed-mb" in message and "CRM_LAB_MAX_UNCOMPRESSED_MB" in message
+    # a user who knows the file is genuine raises the limit, and it is read
+    data = ingest.read_clean(path, max_uncompressed_mb=10)
+    assert len(data["transactions"]) >= 1
+    assert sha256(path) == before
+
+
+def test_the_limit_comes_from_the_environment_when_not_given(tmp_path, monkeypatch):
+    path = _bomb(tmp_path, "gz")
+    ingest.read_clean(path)  # 3 MB is under the default 200 MB
+    monkeypatch.setenv("CRM_LAB_MAX_UNCOMPRESSED_MB", "1.5")
+    with pytest.raises(ingest.LoadError, match="over the limit of 2 MB"):  # 1.5 shown rounded
+        ingest.read_clean(path)
+    for bad in ("lots", "0", "-5", "nan"):
+        monkeypatch.setenv("CRM_LAB_MAX_UNCOMPRESSED_MB", bad)
+        with pytest.raises(ingest.LoadError, match=r"\$CRM_LAB_MAX_UNCOMPRESSED_MB: .* not a size"):
+            ingest.read_clean(path)
+
+
+def test_a_gzip_bomb_is_not_decompressed_whole(tmp_path):
+    import gzip
+    import time
+
+    path = tmp_path / "orders.csv.gz"
+    with gzip.open(path, "wb", compresslevel=9) as f:  # 2 GB of zeros, about 2 MB on disk
+        for _ in range(2_048):
+            f.write(bytes(2**20))
+    started = time.perf_counter()
+    with pytest.raises(ingest.LoadError, match="over the limit of 1 MB"):
+        ingest.read_clean(path, max_uncompressed_mb=1)
+    assert time.perf_counter() - started < 2
+
+
+# --- the command line: a message, an exit code, no traceback ----------------------------------
+
+
+def test_validate_on_hostile_files_exits_2_with_one_clear_line(tmp_path, capsys):
+    import os
+
+    from crm_lab import cli
+
+    cases = {}
+    cases["bomb"] = _bomb(tmp_path, "zip")
+    stale = tmp_path / "stale"
+    stale.mkdir()
+    (stale / "orders.csv").write_text(tx(OK_TX))
+    (stale / "_snapshot.yaml").write_text("tables: [transactions]\n")
+    cases["stale"] = stale
+    dangling = tmp_path / "dangling"
+    dangling.mkdir()
+    (dangling / "orders.csv").write_text(tx(OK_TX))
+    os.symlink(tmp_path / "nowhere.csv", dangling / "customers.csv")
+    cases["dangling"] = dangling
+    expected = {
+        "bomb": "expands to 3 MB or more uncompressed, over the limit of 1 MB",
+        "stale": "names tables whose files are missing",
+        "dangling": "a symbolic link to",
+    }
+    for name, path in cases.items():
+        code = cli.main(["validate", "--data", str(path), "--max-uncompressed-mb", "1"])
+        out, err = capsys.readouterr()
+        assert code == 2, name
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), err
+        assert expected[name] in lines[0]
+
+
+def test_validate_counts_the_quarantined_hostile_rows(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    import pyarrow as pa
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    _parquet(
+        folder / "orders.parquet",
+        ordered_at=pa.array(
+            [pd.Timestamp("2300-01-01").to_pydatetime()] + [pd.Timestamp("2024-01-05")] * 2,
+            pa.timestamp("us"),
+        ),
+        customer_id=pa.array([b"c1", b"\xff", b"c3"]),
+        quantity=pa.array([1.0, np.inf, 2.0]),
+    )
+    (folder / "orders_2.csv").write_text(
+        tx(
+            "9,c1,2024-01-05,P1,1,2",
+            "9,c2,2024-01-05,P1,1,2",
+            "8,c3,2024-01-05," + "P" * BIG + ",1,2",
+        )
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "crm_lab", "validate", "--data", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    out = proc.stdout
+    for line in (
+        "ordered_at: date_out_of_range (row_quarantined) x1",
+        "customer_id: undecodable_bytes (value_quarantined) x1",
+        "quantity: invalid_number (row_quarantined) x1",
+        "invoice_id: shared_invoice (row_quarantined) x2",
+        "product_id: field_too_long (row_quarantined) x1",
+    ):
+        assert line in out, out
