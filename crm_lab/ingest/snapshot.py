@@ -102,12 +102,16 @@ def _meta(path: Path) -> dict:
         raise LoadError(
             where, f"expected a mapping whose 'tables' lists tables of {list(SCHEMAS)}; {_REMOVE}"
         )
-    missing = [f"{t}.parquet" for t in tables if not (path / f"{t}.parquet").is_file()]
+    written = {f"{t}.parquet{end}" for t in tables for end in ("", ".enc")}  # .enc: encrypted
+    missing = [
+        f"{t}.parquet"
+        for t in tables
+        if not any((path / f"{t}.parquet{end}").is_file() for end in ("", ".enc"))
+    ]
     if missing:
         raise LoadError(
             where, f"names tables whose files are missing: {', '.join(missing)}; {_REMOVE}"
         )
-    written = {f"{t}.parquet" for t in tables}
     others = sorted(
         p.name
         for p in path.iterdir()
