@@ -320,11 +320,8 @@ def parse_dates(
         out = series
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_localize(None)
-        # Parquet holds microseconds (years 1 to 9999); nanoseconds only 1677 to 2262: a
-        # value beyond those years is out of any sane range, rejected before the conversion
-        beyond = out.notna() & ((out < pd.Timestamp.min) | (out > pd.Timestamp.max))
-        reasons[beyond] = "date_out_of_range: beyond the years 1677 to 2262"
-        out = out.mask(beyond).astype("datetime64[ns]")
+        if out.dtype != "datetime64[ns]":  # seconds or milliseconds from Parquet: microseconds
+            out = out.astype("datetime64[us]")
         fixes: Counter = Counter()
     else:
         text, fixes = normalize_text(series.astype("string"))
@@ -337,7 +334,7 @@ def parse_dates(
         parsed = pd.to_datetime(text.where(full), format="ISO8601", errors="coerce")
         if getattr(parsed.dt, "tz", None) is not None:
             parsed = parsed.dt.tz_localize(None)
-        parsed = parsed.astype("datetime64[ns]")
+        parsed = parsed.astype("datetime64[us]")  # years 1 to 9999, checked below
         rest = parsed.isna() & text.notna()
         if rest.any():
             mapping = {v: _parse_one_date(v, bool(day_first)) for v in text[rest].unique()}
@@ -346,6 +343,11 @@ def parse_dates(
                 fixes["ambiguous_day_month"] = int(text[rest].str.match(_AB_Y.pattern).sum())
         reasons[parsed.isna() & text.notna()] = "invalid_date: not a date in a known form"
         out = parsed
+    # Parquet and pandas read years 1 to 9999; the nanoseconds every table keeps hold only
+    # 1677 to 2262: a date beyond those years is out of any sane range, rejected before that
+    beyond = out.notna() & ((out < pd.Timestamp.min) | (out > pd.Timestamp.max))
+    reasons[beyond] = "date_out_of_range: beyond the years 1677 to 2262"
+    out = out.mask(beyond)
     low = pd.Timestamp(min_date) if min_date is not None else None
     high = (
         pd.Timestamp(max_date)

@@ -987,3 +987,20 @@ def test_validate_counts_the_quarantined_hostile_rows(tmp_path, capsys):
         "product_id: field_too_long (row_quarantined) x1",
     ):
         assert line in out, out
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2300-01-01", "0001-01-01", "2300/1/1", "1/1/2300", "9999年12月31日", "2262-04-12 00:00"],
+)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_written_date_beyond_pandas_range_is_quarantined(tmp_path, value, fmt):
+    rows = [TX_HEAD.split(","), OK_TX.split(","), ["2", "c1", value, "P1", "1", "2"]]
+    if fmt == "csv":
+        (tmp_path / "orders.csv").write_text(tx(*(",".join(r) for r in rows[1:])))
+    else:
+        (tmp_path / "orders.xlsx").write_bytes(xlsx(rows))
+    data = ingest.read_clean(tmp_path)
+    hits = _quarantined(data, "date_out_of_range", "ordered_at")
+    assert hits["source_line"].tolist() == [3], data.quarantine.to_dict("records")
+    assert data["transactions"]["invoice_id"].tolist() == ["1"]
