@@ -12,6 +12,7 @@ rows_quarantined + rows_merged`` per table.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -20,22 +21,84 @@ import yaml
 
 from crm_lab.core.dataset import Dataset, quarantine_frame, quarantine_rows
 from crm_lab.ingest import dedup
+from crm_lab.ingest.readers import LoadError, read_yaml_mapping
 
-__all__ = ["clean_dataset", "clean_transactions", "load_policies", "shared_invoices"]
+__all__ = [
+    "check_policies",
+    "clean_dataset",
+    "clean_transactions",
+    "load_policies",
+    "shared_invoices",
+]
 
 
 _POLICIES_FILE = Path(__file__).with_name("policies.yaml")
 
 
 def load_policies(path: str | Path | None = None) -> dict:
-    """Read the cleaning policies (``policies.yaml``, or a user's file merged over it)."""
+    """Read the cleaning policies (``policies.yaml``, or a user's file merged over it).
+
+    Raises
+    ------
+    LoadError
+        The user's file is missing, not YAML, or holds a policy of the wrong kind (a switch
+        that is not true/false, a product code that is not a regular expression, ...).
+    """
     policies = yaml.safe_load(_POLICIES_FILE.read_text("utf-8"))
     if path:
-        user = yaml.safe_load(Path(path).read_text("utf-8")) or {}
-        dedup = {**policies.get("dedup", {}), **user.pop("dedup", {})}
+        user = dict(read_yaml_mapping(path, what="policies"))
+        extra = user.pop("dedup", None) or {}
+        if not isinstance(extra, dict):
+            raise LoadError(path, f"dedup: expected a mapping, got {extra!r}")
+        dedup = {**policies.get("dedup", {}), **extra}
         policies.update(user)
         policies["dedup"] = dedup
+        check_policies(policies, source=path)
     return policies
+
+
+_SWITCHES = (
+    "drop_exact_duplicate_lines",
+    "quarantine_non_positive_prices",
+    "quarantine_negative_sales",
+    "quarantine_shared_invoices",
+)
+
+
+def check_policies(policies: dict, *, source: str | Path = "policies") -> None:
+    """Check a policies mapping; raise one ``LoadError`` naming the first policy that is wrong.
+
+    >>> try:
+    ...     check_policies({"quarantine_negative_sales": "yes"})
+    ... except LoadError as exc:
+    ...     print(exc)
+    policies: quarantine_negative_sales: expected true or false, got 'yes'
+    """
+    for name in _SWITCHES:
+        if name in policies and not isinstance(policies[name], bool):
+            raise LoadError(source, f"{name}: expected true or false, got {policies[name]!r}")
+    codes = policies.get("non_product_codes") or []
+    if not isinstance(codes, list):
+        raise LoadError(source, f"non_product_codes: expected a list of patterns, got {codes!r}")
+    for code in codes:
+        try:
+            re.compile(str(code))
+        except re.error as exc:
+            raise LoadError(
+                source, f"non_product_codes: {code!r} is not a regular expression ({exc})"
+            ) from None
+    settings = policies.get("dedup") or {}
+    if not isinstance(settings, dict):
+        raise LoadError(source, f"dedup: expected a mapping, got {settings!r}")
+    for name in ("max_records_per_key", "fuzzy_name_threshold"):
+        value = settings.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise LoadError(source, f"dedup.{name}: expected a number, got {value!r}")
+    keys = settings.get("exact_keys")
+    if keys is not None and not (
+        isinstance(keys, list) and set(keys) <= {"phone", "email", "customer_id"}
+    ):
+        raise LoadError(source, f"dedup.exact_keys: expected a list of phone, email, got {keys!r}")
 
 
 def _rows_out(table, provenance, mask, rule, reason, action, frame, column=""):
@@ -209,6 +272,8 @@ def clean_dataset(dataset: Dataset, *, policies: str | Path | dict | None = None
         merge log.
     """
     pol = policies if isinstance(policies, dict) else load_policies(policies)
+    if isinstance(policies, dict):
+        check_policies(pol)
     tables = dict(dataset.tables)
     prov = dict(dataset.provenance)
     parts = [dataset.quarantine]

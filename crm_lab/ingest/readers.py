@@ -139,19 +139,63 @@ def _norm(header: object) -> str:
 
 
 @lru_cache(maxsize=8)
+def read_yaml_mapping(path: str | Path, *, what: str) -> dict:
+    """A user's YAML file (aliases, policies) into a mapping; a ``LoadError`` saying why not.
+
+    An empty file is an empty mapping; a missing or unreadable file, text that is not YAML or
+    YAML that is not a mapping is one error naming the file and what was expected.
+    """
+    try:
+        data = yaml.safe_load(Path(path).read_text("utf-8"))
+    except FileNotFoundError:
+        raise LoadError(path, f"{what} file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LoadError(path, f"cannot read the {what} file ({exc})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise LoadError(path, f"not a readable YAML {what} file (a syntax error{where})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise LoadError(
+            path,
+            f"expected a mapping of sections as in the built-in file, got a {type(data).__name__}",
+        )
+    return data
+
+
 def _aliases(extra: str | None = None) -> dict:
     data = yaml.safe_load(_ALIASES_FILE.read_text("utf-8"))
     if extra:
-        user = yaml.safe_load(Path(extra).read_text("utf-8")) or {}
-        for section in ("files", "columns", "values"):
-            for key, value in (user.get(section) or {}).items():
-                if isinstance(value, dict):
-                    base = data[section].setdefault(key, {})
-                    for k, v in value.items():
-                        base[k] = (list(v) + list(base.get(k, []))) if isinstance(v, list) else v
-                else:
-                    data[section][key] = list(value) + list(data[section].get(key, []))
+        user = read_yaml_mapping(extra, what="aliases")
+        try:
+            _merge_aliases(data, user)
+        except (TypeError, AttributeError, ValueError) as exc:
+            raise LoadError(
+                extra,
+                f"not in the shape of aliases.yaml ({exc}); expected files: {{table: [names]}}, "
+                "columns: {table: {column: [headers]}}, values: {column: {text: value}}",
+            ) from None
     return data
+
+
+def _merge_aliases(data: dict, user: dict) -> None:
+    """Merge a user's aliases over the built-in ones (the user's names first); one name may
+    be given as a string instead of a list."""
+    for section in ("files", "columns", "values"):
+        for key, value in (user.get(section) or {}).items():
+            if isinstance(value, dict):
+                base = data[section].setdefault(key, {})
+                for k, v in value.items():
+                    if section != "values" and isinstance(v, str):
+                        v = [v]
+                    base[k] = (list(v) + list(base.get(k, []))) if isinstance(v, list) else v
+            elif isinstance(value, (list, tuple, str)):
+                names = [value] if isinstance(value, str) else list(value)
+                data[section][key] = names + list(data[section].get(key, []))
+            else:
+                raise TypeError(f"{section}.{key} is {value!r}, expected a list or mapping")
 
 
 def _table_from_name(path: Path, aliases: dict) -> str | None:

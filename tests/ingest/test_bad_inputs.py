@@ -1004,3 +1004,48 @@ def test_a_written_date_beyond_pandas_range_is_quarantined(tmp_path, value, fmt)
     hits = _quarantined(data, "date_out_of_range", "ordered_at")
     assert hits["source_line"].tolist() == [3], data.quarantine.to_dict("records")
     assert data["transactions"]["invoice_id"].tolist() == ["1"]
+
+
+@pytest.mark.parametrize(
+    ("option", "text", "said"),
+    [
+        (
+            "--aliases",
+            "columns: [\n",
+            "not a readable YAML aliases file (a syntax error at line 2)",
+        ),
+        ("--aliases", "- a\n- b\n", "expected a mapping of sections as in the built-in file"),
+        ("--aliases", "columns:\n  transactions: 5\n", "not in the shape of aliases.yaml"),
+        ("--aliases", "files: [orders]\n", "not in the shape of aliases.yaml"),
+        ("--aliases", None, "aliases file not found"),
+        ("--policies", "dedup: [\n", "not a readable YAML policies file"),
+        ("--policies", "non_product_codes: '('\n", "non_product_codes: expected a list"),
+        ("--policies", "non_product_codes: ['(']\n", "'(' is not a regular expression"),
+        ("--policies", "quarantine_negative_sales: maybe\n", "expected true or false, got 'maybe'"),
+        ("--policies", "dedup: 3\n", "dedup: expected a mapping, got 3"),
+        ("--policies", "dedup:\n  fuzzy_name_threshold: high\n", "expected a number, got 'high'"),
+        ("--policies", None, "policies file not found"),
+        ("--policies", "\xff\xfe", None),  # not UTF-8: a read error, not a traceback
+    ],
+)
+def test_a_bad_aliases_or_policies_file_is_one_clear_error(tmp_path, capsys, option, text, said):
+    from crm_lab import cli
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "orders.csv").write_text(tx(OK_TX))
+    user = tmp_path / "user.yaml"
+    if text is not None:
+        user.write_bytes(text.encode("latin-1") if said is None else text.encode())
+    code = cli.main(["validate", "--data", str(tmp_path / "data"), option, str(user)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert err[0].startswith(f"error: {user}: ")
+    if said:
+        assert said in err[0]
+
+
+def test_a_single_alias_may_be_a_string(tmp_path):
+    (tmp_path / "aliases.yaml").write_text("columns:\n  transactions:\n    product_id: 货号\n")
+    (tmp_path / "orders.csv").write_text(tx(OK_TX, head=TX_HEAD.replace("product_id", "货号")))
+    data = ingest.read_clean(tmp_path, aliases=tmp_path / "aliases.yaml")
+    assert data["transactions"]["product_id"].tolist() == ["P1"]
