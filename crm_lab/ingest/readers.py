@@ -1096,7 +1096,10 @@ def load_data(
     alias_data = _aliases(str(aliases) if aliases else None)
     notes: list[str] = []
     if path.is_dir():
-        listed = sorted(p for p in path.iterdir() if not p.name.startswith(("_", ".")))
+        try:
+            listed = sorted(p for p in path.iterdir() if not p.name.startswith(("_", ".")))
+        except OSError as exc:
+            raise LoadError(path, f"cannot list the folder ({exc.strerror or exc})") from None
         for p in listed:  # a table's file that cannot be read must not drop the table
             if p.is_symlink() and not p.exists() and _is_data_file(p):
                 raise LoadError(

@@ -53,7 +53,8 @@ NULL_WORDS = frozenset(
         "(空)",
     ]
 )
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# zero-width characters, and control characters (NUL, bell, escape, ...) that no export means
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -71,7 +72,7 @@ def _no_reasons(index) -> pd.Series:
 
 
 def normalize_text(series: pd.Series) -> tuple[pd.Series, Counter]:
-    """Fold text to NFKC, drop zero-width characters, trim, and read null words as missing.
+    """Fold text to NFKC, drop zero-width and control characters, trim, read null words as missing.
 
     Returns the cleaned ``string`` series and counts of ``null_word`` (values read as missing)
     and ``normalized`` (values whose text changed: full-width digits, stray spaces, ...).

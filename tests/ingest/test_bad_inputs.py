@@ -1049,3 +1049,40 @@ def test_a_single_alias_may_be_a_string(tmp_path):
     (tmp_path / "orders.csv").write_text(tx(OK_TX, head=TX_HEAD.replace("product_id", "货号")))
     data = ingest.read_clean(tmp_path, aliases=tmp_path / "aliases.yaml")
     assert data["transactions"]["product_id"].tolist() == ["P1"]
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x1b[31m", "\x07", "\x7f", "\x0b"])
+def test_control_characters_are_dropped_from_values_and_counted(tmp_path, control):
+    (tmp_path / "orders.csv").write_text(tx(f"1,c1,2024-01-05,P{control}1,1,2"))
+    data = ingest.read_clean(tmp_path)
+    expected = "P[31m1" if control.startswith("\x1b") else "P1"
+    assert data["transactions"]["product_id"].tolist() == [expected]
+    f = data.fixes
+    assert f.loc[(f["column"] == "product_id") & (f["rule"] == "normalized"), "count"].sum() == 1
+
+
+def test_a_folder_that_cannot_be_listed_is_one_clear_error(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    (tmp_path / "orders.csv").write_text(tx(OK_TX))
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "iterdir", denied)
+    with pytest.raises(ingest.LoadError, match=r"cannot list the folder \(Permission denied\)"):
+        ingest.read_clean(tmp_path)
+
+
+def test_a_file_that_cannot_be_read_is_one_clear_error(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    path = tmp_path / "orders.csv"
+    path.write_text(tx(OK_TX))
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(ingest.LoadError, match=r"orders\.csv: cannot read the file \(Permission"):
+        ingest.read_clean(path)
