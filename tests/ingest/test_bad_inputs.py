@@ -1086,3 +1086,16 @@ def test_a_file_that_cannot_be_read_is_one_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "read_bytes", denied)
     with pytest.raises(ingest.LoadError, match=r"orders\.csv: cannot read the file \(Permission"):
         ingest.read_clean(path)
+
+
+def test_report_takes_the_size_limit_too(tmp_path, monkeypatch, capsys):
+    from crm_lab import cli
+
+    monkeypatch.delenv("CRM_LAB_MAX_UNCOMPRESSED_MB", raising=False)
+    bomb = _bomb(tmp_path, "zip")
+    monkeypatch.chdir(tmp_path)
+    argv = ["report", "--data", str(bomb), "--as-of", "2024-01-31", "--out", "out", "--work", "w"]
+    code = cli.main([*argv, "--max-uncompressed-mb", "1"])
+    assert code == 2
+    assert "over the limit of 1 MB" in capsys.readouterr().err
+    monkeypatch.delenv("CRM_LAB_MAX_UNCOMPRESSED_MB", raising=False)  # the option set it
