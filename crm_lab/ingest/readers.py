@@ -3,12 +3,15 @@
 A file-level problem raises one ``LoadError`` naming the file, what was found and what was
 expected: missing or empty file, a header but no rows, undecodable bytes (with the line), an
 ambiguous delimiter, duplicate headers, a missing required column (with the accepted aliases and
-the headers found, never data values), dates both day-first and month-first. Title rows above the
+the headers found, never data values, each clipped to 40 characters), dates both day-first and
+month-first, a dangling symbolic link, a compressed file that would expand beyond
+``max_uncompressed_bytes`` (checked before parsing), a bad aliases file. Title rows above the
 header are skipped and total (合计) rows and report footers below the data are quarantined, both
 said in the notes. Row-level problems never stop the load: every value is read by
-``ingest.values``; a row whose required value is rejected is quarantined with its file, line,
-column and reason, a rejected optional value is set missing and logged the same way. Input files
-are only ever opened for reading.
+``ingest.values`` (a cell over 128 KB, Parquet bytes that are not UTF-8 and nested Parquet
+values are rejected before that); a row whose required value is rejected is quarantined with
+its file, line, column and reason, a rejected optional value is set missing and logged the same
+way. Input files are only ever opened for reading.
 """
 
 from __future__ import annotations

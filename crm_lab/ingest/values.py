@@ -400,7 +400,8 @@ def parse_amounts(series: pd.Series) -> Parsed:
     """Read numbers and money: ¥/￥/$, thousands separators (also full-width), 万/亿, (negatives).
 
     ``"￥1,234.50"`` -> 1234.5, ``"(300)"`` -> -300, ``"1.2万"`` -> 12000; ``"1,23"`` is rejected
-    (a separator in the wrong place is more likely a decimal comma than a thousands separator).
+    (a separator in the wrong place is more likely a decimal comma than a thousands separator),
+    as are ``inf`` (written or from a float column) and true/false values.
     """
     index = series.index
     if pd.api.types.is_bool_dtype(series.dtype):  # a true/false column is not a number
