@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import re
 import sys
 import threading
@@ -154,9 +155,26 @@ def _parser() -> argparse.ArgumentParser:
         )
         command.add_argument("--aliases", type=Path, help="YAML file of extra header aliases")
         command.add_argument("--policies", type=Path, help="YAML file of cleaning policies")
+        command.add_argument(
+            "--max-uncompressed-mb",
+            type=_megabytes,
+            help="the most a compressed input (.gz, .zip, .xlsx, Parquet) may expand to "
+            "before it is read (default 200, or $CRM_LAB_MAX_UNCOMPRESSED_MB)",
+        )
     for command in (r, v):  # the old name of --data-key-file, kept working
         command.add_argument("--key-file", dest="old_key_file", type=Path, help=argparse.SUPPRESS)
     return p
+
+
+def _megabytes(text: str) -> float:
+    """An option's text into a positive number of megabytes (argparse says which option)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size; expected megabytes > 0")
+    return value
 
 
 def _data_key_file(args) -> Path | None:
@@ -177,6 +195,7 @@ def _read(args):
         aliases=args.aliases,
         policies=args.policies,
         data_key_file=_data_key_file(args),
+        max_uncompressed_mb=args.max_uncompressed_mb,
     )
 
 
@@ -265,6 +284,10 @@ def _report(args) -> int:
             print(f"error: --param expects NAME=VALUE, got {item!r}", file=sys.stderr)
             return 2
         params[name.strip()] = value
+    if args.max_uncompressed_mb is not None:  # the run reads its input through read_clean
+        from crm_lab.ingest.readers import LIMIT_ENV
+
+        os.environ[LIMIT_ENV] = str(args.max_uncompressed_mb)
     try:
         run = run_reports(
             args.data,
@@ -407,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line with ``argv`` (``sys.argv[1:]`` when None); return the exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
-    from crm_lab.ingest.readers import LoadError
+    from crm_lab.ingest import LoadError, SnapshotWriteError
 
     try:
         commands = {
@@ -420,6 +443,6 @@ def main(argv: list[str] | None = None) -> int:
             "decrypt": _crypt,
         }
         return commands[args.command](args)
-    except LoadError as exc:
+    except (LoadError, SnapshotWriteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

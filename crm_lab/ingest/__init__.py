@@ -14,11 +14,12 @@ from pathlib import Path
 from crm_lab.core.dataset import Dataset
 from crm_lab.ingest.policies import clean_dataset, load_policies
 from crm_lab.ingest.readers import LoadError, load_data, read_basket_file, read_table
-from crm_lab.ingest.snapshot import is_snapshot, read_snapshot, save_tables
+from crm_lab.ingest.snapshot import SnapshotWriteError, is_snapshot, read_snapshot, save_tables
 
 __all__ = [
     "Dataset",
     "LoadError",
+    "SnapshotWriteError",
     "clean_dataset",
     "is_snapshot",
     "load_data",
@@ -37,6 +38,7 @@ def read_clean(
     policies: str | Path | dict | None = None,
     aliases: str | Path | None = None,
     data_key_file: str | Path | None = None,
+    max_uncompressed_mb: float | None = None,
 ) -> Dataset:
     """Read export files (or a run's snapshot) into a clean ``Dataset``.
 
@@ -51,8 +53,16 @@ def read_clean(
         YAML files of cleaning policies and of extra header aliases.
     data_key_file : str or Path, optional
         Key for encrypted input files (``*.enc``).
+    max_uncompressed_mb : float, optional
+        The most a compressed input may expand to before it is parsed
+        (``$CRM_LAB_MAX_UNCOMPRESSED_MB``, else 200).
     """
     if is_snapshot(path):
         return read_snapshot(path)
-    data = load_data(path, aliases=str(aliases) if aliases else None, key_file=data_key_file)
+    data = load_data(
+        path,
+        aliases=str(aliases) if aliases else None,
+        key_file=data_key_file,
+        max_uncompressed_mb=max_uncompressed_mb,
+    )
     return clean_dataset(data, policies=policies)

@@ -1,15 +1,18 @@
 """Loaded tables into clean ones: the order-line policies, customer merging and folded responses.
 
 ``load`` (``ingest.readers``) has already read every value (``ingest.values``); the policies here
-work on whole tables: exact duplicate order lines and lines priced at zero or below are
+work on whole tables: exact duplicate order lines, lines priced at zero or below, lines whose
+amount is not a finite number and sale lines with a negative quantity or amount are
 quarantined, fee lines are typed ``non_product``, duplicate customer records are merged
-(``ingest.dedup``) and every table's ``customer_id`` follows the master record, and repeated
-campaign responses are folded into one. The accounting keeps ``rows_in = rows_clean +
+(``ingest.dedup``) and every table's ``customer_id`` follows the master record, the lines of an
+invoice that names two customers are quarantined, and repeated campaign responses are folded
+into one. The accounting keeps ``rows_in = rows_clean +
 rows_quarantined + rows_merged`` per table.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -18,22 +21,84 @@ import yaml
 
 from crm_lab.core.dataset import Dataset, quarantine_frame, quarantine_rows
 from crm_lab.ingest import dedup
+from crm_lab.ingest.readers import LoadError, read_yaml_mapping
 
-__all__ = ["clean_dataset", "clean_transactions", "load_policies"]
+__all__ = [
+    "check_policies",
+    "clean_dataset",
+    "clean_transactions",
+    "load_policies",
+    "shared_invoices",
+]
 
 
 _POLICIES_FILE = Path(__file__).with_name("policies.yaml")
 
 
 def load_policies(path: str | Path | None = None) -> dict:
-    """Read the cleaning policies (``policies.yaml``, or a user's file merged over it)."""
+    """Read the cleaning policies (``policies.yaml``, or a user's file merged over it).
+
+    Raises
+    ------
+    LoadError
+        The user's file is missing, not YAML, or holds a policy of the wrong kind (a switch
+        that is not true/false, a product code that is not a regular expression, ...).
+    """
     policies = yaml.safe_load(_POLICIES_FILE.read_text("utf-8"))
     if path:
-        user = yaml.safe_load(Path(path).read_text("utf-8")) or {}
-        dedup = {**policies.get("dedup", {}), **user.pop("dedup", {})}
+        user = dict(read_yaml_mapping(path, what="policies"))
+        extra = user.pop("dedup", None) or {}
+        if not isinstance(extra, dict):
+            raise LoadError(path, f"dedup: expected a mapping, got {extra!r}")
+        dedup = {**policies.get("dedup", {}), **extra}
         policies.update(user)
         policies["dedup"] = dedup
+        check_policies(policies, source=path)
     return policies
+
+
+_SWITCHES = (
+    "drop_exact_duplicate_lines",
+    "quarantine_non_positive_prices",
+    "quarantine_negative_sales",
+    "quarantine_shared_invoices",
+)
+
+
+def check_policies(policies: dict, *, source: str | Path = "policies") -> None:
+    """Check a policies mapping; raise one ``LoadError`` naming the first policy that is wrong.
+
+    >>> try:
+    ...     check_policies({"quarantine_negative_sales": "yes"})
+    ... except LoadError as exc:
+    ...     print(exc)
+    policies: quarantine_negative_sales: expected true or false, got 'yes'
+    """
+    for name in _SWITCHES:
+        if name in policies and not isinstance(policies[name], bool):
+            raise LoadError(source, f"{name}: expected true or false, got {policies[name]!r}")
+    codes = policies.get("non_product_codes") or []
+    if not isinstance(codes, list):
+        raise LoadError(source, f"non_product_codes: expected a list of patterns, got {codes!r}")
+    for code in codes:
+        try:
+            re.compile(str(code))
+        except re.error as exc:
+            raise LoadError(
+                source, f"non_product_codes: {code!r} is not a regular expression ({exc})"
+            ) from None
+    settings = policies.get("dedup") or {}
+    if not isinstance(settings, dict):
+        raise LoadError(source, f"dedup: expected a mapping, got {settings!r}")
+    for name in ("max_records_per_key", "fuzzy_name_threshold"):
+        value = settings.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise LoadError(source, f"dedup.{name}: expected a number, got {value!r}")
+    keys = settings.get("exact_keys")
+    if keys is not None and not (
+        isinstance(keys, list) and set(keys) <= {"phone", "email", "customer_id"}
+    ):
+        raise LoadError(source, f"dedup.exact_keys: expected a list of phone, email, got {keys!r}")
 
 
 def _rows_out(table, provenance, mask, rule, reason, action, frame, column=""):
@@ -54,7 +119,8 @@ def _rows_out(table, provenance, mask, rule, reason, action, frame, column=""):
 def clean_transactions(
     transactions: pd.DataFrame, *, policies: dict, provenance: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
-    """Apply the transaction policies: duplicates out, non-positive prices out, fees typed.
+    """Apply the transaction policies: duplicates, non-positive prices, infinite amounts and
+    negative sales out, fees typed.
 
     Returns the cleaned table, the quarantine rows for what left it (with file and line from
     ``provenance``), and the provenance of the rows kept.
@@ -94,6 +160,45 @@ def clean_transactions(
             )
         )
         drop |= bad_price
+    # quantity * price beyond the float range (1e200 x 1e200): not an amount
+    amount = (tx["amount"] if "amount" in tx else tx["quantity"] * tx["unit_price"]).to_numpy(
+        dtype="float64", na_value=np.nan
+    )
+    infinite = np.isinf(amount) & ~drop
+    parts.append(
+        _rows_out(
+            "transactions",
+            prov,
+            infinite,
+            "amount_not_finite",
+            "the amount (quantity x price) is not a finite number; expected an amount",
+            "row_quarantined",
+            tx.assign(amount=amount),
+            "amount",
+        )
+    )
+    drop |= infinite
+    if policies.get("quarantine_negative_sales", True):
+        # a line typed sale must add to revenue: a negative one is a return typed wrongly
+        negative = ((tx["line_type"] == "sale") & (tx["quantity"] < 0)).to_numpy(
+            dtype=bool, na_value=False
+        ) & ~drop
+        negative |= (tx["line_type"] == "sale").to_numpy(dtype=bool, na_value=False) & (amount < 0)
+        negative &= ~drop
+        parts.append(
+            _rows_out(
+                "transactions",
+                prov,
+                negative,
+                "negative_sale",
+                "typed sale with a negative quantity or amount; expected a positive sale, "
+                "or the line typed return or cancellation",
+                "row_quarantined",
+                tx,
+                "quantity",
+            )
+        )
+        drop |= negative
     tx = tx[~drop].reset_index(drop=True)
     prov = prov[~drop].reset_index(drop=True) if prov is not None else None
     codes = policies.get("non_product_codes") or []
@@ -104,13 +209,53 @@ def clean_transactions(
     return tx, quarantine_frame(parts), prov
 
 
+def shared_invoices(
+    transactions: pd.DataFrame, *, provenance: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """Order lines into those whose invoice names one customer, and the quarantine of the rest.
+
+    An invoice is one basket of one customer: when its lines name two or more customer ids
+    (after duplicate customers were merged), the basket would mix people, so every line of it
+    is quarantined (``shared_invoice``); lines without a customer id do not count as a second
+    customer. Returns the table kept, the quarantine rows and the provenance of the rows kept.
+
+    >>> tx = pd.DataFrame({"invoice_id": ["1", "1", "2"], "customer_id": ["a", "b", "a"]})
+    >>> kept, q, _ = shared_invoices(tx)
+    >>> kept["invoice_id"].tolist(), q["rule"].tolist()
+    (['2'], ['shared_invoice', 'shared_invoice'])
+    """
+    tx = transactions.reset_index(drop=True)
+    prov = provenance.reset_index(drop=True) if provenance is not None else None
+    people = tx.dropna(subset=["invoice_id", "customer_id"])
+    people = people.groupby("invoice_id", observed=True)["customer_id"].nunique()
+    shared = people[people > 1]
+    if shared.empty:
+        return tx, quarantine_frame(), prov
+    mask = tx["invoice_id"].isin(shared.index).to_numpy(dtype=bool, na_value=False)
+    q = _rows_out(
+        "transactions",
+        prov,
+        mask,
+        "shared_invoice",
+        "the invoice names more than one customer; expected one customer per invoice "
+        "(one basket of one person)",
+        "row_quarantined",
+        tx,
+        "invoice_id",
+    )
+    kept_prov = prov[~mask].reset_index(drop=True) if prov is not None else None
+    return tx[~mask].reset_index(drop=True), q, kept_prov
+
+
 def clean_dataset(dataset: Dataset, *, policies: str | Path | dict | None = None) -> Dataset:
     """Apply the table policies to loaded data: transactions rules and customer de-duplication.
 
-    Values were already cleaned by ``load``. This step removes exact duplicate order lines and
-    lines with a non-positive price (quarantined with their file and line), types fee lines as
-    ``non_product``, merges duplicate customer records (``dedup``) and re-points every table's
-    ``customer_id`` to the master id. The accounting gains ``rows_quarantined`` and
+    Values were already cleaned by ``load``. This step removes exact duplicate order lines,
+    lines with a non-positive price or an amount that is not finite, and sale lines with a
+    negative quantity or amount (quarantined with their file and line), types fee lines as
+    ``non_product``, merges duplicate customer records (``dedup``), re-points every table's
+    ``customer_id`` to the master id and then quarantines the lines of invoices that name two
+    customers (``shared_invoices``). The accounting gains ``rows_quarantined`` and
     ``rows_merged`` so that, per table, ``rows_in = rows_clean + rows_quarantined + rows_merged``.
 
     Parameters
@@ -127,6 +272,8 @@ def clean_dataset(dataset: Dataset, *, policies: str | Path | dict | None = None
         merge log.
     """
     pol = policies if isinstance(policies, dict) else load_policies(policies)
+    if isinstance(policies, dict):
+        check_policies(pol)
     tables = dict(dataset.tables)
     prov = dict(dataset.provenance)
     parts = [dataset.quarantine]
@@ -157,6 +304,11 @@ def clean_dataset(dataset: Dataset, *, policies: str | Path | dict | None = None
         for name in ("transactions", "interactions", "tickets", "campaign_responses"):
             if name in tables:
                 tables[name] = dedup.repoint(tables[name], mapping)
+    if "transactions" in tables and pol.get("quarantine_shared_invoices", True):
+        tx, q, kept = shared_invoices(tables["transactions"], provenance=prov.get("transactions"))
+        tables["transactions"], prov["transactions"] = tx, kept
+        parts.append(q)
+        booked.append(q.assign(kind="rows_quarantined"))
         if len(merge_log):
             notes.append(
                 f"customers: {len(merge_log)} duplicate record(s) merged into "

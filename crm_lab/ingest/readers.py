@@ -3,22 +3,27 @@
 A file-level problem raises one ``LoadError`` naming the file, what was found and what was
 expected: missing or empty file, a header but no rows, undecodable bytes (with the line), an
 ambiguous delimiter, duplicate headers, a missing required column (with the accepted aliases and
-the headers found, never data values), dates both day-first and month-first. Title rows above the
+the headers found, never data values, each clipped to 40 characters), dates both day-first and
+month-first, a dangling symbolic link, a compressed file that would expand beyond
+``max_uncompressed_bytes`` (checked before parsing), a bad aliases file. Title rows above the
 header are skipped and total (合计) rows and report footers below the data are quarantined, both
 said in the notes. Row-level problems never stop the load: every value is read by
-``ingest.values``; a row whose required value is rejected is quarantined with its file, line,
-column and reason, a rejected optional value is set missing and logged the same way. Input files
-are only ever opened for reading.
+``ingest.values`` (a cell over 128 KB, Parquet bytes that are not UTF-8 and nested Parquet
+values are rejected before that); a row whose required value is rejected is quarantined with
+its file, line, column and reason, a rejected optional value is set missing and logged the same
+way. Input files are only ever opened for reading.
 """
 
 from __future__ import annotations
 
 import bz2
+import contextlib
 import csv
 import gzip
 import io
 import logging
 import lzma
+import os
 import re
 import zipfile
 import zlib
@@ -54,7 +59,11 @@ log = logging.getLogger(__name__)
 
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
 # a table file may come compressed (transactions.csv.gz) or as the one table file of a zip
-_DECOMPRESS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
+_DECOMPRESS = {
+    ".gz": lambda f: gzip.GzipFile(fileobj=f, mode="rb"),
+    ".bz2": bz2.BZ2File,
+    ".xz": lzma.LZMAFile,
+}
 _FORMATS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
 ARCHIVES = (*_DECOMPRESS, ".zip")
 _ALIASES_FILE = Path(__file__).with_name("aliases.yaml")
@@ -69,6 +78,13 @@ _FOOTER = re.compile(
     re.I,
 )
 _MIN_DATE = {"birth_date": "1900-01-01"}  # other dates: values.parse_dates' default
+# What a compressed input (.gz, .bz2, .xz, .zip, the XML inside an .xlsx, Parquet pages) may
+# expand to before it is parsed: a 1 MB file can hold 300 MB of XML
+MAX_UNCOMPRESSED_MB = 200
+LIMIT_ENV = "CRM_LAB_MAX_UNCOMPRESSED_MB"
+# A cell longer than this is not a value (Python's csv module stops at it by default)
+MAX_FIELD_CHARS = 131_072
+_SHOWN_HEADER = 40  # characters of a header quoted in a message
 
 
 class LoadError(ValueError):
@@ -79,6 +95,46 @@ class LoadError(ValueError):
         super().__init__(f"{path}: {message}")
 
 
+def max_uncompressed_bytes(limit_mb: float | None = None) -> int:
+    """An uncompressed-size limit in megabytes into bytes: ``limit_mb``, else the environment
+    variable ``CRM_LAB_MAX_UNCOMPRESSED_MB``, else ``MAX_UNCOMPRESSED_MB`` (200).
+
+    >>> max_uncompressed_bytes(1.5)
+    1572864
+    """
+    if limit_mb is None:
+        text = os.environ.get(LIMIT_ENV, "").strip()
+        if not text:
+            limit_mb = MAX_UNCOMPRESSED_MB
+        else:
+            try:
+                limit_mb = float(text)
+            except ValueError:
+                limit_mb = -1.0
+            if not limit_mb > 0:
+                raise LoadError(
+                    f"${LIMIT_ENV}", f"{text!r} is not a size; expected a number of megabytes > 0"
+                )
+    if not limit_mb > 0:
+        raise LoadError("--max-uncompressed-mb", f"{limit_mb} is not a size; expected > 0")
+    return int(limit_mb * 2**20)
+
+
+def _too_big(path: Path, what: str, size: int, limit: int) -> LoadError:
+    return LoadError(
+        path,
+        f"{what} expands to {size / 2**20:,.0f} MB or more uncompressed, over the limit of "
+        f"{limit / 2**20:,.0f} MB; expected a smaller file — if it is genuine, raise the limit "
+        f"with --max-uncompressed-mb or ${LIMIT_ENV}",
+    )
+
+
+def _clip(text: object, n: int = _SHOWN_HEADER) -> str:
+    """A header or value as quoted in a message: at most ``n`` characters."""
+    text = str(text)
+    return text if len(text) <= n else f"{text[:n]}... ({len(text):,} characters)"
+
+
 def _norm(header: object) -> str:
     """Normalise a header for alias matching: lower case, no spaces, _ - . or brackets."""
     text = str(header).strip().lower().replace("\ufeff", "")
@@ -86,19 +142,63 @@ def _norm(header: object) -> str:
 
 
 @lru_cache(maxsize=8)
+def read_yaml_mapping(path: str | Path, *, what: str) -> dict:
+    """A user's YAML file (aliases, policies) into a mapping; a ``LoadError`` saying why not.
+
+    An empty file is an empty mapping; a missing or unreadable file, text that is not YAML or
+    YAML that is not a mapping is one error naming the file and what was expected.
+    """
+    try:
+        data = yaml.safe_load(Path(path).read_text("utf-8"))
+    except FileNotFoundError:
+        raise LoadError(path, f"{what} file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LoadError(path, f"cannot read the {what} file ({exc})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise LoadError(path, f"not a readable YAML {what} file (a syntax error{where})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise LoadError(
+            path,
+            f"expected a mapping of sections as in the built-in file, got a {type(data).__name__}",
+        )
+    return data
+
+
 def _aliases(extra: str | None = None) -> dict:
     data = yaml.safe_load(_ALIASES_FILE.read_text("utf-8"))
     if extra:
-        user = yaml.safe_load(Path(extra).read_text("utf-8")) or {}
-        for section in ("files", "columns", "values"):
-            for key, value in (user.get(section) or {}).items():
-                if isinstance(value, dict):
-                    base = data[section].setdefault(key, {})
-                    for k, v in value.items():
-                        base[k] = (list(v) + list(base.get(k, []))) if isinstance(v, list) else v
-                else:
-                    data[section][key] = list(value) + list(data[section].get(key, []))
+        user = read_yaml_mapping(extra, what="aliases")
+        try:
+            _merge_aliases(data, user)
+        except (TypeError, AttributeError, ValueError) as exc:
+            raise LoadError(
+                extra,
+                f"not in the shape of aliases.yaml ({exc}); expected files: {{table: [names]}}, "
+                "columns: {table: {column: [headers]}}, values: {column: {text: value}}",
+            ) from None
     return data
+
+
+def _merge_aliases(data: dict, user: dict) -> None:
+    """Merge a user's aliases over the built-in ones (the user's names first); one name may
+    be given as a string instead of a list."""
+    for section in ("files", "columns", "values"):
+        for key, value in (user.get(section) or {}).items():
+            if isinstance(value, dict):
+                base = data[section].setdefault(key, {})
+                for k, v in value.items():
+                    if section != "values" and isinstance(v, str):
+                        v = [v]
+                    base[k] = (list(v) + list(base.get(k, []))) if isinstance(v, list) else v
+            elif isinstance(value, (list, tuple, str)):
+                names = [value] if isinstance(value, str) else list(value)
+                data[section][key] = names + list(data[section].get(key, []))
+            else:
+                raise TypeError(f"{section}.{key} is {value!r}, expected a list or mapping")
 
 
 def _table_from_name(path: Path, aliases: dict) -> str | None:
@@ -165,11 +265,50 @@ def _looks_latin(raw: bytes) -> bool:
     return alone / len(high) > 0.5
 
 
-def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+def _decode_mixed(path: Path, raw: bytes) -> tuple[str, list[int]] | None:
+    """Decode a file whose lines mix UTF-8 and GB18030 line by line: UTF-8 first, GB18030 for
+    a line that is not UTF-8. None when no line with non-ASCII bytes is UTF-8 (one encoding).
+
+    Returns the text and the numbers of the lines read as GB18030.
+    """
+    lines = raw.splitlines(keepends=True)
+    utf8 = other = False
+    for line in lines:
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8 = True
+        except UnicodeDecodeError:
+            other = True
+        if utf8 and other:
+            break
+    if not (utf8 and other):
+        return None
+    parts, gb_lines = [], []
+    for number, line in enumerate(lines, start=1):
+        try:
+            parts.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                parts.append(line.decode("gb18030"))
+            except UnicodeDecodeError as exc:
+                raise LoadError(
+                    path,
+                    f"cannot decode byte {line[exc.start]:#04x} at line {number}: the line is "
+                    "neither UTF-8 nor GB18030; re-export the file as UTF-8 CSV",
+                ) from None
+            gb_lines.append(number)
+    return "".join(parts), gb_lines
+
+
+def _decode(path: Path, raw: bytes, *, notes: list[str] | None = None) -> tuple[str, str]:
     """Decode CSV bytes; return the text and the encoding used.
 
     UTF-8 (with or without BOM), UTF-16 with BOM, GB18030, and Windows-1252 when the bytes look
-    like accented Latin text rather than Chinese (GB18030 would decode them to nonsense).
+    like accented Latin text rather than Chinese (GB18030 would decode them to nonsense). A file
+    whose lines mix UTF-8 and GB18030 (two exports pasted together) is decoded line by line,
+    said in ``notes`` with the lines read as GB18030 (encoding ``"utf-8+gb18030"``).
     """
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
@@ -178,6 +317,16 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as utf8_error:
+        mixed = _decode_mixed(path, raw)
+        if mixed is not None:
+            text, gb_lines = mixed
+            if notes is not None:
+                shown = ", ".join(map(str, gb_lines[:10])) + (" ..." if len(gb_lines) > 10 else "")
+                notes.append(
+                    f"{path.name}: mixed encodings: {len(gb_lines)} line(s) read as GB18030 "
+                    f"(line {shown}), the others as UTF-8"
+                )
+            return text, "utf-8+gb18030"
         if _looks_latin(raw):
             try:
                 return raw.decode("cp1252"), "cp1252"
@@ -193,6 +342,18 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
                 "neither UTF-8, UTF-16 with BOM, GB18030 nor Windows-1252; re-export it as "
                 "UTF-8 CSV",
             ) from None
+
+
+@contextlib.contextmanager
+def _csv_fields_up_to(n: int):
+    """Let Python's csv module read fields of up to ``n`` characters (its default stops at
+    128 KB with an error), and put the old limit back after."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, n + 1))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
 
 
 def _delimiter(path: Path, text: str) -> str:
@@ -217,16 +378,42 @@ def _delimiter(path: Path, text: str) -> str:
     return max(_DELIMITERS, key=header.count)
 
 
-def _unwrap(path: Path, *, key_file: str | Path | None = None) -> tuple[bytes, Path]:
+def _decompress(path: Path, suffix: str, raw: bytes, limit: int) -> bytes:
+    """Decompress ``.gz``, ``.bz2`` or ``.xz`` bytes, reading at most ``limit`` bytes out."""
+    try:
+        with _DECOMPRESS[suffix](io.BytesIO(raw)) as stream:
+            out = stream.read(limit + 1)
+    except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as exc:
+        raise LoadError(
+            path, f"not a readable {_FORMATS[suffix]} file ({type(exc).__name__}: {exc})"
+        ) from None
+    if len(out) > limit:
+        raise _too_big(path, f"the {_FORMATS[suffix]} file", len(out), limit)
+    return out
+
+
+def _unwrap(
+    path: Path, *, key_file: str | Path | None = None, limit: int | None = None
+) -> tuple[bytes, Path]:
     """A file into the bytes of the table file it holds and that file's name.
 
     A ``*.enc`` file (``crm-lab encrypt``) is decrypted in memory with ``key_file``; a
     ``.gz``, ``.bz2`` or ``.xz`` file is decompressed; a ``.zip`` gives its one table file.
     Each is then read as the file named by the rest of its name (``customers.csv.gz.enc`` ->
-    ``customers.csv``) or, for a zip, by its member's name.
+    ``customers.csv``) or, for a zip, by its member's name. Nothing is decompressed beyond
+    ``limit`` bytes (``max_uncompressed_bytes()`` when None).
     """
+    limit = max_uncompressed_bytes() if limit is None else limit
     if not path.exists():
+        if path.is_symlink():
+            raise LoadError(
+                path,
+                f"a symbolic link to {os.readlink(path)}, which does not exist; "
+                "expected a table file",
+            )
         raise LoadError(path, "file not found")
+    if not path.is_file():
+        raise LoadError(path, "not a regular file (a folder, pipe or device); expected a file")
     if path.stat().st_size == 0:
         raise LoadError(path, "file is empty; expected a header line and data rows")
     name = Path(path.name)
@@ -241,19 +428,17 @@ def _unwrap(path: Path, *, key_file: str | Path | None = None) -> tuple[bytes, P
             raise LoadError(path, str(exc).split(": ", 1)[-1]) from None
         name = Path(name.stem)
     else:
-        raw = path.read_bytes()
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise LoadError(path, f"cannot read the file ({exc.strerror or exc})") from None
     for _ in range(3):  # transactions.csv.gz in a zip, at most
         suffix = name.suffix.lower()
         if suffix in _DECOMPRESS:
-            try:
-                raw = _DECOMPRESS[suffix](raw)
-            except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as exc:
-                raise LoadError(
-                    path, f"not a readable {_FORMATS[suffix]} file ({type(exc).__name__}: {exc})"
-                ) from None
+            raw = _decompress(path, suffix, raw, limit)
             name = Path(name.stem)
         elif suffix == ".zip":
-            member, raw = _zip_member(path, raw)
+            member, raw = _zip_member(path, raw, limit=limit)
             name = Path(Path(member).name)
         else:
             break
@@ -283,39 +468,138 @@ def _zip_table(path: Path, archive: zipfile.ZipFile) -> str:
     return tables[0]
 
 
-def _zip_member(path: Path, source: bytes | Path) -> tuple[str, bytes]:
-    """A zip archive (its bytes or its file) into its one table file: (name, bytes)."""
+def _zip_member(path: Path, source: bytes | Path, *, limit: int | None = None) -> tuple[str, bytes]:
+    """A zip archive (its bytes or its file) into its one table file: (name, bytes).
+
+    The member's uncompressed size (which ``zipfile`` holds it to) is checked against
+    ``limit`` before it is read.
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as z:
             member = _zip_table(path, z)
-            return member, z.read(member) if isinstance(source, bytes) else b""
-    except zipfile.BadZipFile as exc:
+            if not isinstance(source, bytes):
+                return member, b""
+            size = z.getinfo(member).file_size
+            limit = max_uncompressed_bytes() if limit is None else limit
+            if size > limit:
+                raise _too_big(path, f"the zip member {member}", size, limit)
+            return member, z.read(member)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise LoadError(path, f"not a readable zip archive ({exc})") from None
+    except (RuntimeError, NotImplementedError) as exc:  # encrypted, unknown compression
+        raise LoadError(path, f"cannot read the zip archive ({exc})") from None
 
 
 def _read_grid(
-    path: Path, *, notes: list[str], key_file: str | Path | None = None
-) -> tuple[pd.DataFrame, bool]:
-    """Read a file into a grid: (strings without header, False) or (typed frame, True).
+    path: Path, *, notes: list[str], key_file: str | Path | None = None, limit: int
+) -> tuple[pd.DataFrame, bool, dict[str, pd.Series]]:
+    """Read a file into a grid: (strings without header, False) or (typed frame, True), and
+    the reasons of the cells rejected on the way (by column, from Parquet's own types).
 
     The file may be encrypted, compressed or a zip of one table file (``_unwrap``).
     """
-    raw, name = _unwrap(path, key_file=key_file)
+    raw, name = _unwrap(path, key_file=key_file, limit=limit)
     suffix = name.suffix.lower()
     if suffix == ".parquet":
-        try:
-            return pd.read_parquet(io.BytesIO(raw)), True
-        except Exception as exc:  # pyarrow raises several types for a broken file
-            raise LoadError(path, f"not a readable Parquet file ({type(exc).__name__})") from exc
+        frame, rejected = _read_parquet(path, raw, limit=limit)
+        return frame, True, rejected
     if suffix == ".xlsx":
-        return _read_excel(path, raw, notes)
-    text, encoding = _decode(path, raw)
+        return (*_read_excel(path, raw, notes, limit=limit), {})
+    text, encoding = _decode(path, raw, notes=notes)
     if not text.strip():
         raise LoadError(path, "file is empty; expected a header line and data rows")
-    if encoding not in ("utf-8", "utf-16"):
+    if encoding not in ("utf-8", "utf-16", "utf-8+gb18030"):
         notes.append(f"{path.name}: read as {encoding}")
-    sep = _delimiter(path, text)
-    return _read_csv_grid(path, text, sep), False
+    with _csv_fields_up_to(len(text)):  # a long field is quarantined later, with its line
+        sep = _delimiter(path, text)
+        return _read_csv_grid(path, text, sep), False, {}
+
+
+_UNDECODABLE = "undecodable_bytes: a binary value that is not UTF-8 text; expected text"
+
+
+def _read_parquet(path: Path, raw: bytes, *, limit: int):
+    """Read Parquet bytes into a typed frame and the reasons of the cells rejected by type.
+
+    Parquet's own types are read as values: decimals as floats, dates as timestamps, binary
+    values as UTF-8 text (a value that is not UTF-8 is rejected), timestamps in their own unit
+    (year 1 or 2300 stays a date, for ``values.parse_dates`` to reject as out of range), nested
+    values (lists, structs) rejected. The pages' uncompressed size is checked against ``limit``.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(io.BytesIO(raw))
+        meta = pf.metadata
+        size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    except Exception as exc:  # pyarrow raises several types for a broken file
+        raise LoadError(path, f"not a readable Parquet file ({type(exc).__name__})") from None
+    if size > limit:
+        raise _too_big(path, "the Parquet file", size, limit)
+    try:
+        table = pf.read()
+    except Exception as exc:
+        raise LoadError(path, f"not a readable Parquet file ({type(exc).__name__})") from None
+    names = [str(n) for n in table.column_names]
+    dup = sorted({_clip(n) for n in names if names.count(n) > 1})
+    if dup:
+        raise LoadError(path, f"duplicate columns {dup}; expected each column once")
+    columns, rejected = {}, {}
+    for name, column in zip(names, table.columns, strict=True):
+        if re.fullmatch(r"__index_level_\d+__", name):  # pandas' unnamed index
+            continue
+        columns[name], reasons = _arrow_column(path, name, column)
+        if reasons is not None:
+            rejected[name] = reasons
+    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows)), rejected
+
+
+def _arrow_column(path: Path, name: str, column) -> tuple[pd.Series, pd.Series | None]:
+    """One Parquet column into a pandas column, and the reasons of values rejected (or None)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    try:
+        if pa.types.is_dictionary(kind):
+            column, kind = column.cast(kind.value_type), kind.value_type
+        if pa.types.is_decimal(kind):
+            column = pc.cast(column, pa.float64(), safe=False)
+        elif pa.types.is_date(kind):
+            column = column.cast(pa.timestamp("s"))
+        elif (
+            pa.types.is_binary(kind)
+            or pa.types.is_large_binary(kind)
+            or (pa.types.is_fixed_size_binary(kind))
+        ):
+            text, bad = [], []
+            for value in column.to_pylist():
+                try:
+                    text.append(None if value is None else value.decode("utf-8"))
+                    bad.append(False)
+                except UnicodeDecodeError:
+                    text.append(repr(value)[:60])
+                    bad.append(True)
+            reasons = pd.Series(pd.NA, index=range(len(text)), dtype="string")
+            reasons[np.asarray(bad, dtype=bool)] = _UNDECODABLE
+            return pd.Series(text, dtype=object), (reasons if any(bad) else None)
+        elif pa.types.is_boolean(kind):  # with nulls, pandas would make it a column of objects
+            return pd.Series(column.to_pylist(), dtype="boolean"), None
+        elif pa.types.is_nested(kind):
+            values = column.to_pylist()
+            reasons = pd.Series(pd.NA, index=range(len(values)), dtype="string")
+            reasons[[v is not None for v in values]] = (
+                f"unexpected_type: a Parquet {kind} value, expected a single value"
+            )
+            shown = [None if v is None else _clip(v, 60) for v in values]
+            return pd.Series(shown, dtype=object), reasons
+        return column.to_pandas(), None
+    except (pa.ArrowException, ValueError, OverflowError, TypeError) as exc:
+        raise LoadError(
+            path,
+            f"column {_clip(name)!r}: cannot read the Parquet type {kind} ({exc}); expected "
+            "text, numbers or timestamps",
+        ) from None
 
 
 def _read_csv_grid(path: Path, text: str, sep: str) -> pd.DataFrame:
@@ -375,7 +659,18 @@ def _excel_cell(value) -> str:
     return str(value)
 
 
-def _read_excel(path: Path, raw: bytes, notes: list[str]) -> tuple[pd.DataFrame, bool]:
+def _read_excel(path: Path, raw: bytes, notes: list[str], *, limit: int):
+    """Read an .xlsx workbook's first sheet into a grid of strings (and False: not typed).
+
+    The XML parts' uncompressed sizes are checked against ``limit`` before anything is parsed.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            size = sum(info.file_size for info in z.infolist())
+    except zipfile.BadZipFile:
+        size = 0  # not a zip: the Excel reader says what is wrong with it
+    if size > limit:
+        raise _too_big(path, "the workbook", size, limit)
     try:
         book = pd.read_excel(io.BytesIO(raw), header=None, dtype=object, sheet_name=None)
     except Exception as exc:
@@ -417,7 +712,7 @@ def _locate_header(path: Path, grid: pd.DataFrame, table: str | None, aliases: d
             path,
             "cannot tell which table this is: name the file after a table "
             f"({', '.join(SCHEMAS)}) or give its headers the canonical names; "
-            f"headers found: {headers}",
+            f"headers found: {[_clip(h) for h in headers]}",
         )
     mapped = set(_header_map(headers, table, aliases).values())
     missing = [c for c in SCHEMAS[table].required if c not in mapped]
@@ -425,7 +720,7 @@ def _locate_header(path: Path, grid: pd.DataFrame, table: str | None, aliases: d
     raise LoadError(
         path,
         f"missing required column(s) {missing} for table {table!r}; accepted headers: "
-        f"{accepted}; headers found: {headers}",
+        f"{accepted}; headers found: {[_clip(h) for h in headers]}",
     )
 
 
@@ -502,6 +797,7 @@ def read_table(
     table: str | None = None,
     aliases: str | None = None,
     key_file: str | Path | None = None,
+    max_uncompressed_mb: float | None = None,
 ) -> TableRead:
     """Read one export file into a canonical table, with its quarantine and fix counts.
 
@@ -518,6 +814,9 @@ def read_table(
         A YAML file of extra header aliases, merged over the built-in ``aliases.yaml``.
     key_file : str or Path, optional
         Key of an encrypted ``*.enc`` file.
+    max_uncompressed_mb : float, optional
+        What a compressed file (``.gz``, ``.zip``, the XML of an ``.xlsx``, Parquet pages) may
+        expand to, checked before it is parsed; ``$CRM_LAB_MAX_UNCOMPRESSED_MB``, else 200.
 
     Returns
     -------
@@ -536,7 +835,8 @@ def read_table(
         raise LoadError(path, f"unknown table {table!r}; expected one of {list(SCHEMAS)}")
     notes: list[str] = []
     table = table or _table_of(path, alias_data)
-    grid, typed = _read_grid(path, notes=notes, key_file=key_file)
+    limit = max_uncompressed_bytes(max_uncompressed_mb)
+    grid, typed, type_rejected = _read_grid(path, notes=notes, key_file=key_file, limit=limit)
     parts: list[pd.DataFrame] = []
     if typed:
         headers = [str(c) for c in grid.columns]
@@ -551,7 +851,7 @@ def read_table(
         if header_row:
             notes.append(f"{path.name}: skipped {header_row} title row(s) above the header")
         headers = [str(v).strip() for v in grid.iloc[header_row]]
-        dup = sorted({h for h in headers if h and headers.count(h) > 1})
+        dup = sorted({_clip(h) for h in headers if h and headers.count(h) > 1})
         if dup:
             raise LoadError(path, f"duplicate headers {dup}; expected each column once")
         body = grid.iloc[header_row + 1 :]
@@ -573,15 +873,31 @@ def read_table(
     mapping = _header_map(list(data.columns), table, alias_data)
     unmapped = [h for h in data.columns if h not in mapping and not h.startswith("_unnamed_")]
     if unmapped:
-        log.info("%s: ignoring headers %s", path, unmapped)
+        log.info("%s: ignoring headers %s", path, [_clip(h) for h in unmapped])
     src = data[list(mapping)].rename(columns=mapping)
+    # cells rejected before their value was read: Parquet bytes that are not text, cells too
+    # long to be a value
+    early = {mapping[h]: r for h, r in type_rejected.items() if h in mapping}
+    for column in src.columns:
+        if src[column].dtype == object or pd.api.types.is_string_dtype(src[column].dtype):
+            length = src[column].astype("string").str.len()
+            long = (length > MAX_FIELD_CHARS).fillna(False).to_numpy(dtype=bool)
+            if long.any():
+                reasons = early.get(column, pd.Series(pd.NA, index=src.index, dtype="string"))
+                reasons = reasons.copy()
+                reasons[long] = length[long].map(
+                    lambda n: (
+                        f"field_too_long: {n:,} characters; expected at most {MAX_FIELD_CHARS:,}"
+                    )
+                )
+                early[column] = reasons
     if table == "customers" and "name" not in src and {"first_name", "last_name"} & set(src):
         src["name"] = _full_name(src.get("first_name"), src.get("last_name"))
 
     schema = SCHEMAS[table]
     absent = [c.name for c in schema.columns if c.name not in src and c.name not in schema.derived]
     if absent:  # an optional column not found: say which, and which headers went unused
-        unused = f"; headers not used: {', '.join(unmapped)}" if unmapped else ""
+        unused = f"; headers not used: {', '.join(map(_clip, unmapped))}" if unmapped else ""
         notes.append(f"{path.name}: {table} column(s) not found: {', '.join(absent)}{unused}")
     date_cols = [src[c.name] for c in schema.columns if c.kind == "datetime" and c.name in src]
     try:
@@ -599,6 +915,10 @@ def read_table(
             continue
         s = src[col.name]
         parsed = _parse_column(s, col.name, col.kind, col.allowed, alias_data, day_first)
+        if col.name in early:
+            before = early[col.name].notna().to_numpy()
+            parsed.reasons = parsed.reasons.mask(before, early[col.name])
+            parsed.values = parsed.values.mask(before)
         for rule, n in parsed.fixes.items():
             if n:
                 fixes[(col.name, rule)] += n
@@ -749,6 +1069,7 @@ def load_data(
     aliases: str | None = None,
     derive_customers: bool = True,
     key_file: str | Path | None = None,
+    max_uncompressed_mb: float | None = None,
 ) -> Dataset:
     """Read a folder of export files (or one file) into canonical tables.
 
@@ -766,6 +1087,8 @@ def load_data(
         (``customer_id`` and most frequent ``country``) and say so in ``notes``.
     key_file : str or Path, optional
         Key for encrypted files (``customers.csv.enc``, written by ``crm-lab encrypt``).
+    max_uncompressed_mb : float, optional
+        The most a compressed file may expand to (see ``read_table``).
 
     Returns
     -------
@@ -776,9 +1099,21 @@ def load_data(
     alias_data = _aliases(str(aliases) if aliases else None)
     notes: list[str] = []
     if path.is_dir():
-        entries = sorted(
-            p for p in path.iterdir() if p.is_file() and not p.name.startswith(("_", "."))
-        )
+        try:
+            listed = sorted(p for p in path.iterdir() if not p.name.startswith(("_", ".")))
+        except OSError as exc:
+            raise LoadError(path, f"cannot list the folder ({exc.strerror or exc})") from None
+        for p in listed:  # a table's file that cannot be read must not drop the table
+            if p.is_symlink() and not p.exists() and _is_data_file(p):
+                raise LoadError(
+                    p,
+                    f"a symbolic link to {os.readlink(p)}, which does not exist; expected a "
+                    "table file — fix the link or remove it",
+                )
+        odd = [p.name for p in listed if not p.is_file() and not p.is_dir()]
+        if odd:
+            notes.append(f"not read (not a regular file): {', '.join(odd)}")
+        entries = [p for p in listed if p.is_file()]
         files = [p for p in entries if _is_data_file(p)]
         skipped = [p.name for p in entries if not _is_data_file(p)]
         if skipped:
@@ -792,6 +1127,8 @@ def load_data(
         named = {p: _table_of(p, alias_data) for p in files}
     elif path.exists():
         files, named = [path], {path: None}
+    elif path.is_symlink():
+        raise LoadError(path, f"a symbolic link to {os.readlink(path)}, which does not exist")
     else:
         raise LoadError(path, "no such file or folder")
     parts: dict[str, list[pd.DataFrame]] = {}
@@ -801,7 +1138,13 @@ def load_data(
         if path.is_dir() and named[file] is None:
             notes.append(f"{file.name}: not a table name, ignored")
             continue
-        read = read_table(file, table=named[file], aliases=aliases, key_file=key_file)
+        read = read_table(
+            file,
+            table=named[file],
+            aliases=aliases,
+            key_file=key_file,
+            max_uncompressed_mb=max_uncompressed_mb,
+        )
         parts.setdefault(read.table, []).append(read.frame)
         provenance.setdefault(read.table, []).append(
             pd.DataFrame({"source_file": str(file), "source_line": read.lines})
@@ -850,10 +1193,11 @@ def read_basket_file(path: str | Path) -> list[list[str]]:
     raw, _ = _unwrap(path)  # groceries.csv.gz is read like groceries.csv
     text, _ = _decode(path, raw)
     baskets = []
-    for row in csv.reader(io.StringIO(text, newline="")):
-        items = [item.strip() for item in row if item.strip()]
-        if items:
-            baskets.append(items)
+    with _csv_fields_up_to(len(text)):
+        for row in csv.reader(io.StringIO(text, newline="")):
+            items = [item.strip() for item in row if item.strip()]
+            if items:
+                baskets.append(items)
     if not baskets:
         raise LoadError(path, "no baskets: expected one basket per line, items comma-separated")
     return baskets

@@ -53,7 +53,8 @@ NULL_WORDS = frozenset(
         "(空)",
     ]
 )
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# zero-width characters, and control characters (NUL, bell, escape, ...) that no export means
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -71,7 +72,7 @@ def _no_reasons(index) -> pd.Series:
 
 
 def normalize_text(series: pd.Series) -> tuple[pd.Series, Counter]:
-    """Fold text to NFKC, drop zero-width characters, trim, and read null words as missing.
+    """Fold text to NFKC, drop zero-width and control characters, trim, read null words as missing.
 
     Returns the cleaned ``string`` series and counts of ``null_word`` (values read as missing)
     and ``normalized`` (values whose text changed: full-width digits, stray spaces, ...).
@@ -320,7 +321,8 @@ def parse_dates(
         out = series
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_localize(None)
-        out = out.astype("datetime64[ns]")
+        if out.dtype != "datetime64[ns]":  # seconds or milliseconds from Parquet: microseconds
+            out = out.astype("datetime64[us]")
         fixes: Counter = Counter()
     else:
         text, fixes = normalize_text(series.astype("string"))
@@ -333,7 +335,7 @@ def parse_dates(
         parsed = pd.to_datetime(text.where(full), format="ISO8601", errors="coerce")
         if getattr(parsed.dt, "tz", None) is not None:
             parsed = parsed.dt.tz_localize(None)
-        parsed = parsed.astype("datetime64[ns]")
+        parsed = parsed.astype("datetime64[us]")  # years 1 to 9999, checked below
         rest = parsed.isna() & text.notna()
         if rest.any():
             mapping = {v: _parse_one_date(v, bool(day_first)) for v in text[rest].unique()}
@@ -342,6 +344,11 @@ def parse_dates(
                 fixes["ambiguous_day_month"] = int(text[rest].str.match(_AB_Y.pattern).sum())
         reasons[parsed.isna() & text.notna()] = "invalid_date: not a date in a known form"
         out = parsed
+    # Parquet and pandas read years 1 to 9999; the nanoseconds every table keeps hold only
+    # 1677 to 2262: a date beyond those years is out of any sane range, rejected before that
+    beyond = out.notna() & ((out < pd.Timestamp.min) | (out > pd.Timestamp.max))
+    reasons[beyond] = "date_out_of_range: beyond the years 1677 to 2262"
+    out = out.mask(beyond)
     low = pd.Timestamp(min_date) if min_date is not None else None
     high = (
         pd.Timestamp(max_date)
@@ -349,7 +356,7 @@ def parse_dates(
         else pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
     )
     if low is not None:
-        early = out.notna() & (out < low)
+        early = out.notna() & (out < low) & reasons.isna()
         reasons[early] = f"date_out_of_range: before {low.date()}"
         out = out.mask(early)
     late = out.notna() & (out > high)
@@ -393,11 +400,21 @@ def parse_amounts(series: pd.Series) -> Parsed:
     """Read numbers and money: ¥/￥/$, thousands separators (also full-width), 万/亿, (negatives).
 
     ``"￥1,234.50"`` -> 1234.5, ``"(300)"`` -> -300, ``"1.2万"`` -> 12000; ``"1,23"`` is rejected
-    (a separator in the wrong place is more likely a decimal comma than a thousands separator).
+    (a separator in the wrong place is more likely a decimal comma than a thousands separator),
+    as are ``inf`` (written or from a float column) and true/false values.
     """
     index = series.index
-    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
-        return Parsed(series.astype("float64"), _no_reasons(index))
+    if pd.api.types.is_bool_dtype(series.dtype):  # a true/false column is not a number
+        reasons = _no_reasons(index)
+        reasons[series.notna().to_numpy()] = "invalid_number: a true/false value, expected a number"
+        return Parsed(pd.Series(np.nan, index=index, dtype="float64"), reasons)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        numbers = series.astype("float64")
+        # inf and -inf from a float column: no amount is infinite
+        infinite = numbers.notna() & ~np.isfinite(numbers)
+        reasons = _no_reasons(index)
+        reasons[infinite.to_numpy()] = "invalid_number: infinite, expected a finite number"
+        return Parsed(numbers.mask(infinite), reasons)
     text, fixes = normalize_text(series.astype("string"))
     fast = pd.to_numeric(text, errors="coerce").astype("float64")
     fast = fast.where(np.isfinite(fast))  # "inf", "Infinity" are not amounts

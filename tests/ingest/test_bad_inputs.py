@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -339,3 +340,762 @@ def test_bad_input(tmp_path, name, filename, content, expect):
 
 def test_at_least_thirty_cases():
     assert len(CASES) >= 30
+
+
+# --- hostile and unlucky inputs: an answer, never a traceback ---------------------------------
+# Each case below raised a traceback or damaged the data silently before it was handled.
+
+BIG = 200_000  # characters: over the csv module's default field limit of 131,072
+
+
+def _quarantined(data, rule: str, column: str | None = None) -> pd.DataFrame:
+    q = data.quarantine
+    hits = q[q["rule"] == rule]
+    return hits if column is None else hits[hits["column"] == column]
+
+
+def _balanced(data) -> None:
+    acc = data.accounting
+    assert (
+        acc["rows_in"] == acc["rows_clean"] + acc["rows_quarantined"] + acc["rows_merged"]
+    ).all(), acc
+    for table, rows in acc.groupby("table")["rows_clean"].sum().items():
+        assert len(data[table]) == rows
+
+
+@pytest.mark.parametrize(
+    ("content", "table", "rule", "column", "action"),
+    [
+        (
+            tx(OK_TX, "2,c1,2024-01-05," + "P" * BIG + ",1,2"),
+            "transactions",
+            "field_too_long",
+            "product_id",
+            "row_quarantined",
+        ),
+        # a quoted field with commas and line breaks in it, 200,000 characters long
+        (
+            tx(OK_TX, '2,c1,2024-01-05,"' + ("a,b\n" * (BIG // 4)) + '",1,2'),
+            "transactions",
+            "field_too_long",
+            "product_id",
+            "row_quarantined",
+        ),
+        (
+            tx(OK_TX, "2," + "c" * BIG + ",2024-01-05,P1,1,2"),
+            "transactions",
+            "field_too_long",
+            "customer_id",
+            "value_quarantined",
+        ),
+        (
+            cu(OK_CU, "c2," + "名" * BIG + ",,,,,"),
+            "customers",
+            "field_too_long",
+            "name",
+            "value_quarantined",
+        ),
+    ],
+    ids=["long product id", "long quoted multi-line field", "long customer id", "long name"],
+)
+def test_a_field_over_128_kb_is_quarantined_with_its_line(
+    tmp_path, content, table, rule, column, action
+):
+    path = tmp_path / ("orders.csv" if table == "transactions" else "customers.csv")
+    path.write_text(content, "utf-8")
+    data = ingest.read_clean(tmp_path)
+    hits = _quarantined(data, rule, column)
+    assert hits["action"].tolist() == [action], data.quarantine.to_dict("records")
+    assert hits["source_line"].tolist() == [3]
+    assert re.fullmatch(r"\d{3},\d{3} characters; expected at most 131,072", hits["reason"].iloc[0])
+    assert hits["value"].str.len().max() <= 60  # an example, not the 200 KB value
+    assert len(data[table]) == (2 if action == "value_quarantined" else 1)
+    _balanced(data)
+
+
+def test_a_header_over_128_kb_is_quoted_short(tmp_path):
+    # an unused long header: the file reads, the note quotes 40 characters of it
+    (tmp_path / "orders.csv").write_text(tx(OK_TX + ",x", head=TX_HEAD + "," + "H" * BIG))
+    data = ingest.read_clean(tmp_path)
+    assert len(data["transactions"]) == 1
+    note = next(n for n in data.notes if "headers not used" in n)
+    assert "H" * 40 + "... (200,000 characters)" in note and len(note) < 400
+    # the only header line is 200 KB of one header: one short error naming the file
+    (tmp_path / "orders.csv").write_text("Z" * BIG + "\n1\n")
+    with pytest.raises(ingest.LoadError) as err:
+        ingest.read_clean(tmp_path)
+    assert "orders.csv: missing required column(s)" in str(err.value)
+    assert "(200,000 characters)" in str(err.value) and len(str(err.value)) < 2_000
+
+
+def test_the_csv_field_limit_is_put_back(tmp_path):
+    import csv
+
+    before = csv.field_size_limit()
+    (tmp_path / "orders.csv").write_text(tx(OK_TX, "2,c1,2024-01-05," + "P" * BIG + ",1,2"))
+    ingest.read_clean(tmp_path)
+    assert csv.field_size_limit() == before
+
+
+def _parquet(path, **columns):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    base = {
+        "invoice_id": pa.array(["1", "2", "3"]),
+        "customer_id": pa.array(["c1", "c2", "c3"]),
+        "ordered_at": pa.array(
+            [pd.Timestamp("2024-01-05").to_pydatetime()] * 3, pa.timestamp("us")
+        ),
+        "product_id": pa.array(["P1", "P2", "P3"]),
+        "quantity": pa.array([1, 2, 3]),
+        "unit_price": pa.array([1.5, 2.0, 2.5]),
+    }
+    base.update(columns)
+    pq.write_table(pa.table(base), path)
+    return path
+
+
+def _pa():
+    import datetime as dt
+    import decimal
+
+    import pyarrow as pa
+
+    return pa, dt, decimal
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["year 2300", "year 1", "year 9999 in seconds", "date32 year 1", "tz-aware year 3000"],
+)
+def test_parquet_timestamps_beyond_pandas_range_are_quarantined(tmp_path, case):
+    pa, dt, _ = _pa()
+    good = dt.datetime(2024, 1, 5)
+    column = {
+        "year 2300": pa.array([dt.datetime(2300, 1, 1), good, good], pa.timestamp("us")),
+        "year 1": pa.array([dt.datetime(1, 1, 1), good, good], pa.timestamp("ms")),
+        "year 9999 in seconds": pa.array(
+            [dt.datetime(9999, 12, 31, 23, 59, 59), good, good], pa.timestamp("s")
+        ),
+        "date32 year 1": pa.array([dt.date(1, 1, 1), good.date(), good.date()], pa.date32()),
+        "tz-aware year 3000": pa.array(
+            [dt.datetime(3000, 1, 1), good, good], pa.timestamp("us", tz="Asia/Shanghai")
+        ),
+    }[case]
+    path = _parquet(tmp_path / "orders.parquet", ordered_at=column)
+    before = sha256(path)
+    data = ingest.read_clean(tmp_path)
+    hits = _quarantined(data, "date_out_of_range", "ordered_at")
+    assert hits["source_line"].tolist() == [1] and hits["action"].tolist() == ["row_quarantined"]
+    assert data["transactions"]["invoice_id"].tolist() == ["2", "3"]
+    assert (data["transactions"]["ordered_at"].dt.normalize() == pd.Timestamp("2024-01-05")).all()
+    _balanced(data)
+    assert sha256(path) == before
+
+
+def test_parquet_binary_values_are_read_as_text_or_quarantined(tmp_path):
+    pa, _, _ = _pa()
+    _parquet(
+        tmp_path / "orders.parquet",
+        invoice_id=pa.array([b"1", b"2", b"3"], pa.binary()),  # UTF-8 bytes: read as text
+        customer_id=pa.array([b"c1", b"\xff\xfe", None], pa.large_binary()),
+        product_id=pa.array([b"P1", b"P2", b"\x80\x81"], pa.binary(2)),
+    )
+    data = ingest.read_clean(tmp_path)
+    tx_ = data["transactions"]
+    assert tx_["invoice_id"].tolist() == ["1", "2"]  # line 3 had an unreadable product id
+    assert tx_["customer_id"].tolist()[0] == "c1" and pd.isna(tx_["customer_id"].iloc[1])
+    ids = _quarantined(data, "undecodable_bytes", "customer_id")
+    assert ids["source_line"].tolist() == [2] and ids["action"].tolist() == ["value_quarantined"]
+    products = _quarantined(data, "undecodable_bytes", "product_id")
+    assert products["source_line"].tolist() == [3]
+    assert products["action"].tolist() == ["row_quarantined"]
+    assert "not UTF-8 text" in products["reason"].iloc[0]
+    _balanced(data)
+
+
+def test_parquet_booleans_decimals_and_infinities_are_not_amounts(tmp_path):
+    pa, _, decimal = _pa()
+    dec = decimal.Decimal
+    _parquet(
+        tmp_path / "orders.parquet",
+        quantity=pa.array([1.0, 2.0, -np.inf]),
+        unit_price=pa.array([dec("1.50"), dec("2.25"), dec("1.00")], pa.decimal128(12, 2)),
+    )
+    data = ingest.read_clean(tmp_path)
+    assert data["transactions"]["unit_price"].tolist() == [1.5, 2.25]
+    assert data["transactions"]["amount"].tolist() == [1.5, 4.5]
+    hits = _quarantined(data, "invalid_number", "quantity")
+    assert hits["source_line"].tolist() == [3] and "infinite" in hits["reason"].iloc[0]
+
+    (tmp_path / "orders.parquet").unlink()
+    _parquet(
+        tmp_path / "orders.parquet",
+        quantity=pa.array([True, False, None], pa.bool_()),
+        unit_price=pa.array([np.inf, 1.0, np.nan]),
+    )
+    data = ingest.read_clean(tmp_path)
+    assert len(data["transactions"]) == 0
+    q = data.quarantine
+    assert set(q.loc[q["column"] == "quantity", "reason"]) >= {
+        "a true/false value, expected a number"
+    }
+    assert q.loc[(q["column"] == "unit_price") & (q["source_line"] == 1), "reason"].tolist() == [
+        "infinite, expected a finite number"
+    ]
+    assert np.isfinite(data["transactions"]["amount"]).all()
+    _balanced(data)
+
+
+def test_an_amount_beyond_the_float_range_is_quarantined(tmp_path):
+    (tmp_path / "orders.csv").write_text(tx(OK_TX, "2,c1,2024-01-05,P1,1e200,1e200"))
+    data = ingest.read_clean(tmp_path)
+    assert _quarantined(data, "amount_not_finite", "amount")["source_line"].tolist() == [3]
+    assert np.isfinite(data["transactions"]["amount"]).all()
+    _balanced(data)
+
+
+def test_a_nested_parquet_column_is_quarantined_not_a_traceback(tmp_path):
+    pa, _, _ = _pa()
+    _parquet(tmp_path / "orders.parquet", product_id=pa.array([["P1"], None, ["a", "b"]]))
+    data = ingest.read_clean(tmp_path)
+    hits = _quarantined(data, "unexpected_type", "product_id")
+    assert hits["source_line"].tolist() == [1, 3]
+    assert len(data["transactions"]) == 0  # line 2 has no product id at all
+    _balanced(data)
+
+
+# --- a stale snapshot description, a work folder that cannot be written ----------------------
+
+
+def _snapshot(tmp_path):
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "orders.csv").write_text(tx(OK_TX, "2,c2,2024-01-06,P2,2,3"))
+    return ingest.save_tables(ingest.read_clean(tmp_path / "raw"), tmp_path / "snap")
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        ("table file gone", r"names tables whose files are missing: transactions\.parquet"),
+        (
+            "export files next to it",
+            r"also holds table files this snapshot does not list: "
+            r"orders\.csv",
+        ),
+        ("not yaml", r"not a readable snapshot description \(\w+Error\)"),
+        ("a list, not a mapping", r"expected a mapping whose 'tables' lists tables of"),
+        ("an unknown table", r"expected a mapping whose 'tables' lists tables of"),
+        ("a broken table file", r"customers\.parquet: not a readable Parquet file"),
+        ("copied into a folder of exports", r"names tables whose files are missing"),
+    ],
+)
+def test_a_stale_snapshot_description_is_one_clear_error(tmp_path, damage, expected):
+    snap = _snapshot(tmp_path)
+    meta = snap / "_snapshot.yaml"
+    if damage == "table file gone":
+        (snap / "transactions.parquet").unlink()
+    elif damage == "export files next to it":
+        (snap / "orders.csv").write_text(tx(OK_TX))
+    elif damage == "not yaml":
+        meta.write_text("tables: [transactions\nnotes: {")
+    elif damage == "a list, not a mapping":
+        meta.write_text("- transactions\n")
+    elif damage == "an unknown table":
+        meta.write_text("tables: [transactions, ../../etc/passwd]\n")
+    elif damage == "a broken table file":
+        (snap / "customers.parquet").write_bytes(b"PAR1 not really")
+    else:
+        meta.rename(tmp_path / "raw" / "_snapshot.yaml")
+        snap = tmp_path / "raw"
+    with pytest.raises(ingest.LoadError) as err:
+        ingest.read_clean(snap)
+    assert re.search(expected, str(err.value)), str(err.value)
+    if "Parquet" not in expected:
+        assert str(err.value).startswith(str(snap / "_snapshot.yaml"))
+        assert "remove _snapshot.yaml to read the folder as export files" in str(err.value)
+
+
+def test_a_new_snapshot_replaces_the_old_one_whole(tmp_path):
+    snap = _snapshot(tmp_path)
+    (tmp_path / "raw2").mkdir()
+    (tmp_path / "raw2" / "customers.csv").write_text(cu(OK_CU))
+    ingest.save_tables(ingest.read_clean(tmp_path / "raw2"), snap)
+    assert not (snap / "transactions.parquet").exists()  # the old run's table is gone
+    assert sorted(ingest.read_clean(snap).tables) == ["customers"]
+    assert not list(snap.glob(".*tmp"))
+
+
+@pytest.mark.parametrize(
+    ("errno_code", "where", "said"),
+    [
+        (28, "to_parquet", "the disk is full"),
+        (122, "to_parquet", "the disk quota is used up"),
+        (30, "mkdir", "the file system is read-only"),
+        (13, "write_text", "permission denied"),
+    ],
+)
+def test_a_work_folder_that_cannot_be_written_is_one_clear_error(
+    tmp_path, monkeypatch, errno_code, where, said
+):
+    import os
+    from pathlib import Path
+
+    data = ingest.read_clean(_snapshot(tmp_path))
+
+    def fail(self, *args, **kwargs):
+        raise OSError(errno_code, os.strerror(errno_code), str(self))
+
+    target = {"to_parquet": pd.DataFrame, "mkdir": Path, "write_text": Path}[where]
+    monkeypatch.setattr(target, where, fail)
+    out = tmp_path / "snap"
+    with pytest.raises(ingest.SnapshotWriteError) as err:
+        ingest.save_tables(data, out)
+    message = str(err.value)
+    assert message.startswith(f"{out}: cannot write the run's tables: {said}")
+    assert "--work" in message and "Errno" not in message
+    assert err.value.errno == errno_code
+    monkeypatch.undo()
+    # what was left behind is not taken for a snapshot: no half-written one is read
+    if where != "mkdir":
+        assert not ingest.is_snapshot(out)
+
+
+def test_a_full_disk_in_a_run_is_one_error_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    from crm_lab import cli
+
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "orders.csv").write_text(tx(OK_TX))
+
+    def full(self, *args, **kwargs):
+        raise OSError(28, "No space left on device", str(self))
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(
+        ["report", "--data", "raw", "--as-of", "2024-01-31", "--out", "out", "--work", "work"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "error: " in err and "cannot write the run's tables: the disk is full" in err
+
+
+# --- silent damage: mixed encodings, negative sales, shared invoices, dangling links ---------
+
+
+@pytest.mark.parametrize(
+    ("lines", "gb_lines"),
+    [
+        ([("1", "产品", "utf-8"), ("2", "商品", "gb18030")], [3]),
+        ([("1", "商品", "gb18030"), ("2", "产品", "utf-8"), ("3", "货物", "gb18030")], [2, 4]),
+        ([("1", "café", "utf-8"), ("2", "茶叶", "gb18030")], [3]),
+        ([("1", '"多行\n产品"', "utf-8"), ("2", '"多行\n商品"', "gb18030")], [4, 5]),
+    ],
+    ids=["utf-8 then gb18030", "gb18030 around utf-8", "accented utf-8", "multi-line fields"],
+)
+def test_a_file_mixing_utf8_and_gb18030_lines_is_read_line_by_line(tmp_path, lines, gb_lines):
+    raw = (TX_HEAD + "\n").encode()
+    for invoice, product, encoding in lines:
+        raw += f"{invoice},c1,2024-01-05,{product},1,2\n".encode(encoding)
+    (tmp_path / "orders.csv").write_bytes(raw)
+    data = ingest.read_clean(tmp_path)
+    expected = [p.strip('"').replace("\n", " ") for _, p, _ in lines]
+    assert data["transactions"]["product_id"].tolist() == expected  # no mojibake
+    note = next(n for n in data.notes if "mixed encodings" in n)
+    assert f"{len(gb_lines)} line(s) read as GB18030" in note
+    assert f"(line {', '.join(map(str, gb_lines))})" in note
+
+
+def test_a_line_neither_utf8_nor_gb18030_in_a_mixed_file_is_named(tmp_path):
+    raw = (TX_HEAD + "\n1,c1,2024-01-05,产品,1,2\n").encode() + b"2,c1,2024-01-05,\xff\xff,1,2\n"
+    (tmp_path / "orders.csv").write_bytes(raw)
+    with pytest.raises(ingest.LoadError, match=r"orders\.csv: cannot decode byte 0xff at line 3"):
+        ingest.read_clean(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        ("2,c1,2024-01-05,P1,-3,2,sale", "quantity"),
+        ("2,c1,2024-01-05,P1,-3,2,销售", "quantity"),
+        ("2,c1,2024-01-05,P1,(3),2,completed", "quantity"),
+        ("2,c1,2024-01-05,P1,3,2,sale,-6", "amount"),
+    ],
+    ids=["negative quantity", "销售", "bracketed negative", "negative amount"],
+)
+def test_a_negative_line_typed_sale_is_quarantined_not_revenue(tmp_path, row, column):
+    amount = row.count(",") == 7  # the file has its own amount column
+    head = TX_HEAD + ",line_type" + (",amount" if amount else "")
+    ok = OK_TX + ",sale" + (",9.5" if amount else "")
+    back = "3,c1,2024-01-06,P1,-1,9.5,return" + (",-9.5" if amount else "")
+    (tmp_path / "orders.csv").write_text(tx(ok, row, back, head=head))
+    data = ingest.read_clean(tmp_path)
+    hits = _quarantined(data, "negative_sale")
+    assert hits["source_line"].tolist() == [3], data.quarantine.to_dict("records")
+    assert hits["action"].tolist() == ["row_quarantined"]
+    t = data["transactions"]
+    assert t.loc[t["line_type"] == "sale", "amount"].sum() == 9.5  # revenue: the real sale
+    assert t["line_type"].tolist() == ["sale", "return"]  # a typed return stays a return
+    _balanced(data)
+
+
+def test_negative_sales_can_be_kept_by_policy(tmp_path):
+    (tmp_path / "orders.csv").write_text(
+        tx(OK_TX + ",sale", "2,c1,2024-01-05,P1,-3,2,sale", head=TX_HEAD + ",line_type")
+    )
+    data = ingest.read_clean(tmp_path, policies={"quarantine_negative_sales": False})
+    assert len(data["transactions"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("rows", "shared_lines"),
+    [
+        (["1,c1,2024-01-05,P1,1,2", "1,c2,2024-01-05,P2,1,2", "2,c1,2024-01-06,P1,1,2"], [2, 3]),
+        (["7,a,2024-01-05,P1,1,2", "7,b,2024-01-05,P2,1,2", "7,c,2024-01-05,P2,1,2"], [2, 3, 4]),
+        # a line without a customer id is not a second customer
+        (["1,c1,2024-01-05,P1,1,2", "1,,2024-01-05,P2,1,2"], []),
+        # ids that differ only in case or spaces are different customers
+        (["1,C1,2024-01-05,P1,1,2", "1,c1,2024-01-05,P2,1,2"], [2, 3]),
+    ],
+    ids=["two customers", "three customers", "one blank", "case differs"],
+)
+def test_an_invoice_naming_two_customers_is_quarantined(tmp_path, rows, shared_lines):
+    (tmp_path / "orders.csv").write_text(tx(*rows))
+    data = ingest.read_clean(tmp_path)
+    hits = _quarantined(data, "shared_invoice", "invoice_id")
+    assert hits["source_line"].tolist() == shared_lines
+    assert (hits["action"] == "row_quarantined").all()
+    t = data["transactions"]
+    assert (
+        t.dropna(subset=["customer_id"]).groupby("invoice_id")["customer_id"].nunique() <= 1
+    ).all()
+    assert len(t) == len(rows) - len(shared_lines)
+    _balanced(data)
+
+
+def test_an_invoice_of_two_records_of_one_customer_is_kept(tmp_path):
+    # c1 and c9 share a phone: one customer after merging, so invoice 1 is one person's basket
+    (tmp_path / "customers.csv").write_text(
+        cu(OK_CU, "c9,张三,138 0013 8000,,2024-02-01,男,1990-05-01")
+    )
+    (tmp_path / "orders.csv").write_text(tx("1,c1,2024-01-05,P1,1,2", "1,c9,2024-01-05,P2,1,2"))
+    data = ingest.read_clean(tmp_path)
+    assert _quarantined(data, "shared_invoice").empty
+    assert data["transactions"]["customer_id"].tolist() == ["c1", "c1"]
+
+
+def test_a_dangling_link_to_a_table_file_is_an_error_not_a_lost_table(tmp_path):
+    import os
+
+    (tmp_path / "orders.csv").write_text(tx(OK_TX))
+    os.symlink(tmp_path / "gone" / "customers.csv", tmp_path / "customers.csv")
+    with pytest.raises(ingest.LoadError) as err:
+        ingest.read_clean(tmp_path)
+    assert str(err.value).startswith(str(tmp_path / "customers.csv"))
+    assert "a symbolic link to" in str(err.value) and "which does not exist" in str(err.value)
+    # the link given as the input itself
+    with pytest.raises(ingest.LoadError, match="a symbolic link to .* which does not exist"):
+        ingest.read_clean(tmp_path / "customers.csv")
+    # a link that points at itself (a loop) is named too
+    (tmp_path / "customers.csv").unlink()
+    os.symlink(tmp_path / "tickets.csv", tmp_path / "tickets.csv")
+    with pytest.raises(ingest.LoadError, match=r"tickets\.csv: a symbolic link to"):
+        ingest.read_clean(tmp_path)
+
+
+def test_a_pipe_named_like_a_table_is_noted_not_read(tmp_path):
+    import os
+
+    (tmp_path / "orders.csv").write_text(tx(OK_TX))
+    os.mkfifo(tmp_path / "customers.csv")  # reading it would wait for ever
+    data = ingest.read_clean(tmp_path)
+    assert "not read (not a regular file): customers.csv" in data.notes
+
+
+# --- compressed inputs that expand too far: refused before they are parsed -------------------
+
+PADDED = tx(OK_TX) + " " * (3 * 2**20)  # 3 MB that compress to a few KB
+
+
+def _bomb(tmp_path, kind: str):
+    import bz2
+    import gzip
+    import lzma
+    import zipfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = PADDED.encode()
+    if kind in ("gz", "bz2", "xz"):
+        packed = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[kind](data)
+        path = tmp_path / f"orders.csv.{kind}"
+        path.write_bytes(packed)
+    elif kind == "zip":
+        path = tmp_path / "export.zip"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("orders.csv", data)
+    elif kind == "zip in gz":
+        inner = io.BytesIO()
+        with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("orders.csv", data)
+        path = tmp_path / "orders.zip.gz"
+        path.write_bytes(gzip.compress(inner.getvalue()))
+    elif kind == "xlsx":
+        path = tmp_path / "orders.xlsx"
+        book = zipfile.ZipFile(io.BytesIO(xlsx([TX_HEAD.split(","), OK_TX.split(",")])))
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            for info in book.infolist():
+                part = book.read(info)
+                if info.filename.endswith("sheet1.xml"):  # whitespace after the root element
+                    part += b" " * (3 * 2**20)
+                z.writestr(info.filename, part)
+    else:  # Parquet: 3 MB of text in compressed pages
+        path = tmp_path / "orders.parquet"
+        n = 3_000
+        table = pa.table(
+            {
+                "invoice_id": [str(i) for i in range(n)],
+                "customer_id": ["c1"] * n,
+                "ordered_at": ["2024-01-05"] * n,
+                "product_id": ["P" * 1_000] * n,
+                "quantity": [1] * n,
+                "unit_price": [2.0] * n,
+            }
+        )
+        pq.write_table(table, path, compression="zstd", use_dictionary=False)
+    assert path.stat().st_size < 200_000
+    return path
+
+
+KINDS = ["gz", "bz2", "xz", "zip", "zip in gz", "xlsx", "parquet"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_file_that_expands_over_the_limit_is_refused_before_parsing(tmp_path, kind):
+    path = _bomb(tmp_path, kind)
+    before = sha256(path)
+    with pytest.raises(ingest.LoadError) as err:
+        ingest.read_clean(path, max_uncompressed_mb=2)
+    message = str(err.value)
+    assert message.startswith(f"{path}: ")
+    assert re.search(r"expands to \d+ MB or more uncompressed, over the limit of 2 MB", message)
+    assert "--max-uncompressed-mb" in message and "CRM_LAB_MAX_UNCOMPRESSED_MB" in message
+    # a user who knows the file is genuine raises the limit, and it is read
+    data = ingest.read_clean(path, max_uncompressed_mb=10)
+    assert len(data["transactions"]) >= 1
+    assert sha256(path) == before
+
+
+def test_the_limit_comes_from_the_environment_when_not_given(tmp_path, monkeypatch):
+    path = _bomb(tmp_path, "gz")
+    ingest.read_clean(path)  # 3 MB is under the default 200 MB
+    monkeypatch.setenv("CRM_LAB_MAX_UNCOMPRESSED_MB", "1.5")
+    with pytest.raises(ingest.LoadError, match="over the limit of 2 MB"):  # 1.5 shown rounded
+        ingest.read_clean(path)
+    for bad in ("lots", "0", "-5", "nan"):
+        monkeypatch.setenv("CRM_LAB_MAX_UNCOMPRESSED_MB", bad)
+        with pytest.raises(ingest.LoadError, match=r"\$CRM_LAB_MAX_UNCOMPRESSED_MB: .* not a size"):
+            ingest.read_clean(path)
+
+
+def test_a_gzip_bomb_is_not_decompressed_whole(tmp_path):
+    import gzip
+    import time
+
+    path = tmp_path / "orders.csv.gz"
+    member = gzip.compress(bytes(16 * 2**20), compresslevel=9)  # 16 MB of zeros
+    path.write_bytes(member * 128)  # gzip members one after the other: 2 GB, about 2 MB on disk
+    started = time.perf_counter()
+    with pytest.raises(ingest.LoadError, match="over the limit of 1 MB"):
+        ingest.read_clean(path, max_uncompressed_mb=1)
+    assert time.perf_counter() - started < 2
+
+
+# --- the command line: a message, an exit code, no traceback ----------------------------------
+
+
+def test_validate_on_hostile_files_exits_2_with_one_clear_line(tmp_path, capsys):
+    import os
+
+    from crm_lab import cli
+
+    cases = {}
+    cases["bomb"] = _bomb(tmp_path, "zip")
+    stale = tmp_path / "stale"
+    stale.mkdir()
+    (stale / "orders.csv").write_text(tx(OK_TX))
+    (stale / "_snapshot.yaml").write_text("tables: [transactions]\n")
+    cases["stale"] = stale
+    dangling = tmp_path / "dangling"
+    dangling.mkdir()
+    (dangling / "orders.csv").write_text(tx(OK_TX))
+    os.symlink(tmp_path / "nowhere.csv", dangling / "customers.csv")
+    cases["dangling"] = dangling
+    expected = {
+        "bomb": "expands to 3 MB or more uncompressed, over the limit of 1 MB",
+        "stale": "names tables whose files are missing",
+        "dangling": "a symbolic link to",
+    }
+    for name, path in cases.items():
+        code = cli.main(["validate", "--data", str(path), "--max-uncompressed-mb", "1"])
+        out, err = capsys.readouterr()
+        assert code == 2, name
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), err
+        assert expected[name] in lines[0]
+
+
+def test_validate_counts_the_quarantined_hostile_rows(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    import pyarrow as pa
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    _parquet(
+        folder / "orders.parquet",
+        ordered_at=pa.array(
+            [pd.Timestamp("2300-01-01").to_pydatetime()] + [pd.Timestamp("2024-01-05")] * 2,
+            pa.timestamp("us"),
+        ),
+        customer_id=pa.array([b"c1", b"\xff", b"c3"]),
+        quantity=pa.array([1.0, np.inf, 2.0]),
+    )
+    (folder / "orders_2.csv").write_text(
+        tx(
+            "9,c1,2024-01-05,P1,1,2",
+            "9,c2,2024-01-05,P1,1,2",
+            "8,c3,2024-01-05," + "P" * BIG + ",1,2",
+        )
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "crm_lab", "validate", "--data", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    out = proc.stdout
+    for line in (
+        "ordered_at: date_out_of_range (row_quarantined) x1",
+        "customer_id: undecodable_bytes (value_quarantined) x1",
+        "quantity: invalid_number (row_quarantined) x1",
+        "invoice_id: shared_invoice (row_quarantined) x2",
+        "product_id: field_too_long (row_quarantined) x1",
+    ):
+        assert line in out, out
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2300-01-01", "0001-01-01", "2300/1/1", "1/1/2300", "9999年12月31日", "2262-04-12 00:00"],
+)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_written_date_beyond_pandas_range_is_quarantined(tmp_path, value, fmt):
+    rows = [TX_HEAD.split(","), OK_TX.split(","), ["2", "c1", value, "P1", "1", "2"]]
+    if fmt == "csv":
+        (tmp_path / "orders.csv").write_text(tx(*(",".join(r) for r in rows[1:])))
+    else:
+        (tmp_path / "orders.xlsx").write_bytes(xlsx(rows))
+    data = ingest.read_clean(tmp_path)
+    hits = _quarantined(data, "date_out_of_range", "ordered_at")
+    assert hits["source_line"].tolist() == [3], data.quarantine.to_dict("records")
+    assert data["transactions"]["invoice_id"].tolist() == ["1"]
+
+
+@pytest.mark.parametrize(
+    ("option", "text", "said"),
+    [
+        (
+            "--aliases",
+            "columns: [\n",
+            "not a readable YAML aliases file (a syntax error at line 2)",
+        ),
+        ("--aliases", "- a\n- b\n", "expected a mapping of sections as in the built-in file"),
+        ("--aliases", "columns:\n  transactions: 5\n", "not in the shape of aliases.yaml"),
+        ("--aliases", "files: [orders]\n", "not in the shape of aliases.yaml"),
+        ("--aliases", None, "aliases file not found"),
+        ("--policies", "dedup: [\n", "not a readable YAML policies file"),
+        ("--policies", "non_product_codes: '('\n", "non_product_codes: expected a list"),
+        ("--policies", "non_product_codes: ['(']\n", "'(' is not a regular expression"),
+        ("--policies", "quarantine_negative_sales: maybe\n", "expected true or false, got 'maybe'"),
+        ("--policies", "dedup: 3\n", "dedup: expected a mapping, got 3"),
+        ("--policies", "dedup:\n  fuzzy_name_threshold: high\n", "expected a number, got 'high'"),
+        ("--policies", None, "policies file not found"),
+        ("--policies", "\xff\xfe", None),  # not UTF-8: a read error, not a traceback
+    ],
+)
+def test_a_bad_aliases_or_policies_file_is_one_clear_error(tmp_path, capsys, option, text, said):
+    from crm_lab import cli
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "orders.csv").write_text(tx(OK_TX))
+    user = tmp_path / "user.yaml"
+    if text is not None:
+        user.write_bytes(text.encode("latin-1") if said is None else text.encode())
+    code = cli.main(["validate", "--data", str(tmp_path / "data"), option, str(user)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert err[0].startswith(f"error: {user}: ")
+    if said:
+        assert said in err[0]
+
+
+def test_a_single_alias_may_be_a_string(tmp_path):
+    (tmp_path / "aliases.yaml").write_text("columns:\n  transactions:\n    product_id: 货号\n")
+    (tmp_path / "orders.csv").write_text(tx(OK_TX, head=TX_HEAD.replace("product_id", "货号")))
+    data = ingest.read_clean(tmp_path, aliases=tmp_path / "aliases.yaml")
+    assert data["transactions"]["product_id"].tolist() == ["P1"]
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x1b[31m", "\x07", "\x7f", "\x0b"])
+def test_control_characters_are_dropped_from_values_and_counted(tmp_path, control):
+    (tmp_path / "orders.csv").write_text(tx(f"1,c1,2024-01-05,P{control}1,1,2"))
+    data = ingest.read_clean(tmp_path)
+    expected = "P[31m1" if control.startswith("\x1b") else "P1"
+    assert data["transactions"]["product_id"].tolist() == [expected]
+    f = data.fixes
+    assert f.loc[(f["column"] == "product_id") & (f["rule"] == "normalized"), "count"].sum() == 1
+
+
+def test_a_folder_that_cannot_be_listed_is_one_clear_error(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    (tmp_path / "orders.csv").write_text(tx(OK_TX))
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "iterdir", denied)
+    with pytest.raises(ingest.LoadError, match=r"cannot list the folder \(Permission denied\)"):
+        ingest.read_clean(tmp_path)
+
+
+def test_a_file_that_cannot_be_read_is_one_clear_error(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    path = tmp_path / "orders.csv"
+    path.write_text(tx(OK_TX))
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(ingest.LoadError, match=r"orders\.csv: cannot read the file \(Permission"):
+        ingest.read_clean(path)
+
+
+def test_report_takes_the_size_limit_too(tmp_path, monkeypatch, capsys):
+    from crm_lab import cli
+
+    monkeypatch.delenv("CRM_LAB_MAX_UNCOMPRESSED_MB", raising=False)
+    bomb = _bomb(tmp_path, "zip")
+    monkeypatch.chdir(tmp_path)
+    argv = ["report", "--data", str(bomb), "--as-of", "2024-01-31", "--out", "out", "--work", "w"]
+    code = cli.main([*argv, "--max-uncompressed-mb", "1"])
+    assert code == 2
+    assert "over the limit of 1 MB" in capsys.readouterr().err
+    monkeypatch.delenv("CRM_LAB_MAX_UNCOMPRESSED_MB", raising=False)  # the option set it

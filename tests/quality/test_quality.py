@@ -128,3 +128,34 @@ def test_order_figures_follow_the_as_of_day_and_file_figures_do_not(tmp_path):
     file_figures = quality.headline(data)  # every row read, whatever its date
     assert file_figures["rows_in"] == 8 and file_figures["rows_quarantined"] == 1
     assert "sales_without_customer_share" not in file_figures
+
+
+def test_hostile_rows_are_counted_by_rule_and_noted(tmp_path):
+    head = "invoice_id,customer_id,ordered_at,product_id,quantity,unit_price,line_type\n"
+    raw = (
+        head
+        + "1,c1,2024-01-05,产品,1,2,sale\n"  # UTF-8 line
+        + "2,c1,2024-01-05,P1,-3,2,sale\n"  # a negative sale
+        + "3,c1,2024-01-05,P1,1,2,sale\n3,c2,2024-01-05,P2,1,2,sale\n"  # two customers
+        + "4,c2,2300-01-01,P1,1,2,sale\n"  # beyond the nanosecond range
+    ).encode() + "5,c2,2024-01-06,商品,1,2,sale\n".encode("gb18030")
+    (tmp_path / "orders.csv").write_bytes(raw)
+    data = ingest.read_clean(tmp_path)
+    counts = quality.rule_counts(data).set_index(["table", "rule"])["count"]
+    assert counts[("transactions", "negative_sale")] == 1
+    assert counts[("transactions", "shared_invoice")] == 2
+    assert counts[("transactions", "date_out_of_range")] == 1
+    acc = quality.accounting_table(data).set_index("table")
+    assert acc.loc["transactions", "rows_in"] == 6
+    assert acc.loc["transactions", "rows_quarantined"] == 4
+    assert acc.loc["transactions", "rows_clean"] == len(data["transactions"]) == 2
+    assert data["transactions"]["product_id"].tolist() == ["产品", "商品"]
+    notes = quality.reading_notes(data)["note"].tolist()
+    assert (
+        "orders.csv: mixed encodings: 1 line(s) read as GB18030 (line 7), the others as UTF-8"
+        in notes
+    )
+    # the snapshot the pages read keeps every count
+    again = ingest.read_clean(ingest.save_tables(data, tmp_path / "snap"))
+    pd.testing.assert_frame_equal(quality.rule_counts(again), quality.rule_counts(data))
+    assert quality.headline(again) == quality.headline(data)
