@@ -451,7 +451,7 @@ def execute_template(
         try:
             notebook = pm.execute_notebook(
                 str(template.path),
-                str(plan.executed_path(template)),
+                _notebook_output(plan, template),
                 parameters=parameters,
                 kernel_name=KERNEL,
                 progress_bar=False,
@@ -473,12 +473,66 @@ def execute_template(
     return notebook, mf.read_metrics(metrics_file)
 
 
-def seal_executed(plan: Plan, template: Template) -> Path:
-    """Turn a template's executed notebook into its owner-only (0600) file at rest.
+SEALED = "crm-lab-sealed:"  # papermill output paths of notebooks written encrypted
 
-    With a data key (encrypted inputs) the notebook, whose outputs and tracebacks may quote
-    personal values, is encrypted to ``<NN-slug>.ipynb.enc`` (``crm-lab decrypt`` reads it)
-    and the plain file removed; without one it stays as it is, mode 0600.
+
+class _SealedNotebooks:
+    """papermill's writer of the executed notebooks of a run with a data key.
+
+    papermill saves the executed notebook after every cell; a path ``SEALED + <file>`` makes it
+    save ``<file>.enc`` instead, encrypted with the key registered for that path (``keys``), 0600
+    and replaced atomically, so the notebook's outputs never reach the disk in plain.
+    """
+
+    keys: dict[str, Path] = {}
+    registered = False
+
+    @classmethod
+    def write(cls, buf: str, path: str) -> None:
+        target = Path(path.removeprefix(SEALED))
+        sealed = target.with_name(target.name + ".enc")
+        token = privacy.encrypt_bytes(buf.encode("utf-8"), key_file=cls.keys[path])
+        tmp = sealed.with_name(f".{sealed.name}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o600)
+            fh.write(token)
+        os.replace(tmp, sealed)
+
+    @classmethod
+    def read(cls, path: str) -> str:
+        raise ValueError(f"{path}: a sealed notebook is written, never read back here")
+
+    @classmethod
+    def pretty_path(cls, path: str) -> str:
+        return path.removeprefix(SEALED) + ".enc"
+
+    @classmethod
+    def listdir(cls, path: str) -> list[str]:
+        raise ValueError(f"{path}: not a folder")
+
+
+def _notebook_output(plan: Plan, template: Template) -> str:
+    """Where papermill writes a template's executed notebook: its path, or with a data key the
+    ``SEALED`` path that writes it encrypted (``_SealedNotebooks``)."""
+    path = str(plan.executed_path(template))
+    if not plan.data_key_file:
+        return path
+    from papermill.iorw import papermill_io
+
+    if not _SealedNotebooks.registered:
+        papermill_io.register(SEALED, _SealedNotebooks)
+        _SealedNotebooks.registered = True
+    _SealedNotebooks.keys[SEALED + path] = plan.data_key_file
+    return SEALED + path
+
+
+def seal_executed(plan: Plan, template: Template) -> Path:
+    """Turn a template's executed notebook into the one file, owner-only (0600), it is kept in.
+
+    With a data key (encrypted inputs) that is ``<NN-slug>.ipynb.enc``, written encrypted as
+    the template ran (``crm-lab decrypt`` reads it); a plain ``<NN-slug>.ipynb`` of an earlier
+    run is removed. Without one it is the plain notebook, and an earlier ``.enc`` is removed.
 
     Returns
     -------
@@ -487,17 +541,11 @@ def seal_executed(plan: Plan, template: Template) -> Path:
     """
     path = plan.executed_path(template)
     sealed = path.with_name(path.name + ".enc")
-    if not path.exists():
-        return sealed if plan.data_key_file and sealed.exists() else path
-    if not plan.data_key_file:
-        os.chmod(path, 0o600)
-        return path
-    fd = os.open(sealed, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        os.fchmod(fh.fileno(), 0o600)
-        fh.write(privacy.encrypt_bytes(path.read_bytes(), key_file=plan.data_key_file))
-    path.unlink()
-    return sealed
+    keep, stale = (sealed, path) if plan.data_key_file else (path, sealed)
+    stale.unlink(missing_ok=True)
+    if keep.exists():
+        os.chmod(keep, 0o600)
+    return keep
 
 
 WORK_SUBFOLDERS = ("tables", "tables-deidentified", "executed", "analyst")  # what a run writes
