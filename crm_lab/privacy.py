@@ -193,7 +193,7 @@ def new_pseudonym_key(key_file: str | Path) -> Path:
 
 
 def _new_key_file(path: Path, key: bytes, *, what: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # a new folder: owner-only
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

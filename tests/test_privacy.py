@@ -151,6 +151,7 @@ def test_the_default_key_file_is_owner_only_whatever_the_umask(tmp_path, monkeyp
     finally:
         os.umask(old)
     assert stat.S_IMODE(default.stat().st_mode) == 0o600 and len(key) == 64
+    assert stat.S_IMODE(default.parent.stat().st_mode) == 0o700  # nobody swaps the key
     assert privacy.pseudonym_key() == key  # made once, then read
     default.chmod(0o644)
     with pytest.raises(privacy.KeyFileError, match=r"mode 0644.*chmod 600"):
