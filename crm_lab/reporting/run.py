@@ -360,6 +360,8 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
     deidentified = save_tables(
         privacy.deidentify(dataset, key=key), plan.work_dir / "tables-deidentified", key_file=sealed
     )
+    for old in plan.metrics_dir.glob("*.ipynb") if sealed else ():
+        old.unlink()  # an earlier run's plain notebooks do not outlive encrypted inputs
     for note in dataset.notes:
         say(f"  note: {note}")
     rows_q = int(dataset.accounting["rows_quarantined"].sum())

@@ -349,3 +349,42 @@ def test_a_run_on_encrypted_inputs_leaves_no_plaintext_in_the_work_folder(
     assert notebook["cells"]  # the analyst decrypts it with crm-lab decrypt
     back = ingest.read_clean(work / "tables", data_key_file=data_key)
     assert len(back["customers"]) == len(ingest.read_clean(demo_dir)["customers"])
+
+
+def test_prepare_inputs_on_encrypted_inputs_leaves_nothing_plain(tmp_path, monkeypatch):
+    from crm_lab.reporting import run
+
+    monkeypatch.setenv(privacy.KEY_ENV, "0123456789abcdef0123")
+    key = privacy.new_data_key(tmp_path / "data.key")
+    src = tmp_path / "transactions.csv"
+    src.write_text(
+        "invoice_id,customer_id,phone,ordered_at,product_id,quantity,unit_price\n"
+        "1,00012345,+8613800138000,2025-01-03,p,1,10\n2,00067890,,2025-01-04,q,2,5\n",
+        "utf-8",
+    )
+    (tmp_path / "in").mkdir()
+    privacy.encrypt_file(src, tmp_path / "in" / "transactions.csv.enc", key_file=key)
+    work = tmp_path / "work"
+    (work / "executed").mkdir(parents=True)
+    stale = work / "executed" / "01-customer-value.ipynb"  # an earlier run without keys
+    stale.write_text('{"cells": [{"source": "00012345 +8613800138000"}]}', "utf-8")
+    (work / "keep.txt").write_text("the user's own file", "utf-8")
+    (work / "keep.txt").chmod(0o644)
+    plan = run.plan_run(
+        tmp_path / "in",
+        out_dir=tmp_path / "reports",
+        work_dir=work,
+        as_of="2025-01-31",
+        data_key_file=key,
+    )
+    with _umask(0o000):
+        inputs = run.prepare_inputs(plan, say=lambda line: None)
+        run.owner_only(work)
+    assert not stale.exists()
+    assert _leaks(work, {"00012345", "00067890", "+8613800138000", "13800138000"}) == {}
+    assert stat.S_IMODE((work / "keep.txt").stat().st_mode) == 0o644  # not the run's to change
+    (work / "keep.txt").unlink()
+    assert _modes(work) == {}
+    assert ingest.read_clean(inputs.snapshot, data_key_file=key)["transactions"][
+        "customer_id"
+    ].tolist() == ["00012345", "00067890"]
