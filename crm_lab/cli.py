@@ -146,6 +146,11 @@ def _parser() -> argparse.ArgumentParser:
             type=Path,
             help="key file (encrypt creates it, mode 0600, when missing)",
         )
+    nk = sub.add_parser("new-key", help="write a new key file (mode 0600); never overwrites one")
+    nk.add_argument("file", type=Path)
+    kind = nk.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--pseudonym", action="store_true", help="a key for customer pseudonyms")
+    kind.add_argument("--data", action="store_true", help="a key for crm-lab encrypt")
 
     v = sub.add_parser("validate", help="load and clean the data, print a summary per table")
     v.add_argument("--data", required=True, type=Path, help="folder of table files, or one file")
@@ -403,25 +408,46 @@ def _recommend(args) -> int:
     return 0
 
 
+def _new_key(args) -> int:
+    from crm_lab import privacy
+
+    if args.pseudonym:
+        privacy.new_pseudonym_key(args.file)
+    else:
+        privacy.new_data_key(args.file)
+    print(f"created key file {args.file} (mode 0600; keep it apart from the data)")
+    return 0
+
+
 def _crypt(args) -> int:
     from crm_lab import privacy
 
+    if not args.src.is_file():
+        print(f"error: {args.src}: no such file to {args.command}", file=sys.stderr)
+        return 2
     if args.src.resolve() == args.dst.resolve():
         print(
             "error: the output must be another file: inputs are never overwritten", file=sys.stderr
         )
         return 2
-    if args.command == "encrypt":
-        if not args.key_file.exists():
-            privacy.new_data_key(args.key_file)
-            print(f"created key file {args.key_file} (keep it apart from the data)")
-        privacy.encrypt_file(args.src, args.dst, key_file=args.key_file)
-    else:
-        try:
-            args.dst.write_bytes(privacy.decrypt_bytes(args.src, key_file=args.key_file))
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+    try:
+        if args.command == "encrypt":
+            if not args.key_file.exists():
+                privacy.new_data_key(args.key_file)
+                print(f"created key file {args.key_file} (keep it apart from the data)")
+            privacy.encrypt_file(args.src, args.dst, key_file=args.key_file)
+        else:
+            plain = privacy.decrypt_bytes(args.src, key_file=args.key_file)
+            fd = os.open(args.dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # plain data
+            with os.fdopen(fd, "wb") as fh:
+                os.fchmod(fh.fileno(), 0o600)
+                fh.write(plain)
+    except OSError as exc:  # the output's folder missing or read-only, a full disk
+        print(f"error: {exc.filename or args.dst}: cannot write: {exc.strerror}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # a malformed or exposed key (KeyFileError), a wrong key
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"{args.command}ed {args.src} -> {args.dst}")
     return 0
 
@@ -430,6 +456,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line with ``argv`` (``sys.argv[1:]`` when None); return the exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
+    from crm_lab import privacy
     from crm_lab.ingest import LoadError, SnapshotWriteError
 
     try:
@@ -441,8 +468,9 @@ def main(argv: list[str] | None = None) -> int:
             "recommend": _recommend,
             "encrypt": _crypt,
             "decrypt": _crypt,
+            "new-key": _new_key,
         }
         return commands[args.command](args)
-    except (LoadError, SnapshotWriteError) as exc:
+    except (LoadError, SnapshotWriteError, privacy.KeyFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

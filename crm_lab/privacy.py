@@ -6,21 +6,27 @@ import hashlib
 import hmac
 import os
 import secrets
+import stat
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
+    "KeyFileError",
     "MIN_GROUP",
+    "MIN_KEY_BYTES",
     "PERSONAL_COLUMNS",
     "complementary_rows",
+    "data_cipher",
     "decrypt_bytes",
     "deidentify",
+    "encrypt_bytes",
     "encrypt_file",
     "mask_value",
     "mask_values",
     "new_data_key",
+    "new_pseudonym_key",
     "pseudonym_key",
     "pseudonymize",
     "small_cells",
@@ -89,26 +95,116 @@ def mask_values(frame: pd.DataFrame, *, column_col: str = "column", value_col: s
 KEY_ENV = "CRM_LAB_KEY"
 DEFAULT_KEY_FILE = Path.home() / ".config" / "crm_lab" / "pseudonym.key"
 MIN_GROUP = 5
+MIN_KEY_BYTES = 16  # a shorter pseudonym key is guessed by trying every key on the id list
+
+
+class KeyFileError(ValueError):
+    """A key that cannot be used: missing, empty, too short, malformed or open to others.
+
+    The message names the file (or ``$CRM_LAB_KEY``), what is wrong and how to fix it; it never
+    quotes the key.
+    """
+
+
+def _read_key_file(path: Path, *, what: str) -> bytes:
+    """A key file into its bytes (surrounding whitespace removed), if only its owner can read it.
+
+    Raises ``KeyFileError`` for a missing file, a folder, a file whose mode lets its group or
+    others in (with the ``chmod`` that fixes it) and an empty or whitespace-only file.
+    """
+    if not path.exists():
+        raise KeyFileError(f"{path}: no such {what} file")
+    if not path.is_file():
+        raise KeyFileError(f"{path}: not a file; expected a {what} file")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise KeyFileError(
+            f"{path}: the {what} file has mode {mode:04o}, so its group or others can read it; "
+            f"only its owner may: chmod 600 {path}"
+        )
+    key = path.read_bytes().strip()
+    if not key:
+        raise KeyFileError(f"{path}: the {what} file is empty")
+    return key
+
+
+def _check_pseudonym_key(key: bytes, *, where: str) -> bytes:
+    if len(key) < MIN_KEY_BYTES:
+        raise KeyFileError(
+            f"{where}: the pseudonym key is {len(key)} byte(s) long; at least {MIN_KEY_BYTES} "
+            "are needed (with a short key anyone holding the id list can reverse every "
+            "pseudonym); write a new one with: crm-lab new-key --pseudonym FILE"
+        )
+    if len(set(key)) < 4:
+        raise KeyFileError(
+            f"{where}: the pseudonym key repeats {len(set(key))} character(s), a placeholder "
+            "rather than a secret; write a new one with: crm-lab new-key --pseudonym FILE"
+        )
+    return key
 
 
 def pseudonym_key(key_file: str | Path | None = None) -> bytes:
     """Turn a key file (or ``$CRM_LAB_KEY``) into the secret key for pseudonyms.
 
     An explicitly given ``key_file`` wins; without one, ``$CRM_LAB_KEY`` when it is set, else
-    the default key file ``~/.config/crm_lab/pseudonym.key``. A key file is created on first
-    use with 32 random bytes and permissions 0600 (owner only). The key never appears in output.
+    the default key file ``~/.config/crm_lab/pseudonym.key``, created on first use with 32
+    random bytes (64 hex digits) and permissions 0600. A given key file is never created: a
+    mistyped name would silently change every pseudonym. The key never appears in output.
+
+    Raises
+    ------
+    KeyFileError
+        The given key file is missing, empty or readable by its group or others (the message
+        says ``chmod 600 FILE``); the key (from the file or the environment, surrounding
+        whitespace removed) is shorter than ``MIN_KEY_BYTES`` (16) bytes or is one character
+        repeated; ``$CRM_LAB_KEY`` is set but empty.
     """
-    if not key_file:
-        env = os.environ.get(KEY_ENV)
-        if env:
-            return env.encode("utf-8")
-    path = Path(key_file) if key_file else DEFAULT_KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if not key_file and KEY_ENV in os.environ:
+        env = os.environ[KEY_ENV].strip().encode("utf-8")
+        if not env:
+            raise KeyFileError(
+                f"${KEY_ENV} is set but empty: set it to a key of at least {MIN_KEY_BYTES} "
+                "bytes, or unset it to use the key file"
+            )
+        return _check_pseudonym_key(env, where=f"${KEY_ENV}")
+    if key_file:
+        path = Path(key_file)
+        if not path.exists():
+            raise KeyFileError(
+                f"{path}: no such pseudonym key file; write one with: crm-lab new-key "
+                f"--pseudonym {path} (or omit the option to use {DEFAULT_KEY_FILE})"
+            )
+    else:
+        path = DEFAULT_KEY_FILE
+        if not path.exists():
+            new_pseudonym_key(path)
+    return _check_pseudonym_key(_read_key_file(path, what="pseudonym key"), where=str(path))
+
+
+def new_pseudonym_key(key_file: str | Path) -> Path:
+    """Create a pseudonym key file: 32 random bytes as 64 hex digits, mode 0600.
+
+    Raises
+    ------
+    KeyFileError
+        The file exists: a key is never overwritten (every pseudonym made with it would change).
+    """
+    return _new_key_file(Path(key_file), secrets.token_hex(32).encode("ascii"), what="pseudonym")
+
+
+def _new_key_file(path: Path, key: bytes, *, what: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # a new folder: owner-only
+    try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-    return path.read_text("utf-8").strip().encode("utf-8")
+    except FileExistsError:
+        raise KeyFileError(
+            f"{path}: a file of that name exists; a {what} key is never overwritten "
+            "(choose another name, or remove the old key if nothing depends on it)"
+        ) from None
+    with os.fdopen(fd, "wb") as fh:
+        os.fchmod(fh.fileno(), 0o600)  # whatever the umask
+        fh.write(key + b"\n")
+    return path
 
 
 def pseudonymize(ids: pd.Series, *, key: bytes) -> pd.Series:
@@ -230,15 +326,43 @@ def small_cells(matrix: pd.DataFrame, *, k: int = MIN_GROUP) -> tuple[np.ndarray
 
 # --- encryption of data files -------------------------------------------------------------------
 def new_data_key(key_file: str | Path) -> Path:
-    """Create a key file for ``encrypt_file`` (Fernet, 0600 permissions); refuse to overwrite."""
+    """Create a key file for ``encrypt_file`` (a Fernet key, mode 0600); never overwrite one.
+
+    Raises
+    ------
+    KeyFileError
+        The file exists (the files encrypted with the old key could not be read any more).
+    """
+    from cryptography.fernet import Fernet
+
+    return _new_key_file(Path(key_file), Fernet.generate_key(), what="data")
+
+
+def data_cipher(key_file: str | Path):
+    """Turn a data key file into the ``cryptography`` Fernet object that encrypts with it.
+
+    Raises
+    ------
+    KeyFileError
+        The key file is missing, empty, open to its group or others, or holds no Fernet key
+        (44 URL-safe base64 characters, as ``crm-lab new-key`` and ``crm-lab encrypt`` write).
+    """
     from cryptography.fernet import Fernet
 
     path = Path(key_file)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(Fernet.generate_key())
-    return path
+    key = _read_key_file(path, what="data key")
+    try:
+        return Fernet(key)
+    except ValueError:  # binascii.Error is one
+        raise KeyFileError(
+            f"{path}: not a data key: expected 44 URL-safe base64 characters (a Fernet key, "
+            f"as crm-lab new-key writes), found {len(key)} byte(s)"
+        ) from None
+
+
+def encrypt_bytes(data: bytes, *, key_file: str | Path) -> bytes:
+    """Turn bytes into a Fernet token (AES-128-CBC + HMAC-SHA256) with the key of ``key_file``."""
+    return data_cipher(key_file).encrypt(data)
 
 
 def encrypt_file(src: str | Path, dst: str | Path, *, key_file: str | Path) -> Path:
@@ -246,20 +370,37 @@ def encrypt_file(src: str | Path, dst: str | Path, *, key_file: str | Path) -> P
 
     The source is only read. The output can be read back by ``load.load_data(...,
     key_file=...)`` or ``decrypt_bytes``; any change to it makes decryption fail.
-    """
-    from cryptography.fernet import Fernet
 
-    token = Fernet(Path(key_file).read_bytes().strip()).encrypt(Path(src).read_bytes())
+    Raises
+    ------
+    FileNotFoundError
+        ``src`` is not a file (the message names it).
+    KeyFileError
+        See ``data_cipher``.
+    """
+    cipher = data_cipher(key_file)
+    if not Path(src).is_file():
+        raise FileNotFoundError(f"{src}: no such file to encrypt")
+    token = cipher.encrypt(Path(src).read_bytes())
     Path(dst).write_bytes(token)
     return Path(dst)
 
 
 def decrypt_bytes(path: str | Path, *, key_file: str | Path) -> bytes:
-    """Decrypt a file written by ``encrypt_file`` into memory (never to disk)."""
-    from cryptography.fernet import Fernet, InvalidToken
+    """Decrypt a file written by ``encrypt_file`` into memory (never to disk).
 
+    Raises
+    ------
+    KeyFileError
+        See ``data_cipher``.
+    ValueError
+        The file was not encrypted with this key, or was changed since.
+    """
+    from cryptography.fernet import InvalidToken
+
+    cipher = data_cipher(key_file)
     try:
-        return Fernet(Path(key_file).read_bytes().strip()).decrypt(Path(path).read_bytes())
+        return cipher.decrypt(Path(path).read_bytes())
     except InvalidToken:
         raise ValueError(f"{path}: cannot decrypt: wrong key, or the file was changed") from None
 

@@ -176,8 +176,10 @@ def test_rules_and_recommend_read_with_aliases(tmp_path, monkeypatch, capsys):
         "--aliases",
         str(aliases),
     ]
+    assert cli.main([*argv, "--pseudonym-key-file", str(key)]) == 2  # never made up
+    assert "no such pseudonym key file" in capsys.readouterr().err and not key.exists()
+    assert cli.main(["new-key", str(key), "--pseudonym"]) == 0
     assert cli.main([*argv, "--pseudonym-key-file", str(key)]) == 0
-    assert key.exists()  # the given pseudonym key, not the default one
     table = pd.read_csv(recs)
     expected = privacy.pseudonymize(pd.Series(["c"]), key=privacy.pseudonym_key(key)).iloc[0]
     assert table["customer_id"].tolist() == [expected] and table["item"].tolist() == ["q"]
@@ -191,6 +193,7 @@ MINIMAL = {
     "recommend": ["--data", "d", "--as-of", "2025-12-31", "--out", "x"],
     "encrypt": ["a", "b", "--key-file", "k"],
     "decrypt": ["a", "b", "--key-file", "k"],
+    "new-key": ["k", "--pseudonym"],
 }
 
 

@@ -56,7 +56,7 @@ ROOT = "crm_lab"
 # Only ingest reads user files. Other reads, each with its reason (a key is a module, a module
 # followed by a function or class name, or a package: it covers everything inside it).
 READ_EXCEPTIONS = {
-    "crm_lab.privacy.pseudonym_key": "reads (or creates) the pseudonym key file",
+    "crm_lab.privacy._read_key_file": "reads a key file (pseudonym or data key), owner-only",
     "crm_lab.privacy.encrypt_file": "`crm-lab encrypt`: reads the key and the file to encrypt",
     "crm_lab.privacy.decrypt_bytes": "reads the key file and an encrypted input, for ingest",
     "crm_lab.reporting.run": "the run's lock file; each input's sha256 for the manifest (hashed)",
@@ -69,8 +69,7 @@ WRITE_EXCEPTIONS = {
     "crm_lab.cli": "the files a command is asked to write (rules, recommendations, decrypt)",
     "crm_lab.ingest.snapshot": "the run's cleaned snapshot (save_tables)",
     "crm_lab.synth.write_demo": "`crm-lab demo-data`: writes the demo export files",
-    "crm_lab.privacy.pseudonym_key": "creates the pseudonym key file on first use (0600)",
-    "crm_lab.privacy.new_data_key": "creates a data-encryption key file (0600)",
+    "crm_lab.privacy._new_key_file": "creates a pseudonym or data key file (0600), never over one",
     "crm_lab.privacy.encrypt_file": "writes the encrypted file",
 }
 

@@ -1,3 +1,8 @@
+import base64
+import os
+import re
+import stat
+
 import pandas as pd
 import pytest
 
@@ -40,17 +45,198 @@ def test_mask_values_never_leaks_the_original():
 
 def test_an_explicit_pseudonym_key_file_beats_the_environment(tmp_path, monkeypatch):
     key_file = tmp_path / "pseudonym.key"
-    key_file.write_text("from-file\n", "utf-8")
-    monkeypatch.setenv(privacy.KEY_ENV, "from-env")
-    assert privacy.pseudonym_key(key_file) == b"from-file"
-    assert privacy.pseudonym_key(str(key_file)) == b"from-file"
-    assert privacy.pseudonym_key() == b"from-env"  # no file given: the environment
-    assert privacy.pseudonym_key("") == b"from-env"  # a template's empty parameter: the same
+    key_file.write_text("from-file-0123456789\n", "utf-8")
+    key_file.chmod(0o600)
+    monkeypatch.setenv(privacy.KEY_ENV, "from-env-0123456789")
+    assert privacy.pseudonym_key(key_file) == b"from-file-0123456789"
+    assert privacy.pseudonym_key(str(key_file)) == b"from-file-0123456789"
+    assert privacy.pseudonym_key() == b"from-env-0123456789"  # no file given: the environment
+    assert privacy.pseudonym_key("") == b"from-env-0123456789"  # a template's empty parameter
     monkeypatch.setattr(privacy, "DEFAULT_KEY_FILE", tmp_path / "default.key")
     monkeypatch.delenv(privacy.KEY_ENV)
     made = privacy.pseudonym_key()
     assert (tmp_path / "default.key").read_text("utf-8").strip().encode() == made
-    assert privacy.pseudonym_key(key_file) == b"from-file"
+    assert privacy.pseudonym_key(key_file) == b"from-file-0123456789"
+
+
+def _key_file(tmp_path, content: bytes, mode: int = 0o600):
+    path = tmp_path / "pseudonym.key"
+    path.write_bytes(content)
+    path.chmod(mode)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "is empty"),
+        (b"\n", "is empty"),
+        (b"  \t \r\n ", "is empty"),  # whitespace only
+        (b"k", "1 byte(s) long; at least 16"),
+        (b"k\n", "1 byte(s) long"),  # the newline of `echo k > file` is not key
+        (b"0123456789abcde", "15 byte(s) long"),
+        (b"  0123456789abcde  \n", "15 byte(s) long"),
+        ("密钥密钥密".encode(), "15 byte(s) long"),  # bytes, not characters
+        (b"aaaaaaaaaaaaaaaaaaaaaaaa", "a placeholder"),
+        (b"abababababababababababab", "a placeholder"),
+    ],
+)
+def test_a_short_or_empty_pseudonym_key_file_is_refused(tmp_path, monkeypatch, content, words):
+    monkeypatch.setenv(privacy.KEY_ENV, "an-environment-key-that-would-do")  # the file wins
+    path = _key_file(tmp_path, content)
+    with pytest.raises(privacy.KeyFileError, match=re.escape(words)) as err:
+        privacy.pseudonym_key(path)
+    assert str(path) in str(err.value)
+    if len(content.strip()) > 3:
+        assert content.strip().decode() not in str(err.value)  # the key is never quoted
+
+
+def test_a_pseudonym_key_of_16_bytes_is_enough(tmp_path):
+    assert privacy.pseudonym_key(_key_file(tmp_path, b" 0123456789abcdef\n")) == b"0123456789abcdef"
+    assert privacy.pseudonym_key(_key_file(tmp_path, b"0123456789abcdef", 0o400)) == (
+        b"0123456789abcdef"  # read-only for its owner is fine too
+    )
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o644, 0o604, 0o660, 0o666, 0o620, 0o602, 0o610])
+def test_a_pseudonym_key_file_others_can_open_is_refused(tmp_path, mode):
+    path = _key_file(tmp_path, b"0123456789abcdef0123456789abcdef", mode)
+    with pytest.raises(privacy.KeyFileError) as err:
+        privacy.pseudonym_key(path)
+    message = str(err.value)
+    assert f"{path}: " in message and f"mode {mode:04o}" in message
+    assert f"chmod 600 {path}" in message  # the fix
+    assert "0123456789abcdef" not in message
+
+
+def test_a_missing_pseudonym_key_file_is_refused_not_created(tmp_path, monkeypatch):
+    monkeypatch.delenv(privacy.KEY_ENV, raising=False)
+    path = tmp_path / "typo" / "pseudonym.kye"
+    with pytest.raises(privacy.KeyFileError, match="no such pseudonym key file") as err:
+        privacy.pseudonym_key(path)
+    assert str(path) in str(err.value) and "crm-lab new-key --pseudonym" in str(err.value)
+    assert not path.exists() and not path.parent.exists()
+    with pytest.raises(privacy.KeyFileError, match="not a file"):
+        privacy.pseudonym_key(tmp_path)  # a folder
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("", "set but empty"),
+        ("   ", "set but empty"),
+        ("a", "1 byte(s) long"),
+        ("0123456789abcde", "15 byte(s) long"),
+        ("0000000000000000000000", "a placeholder"),
+    ],
+)
+def test_a_short_or_empty_environment_key_is_refused(monkeypatch, tmp_path, value, words):
+    monkeypatch.setattr(privacy, "DEFAULT_KEY_FILE", tmp_path / "default.key")
+    monkeypatch.setenv(privacy.KEY_ENV, value)
+    with pytest.raises(privacy.KeyFileError, match=re.escape(words)) as err:
+        privacy.pseudonym_key()
+    assert "$CRM_LAB_KEY" in str(err.value)
+    assert not (tmp_path / "default.key").exists()  # no silent fallback to a key file
+    monkeypatch.setenv(privacy.KEY_ENV, " 0123456789abcdef ")
+    assert privacy.pseudonym_key() == b"0123456789abcdef"
+
+
+def test_the_default_key_file_is_owner_only_whatever_the_umask(tmp_path, monkeypatch):
+    monkeypatch.delenv(privacy.KEY_ENV, raising=False)
+    default = tmp_path / "cfg" / "pseudonym.key"
+    monkeypatch.setattr(privacy, "DEFAULT_KEY_FILE", default)
+    old = os.umask(0)
+    try:
+        key = privacy.pseudonym_key()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(default.stat().st_mode) == 0o600 and len(key) == 64
+    assert stat.S_IMODE(default.parent.stat().st_mode) == 0o700  # nobody swaps the key
+    assert privacy.pseudonym_key() == key  # made once, then read
+    default.chmod(0o644)
+    with pytest.raises(privacy.KeyFileError, match=r"mode 0644.*chmod 600"):
+        privacy.pseudonym_key()
+
+
+def test_a_new_key_never_overwrites_a_file(tmp_path):
+    path = tmp_path / "k"
+    made = privacy.new_pseudonym_key(path)
+    assert stat.S_IMODE(made.stat().st_mode) == 0o600 and len(privacy.pseudonym_key(made)) == 64
+    before = path.read_bytes()
+    for new in (privacy.new_pseudonym_key, privacy.new_data_key):
+        with pytest.raises(privacy.KeyFileError, match="never overwritten") as err:
+            new(path)
+        assert str(path) in str(err.value)
+        assert path.read_bytes() == before
+
+
+def _data_key(tmp_path, content: bytes, mode: int = 0o600):
+    path = tmp_path / "data.key"
+    path.write_bytes(content)
+    path.chmod(mode)
+    return path
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"not a key",
+        b"0123456789abcdef0123456789abcdef",  # a pseudonym key, not a data key
+        b"!" * 44,  # the right length, not base64
+        base64.urlsafe_b64encode(b"x" * 31),  # base64 of too few bytes
+        base64.urlsafe_b64encode(b"x" * 33),
+        b"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n",
+    ],
+)
+def test_a_malformed_data_key_gets_a_clear_error(tmp_path, content):
+    path = _data_key(tmp_path, content)
+    src = tmp_path / "customers.csv"
+    src.write_text("customer_id\n1\n", "utf-8")
+    for call in (
+        lambda: privacy.data_cipher(path),
+        lambda: privacy.encrypt_file(src, tmp_path / "out.enc", key_file=path),
+        lambda: privacy.decrypt_bytes(src, key_file=path),
+        lambda: privacy.encrypt_bytes(b"x", key_file=path),
+    ):
+        with pytest.raises(privacy.KeyFileError) as err:
+            call()
+        assert str(path) in str(err.value)
+        if content.strip():
+            assert content.strip().decode() not in str(err.value)
+    assert not (tmp_path / "out.enc").exists()
+
+
+def test_a_data_key_others_can_read_is_refused(tmp_path):
+    path = tmp_path / "data.key"
+    privacy.new_data_key(path)
+    path.chmod(0o644)
+    with pytest.raises(privacy.KeyFileError, match=r"mode 0644.*chmod 600"):
+        privacy.encrypt_bytes(b"x", key_file=path)
+    with pytest.raises(privacy.KeyFileError, match="no such data key file"):
+        privacy.encrypt_bytes(b"x", key_file=tmp_path / "missing.key")
+
+
+def test_encryption_round_trip_and_tampering(tmp_path):
+    key, other = tmp_path / "data.key", tmp_path / "other.key"
+    privacy.new_data_key(key)
+    privacy.new_data_key(other)
+    plain = "customer_id,name,phone\n00012345,王小明,+8613800138000\n".encode()
+    src, enc = tmp_path / "customers.csv", tmp_path / "customers.csv.enc"
+    src.write_bytes(plain)
+    privacy.encrypt_file(src, enc, key_file=key)
+    token = enc.read_bytes()
+    assert "王小明".encode() not in token and b"13800138000" not in token
+    assert privacy.decrypt_bytes(enc, key_file=key) == plain
+    assert src.read_bytes() == plain  # the source is only read
+    assert privacy.encrypt_bytes(plain, key_file=key) != token  # a fresh IV every time
+    with pytest.raises(ValueError, match="wrong key, or the file was changed"):
+        privacy.decrypt_bytes(enc, key_file=other)
+    enc.write_bytes(token[:-5] + b"AAAAA")
+    with pytest.raises(ValueError, match="wrong key, or the file was changed"):
+        privacy.decrypt_bytes(enc, key_file=key)
+    with pytest.raises(FileNotFoundError, match="no such file to encrypt"):
+        privacy.encrypt_file(tmp_path / "gone.csv", tmp_path / "x.enc", key_file=key)
 
 
 def test_the_gate_left_privacy():

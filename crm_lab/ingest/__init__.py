@@ -14,7 +14,13 @@ from pathlib import Path
 from crm_lab.core.dataset import Dataset
 from crm_lab.ingest.policies import clean_dataset, load_policies
 from crm_lab.ingest.readers import LoadError, load_data, read_basket_file, read_table
-from crm_lab.ingest.snapshot import SnapshotWriteError, is_snapshot, read_snapshot, save_tables
+from crm_lab.ingest.snapshot import (
+    SnapshotWriteError,
+    is_snapshot,
+    private_dir,
+    read_snapshot,
+    save_tables,
+)
 
 __all__ = [
     "Dataset",
@@ -24,6 +30,7 @@ __all__ = [
     "is_snapshot",
     "load_data",
     "load_policies",
+    "private_dir",
     "read_basket_file",
     "read_clean",
     "read_snapshot",
@@ -52,13 +59,13 @@ def read_clean(
     policies, aliases : str or Path, optional
         YAML files of cleaning policies and of extra header aliases.
     data_key_file : str or Path, optional
-        Key for encrypted input files (``*.enc``).
+        Key for encrypted input files (``*.enc``) and encrypted snapshots.
     max_uncompressed_mb : float, optional
         The most a compressed input may expand to before it is parsed
         (``$CRM_LAB_MAX_UNCOMPRESSED_MB``, else 200).
     """
     if is_snapshot(path):
-        return read_snapshot(path)
+        return read_snapshot(path, key_file=data_key_file or None)
     data = load_data(
         path,
         aliases=str(aliases) if aliases else None,

@@ -420,10 +420,12 @@ def _unwrap(
     if name.suffix.lower() == ".enc":
         if key_file is None:
             raise LoadError(path, "an encrypted file: give its key (--data-key-file) to read it")
-        from crm_lab.privacy import decrypt_bytes
+        from crm_lab.privacy import KeyFileError, decrypt_bytes
 
         try:
             raw = decrypt_bytes(path, key_file=key_file)
+        except KeyFileError:
+            raise  # about the key file, which it names
         except ValueError as exc:
             raise LoadError(path, str(exc).split(": ", 1)[-1]) from None
         name = Path(name.stem)

@@ -5,26 +5,31 @@ back (``read_snapshot``, through ``ingest.read_clean``), so all pages of a run s
 tables. A snapshot is recognised by its ``_snapshot.yaml``, written last: a snapshot cut short
 (a full disk) has none, and an old one is removed before a new one is written. A
 ``_snapshot.yaml`` that does not match its folder (a table file missing, export files next to
-it, not YAML) is a ``LoadError`` naming what was found, never read as half a snapshot.
+it, not YAML) is a ``LoadError`` naming what was found, never read as half a snapshot. With a
+data key every file of it but that marker is encrypted (``customers.parquet.enc``); the folder
+is owner-only (0700) and its files 0600, whatever the umask.
 """
 
 from __future__ import annotations
 
 import errno
+import io
 import os
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from crm_lab import privacy
 from crm_lab.core.dataset import Dataset, quarantine_frame
 from crm_lab.core.schemas import SCHEMAS
 from crm_lab.ingest.readers import LoadError, is_table_file
 
-__all__ = ["SnapshotWriteError", "is_snapshot", "read_snapshot", "save_tables"]
+__all__ = ["SnapshotWriteError", "is_snapshot", "private_dir", "read_snapshot", "save_tables"]
 
 _LOGS = ("quarantine", "accounting", "fixes", "merge_log", "review")
-_META = "_snapshot.yaml"
+_MARKER = "_snapshot.yaml"
+_META = "_meta.yaml"  # tables and notes, encrypted (.enc), when the snapshot is encrypted
 
 
 class SnapshotWriteError(OSError):
@@ -48,36 +53,85 @@ def _write_error(out: Path, exc: OSError) -> SnapshotWriteError:
     return error
 
 
-def save_tables(dataset: Dataset, out_dir: str | Path) -> Path:
+def private_dir(path: str | Path) -> Path:
+    """Create a folder (and its parents) and make it owner-only (0700), whatever the umask."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write bytes to a file created 0600 (an existing one is made 0600 before it is written)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        os.fchmod(fh.fileno(), 0o600)
+        fh.write(data)
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def save_tables(
+    dataset: Dataset, out_dir: str | Path, *, key_file: str | Path | None = None
+) -> Path:
     """Write a dataset (tables, quarantine, accounting, fixes, merge log) as a Parquet snapshot.
 
     The old ``_snapshot.yaml`` goes first and the new one is written last (to a temporary
-    name, then renamed), so a write cut short leaves no snapshot rather than a mixed one;
-    table files of an older snapshot that this dataset does not have are removed.
+    name, then renamed), so a write cut short leaves no snapshot rather than a mixed one; the
+    other files of an earlier snapshot are removed too, so a plain table never survives beside
+    an encrypted one.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The clean tables and their logs.
+    out_dir : str or Path
+        The snapshot folder; created owner-only (0700), its files 0600.
+    key_file : str or Path, optional
+        A data key (``crm-lab new-key``, ``crm-lab encrypt``): every table, log and the notes
+        are written encrypted (``<name>.parquet.enc``, ``_meta.yaml.enc``) and ``_snapshot.yaml``
+        says only ``encrypted: true``. Nothing is written in plain.
 
     Raises
     ------
+    KeyFileError
+        The data key is missing, malformed or open to others (``privacy.data_cipher``).
     SnapshotWriteError
         The folder cannot be written (read-only, full disk), with the reason.
     """
+    cipher = privacy.data_cipher(key_file) if key_file else None
     out = Path(out_dir)
+
+    def write(name: str, data: bytes) -> None:
+        if cipher is None:
+            _write_private(out / name, data)
+        else:
+            _write_private(out / f"{name}.enc", cipher.encrypt(data))
+
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / _META).unlink(missing_ok=True)
-        for table in SCHEMAS:
-            if table not in dataset.tables:
-                (out / f"{table}.parquet").unlink(missing_ok=True)
+        private_dir(out)
+        (out / _MARKER).unlink(missing_ok=True)
+        for old in out.iterdir():
+            if old.is_file() and (old.name.startswith(_META) or ".parquet" in old.name):
+                old.unlink()
         for table, frame in dataset.tables.items():
-            frame.to_parquet(out / f"{table}.parquet", index=False)
+            write(f"{table}.parquet", _parquet(frame))
         for name in _LOGS:
             frame = getattr(dataset, name)
-            frame.astype(
-                {c: "string" for c in frame.columns if frame[c].dtype == object}
-            ).to_parquet(out / f"_{name}.parquet", index=False)
+            text = {c: "string" for c in frame.columns if frame[c].dtype == object}
+            write(f"_{name}.parquet", _parquet(frame.astype(text)))
         meta = {"tables": sorted(dataset.tables), "notes": list(dataset.notes)}
-        temporary = out / f".{_META}.{os.getpid()}.tmp"
-        temporary.write_text(yaml.safe_dump(meta, allow_unicode=True), "utf-8")
-        os.replace(temporary, out / _META)
+        described = yaml.safe_dump(meta, allow_unicode=True).encode("utf-8")
+        if cipher is not None:
+            write(_META, described)
+            described = yaml.safe_dump({"encrypted": True}).encode("utf-8")
+        temporary = out / f".{_MARKER}.{os.getpid()}.tmp"
+        _write_private(temporary, described)
+        os.replace(temporary, out / _MARKER)
     except OSError as exc:
         raise _write_error(out, exc) from None
     return out
@@ -85,18 +139,40 @@ def save_tables(dataset: Dataset, out_dir: str | Path) -> Path:
 
 def is_snapshot(path: str | Path) -> bool:
     """True for a folder written by ``save_tables`` (clean canonical tables and their logs)."""
-    return Path(path).is_dir() and (Path(path) / _META).exists()
+    return Path(path).is_dir() and (Path(path) / _MARKER).exists()
 
 
-def _meta(path: Path) -> dict:
-    """The folder's ``_snapshot.yaml``, checked against the folder."""
-    where = path / _META
+_REMOVE = "this is a stale snapshot: remove _snapshot.yaml to read the folder as export files"
+
+
+def _marker(path: Path):
+    """The folder's ``_snapshot.yaml`` as read (a LoadError when it is not YAML)."""
+    where = path / _MARKER
     try:
-        meta = yaml.safe_load(where.read_text("utf-8"))
+        return yaml.safe_load(where.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise LoadError(
             where, f"not a readable snapshot description ({type(exc).__name__}); {_REMOVE}"
         ) from None
+
+
+def _described(path: Path, meta, read) -> dict:
+    """The snapshot's description (its tables and notes), checked against the folder.
+
+    ``meta`` is the ``_snapshot.yaml`` as read; ``read(name)`` gives a file of the snapshot as
+    bytes (decrypted when the snapshot is encrypted).
+    """
+    where = path / _MARKER
+    if isinstance(meta, dict) and meta.get("encrypted"):
+        where = path / f"{_META}.enc"
+        if not where.is_file():
+            raise LoadError(where, f"an encrypted snapshot without its description; {_REMOVE}")
+        try:
+            meta = yaml.safe_load(read(_META).decode("utf-8"))
+        except (UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise LoadError(
+                where, f"not a readable snapshot description ({type(exc).__name__}); {_REMOVE}"
+            ) from None
     tables = meta.get("tables") if isinstance(meta, dict) else None
     if not isinstance(tables, list) or not all(t in SCHEMAS for t in tables):
         raise LoadError(
@@ -127,30 +203,49 @@ def _meta(path: Path) -> dict:
     return meta
 
 
-_REMOVE = "this is a stale snapshot: remove _snapshot.yaml to read the folder as export files"
-
-
-def read_snapshot(path: str | Path) -> Dataset:
+def read_snapshot(path: str | Path, *, key_file: str | Path | None = None) -> Dataset:
     """Read a folder written by ``save_tables`` back into a ``Dataset``.
 
     Raises
     ------
     LoadError
-        The ``_snapshot.yaml`` does not match the folder (see the module docstring), or one of
-        its files is not readable Parquet.
+        The ``_snapshot.yaml`` does not match the folder (see the module docstring), one of its
+        files is not readable Parquet, or the snapshot is encrypted and no ``key_file`` is
+        given, or it does not decrypt with it.
+    KeyFileError
+        The data key is missing, malformed or open to others.
     """
     path = Path(path)
-    meta = _meta(path)
+    marker = _marker(path)
+    encrypted = isinstance(marker, dict) and bool(marker.get("encrypted"))
+    if encrypted and not key_file:
+        raise LoadError(path, "an encrypted snapshot: give its data key (data_key_file) to read it")
 
-    def read(file: Path) -> pd.DataFrame:
+    def read(name: str) -> bytes:
+        if not encrypted:
+            return (path / name).read_bytes()
         try:
-            return pd.read_parquet(file)
+            return privacy.decrypt_bytes(path / f"{name}.enc", key_file=key_file)
+        except privacy.KeyFileError:
+            raise
+        except ValueError as exc:
+            raise LoadError(path / f"{name}.enc", str(exc).split(": ", 1)[-1]) from None
+
+    def exists(name: str) -> bool:
+        return (path / (f"{name}.enc" if encrypted else name)).exists()
+
+    def frame(name: str) -> pd.DataFrame:
+        data = read(name)
+        try:
+            return pd.read_parquet(io.BytesIO(data))
         except Exception as exc:  # pyarrow raises several types for a broken file
+            file = path / (f"{name}.enc" if encrypted else name)
             raise LoadError(
                 file, f"not a readable Parquet file ({type(exc).__name__}); {_REMOVE}"
             ) from None
 
-    tables = {t: read(path / f"{t}.parquet") for t in meta["tables"]}
-    logs = {n: read(path / f"_{n}.parquet") for n in _LOGS if (path / f"_{n}.parquet").exists()}
+    meta = _described(path, marker, read)
+    tables = {t: frame(f"{t}.parquet") for t in meta["tables"]}
+    logs = {n: frame(f"_{n}.parquet") for n in _LOGS if exists(f"_{n}.parquet")}
     logs["quarantine"] = quarantine_frame([logs.get("quarantine", pd.DataFrame())])
     return Dataset(tables=tables, notes=list(meta.get("notes") or []), **logs)

@@ -41,7 +41,7 @@ from crm_lab import __version__, privacy
 from crm_lab.core.dataset import Dataset
 from crm_lab.core.periods import Period, resolve_period
 from crm_lab.core.schemas import EVENT_DATES
-from crm_lab.ingest import read_clean, save_tables
+from crm_lab.ingest import private_dir, read_clean, save_tables
 from crm_lab.ingest.readers import is_table_file
 from crm_lab.reporting import display, labels
 from crm_lab.reporting import manifest as mf
@@ -339,7 +339,11 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
     before the as-of day.
     """
     started = time.perf_counter()
-    plan.metrics_dir.mkdir(parents=True, exist_ok=True)
+    key = privacy.pseudonym_key(plan.pseudonym_key_file)  # bad keys stop the run before it reads
+    if plan.data_key_file:
+        privacy.data_cipher(plan.data_key_file)
+    private_dir(plan.work_dir)  # owner-only before anything personal is written into it
+    private_dir(plan.metrics_dir)
     per = plan.period
     say(f"period {per.name}: {per.start.date()} .. {per.as_of.date()} (as of); loading {plan.data}")
     dataset = read_clean(
@@ -351,11 +355,13 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
     warnings = check_freshness(per, dataset, stale_after_days=plan.stale_after_days)
     for warning in warnings:
         say(f"  warning: {labels.warning_text(warning, lang='en')}")
-    snapshot = save_tables(dataset, plan.work_dir / "tables")
-    key = privacy.pseudonym_key(plan.pseudonym_key_file)
+    sealed = plan.data_key_file  # encrypted inputs: both snapshots encrypted, never plain
+    snapshot = save_tables(dataset, plan.work_dir / "tables", key_file=sealed)
     deidentified = save_tables(
-        privacy.deidentify(dataset, key=key), plan.work_dir / "tables-deidentified"
+        privacy.deidentify(dataset, key=key), plan.work_dir / "tables-deidentified", key_file=sealed
     )
+    for old in plan.metrics_dir.glob("*.ipynb") if sealed else ():
+        old.unlink()  # an earlier run's plain notebooks do not outlive encrypted inputs
     for note in dataset.notes:
         say(f"  note: {note}")
     rows_q = int(dataset.accounting["rows_quarantined"].sum())
@@ -381,6 +387,7 @@ def _parameters(plan: Plan, inputs: Inputs, template: Template) -> dict[str, str
         "metrics_dir": str(plan.metrics_dir),
         "pseudonym_key_file": str(plan.pseudonym_key_file or ""),
         "data_path": str(data_path),
+        "data_key_file": str(plan.data_key_file or ""),  # the snapshot is encrypted with it
         "metrics_path": str(mf.metrics_path(plan.metrics_dir, template.slug)),
         **plan.params,
     }
@@ -446,7 +453,7 @@ def execute_template(
         try:
             notebook = pm.execute_notebook(
                 str(template.path),
-                str(plan.executed_path(template)),
+                _notebook_output(plan, template),
                 parameters=parameters,
                 kernel_name=KERNEL,
                 progress_bar=False,
@@ -466,6 +473,100 @@ def execute_template(
     if not metrics_file.exists():
         raise RuntimeError("the notebook ended without writing its metrics")
     return notebook, mf.read_metrics(metrics_file)
+
+
+SEALED = "crm-lab-sealed:"  # papermill output paths of notebooks written encrypted
+
+
+class _SealedNotebooks:
+    """papermill's writer of the executed notebooks of a run with a data key.
+
+    papermill saves the executed notebook after every cell; a path ``SEALED + <file>`` makes it
+    save ``<file>.enc`` instead, encrypted with the key registered for that path (``keys``), 0600
+    and replaced atomically, so the notebook's outputs never reach the disk in plain.
+    """
+
+    keys: dict[str, Path] = {}
+    registered = False
+
+    @classmethod
+    def write(cls, buf: str, path: str) -> None:
+        target = Path(path.removeprefix(SEALED))
+        sealed = target.with_name(target.name + ".enc")
+        token = privacy.encrypt_bytes(buf.encode("utf-8"), key_file=cls.keys[path])
+        tmp = sealed.with_name(f".{sealed.name}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o600)
+            fh.write(token)
+        os.replace(tmp, sealed)
+
+    @classmethod
+    def read(cls, path: str) -> str:
+        raise ValueError(f"{path}: a sealed notebook is written, never read back here")
+
+    @classmethod
+    def pretty_path(cls, path: str) -> str:
+        return path.removeprefix(SEALED) + ".enc"
+
+    @classmethod
+    def listdir(cls, path: str) -> list[str]:
+        raise ValueError(f"{path}: not a folder")
+
+
+def _notebook_output(plan: Plan, template: Template) -> str:
+    """Where papermill writes a template's executed notebook: its path, or with a data key the
+    ``SEALED`` path that writes it encrypted (``_SealedNotebooks``)."""
+    path = str(plan.executed_path(template))
+    if not plan.data_key_file:
+        return path
+    from papermill.iorw import papermill_io
+
+    if not _SealedNotebooks.registered:
+        papermill_io.register(SEALED, _SealedNotebooks)
+        _SealedNotebooks.registered = True
+    _SealedNotebooks.keys[SEALED + path] = plan.data_key_file
+    return SEALED + path
+
+
+def seal_executed(plan: Plan, template: Template) -> Path:
+    """Turn a template's executed notebook into the one file, owner-only (0600), it is kept in.
+
+    With a data key (encrypted inputs) that is ``<NN-slug>.ipynb.enc``, written encrypted as
+    the template ran (``crm-lab decrypt`` reads it); a plain ``<NN-slug>.ipynb`` of an earlier
+    run is removed. Without one it is the plain notebook, and an earlier ``.enc`` is removed.
+
+    Returns
+    -------
+    Path
+        The file the executed notebook is kept in (it may not exist: a parameter error).
+    """
+    path = plan.executed_path(template)
+    sealed = path.with_name(path.name + ".enc")
+    keep, stale = (sealed, path) if plan.data_key_file else (path, sealed)
+    stale.unlink(missing_ok=True)
+    if keep.exists():
+        os.chmod(keep, 0o600)
+    return keep
+
+
+WORK_SUBFOLDERS = ("tables", "tables-deidentified", "executed", "analyst")  # what a run writes
+
+
+def owner_only(work_dir: Path) -> None:
+    """Make a work folder owner-only, whatever the umask: the folder and the run's subfolders
+    (``WORK_SUBFOLDERS``) 0700, their files 0600. Other files the user keeps there are left."""
+    if not work_dir.is_dir():
+        return
+    os.chmod(work_dir, 0o700)
+    for sub in WORK_SUBFOLDERS:
+        folder = work_dir / sub
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        os.chmod(folder, 0o700)
+        for path in folder.rglob("*"):
+            if not path.is_symlink():
+                os.chmod(path, 0o700 if path.is_dir() else 0o600)
 
 
 # --- 4. publish one page ------------------------------------------------------------------------
@@ -549,13 +650,14 @@ def run_template(
             result.html = page.name
     except Exception as exc:  # one failing template must not stop the others
         result.reason = _failure_reason(exc)
+    kept = seal_executed(plan, template)
     result.seconds = round(time.perf_counter() - start, 2)
     status = "ok" if result.status == "ok" else f"FAILED — {result.reason}"
     say(f"{tag}: {status} ({result.seconds:.1f} s)")
     for warning in result.warnings:
         say(f"{tag}: warning: {labels.warning_text(warning, lang='en')}")
     if result.status == "failed":
-        say(f"    executed notebook kept for the analyst: {plan.executed_path(template)}")
+        say(f"    executed notebook kept for the analyst: {kept}")
     return result
 
 
@@ -758,6 +860,9 @@ def run_reports(
     started = time.perf_counter()
     with _lock(plan.out_dir):
         inputs = prepare_inputs(plan, say=say)
-        results = run_templates(plan, inputs, workers=workers, say=say)
+        try:
+            results = run_templates(plan, inputs, workers=workers, say=say)
+        finally:
+            owner_only(plan.work_dir)  # executed notebooks, kernel logs, metrics, analyst pages
         write_run_record(plan, inputs, results, seconds=time.perf_counter() - started)
     return RunResult(plan.period.name, plan.out_dir, results, work_dir=plan.work_dir)

@@ -348,7 +348,7 @@ def test_recommend_command_writes_pseudonymous_ids(tmp_path, demo_dir, monkeypat
 
     from crm_lab import cli, privacy
 
-    monkeypatch.setenv(privacy.KEY_ENV, "test-key")
+    monkeypatch.setenv(privacy.KEY_ENV, "test-key-0123456789")
     out = tmp_path / "recs.csv"
     assert (
         cli.main(

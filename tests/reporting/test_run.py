@@ -373,18 +373,18 @@ def test_pseudonyms_and_small_groups(tmp_path, monkeypatch):
     import pandas as pd
 
     monkeypatch.delenv(privacy.KEY_ENV, raising=False)
-    key_file = tmp_path / "cfg" / "pseudonym.key"
+    key_file = privacy.new_pseudonym_key(tmp_path / "cfg" / "pseudonym.key")
     key = privacy.pseudonym_key(key_file)
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert privacy.pseudonym_key(key_file) == key  # created once, then reused
+    assert privacy.pseudonym_key(key_file) == key  # read again, the same
     ids = pd.Series(["00012345", "00012345", "00067890", None], dtype="string")
     p = privacy.pseudonymize(ids, key=key)
     assert p.iloc[0] == p.iloc[1] != p.iloc[2] and pd.isna(p.iloc[3])
     assert re.fullmatch(r"P[0-9a-f]{16}", p.iloc[0]) and "12345" not in p.iloc[0]
     assert privacy.pseudonymize(ids, key=b"other").iloc[0] != p.iloc[0]
-    monkeypatch.setenv(privacy.KEY_ENV, "from-env")
+    monkeypatch.setenv(privacy.KEY_ENV, "from-env-0123456789")
     assert privacy.pseudonym_key(key_file) == key  # an explicit key file beats the environment
-    assert privacy.pseudonym_key() == b"from-env"
+    assert privacy.pseudonym_key() == b"from-env-0123456789"
     seg = pd.DataFrame({"segment": ["A", "B"], "customers": [3, 40], "revenue": [90.0, 1200.0]})
     out = privacy.suppress_small(seg, count="customers", columns=["revenue"])
     assert out["customers"].tolist() == ["<5", "40"]
@@ -446,7 +446,7 @@ def test_cli_exit_code_2_when_no_templates(tmp_path, tx_file, capsys):
 
 @pytest.fixture
 def small_plan(tmp_path, tx_file, monkeypatch):
-    monkeypatch.setenv(privacy.KEY_ENV, "test-key")
+    monkeypatch.setenv(privacy.KEY_ENV, "test-key-0123456789")
     folder = tmp_path / "t"
     folder.mkdir()
     _template(folder / "01-echo.ipynb", WRITE.format(expr="data_path"))
