@@ -289,9 +289,10 @@ def _report(args) -> int:
             print(f"error: --param expects NAME=VALUE, got {item!r}", file=sys.stderr)
             return 2
         params[name.strip()] = value
-    if args.max_uncompressed_mb is not None:  # the run reads its input through read_clean
-        from crm_lab.ingest.readers import LIMIT_ENV
+    from crm_lab.ingest.readers import LIMIT_ENV
 
+    before = os.environ.get(LIMIT_ENV)
+    if args.max_uncompressed_mb is not None:  # the run and its kernels read it from there
         os.environ[LIMIT_ENV] = str(args.max_uncompressed_mb)
     try:
         run = run_reports(
@@ -316,6 +317,11 @@ def _report(args) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    finally:  # the option holds for this run only, not for the rest of the process
+        if before is None:
+            os.environ.pop(LIMIT_ENV, None)
+        else:
+            os.environ[LIMIT_ENV] = before
     failed = [r for r in run.results if r.status == "failed"]
     done = [r for r in run.results if r.status == "ok"]
     for r in failed:  # said as each ended too; repeated here so that the errors come last

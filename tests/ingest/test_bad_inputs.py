@@ -8,6 +8,7 @@ counted fix. The input file's hash is checked before and after: inputs are never
 from __future__ import annotations
 
 import io
+import os
 import re
 
 import numpy as np
@@ -633,7 +634,7 @@ def test_a_new_snapshot_replaces_the_old_one_whole(tmp_path):
         (28, "to_parquet", "the disk is full"),
         (122, "to_parquet", "the disk quota is used up"),
         (30, "mkdir", "the file system is read-only"),
-        (13, "write_text", "permission denied"),
+        (13, "replace", "permission denied"),
     ],
 )
 def test_a_work_folder_that_cannot_be_written_is_one_clear_error(
@@ -647,7 +648,8 @@ def test_a_work_folder_that_cannot_be_written_is_one_clear_error(
     def fail(self, *args, **kwargs):
         raise OSError(errno_code, os.strerror(errno_code), str(self))
 
-    target = {"to_parquet": pd.DataFrame, "mkdir": Path, "write_text": Path}[where]
+    # "replace": the last step, the description put in place, fails (os.replace)
+    target = {"to_parquet": pd.DataFrame, "mkdir": Path, "replace": os}[where]
     monkeypatch.setattr(target, where, fail)
     out = tmp_path / "snap"
     with pytest.raises(ingest.SnapshotWriteError) as err:
@@ -1098,4 +1100,4 @@ def test_report_takes_the_size_limit_too(tmp_path, monkeypatch, capsys):
     code = cli.main([*argv, "--max-uncompressed-mb", "1"])
     assert code == 2
     assert "over the limit of 1 MB" in capsys.readouterr().err
-    monkeypatch.delenv("CRM_LAB_MAX_UNCOMPRESSED_MB", raising=False)  # the option set it
+    assert "CRM_LAB_MAX_UNCOMPRESSED_MB" not in os.environ  # the option held for that run only
