@@ -3,6 +3,7 @@ atomic publishing, the privacy gate, languages, reproducibility and self-contain
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -427,7 +428,9 @@ def test_plan_writes_nothing_and_names_an_empty_templates_folder(tmp_path, tx_fi
         run.plan_run(tx_file, out_dir="reports", as_of="2025-01-31", templates_dir=empty)
     assert sorted(tmp_path.rglob("*")) == before
     plan = run.plan_run(tx_file, out_dir="reports", as_of="2025-01-31", pseudonym_key_file="k")
-    assert plan.work_dir == tmp_path / "data" / "interim" / "2025-01"  # absolute, honest
+    digest = hashlib.sha256(str(tmp_path / "reports").encode()).hexdigest()[:8]
+    expected = tmp_path / "data" / "interim" / f"reports-{digest}" / "2025-01"
+    assert plan.work_dir == expected  # absolute, honest, one per reports folder
     assert plan.out_dir == tmp_path / "reports" and plan.pseudonym_key_file == tmp_path / "k"
     assert [t.slug for t in plan.templates] == [t.slug for t in find_templates()]
     assert plan.templates[-1].summary and sorted(tmp_path.rglob("*")) == before
