@@ -470,6 +470,7 @@ def _unprivileged(argv: list[str], *, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # three new processes: seconds each on a busy machine
 @pytest.mark.skipif(sys.platform != "linux", reason="setpriv and modes as on Linux")
 def test_a_read_only_reports_or_work_folder_is_one_error_line_and_exit_code_2():
     base = Path(tempfile.mkdtemp(prefix="crm-lab-ro-"))  # outside root's private tmp_path

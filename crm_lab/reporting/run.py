@@ -186,7 +186,10 @@ def _kill_kernel(manager) -> None:
     if process is None or process.poll() is not None:  # not started, or ended and reaped
         return
     try:  # jupyter_client starts each kernel in a session of its own: end the whole group
-        os.killpg(os.getpgid(process.pid), signal.SIGKILL)
+        group = os.getpgid(process.pid)
+        if group == os.getpgrp():  # never the run's own group
+            raise ProcessLookupError(group)
+        os.killpg(group, signal.SIGKILL)
     except OSError:
         process.kill()
 
