@@ -822,7 +822,7 @@ def _gone(pid: int) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_stops_the_run_promptly_kills_its_kernels_and_keeps_the_last_pages(
     tmp_path, tx_file, signum
 ):
@@ -925,3 +925,34 @@ def test_cell_timeout_is_checked_when_planning(tx_file, bad):
         match=f"cell_timeout must be a whole number of seconds >= 1, got {re.escape(repr(bad))}",
     ):
         run.plan_run(tx_file, out_dir="r", as_of="2025-01-31", cell_timeout=bad)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_the_input_is_read_stops_the_run_there(
+    tmp_path, tx_file, monkeypatch, capsys, signum
+):
+    monkeypatch.setenv(privacy.KEY_ENV, "k" * 32)
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    calls = []
+
+    def slow_read(*args, **kw):  # a large export, read while the signal comes
+        calls.append(1)
+        os.kill(os.getpid(), signum)
+        time.sleep(30)  # the handler raises here, at once
+        raise AssertionError("the signal did not stop the read")
+
+    monkeypatch.setattr(run, "read_clean", slow_read)
+    started = time.monotonic()
+    with pytest.raises(run.RunInterrupted) as stopped:
+        _run(tmp_path, tx_file, None, as_of="2025-01-31")
+    assert time.monotonic() - started < 10 and calls == [1]
+    assert stopped.value.exit_code == 128 + signum
+    assert {s: signal.getsignal(s) for s in before} == before  # the run's handlers are gone
+    assert not (tmp_path / "reports" / "2025-01").exists()  # nothing published
+    with run._lock(tmp_path / "reports"), run._lock(tmp_path / "work"):  # both released
+        pass
+    argv = ["report", "--data", str(tx_file), "--as-of", "2025-01-31"]
+    argv += ["--out", str(tmp_path / "reports"), "--work", str(tmp_path / "work")]
+    assert cli.main(argv) == 128 + signum
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == f"error: interrupted by {signal.Signals(signum).name}"
