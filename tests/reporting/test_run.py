@@ -799,12 +799,15 @@ def test_a_second_run_on_the_same_work_folder_is_refused(tmp_path, tx_file, caps
         pass
 
 
-def _sleeper(path: Path) -> None:
-    """A template whose cell says its kernel's pid (``<slug>.started``), then sleeps."""
+def _sleeper(path: Path, *, child: bool = False) -> None:
+    """A template whose cell says its kernel's pid (``<slug>.started``), then sleeps; with
+    ``child``, it first starts a process of its own (a shell command a cell runs)."""
     _template(
         path,
-        "import os, pathlib, time\n"
-        f"pathlib.Path(metrics_path).with_name('{path.stem}.started').write_text(str(os.getpid()))\n"
+        "import os, pathlib, subprocess, time\n"
+        + ("subprocess.Popen(['sleep', '600'])\n" if child else "")
+        + f"marker = pathlib.Path(metrics_path).with_name('{path.stem}.started')\n"
+        "marker.write_text(str(os.getpid()))\n"
         "time.sleep(600)",
     )
 
@@ -830,7 +833,7 @@ def test_a_signal_stops_the_run_promptly_kills_its_kernels_and_keeps_the_last_pa
 
     templates = tmp_path / "t"
     templates.mkdir()
-    _sleeper(templates / "01-stuck.ipynb")
+    _sleeper(templates / "01-stuck.ipynb", child=True)
     _sleeper(templates / "02-also.ipynb")
     period = tmp_path / "reports" / "P"
     period.mkdir(parents=True)
@@ -859,6 +862,7 @@ def test_a_signal_stops_the_run_promptly_kills_its_kernels_and_keeps_the_last_pa
         kernels = [int(m.read_text()) for m in markers]
         children = psutil.Process(proc.pid).children(recursive=True)
         assert set(kernels) <= {c.pid for c in children}
+        assert any(c.name() == "sleep" for c in children)  # the cell's own process
         sent = time.monotonic()
         proc.send_signal(signum)
         out, err = proc.communicate(timeout=60)
