@@ -378,8 +378,8 @@ def default_work_dir(out_dir: str | Path, period: str) -> Path:
 
 
 @contextmanager
-def _lock(out_dir: Path, *, what: str = "reports folder"):
-    out_dir.mkdir(parents=True, exist_ok=True)
+def _lock(out_dir: Path, *, what: str = "reports folder", mode: int = 0o777):
+    out_dir.mkdir(parents=True, exist_ok=True, mode=mode)  # mode: a new folder's own (umask)
     path = out_dir / ".crm_lab.lock"
     with open(path, "a+") as fh:
         try:
@@ -1053,9 +1053,12 @@ def run_reports(
 
 @contextmanager
 def _work_lock(plan: Plan):
-    """Lock the work folder too, unless it is the reports folder itself (locked already)."""
+    """Lock the work folder too, unless it is the reports folder itself (locked already).
+
+    A work folder created here is its owner's only (0700): it holds the analyst's snapshot.
+    """
     if plan.work_dir == plan.out_dir:
         yield
     else:
-        with _lock(plan.work_dir, what="work folder"):
+        with _lock(plan.work_dir, what="work folder", mode=0o700):
             yield

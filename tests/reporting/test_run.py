@@ -797,6 +797,12 @@ def test_a_second_run_on_the_same_work_folder_is_refused(tmp_path, tx_file, caps
     plan = run.plan_run(tx_file, out_dir=work, work_dir=work, as_of="2025-01-31")
     with run._lock(plan.out_dir), run._work_lock(plan):
         pass
+    # a work folder the lock creates is its owner's only: it will hold the snapshot
+    plan = run.plan_run(
+        tx_file, out_dir=tmp_path / "r3", work_dir=tmp_path / "new", as_of="2025-01-31"
+    )
+    with run._work_lock(plan):
+        assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
 
 
 def _sleeper(path: Path, *, child: bool = False) -> None:
