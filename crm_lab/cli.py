@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import logging
 import os
 import re
@@ -79,7 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--work",
         type=Path,
-        help="analyst folder (default: data/interim/<period> under the current folder)",
+        help="analyst folder (default: data/interim/<out-name>-<hash of --out>/<period> under "
+        "the current folder); locked like --out",
     )
     r.add_argument(
         "--templates", type=Path, help="folder of NN-slug.ipynb report templates (the shipped ones)"
@@ -90,6 +92,13 @@ def _parser() -> argparse.ArgumentParser:
         default=7,
         metavar="DAYS",
         help="warn when the data ends more than DAYS days before the as-of day (7)",
+    )
+    r.add_argument(
+        "--cell-timeout",
+        type=int,
+        default=1800,
+        metavar="SECONDS",
+        help="a template cell running longer fails that report, the others still run (1800)",
     )
     r.add_argument(
         "--quiet",
@@ -271,7 +280,7 @@ class _Console:
 
 def _report(args) -> int:
     started = time.perf_counter()
-    from crm_lab.reporting.run import RunLockedError, run_reports
+    from crm_lab.reporting.run import RunInterrupted, RunLockedError, run_reports
     from crm_lab.reporting.templates import read_params_file
 
     progress = _Console(quiet=args.quiet)
@@ -310,10 +319,14 @@ def _report(args) -> int:
             policies=args.policies,
             progress=progress,
             stale_after_days=args.stale_after_days,
+            cell_timeout=args.cell_timeout,
         )
     except RunLockedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
+    except RunInterrupted as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -458,10 +471,59 @@ def _crypt(args) -> int:
     return 0
 
 
+def _os_error(exc: OSError) -> str:
+    """An operating-system error as one line: the file, what went wrong, what to do."""
+    files = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+    what = exc.strerror or str(exc)
+    hint = {
+        errno.EACCES: "check the folder's permissions, or choose another with --out or --work",
+        errno.EPERM: "check the folder's permissions, or choose another with --out or --work",
+        errno.EROFS: "the disk is read-only: choose another folder with --out or --work",
+        errno.ENOSPC: "the disk is full: free some space or choose another folder",
+        errno.EDQUOT: "the disk quota is used up: free some space or choose another folder",
+        errno.ENOTDIR: "a part of the path is a file, not a folder",
+    }.get(exc.errno)
+    return f"{files + ': ' if files else ''}{what}{'; ' + hint if hint else ''}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line with ``argv`` (``sys.argv[1:]`` when None); return the exit code."""
+    """Run the command line with ``argv`` (``sys.argv[1:]`` when None); return the exit code.
+
+    Every failure ends as one ``error:`` line on stderr and an exit code, never a traceback:
+    2 for bad input or a file that cannot be read or written (read-only, disk full), 3 for a
+    folder another run holds, 130 / 143 when SIGINT / SIGTERM stopped the run, 1 for any
+    other error (``CRM_LAB_DEBUG=1`` shows its traceback).
+    """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        if os.environ.get("CRM_LAB_DEBUG"):
+            raise
+        print(f"error: {_os_error(exc)}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # the package's way of saying the input is wrong
+        if os.environ.get("CRM_LAB_DEBUG"):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # no input may end in a traceback
+        if os.environ.get("CRM_LAB_DEBUG"):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0][:500]
+        print(
+            f"error: {type(exc).__name__}: {first} (an unexpected error in crm_lab; "
+            "CRM_LAB_DEBUG=1 shows where)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _dispatch(args) -> int:
     from crm_lab import privacy
     from crm_lab.ingest import LoadError, SnapshotWriteError
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -500,3 +505,145 @@ def test_an_export_that_cannot_be_written_is_one_error_line(tmp_path, files, cap
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and "rules.csv: cannot write the CSV file" in err
     assert "Traceback" not in err and len(err.splitlines()) == 1
+
+
+# --- folders that cannot be written, and errors nobody planned for: one line, no traceback ---
+def _unprivileged(argv: list[str], *, cwd: Path) -> subprocess.CompletedProcess:
+    """Run the command line in a new process, as nobody when this is root (root ignores modes)."""
+    prefix = []
+    if os.geteuid() == 0:
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+    env = {**os.environ, "HOME": str(cwd), privacy.KEY_ENV: "k" * 32}
+    env.pop("CRM_LAB_DEBUG", None)
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "crm_lab", *argv],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.slow  # three new processes: seconds each on a busy machine
+@pytest.mark.skipif(sys.platform != "linux", reason="setpriv and modes as on Linux")
+def test_a_read_only_reports_or_work_folder_is_one_error_line_and_exit_code_2():
+    base = Path(tempfile.mkdtemp(prefix="crm-lab-ro-"))  # outside root's private tmp_path
+    try:
+        base.chmod(0o777)
+        (base / "transactions.csv").write_text(TX, "utf-8")
+        (base / "transactions.csv").chmod(0o644)
+        ro = base / "ro"
+        ro.mkdir()
+        ro.chmod(0o555)
+        argv = ["report", "--data", str(base / "transactions.csv"), "--as-of", "2025-01-31"]
+        cases = [
+            (["--out", str(ro), "--work", str(base / "w1")], ro / ".crm_lab.lock"),
+            (["--out", str(ro / "reports"), "--work", str(base / "w2")], ro / "reports"),
+            (["--out", str(base / "ok"), "--work", str(ro / "work")], ro / "work"),
+        ]
+        for extra, named in cases:
+            done = _unprivileged([*argv, *extra], cwd=base)
+            assert done.returncode == 2, done.stderr
+            last = done.stderr.splitlines()[-1]
+            assert last == (
+                f"error: {named}: Permission denied; check the folder's permissions, "
+                "or choose another with --out or --work"
+            )
+            assert "Traceback" not in done.stderr and done.stdout == ""
+        assert not (base / "ok" / "index.html").exists()  # the work folder is checked first
+    finally:
+        ro.chmod(0o755)
+        shutil.rmtree(base)
+
+
+def test_a_reports_folder_that_is_a_file_or_below_one_is_one_error_line(files, tmp_path, capsys):
+    data, _ = files
+    (tmp_path / "taken").write_text("a file", "utf-8")
+    argv = ["report", "--data", str(data), "--as-of", "2025-01-31", "--work", str(tmp_path / "w")]
+    for out, message in (
+        (tmp_path / "taken", f"error: {tmp_path / 'taken'}: File exists"),
+        (
+            tmp_path / "taken" / "reports",
+            f"error: {tmp_path / 'taken' / 'reports'}: Not a directory; a part of the path "
+            "is a file, not a folder",
+        ),
+    ):
+        assert cli.main([*argv, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.splitlines()[-1] == message and "Traceback" not in err
+    assert (tmp_path / "taken").read_text("utf-8") == "a file"
+
+
+def test_a_full_disk_is_one_error_line_and_the_locks_are_released(
+    files, tmp_path, capsys, monkeypatch
+):
+    data, _ = files
+    monkeypatch.setenv(privacy.KEY_ENV, "k" * 32)
+
+    def full(dataset, folder):  # what the OS says when the disk fills while the snapshot is written
+        raise OSError(
+            errno.ENOSPC, os.strerror(errno.ENOSPC), str(Path(folder) / "customers.parquet")
+        )
+
+    monkeypatch.setattr(run, "save_tables", full)
+    argv = ["report", "--data", str(data), "--as-of", "2025-01-31"]
+    out, work = tmp_path / "r", tmp_path / "w"
+    assert cli.main([*argv, "--out", str(out), "--work", str(work)]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        f"error: {work / 'tables' / 'customers.parquet'}: No space left on device; "
+        "the disk is full: free some space or choose another folder"
+    )
+    assert "Traceback" not in err
+    assert not (out / "index.html").exists()
+    with run._lock(out), run._lock(work):
+        pass
+
+
+def test_an_unexpected_error_is_one_line_unless_debugging(files, tmp_path, capsys, monkeypatch):
+    data, _ = files
+
+    def broken(*args, **kw):
+        raise KeyError("planted")
+
+    monkeypatch.setattr(run, "prepare_inputs", broken)
+    monkeypatch.setenv(privacy.KEY_ENV, "k" * 32)
+    monkeypatch.delenv("CRM_LAB_DEBUG", raising=False)
+    argv = ["report", "--data", str(data), "--as-of", "2025-01-31", "--out", str(tmp_path / "r")]
+    argv += ["--work", str(tmp_path / "w")]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        *[line for line in err.splitlines() if not line.startswith("error:")],
+        "error: KeyError: 'planted' (an unexpected error in crm_lab; CRM_LAB_DEBUG=1 shows where)",
+    ]
+    monkeypatch.setenv("CRM_LAB_DEBUG", "1")
+    with pytest.raises(KeyError, match="planted"):
+        cli.main(argv)
+    capsys.readouterr()
+    # Ctrl-C outside a report run: exit 130, one line
+    monkeypatch.setattr(cli, "_read", lambda args: (_ for _ in ()).throw(KeyboardInterrupt))
+    monkeypatch.delenv("CRM_LAB_DEBUG")
+    assert cli.main(["validate", "--data", str(data)]) == 130
+    assert capsys.readouterr().err == "error: interrupted\n"
+
+
+def test_cell_timeout_reaches_the_run_and_is_checked(files, tmp_path, capsys, monkeypatch):
+    data, _ = files
+    argv = ["report", "--data", str(data), "--as-of", "2025-01-31", "--out", str(tmp_path / "r")]
+    for bad in ("0", "-3"):
+        assert cli.main([*argv, "--cell-timeout", bad]) == 2
+        assert capsys.readouterr().err == (
+            f"error: cell_timeout must be a whole number of seconds >= 1, got {bad}\n"
+        )
+    assert not (tmp_path / "r").exists()
+    seen = {}
+
+    def fake(data, **kw):
+        seen.update(kw)
+        return run.RunResult("x", tmp_path, [run.ReportResult("x", "X", "ok", html="x.html")])
+
+    monkeypatch.setattr(run, "run_reports", fake)
+    assert cli.main(argv) == 0 and seen["cell_timeout"] == 1800
+    assert cli.main([*argv, "--cell-timeout", "42"]) == 0 and seen["cell_timeout"] == 42

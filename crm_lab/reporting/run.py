@@ -15,9 +15,16 @@ A run is a straight line of steps, each a function of its own (papermill's style
 5. ``write_run_record``: write the manifest and the index.
 
 ``run_template`` joins steps 3 and 4 for one template, turning a failure into a result: a
-template whose required input is absent or empty is skipped with the reason, a failing
-template does not stop the others, its executed notebook stays in the analyst's work folder
-and its last good page stays published. ``run_reports`` runs all five steps.
+template whose required input is absent or empty is skipped with the reason, a failing,
+corrupt or timed-out template (a cell running longer than ``cell_timeout``) does not stop the
+others, its executed notebook stays in the analyst's work folder and its last good page stays
+published. ``run_reports`` runs all five steps, holding a lock on the reports folder and one
+on the work folder.
+
+SIGINT and SIGTERM stop a run within seconds: the run's kernels are killed (``StopSwitch``),
+no page is published after the signal, reports not finished are recorded as interrupted (their
+last good pages stay), the locks are released and ``run_reports`` raises ``RunInterrupted``
+(the command exits 130 or 143).
 """
 
 from __future__ import annotations
@@ -26,9 +33,11 @@ import fcntl
 import hashlib
 import logging
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from importlib import metadata
@@ -63,9 +72,12 @@ __all__ = [
     "NoTemplatesError",
     "Plan",
     "ReportResult",
+    "CellTimeoutError",
+    "RunInterrupted",
     "RunLockedError",
     "RunResult",
     "StaleDataError",
+    "StopSwitch",
     "check_freshness",
     "data_end",
     "execute_template",
@@ -103,6 +115,101 @@ class StaleDataError(ValueError):
     """The input ends before the period begins: there is nothing to report on."""
 
 
+class CellTimeoutError(RuntimeError):
+    """A template's cell ran longer than the run's cell timeout; its kernel was stopped."""
+
+
+class RunInterrupted(BaseException):  # noqa: N818 - a signal, like KeyboardInterrupt
+    """SIGINT or SIGTERM stopped the run; ``exit_code`` is 128 + the signal's number.
+
+    A ``BaseException``, like ``KeyboardInterrupt``, so that no ``except Exception`` on the
+    way out (a reader's fallback, a template's failure handling) takes it for an error.
+    """
+
+    def __init__(self, signum: int, message: str = ""):
+        self.signum = signum
+        self.exit_code = 128 + signum
+        self.signal_name = signal.Signals(signum).name
+        super().__init__(message or f"interrupted by {self.signal_name}")
+
+
+class StopSwitch:
+    """A run's stop switch: the signal that stopped it, and the kernels it must end then.
+
+    ``run_reports`` installs ``handle`` for SIGINT and SIGTERM (in the main thread). The
+    handler kills every kernel the run has started (its whole process group, so a cell's own
+    child processes end too) and, unless the main thread is only waiting for the reports
+    (``waiting``), raises ``RunInterrupted`` where the main thread is. Kernels started after
+    the signal are killed as they start; no page is published after it.
+    """
+
+    def __init__(self):
+        self.signum: int | None = None
+        self.waiting = False  # the main thread polls ``signum`` (run_templates): do not raise
+        self._kernels: set = set()  # kernel managers whose kernel may be running
+
+    @property
+    def stopped(self) -> bool:
+        """True once a signal has stopped the run."""
+        return self.signum is not None
+
+    @property
+    def reason(self) -> str:
+        """The reason given to reports the signal stopped."""
+        return f"interrupted by {signal.Signals(self.signum).name}" if self.stopped else ""
+
+    def add(self, manager) -> None:
+        """Register a started kernel's manager; kill its kernel at once if stopped already."""
+        self._kernels.add(manager)
+        if self.stopped:
+            _kill_kernel(manager)
+
+    def discard(self, manager) -> None:
+        """Forget a kernel manager whose kernel has ended."""
+        self._kernels.discard(manager)
+
+    def stop(self, signum: int) -> None:
+        """Mark the run stopped by ``signum`` and kill every kernel it has started."""
+        self.signum = signum
+        for manager in list(self._kernels):  # list(set) is one step: safe beside the workers
+            _kill_kernel(manager)
+
+    def handle(self, signum, frame) -> None:
+        """The signal handler: ``stop``, then raise ``RunInterrupted`` unless ``waiting``."""
+        self.stop(signum)
+        if not self.waiting:
+            raise RunInterrupted(signum)
+
+
+def _kill_kernel(manager) -> None:
+    process = getattr(getattr(manager, "provisioner", None), "process", None)
+    if process is None or process.poll() is not None:  # not started, or ended and reaped
+        return
+    try:  # jupyter_client starts each kernel in a session of its own: end the whole group
+        group = os.getpgid(process.pid)
+        if group == os.getpgrp():  # never the run's own group
+            raise ProcessLookupError(group)
+        os.killpg(group, signal.SIGKILL)
+    except OSError:
+        process.kill()
+
+
+@contextmanager
+def _signals_stop(stop: StopSwitch):
+    """Route SIGINT and SIGTERM to ``stop`` while the block runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    for s in old:
+        signal.signal(s, stop.handle)
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+
+
 @dataclass(frozen=True)
 class Plan:
     """Everything a run will do, fixed before it touches a file (``plan_run``)."""
@@ -120,6 +227,7 @@ class Plan:
     data_key_file: Path | None = None
     pseudonym_key_file: Path | None = None
     stale_after_days: int = 7  # a stale_data warning when the data ends longer before as_of
+    cell_timeout: int = 1800  # seconds a template's cell may run before the report fails
 
     @property
     def period_dir(self) -> Path:
@@ -193,18 +301,21 @@ def plan_run(
     data_key_file: str | Path | None = None,
     pseudonym_key_file: str | Path | None = None,
     stale_after_days: int = 7,
+    cell_timeout: int = 1800,
 ) -> Plan:
     """Turn a run's arguments into a ``Plan``: the period, the templates, absolute folders.
 
-    Writes nothing. The work folder defaults to ``data/interim/<period>`` under the current
-    folder, made absolute here so that the run can say where it is.
+    Writes nothing. The work folder defaults to ``default_work_dir(out_dir, period)``:
+    ``data/interim/<out-name>-<hash of out>/<period>`` under the current folder, one per
+    reports folder, made absolute here so that the run can say where it is.
 
     Raises
     ------
     NoTemplatesError
         The templates folder holds no ``NN-slug.ipynb`` template (the message names it).
     ValueError
-        An unknown language or period, or ``stale_after_days`` not a whole number >= 0.
+        An unknown language or period, ``stale_after_days`` not a whole number >= 0, or
+        ``cell_timeout`` not a whole number of seconds >= 1.
     """
     if lang not in ("en", "zh"):
         raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
@@ -214,6 +325,10 @@ def plan_run(
         )
     if stale_after_days < 0:
         raise ValueError(f"stale_after_days must be 0 or more, got {stale_after_days}")
+    if isinstance(cell_timeout, bool) or not isinstance(cell_timeout, int) or cell_timeout < 1:
+        raise ValueError(
+            f"cell_timeout must be a whole number of seconds >= 1, got {cell_timeout!r}"
+        )
     per = period if isinstance(period, Period) else resolve_period(period, as_of=as_of, today=today)
     folder = Path(templates_dir).resolve() if templates_dir else default_templates_dir()
     templates = tuple(find_templates(folder))
@@ -223,11 +338,12 @@ def plan_run(
     def optional(path):
         return Path(path).resolve() if path else None
 
+    out = Path(out_dir).resolve()
     return Plan(
         period=per,
         data=Path(data).resolve(),
-        out_dir=Path(out_dir).resolve(),
-        work_dir=Path(work_dir or Path("data/interim") / per.name).resolve(),
+        out_dir=out,
+        work_dir=Path(work_dir).resolve() if work_dir else default_work_dir(out, per.name),
         templates_dir=folder,
         templates=templates,
         lang=lang,
@@ -237,12 +353,33 @@ def plan_run(
         data_key_file=optional(data_key_file),
         pseudonym_key_file=optional(pseudonym_key_file),
         stale_after_days=stale_after_days,
+        cell_timeout=cell_timeout,
     )
 
 
+def default_work_dir(out_dir: str | Path, period: str) -> Path:
+    """Turn a reports folder and a period into the run's default work folder (absolute).
+
+    ``data/interim/<out-name>-<first 8 hex of the SHA-256 of the resolved out_dir>/<period>``
+    under the current folder: runs started from one folder into different reports folders
+    never share their snapshot or executed notebooks.
+
+    Examples
+    --------
+    >>> a = default_work_dir("/srv/reports-a", "2025-12")
+    >>> a.parent.name.startswith("reports-a-") and a.name == "2025-12"
+    True
+    >>> a == default_work_dir("/srv/reports-b", "2025-12")
+    False
+    """
+    out = Path(out_dir).resolve()
+    digest = hashlib.sha256(str(out).encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return (Path("data/interim") / f"{out.name or 'root'}-{digest}" / period).resolve()
+
+
 @contextmanager
-def _lock(out_dir: Path):
-    out_dir.mkdir(parents=True, exist_ok=True)
+def _lock(out_dir: Path, *, what: str = "reports folder", mode: int = 0o777):
+    out_dir.mkdir(parents=True, exist_ok=True, mode=mode)  # mode: a new folder's own (umask)
     path = out_dir / ".crm_lab.lock"
     with open(path, "a+") as fh:
         try:
@@ -250,7 +387,7 @@ def _lock(out_dir: Path):
         except BlockingIOError:
             fh.seek(0)
             holder = fh.read().strip() or "another process"
-            message = f"{out_dir}: another report run is writing here ({holder})"
+            message = f"{out_dir}: another report run is using this {what} ({holder})"
             raise RunLockedError(message) from None
         fh.seek(0)
         fh.truncate()
@@ -397,7 +534,7 @@ KERNEL_STARTS = 3  # tries to start a template's kernel when it dies before its 
 KERNEL_DIED = "Kernel died before replying to kernel_info"  # jupyter_client's words for that
 
 
-def _kernel_to_file(log_file: Path) -> type:
+def _kernel_to_file(log_file: Path, stop: StopSwitch | None = None) -> type:
     """A kernel log file into a kernel manager class whose kernels write their console there.
 
     A kernel process writes its own log to the console it inherits: ipykernel warns "Kernel is
@@ -405,6 +542,9 @@ def _kernel_to_file(log_file: Path) -> type:
     kernel" when jupyter_client interrupts it before shutting it down. Neither is about the
     report; a cell's output and errors travel in the notebook, and a dead kernel is papermill's
     error. So the kernel's stdout and stderr go to ``log_file``, kept for the analyst.
+
+    With a ``stop`` switch, each kernel is registered with it as it starts (killed at once
+    when the run was stopped meanwhile) and forgotten when it is cleaned up.
     """
     from jupyter_client.manager import AsyncKernelManager
 
@@ -413,13 +553,21 @@ def _kernel_to_file(log_file: Path) -> type:
             with open(log_file, "ab") as fh:  # the kernel holds its own copy of the handle
                 kw.setdefault("stdout", fh)
                 kw.setdefault("stderr", fh)
-                return await super().start_kernel(**kw)
+                started = await super().start_kernel(**kw)
+            if stop is not None:
+                stop.add(self)
+            return started
+
+        async def cleanup_resources(self, restart=False):
+            if stop is not None:
+                stop.discard(self)
+            return await super().cleanup_resources(restart=restart)
 
     return KernelToFile
 
 
 def execute_template(
-    plan: Plan, inputs: Inputs, template: Template
+    plan: Plan, inputs: Inputs, template: Template, *, stop: StopSwitch | None = None
 ) -> tuple[nbformat.NotebookNode, dict]:
     """Run one template with papermill into its executed notebook and its metrics.
 
@@ -427,6 +575,8 @@ def execute_template(
     and reads the de-identified snapshot (the analyst's one for an ``analyst`` template). The
     executed notebook is written to ``<work>/executed/`` whether or not it fails, and beside it
     the kernel's own console output (``<NN-slug>.kernel.log``), kept off the run's console.
+    A cell may run ``plan.cell_timeout`` seconds; then its kernel is stopped. The kernel is
+    registered with ``stop``, which kills it when the run is interrupted.
 
     Returns
     -------
@@ -436,11 +586,13 @@ def execute_template(
     Raises
     ------
     Exception
-        papermill's error for a failing cell or a dead kernel; ``RuntimeError`` when the
-        notebook ended without writing its metrics; ``ValueError`` for a parameter that does
-        not parse as its declared type.
+        papermill's error for a failing cell or a dead kernel; ``CellTimeoutError`` for a
+        cell that ran longer than ``plan.cell_timeout`` (naming the cell); ``RuntimeError``
+        when the notebook ended without writing its metrics; ``ValueError`` for a parameter
+        that does not parse as its declared type.
     """
     import papermill as pm
+    from nbclient.exceptions import CellTimeoutError as NbCellTimeout
 
     metrics_file = mf.metrics_path(plan.metrics_dir, template.slug)
     metrics_file.unlink(missing_ok=True)
@@ -449,6 +601,12 @@ def execute_template(
     kernel_log = plan.executed_path(template).with_suffix(".kernel.log")
     kernel_log.write_bytes(b"")
     parameters = coerce_params(values, declared, where=template.path.name)
+    running = []  # the cell being run, as nbclient asks for its timeout
+
+    def timeout_of(cell):
+        running[:] = [cell]
+        return plan.cell_timeout
+
     for attempt in range(1, KERNEL_STARTS + 1):
         try:
             notebook = pm.execute_notebook(
@@ -459,14 +617,24 @@ def execute_template(
                 progress_bar=False,
                 log_output=False,
                 start_timeout=300,  # kernels start slowly on a busy 2-core machine
-                kernel_manager_class=_kernel_to_file(kernel_log),
+                kernel_manager_class=_kernel_to_file(kernel_log, stop),
+                timeout_func=timeout_of,
+                shutdown_kernel="immediate",  # a finished kernel has nothing left to save
             )
             break
+        except NbCellTimeout:
+            count = running[0].get("execution_count") if running else None
+            cell = f"cell [{count}]" if count is not None else "a cell"
+            raise CellTimeoutError(
+                f"{cell} ran longer than the cell timeout of {plan.cell_timeout} s "
+                "(--cell-timeout); its kernel was stopped"
+            ) from None
         except RuntimeError as exc:
             # A kernel that dies before its first reply ran no cell; the usual cause is a
             # port taken between jupyter_client choosing it and the kernel binding it, when
-            # several kernels start at once. Starting again is safe; anything else is not.
-            if KERNEL_DIED not in str(exc) or attempt == KERNEL_STARTS:
+            # several kernels start at once. Starting again is safe; anything else is not,
+            # and neither is starting one after the run was told to stop.
+            if KERNEL_DIED not in str(exc) or attempt == KERNEL_STARTS or (stop and stop.stopped):
                 raise
             with open(kernel_log, "a", encoding="utf-8") as fh:
                 fh.write(f"crm_lab: kernel start {attempt} failed ({exc}); starting again\n")
@@ -571,7 +739,12 @@ def owner_only(work_dir: Path) -> None:
 
 # --- 4. publish one page ------------------------------------------------------------------------
 def publish_page(
-    plan: Plan, inputs: Inputs, template: Template, notebook: nbformat.NotebookNode
+    plan: Plan,
+    inputs: Inputs,
+    template: Template,
+    notebook: nbformat.NotebookNode,
+    *,
+    stop: StopSwitch | None = None,
 ) -> Path:
     """Turn an executed notebook into a published HTML page, if it passes the privacy gate.
 
@@ -589,6 +762,8 @@ def publish_page(
     ------
     PrivacyGateError
         The page shows personal data; nothing is written.
+    RuntimeError
+        The run was interrupted (``stop``) while the page was made; nothing is written.
     """
     per = plan.period
     footer = (
@@ -603,12 +778,16 @@ def publish_page(
         banner=display.warnings_html(inputs.warnings, lang=plan.lang),
     )
     check_page(page, known=inputs.known)
+    if stop is not None and stop.stopped:  # nothing is published after the signal
+        raise RuntimeError(stop.reason)
     folder = plan.work_dir / "analyst" if template.audience == "analyst" else plan.period_dir
     folder.mkdir(parents=True, exist_ok=True)
     return atomic_write(folder / f"{template.slug}.html", page)
 
 
 def _failure_reason(exc: Exception) -> str:
+    if isinstance(exc, CellTimeoutError):
+        return str(exc)[:300]
     ename = getattr(exc, "ename", type(exc).__name__)
     evalue = str(getattr(exc, "evalue", exc)).strip().splitlines()
     cell = getattr(exc, "exec_count", None)
@@ -617,18 +796,32 @@ def _failure_reason(exc: Exception) -> str:
 
 
 def run_template(
-    plan: Plan, inputs: Inputs, template: Template, *, tag: str = "", say: Say = log.info
+    plan: Plan,
+    inputs: Inputs,
+    template: Template,
+    *,
+    tag: str = "",
+    say: Say = log.info,
+    stop: StopSwitch | None = None,
 ) -> ReportResult:
     """Turn one template into its result: skipped, failed (with the reason) or published.
 
     A template whose required input is absent or empty (``Template.requires``, see
-    ``templates.unmet_requirements``) is skipped with the reason; any error while executing
-    or publishing makes it ``failed`` without raising, so the other templates still run. The
+    ``templates.unmet_requirements``) is skipped with the reason; a template that could not
+    be read (``Template.error``: not a notebook, bad metadata) fails with it; any error while
+    executing or publishing makes it ``failed`` without raising, so the other templates still
+    run. Once ``stop`` is stopped, a template fails as interrupted, unstarted or not. The
     template's own warnings (its metrics' ``"warnings"``) become the result's and are said
     after its status line.
     """
     tag = tag or template.slug
     title = template.title_in(plan.lang)
+    if template.error or (stop is not None and stop.stopped):
+        reason = template.error or stop.reason
+        say(f"{tag}: FAILED — {reason}")
+        return ReportResult(
+            template.slug, title, "failed", reason=reason, audience=template.audience
+        )
     unmet = unmet_requirements(template.requires, inputs.dataset.tables)
     if unmet:
         reason = "; ".join(unmet)
@@ -640,9 +833,9 @@ def run_template(
         template.slug, title, "failed", summary=template.summary, audience=template.audience
     )
     try:
-        notebook, result.metrics = execute_template(plan, inputs, template)
+        notebook, result.metrics = execute_template(plan, inputs, template, stop=stop)
         result.warnings = [dict(w) for w in result.metrics.get("warnings", [])]
-        page = publish_page(plan, inputs, template, notebook)
+        page = publish_page(plan, inputs, template, notebook, stop=stop)
         result.status = "ok"
         if template.audience == "analyst":
             result.reason = f"analyst page: {page}"
@@ -650,6 +843,8 @@ def run_template(
             result.html = page.name
     except Exception as exc:  # one failing template must not stop the others
         result.reason = _failure_reason(exc)
+        if stop is not None and stop.stopped:  # its kernel was killed by the stop switch
+            result.reason = stop.reason
     kept = seal_executed(plan, template)
     result.seconds = round(time.perf_counter() - start, 2)
     status = "ok" if result.status == "ok" else f"FAILED — {result.reason}"
@@ -661,28 +856,99 @@ def run_template(
     return result
 
 
+class _Quiet(logging.Filter):
+    """Library log records into nothing when the run says them better itself.
+
+    papermill's "Timeout waiting for execute reply" and "Kernel died while waiting for
+    execute reply" (the report's failure line names the cell, the option or the signal), and
+    asyncio's "Task was destroyed but it is pending!" for the output poller a timed-out cell
+    leaves behind.
+    """
+
+    NOISE = (
+        "Timeout waiting for execute reply",
+        "Kernel died while waiting for execute reply",
+        "Task was destroyed but it is pending",
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.NOISE)
+
+
+def _quiet_library_logs() -> None:
+    for name in ("papermill", "asyncio"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _Quiet) for f in logger.filters):
+            logger.addFilter(_Quiet())
+
+
+STOP_GRACE = 30  # seconds the reports get to wind down once their kernels are killed
+
+
 def run_templates(
-    plan: Plan, inputs: Inputs, *, workers: int = 3, say: Say = log.info
+    plan: Plan,
+    inputs: Inputs,
+    *,
+    workers: int = 3,
+    say: Say = log.info,
+    stop: StopSwitch | None = None,
 ) -> list[ReportResult]:
     """Run every template of the plan into results, in plan order.
 
-    The reports run side by side, each in its own kernel; the summary runs last, on their
-    metrics.
+    The reports run side by side, each in its own kernel (worker threads); the summary runs
+    last, on their metrics. The calling thread only waits, looking at ``stop`` every quarter
+    of a second: once it is stopped (a signal), no template starts, the running ones end with
+    their killed kernels, and every report not finished is a failed result, interrupted.
     """
+    stop = stop or StopSwitch()
     jobs = list(enumerate(plan.templates, 1))
 
     def one(job):
         i, template = job
         tag = f"[{i}/{len(jobs)}] {template.slug}"
-        return run_template(plan, inputs, template, tag=tag, say=say)
+        return run_template(plan, inputs, template, tag=tag, say=say, stop=stop)
 
-    regular = [job for job in jobs if not job[1].summary]
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        done = dict(zip([t.slug for _, t in regular], pool.map(one, regular), strict=True))
-    for job in jobs:
-        if job[1].summary:
-            done[job[1].slug] = one(job)
-    return [done[t.slug] for _, t in jobs]
+    futures = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
+        for summary in (False, True):  # the summary reads the others' metrics: it runs last
+            batch = [job for job in jobs if job[1].summary == summary]
+            futures.update({job[1].slug: pool.submit(one, job) for job in batch})
+            _wait_for(futures.values(), stop)
+            if stop.stopped:
+                break
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    if stop.stopped:  # the kernels are dead: the running reports end within seconds
+        say(f"{stop.reason}: stopping the reports that run")
+        wait(futures.values(), timeout=STOP_GRACE)
+    out = []
+    for _, template in jobs:
+        future = futures.get(template.slug)
+        if future is not None and future.done() and not future.cancelled():
+            out.append(future.result())
+        else:
+            out.append(
+                ReportResult(
+                    template.slug,
+                    template.title_in(plan.lang),
+                    "failed",
+                    reason=stop.reason or "not run",
+                    audience=template.audience,
+                )
+            )
+    return out
+
+
+def _wait_for(futures, stop: StopSwitch) -> None:
+    """Wait until every future is done or the run is stopped; a signal does not raise here."""
+    pending = set(futures)
+    stop.waiting = True
+    try:
+        while pending and not stop.stopped:
+            _, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+    finally:
+        stop.waiting = False
 
 
 # --- 5. manifest and index ----------------------------------------------------------------------
@@ -778,6 +1044,7 @@ def run_reports(
     workers: int = 3,
     progress: Say | None = None,
     stale_after_days: int = 7,
+    cell_timeout: int = 1800,
 ) -> RunResult:
     """Run every report template on one input into the period's published HTML reports.
 
@@ -801,8 +1068,10 @@ def run_reports(
         Folder of ``NN-slug.ipynb`` templates; the shipped ones when omitted.
     work_dir : str or Path, optional
         Analyst folder for the period's snapshot and executed notebooks (failed ones too);
-        ``data/interim/<period>`` under the current folder when omitted. The run says where
-        it is as it starts, and ``RunResult.work_dir`` holds it.
+        ``data/interim/<out-name>-<hash of out_dir>/<period>`` under the current folder when
+        omitted (``default_work_dir``), so runs into different reports folders never share
+        one. It is locked like ``out_dir``. The run says where it is as it starts, and
+        ``RunResult.work_dir`` holds it.
     data_key_file : str or Path, optional
         Key for encrypted input files (``*.enc``, ``crm-lab encrypt``).
     pseudonym_key_file : str or Path, optional
@@ -822,6 +1091,9 @@ def run_reports(
         When the data's last day (``data_end``: the last order line) is more than this many
         days before the as-of day, the run warns (``stale_data``): on the console, in the
         manifest and as a banner on top of every page.
+    cell_timeout : int
+        Seconds one cell of a template may run (1800); a cell running longer fails that
+        report (``CellTimeoutError``, its kernel stopped), the others still run.
 
     Returns
     -------
@@ -833,7 +1105,13 @@ def run_reports(
     NoTemplatesError
         No template in the templates folder; nothing is written.
     RunLockedError
-        Another run is writing to ``out_dir``.
+        Another run is writing to ``out_dir`` or using the work folder.
+    RunInterrupted
+        SIGINT or SIGTERM (in the main thread): the kernels are killed, nothing more is
+        published, the manifest records the reports not finished as interrupted (their last
+        good pages stay) when the templates had started, and the locks are released.
+    OSError
+        A folder or file of the run cannot be written (read-only, disk full).
     StaleDataError
         The data ends before the period begins (a ``ValueError``); nothing is published and
         no manifest is written, the last good pages stay.
@@ -854,15 +1132,38 @@ def run_reports(
         data_key_file=data_key_file,
         pseudonym_key_file=pseudonym_key_file,
         stale_after_days=stale_after_days,
+        cell_timeout=cell_timeout,
     )
     say(f"work folder: {plan.work_dir}")
     say(f"templates: {len(plan.templates)} in {plan.templates_dir}")
     started = time.perf_counter()
-    with _lock(plan.out_dir):
+    stop = StopSwitch()
+    _quiet_library_logs()
+    with _signals_stop(stop), _lock(plan.out_dir), _work_lock(plan):
         inputs = prepare_inputs(plan, say=say)
         try:
-            results = run_templates(plan, inputs, workers=workers, say=say)
+            results = run_templates(plan, inputs, workers=workers, say=say, stop=stop)
         finally:
             owner_only(plan.work_dir)  # executed notebooks, kernel logs, metrics, analyst pages
         write_run_record(plan, inputs, results, seconds=time.perf_counter() - started)
+    if stop.stopped:
+        stopped = sum(r.reason == stop.reason for r in results)
+        raise RunInterrupted(
+            stop.signum,
+            f"{stop.reason}: {stopped} of {len(results)} report(s) stopped, their last good "
+            f"pages kept in {plan.period_dir}",
+        )
     return RunResult(plan.period.name, plan.out_dir, results, work_dir=plan.work_dir)
+
+
+@contextmanager
+def _work_lock(plan: Plan):
+    """Lock the work folder too, unless it is the reports folder itself (locked already).
+
+    A work folder created here is its owner's only (0700): it holds the analyst's snapshot.
+    """
+    if plan.work_dir == plan.out_dir:
+        yield
+    else:
+        with _lock(plan.work_dir, what="work folder", mode=0o700):
+            yield

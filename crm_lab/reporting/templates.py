@@ -9,10 +9,14 @@ A template names what it needs in its ``crm_lab`` metadata, ``requires``: ``"tra
 (the table, with at least one row) or ``"transactions.customer_id"`` (the table, with at least
 one value in that column). ``unmet_requirements`` turns the ones a dataset does not meet into
 one-line reasons, and the runner skips the template with them.
+
+A template that cannot be read (not valid JSON, not a notebook, metadata that names no table)
+is still listed, with the reason in ``Template.error``: the runner fails that report alone.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +29,7 @@ from crm_lab.core.schemas import SCHEMAS
 __all__ = [
     "NoTemplatesError",
     "Template",
+    "TemplateError",
     "coerce_params",
     "default_templates_dir",
     "find_templates",
@@ -65,6 +70,7 @@ class Template:
     requires: tuple[str, ...]  # "table" or "table.column" (see unmet_requirements)
     summary: bool = False  # the executive summary: runs last, reads the others' metrics
     audience: str = "stakeholders"  # or "analyst": published to the work folder, not the index
+    error: str = ""  # why the template could not be read: the report fails with it, alone
 
     def title_in(self, lang: str) -> str:
         """The title in ``lang``, else in English, else the slug."""
@@ -83,26 +89,73 @@ def find_templates(directory: str | Path | None = None) -> list[Template]:
     -------
     list of Template
         In file-name order, the summary template(s) last. Empty when the folder has none.
+        A file that cannot be read as a template is listed with the reason in ``error``
+        (naming the file, and the line and column of a JSON error), so that it fails alone.
     """
     directory = Path(directory) if directory else default_templates_dir()
     found = []
     for path in sorted(directory.glob(PATTERN)):
-        meta = nbformat.read(path, as_version=4).metadata.get("crm_lab", {})
-        title = meta.get("title", path.stem)
-        requires = tuple(meta.get("requires", []))
-        for requirement in requires:
-            _check_requirement(requirement, where=path)
-        found.append(
-            Template(
-                path=path,
-                slug=path.stem.split("-", 1)[1],
-                title=title if isinstance(title, dict) else {"en": title},
-                requires=requires,
-                summary=bool(meta.get("summary", False)),
-                audience=meta.get("audience", "stakeholders"),
-            )
-        )
+        slug = path.stem.split("-", 1)[1]
+        try:
+            found.append(_read_template(path, slug))
+        except TemplateError as exc:
+            found.append(Template(path, slug, {"en": slug}, (), error=str(exc)))
     return sorted(found, key=lambda t: t.summary)
+
+
+class TemplateError(ValueError):
+    """A template file that is not a readable notebook or whose ``crm_lab`` metadata is wrong."""
+
+
+def _read_template(path: Path, slug: str) -> Template:
+    try:
+        text = path.read_text("utf-8")
+        json.loads(text)  # for the line and column of an error, which nbformat does not give
+        notebook = nbformat.reads(text, as_version=4)
+    except json.JSONDecodeError as exc:
+        raise TemplateError(
+            f"template {path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg}); expected a Jupyter notebook ({path})"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise TemplateError(
+            f"template {path.name} is not UTF-8 text (byte {exc.start}); expected a Jupyter "
+            f"notebook ({path})"
+        ) from None
+    except OSError as exc:
+        raise TemplateError(
+            f"template {path.name} cannot be read: {exc.strerror} ({path})"
+        ) from None
+    except Exception as exc:  # nbformat's own errors: valid JSON that is no notebook
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise TemplateError(
+            f"template {path.name} is not a Jupyter notebook ({type(exc).__name__}: "
+            f"{first[:200]}) ({path})"
+        ) from None
+    meta = notebook.get("metadata", {}).get("crm_lab", {})
+    if not isinstance(meta, dict):
+        raise TemplateError(
+            f"{path}: metadata crm_lab is {type(meta).__name__}; expected a mapping "
+            "(title, requires, summary, audience)"
+        )
+    title = meta.get("title", path.stem)
+    requires = meta.get("requires", [])
+    if not isinstance(requires, list | tuple):
+        raise TemplateError(
+            f"{path}: metadata crm_lab.requires is {requires!r}; expected a list of tables "
+            "or 'table.column' names"
+        )
+    requires = tuple(requires)
+    for requirement in requires:
+        _check_requirement(requirement, where=path)
+    return Template(
+        path=path,
+        slug=slug,
+        title=title if isinstance(title, dict) else {"en": str(title)},
+        requires=requires,
+        summary=bool(meta.get("summary", False)),
+        audience=meta.get("audience", "stakeholders"),
+    )
 
 
 def _check_requirement(requirement, *, where) -> None:
@@ -113,7 +166,7 @@ def _check_requirement(requirement, *, where) -> None:
         or schema is None
         or (column and column not in [c.name for c in schema.columns])
     ):
-        raise ValueError(
+        raise TemplateError(
             f"{where}: metadata crm_lab.requires has {requirement!r}; expected a table "
             f"({', '.join(SCHEMAS)}) or 'table.column' naming one of its columns"
         )

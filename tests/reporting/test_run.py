@@ -3,11 +3,16 @@ atomic publishing, the privacy gate, languages, reproducibility and self-contain
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -427,7 +432,9 @@ def test_plan_writes_nothing_and_names_an_empty_templates_folder(tmp_path, tx_fi
         run.plan_run(tx_file, out_dir="reports", as_of="2025-01-31", templates_dir=empty)
     assert sorted(tmp_path.rglob("*")) == before
     plan = run.plan_run(tx_file, out_dir="reports", as_of="2025-01-31", pseudonym_key_file="k")
-    assert plan.work_dir == tmp_path / "data" / "interim" / "2025-01"  # absolute, honest
+    digest = hashlib.sha256(str(tmp_path / "reports").encode()).hexdigest()[:8]
+    expected = tmp_path / "data" / "interim" / f"reports-{digest}" / "2025-01"
+    assert plan.work_dir == expected  # absolute, honest, one per reports folder
     assert plan.out_dir == tmp_path / "reports" and plan.pseudonym_key_file == tmp_path / "k"
     assert [t.slug for t in plan.templates] == [t.slug for t in find_templates()]
     assert plan.templates[-1].summary and sorted(tmp_path.rglob("*")) == before
@@ -742,3 +749,220 @@ def test_a_file_without_customer_ids_skips_the_customer_reports_and_says_why(sta
     assert f"{note}; headers not used: client_ref" in page  # the page says which was not found
     index = (root / "reports" / "index.html").read_text("utf-8")
     assert f"Customer outlook: activity and value: skipped — {NO_ID}" in index
+
+
+# --- runs that cannot step on each other, and stop when told --------------------------------------
+def test_runs_into_different_reports_folders_get_different_work_folders(
+    tmp_path, tx_file, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+
+    def work(out, period="2025-01"):
+        return run.plan_run(tx_file, out_dir=out, period=period, as_of="2025-01-31").work_dir
+
+    digest = hashlib.sha256(str(tmp_path / "a" / "reports").encode()).hexdigest()[:8]
+    assert work("a/reports") == tmp_path / "data" / "interim" / f"reports-{digest}" / "2025-01"
+    # one reports folder, however it is written, is one work folder
+    (tmp_path / "a" / "reports").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "a" / "reports")
+    spellings = ("a/reports", "./a/reports", "a/reports/", "b/../a/reports", "link")
+    same = {work(o) for o in spellings}
+    assert same == {work(tmp_path / "a" / "reports")}
+    # the same folder name under another parent, another name, another period: another one
+    others = [work("b/reports"), work("a/reports2"), work("reports"), work("a/reports", "P")]
+    assert len({work("a/reports"), *others}) == 5
+    assert not (tmp_path / "data" / "interim").exists()  # planning writes nothing
+    explicit = run.plan_run(tx_file, out_dir="a/reports", as_of="2025-01-31", work_dir="w")
+    assert explicit.work_dir == tmp_path / "w"
+
+
+def test_a_second_run_on_the_same_work_folder_is_refused(tmp_path, tx_file, capsys):
+    work = tmp_path / "work"
+    argv = ["report", "--data", str(tx_file), "--as-of", "2025-01-31"]
+    with run._lock(work, what="work folder"):  # the lock a first run holds
+        for out, given in (("r1", work), ("r2", tmp_path / "x" / ".." / "work")):
+            code = cli.main([*argv, "--out", str(tmp_path / out), "--work", str(given)])
+            assert code == 3
+            err = capsys.readouterr().err
+            assert f"error: {work}: another report run is using this work folder (pid " in err
+            assert "Traceback" not in err
+            assert not (tmp_path / out / "index.html").exists()
+            with run._lock(tmp_path / out):  # the refused run let go of its --out lock
+                pass
+        with pytest.raises(run.RunLockedError, match="work folder"):
+            _run(tmp_path, tx_file, None, as_of="2025-01-31")
+    # --work equal to --out is locked once, not refused by its own lock
+    plan = run.plan_run(tx_file, out_dir=work, work_dir=work, as_of="2025-01-31")
+    with run._lock(plan.out_dir), run._work_lock(plan):
+        pass
+    # a work folder the lock creates is its owner's only: it will hold the snapshot
+    plan = run.plan_run(
+        tx_file, out_dir=tmp_path / "r3", work_dir=tmp_path / "new", as_of="2025-01-31"
+    )
+    with run._work_lock(plan):
+        assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
+
+
+def _sleeper(path: Path, *, child: bool = False) -> None:
+    """A template whose cell says its kernel's pid (``<slug>.started``), then sleeps; with
+    ``child``, it first starts a process of its own (a shell command a cell runs)."""
+    _template(
+        path,
+        "import os, pathlib, subprocess, time\n"
+        + ("subprocess.Popen(['sleep', '600'])\n" if child else "")
+        + f"marker = pathlib.Path(metrics_path).with_name('{path.stem}.started')\n"
+        "marker.write_text(str(os.getpid()))\n"
+        "time.sleep(600)",
+    )
+
+
+def _gone(pid: int) -> bool:
+    try:
+        import psutil
+    except ImportError:  # /proc: a zombie's state is Z
+        stat_file = Path(f"/proc/{pid}/stat")
+        return not stat_file.exists() or stat_file.read_text().split(") ")[1][0] == "Z"
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_the_run_promptly_kills_its_kernels_and_keeps_the_last_pages(
+    tmp_path, tx_file, signum
+):
+    import psutil
+
+    templates = tmp_path / "t"
+    templates.mkdir()
+    _sleeper(templates / "01-stuck.ipynb", child=True)
+    _sleeper(templates / "02-also.ipynb")
+    period = tmp_path / "reports" / "P"
+    period.mkdir(parents=True)
+    old = {slug: f"<html>last good page of {slug}</html>" for slug in ("stuck", "also")}
+    for slug, text in old.items():
+        (period / f"{slug}.html").write_text(text, "utf-8")
+    executed = tmp_path / "work" / "executed"
+    env = {**os.environ, privacy.KEY_ENV: "k" * 32, "HOME": str(tmp_path)}
+    argv = ["report", "--data", str(tx_file), "--period", "P", "--as-of", "2025-01-31"]
+    argv += ["--out", str(tmp_path / "reports"), "--work", str(tmp_path / "work")]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crm_lab", *argv, "--templates", str(templates)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        markers = [executed / "01-stuck.started", executed / "02-also.started"]
+        while not all(m.exists() and m.read_text() for m in markers):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the cells never started"
+            time.sleep(0.2)
+        kernels = [int(m.read_text()) for m in markers]
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert set(kernels) <= {c.pid for c in children}
+        assert any(c.name() == "sleep" for c in children)  # the cell's own process
+        sent = time.monotonic()
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=60)
+        seconds = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    name = signal.Signals(signum).name
+    assert proc.returncode == 128 + signum, err
+    assert seconds < 10, seconds
+    assert all(_gone(c.pid) for c in children), [c.pid for c in children]
+    assert f"error: interrupted by {name}: 2 of 2 report(s) stopped" in err
+    assert "Traceback" not in err + out
+    # the last good pages stay, nothing half-written; the manifest says what happened
+    assert {p.name: p.read_text("utf-8") for p in period.glob("*.html")} == {
+        f"{slug}.html": text for slug, text in old.items()
+    }
+    assert not list((tmp_path / "reports").rglob(".*.tmp"))
+    reports = json.loads((period / "manifest.json").read_text("utf-8"))["reports"]
+    assert [(r["status"], r["reason"]) for r in reports] == [
+        ("failed", f"interrupted by {name}")
+    ] * 2
+    with run._lock(tmp_path / "reports"), run._lock(tmp_path / "work"):  # both released
+        pass
+
+
+@pytest.mark.slow
+def test_a_cell_over_the_timeout_and_a_corrupt_template_fail_alone(tmp_path, tx_file, monkeypatch):
+    monkeypatch.setenv(privacy.KEY_ENV, "k" * 32)
+    templates = tmp_path / "t"
+    templates.mkdir()
+    _sleeper(templates / "01-stuck.ipynb")
+    _template(  # no crm_lab import: its cells take well under the timeout on a busy machine
+        templates / "02-quick.ipynb",
+        "import json\nopen(metrics_path, 'w').write(json.dumps({'headline': {}}))",
+    )
+    (templates / "03-broken.ipynb").write_text('{"cells": [', "utf-8")  # cut short
+    (templates / "04-empty.ipynb").write_bytes(b"")
+    started = time.monotonic()
+    result = _run(tmp_path, tx_file, templates, period="P", as_of="2025-01-31", cell_timeout=3)
+    seconds = time.monotonic() - started
+    got = {r.slug: (r.status, r.reason) for r in result.results}
+    assert got["quick"] == ("ok", "")
+    assert got["stuck"][0] == "failed" and re.fullmatch(
+        r"cell \[\d+\] ran longer than the cell timeout of 3 s \(--cell-timeout\); "
+        r"its kernel was stopped",
+        got["stuck"][1],
+    )
+    assert got["broken"][0] == "failed" and got["broken"][1].startswith(
+        "template 03-broken.ipynb is not valid JSON (line 1, column 12"
+    )
+    assert got["empty"][0] == "failed" and "04-empty.ipynb is not valid JSON" in got["empty"][1]
+    assert seconds < 90
+    kernel = int((tmp_path / "work" / "executed" / "01-stuck.started").read_text())
+    assert _gone(kernel)
+    pages = {p.name for p in (tmp_path / "reports" / "P").glob("*.html")}
+    assert pages == {"quick.html"}
+
+
+@pytest.mark.parametrize("bad", [0, -5, True, 1.5, "10", None])
+def test_cell_timeout_is_checked_when_planning(tx_file, bad):
+    with pytest.raises(
+        ValueError,
+        match=f"cell_timeout must be a whole number of seconds >= 1, got {re.escape(repr(bad))}",
+    ):
+        run.plan_run(tx_file, out_dir="r", as_of="2025-01-31", cell_timeout=bad)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_the_input_is_read_stops_the_run_there(
+    tmp_path, tx_file, monkeypatch, capsys, signum
+):
+    monkeypatch.setenv(privacy.KEY_ENV, "k" * 32)
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    calls = []
+
+    def slow_read(*args, **kw):  # a large export, read while the signal comes
+        calls.append(1)
+        os.kill(os.getpid(), signum)
+        time.sleep(30)  # the handler raises here, at once
+        raise AssertionError("the signal did not stop the read")
+
+    monkeypatch.setattr(run, "read_clean", slow_read)
+    started = time.monotonic()
+    with pytest.raises(run.RunInterrupted) as stopped:
+        _run(tmp_path, tx_file, None, as_of="2025-01-31")
+    assert time.monotonic() - started < 10 and calls == [1]
+    assert stopped.value.exit_code == 128 + signum
+    assert {s: signal.getsignal(s) for s in before} == before  # the run's handlers are gone
+    assert not (tmp_path / "reports" / "2025-01").exists()  # nothing published
+    with run._lock(tmp_path / "reports"), run._lock(tmp_path / "work"):  # both released
+        pass
+    argv = ["report", "--data", str(tx_file), "--as-of", "2025-01-31"]
+    argv += ["--out", str(tmp_path / "reports"), "--work", str(tmp_path / "work")]
+    assert cli.main(argv) == 128 + signum
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == f"error: interrupted by {signal.Signals(signum).name}"

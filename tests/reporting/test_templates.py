@@ -260,9 +260,52 @@ def test_requires_names_a_table_with_rows_or_a_column_with_a_value(tmp_path):
     ]
     tx.loc[1, "customer_id"] = "c1"  # one value is enough
     assert unmet_requirements(["transactions.customer_id"], tables) == []
-    # a requirement that names no table or column of the schemas is refused where it is read
+    # a requirement that names no table or column of the schemas is refused where it is read:
+    # that template fails with the reason, alone (find_templates still lists the others)
     _notebook(tmp_path / "01-typo.ipynb", "1", requires=("transactions.customer",))
-    with pytest.raises(ValueError, match=r"01-typo.ipynb: .*'transactions.customer'; expected"):
-        find_templates(tmp_path)
+    (typo,) = find_templates(tmp_path)
+    assert re.search(r"01-typo.ipynb: .*'transactions.customer'; expected", typo.error)
     shipped = {t.slug: t.requires for t in find_templates()}
     assert shipped["customer-value"] == shipped["customer-outlook"] == ("transactions.customer_id",)
+
+
+def test_a_template_that_cannot_be_read_is_listed_with_the_reason_and_the_rest_still_load(
+    tmp_path,
+):
+    good = tmp_path / "05-good.ipynb"
+    _notebook(good, "1")
+    nb = json.loads(good.read_text("utf-8"))
+    broken = {
+        "01-cut.ipynb": good.read_text("utf-8")[:40],  # a copy cut short mid-write
+        "02-empty.ipynb": "",
+        "03-latin1.ipynb": b'{"cells": [], "metadata": {"title": "caf\xe9"}}',
+        "04-list.ipynb": "[1, 2]",
+        "06-cells.ipynb": '{"cells": "x", "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+        "07-requires.ipynb": {**nb, "metadata": {"crm_lab": {"requires": "transactions"}}},
+        "08-meta.ipynb": {**nb, "metadata": {"crm_lab": ["transactions"]}},
+        "09-lfs.ipynb": "version https://git-lfs.github.com/spec/v1\noid sha256:ab\nsize 1\n",
+    }
+    for name, content in broken.items():
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content if isinstance(content, str) else json.dumps(content), "utf-8")
+    (tmp_path / "10-folder.ipynb").mkdir()
+    found = {t.path.name: t for t in find_templates(tmp_path)}
+    assert set(found) == {*broken, "05-good.ipynb", "10-folder.ipynb"}
+    assert found["05-good.ipynb"].error == "" and found["05-good.ipynb"].requires == (
+        "transactions",
+    )
+    reasons = {name: t.error for name, t in found.items() if name != "05-good.ipynb"}
+    assert all(name in reason for name, reason in reasons.items()), reasons
+    assert reasons["01-cut.ipynb"].startswith("template 01-cut.ipynb is not valid JSON (line ")
+    assert "not valid JSON (line 1, column 1: Expecting value)" in reasons["02-empty.ipynb"]
+    assert "is not UTF-8 text" in reasons["03-latin1.ipynb"]
+    assert "is not a Jupyter notebook" in reasons["04-list.ipynb"]
+    assert "is not a Jupyter notebook" in reasons["06-cells.ipynb"]
+    assert "crm_lab.requires is 'transactions'; expected a list" in reasons["07-requires.ipynb"]
+    assert "metadata crm_lab is list; expected a mapping" in reasons["08-meta.ipynb"]
+    assert "not valid JSON" in reasons["09-lfs.ipynb"]
+    assert "cannot be read: Is a directory" in reasons["10-folder.ipynb"]
+    assert all("\n" not in reason for reason in reasons.values())  # one line each

@@ -108,7 +108,8 @@ def test_installed_wheel_reports_from_outside_the_checkout(installed, tmp_path):
     pages = {p.stem for p in (work / "reports" / "2025-12").glob("*.html")}
     assert pages == stakeholder
     printed = Path(re.search(r"^work folder: (.+)$", done.stderr, re.M)[1])
-    assert printed == work / "data" / "interim" / "2025-12"
+    assert printed.parent.parent == work / "data" / "interim" and printed.name == "2025-12"
+    assert printed.parent.name.startswith("reports-")  # one work folder per reports folder
     assert (printed / "tables" / "transactions.parquet").exists()
     assert {p.stem for p in (printed / "analyst").glob("*.html")} == {
         t.slug for t in templates if t.audience == "analyst"
