@@ -513,7 +513,7 @@ def _unprivileged(argv: list[str], *, cwd: Path) -> subprocess.CompletedProcess:
     prefix = []
     if os.geteuid() == 0:
         prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
-    env = {**os.environ, "HOME": str(cwd), privacy.KEY_ENV: "k" * 32}
+    env = {**os.environ, "HOME": str(cwd), privacy.KEY_ENV: "a test key, long enough: 0f3c9e"}
     env.pop("CRM_LAB_DEBUG", None)
     return subprocess.run(
         [*prefix, sys.executable, "-m", "crm_lab", *argv],
@@ -579,9 +579,9 @@ def test_a_full_disk_is_one_error_line_and_the_locks_are_released(
     files, tmp_path, capsys, monkeypatch
 ):
     data, _ = files
-    monkeypatch.setenv(privacy.KEY_ENV, "k" * 32)
+    monkeypatch.setenv(privacy.KEY_ENV, "a test key, long enough: 0f3c9e")
 
-    def full(dataset, folder):  # what the OS says when the disk fills while the snapshot is written
+    def full(dataset, folder, **options):  # what the OS says when the disk fills up
         raise OSError(
             errno.ENOSPC, os.strerror(errno.ENOSPC), str(Path(folder) / "customers.parquet")
         )
@@ -608,7 +608,7 @@ def test_an_unexpected_error_is_one_line_unless_debugging(files, tmp_path, capsy
         raise KeyError("planted")
 
     monkeypatch.setattr(run, "prepare_inputs", broken)
-    monkeypatch.setenv(privacy.KEY_ENV, "k" * 32)
+    monkeypatch.setenv(privacy.KEY_ENV, "a test key, long enough: 0f3c9e")
     monkeypatch.delenv("CRM_LAB_DEBUG", raising=False)
     argv = ["report", "--data", str(data), "--as-of", "2025-01-31", "--out", str(tmp_path / "r")]
     argv += ["--work", str(tmp_path / "w")]

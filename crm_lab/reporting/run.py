@@ -462,6 +462,22 @@ def check_freshness(period: Period, dataset: Dataset, *, stale_after_days: int =
     ]
 
 
+def check_keys(plan: Plan) -> bytes:
+    """Turn the plan's key files into the pseudonym key, after checking the data key too.
+
+    Bad keys stop the run before it reads, locks or writes anything.
+
+    Raises
+    ------
+    KeyFileError
+        A key is missing, empty, too short, malformed or open to others.
+    """
+    key = privacy.pseudonym_key(plan.pseudonym_key_file)
+    if plan.data_key_file:
+        privacy.data_cipher(plan.data_key_file)
+    return key
+
+
 def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
     """Turn the plan's input files into a clean dataset and its two snapshots.
 
@@ -476,9 +492,7 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
     before the as-of day.
     """
     started = time.perf_counter()
-    key = privacy.pseudonym_key(plan.pseudonym_key_file)  # bad keys stop the run before it reads
-    if plan.data_key_file:
-        privacy.data_cipher(plan.data_key_file)
+    key = check_keys(plan)
     private_dir(plan.work_dir)  # owner-only before anything personal is written into it
     private_dir(plan.metrics_dir)
     per = plan.period
@@ -1137,6 +1151,7 @@ def run_reports(
     say(f"work folder: {plan.work_dir}")
     say(f"templates: {len(plan.templates)} in {plan.templates_dir}")
     started = time.perf_counter()
+    check_keys(plan)  # before the locks create any folder
     stop = StopSwitch()
     _quiet_library_logs()
     with _signals_stop(stop), _lock(plan.out_dir), _work_lock(plan):

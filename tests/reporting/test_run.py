@@ -847,7 +847,7 @@ def test_a_signal_stops_the_run_promptly_kills_its_kernels_and_keeps_the_last_pa
     for slug, text in old.items():
         (period / f"{slug}.html").write_text(text, "utf-8")
     executed = tmp_path / "work" / "executed"
-    env = {**os.environ, privacy.KEY_ENV: "k" * 32, "HOME": str(tmp_path)}
+    env = {**os.environ, privacy.KEY_ENV: "a test key, long enough: 0f3c9e", "HOME": str(tmp_path)}
     argv = ["report", "--data", str(tx_file), "--period", "P", "--as-of", "2025-01-31"]
     argv += ["--out", str(tmp_path / "reports"), "--work", str(tmp_path / "work")]
     proc = subprocess.Popen(
@@ -897,7 +897,7 @@ def test_a_signal_stops_the_run_promptly_kills_its_kernels_and_keeps_the_last_pa
 
 @pytest.mark.slow
 def test_a_cell_over_the_timeout_and_a_corrupt_template_fail_alone(tmp_path, tx_file, monkeypatch):
-    monkeypatch.setenv(privacy.KEY_ENV, "k" * 32)
+    monkeypatch.setenv(privacy.KEY_ENV, "a test key, long enough: 0f3c9e")
     templates = tmp_path / "t"
     templates.mkdir()
     _sleeper(templates / "01-stuck.ipynb")
@@ -941,7 +941,7 @@ def test_cell_timeout_is_checked_when_planning(tx_file, bad):
 def test_a_signal_while_the_input_is_read_stops_the_run_there(
     tmp_path, tx_file, monkeypatch, capsys, signum
 ):
-    monkeypatch.setenv(privacy.KEY_ENV, "k" * 32)
+    monkeypatch.setenv(privacy.KEY_ENV, "a test key, long enough: 0f3c9e")
     before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     calls = []
 
