@@ -88,7 +88,7 @@ def test_review_queue_is_masked_and_pseudonymised(tmp_path):
     queue = quality.review_queue(data, key=b"test-key")
     assert len(queue) == 2, queue
     for column in ("customer", "other"):
-        assert queue[column].str.fullmatch(r"P[0-9a-f]{16}").all()
+        assert queue[column].str.fullmatch(r"P[bcdfghjkmnprstvw]{16}").all()
         assert not queue[column].isin(["c1", "c2", "c3", "c4", "c5"]).any()
     assert set(queue["name"]) == {"刘*", "张*"}
     assert "+86 138****8001" in set(queue["phone"]) | set(queue["other_phone"])
