@@ -285,8 +285,10 @@ def _report(args) -> int:
     except RunLockedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except ValueError as exc:  # may quote a cell of the input: masked
+        from crm_lab.privacy import mask_text
+
+        print(f"error: {mask_text(str(exc))}", file=sys.stderr)
         return 2
     failed = [r for r in run.results if r.status == "failed"]
     done = [r for r in run.results if r.status == "ok"]
@@ -405,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
             "decrypt": _crypt,
         }
         return commands[args.command](args)
-    except LoadError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except LoadError as exc:  # may quote a cell of the input: masked
+        from crm_lab.privacy import mask_text
+
+        print(f"error: {mask_text(str(exc))}", file=sys.stderr)
         return 2

@@ -48,7 +48,8 @@ def mask_value(column: str, value: object) -> str:
     Phones keep the country code, the first three and the last four digits; e-mails the first
     letter and the domain; names the first character; ids the last three characters; dates the
     year; free text and unknown columns only their first character. Other columns (amounts,
-    product codes, rules) are returned as they are.
+    product codes, cities, product names) are returned with any phone, e-mail or ID number in
+    them masked (``mask_text``): ``"call 138 0013 8000"`` -> ``"call +86 138****8000"``.
 
     >>> mask_value("email", "linda.clarke@example.com"), mask_value("name", "张三")
     ('l***@example.com', '张*')
@@ -59,7 +60,7 @@ def mask_value(column: str, value: object) -> str:
     if not text:
         return ""
     if "***" in text or "…" in text or text.endswith("-**-**"):
-        return text  # already masked
+        return mask_text(text)  # already masked, unless it holds more than the mask
     if column == "phone":
         import phonenumbers
 
@@ -82,7 +83,7 @@ def mask_value(column: str, value: object) -> str:
         return text[:4] + "-**-**"
     if column in PERSONAL_COLUMNS or column == "":
         return text[:1] + "…"
-    return text
+    return mask_text(text)
 
 
 def mask_values(frame: pd.DataFrame, *, column_col: str = "column", value_col: str = "value"):
@@ -121,6 +122,7 @@ _EMAILS = (
         re.I,
     ),
 )
+_AT_ANCHOR = re.compile(rf"@|[\[({{<]{_SP}*(?:at|@)|{_SP}at{_SP}", re.I)
 _OBFUSCATED = (
     (re.compile(rf"{_AT_SYMBOL}|{_SP}+at{_SP}+", re.I), "@"),
     (re.compile(_DOT_ANY, re.I), "."),
@@ -131,23 +133,40 @@ _CN_ID = re.compile(r"(?<![A-Za-z0-9])[1-9](?:[ \-]{0,2}\d){16}[ \-]{0,2}[\dXx](
 _CN_ID15 = re.compile(
     r"(?<![A-Za-z0-9])[1-9]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![A-Za-z0-9])"
 )
-_OTHER_IDS = (
-    re.compile(
-        r"(?<![A-Za-z0-9\-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![A-Za-z0-9\-])"
-    ),  # US SSN
-    re.compile(  # UK National Insurance number
-        r"(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
-        r" ?\d{2} ?\d{2} ?\d{2} ?[A-D](?!\w)"
-    ),
+# US social security numbers, UK national insurance numbers
+_SSN = re.compile(
+    r"(?<![A-Za-z0-9\-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![A-Za-z0-9\-])"
+)
+_NINO = re.compile(
+    r"(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+    r" ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])"
 )
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 # regions whose national spellings (no +country code) the phone search reads, besides China's
 # mobiles: a number with a + or 00 prefix is read for any country
 PHONE_REGIONS = ("CN", "US", "GB", "DE", "FR", "JP", "IN", "AU")
 _PHONE_CHARS = re.compile(r"\d")
-_DECIMAL = re.compile(r"\d{1,3}(?:,\d{3})*(?:\.\d+)?|\d+[.,]\d+")
+# a run of digits with what people put between a phone's groups (at most three characters)
+_NUMBERISH = re.compile(r"[+(]?\d[\d \t.\-/()\u00a0]{4,}\d")
+_NON_DIGIT = re.compile(r"\D")
+_SEPARATOR = re.compile(r"[ \t.\-/()\u00a0]")
+# grouped digits that are no phone: days, times, decimals
+_NOT_PHONE = re.compile(
+    r"\d{4}([-./])\d{1,2}\1\d{1,2}(?: \d{1,2}:\d{2}(?::\d{2})?)?|\d{1,2}([-./])\d{1,2}\2\d{2,4}"
+    r"|\d+[.,]\d+|\d{4}-\d{2}"
+)
+
+
+def _numberish(text: str):
+    """The runs of ``text`` that may be a phone: digits and separators, six digits or more."""
+    return _NUMBERISH.finditer(text)
+
+
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"))
 _NAME_SPLIT = re.compile(r"[\W_]+")
+_TOKEN = re.compile(r"[^\W_]+")
+_CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
+_CJK_RUN = re.compile(rf"[{_CJK}](?:[ \t\u00a0\u00b7\u30fb.]*[{_CJK}])*")
 
 
 @dataclass(frozen=True)
@@ -194,47 +213,89 @@ def _valid_birth(year: str, month: str, day: str) -> bool:
     return 1 <= int(month) <= 12 and 1 <= int(day) <= 31 and year[:2] in ("18", "19", "20")
 
 
-def _pattern_hits(text: str) -> list[Found]:
-    """Phones, e-mails and ID numbers of a (normalised) text, known to nobody in particular."""
+def _number_hits(text: str, candidate: re.Match) -> list[Found]:
+    """Phones and ID numbers in one run of digits and separators (``_numberish``) of a text."""
     import phonenumbers
 
     hits = []
-    for match in _CN_MOBILE.finditer(text):
-        national = _digits(match.group())[-11:]
-        hits.append(Found("phone", *match.span(), f"+86 {national[:3]}****{national[-4:]}"))
-    if len(_PHONE_CHARS.findall(text)) >= 6:  # the shortest number the regions write
-        leniency = phonenumbers.Leniency
-        for region in ("ZZ", *PHONE_REGIONS):
-            # ZZ: only numbers with their country code (+44 ...); the regions' own spellings
-            # must be grouped as that country groups them (an invoice or a row of figures is
-            # no phone)
-            level = leniency.VALID if region == "ZZ" else leniency.EXACT_GROUPING
-            for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=level):
-                raw = match.raw_string
-                if region != "ZZ" and (
-                    not re.search(r"[ .\-()/]", raw.strip()) or _DECIMAL.fullmatch(raw.strip())
-                ):
-                    continue  # an unbroken run of digits, or a decimal: an id, amount or code
-                hits.append(Found("phone", match.start, match.end, _mask_phone(match.number)))
-    for pattern in _EMAILS:
-        for match in pattern.finditer(text):
-            address = match.group()
-            for token, plain in _OBFUSCATED:
-                address = token.sub(plain, address)
-            hits.append(Found("email", *match.span(), mask_value("email", address)))
-    for match in _CN_ID.finditer(text):
-        digits = re.sub(r"[ \-]", "", match.group())
-        unbroken = len(digits) == len(match.group())
-        if _valid_birth(digits[6:10], digits[10:12], digits[12:14]) and (
-            unbroken or _id_checksum_ok(digits)
-        ):
-            hits.append(Found("chinese_id", *match.span(), mask_value("birth_date", digits)))
-    for match in _CN_ID15.finditer(text):
-        hits.append(Found("chinese_id", *match.span(), "19" + match.group()[6:8] + "-**-**"))
-    for pattern in _OTHER_IDS:
-        for match in pattern.finditer(text):
+    raw, offset = candidate.group(), candidate.start()
+    count = len(_NON_DIGIT.sub("", raw))
+    # the patterns read the run in its text (what comes before and after it counts)
+    lo, hi = max(offset - 1, 0), min(candidate.end() + 2, len(text))
+    if count >= 11:
+        for match in _CN_MOBILE.finditer(text, lo, hi):
+            national = _digits(match.group())[-11:]
+            hits.append(Found("phone", *match.span(), f"+86 {national[:3]}****{national[-4:]}"))
+    if count >= 15:
+        for match in _CN_ID.finditer(text, lo, hi):
+            digits = re.sub(r"[ \-]", "", match.group())
+            unbroken = len(digits) == len(match.group())
+            if _valid_birth(digits[6:10], digits[10:12], digits[12:14]) and (
+                unbroken or _id_checksum_ok(digits)
+            ):
+                hits.append(Found("chinese_id", *match.span(), mask_value("birth_date", digits)))
+        for match in _CN_ID15.finditer(text, lo, hi):
+            hits.append(Found("chinese_id", *match.span(), "19" + match.group()[6:8] + "-**-**"))
+    if count == 9:
+        for match in _SSN.finditer(text, lo, hi):
             hits.append(Found("id_number", *match.span(), "***"))
+    leniency = phonenumbers.Leniency
+    if raw.startswith("00"):  # 0044 ...: the international prefix written out
+        raw, offset = "+" + raw[2:], offset + 1
+    if raw.startswith("+"):  # with a country code: any country's number
+        runs = [("ZZ", leniency.VALID)]
+    elif _SEPARATOR.search(raw) and not _NOT_PHONE.fullmatch(raw):
+        # a region's own spelling, grouped as that country groups it
+        runs = [(region, leniency.EXACT_GROUPING) for region in PHONE_REGIONS]
+    else:
+        return hits
+    for region, level in runs:
+        for match in phonenumbers.PhoneNumberMatcher(raw, region, leniency=level):
+            spelt = match.raw_string.strip()
+            if region != "ZZ" and (not _SEPARATOR.search(spelt) or _NOT_PHONE.fullmatch(spelt)):
+                continue  # an unbroken run of digits, a day or a decimal: an id, date or amount
+            start = offset + match.start - (match.start == 0 and raw != candidate.group())
+            hits.append(Found("phone", start, offset + match.end, _mask_phone(match.number)))
     return hits
+
+
+def _pattern_hits(text: str) -> list[Found]:
+    """Phones, e-mails and ID numbers of a (normalised) text, known to nobody in particular."""
+    hits = []
+    for candidate in _numberish(text):
+        hits += _number_hits(text, candidate)
+    hits += _email_hits(text)
+    for match in _NINO.finditer(text):
+        hits.append(Found("id_number", *match.span(), "***"))
+    return hits
+
+
+def _email_matches(text: str):
+    """The e-mail addresses of a text (``_EMAILS``), looked for only on lines with an "at"."""
+    done = 0  # the end of the last line read
+    for anchor in _AT_ANCHOR.finditer(text):
+        if anchor.start() < done:
+            continue
+        lo = text.rfind("\n", 0, anchor.start()) + 1
+        hi = text.find("\n", anchor.end())
+        hi = len(text) if hi < 0 else hi
+        for pattern in _EMAILS:
+            yield from pattern.finditer(text, lo, hi)
+        done = hi
+
+
+def _email_hits(text: str) -> list[Found]:
+    hits = []
+    for match in _email_matches(text):
+        hits.append(Found("email", *match.span(), mask_value("email", _plain_email(match.group()))))
+    return hits
+
+
+def _plain_email(address: str) -> str:
+    """An e-mail address as written (``li [at] qq dot com``) into its plain form (``li@qq.com``)."""
+    for token, plain in _OBFUSCATED:
+        address = token.sub(plain, address)
+    return address
 
 
 def _cjk(text: str) -> bool:
@@ -304,6 +365,7 @@ class KnownValues(dict):
             "phones": {p for p in phones if len(p) >= 7},
             "name_words": words,
             "name_folded": folded,
+            "name_first": {f.split(" ")[0] for f in folded},
             "name_tokens": max((f.count(" ") + 1 for f in folded), default=0),
             "name_compact": compact,
             "name_lengths": sorted({len(c) for c in compact}),
@@ -312,53 +374,64 @@ class KnownValues(dict):
         }
 
 
+def _name_hits(text: str, forms: dict) -> list[Found]:
+    """Latin names of ``forms`` in a text: one word as written, several case- and space-folded."""
+    hits = []
+    tokens = list(_TOKEN.finditer(text))
+    for i, token in enumerate(tokens):
+        if token.group() in forms["name_words"]:
+            hits.append(Found("name", *token.span(), mask_value("name", token.group())))
+        joined = token.group().casefold()
+        if joined not in forms["name_first"]:
+            continue
+        for j in range(i + 1, min(i + forms["name_tokens"], len(tokens))):
+            gap = text[tokens[j - 1].end() : tokens[j].start()]
+            if len(gap) > 3 or "\n" in gap:
+                break
+            joined += " " + tokens[j].group().casefold()
+            if joined in forms["name_folded"]:
+                name = text[token.start() : tokens[j].end()]
+                hits.append(Found("name", token.start(), tokens[j].end(), mask_value("name", name)))
+    return hits
+
+
 def _known_hits(text: str, forms: dict, *, ids: bool = True) -> list[Found]:
     """The known values of ``forms`` (``KnownValues.forms``) in a normalised text."""
     hits = []
     if forms["phones"]:
-        groups = list(re.finditer(r"\d+", text))
-        for i, first in enumerate(groups):
-            digits, j = "", i
-            while j < len(groups) and len(digits) <= 18:
-                if j > i and not re.fullmatch(
-                    r"[ \t.\-/()+\u00a0]{0,3}", text[groups[j - 1].end() : groups[j].start()]
-                ):
-                    break
-                digits += groups[j].group()
-                stripped = digits.lstrip("0")
-                forms_of = {s[k:] for s in (digits, stripped) for k in range(4)}
-                if any(len(f) >= 7 and f in forms["phones"] for f in forms_of):
-                    hits.append(
-                        Found("phone", first.start(), groups[j].end(), mask_value("phone", digits))
-                    )
-                j += 1
+        for candidate in _numberish(text):
+            groups = list(re.finditer(r"\d+", candidate.group()))
+            for i, first in enumerate(groups):
+                digits = ""
+                for last in groups[i:]:
+                    digits += last.group()
+                    if len(digits) > 18:
+                        break
+                    stripped = digits.lstrip("0")
+                    variants = {v[k:] for v in (digits, stripped) for k in range(4)}
+                    if any(len(v) >= 7 and v in forms["phones"] for v in variants):
+                        start, end = (
+                            candidate.start() + first.start(),
+                            candidate.start() + last.end(),
+                        )
+                        hits.append(Found("phone", start, end, mask_value("phone", digits)))
     if forms["name_words"] or forms["name_folded"]:
-        tokens = list(re.finditer(r"[^\W_]+", text))
-        for i, token in enumerate(tokens):
-            if token.group() in forms["name_words"]:
-                hits.append(Found("name", *token.span(), mask_value("name", token.group())))
-            joined = token.group().casefold()
-            for j in range(i + 1, min(i + forms["name_tokens"], len(tokens))):
-                gap = text[tokens[j - 1].end() : tokens[j].start()]
-                if len(gap) > 3 or "\n" in gap:
-                    break
-                joined += " " + tokens[j].group().casefold()
-                if joined in forms["name_folded"]:
-                    name = text[token.start() : tokens[j].end()]
-                    hits.append(
-                        Found("name", token.start(), tokens[j].end(), mask_value("name", name))
-                    )
+        present = set(_TOKEN.findall(text))
+        starts = forms["name_words"] | forms["name_first"]
+        if present & forms["name_words"] or {t.casefold() for t in present} & starts:
+            hits += _name_hits(text, forms)
     if forms["name_compact"]:
-        kept = [(i, c) for i, c in enumerate(text.casefold()) if c.isalnum()]
-        chars = "".join(c for _, c in kept)
-        for start in range(len(chars)):
-            if chars[start].isascii():
-                continue
-            for size in forms["name_lengths"]:
-                piece = chars[start : start + size]
-                if len(piece) == size and piece in forms["name_compact"]:
-                    begin, end = kept[start][0], kept[start + size - 1][0] + 1
-                    hits.append(Found("name", begin, end, mask_value("name", text[begin:end])))
+        for run in _CJK_RUN.finditer(text):
+            kept = [
+                (i, c) for i, c in enumerate(run.group().casefold(), run.start()) if c.isalnum()
+            ]
+            chars = "".join(c for _, c in kept)
+            for start in range(len(chars)):
+                for size in forms["name_lengths"]:
+                    piece = chars[start : start + size]
+                    if len(piece) == size and piece in forms["name_compact"]:
+                        begin, end = kept[start][0], kept[start + size - 1][0] + 1
+                        hits.append(Found("name", begin, end, mask_value("name", text[begin:end])))
     if ids and forms["ids"]:
         for word in re.finditer(r"[\w.@+-]+", text):
             value = word.group().rstrip(".+-")
@@ -371,13 +444,10 @@ def _known_hits(text: str, forms: dict, *, ids: bool = True) -> list[Found]:
                     )  # fmt: skip
                     break
     if forms["emails"]:
-        for pattern in _EMAILS:
-            for match in pattern.finditer(text):
-                address = match.group()
-                for token, plain in _OBFUSCATED:
-                    address = token.sub(plain, address)
-                if address.replace(" ", "").lower() in forms["emails"]:
-                    hits.append(Found("email", *match.span(), mask_value("email", address)))
+        for match in _email_matches(text):
+            address = _plain_email(match.group())
+            if address.replace(" ", "").lower() in forms["emails"]:
+                hits.append(Found("email", *match.span(), mask_value("email", address)))
     return hits
 
 

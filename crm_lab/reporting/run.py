@@ -356,8 +356,9 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
     deidentified = save_tables(
         privacy.deidentify(dataset, key=key), plan.work_dir / "tables-deidentified"
     )
+    inputs_known = known_values(dataset)
     for note in dataset.notes:
-        say(f"  note: {note}")
+        say(f"  note: {privacy.mask_text(note, known=inputs_known)}")
     rows_q = int(dataset.accounting["rows_quarantined"].sum())
     say(
         f"  tables: {', '.join(f'{t} ({len(f):,} rows)' for t, f in dataset.tables.items())}; "
@@ -366,7 +367,7 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
     for template in plan.templates:  # a skipped or failed report must not show old figures
         mf.metrics_path(plan.metrics_dir, template.slug).unlink(missing_ok=True)
     plan.run_plan(warnings=warnings).write(plan.metrics_dir)
-    return Inputs(dataset, snapshot, deidentified, known_values(dataset), tuple(warnings))
+    return Inputs(dataset, snapshot, deidentified, inputs_known, tuple(warnings))
 
 
 # --- 3. execute one template --------------------------------------------------------------------
@@ -548,12 +549,13 @@ def run_template(
         else:
             result.html = page.name
     except Exception as exc:  # one failing template must not stop the others
-        result.reason = _failure_reason(exc)
+        # a message can quote a cell's value: masked before console, manifest and index
+        result.reason = privacy.mask_text(_failure_reason(exc), known=inputs.known)
     result.seconds = round(time.perf_counter() - start, 2)
     status = "ok" if result.status == "ok" else f"FAILED — {result.reason}"
     say(f"{tag}: {status} ({result.seconds:.1f} s)")
     for warning in result.warnings:
-        say(f"{tag}: warning: {labels.warning_text(warning, lang='en')}")
+        say(f"{tag}: warning: {privacy.mask_text(labels.warning_text(warning, lang='en'))}")
     if result.status == "failed":
         say(f"    executed notebook kept for the analyst: {plan.executed_path(template)}")
     return result
@@ -652,8 +654,8 @@ def write_run_record(
         warnings=list(inputs.warnings),
     )
     plan.period_dir.mkdir(parents=True, exist_ok=True)
-    manifest.write(plan.period_dir)
-    write_index(plan.out_dir)
+    manifest.write(plan.period_dir, known=inputs.known)
+    write_index(plan.out_dir, known=inputs.known)
     return manifest
 
 
