@@ -98,10 +98,10 @@ def mask_values(frame: pd.DataFrame, *, column_col: str = "column", value_col: s
 # --- personal data in free text -----------------------------------------------------------------
 # A phone's separators: what people put between digit groups (dots, dashes, spaces, brackets)
 _SEP = r"[ \t.\-/()\u00a0]{0,3}"
-# Chinese mobiles in any grouping: 1[3-9] and nine more digits, an optional +86 / 0086 / 86
+# Chinese mobiles in any grouping: 1[3-9] and nine more digits, an optional +86 / 0086 / 86;
+# also glued to letters (tel13800138000), so no pseudonym or code may hold such a run
 _CN_MOBILE = re.compile(
-    rf"(?<![A-Za-z0-9.,+])(?:(?:\+|00)?\(?86\)?{_SEP})?1{_SEP}[3-9](?:{_SEP}\d){{9}}"
-    r"(?![A-Za-z0-9]|[.,]\d)"
+    rf"(?<![0-9.,+])(?:(?:\+|00)?\(?86\)?{_SEP})?1{_SEP}[3-9](?:{_SEP}\d){{9}}(?![0-9]|[.,]\d)"
 )
 _SP = r"[ \t\u00a0]"  # spaces inside one line
 _AT_SYMBOL = rf"{_SP}*@{_SP}*|{_SP}*[\[({{<]{_SP}*(?:at|@){_SP}*[\])}}>]{_SP}*"
@@ -116,9 +116,11 @@ _EMAILS = (
         re.I,
     ),
     # name at example dot com, name at example.com: the word "at" needs a dot written tight
+    # and a country's or a common top-level domain (not "at the table dot plots")
     re.compile(
         rf"(?<![a-z0-9._%+\-]){_LOCAL}{_SP}+at{_SP}+{_LABEL}(?:(?:{_DOT_TIGHT}){_LABEL})*"
-        rf"(?:{_DOT_TIGHT})[a-z]{{2,24}}(?![a-z0-9\-])",
+        rf"(?:{_DOT_TIGHT})(?:[a-z]{{2}}|com|net|org|edu|gov|info|biz|io|xyz|app|dev|mobi)"
+        r"(?![a-z0-9\-])",
         re.I,
     ),
 )
@@ -129,7 +131,7 @@ _OBFUSCATED = (
 )
 # 18-digit resident ids (6-digit area, birth date, 3 digits, check digit), written with or
 # without spaces and dashes; the older 15-digit ones (two-digit year) only unbroken
-_CN_ID = re.compile(r"(?<![A-Za-z0-9])[1-9](?:[ \-]{0,2}\d){16}[ \-]{0,2}[\dXx](?![A-Za-z0-9])")
+_CN_ID = re.compile(r"(?<![0-9])[1-9](?:[ \-]{0,2}\d){16}[ \-]{0,2}[\dXx](?![0-9])")
 _CN_ID15 = re.compile(
     r"(?<![A-Za-z0-9])[1-9]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![A-Za-z0-9])"
 )
