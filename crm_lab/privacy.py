@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import hmac
 import os
 import re
@@ -572,7 +571,7 @@ def pseudonymize(ids: pd.Series, *, key: bytes) -> pd.Series:
     """
 
     def code(value) -> str:
-        digest = hmac.new(key, str(value).encode("utf-8"), hashlib.sha256).hexdigest()
+        digest = hmac.digest(key, str(value).encode("utf-8"), "sha256").hex()
         return "P" + digest[:16].translate(_HEX_TO_LETTER)
 
     codes = {value: code(value) for value in ids.dropna().unique()}
