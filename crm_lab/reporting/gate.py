@@ -1,8 +1,18 @@
 """A page's HTML into the personal values it shows: the privacy gate before publishing.
 
 ``check_page`` raises ``PrivacyGateError`` when a page shows a phone number, an e-mail address,
-a Chinese ID number or any of the input's own identifying values; the runner then does not
-publish the page. The error and its hits carry only masked values, never the values themselves.
+an ID number or any of the input's own identifying values; the runner then does not publish the
+page. The error and its hits carry only masked values, never the values themselves.
+
+What a page shows
+-----------------
+The gate reads the page's visible text as a reader sees it: scripts, styles, SVG paths and tag
+attributes left out, entities decoded, inline tags joined (``<b>138</b>0013 8000`` is one
+number), every other tag (a table cell, a paragraph, a chart's text) a line of its own, so two
+cells never make one number. ``privacy.find_personal`` then finds the phones (any country, any
+grouping: ``186.9622.3609``, ``138 001 38000``, ``+44 7400 974929``, ``(212) 555-0100``),
+e-mails (also ``name at example dot com``), ID numbers (spaced or dashed) and the input's own
+names, phones and e-mails in their normalised form (``known_values``).
 
 Where a customer id can appear
 ------------------------------
@@ -219,17 +229,18 @@ def _find_ids(page: str, ids: set[str]) -> set[str]:
 
 
 def scan_page(page: str, *, known: dict[str, set[str]] | None = None) -> list[dict]:
-    """Find personal data in a page: phones, e-mails, Chinese ID numbers, the input's own values.
+    """Find personal data in a page: phones, e-mails, ID numbers, the input's own values.
 
     Parameters
     ----------
     page : str
         The HTML of a report page.
     known : dict of str to set of str, optional
-        Values from the input that must never appear: ``{"name": {...}, "customer_id": {...}}``.
+        Values from the input that must never appear: ``{"name": {...}, "customer_id": {...}}``
+        (``known_values``: a ``privacy.KnownValues``, normalised once for every page of a run).
         Names shorter than two characters and ids shorter than five are ignored (too common).
         Customer ids are looked for where a page shows an id (the module docstring says where);
-        the other values anywhere on the page.
+        the other values anywhere on the page, in any formatting (``privacy.KnownValues``).
 
     Returns
     -------
@@ -240,6 +251,8 @@ def scan_page(page: str, *, known: dict[str, set[str]] | None = None) -> list[di
     --------
     >>> scan_page("<p>call 138 0013 8000</p>")
     [{'kind': 'phone', 'masked': '+86 138****8000'}]
+    >>> [h["masked"] for h in scan_page("<td>+44 7400 974929</td><td>li at qq dot com</td>")]
+    ['+44 740****4929', 'l***@qq.com']
     >>> known = {"customer_id": {"12346"}}
     >>> scan_page("<p>12,346 orders</p>", known=known)
     []
