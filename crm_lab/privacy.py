@@ -339,6 +339,9 @@ class KnownValues(dict):
             if len(digits) < 7:
                 continue
             phones |= {digits, digits.lstrip("0")}
+            if len(digits) == 13 and digits.startswith("861"):  # the usual case: no parsing
+                phones.add(digits[2:])
+                continue
             try:
                 number = phonenumbers.parse(str(value), "CN")
             except phonenumbers.NumberParseException:

@@ -283,13 +283,20 @@ class Manifest:
     def masked(self, *, known: dict | None = None) -> Manifest:
         """This manifest with personal data masked in every text it holds (``mask_text``).
 
-        Failure reasons, titles, notes, warnings' fields, parameters and input file names can
-        quote a value of the input (a cell in an error message, a customer's name in a file
-        name); the period, dates, sizes, digests, versions and figures are kept as they are.
+        Failure reasons, titles, notes, warnings' fields, parameters, the texts in a report's
+        metrics and input file names can quote a value of the input (a cell in an error
+        message, a customer's name in a file name); the period, dates, sizes, digests,
+        versions and figures are kept as they are.
         """
 
         def text(value):
-            return mask_text(value, known=known) if isinstance(value, str) else value
+            if isinstance(value, str):
+                return mask_text(value, known=known)
+            if isinstance(value, dict):
+                return {k: text(v) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return [text(v) for v in value]
+            return value
 
         def fields(entry: dict) -> dict:
             return {k: text(v) for k, v in entry.items()}
@@ -305,6 +312,7 @@ class Manifest:
                     r,
                     title=text(r.title),
                     reason=text(r.reason),
+                    metrics=text(r.metrics),
                     warnings=[fields(w) for w in r.warnings],
                 )
                 for r in self.reports

@@ -123,7 +123,8 @@ def test_a_manifest_is_written_masked_and_the_index_masks_what_it_reads(tmp_path
     from crm_lab.reporting import index
 
     reason = "cell [3]: KeyError: 'Linda Clarke' / 0044 7400 974929 / linda at example dot com"
-    m = _manifest(status="failed", reason=reason, title="Value for 138.0013.8000")
+    metrics = {"headline": {"n": 7}, "top": ["call 13800138000"]}
+    m = _manifest(status="failed", reason=reason, title="Value for 138.0013.8000", metrics=metrics)
     m.notes = ["clients.csv: customers column(s) not found: 13800138000"]
     m.parameters = {"contact": EMAIL, "code": "007"}
     m.warnings = [{"code": "stale_data", "last_day": "2025-12-10", "days": 21}]
@@ -137,6 +138,10 @@ def test_a_manifest_is_written_masked_and_the_index_masks_what_it_reads(tmp_path
         "cell [3]: KeyError: 'L***' / +44 740****4929 / l***@example.com"
     )
     assert back.parameters == {"contact": "l***@example.com", "code": "007"}
+    assert back.reports[0].metrics == {
+        "headline": {"n": 13800138000},
+        "top": ["call +86 138****8000"],
+    }
     assert back.inputs == m.inputs and back.warnings == m.warnings  # the rest as it was
     # an older manifest, written unmasked by hand or by another version: the index masks it
     raw = json.loads(text)
