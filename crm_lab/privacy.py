@@ -44,7 +44,8 @@ PERSONAL_COLUMNS = frozenset(
 def mask_value(column: str, value: object) -> str:
     """Mask one value by what its column holds: ``+8613800138000`` -> ``+86 138****8000``.
 
-    Phones keep the country code, the first three and the last four digits; e-mails the first
+    Phones keep the country code, the first three and the last four digits (two and two of a
+    number shorter than ten digits); e-mails the first
     letter and the domain; names the first character; ids the last three characters; dates the
     year; free text and unknown columns only their first character. Other columns (amounts,
     product codes, cities, product names) are returned with any phone, e-mail or ID number in
@@ -67,9 +68,8 @@ def mask_value(column: str, value: object) -> str:
             number = phonenumbers.parse(text.split(";")[0], "CN")
         except phonenumbers.NumberParseException:
             number = None
-        national = str(number.national_number) if number else ""
-        if len(national) >= 7:
-            return f"+{number.country_code} {national[:3]}****{national[-4:]}"
+        if number is not None and len(str(number.national_number)) >= 7:
+            return _mask_phone(number)
         return "*" * min(len(text), 8)
     if column == "email":
         local, _, domain = text.partition("@")
@@ -195,8 +195,11 @@ def _normalised(text: str) -> tuple[str, list[int] | None]:
 
 
 def _mask_phone(number) -> str:
+    """A parsed phone number into its mask: the country code, the first three and the last
+    four digits of a national number of ten digits or more, two and two of a shorter one."""
     national = str(number.national_number)
-    return f"+{number.country_code} {national[:3]}****{national[-4:]}"
+    head, tail = (3, 4) if len(national) >= 10 else (2, 2)
+    return f"+{number.country_code} {national[:head]}****{national[-tail:]}"
 
 
 def _digits(text: str) -> str:
