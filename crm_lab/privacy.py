@@ -106,7 +106,10 @@ _SP = r"[ \t\u00a0]"  # spaces inside one line
 _AT_SYMBOL = rf"{_SP}*@{_SP}*|{_SP}*[\[({{<]{_SP}*(?:at|@){_SP}*[\])}}>]{_SP}*"
 _DOT_ANY = rf"{_SP}*\.{_SP}*|{_SP}*[\[({{<]{_SP}*(?:dot|\.){_SP}*[\])}}>]{_SP}*|{_SP}+dot{_SP}+"
 _DOT_TIGHT = rf"\.|{_SP}*[\[({{<]{_SP}*(?:dot|\.){_SP}*[\])}}>]{_SP}*|{_SP}+dot{_SP}+"
-_LOCAL, _LABEL = r"[a-z0-9][a-z0-9._%+\-]*", r"[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?"
+_WORD_DOT = rf"{_SP}*[\[({{<]{_SP}*(?:dot|\.){_SP}*[\])}}>]{_SP}*|{_SP}+dot{_SP}+"
+# a local part may spell its dots too: linda dot clarke at example dot com
+_LOCAL = rf"[a-z0-9][a-z0-9._%+\-]*(?:(?:{_WORD_DOT})[a-z0-9][a-z0-9._%+\-]*)*"
+_LABEL = r"[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?"
 _EMAILS = (
     # name@example.com, name (at) example (dot) com, name [at] example.com, name @ example . com
     re.compile(
@@ -325,10 +328,10 @@ class KnownValues(dict):
     Phones and ids are compared digits only (a phone also by its national number, so
     ``+44 7400 974929``, ``07400-974929`` and ``(0)7400 974 929`` are the same number);
     e-mails lower-case (every e-mail is found by its pattern in any spelling besides);
-    names case- and space-folded: ``Linda  CLARKE`` is ``Linda Clarke``, ``王 小明`` is
-    ``王小明``. A one-word Latin name is matched as written, in capitals or title case only
-    (``Rose`` the name, not ``rose`` the word). Names shorter than two characters and ids
-    shorter than five are left out (too common).
+    names case- and space-folded, in either order: ``Linda  CLARKE`` and ``Clarke, Linda``
+    are ``Linda Clarke``, ``王 小明`` is ``王小明``. A one-word Latin name is matched as
+    written, in capitals or title case only (``Rose`` the name, not ``rose`` the word).
+    Names shorter than two characters and ids shorter than five are left out (too common).
     """
 
     @functools.cached_property
@@ -358,8 +361,8 @@ class KnownValues(dict):
                 key = "".join(tokens)
                 if len(key) >= 2:
                     compact.add(key)
-            elif len(tokens) > 1:
-                folded.add(" ".join(tokens))
+            elif len(tokens) > 1:  # also family name first: Clarke Linda, Clarke, Linda
+                folded |= {" ".join(tokens), " ".join(tokens[-1:] + tokens[:-1])}
             elif tokens and len(tokens[0]) >= 2:
                 words |= {text, text.upper(), text.title()}
         ids: dict[str, str] = {}

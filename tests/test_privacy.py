@@ -127,6 +127,8 @@ def test_phones_of_any_country_and_spelling_are_found(text, number, masked):
         "linda.clarke @ example . com",
         "linda.clarke＠example．com",  # full-width
         "linda.clarke at example.com",
+        "linda dot clarke at example dot com",
+        "linda(dot)clarke(at)example(dot)com",
     ],
 )
 def test_obfuscated_emails_are_found(text):
@@ -193,6 +195,7 @@ KNOWN = {
         ("ask LINDA   clarke", "name", "LINDA   clarke"),
         ("ask linda\u00a0clarke", "name", "linda\u00a0clarke"),
         ("ask linda-clarke", "name", "linda-clarke"),
+        ("ask Clarke, Linda", "name", "Clarke, Linda"),
         ("客户 王 小 明 来电", "name", "王 小 明"),
         ("客户王小明来电", "name", "王小明"),
         ("Dear Rose,", "name", "Rose"),
