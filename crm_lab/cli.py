@@ -195,6 +195,7 @@ def _demo_data(args) -> int:
 
 def _validate(args) -> int:
     from crm_lab.core.schemas import validate
+    from crm_lab.privacy import mask_text
     from crm_lab.quality import accounting_table
 
     dataset = _read(args)
@@ -216,13 +217,13 @@ def _validate(args) -> int:
         print(f"{table:<20} {counts}")
         for (column, rule, action), n in q.groupby(["column", "rule", "action"]).size().items():
             print(f"    {column or '(row)'}: {rule} ({action}) x{n}")
-        for problem in problems:
-            print(f"    PROBLEM {problem}")
+        for problem in problems:  # may quote values: masked like every message
+            print(f"    PROBLEM {mask_text(str(problem))}")
             status = 1
     if len(dataset.review):
         print(f"look-alike customers left for review: {len(dataset.review)}")
     for note in dataset.notes:
-        print(f"note: {note}")
+        print(f"note: {mask_text(note)}")
     return status
 
 

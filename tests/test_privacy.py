@@ -254,3 +254,15 @@ def test_pseudonyms_are_letters_only_and_stable_per_key():
     digest = hmac.new(b"k" * 32, b"12346", hashlib.sha256).hexdigest()[:16]
     back = a.iloc[0][1:].translate(str.maketrans(privacy.PSEUDONYM_LETTERS, "0123456789abcdef"))
     assert back == digest
+
+
+def test_an_input_error_quoting_a_customers_row_is_masked_on_the_console(tmp_path, capsys):
+    from crm_lab import cli
+
+    # no header row: the first customer's phone and e-mail are read as headers and quoted
+    data = tmp_path / "transactions.csv"
+    data.write_text("x,13800138000,linda.clarke@example.com\n1,13900139000,a@b.cn\n", "utf-8")
+    assert cli.main(["validate", "--data", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert "headers found: ['x', '+86 138****8000', 'l***@example.com']" in err
+    assert "13800138000" not in err and "linda.clarke" not in err
