@@ -462,7 +462,7 @@ def _known_hits(text: str, forms: dict, *, ids: bool = True) -> list[Found]:
 
 
 def find_personal(text: str, *, known: dict | None = None, ids: bool = True) -> list[Found]:
-    """Find the personal data in a text: phones, e-mails, ID numbers and the input's own values.
+    """A text into the personal data it holds: phones, e-mails, ID numbers, the input's values.
 
     Parameters
     ----------
