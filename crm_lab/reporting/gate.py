@@ -96,6 +96,9 @@ _INLINE = (
     "time|tspan|u|var|wbr"
 )
 _INLINE_TAG = re.compile(rf"</?(?:{_INLINE})\b[^>]*>", re.I)
+_SHOWN_ATTRIBUTE = re.compile(
+    r"""\s(?:xlink:)?(?:title|alt|aria-label)\s*=\s*(["'])(.*?)\1""", re.I | re.S
+)
 
 
 def _visible_text(page: str) -> str:
@@ -103,13 +106,15 @@ def _visible_text(page: str) -> str:
 
     Inline tags (``<b>138</b>0013 8000``) join their text as the reader sees it; every other
     tag (cells, paragraphs, a chart's text elements) ends a line, so two cells never make one
-    number.
+    number. The text of ``title``, ``alt`` and ``aria-label`` attributes (tooltips, image
+    and chart labels) is shown too: each is a line at the end.
     """
     text = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    shown = [m.group(2) for m in _SHOWN_ATTRIBUTE.finditer(text)]
     text = re.sub(r"<path\b[^>]*>", " ", text, flags=re.I)
     text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
     text = _INLINE_TAG.sub("", text)
-    return html_lib.unescape(re.sub(r"<[^>]+>", "\n", text))
+    return html_lib.unescape("\n".join([re.sub(r"<[^>]+>", "\n", text), *shown]))
 
 
 class _Reader(HTMLParser):

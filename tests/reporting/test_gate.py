@@ -165,6 +165,8 @@ def test_an_id_column_is_read_in_any_spelling():
         "<td>110105 19491231 002X</td>",
         "<td>110105-1949-1231-002X</td>",
         "<text>078-05-1120</text>",  # chart text
+        "<td><abbr title='call 186 9622 3609'>VIP</abbr></td>",  # a tooltip
+        '<td><img alt="li.lei@example.com" src="x.png"></td>',
     ],
 )
 def test_personal_data_in_any_spelling_is_refused(shown):
