@@ -508,12 +508,13 @@ def publish_page(
     return atomic_write(folder / f"{template.slug}.html", page)
 
 
-def _failure_reason(exc: Exception) -> str:
+def _failure_reason(exc: Exception, *, known=None) -> str:
+    """An error into its one-line reason, masked (it can quote a cell's value), then cut."""
     ename = getattr(exc, "ename", type(exc).__name__)
     evalue = str(getattr(exc, "evalue", exc)).strip().splitlines()
     cell = getattr(exc, "exec_count", None)
     where = f"cell [{cell}]: " if cell is not None else ""
-    return f"{where}{ename}: {evalue[0] if evalue else ''}"[:300]
+    return privacy.mask_text(f"{where}{ename}: {evalue[0] if evalue else ''}", known=known)[:300]
 
 
 def run_template(
@@ -550,7 +551,7 @@ def run_template(
             result.html = page.name
     except Exception as exc:  # one failing template must not stop the others
         # a message can quote a cell's value: masked before console, manifest and index
-        result.reason = privacy.mask_text(_failure_reason(exc), known=inputs.known)
+        result.reason = _failure_reason(exc, known=inputs.known)
     result.seconds = round(time.perf_counter() - start, 2)
     status = "ok" if result.status == "ok" else f"FAILED — {result.reason}"
     say(f"{tag}: {status} ({result.seconds:.1f} s)")

@@ -192,6 +192,11 @@ def test_a_failing_templates_message_is_masked_on_the_console_in_the_manifest_an
     result = run.run_template(plan, inputs, plan.templates[0], say=said.append)
     assert result.status == "failed"
     assert result.reason == "cell [7]: ValueError: bad row: L***, +44 740****4929, l***@example.com"
+    # a long message is masked before it is cut, so no phone is cut into an unknown number
+    long = PapermillExecutionError(1, 2, "x", "ValueError", "x" * 266 + f" {PHONE}", [])
+    monkeypatch.setattr(run, "execute_template", lambda *a, **kw: (_ for _ in ()).throw(long))
+    cut = run.run_template(plan, inputs, plan.templates[0], say=said.append).reason
+    assert len(cut) == 300 and "7400" not in cut
     run.write_run_record(plan, inputs, [result], seconds=1.0)
     written = {
         "console": "\n".join(said),
