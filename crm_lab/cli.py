@@ -228,6 +228,7 @@ def _demo_data(args) -> int:
 
 def _validate(args) -> int:
     from crm_lab.core.schemas import validate
+    from crm_lab.privacy import mask_text
     from crm_lab.quality import accounting_table
 
     dataset = _read(args)
@@ -249,13 +250,13 @@ def _validate(args) -> int:
         print(f"{table:<20} {counts}")
         for (column, rule, action), n in q.groupby(["column", "rule", "action"]).size().items():
             print(f"    {column or '(row)'}: {rule} ({action}) x{n}")
-        for problem in problems:
-            print(f"    PROBLEM {problem}")
+        for problem in problems:  # may quote values: masked like every message
+            print(f"    PROBLEM {mask_text(str(problem))}")
             status = 1
     if len(dataset.review):
         print(f"look-alike customers left for review: {len(dataset.review)}")
     for note in dataset.notes:
-        print(f"note: {note}")
+        print(f"note: {mask_text(note)}")
     return status
 
 
@@ -327,8 +328,10 @@ def _report(args) -> int:
     except RunInterrupted as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except ValueError as exc:  # may quote a cell of the input: masked
+        from crm_lab.privacy import mask_text
+
+        print(f"error: {mask_text(str(exc))}", file=sys.stderr)
         return 2
     finally:  # the option holds for this run only, not for the rest of the process
         if before is None:
@@ -496,6 +499,8 @@ def main(argv: list[str] | None = None) -> int:
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
+    from crm_lab.privacy import mask_text  # every message may quote a cell of the input
+
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
@@ -504,17 +509,17 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         if os.environ.get("CRM_LAB_DEBUG"):
             raise
-        print(f"error: {_os_error(exc)}", file=sys.stderr)
+        print(f"error: {mask_text(_os_error(exc))}", file=sys.stderr)
         return 2
     except ValueError as exc:  # the package's way of saying the input is wrong
         if os.environ.get("CRM_LAB_DEBUG"):
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {mask_text(str(exc))}", file=sys.stderr)
         return 2
     except Exception as exc:  # no input may end in a traceback
         if os.environ.get("CRM_LAB_DEBUG"):
             raise
-        first = (str(exc).strip().splitlines() or [""])[0][:500]
+        first = mask_text((str(exc).strip().splitlines() or [""])[0][:500])
         print(
             f"error: {type(exc).__name__}: {first} (an unexpected error in crm_lab; "
             "CRM_LAB_DEBUG=1 shows where)",
@@ -540,5 +545,6 @@ def _dispatch(args) -> int:
         }
         return commands[args.command](args)
     except (LoadError, SnapshotWriteError, privacy.KeyFileError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # may quote a cell of the input: masked
+        print(f"error: {privacy.mask_text(str(exc))}", file=sys.stderr)
         return 2

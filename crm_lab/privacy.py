@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import hmac
 import os
+import re
 import secrets
 import stat
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +20,17 @@ __all__ = [
     "MIN_GROUP",
     "MIN_KEY_BYTES",
     "PERSONAL_COLUMNS",
+    "PSEUDONYM_LETTERS",
+    "Found",
+    "KnownValues",
     "complementary_rows",
     "data_cipher",
     "decrypt_bytes",
     "deidentify",
     "encrypt_bytes",
     "encrypt_file",
+    "find_personal",
+    "mask_text",
     "mask_value",
     "mask_values",
     "new_data_key",
@@ -42,10 +50,12 @@ PERSONAL_COLUMNS = frozenset(
 def mask_value(column: str, value: object) -> str:
     """Mask one value by what its column holds: ``+8613800138000`` -> ``+86 138****8000``.
 
-    Phones keep the country code, the first three and the last four digits; e-mails the first
+    Phones keep the country code, the first three and the last four digits (two and two of a
+    number shorter than ten digits); e-mails the first
     letter and the domain; names the first character; ids the last three characters; dates the
     year; free text and unknown columns only their first character. Other columns (amounts,
-    product codes, rules) are returned as they are.
+    product codes, cities, product names) are returned with any phone, e-mail or ID number in
+    them masked (``mask_text``): ``"call 138 0013 8000"`` -> ``"call +86 138****8000"``.
 
     >>> mask_value("email", "linda.clarke@example.com"), mask_value("name", "张三")
     ('l***@example.com', '张*')
@@ -56,7 +66,7 @@ def mask_value(column: str, value: object) -> str:
     if not text:
         return ""
     if "***" in text or "…" in text or text.endswith("-**-**"):
-        return text  # already masked
+        return mask_text(text)  # already masked, unless it holds more than the mask
     if column == "phone":
         import phonenumbers
 
@@ -64,9 +74,8 @@ def mask_value(column: str, value: object) -> str:
             number = phonenumbers.parse(text.split(";")[0], "CN")
         except phonenumbers.NumberParseException:
             number = None
-        national = str(number.national_number) if number else ""
-        if len(national) >= 7:
-            return f"+{number.country_code} {national[:3]}****{national[-4:]}"
+        if number is not None and len(str(number.national_number)) >= 7:
+            return _mask_phone(number)
         return "*" * min(len(text), 8)
     if column == "email":
         local, _, domain = text.partition("@")
@@ -79,7 +88,7 @@ def mask_value(column: str, value: object) -> str:
         return text[:4] + "-**-**"
     if column in PERSONAL_COLUMNS or column == "":
         return text[:1] + "…"
-    return text
+    return mask_text(text)
 
 
 def mask_values(frame: pd.DataFrame, *, column_col: str = "column", value_col: str = "value"):
@@ -89,6 +98,446 @@ def mask_values(frame: pd.DataFrame, *, column_col: str = "column", value_col: s
         mask_value(c, v) for c, v in zip(out[column_col], out[value_col], strict=True)
     ]
     return out
+
+
+# --- personal data in free text -----------------------------------------------------------------
+# A phone's separators: what people put between digit groups (dots, dashes, spaces, brackets)
+_SEP = r"[ \t.\-/()\u00a0]{0,3}"
+# Chinese mobiles in any grouping: 1[3-9] and nine more digits, an optional +86 / 0086 / 86;
+# also glued to letters (tel13800138000), so no pseudonym or code may hold such a run
+_CN_MOBILE = re.compile(
+    rf"(?<![0-9.,+])(?:(?:\+|00)?\(?86\)?{_SEP})?1{_SEP}[3-9](?:{_SEP}\d){{9}}(?![0-9]|[.,]\d)"
+)
+_SP = r"[ \t\u00a0]"  # spaces inside one line
+_AT_SYMBOL = rf"{_SP}*@{_SP}*|{_SP}*[\[({{<]{_SP}*(?:at|@){_SP}*[\])}}>]{_SP}*"
+_DOT_ANY = rf"{_SP}*\.{_SP}*|{_SP}*[\[({{<]{_SP}*(?:dot|\.){_SP}*[\])}}>]{_SP}*|{_SP}+dot{_SP}+"
+_DOT_TIGHT = rf"\.|{_SP}*[\[({{<]{_SP}*(?:dot|\.){_SP}*[\])}}>]{_SP}*|{_SP}+dot{_SP}+"
+_WORD_DOT = rf"{_SP}*[\[({{<]{_SP}*(?:dot|\.){_SP}*[\])}}>]{_SP}*|{_SP}+dot{_SP}+"
+# a local part may spell its dots too: linda dot clarke at example dot com
+_LOCAL = rf"[a-z0-9][a-z0-9._%+\-]*(?:(?:{_WORD_DOT})[a-z0-9][a-z0-9._%+\-]*)*"
+_LABEL = r"[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?"
+_EMAILS = (
+    # name@example.com, name (at) example (dot) com, name [at] example.com, name @ example . com
+    re.compile(
+        rf"(?<![a-z0-9._%+\-]){_LOCAL}(?:{_AT_SYMBOL}){_LABEL}(?:(?:{_DOT_ANY}){_LABEL})*"
+        rf"(?:{_DOT_ANY})[a-z]{{2,24}}(?![a-z0-9\-])",
+        re.I,
+    ),
+    # name at example dot com, name at example.com: the word "at" needs a dot written tight
+    # and a country's or a common top-level domain (not "at the table dot plots")
+    re.compile(
+        rf"(?<![a-z0-9._%+\-]){_LOCAL}{_SP}+at{_SP}+{_LABEL}(?:(?:{_DOT_TIGHT}){_LABEL})*"
+        rf"(?:{_DOT_TIGHT})(?:[a-z]{{2}}|com|net|org|edu|gov|info|biz|io|xyz|app|dev|mobi)"
+        r"(?![a-z0-9\-])",
+        re.I,
+    ),
+)
+_AT_ANCHOR = re.compile(rf"@|[\[({{<]{_SP}*(?:at|@)|{_SP}at{_SP}", re.I)
+_OBFUSCATED = (
+    (re.compile(rf"{_AT_SYMBOL}|{_SP}+at{_SP}+", re.I), "@"),
+    (re.compile(_DOT_ANY, re.I), "."),
+)
+# 18-digit resident ids (6-digit area, birth date, 3 digits, check digit), written with or
+# without spaces and dashes; the older 15-digit ones (two-digit year) only unbroken
+_CN_ID = re.compile(r"(?<![0-9])[1-9](?:[ \-]{0,2}\d){16}[ \-]{0,2}[\dXx](?![0-9])")
+_CN_ID15 = re.compile(
+    r"(?<![A-Za-z0-9])[1-9]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![A-Za-z0-9])"
+)
+# US social security numbers, UK national insurance numbers
+_SSN = re.compile(
+    r"(?<![A-Za-z0-9\-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![A-Za-z0-9\-])"
+)
+_NINO = re.compile(
+    r"(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+    r" ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])"
+)
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+# regions whose national spellings (no +country code) the phone search reads, besides China's
+# mobiles: a number with a + or 00 prefix is read for any country
+PHONE_REGIONS = ("CN", "US", "GB", "DE", "FR", "JP", "IN", "AU")
+_PHONE_CHARS = re.compile(r"\d")
+# a run of digits with what people put between a phone's groups (at most three characters)
+_NUMBERISH = re.compile(r"[+(]?\d[\d \t.\-/()\u00a0]{4,}\d")
+_NON_DIGIT = re.compile(r"\D")
+_SEPARATOR = re.compile(r"[ \t.\-/()\u00a0]")
+# grouped digits that are no phone: days, times, decimals
+_NOT_PHONE = re.compile(
+    r"\d{4}([-./])\d{1,2}\1\d{1,2}(?: \d{1,2}:\d{2}(?::\d{2})?)?|\d{1,2}([-./])\d{1,2}\2\d{2,4}"
+    r"|\d+[.,]\d+|\d{4}-\d{2}"
+)
+
+
+def _numberish(text: str):
+    """The runs of ``text`` that may be a phone: digits and separators, six digits or more."""
+    return _NUMBERISH.finditer(text)
+
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"))
+_NAME_SPLIT = re.compile(r"[\W_]+")
+_TOKEN = re.compile(r"[^\W_]+")
+_CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
+_CJK_RUN = re.compile(rf"[{_CJK}](?:[ \t\u00a0\u00b7\u30fb.]*[{_CJK}])*")
+
+
+@dataclass(frozen=True)
+class Found:
+    """One piece of personal data in a text: its kind, where it is and its masked form."""
+
+    kind: str  # phone, email, chinese_id, id_number, name, customer_id
+    start: int
+    end: int
+    masked: str
+
+
+def _normalised(text: str) -> tuple[str, list[int] | None]:
+    """A text as a reader reads it (NFKC: full-width digits and @ as ASCII; invisible characters
+    dropped) and, when that changed it, the position in ``text`` of each of its characters."""
+    if text.isascii():
+        return text, None
+    chars, where = [], []
+    for i, char in enumerate(text):
+        for out in unicodedata.normalize("NFKC", char.translate(_INVISIBLE)):
+            chars.append(out)
+            where.append(i)
+    where.append(len(text))
+    return "".join(chars), where
+
+
+def _mask_phone(number) -> str:
+    """A parsed phone number into its mask: the country code, the first three and the last
+    four digits of a national number of ten digits or more, two and two of a shorter one."""
+    national = str(number.national_number)
+    head, tail = (3, 4) if len(national) >= 10 else (2, 2)
+    return f"+{number.country_code} {national[:head]}****{national[-tail:]}"
+
+
+def _digits(text: str) -> str:
+    return "".join(_PHONE_CHARS.findall(text))
+
+
+def _id_checksum_ok(digits: str) -> bool:
+    if not digits[:17].isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits, _ID_WEIGHTS, strict=False))
+    return "10X98765432"[total % 11] == digits[17].upper()
+
+
+def _valid_birth(year: str, month: str, day: str) -> bool:
+    return 1 <= int(month) <= 12 and 1 <= int(day) <= 31 and year[:2] in ("18", "19", "20")
+
+
+def _number_hits(text: str, candidate: re.Match) -> list[Found]:
+    """Phones and ID numbers in one run of digits and separators (``_numberish``) of a text."""
+    import phonenumbers
+
+    hits = []
+    raw, offset = candidate.group(), candidate.start()
+    count = len(_NON_DIGIT.sub("", raw))
+    # the patterns read the run in its text (what comes before and after it counts)
+    lo, hi = max(offset - 1, 0), min(candidate.end() + 2, len(text))
+    if count >= 11:
+        for match in _CN_MOBILE.finditer(text, lo, hi):
+            national = _digits(match.group())[-11:]
+            hits.append(Found("phone", *match.span(), f"+86 {national[:3]}****{national[-4:]}"))
+    if count >= 15:
+        for match in _CN_ID.finditer(text, lo, hi):
+            digits = re.sub(r"[ \-]", "", match.group())
+            unbroken = len(digits) == len(match.group())
+            if _valid_birth(digits[6:10], digits[10:12], digits[12:14]) and (
+                unbroken or _id_checksum_ok(digits)
+            ):
+                hits.append(Found("chinese_id", *match.span(), mask_value("birth_date", digits)))
+        for match in _CN_ID15.finditer(text, lo, hi):
+            hits.append(Found("chinese_id", *match.span(), "19" + match.group()[6:8] + "-**-**"))
+    if count == 9:
+        for match in _SSN.finditer(text, lo, hi):
+            hits.append(Found("id_number", *match.span(), "***"))
+    leniency = phonenumbers.Leniency
+    if raw.startswith("00"):  # 0044 ...: the international prefix written out
+        raw, offset = "+" + raw[2:], offset + 1
+    if raw.startswith("+"):  # with a country code: any country's number
+        runs = [("ZZ", leniency.VALID)]
+    elif _SEPARATOR.search(raw) and not _NOT_PHONE.fullmatch(raw):
+        # a region's own spelling, grouped as that country groups it
+        runs = [(region, leniency.EXACT_GROUPING) for region in PHONE_REGIONS]
+    else:
+        return hits
+    for region, level in runs:
+        for match in phonenumbers.PhoneNumberMatcher(raw, region, leniency=level):
+            spelt = match.raw_string.strip()
+            if region != "ZZ" and (not _SEPARATOR.search(spelt) or _NOT_PHONE.fullmatch(spelt)):
+                continue  # an unbroken run of digits, a day or a decimal: an id, date or amount
+            start = offset + match.start - (match.start == 0 and raw != candidate.group())
+            hits.append(Found("phone", start, offset + match.end, _mask_phone(match.number)))
+    return hits
+
+
+def _pattern_hits(text: str) -> list[Found]:
+    """Phones, e-mails and ID numbers of a (normalised) text, known to nobody in particular."""
+    hits = []
+    for candidate in _numberish(text):
+        hits += _number_hits(text, candidate)
+    hits += _email_hits(text)
+    for match in _NINO.finditer(text):
+        hits.append(Found("id_number", *match.span(), "***"))
+    return hits
+
+
+def _email_matches(text: str):
+    """The e-mail addresses of a text (``_EMAILS``), looked for only on lines with an "at"."""
+    done = 0  # the end of the last line read
+    for anchor in _AT_ANCHOR.finditer(text):
+        if anchor.start() < done:
+            continue
+        lo = text.rfind("\n", 0, anchor.start()) + 1
+        hi = text.find("\n", anchor.end())
+        hi = len(text) if hi < 0 else hi
+        for pattern in _EMAILS:
+            yield from pattern.finditer(text, lo, hi)
+        done = hi
+
+
+def _email_hits(text: str) -> list[Found]:
+    hits = []
+    for match in _email_matches(text):
+        hits.append(Found("email", *match.span(), mask_value("email", _plain_email(match.group()))))
+    return hits
+
+
+def _plain_email(address: str) -> str:
+    """An e-mail address as written (``li [at] qq dot com``) into its plain form (``li@qq.com``)."""
+    for token, plain in _OBFUSCATED:
+        address = token.sub(plain, address)
+    return address
+
+
+def _cjk(text: str) -> bool:
+    return any(
+        "\u3040" <= c <= "\u30ff" or "\u3400" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af"
+        for c in text
+    )
+
+
+def _id_forms(text: str) -> set[str]:
+    """An id's spellings as a word: as is, without a float's ``.0``, without leading zeros."""
+    plain = re.sub(r"(?<=\d)\.0+$", "", text.strip())
+    out = {text.strip(), plain}
+    if plain.isdigit():
+        out.add(plain.lstrip("0") or "0")
+    return out
+
+
+class KnownValues(dict):
+    """The input's own identifying values by column (``{"name": {...}, "phone": {...}}``),
+    with their normalised forms worked out once: a dict, so it is also given where one is.
+
+    Phones and ids are compared digits only (a phone also by its national number, so
+    ``+44 7400 974929``, ``07400-974929`` and ``(0)7400 974 929`` are the same number);
+    e-mails lower-case (every e-mail is found by its pattern in any spelling besides);
+    names case- and space-folded, in either order: ``Linda  CLARKE`` and ``Clarke, Linda``
+    are ``Linda Clarke``, ``王 小明`` is ``王小明``. A one-word Latin name is matched as
+    written, in capitals or title case only (``Rose`` the name, not ``rose`` the word).
+    Names shorter than two characters and ids shorter than five are left out (too common).
+    """
+
+    @functools.cached_property
+    def forms(self) -> dict[str, object]:
+        """The normalised forms ``find_personal`` looks for, by what they are."""
+        import phonenumbers
+
+        phones: set[str] = set()
+        for value in self.get("phone", ()):
+            digits = _digits(unicodedata.normalize("NFKC", str(value)))
+            if len(digits) < 7:
+                continue
+            phones |= {digits, digits.lstrip("0")}
+            if len(digits) == 13 and digits.startswith("861"):  # the usual case: no parsing
+                phones.add(digits[2:])
+                continue
+            try:
+                number = phonenumbers.parse(str(value), "CN")
+            except phonenumbers.NumberParseException:
+                continue
+            phones.add(str(number.national_number))
+        words, folded, compact = set(), set(), set()
+        for value in self.get("name", ()):
+            text = unicodedata.normalize("NFKC", str(value)).strip()
+            tokens = [t for t in _NAME_SPLIT.split(text.casefold()) if t]
+            if _cjk(text):
+                key = "".join(tokens)
+                if len(key) >= 2:
+                    compact.add(key)
+            elif len(tokens) > 1:  # also family name first: Clarke Linda, Clarke, Linda
+                folded |= {" ".join(tokens), " ".join(tokens[-1:] + tokens[:-1])}
+            elif tokens and len(tokens[0]) >= 2:
+                words |= {text, text.upper(), text.title()}
+        ids: dict[str, str] = {}
+        for value in self.get("customer_id", ()):
+            value = str(value).strip()
+            if len(value) >= 5:
+                ids.update(dict.fromkeys(_id_forms(value), value))
+        emails = {str(v).strip().lower() for v in self.get("email", ())}
+        return {
+            "phones": {p for p in phones if len(p) >= 7},
+            "name_words": words,
+            "name_folded": folded,
+            "name_first": {f.split(" ")[0] for f in folded},
+            "name_tokens": max((f.count(" ") + 1 for f in folded), default=0),
+            "name_compact": compact,
+            "name_lengths": sorted({len(c) for c in compact}),
+            "ids": ids,
+            "emails": emails,
+        }
+
+
+def _name_hits(text: str, forms: dict) -> list[Found]:
+    """Latin names of ``forms`` in a text: one word as written, several case- and space-folded."""
+    hits = []
+    tokens = list(_TOKEN.finditer(text))
+    for i, token in enumerate(tokens):
+        if token.group() in forms["name_words"]:
+            hits.append(Found("name", *token.span(), mask_value("name", token.group())))
+        joined = token.group().casefold()
+        if joined not in forms["name_first"]:
+            continue
+        for j in range(i + 1, min(i + forms["name_tokens"], len(tokens))):
+            gap = text[tokens[j - 1].end() : tokens[j].start()]
+            if len(gap) > 3 or "\n" in gap:
+                break
+            joined += " " + tokens[j].group().casefold()
+            if joined in forms["name_folded"]:
+                name = text[token.start() : tokens[j].end()]
+                hits.append(Found("name", token.start(), tokens[j].end(), mask_value("name", name)))
+    return hits
+
+
+def _known_hits(text: str, forms: dict, *, ids: bool = True) -> list[Found]:
+    """The known values of ``forms`` (``KnownValues.forms``) in a normalised text."""
+    hits = []
+    if forms["phones"]:
+        for candidate in _numberish(text):
+            groups = list(re.finditer(r"\d+", candidate.group()))
+            for i, first in enumerate(groups):
+                digits = ""
+                for last in groups[i:]:
+                    digits += last.group()
+                    if len(digits) > 18:
+                        break
+                    stripped = digits.lstrip("0")
+                    variants = {v[k:] for v in (digits, stripped) for k in range(4)}
+                    if any(len(v) >= 7 and v in forms["phones"] for v in variants):
+                        start, end = (
+                            candidate.start() + first.start(),
+                            candidate.start() + last.end(),
+                        )
+                        hits.append(Found("phone", start, end, mask_value("phone", digits)))
+    if forms["name_words"] or forms["name_folded"]:
+        present = set(_TOKEN.findall(text))
+        starts = forms["name_words"] | forms["name_first"]
+        if present & forms["name_words"] or {t.casefold() for t in present} & starts:
+            hits += _name_hits(text, forms)
+    if forms["name_compact"]:
+        for run in _CJK_RUN.finditer(text):
+            kept = [
+                (i, c) for i, c in enumerate(run.group().casefold(), run.start()) if c.isalnum()
+            ]
+            chars = "".join(c for _, c in kept)
+            for start in range(len(chars)):
+                for size in forms["name_lengths"]:
+                    piece = chars[start : start + size]
+                    if len(piece) == size and piece in forms["name_compact"]:
+                        begin, end = kept[start][0], kept[start + size - 1][0] + 1
+                        hits.append(Found("name", begin, end, mask_value("name", text[begin:end])))
+    if ids and forms["ids"]:
+        for word in re.finditer(r"[\w.@+-]+", text):
+            value = word.group().rstrip(".+-")
+            for form in _id_forms(value):
+                if form in forms["ids"]:
+                    original = forms["ids"][form]
+                    hits.append(
+                        Found("customer_id", word.start(), word.start() + len(value),
+                              mask_value("customer_id", original))
+                    )  # fmt: skip
+                    break
+    if forms["emails"]:
+        for match in _email_matches(text):
+            address = _plain_email(match.group())
+            if address.replace(" ", "").lower() in forms["emails"]:
+                hits.append(Found("email", *match.span(), mask_value("email", address)))
+    return hits
+
+
+def find_personal(text: str, *, known: dict | None = None, ids: bool = True) -> list[Found]:
+    """A text into the personal data it holds: phones, e-mails, ID numbers, the input's values.
+
+    Parameters
+    ----------
+    text : str
+        Any text (a page's visible text, a failure message, a quarantined value).
+    known : dict of str to set of str, optional
+        The input's identifying values by column (``customer_id``, ``name``, ``phone``,
+        ``email``): a ``KnownValues`` (normalised once) or a plain dict.
+    ids : bool
+        Look for the known customer ids (as words); the gate looks for them itself, where a
+        page shows an id.
+
+    Returns
+    -------
+    list of Found
+        Non-overlapping, in text order; ``start``/``end`` index ``text`` itself.
+
+    Notes
+    -----
+    The text is read as a reader sees it (NFKC: full-width digits, ``＠``; invisible
+    characters dropped). Phones: China's mobiles in any grouping, with or without +86; any
+    country's number written with its country code (``+44 7400 974929``, ``0033 1 42 68 53
+    00``); the national spellings of ``PHONE_REGIONS`` when grouped as that country groups
+    them (``(212) 555-0100``, ``07400 974929``, ``010 6552 9988``). E-mails also written
+    ``name at example dot com``, ``name [at] example [dot] com``, ``name(at)example.com``.
+    ID numbers: China's 18-digit resident ids (with spaces or dashes when the check digit
+    holds), the older 15-digit ones, US social security and UK national insurance numbers.
+
+    Examples
+    --------
+    >>> [(f.kind, f.masked) for f in find_personal("call 186.9622.3609, li at qq dot com")]
+    [('phone', '+86 186****3609'), ('email', 'l***@qq.com')]
+    """
+    norm, where = _normalised(str(text))
+    hits = _pattern_hits(norm)
+    if known:
+        forms = known.forms if isinstance(known, KnownValues) else KnownValues(known).forms
+        hits += _known_hits(norm, forms, ids=ids)
+    hits.sort(key=lambda f: (f.start, -f.end))
+    out: list[Found] = []
+    for hit in hits:
+        if out and hit.start < out[-1].end:  # overlaps the one before: one span, the longer
+            last = out[-1]
+            if hit.end > last.end:
+                out[-1] = Found(last.kind, last.start, hit.end, last.masked)
+            continue
+        out.append(hit)
+    if where is not None:
+        out = [Found(f.kind, where[f.start], where[f.end - 1] + 1, f.masked) for f in out]
+    return out
+
+
+def mask_text(text: str, *, known: dict | None = None) -> str:
+    """Turn a text into the same text with every piece of personal data masked.
+
+    What is found is ``find_personal``'s; each hit is replaced by its mask (``mask_value``'s
+    form: ``+44 740****4929``, ``l***@example.com``, ``王*``). Use it on anything a person
+    other than the analyst may read that did not go through the display layer: failure
+    messages, notes, quarantined values.
+
+    >>> mask_text("KeyError: '+44 7400 974929' (linda at example dot com)")
+    "KeyError: '+44 740****4929' (l***@example.com)"
+    """
+    text = "" if text is None else str(text)
+    out, last = [], 0
+    for hit in find_personal(text, known=known):
+        out += [text[last : hit.start], hit.masked]
+        last = hit.end
+    return "".join(out) + text[last:]
 
 
 # --- pseudonyms ---------------------------------------------------------------------------------
@@ -207,17 +656,30 @@ def _new_key_file(path: Path, key: bytes, *, what: str) -> Path:
     return path
 
 
+# 16 consonants, one per 4 bits of the HMAC: no digit (nothing reads as a phone, an id or an
+# amount), no vowel (no word, no name), no l (read as 1)
+PSEUDONYM_LETTERS = "bcdfghjkmnprstvw"
+_HEX_TO_LETTER = str.maketrans("0123456789abcdef", PSEUDONYM_LETTERS)
+
+
 def pseudonymize(ids: pd.Series, *, key: bytes) -> pd.Series:
-    """Replace ids by keyed HMAC-SHA256 pseudonyms (``P`` + 16 hex digits), stable per key.
+    """Replace ids by keyed HMAC-SHA256 pseudonyms (``P`` + 16 consonants), stable per key.
 
     The same id gets the same pseudonym in every report made with the same key, so reports can
-    be joined, but without the key nobody can tell which customer it is.
+    be joined, but without the key nobody can tell which customer it is. The 16 letters carry
+    the HMAC's first 64 bits (4 bits each, ``PSEUDONYM_LETTERS``); a pseudonym holds no digit
+    and no vowel, so it never looks like a phone, an ID number or a name to the privacy gate.
+
+    >>> code = pseudonymize(pd.Series(["12346"]), key=b"k" * 32)[0]
+    >>> len(code), set(code[1:]) <= set(PSEUDONYM_LETTERS)
+    (17, True)
     """
 
-    codes = {
-        value: "P" + hmac.new(key, str(value).encode("utf-8"), hashlib.sha256).hexdigest()[:16]
-        for value in ids.dropna().unique()
-    }
+    def code(value) -> str:
+        digest = hmac.digest(key, str(value).encode("utf-8"), "sha256").hex()
+        return "P" + digest[:16].translate(_HEX_TO_LETTER)
+
+    codes = {value: code(value) for value in ids.dropna().unique()}
     return ids.map(codes, na_action="ignore").astype("string")
 
 

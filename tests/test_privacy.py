@@ -266,3 +266,189 @@ def test_suppress_small_blanks_text_columns_too():
     out = privacy.suppress_small(seg, count="customers", columns=["top_city"])
     assert pd.isna(out["top_city"].iloc[0]) and out["top_city"].iloc[1] == "Leeds"
     assert seg["top_city"].iloc[0] == "Reykjavik"  # input unchanged
+
+
+# --- personal data in text: phones, e-mails, ID numbers in the spellings people use -----------
+def _kinds(text, **kw):
+    return [(f.kind, text[f.start : f.end]) for f in privacy.find_personal(text, **kw)]
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "masked"),
+    [
+        ("call 186.9622.3609 today", "186.9622.3609", "+86 186****3609"),  # dots
+        ("手机 138 001 38000", "138 001 38000", "+86 138****8000"),  # odd grouping
+        ("mobile: 1-3-8-0-0-1-3-8-0-0-0", "1-3-8-0-0-1-3-8-0-0-0", "+86 138****8000"),
+        ("我的手机是13800138000", "13800138000", "+86 138****8000"),  # inside Chinese text
+        ("１３８００１３８０００", "１３８００１３８０００", "+86 138****8000"),  # full-width
+        ("tel +86 (138) 0013-8000.", "+86 (138) 0013-8000", "+86 138****8000"),
+        ("UK +44 7400 974929", "+44 7400 974929", "+44 740****4929"),
+        ("UK 07400 974929", "07400 974929", "+44 740****4929"),
+        ("NY (212) 555-0100", "(212) 555-0100", "+1 212****0100"),
+        ("NY 212.555.0100", "212.555.0100", "+1 212****0100"),
+        ("Paris 0033 1 42 68 53 00", "0033 1 42 68 53 00", "+33 14****00"),
+        ("Berlin +49 30 901820", "+49 30 901820", "+49 30****20"),
+        ("Tokyo +81 3-1234-5678", "+81 3-1234-5678", "+81 31****78"),
+        ("Delhi +91 98765 43210", "+91 98765 43210", "+91 987****3210"),
+        ("北京 010 6552 9988", "010 6552 9988", "+86 106****9988"),  # a landline
+    ],
+)
+def test_phones_of_any_country_and_spelling_are_found(text, number, masked):
+    found = privacy.find_personal(text)
+    assert [(f.kind, text[f.start : f.end], f.masked) for f in found] == [("phone", number, masked)]
+    assert privacy.mask_text(text) == text.replace(number, masked)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "linda.clarke@example.com",
+        "Linda.Clarke@Example.COM",
+        "linda.clarke at example dot com",
+        "linda.clarke AT example DOT com",
+        "linda.clarke [at] example [dot] com",
+        "linda.clarke(at)example.com",
+        "linda.clarke (at) example (dot) com",
+        "linda.clarke{at}example.com",
+        "linda.clarke @ example . com",
+        "linda.clarke＠example．com",  # full-width
+        "linda.clarke at example.com",
+        "linda dot clarke at example dot com",
+        "linda(dot)clarke(at)example(dot)com",
+    ],
+)
+def test_obfuscated_emails_are_found(text):
+    found = privacy.find_personal(f"mail {text} please")
+    assert [(f.kind, f.masked.lower()) for f in found] == [("email", "l***@example.com")]
+    assert privacy.mask_text(f"mail {text} please").lower() == "mail l***@example.com please"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("11010519491231002X", "chinese_id"),  # check digit X
+        ("110105 19491231 002X", "chinese_id"),  # spaced: the check digit must hold
+        ("110105-1949-1231-002x", "chinese_id"),
+        ("1101 0519 4912 3100 2X", "chinese_id"),
+        ("110105491231002", "chinese_id"),  # the older 15-digit id
+        ("SSN 078-05-1120", "id_number"),
+        ("NI AB 12 34 56 C", "id_number"),
+        ("NI JG103759A", "id_number"),
+    ],
+)
+def test_id_numbers_are_found_with_spaces_and_dashes(text, kind):
+    assert [k for k, _ in _kinds(text)] == [kind]
+    assert not any(c.isdigit() for c in privacy.mask_text(text).replace("1101", "")[-6:])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Revenue 1,234,567.00; 42 customers",
+        "12,346 customers bought 17,003 times",
+        "13,800,138,000 yuan",  # an amount with a mobile's digits
+        "1380013800.00",
+        "0.1380013800",
+        "2011-12-09 12:30:00",
+        "2011-01-01 – 2011-12-09",
+        "09/12/2011",
+        "invoice 536365, C536379, 5365651234",
+        "stock codes 85123A 22423 84879 47566B",
+        "3 12 120 5000",
+        "+12.5% on 2011-12",
+        "110105 19800101 1234",  # spaced 18 digits whose check digit fails: no id
+        "Pbcdfghjkmnprstvw",
+        "look at the table. Then at segments dot plots",
+        "version 2.5.1 (build 20251201)",
+    ],
+)
+def test_figures_dates_invoices_codes_and_pseudonyms_are_not_personal(text):
+    assert privacy.find_personal(text) == []
+    assert privacy.mask_text(text) == text
+
+
+KNOWN = {
+    "customer_id": {"C00123", "12346"},
+    "name": {"Linda Clarke", "王小明", "Rose"},
+    "phone": {"+44 7400 974929", "+8613800138000"},
+    "email": {"Linda.Clarke@Example.com"},
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "shown"),
+    [
+        ("ask LINDA   clarke", "name", "LINDA   clarke"),
+        ("ask linda\u00a0clarke", "name", "linda\u00a0clarke"),
+        ("ask linda-clarke", "name", "linda-clarke"),
+        ("ask Clarke, Linda", "name", "Clarke, Linda"),
+        ("客户 王 小 明 来电", "name", "王 小 明"),
+        ("客户王小明来电", "name", "王小明"),
+        ("Dear Rose,", "name", "Rose"),
+        ("phone 7400974929", "phone", "7400974929"),  # a known number without its country
+        ("phone 0 7400 97 49 29", "phone", "0 7400 97 49 29"),
+        ("phone 138001 38000", "phone", "138001 38000"),
+        ("KeyError: 'C00123'", "customer_id", "C00123"),
+        ("row of 12346.0", "customer_id", "12346.0"),
+        ("mail LINDA.CLARKE at EXAMPLE dot COM", "email", "LINDA.CLARKE at EXAMPLE dot COM"),
+    ],
+)
+def test_known_values_are_found_in_any_formatting(text, kind, shown):
+    known = privacy.KnownValues(KNOWN)
+    assert _kinds(text, known=known) == [(kind, shown)]
+    masked = privacy.mask_text(text, known=KNOWN)  # a plain dict works too
+    assert shown not in masked and privacy.find_personal(masked, known=known) == []
+
+
+def test_known_values_do_not_block_ordinary_words():
+    known = privacy.KnownValues(KNOWN)
+    # "rose" the word, not Rose the name; an id inside a longer code; a phone's digit run
+    # in an invoice number
+    text = "Sales rose 5%; product C00123X; invoice 174009749291; 1,234 customers"
+    assert privacy.find_personal(text, known=known) == []
+
+
+def test_mask_text_keeps_the_rest_and_says_what_it_masked():
+    message = "ValueError: cell 'Linda Clarke, +44 7400 974929, linda@example.com' in row 7"
+    masked = privacy.mask_text(message, known=KNOWN)
+    assert masked == "ValueError: cell 'L***, +44 740****4929, l***@example.com' in row 7"
+    assert privacy.mask_text(masked, known=KNOWN) == masked  # masking again changes nothing
+    assert privacy.mask_text("") == "" and privacy.mask_text(None) == ""
+
+
+def test_mask_value_masks_personal_data_inside_other_columns():
+    assert privacy.mask_value("product_name", "Mug, call 138 0013 8000") == (
+        "Mug, call +86 138****8000"
+    )
+    assert privacy.mask_value("city", "*** a@b.cn") == "*** a***@b.cn"  # a fake mask
+    assert privacy.mask_value("product_name", "WHITE HANGING HEART T-LIGHT HOLDER 85123A") == (
+        "WHITE HANGING HEART T-LIGHT HOLDER 85123A"
+    )
+
+
+# --- pseudonyms ---------------------------------------------------------------------------------
+def test_pseudonyms_are_letters_only_and_stable_per_key():
+    ids = pd.Series(["12346", "12347", None, "12346"], dtype="string")
+    a = privacy.pseudonymize(ids, key=b"k" * 32)
+    assert a.iloc[0] == a.iloc[3] != a.iloc[1] and pd.isna(a.iloc[2])
+    assert a.dropna().str.fullmatch(r"P[bcdfghjkmnprstvw]{16}").all()
+    assert not a.equals(privacy.pseudonymize(ids, key=b"j" * 32))
+    # the same 64 bits as 16 hex digits: the letters map one to one onto the HMAC's hex
+    import hashlib
+    import hmac
+
+    digest = hmac.new(b"k" * 32, b"12346", hashlib.sha256).hexdigest()[:16]
+    back = a.iloc[0][1:].translate(str.maketrans(privacy.PSEUDONYM_LETTERS, "0123456789abcdef"))
+    assert back == digest
+
+
+def test_an_input_error_quoting_a_customers_row_is_masked_on_the_console(tmp_path, capsys):
+    from crm_lab import cli
+
+    # no header row: the first customer's phone and e-mail are read as headers and quoted
+    data = tmp_path / "transactions.csv"
+    data.write_text("x,13800138000,linda.clarke@example.com\n1,13900139000,a@b.cn\n", "utf-8")
+    assert cli.main(["validate", "--data", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert "headers found: ['x', '+86 138****8000', 'l***@example.com']" in err
+    assert "13800138000" not in err and "linda.clarke" not in err

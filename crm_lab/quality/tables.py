@@ -19,7 +19,7 @@ import pandas as pd
 from crm_lab.core.dataset import Dataset
 from crm_lab.core.lines import as_of_day, day_end
 from crm_lab.core.schemas import LINE_TYPES, MAIN_DATES, SCHEMAS
-from crm_lab.privacy import mask_values
+from crm_lab.privacy import mask_text, mask_values
 
 __all__ = [
     "accounting_table",
@@ -102,12 +102,18 @@ def rule_counts(data: Dataset) -> pd.DataFrame:
 
 
 def quarantine_examples(data: Dataset, *, per_rule: int = 3) -> pd.DataFrame:
-    """A few masked examples per (table, rule): file name, line, column, masked value, reason."""
+    """A few masked examples per (table, rule): file name, line, column, masked value, reason.
+
+    Values are masked by their column (``privacy.mask_value``); a value of any other column
+    (a product name, a city, an outcome: free text that can hold anything) and every reason
+    have their phones, e-mails and ID numbers masked (``privacy.mask_text``).
+    """
     q = data.quarantine
     if q.empty:
         return pd.DataFrame(columns=["table", "rule", "file", "line", "column", "value", "reason"])
     ex = q.groupby(["table", "rule"], sort=True).head(per_rule).copy()
     ex = mask_values(ex)
+    ex["reason"] = ex["reason"].map(mask_text, na_action="ignore")
     ex["file"] = ex["source_file"].astype(str).str.rsplit("/", n=1).str[-1]
     ex = ex.rename(columns={"source_line": "line"})
     return ex[["table", "rule", "file", "line", "column", "value", "reason"]].reset_index(drop=True)
@@ -124,7 +130,8 @@ def reading_notes(data: Dataset) -> pd.DataFrame:
                                              note
     0  t.csv: transactions column(s) not found: x
     """
-    return pd.DataFrame({"note": pd.Series(list(data.notes), dtype="object")})
+    notes = [mask_text(note) for note in data.notes]  # a header can be a customer's value
+    return pd.DataFrame({"note": pd.Series(notes, dtype="object")})
 
 
 def merge_summary(data: Dataset) -> pd.DataFrame:

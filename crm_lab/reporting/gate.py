@@ -1,13 +1,23 @@
 """A page's HTML into the personal values it shows: the privacy gate before publishing.
 
 ``check_page`` raises ``PrivacyGateError`` when a page shows a phone number, an e-mail address,
-a Chinese ID number or any of the input's own identifying values; the runner then does not
-publish the page. The error and its hits carry only masked values, never the values themselves.
+an ID number or any of the input's own identifying values; the runner then does not publish the
+page. The error and its hits carry only masked values, never the values themselves.
+
+What a page shows
+-----------------
+The gate reads the page's visible text as a reader sees it: scripts, styles, SVG paths and tag
+attributes left out, entities decoded, inline tags joined (``<b>138</b>0013 8000`` is one
+number), every other tag (a table cell, a paragraph, a chart's text) a line of its own, so two
+cells never make one number. ``privacy.find_personal`` then finds the phones (any country, any
+grouping: ``186.9622.3609``, ``138 001 38000``, ``+44 7400 974929``, ``(212) 555-0100``),
+e-mails (also ``name at example dot com``), ID numbers (spaced or dashed) and the input's own
+names, phones and e-mails in their normalised form (``known_values``).
 
 Where a customer id can appear
 ------------------------------
 Stakeholder templates read the de-identified snapshot (``privacy.deidentify``), in which every
-customer id is a keyed pseudonym (``P`` and 16 hex digits): a real id on their page means a
+customer id is a keyed pseudonym (``P`` and 16 consonants): a real id on their page means a
 template reached past it, and the gate is the check behind that first line. Numeric ids
 (Online Retail's 12346-18287) share their digits with counts, amounts, axis ticks and product
 codes, so the gate looks for an id where a reader would read one, not for any equal number:
@@ -39,19 +49,10 @@ import html as html_lib
 import re
 from html.parser import HTMLParser
 
-from crm_lab.privacy import mask_value
+from crm_lab.privacy import KnownValues, find_personal, mask_value
 from crm_lab.reporting import labels
 
 __all__ = ["PrivacyGateError", "check_page", "known_values", "scan_page"]
-
-_PATTERNS = {
-    "phone": re.compile(r"(?<![\d.])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?![\d.])"),
-    "email": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
-    "chinese_id": re.compile(
-        r"(?<!\d)[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?!\d)"
-    ),
-}
-_MASK_AS = {"phone": "phone", "email": "email", "chinese_id": "birth_date"}
 
 # table columns by what their cells are, named by the columns' keys (their headers are these
 # keys, their labels in English or Chinese, or the keys with spaces)
@@ -90,11 +91,30 @@ class PrivacyGateError(RuntimeError):
         )
 
 
+_INLINE = (
+    "a|abbr|b|bdi|bdo|cite|code|data|em|font|i|kbd|mark|q|s|samp|small|span|strong|sub|sup|"
+    "time|tspan|u|var|wbr"
+)
+_INLINE_TAG = re.compile(rf"</?(?:{_INLINE})\b[^>]*>", re.I)
+_SHOWN_ATTRIBUTE = re.compile(
+    r"""\s(?:xlink:)?(?:title|alt|aria-label)\s*=\s*(["'])(.*?)\1""", re.I | re.S
+)
+
+
 def _visible_text(page: str) -> str:
-    """The text a reader can see or copy: no scripts, styles, SVG paths or tag attributes."""
+    """The text a reader can see or copy: no scripts, styles, SVG paths or tag attributes.
+
+    Inline tags (``<b>138</b>0013 8000``) join their text as the reader sees it; every other
+    tag (cells, paragraphs, a chart's text elements) ends a line, so two cells never make one
+    number. The text of ``title``, ``alt`` and ``aria-label`` attributes (tooltips, image
+    and chart labels) is shown too: each is a line at the end.
+    """
     text = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    shown = [m.group(2) for m in _SHOWN_ATTRIBUTE.finditer(text)]
     text = re.sub(r"<path\b[^>]*>", " ", text, flags=re.I)
-    return html_lib.unescape(re.sub(r"<[^>]+>", " ", text))
+    text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
+    text = _INLINE_TAG.sub("", text)
+    return html_lib.unescape("\n".join([re.sub(r"<[^>]+>", "\n", text), *shown]))
 
 
 class _Reader(HTMLParser):
@@ -214,17 +234,18 @@ def _find_ids(page: str, ids: set[str]) -> set[str]:
 
 
 def scan_page(page: str, *, known: dict[str, set[str]] | None = None) -> list[dict]:
-    """Find personal data in a page: phones, e-mails, Chinese ID numbers, the input's own values.
+    """Find personal data in a page: phones, e-mails, ID numbers, the input's own values.
 
     Parameters
     ----------
     page : str
         The HTML of a report page.
     known : dict of str to set of str, optional
-        Values from the input that must never appear: ``{"name": {...}, "customer_id": {...}}``.
+        Values from the input that must never appear: ``{"name": {...}, "customer_id": {...}}``
+        (``known_values``: a ``privacy.KnownValues``, normalised once for every page of a run).
         Names shorter than two characters and ids shorter than five are ignored (too common).
         Customer ids are looked for where a page shows an id (the module docstring says where);
-        the other values anywhere on the page.
+        the other values anywhere on the page, in any formatting (``privacy.KnownValues``).
 
     Returns
     -------
@@ -235,6 +256,8 @@ def scan_page(page: str, *, known: dict[str, set[str]] | None = None) -> list[di
     --------
     >>> scan_page("<p>call 138 0013 8000</p>")
     [{'kind': 'phone', 'masked': '+86 138****8000'}]
+    >>> [h["masked"] for h in scan_page("<td>+44 7400 974929</td><td>li at qq dot com</td>")]
+    ['+44 740****4929', 'l***@qq.com']
     >>> known = {"customer_id": {"12346"}}
     >>> scan_page("<p>12,346 orders</p>", known=known)
     []
@@ -242,22 +265,15 @@ def scan_page(page: str, *, known: dict[str, set[str]] | None = None) -> list[di
     [{'kind': 'customer_id', 'masked': '***346'}]
     """
     text = _visible_text(page)
-    hits = []
-    for kind, pattern in _PATTERNS.items():
-        for match in pattern.findall(text):
-            hits.append({"kind": kind, "masked": mask_value(_MASK_AS[kind], match)})
-    if known:
-        words = set(_WORD.findall(text))
-        for column, values in known.items():
-            shortest = 2 if column == "name" else 5
-            values = {v for v in values if len(v) >= shortest}
-            if column == "customer_id":
-                shown = _find_ids(page, values)
-            else:
-                shown = {
-                    v for v in values if v in words or ((" " in v or not v.isascii()) and v in text)
-                }
-            hits.extend({"kind": column, "masked": mask_value(column, v)} for v in sorted(shown))
+    known = known if isinstance(known, KnownValues) else KnownValues(known or {})
+    found = find_personal(text, known=known, ids=False)  # ids: where a page shows one, below
+    hits = [{"kind": f.kind, "masked": f.masked} for f in found]
+    ids = {v for v in known.get("customer_id", ()) if len(v) >= 5}
+    if ids:
+        shown = _find_ids(page, ids)
+        hits.extend(
+            {"kind": "customer_id", "masked": mask_value("customer_id", v)} for v in sorted(shown)
+        )
     return hits
 
 
@@ -274,13 +290,13 @@ def check_page(page: str, *, known: dict[str, set[str]] | None = None) -> None:
         raise PrivacyGateError(hits)
 
 
-def known_values(dataset) -> dict[str, set[str]]:
+def known_values(dataset) -> KnownValues:
     """A dataset's identifying customer values (ids, names, phones, e-mails) by column.
 
     These are what ``scan_page`` looks for besides the patterns: values of the input that must
     never reach a stakeholder page.
     """
-    known: dict[str, set[str]] = {}
+    known = KnownValues()
     if "customers" in dataset.tables:
         for col in ("customer_id", "name", "phone", "email"):
             if col in dataset["customers"]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from crm_lab import __version__
+from crm_lab.privacy import mask_text
 from crm_lab.reporting import labels
 from crm_lab.reporting.export import atomic_write
 from crm_lab.reporting.manifest import read_manifests
@@ -87,7 +88,7 @@ def page_href(*parts: str) -> str:
     return html_text("/".join(encoded))
 
 
-def _warning_lines(warnings, *, lang: str) -> str:
+def _warning_lines(warnings, *, lang: str, known=None) -> str:
     """Warnings as escaped ``warn`` lines; a code this version does not know shows as itself."""
     lines = []
     for warning in warnings:
@@ -95,18 +96,18 @@ def _warning_lines(warnings, *, lang: str) -> str:
             text = labels.warning_text(warning, lang=lang)
         except ValueError:  # a manifest written by another version of crm_lab
             text = str(warning.get("code", warning))
-        lines.append(f"<div class='warn'>{html_text(text)}</div>")
+        lines.append(f"<div class='warn'>{html_text(mask_text(text, known=known))}</div>")
     return "".join(lines)
 
 
-def _links(folder: Path, manifest, *, lang: str) -> list[str]:
+def _links(folder: Path, manifest, *, lang: str, known=None) -> list[str]:
     def say(key: str) -> str:
         return html_text(labels.label(key, lang=lang))
 
     links = []
     for r in sorted(manifest.reports, key=lambda r: not r.summary):
         before = len(links)
-        title = html_text(r.title)
+        title = html_text(mask_text(r.title, known=known))
         if r.html and (folder / r.html).exists():
             href = page_href(manifest.period, r.html)
             stale = f" <span class='muted'>({say('index_stale')})</span>" if r.stale else ""
@@ -115,20 +116,24 @@ def _links(folder: Path, manifest, *, lang: str) -> list[str]:
         elif r.status == "skipped":
             links.append(
                 f"<span class='muted'>{title}: {say('index_skipped')} — "
-                f"{html_text(r.reason)}</span>"
+                f"{html_text(mask_text(r.reason, known=known))}</span>"
             )
         if r.status == "failed":
             links.append(f"<span class='bad'>{title}: {say('index_failed')}</span>")
         if r.warnings and len(links) > before:  # under this report's line
-            links[-1] += _warning_lines(r.warnings, lang=lang)
+            links[-1] += _warning_lines(r.warnings, lang=lang, known=known)
     return links
 
 
-def write_index(out_dir: str | Path) -> Path:
+def write_index(out_dir: str | Path, *, known: dict | None = None) -> Path:
     """Write the reports folder's manifests into ``out_dir/index.html``.
 
     One row per period, newest first, with its headline figures, links to its pages, the run's
     and each report's warnings and, on the newest row, sparklines of the last twelve periods.
+
+    Every text from a manifest (titles, reasons, warnings) is masked (``privacy.mask_text``,
+    with the run's ``known`` values when given): manifests of earlier runs or other versions
+    may not have been.
 
     Returns
     -------
@@ -148,10 +153,11 @@ def write_index(out_dir: str | Path) -> Path:
             spark = sparkline(history) if pos == len(manifests) - 1 else ""
             cells.append(f"<td class='num'>{_fmt_number(key, headline.get(key))}{spark}</td>")
         span = f"{m.period_start} – {m.as_of}"
+        links = _links(folder, m, lang=lang, known=known)
         rows.append(
             f"<tr><td>{html_text(m.period)}<div class='muted'>{html_text(span)}</div>"
-            f"{_warning_lines(m.warnings, lang=lang)}</td>"
-            f"{''.join(cells)}<td>{'<br>'.join(_links(folder, m, lang=lang))}</td></tr>"
+            f"{_warning_lines(m.warnings, lang=lang, known=known)}</td>"
+            f"{''.join(cells)}<td>{'<br>'.join(links)}</td></tr>"
         )
 
     def say(key: str) -> str:

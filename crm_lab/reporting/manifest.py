@@ -24,9 +24,10 @@ warnings existed read with none.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from crm_lab.privacy import mask_text
 from crm_lab.reporting.export import atomic_write
 
 __all__ = [
@@ -279,9 +280,50 @@ class Manifest:
             warnings=_warnings(data),
         )
 
-    def write(self, period_dir: str | Path) -> Path:
-        """Write the manifest as ``manifest.json`` into the period's reports folder."""
-        return write_json(Path(period_dir) / MANIFEST_FILE, self.to_dict())
+    def masked(self, *, known: dict | None = None) -> Manifest:
+        """This manifest with personal data masked in every text it holds (``mask_text``).
+
+        Failure reasons, titles, notes, warnings' fields, parameters, the texts in a report's
+        metrics and input file names can quote a value of the input (a cell in an error
+        message, a customer's name in a file name); the period, dates, sizes, digests,
+        versions and figures are kept as they are.
+        """
+
+        def text(value):
+            if isinstance(value, str):
+                return mask_text(value, known=known)
+            if isinstance(value, dict):
+                return {k: text(v) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return [text(v) for v in value]
+            return value
+
+        def fields(entry: dict) -> dict:
+            return {k: text(v) for k, v in entry.items()}
+
+        return replace(
+            self,
+            inputs=[replace(i, file=text(i.file)) for i in self.inputs],
+            parameters=fields(self.parameters),
+            notes=[text(n) for n in self.notes],
+            warnings=[fields(w) for w in self.warnings],
+            reports=[
+                replace(
+                    r,
+                    title=text(r.title),
+                    reason=text(r.reason),
+                    metrics=text(r.metrics),
+                    warnings=[fields(w) for w in r.warnings],
+                )
+                for r in self.reports
+            ],
+        )
+
+    def write(self, period_dir: str | Path, *, known: dict | None = None) -> Path:
+        """Write the manifest, masked (``masked``), as ``manifest.json`` into the period's
+        reports folder: the stakeholders' folder never holds a personal value."""
+        data = self.masked(known=known).to_dict()
+        return write_json(Path(period_dir) / MANIFEST_FILE, data)
 
     def headline(self) -> dict:
         """The headline figures of this period's reports, merged (stale reports left out)."""

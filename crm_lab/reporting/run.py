@@ -513,8 +513,9 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
     )
     for old in plan.metrics_dir.glob("*.ipynb") if sealed else ():
         old.unlink()  # an earlier run's plain notebooks do not outlive encrypted inputs
+    inputs_known = known_values(dataset)
     for note in dataset.notes:
-        say(f"  note: {note}")
+        say(f"  note: {privacy.mask_text(note, known=inputs_known)}")
     rows_q = int(dataset.accounting["rows_quarantined"].sum())
     say(
         f"  tables: {', '.join(f'{t} ({len(f):,} rows)' for t, f in dataset.tables.items())}; "
@@ -523,7 +524,7 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
     for template in plan.templates:  # a skipped or failed report must not show old figures
         mf.metrics_path(plan.metrics_dir, template.slug).unlink(missing_ok=True)
     plan.run_plan(warnings=warnings).write(plan.metrics_dir)
-    return Inputs(dataset, snapshot, deidentified, known_values(dataset), tuple(warnings))
+    return Inputs(dataset, snapshot, deidentified, inputs_known, tuple(warnings))
 
 
 # --- 3. execute one template --------------------------------------------------------------------
@@ -799,14 +800,15 @@ def publish_page(
     return atomic_write(folder / f"{template.slug}.html", page)
 
 
-def _failure_reason(exc: Exception) -> str:
+def _failure_reason(exc: Exception, *, known=None) -> str:
+    """An error into its one-line reason, masked (it can quote a cell's value), then cut."""
     if isinstance(exc, CellTimeoutError):
-        return str(exc)[:300]
+        return privacy.mask_text(str(exc), known=known)[:300]
     ename = getattr(exc, "ename", type(exc).__name__)
     evalue = str(getattr(exc, "evalue", exc)).strip().splitlines()
     cell = getattr(exc, "exec_count", None)
     where = f"cell [{cell}]: " if cell is not None else ""
-    return f"{where}{ename}: {evalue[0] if evalue else ''}"[:300]
+    return privacy.mask_text(f"{where}{ename}: {evalue[0] if evalue else ''}", known=known)[:300]
 
 
 def run_template(
@@ -856,7 +858,8 @@ def run_template(
         else:
             result.html = page.name
     except Exception as exc:  # one failing template must not stop the others
-        result.reason = _failure_reason(exc)
+        # a message can quote a cell's value: masked before console, manifest and index
+        result.reason = _failure_reason(exc, known=inputs.known)
         if stop is not None and stop.stopped:  # its kernel was killed by the stop switch
             result.reason = stop.reason
     kept = seal_executed(plan, template)
@@ -864,7 +867,7 @@ def run_template(
     status = "ok" if result.status == "ok" else f"FAILED — {result.reason}"
     say(f"{tag}: {status} ({result.seconds:.1f} s)")
     for warning in result.warnings:
-        say(f"{tag}: warning: {labels.warning_text(warning, lang='en')}")
+        say(f"{tag}: warning: {privacy.mask_text(labels.warning_text(warning, lang='en'))}")
     if result.status == "failed":
         say(f"    executed notebook kept for the analyst: {kept}")
     return result
@@ -1034,8 +1037,8 @@ def write_run_record(
         warnings=list(inputs.warnings),
     )
     plan.period_dir.mkdir(parents=True, exist_ok=True)
-    manifest.write(plan.period_dir)
-    write_index(plan.out_dir)
+    manifest.write(plan.period_dir, known=inputs.known)
+    write_index(plan.out_dir, known=inputs.known)
     return manifest
 
 

@@ -47,6 +47,42 @@ def test_examples_are_masked(tmp_path):
     assert ex["file"].tolist() == ["customers.csv", "customers.csv"]
 
 
+def test_quarantined_free_text_and_reasons_show_no_contact_details(tmp_path):
+    from crm_lab.core.dataset import Dataset, quarantine_frame, quarantine_rows
+
+    # cells of non-personal columns holding contact details, quarantined while reading
+    (tmp_path / "transactions.csv").write_text(
+        "invoice_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+        "1,a,2025-01-03,p,call 186.9622.3609,10\n"
+        "2,a,li.lei at example dot com,p,1,10\n"
+        "3,a,2025-01-04,p,tel +44 7400 974929,10\n",
+        "utf-8",
+    )
+    read = quality.quarantine_examples(ingest.load_data(tmp_path))
+    # and a free-text column's value whose reason quotes it, as a policy may write
+    free = quarantine_rows(
+        table="tickets", source_file="/data/tickets.csv", source_line=[7], rule="too_long",
+        reason="value 'WeChat 138 001 38000, ID 110105-1949-1231-002X' is over 60 characters",
+        action="value_quarantined", column="resolution",
+        value="WeChat 138 001 38000, ID 110105-1949-1231-002X",
+    )  # fmt: skip
+    made = quality.quarantine_examples(Dataset(tables={}, quarantine=quarantine_frame([free])))
+    shown = " ".join(str(v) for frame in (read, made) for v in frame.to_numpy().ravel())
+    for value in ("9622.3609", "li.lei", "974929", "001 38000", "1949-1231"):
+        assert value not in shown, value
+    assert len(read) == 3 and "call +86 186****3609" in read["value"].tolist()
+    assert made["value"].iloc[0] == "WeChat +86 138****8000, ID 1101-**-**"
+    assert made["reason"].iloc[0].startswith("value 'WeChat +86 138****8000, ID 1101-**-**'")
+
+
+def test_reading_notes_are_masked():
+    from crm_lab.core.dataset import Dataset
+
+    notes = ["t.csv: headers not matched: 13800138000, linda@example.com"]
+    got = quality.reading_notes(Dataset(tables={}, notes=notes))["note"].tolist()
+    assert got == ["t.csv: headers not matched: +86 138****8000, l***@example.com"]
+
+
 def test_date_coverage_and_transactions_summary(cleaned):
     cov = quality.date_coverage(cleaned, as_of="2025-12-31").set_index("table")
     assert cov.loc["transactions", "first"] >= "2024-01-01"
@@ -88,7 +124,7 @@ def test_review_queue_is_masked_and_pseudonymised(tmp_path):
     queue = quality.review_queue(data, key=b"test-key")
     assert len(queue) == 2, queue
     for column in ("customer", "other"):
-        assert queue[column].str.fullmatch(r"P[0-9a-f]{16}").all()
+        assert queue[column].str.fullmatch(r"P[bcdfghjkmnprstvw]{16}").all()
         assert not queue[column].isin(["c1", "c2", "c3", "c4", "c5"]).any()
     assert set(queue["name"]) == {"刘*", "张*"}
     assert "+86 138****8001" in set(queue["phone"]) | set(queue["other_phone"])

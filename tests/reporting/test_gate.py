@@ -142,6 +142,100 @@ def test_an_id_column_is_read_in_any_spelling():
         page = f"{head}<tbody><tr><td>{cell}</td><td>1</td></tr></tbody></table>"
         assert len(gate.scan_page(page, known=known)) == 1, cell
     # in a figure column the same number is a count; in a product column a product code
-    figure = f"{head}<tbody><tr><td>P0123456789abcdef</td><td>12346</td></tr></tbody></table>"
+    figure = f"{head}<tbody><tr><td>Pbcdfghjkmnprstvw</td><td>12346</td></tr></tbody></table>"
     product = "<table><tr><th>Item</th></tr><tr><td>12346</td></tr></table>"
     assert gate.scan_page(figure, known=known) == gate.scan_page(product, known=known) == []
+
+
+# --- personal data in any spelling (issue 11) ---------------------------------------------------
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "<td>186.9622.3609</td>",
+        "<td>138 001 38000</td>",
+        "<p>call <b>138</b>0013<span>8000</span></p>",  # split by inline tags
+        "<p>tel&#160;+44&nbsp;7400&nbsp;974929</p>",  # entities
+        "<li>NY office (212) 555-0100</li>",
+        "<td>+33 1 42 68 53 00</td>",
+        "<td>０２０ ７９４６ ００１８</td>",  # full-width London number
+        "<p>mobile13800138000</p>",  # glued to a word
+        "<td>li.lei at example dot com</td>",
+        "<td>li.lei [at] example [dot] cn</td>",
+        "<p>li.lei(at)example.com</p>",
+        "<td>110105 19491231 002X</td>",
+        "<td>110105-1949-1231-002X</td>",
+        "<text>078-05-1120</text>",  # chart text
+        "<td><abbr title='call 186 9622 3609'>VIP</abbr></td>",  # a tooltip
+        '<td><img alt="li.lei@example.com" src="x.png"></td>',
+    ],
+)
+def test_personal_data_in_any_spelling_is_refused(shown):
+    page = f"<html><body><table><tr><td>Revenue</td>{shown}</tr></table></body></html>"
+    hits = gate.scan_page(page)
+    assert len(hits) == 1 and hits[0]["kind"] in {"phone", "email", "chinese_id", "id_number"}
+    with pytest.raises(gate.PrivacyGateError) as caught:
+        gate.check_page(page)
+    digits = "".join(c for c in shown if c.isdigit())
+    assert digits[-8:] not in str(caught.value) if len(digits) > 8 else True
+
+
+def test_the_inputs_own_values_are_refused_in_other_spellings():
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["C00123"],
+            "name": ["Linda Clarke"],
+            "phone": ["+44 7400 974929"],  # a real input customer's non-Chinese phone
+            "email": ["Linda.Clarke@Example.com"],
+        }
+    )
+    known = gate.known_values(Dataset(tables={"customers": customers}))
+    for shown, kind in [
+        ("07400 974929", "phone"),
+        ("7400-974-929", "phone"),
+        ("0044 (0)7400 974929", "phone"),
+        ("LINDA   CLARKE", "name"),
+        ("linda<b> </b>clarke", "name"),
+        ("linda.clarke AT example DOT com", "email"),
+    ]:
+        hits = gate.scan_page(f"<p>Top buyer: {shown}</p>", known=known)
+        assert [h["kind"] for h in hits] == [kind], shown
+        assert "974929" not in str(hits) and "Clarke" not in str(hits)
+
+
+def test_figures_dates_invoices_codes_and_pseudonyms_pass(monkeypatch):
+    from crm_lab.reporting import display
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    lines = pd.DataFrame(
+        {"invoice_id": ["536365", "C536379", "5365651234"],
+         "ordered_at": pd.to_datetime(["2011-12-09 12:30", "2010-12-01 08:26", "2011-01-04 00:00"]),
+         "product_id": ["85123A", "22423", "84879"],
+         "customer": ["Pbcdfghjkmnprstvw", "Pwvtsrpnmkjhgfdc", "Pkkkkkkkkkkkkkkk"],
+         "revenue": [13800138000.0, 1234567.5, 0.1380013800]}
+    )  # fmt: skip
+    page = display.show_table(lines).to_html()
+    page += "<table><tr><td>138</td><td>0013</td><td>8000</td></tr></table>"  # three figures
+    page += "<p>2011-01-01 – 2011-12-09 · crm_lab 0.1.0 · 1,380,013,800 orders</p>"
+    assert gate.scan_page(page, known=RETAIL_IDS) == []
+
+
+def test_100_000_pseudonyms_on_the_analyst_page_pass():
+    import hashlib
+    import hmac
+
+    from crm_lab import privacy
+
+    ids = pd.Series([str(i) for i in range(100_000)], dtype="string")
+    codes = privacy.pseudonymize(ids, key=b"a-key-of-thirty-two-bytes-length")
+    assert codes.nunique() == 100_000
+
+    def page(values):
+        head = "<table><thead><tr><th>customer</th><th>segment</th></tr></thead><tbody>"
+        rows = "".join(f"<tr><td>{v}</td><td>champions</td></tr>" for v in values)
+        return head + rows + "</tbody></table>"
+
+    known = {"name": {"Linda Clarke", "王小明"}, "phone": {"+44 7400 974929"}}
+    assert gate.scan_page(page(list(codes)), known=known) == []
+    # the old format, P + 16 hex digits of the same HMAC, held mobile-like runs at this size
+    old = [hmac.new(b"x" * 32, i.encode(), hashlib.sha256).hexdigest()[:16] for i in ids]
+    assert gate.scan_page(page(["P" + h for h in old[:20_000]]))

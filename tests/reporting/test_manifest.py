@@ -113,3 +113,97 @@ def test_warnings_of_the_run_and_of_each_report_round_trip_and_old_files_read_wi
     plan = mf.RunPlan("2025-12", "2025-12-01", "2025-12-31", "en", (), warnings=(warning,))
     plan.write(tmp_path)
     assert mf.read_plan(tmp_path) == plan
+
+
+# --- personal data never reaches the stakeholder folder's JSON and index (issue 11) -----------
+PHONE, EMAIL = "+44 7400 974929", "linda.clarke@example.com"
+
+
+def test_a_manifest_is_written_masked_and_the_index_masks_what_it_reads(tmp_path):
+    from crm_lab.reporting import index
+
+    reason = "cell [3]: KeyError: 'Linda Clarke' / 0044 7400 974929 / linda at example dot com"
+    metrics = {"headline": {"n": 7}, "top": ["call 13800138000"]}
+    m = _manifest(status="failed", reason=reason, title="Value for 138.0013.8000", metrics=metrics)
+    m.notes = ["clients.csv: customers column(s) not found: 13800138000"]
+    m.parameters = {"contact": EMAIL, "code": "007"}
+    m.warnings = [{"code": "stale_data", "last_day": "2025-12-10", "days": 21}]
+    (tmp_path / "2025-12").mkdir()
+    m.write(tmp_path / "2025-12", known={"name": {"Linda Clarke"}})
+    text = (tmp_path / "2025-12" / "manifest.json").read_text("utf-8")
+    for value in ("Linda Clarke", "7400 974929", "linda at example", "138.0013", "13800138000"):
+        assert value not in text, value
+    back = mf.read_manifest(tmp_path / "2025-12")
+    assert back.reports[0].reason == (
+        "cell [3]: KeyError: 'L***' / +44 740****4929 / l***@example.com"
+    )
+    assert back.parameters == {"contact": "l***@example.com", "code": "007"}
+    assert back.reports[0].metrics == {
+        "headline": {"n": 7},
+        "top": ["call +86 138****8000"],
+    }
+    assert back.inputs == m.inputs and back.warnings == m.warnings  # the rest as it was
+    # an older manifest, written unmasked by hand or by another version: the index masks it
+    raw = json.loads(text)
+    raw["reports"][0].update(status="skipped", reason=f"no table; ask {EMAIL} or {PHONE}")
+    (tmp_path / "2025-12" / "manifest.json").write_text(json.dumps(raw), "utf-8")
+    page = index.write_index(tmp_path).read_text("utf-8")
+    assert EMAIL not in page and "974929" not in page and "l***@example.com" in page
+
+
+def test_a_failing_templates_message_is_masked_on_the_console_in_the_manifest_and_index(
+    tmp_path, monkeypatch
+):
+    import shutil
+
+    from papermill.exceptions import PapermillExecutionError
+
+    from crm_lab import privacy
+    from crm_lab.reporting import run
+    from crm_lab.reporting.templates import default_templates_dir
+
+    monkeypatch.setenv(privacy.KEY_ENV, "test-key-of-sixteen-bytes-or-more")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "customers.csv").write_text(
+        f"customer_id,name,phone,email\nc0001,Linda Clarke,{PHONE},{EMAIL}\n", "utf-8"
+    )
+    (data / "transactions.csv").write_text(
+        "invoice_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+        "1,c0001,2025-01-03,p,1,10\n",
+        "utf-8",
+    )
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    shutil.copy(default_templates_dir() / "01-customer-value.ipynb", templates)
+    plan = run.plan_run(
+        data, out_dir=tmp_path / "reports", work_dir=tmp_path / "work", as_of="2025-01-31",
+        templates_dir=templates,
+    )  # fmt: skip
+    inputs = run.prepare_inputs(plan, say=lambda line: None)
+
+    def fails(*args, **kw):  # a cell's error quoting the customer's row
+        raise PapermillExecutionError(
+            4, 7, "x", "ValueError", f"bad row: LINDA CLARKE, 07400-974929, {EMAIL}", []
+        )
+
+    monkeypatch.setattr(run, "execute_template", fails)
+    said: list[str] = []
+    result = run.run_template(plan, inputs, plan.templates[0], say=said.append)
+    assert result.status == "failed"
+    assert result.reason == "cell [7]: ValueError: bad row: L***, +44 740****4929, l***@example.com"
+    # a long message is masked before it is cut, so no phone is cut into an unknown number
+    long = PapermillExecutionError(1, 2, "x", "ValueError", "x" * 266 + f" {PHONE}", [])
+    monkeypatch.setattr(run, "execute_template", lambda *a, **kw: (_ for _ in ()).throw(long))
+    cut = run.run_template(plan, inputs, plan.templates[0], say=said.append).reason
+    assert len(cut) == 300 and "7400" not in cut
+    run.write_run_record(plan, inputs, [result], seconds=1.0)
+    written = {
+        "console": "\n".join(said),
+        "manifest": (plan.period_dir / mf.MANIFEST_FILE).read_text("utf-8"),
+        "index": (plan.out_dir / "index.html").read_text("utf-8"),
+    }
+    for where, text in written.items():
+        for value in ("LINDA", "Clarke", "974929", "linda.clarke@", "c0001"):
+            assert value not in text, (where, value)
+    assert "+44 740****4929" in written["console"] and "l***@example.com" in written["manifest"]
