@@ -18,6 +18,7 @@ __all__ = [
     "decrypt_bytes",
     "deidentify",
     "encrypt_file",
+    "hidden_groups",
     "mask_value",
     "mask_values",
     "new_data_key",
@@ -25,6 +26,7 @@ __all__ = [
     "pseudonymize",
     "small_cells",
     "suppress_small",
+    "withhold_small",
 ]
 
 # Columns whose values identify a person; shown only masked outside the analyst's own tables.
@@ -226,6 +228,55 @@ def small_cells(matrix: pd.DataFrame, *, k: int = MIN_GROUP) -> tuple[np.ndarray
                 hidden[pick] = True  # a view: blank[line] is updated in place
                 changed = True
     return small, blank & ~small
+
+
+def hidden_groups(counts: pd.Series, *, k: int = MIN_GROUP) -> pd.Series:
+    """Group counts into a mask of the groups a page must not describe: the small ones and
+    those blanked with them (``complementary_rows``).
+
+    A chart or a table built from the same groups hides the same ones, so no figure of a group
+    of 1 to ``k - 1`` people (customers, baskets) is shown and none comes back by subtraction
+    from the total. Groups of 0 describe nobody and stay.
+
+    Examples
+    --------
+    >>> hidden_groups(pd.Series([1, 2, 4, 5, 40])).tolist()
+    [True, True, True, False, False]
+    >>> hidden_groups(pd.Series([3, 40, 30])).tolist()
+    [True, False, True]
+    >>> hidden_groups(pd.Series([0, 5, 40])).tolist()
+    [False, False, False]
+    """
+    counts = pd.Series(counts)
+    small = (counts > 0) & (counts < k)
+    shown = counts.where(~small).dropna()
+    extra = complementary_rows(pd.concat([counts[small], shown]), k=k) if small.any() else []
+    return small | counts.index.isin(extra)
+
+
+def withhold_small(figures: dict, *, count, keys=None, k: int = MIN_GROUP) -> dict:
+    """Headline figures over ``count`` people into the same figures, withheld below ``k``.
+
+    A card of revenue or a hit rate over three customers describes those three; when
+    ``0 < count < k`` the figures named by ``keys`` (all of them by default, the count too)
+    become ``None``, which pages show as missing. Other entries and larger counts pass as
+    they are. Returns a new dict.
+
+    Examples
+    --------
+    >>> withhold_small({"customers": 4, "revenue": 120.0}, count=4)
+    {'customers': None, 'revenue': None}
+    >>> withhold_small({"customers": 5, "revenue": 150.0}, count=5)
+    {'customers': 5, 'revenue': 150.0}
+    >>> withhold_small({"rules": 7, "hit_rate": 0.5}, count=2, keys=["hit_rate"])
+    {'rules': 7, 'hit_rate': None}
+    """
+    out = dict(figures)
+    if count is not None and 0 < count < k:
+        for key in out if keys is None else keys:
+            if key in out:
+                out[key] = None
+    return out
 
 
 # --- encryption of data files -------------------------------------------------------------------
