@@ -157,6 +157,9 @@ def show_table(
 
 
 COUNTS = ("customers", "baskets")  # the group-count columns small-group suppression looks at
+# columns that count customers within their row's group (migration.movement_summary): their
+# cells of 1 to 4 read "<5" too, like a flow matrix's
+PEOPLE_CELLS = ("new", "moved_up", "same", "moved_down", "changed")
 
 
 def _count_column(frame: pd.DataFrame) -> str | None:
@@ -212,9 +215,23 @@ def _suppress(out: pd.DataFrame, *, groups: pd.Index, count: str) -> pd.DataFram
     derived from its rows) is blank. Because the groups' total is known (a total row, the
     shares beside the counts, a card), ``privacy.complementary_rows`` blanks the smallest
     other groups as well, their count too, so subtraction gives no small group back. A total
-    row (not in ``groups``) is never blanked in their place.
+    row (not in ``groups``) is never blanked in their place. Columns that count customers
+    within each group (``PEOPLE_CELLS``: the moves of ``migration.movement_summary``) show
+    their cells of fewer than ``privacy.MIN_GROUP`` as "<5", and the cells a row's count or a
+    column's total would give them back by blank (``privacy.small_cells``).
     """
     names = {out.columns[0], *(c for c in out.columns if c in labels.CODE_COLUMNS)}
+    cells = [c for c in out.columns if c in PEOPLE_CELLS and _is_number(out[c])]
+    if cells:  # within the groups shown: a cell of a few customers, and what gives it back
+        shown = ~privacy.hidden_groups(out.loc[groups, count], k=privacy.MIN_GROUP)
+        inner = out.loc[groups, cells].fillna(0).mul(shown.to_numpy(), axis=0)
+        small, extra = privacy.small_cells(inner, k=privacy.MIN_GROUP)
+        out = out.copy()
+        for j, col in enumerate(cells):
+            text = out[col].map(lambda v: pd.NA if pd.isna(v) else f"{v:,.0f}").astype("object")
+            text.loc[groups[small[:, j]]] = f"<{privacy.MIN_GROUP}"
+            text.loc[groups[extra[:, j]]] = pd.NA
+            out[col] = text
     hidden = [c for c in out.columns if c != count and c not in names]
     extra = privacy.complementary_rows(out.loc[groups, count], k=privacy.MIN_GROUP)
     out = privacy.suppress_small(out, count=count, columns=hidden, k=privacy.MIN_GROUP)
