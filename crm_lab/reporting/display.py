@@ -75,10 +75,10 @@ def show_table(
     ``churn_risk``, ``stage``, ``tag``, ...) become their names, and so do column names that
     are codes when the columns are named after a code column (``columns.name == "stage"``);
     headers come from ``labels.label``; each column is formatted as ``labels.FORMATS``
-    declares. A table with a group count (a numeric ``customers`` or ``baskets`` column) shows
-    no figures for groups smaller than ``privacy.MIN_GROUP``: their count reads "<5" and every
-    other column
-    but the group's name is blank (``privacy.suppress_small``); so that subtraction from the
+    declares. A table with a group count (a numeric column of ``COUNTS``: ``customers``,
+    ``baskets``, ``invoices``, ``customers_affected``) shows no figures for groups smaller
+    than ``privacy.MIN_GROUP``: their count reads "<5" and every other column but the group's
+    name is blank (``privacy.suppress_small``); so that subtraction from the
     total (a total row, shares, a card) cannot give such a count back, the smallest other
     groups are blanked with it, count included (``privacy.complementary_rows``). A flow matrix
     (columns named by codes, each cell a count of customers) has its small cells read "<5"
@@ -156,7 +156,9 @@ def show_table(
     return styled.relabel_index(headers, axis="columns")
 
 
-COUNTS = ("customers", "baskets")  # the group-count columns small-group suppression looks at
+# the group-count columns small-group suppression looks at, the first one a table has (an
+# invoice is a basket; customers_affected counts the customers of a merge rule)
+COUNTS = ("customers", "baskets", "invoices", "customers_affected")
 # columns that count customers within their row's group (migration.movement_summary): their
 # cells of 1 to 4 read "<5" too, like a flow matrix's
 PEOPLE_CELLS = ("new", "moved_up", "same", "moved_down", "changed")
