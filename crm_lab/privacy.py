@@ -181,7 +181,8 @@ def complementary_rows(counts: pd.Series, *, k: int = MIN_GROUP) -> pd.Index:
     if not small.any():
         return counts.index[:0]
     blank, people, extra = int(small.sum()), counts[small].sum(), []
-    for label, value in counts[~small].sort_values(kind="stable").items():
+    # a group of nobody blanked beside a small one protects nothing: it is never a complement
+    for label, value in counts[~small & (counts > 0)].sort_values(kind="stable").items():
         if blank >= 2 and people >= k:
             break
         extra.append(label)
@@ -246,12 +247,14 @@ def hidden_groups(counts: pd.Series, *, k: int = MIN_GROUP) -> pd.Series:
     [True, False, True]
     >>> hidden_groups(pd.Series([0, 5, 40])).tolist()
     [False, False, False]
+    >>> hidden_groups(pd.Series([2, 0, 30, 40])).tolist()  # 0 is never hidden in 2's place
+    [True, False, True, False]
     """
     counts = pd.Series(counts)
-    small = (counts > 0) & (counts < k)
-    shown = counts.where(~small).dropna()
-    extra = complementary_rows(pd.concat([counts[small], shown]), k=k) if small.any() else []
-    return small | counts.index.isin(extra)
+    values = counts.reset_index(drop=True)
+    small = (values > 0) & (values < k)
+    extra = complementary_rows(values[values > 0], k=k) if small.any() else []
+    return pd.Series((small | values.index.isin(extra)).to_numpy(), index=counts.index)
 
 
 def withhold_small(figures: dict, *, count, keys=None, k: int = MIN_GROUP) -> dict:

@@ -76,7 +76,7 @@ def show_table(
     are codes when the columns are named after a code column (``columns.name == "stage"``);
     headers come from ``labels.label``; each column is formatted as ``labels.FORMATS``
     declares. A table with a group count (a numeric column of ``COUNTS``: ``customers``,
-    ``baskets``, ``invoices``, ``customers_affected``) shows no figures for groups smaller
+    ``baskets``, ``invoices``) shows no figures for groups smaller
     than ``privacy.MIN_GROUP``: their count reads "<5" and every other column but the group's
     name is blank (``privacy.suppress_small``); so that subtraction from the
     total (a total row, shares, a card) cannot give such a count back, the smallest other
@@ -157,8 +157,8 @@ def show_table(
 
 
 # the group-count columns small-group suppression looks at, the first one a table has (an
-# invoice is a basket; customers_affected counts the customers of a merge rule)
-COUNTS = ("customers", "baskets", "invoices", "customers_affected")
+# invoice is a basket: quality.transactions_summary's amounts by kind)
+COUNTS = ("customers", "baskets", "invoices")
 # columns that count customers within their row's group (migration.movement_summary): their
 # cells of 1 to 4 read "<5" too, like a flow matrix's
 PEOPLE_CELLS = ("new", "moved_up", "same", "moved_down", "changed")

@@ -74,7 +74,8 @@ def headline(
     dict
         ``customers`` (known buyers), ``orders``, ``revenue``, ``anonymous_revenue_share``
         (revenue of lines without a customer id), ``cancelled_amount`` and ``returned_amount``
-        (positive numbers), ``first_order`` and ``last_order`` (ISO dates). Over 1 to
+        (positive numbers), ``first_order`` and ``last_order`` (ISO dates). The last three
+        amounts are None (withheld) when 1 to ``min_group - 1`` invoices make them. Over 1 to
         ``min_group - 1`` known buyers every figure is None (withheld): they would
         describe those few customers.
     """
@@ -96,6 +97,15 @@ def headline(
         "first_order": tx["ordered_at"].min().date().isoformat() if len(tx) else None,
         "last_order": tx["ordered_at"].max().date().isoformat() if len(tx) else None,
     }
+    # the amounts of a few invoices (the anonymous sales, the cancellations, the returns)
+    # describe those few baskets
+    anonymous_invoices = sales.loc[sales["customer_id"].isna(), "invoice_id"].nunique()
+    for key, count in [
+        ("anonymous_revenue_share", anonymous_invoices),
+        ("cancelled_amount", tx.loc[tx["line_type"] == "cancellation", "invoice_id"].nunique()),
+        ("returned_amount", tx.loc[tx["line_type"] == "return", "invoice_id"].nunique()),
+    ]:
+        figures = privacy.withhold_small(figures, count=count, keys=[key], k=min_group)
     return privacy.withhold_small(figures, count=buyers, k=min_group)
 
 
