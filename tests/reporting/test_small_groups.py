@@ -10,7 +10,7 @@ import pytest
 from crm_lab import basket, clv, demand, privacy
 from crm_lab.reporting import display, plots
 from crm_lab.segments import migration
-from crm_lab.value import kpi
+from crm_lab.value import kpi, rfm
 
 K = privacy.MIN_GROUP
 # one group per size; each size's figure is a value no other group has (to look for on a page)
@@ -222,3 +222,35 @@ def test_seasonality_leaves_out_items_of_fewer_than_five_buyers(buyers, shown):
     rows += [(f"p{i}", f"d{i}", f"2025-{1 + i % 12:02d}-10", "pop", 5.0) for i in range(24)]
     season = demand.seasonality(_lines(rows), as_of="2025-12-31", level="product")
     assert ("RARE" in set(season["item"])) is shown and "POP" in set(season["item"])
+
+
+@pytest.mark.parametrize(("invoices", "withheld"), [(1, True), (2, True), (4, True), (5, False)])
+def test_amounts_of_fewer_than_five_invoices_are_withheld(invoices, withheld):
+    rows = [(f"i{i}", f"c{i}", "2025-12-10", "p", 10.0) for i in range(20)]
+    rows += [(f"a{i}", None, "2025-12-11", "p", 3.0) for i in range(invoices)]
+    tx = _lines(rows)
+    returns = tx.head(invoices).assign(
+        invoice_id=[f"R{i}" for i in range(invoices)], quantity=-1, amount=-7.0, line_type="return"
+    )
+    tx = pd.concat([tx, returns], ignore_index=True)
+    head = kpi.headline(tx, as_of="2025-12-31")
+    assert head["customers"] == 20 and head["revenue"] == 200.0 + 3.0 * invoices
+    assert (head["anonymous_revenue_share"] is None) is withheld
+    assert (head["returned_amount"] is None) is withheld
+    assert head["cancelled_amount"] == 0.0  # no cancellation: a figure of nobody
+    shown = display.show_table(
+        pd.DataFrame({"kind": ["sale", "return"], "lines": [20, invoices],
+                      "invoices": [20, invoices], "amount": [200.0, -7.0 * invoices]})
+    ).data  # fmt: skip
+    assert (pd.isna(shown["amount"].iloc[1])) is withheld
+
+
+def test_segment_counts_withhold_small_segments_and_their_complement():
+    segmented = pd.DataFrame(
+        {"segment": ["champions"] * 40 + ["loyal"] * 3 + ["lost"] * 6 + ["at_risk"] * 9}
+    )
+    counts = rfm.segment_counts(segmented)
+    assert counts["segment_champions"] == 40 and counts["segment_at_risk"] == 9
+    # 3 loyal, and 6 lost with them: the total of customers minus the others gives only 9
+    assert counts["segment_loyal"] is None and counts["segment_lost"] is None
+    assert counts["segment_hibernating"] == 0
