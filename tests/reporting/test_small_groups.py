@@ -4,11 +4,16 @@ groups of 1, 2 and 4 (below the threshold) sit beside a group of exactly 5 (at i
 
 from __future__ import annotations
 
+import re
+import shutil
+from html.parser import HTMLParser
+
 import pandas as pd
 import pytest
 
-from crm_lab import basket, clv, demand, privacy
-from crm_lab.reporting import display, plots
+from crm_lab import basket, clv, demand, privacy, synth
+from crm_lab.reporting import display, labels, plots, run
+from crm_lab.reporting.templates import default_templates_dir
 from crm_lab.segments import migration
 from crm_lab.value import kpi, rfm
 
@@ -254,3 +259,104 @@ def test_segment_counts_withhold_small_segments_and_their_complement():
     # 3 loyal, and 6 lost with them: the total of customers minus the others gives only 9
     assert counts["segment_loyal"] is None and counts["segment_lost"] is None
     assert counts["segment_hibernating"] == 0
+
+
+class _Tables(HTMLParser):
+    """A page's tables as rows of cell texts (header row first)."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self.row = self.cell = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.row = []
+        elif tag in ("td", "th") and self.row is not None:
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None:
+            self.row.append("".join(self.cell).strip())
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            self.tables[-1].append(self.row)
+            self.row = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def _small(text: str) -> bool:
+    """A cell that shows a count of 1 to 4 (people, baskets or invoices)."""
+    value = text.replace(",", "")
+    return value.isdigit() and 0 < int(value) < K
+
+
+COUNT_HEADERS = {"Customers", "Baskets", "Invoices"}
+CELL_HEADERS = {"New", "Moved up", "Unchanged", "Moved down"}  # people within a group
+COUNT_CARDS = {"Active customers (period)", "New customers (period)", "Buying customers",
+               "Customers modelled", "Customers in the holdout", "Customers who moved up",
+               "Customers who moved down", "New to the segments"}  # fmt: skip
+
+
+@pytest.mark.slow
+def test_pages_on_data_with_small_groups_describe_none_of_them(tmp_path):
+    """The stakeholder reports on 40 demo customers (segments, tiers, stages and holdout groups
+    of 1-4 customers): no table row, matrix cell, card or chart shows a figure of them."""
+    demo = synth.make_demo(n_customers=40, seed=7)
+    synth.write_demo(demo, tmp_path / "data")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    slugs = ["01-customer-value", "02-data-quality", "03-basket", "04-customer-outlook"]
+    for name in slugs:
+        shutil.copy(default_templates_dir() / f"{name}.ipynb", templates)
+    run.run_reports(
+        tmp_path / "data",
+        out_dir=tmp_path / "reports",
+        work_dir=tmp_path / "work",
+        templates_dir=templates,
+        as_of="2025-12-31",
+    )
+    pages = {
+        p.stem: p.read_text("utf-8") for p in (tmp_path / "reports" / "2025-12").glob("*.html")
+    }
+    assert set(pages) == {"customer-value", "data-quality", "basket", "customer-outlook"}
+    _assert_no_small_group_shown(pages)
+
+
+def _assert_no_small_group_shown(pages: dict[str, str]) -> None:
+    """Scan the pages' tables, cards and charts for a figure of fewer than 5 people."""
+    hidden_rows = 0
+    for slug, page in pages.items():
+        parser = _Tables()
+        parser.feed(page)
+        for header, *rows in (t for t in parser.tables if t):
+            if header[0] == "Column":  # completeness: its "Customers" is the customers table
+                continue
+            if header == ["Rule", "Records merged", "Customers"]:
+                continue  # records of the input file merged (the reading notes say it too)
+            counts = [j for j, h in enumerate(header) if h in COUNT_HEADERS]
+            cells = [j for j, h in enumerate(header) if h in CELL_HEADERS]
+            if header[0] == "Stage before the period":  # the stage flow: every cell counts people
+                cells = list(range(1, len(header)))
+            for row in rows:
+                where = f"{slug}: {header} {row}"
+                assert not any(_small(row[j]) for j in counts + cells), where
+                if counts and row[counts[0]] in (f"<{K}", labels.MISSING):
+                    hidden_rows += 1  # the group keeps its name and shows nothing else
+                    others = [c for j, c in enumerate(row) if j not in (0, counts[0])]
+                    assert set(others) <= {labels.MISSING}, where
+            if slug == "basket" and "Baskets" in header:  # rules and bundles: 5 baskets or more
+                assert all(int(r[counts[0]]) >= K for r in rows), header
+        for value, name in re.findall(r"<div class=.v.>([^<]*)</div><div class=.l.>([^<]*)", page):
+            assert not (name in COUNT_CARDS and _small(value)), (slug, name, value)
+    assert hidden_rows >= 5  # the data has small groups, and the pages hid them
+    # every chart of these pages (SVG, text kept as text) writes <5 where a small group's bars,
+    # points or cell would be, and says why under it
+    for slug in ("customer-value", "customer-outlook"):
+        charts = re.findall(r"<svg.*?</svg>", pages[slug], re.S)
+        assert charts and all("&lt;5" in c and "fewer than 5" in c for c in charts), slug
