@@ -360,3 +360,12 @@ def _assert_no_small_group_shown(pages: dict[str, str]) -> None:
     for slug in ("customer-value", "customer-outlook"):
         charts = re.findall(r"<svg.*?</svg>", pages[slug], re.S)
         assert charts and all("&lt;5" in c and "fewer than 5" in c for c in charts), slug
+
+
+def test_the_rules_and_recommend_commands_default_to_the_threshold():
+    from crm_lab import cli
+
+    common = ["--data", "d", "--min-support", "0.1", "--min-confidence", "0.1", "--out", "o.csv"]
+    rules = cli._parser().parse_args(["rules", *common])
+    recommend = cli._parser().parse_args(["recommend", *common, "--as-of", "2025-12-31"])
+    assert rules.min_baskets == recommend.min_baskets == K
