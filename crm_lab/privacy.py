@@ -133,9 +133,10 @@ def suppress_small(frame: pd.DataFrame, *, count: str, columns=(), k: int = MIN_
     A segment of three customers with its average spend is close to describing them; such rows
     keep their name but show no figures. Returns a copy with the count as text ("<5"); numeric
     columns of ``columns`` become floats with NaN in those rows, the others hold ``pd.NA``.
+    A group of nobody (0) describes no one and is shown as it is.
     """
     out = frame.copy()
-    small = out[count] < k
+    small = (out[count] > 0) & (out[count] < k)
     out[count] = out[count].map(lambda v: f"{v:,}").where(~small, f"<{k}").astype("string")
     for col in columns:
         if pd.api.types.is_numeric_dtype(out[col].dtype):
@@ -177,7 +178,7 @@ def complementary_rows(counts: pd.Series, *, k: int = MIN_GROUP) -> pd.Index:
     >>> complementary_rows(pd.Series([40, 30])).tolist()
     []
     """
-    small = counts < k
+    small = (counts > 0) & (counts < k)  # a group of nobody describes no one
     if not small.any():
         return counts.index[:0]
     blank, people, extra = int(small.sum()), counts[small].sum(), []
@@ -253,7 +254,7 @@ def hidden_groups(counts: pd.Series, *, k: int = MIN_GROUP) -> pd.Series:
     counts = pd.Series(counts)
     values = counts.reset_index(drop=True)
     small = (values > 0) & (values < k)
-    extra = complementary_rows(values[values > 0], k=k) if small.any() else []
+    extra = complementary_rows(values, k=k)
     return pd.Series((small | values.index.isin(extra)).to_numpy(), index=counts.index)
 
 

@@ -369,3 +369,16 @@ def test_the_rules_and_recommend_commands_default_to_the_threshold():
     rules = cli._parser().parse_args(["rules", *common])
     recommend = cli._parser().parse_args(["recommend", *common, "--as-of", "2025-12-31"])
     assert rules.min_baskets == recommend.min_baskets == K
+
+
+def test_a_group_of_nobody_is_shown_as_zero_and_never_hidden_in_a_small_ones_place():
+    table = pd.DataFrame(
+        {"segment": ["loyal", "lost", "champions", "at_risk"], "customers": [0, 3, 40, 30],
+         "revenue": [0.0, 33.0, 4000.0, 3000.0]}
+    )  # fmt: skip
+    shown = display.show_table(table, lang="en").data
+    assert shown["customers"].tolist()[:2] == ["0", "<5"]
+    assert shown["revenue"].iloc[0] == 0.0 and pd.isna(shown["revenue"].iloc[1])
+    assert pd.isna(shown["customers"].iloc[3]) and pd.isna(shown["revenue"].iloc[3])  # with 3
+    assert shown["customers"].iloc[2] == "40"
+    assert privacy.hidden_groups(table["customers"]).tolist() == [False, True, False, True]
