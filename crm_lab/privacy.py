@@ -191,7 +191,9 @@ def complementary_rows(counts: pd.Series, *, k: int = MIN_GROUP) -> pd.Index:
     return pd.Index(extra, dtype=counts.index.dtype)
 
 
-def small_cells(matrix: pd.DataFrame, *, k: int = MIN_GROUP) -> tuple[np.ndarray, np.ndarray]:
+def small_cells(
+    matrix: pd.DataFrame, *, k: int = MIN_GROUP, regions=()
+) -> tuple[np.ndarray, np.ndarray]:
     """A table of people counts (rows by columns, a flow matrix) into the cells to blank.
 
     A cell of 1 to ``k - 1`` people is small. Because a row's or a column's total is often
@@ -199,6 +201,8 @@ def small_cells(matrix: pd.DataFrame, *, k: int = MIN_GROUP) -> tuple[np.ndarray
     cell gets the smallest of its other non-zero cells blanked too, until it holds at least two
     blanked cells that together count ``k`` people or more (``complementary_rows`` for one
     line), repeated until no line changes. Zeros stay: an empty cell describes nobody.
+    ``regions`` are more groups of cells whose totals a page shows (the RFM grid's segments,
+    each a list of ``(row, column)`` positions): each is treated like a row.
 
     Returns
     -------
@@ -220,15 +224,17 @@ def small_cells(matrix: pd.DataFrame, *, k: int = MIN_GROUP) -> tuple[np.ndarray
         changed = False
         lines = [(i, slice(None)) for i in range(values.shape[0])]
         lines += [(slice(None), j) for j in range(values.shape[1])]
+        lines += [tuple(np.array(list(zip(*region, strict=True)))) for region in regions]
         for line in lines:
-            cells, hidden = values[line], blank[line]
+            cells, hidden = values[line], blank[line].copy()
             while hidden.any() and (hidden.sum() < 2 or cells[hidden].sum() < k):
                 free = np.flatnonzero(~hidden & (cells > 0))
                 if not free.size:
                     break
                 pick = free[np.argmin(cells[free])]
-                hidden[pick] = True  # a view: blank[line] is updated in place
+                hidden[pick] = True
                 changed = True
+            blank[line] = hidden
     return small, blank & ~small
 
 

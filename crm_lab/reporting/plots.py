@@ -118,9 +118,9 @@ def rf_grid_chart(segmented: pd.DataFrame, *, lang: str | None = None) -> Figure
     """Draw scored RFM rows as the 5x5 recency-by-frequency grid: customers per cell, shaded,
     with the segments outlined and named in ``lang``.
 
-    A cell of fewer than ``privacy.MIN_GROUP`` customers reads "<5", and the cells that a row's
-    or column's total would give it back by are blank (``privacy.small_cells``); neither is
-    shaded by its count.
+    A cell of fewer than ``privacy.MIN_GROUP`` customers reads "<5", and the cells that a row's,
+    a column's or a segment's total would give it back by are blank (``privacy.small_cells``);
+    neither is shaded by its count.
     """
     use_svg()
     counts = (
@@ -129,7 +129,9 @@ def rf_grid_chart(segmented: pd.DataFrame, *, lang: str | None = None) -> Figure
         .unstack(fill_value=0)
         .reindex(index=range(1, 6), columns=range(1, 6), fill_value=0)
     )
-    small, extra = privacy.small_cells(counts, k=privacy.MIN_GROUP)
+    # each segment's count is in the segment table: its cells are a line like a row or column
+    regions = [[(f - 1, r - 1) for r in rs for f in fs] for _, rs, fs in SEGMENTS]
+    small, extra = privacy.small_cells(counts, k=privacy.MIN_GROUP, regions=regions)
     fig = Figure(figsize=(8, 5.5))
     ax = fig.subplots()
     ax.imshow(

@@ -384,3 +384,20 @@ def test_a_group_of_nobody_is_shown_as_zero_and_never_hidden_in_a_small_ones_pla
     assert pd.isna(shown["customers"].iloc[3]) and pd.isna(shown["revenue"].iloc[3])  # with 3
     assert shown["customers"].iloc[2] == "40"
     assert privacy.hidden_groups(table["customers"]).tolist() == [False, True, False, True]
+
+
+def test_rf_grid_blanks_the_cell_a_segment_total_would_give_a_small_cell_back_by():
+    # champions are the cells r=5, f=4..5: 40 and 3 customers; the segment table shows 43
+    cells = {(5, 5): 3, (5, 4): 40, (1, 5): 50, (4, 5): 60, (5, 1): 30}  # (r, f): customers
+    scored = pd.DataFrame(
+        [(r, f) for (r, f), n in cells.items() for _ in range(n)], columns=["r_score", "f_score"]
+    )
+    ax = plots.rf_grid_chart(scored, lang="en").axes[0]
+    written = {}  # (r, f) -> the count written in the cell (segment names are not counts)
+    for t in ax.texts:
+        x, y = t.get_position()
+        if t.get_text() in ("<5", "–") or t.get_text().isdigit():
+            written[(round(x) + 1, round(y + 0.12) + 1)] = t.get_text()
+    assert written[(5, 5)] == "<5"
+    assert written[(5, 4)] == "–"  # 43 - 40 would be the 3
+    assert "40" not in written.values() and "3" not in written.values()
