@@ -120,6 +120,13 @@ def _parser() -> argparse.ArgumentParser:
     ru.add_argument("--level", choices=["product", "category"], default="product")
     ru.add_argument("--max-len", type=int, help="longest itemset")
     ru.add_argument("--algorithm", choices=["eclat", "fpgrowth", "apriori"], default="eclat")
+    ru.add_argument(
+        "--min-baskets",
+        type=int,
+        default=5,  # privacy.MIN_GROUP (tests check it), not imported: the CLI starts fast
+        help="leave out rules whose items are together in fewer baskets (default 5: a rule of "
+        "one basket describes that basket)",
+    )
     ru.add_argument("--out", required=True, type=Path, help="CSV file to write")
 
     rc = sub.add_parser("recommend", help="per-customer product recommendations as CSV for a CRM")
@@ -128,6 +135,13 @@ def _parser() -> argparse.ArgumentParser:
     rc.add_argument("--min-support", type=float, default=0.002)
     rc.add_argument("--min-confidence", type=float, default=0.05)
     rc.add_argument("--top-n", type=int, default=5)
+    rc.add_argument(
+        "--min-baskets",
+        type=int,
+        default=5,  # privacy.MIN_GROUP (tests check it), not imported: the CLI starts fast
+        help="leave out rules whose items are together in fewer baskets (default 5: a rule of "
+        "one basket describes that basket)",
+    )
     rc.add_argument("--out", required=True, type=Path, help="CSV file to write")
     rc.add_argument(
         "--raw-ids",
@@ -390,6 +404,7 @@ def _rules(args) -> int:
             itemsets,
             min_confidence=args.min_confidence,
             single_consequent=args.single_consequent,
+            min_baskets=args.min_baskets,
         )
     except MemoryError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -415,6 +430,7 @@ def _recommend(args) -> int:
         itemsets,
         min_confidence=args.min_confidence,
         single_consequent=True,
+        min_baskets=args.min_baskets,
     )
     recs = basket.recommend(tx, rules, as_of=args.as_of, top_n=args.top_n)
     if not args.raw_ids:

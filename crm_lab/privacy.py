@@ -30,6 +30,7 @@ __all__ = [
     "encrypt_bytes",
     "encrypt_file",
     "find_personal",
+    "hidden_groups",
     "mask_text",
     "mask_value",
     "mask_values",
@@ -39,6 +40,7 @@ __all__ = [
     "pseudonymize",
     "small_cells",
     "suppress_small",
+    "withhold_small",
 ]
 
 # Columns whose values identify a person; shown only masked outside the analyst's own tables.
@@ -689,9 +691,10 @@ def suppress_small(frame: pd.DataFrame, *, count: str, columns=(), k: int = MIN_
     A segment of three customers with its average spend is close to describing them; such rows
     keep their name but show no figures. Returns a copy with the count as text ("<5"); numeric
     columns of ``columns`` become floats with NaN in those rows, the others hold ``pd.NA``.
+    A group of nobody (0) describes no one and is shown as it is.
     """
     out = frame.copy()
-    small = out[count] < k
+    small = (out[count] > 0) & (out[count] < k)
     out[count] = out[count].map(lambda v: f"{v:,}").where(~small, f"<{k}").astype("string")
     for col in columns:
         if pd.api.types.is_numeric_dtype(out[col].dtype):
@@ -733,11 +736,12 @@ def complementary_rows(counts: pd.Series, *, k: int = MIN_GROUP) -> pd.Index:
     >>> complementary_rows(pd.Series([40, 30])).tolist()
     []
     """
-    small = counts < k
+    small = (counts > 0) & (counts < k)  # a group of nobody describes no one
     if not small.any():
         return counts.index[:0]
     blank, people, extra = int(small.sum()), counts[small].sum(), []
-    for label, value in counts[~small].sort_values(kind="stable").items():
+    # a group of nobody blanked beside a small one protects nothing: it is never a complement
+    for label, value in counts[~small & (counts > 0)].sort_values(kind="stable").items():
         if blank >= 2 and people >= k:
             break
         extra.append(label)
@@ -745,7 +749,9 @@ def complementary_rows(counts: pd.Series, *, k: int = MIN_GROUP) -> pd.Index:
     return pd.Index(extra, dtype=counts.index.dtype)
 
 
-def small_cells(matrix: pd.DataFrame, *, k: int = MIN_GROUP) -> tuple[np.ndarray, np.ndarray]:
+def small_cells(
+    matrix: pd.DataFrame, *, k: int = MIN_GROUP, regions=()
+) -> tuple[np.ndarray, np.ndarray]:
     """A table of people counts (rows by columns, a flow matrix) into the cells to blank.
 
     A cell of 1 to ``k - 1`` people is small. Because a row's or a column's total is often
@@ -753,6 +759,8 @@ def small_cells(matrix: pd.DataFrame, *, k: int = MIN_GROUP) -> tuple[np.ndarray
     cell gets the smallest of its other non-zero cells blanked too, until it holds at least two
     blanked cells that together count ``k`` people or more (``complementary_rows`` for one
     line), repeated until no line changes. Zeros stay: an empty cell describes nobody.
+    ``regions`` are more groups of cells whose totals a page shows (the RFM grid's segments,
+    each a list of ``(row, column)`` positions): each is treated like a row.
 
     Returns
     -------
@@ -774,16 +782,69 @@ def small_cells(matrix: pd.DataFrame, *, k: int = MIN_GROUP) -> tuple[np.ndarray
         changed = False
         lines = [(i, slice(None)) for i in range(values.shape[0])]
         lines += [(slice(None), j) for j in range(values.shape[1])]
+        lines += [tuple(np.array(list(zip(*region, strict=True)))) for region in regions]
         for line in lines:
-            cells, hidden = values[line], blank[line]
+            cells, hidden = values[line], blank[line].copy()
             while hidden.any() and (hidden.sum() < 2 or cells[hidden].sum() < k):
                 free = np.flatnonzero(~hidden & (cells > 0))
                 if not free.size:
                     break
                 pick = free[np.argmin(cells[free])]
-                hidden[pick] = True  # a view: blank[line] is updated in place
+                hidden[pick] = True
                 changed = True
+            blank[line] = hidden
     return small, blank & ~small
+
+
+def hidden_groups(counts: pd.Series, *, k: int = MIN_GROUP) -> pd.Series:
+    """Group counts into a mask of the groups a page must not describe: the small ones and
+    those blanked with them (``complementary_rows``).
+
+    A chart or a table built from the same groups hides the same ones, so no figure of a group
+    of 1 to ``k - 1`` people (customers, baskets) is shown and none comes back by subtraction
+    from the total. Groups of 0 describe nobody and stay.
+
+    Examples
+    --------
+    >>> hidden_groups(pd.Series([1, 2, 4, 5, 40])).tolist()
+    [True, True, True, False, False]
+    >>> hidden_groups(pd.Series([3, 40, 30])).tolist()
+    [True, False, True]
+    >>> hidden_groups(pd.Series([0, 5, 40])).tolist()
+    [False, False, False]
+    >>> hidden_groups(pd.Series([2, 0, 30, 40])).tolist()  # 0 is never hidden in 2's place
+    [True, False, True, False]
+    """
+    counts = pd.Series(counts)
+    values = counts.reset_index(drop=True)
+    small = (values > 0) & (values < k)
+    extra = complementary_rows(values, k=k)
+    return pd.Series((small | values.index.isin(extra)).to_numpy(), index=counts.index)
+
+
+def withhold_small(figures: dict, *, count, keys=None, k: int = MIN_GROUP) -> dict:
+    """Headline figures over ``count`` people into the same figures, withheld below ``k``.
+
+    A card of revenue or a hit rate over three customers describes those three; when
+    ``0 < count < k`` the figures named by ``keys`` (all of them by default, the count too)
+    become ``None``, which pages show as missing. Other entries and larger counts pass as
+    they are. Returns a new dict.
+
+    Examples
+    --------
+    >>> withhold_small({"customers": 4, "revenue": 120.0}, count=4)
+    {'customers': None, 'revenue': None}
+    >>> withhold_small({"customers": 5, "revenue": 150.0}, count=5)
+    {'customers': 5, 'revenue': 150.0}
+    >>> withhold_small({"rules": 7, "hit_rate": 0.5}, count=2, keys=["hit_rate"])
+    {'rules': 7, 'hit_rate': None}
+    """
+    out = dict(figures)
+    if count is not None and 0 < count < k:
+        for key in out if keys is None else keys:
+            if key in out:
+                out[key] = None
+    return out
 
 
 # --- encryption of data files -------------------------------------------------------------------

@@ -158,6 +158,8 @@ def test_rules_and_recommend_read_with_aliases(tmp_path, monkeypatch, capsys):
         "0.3",
         "--min-confidence",
         "0.5",
+        "--min-baskets",  # three baskets: every rule
+        "1",
         "--out",
         str(out),
     ]
@@ -176,6 +178,8 @@ def test_rules_and_recommend_read_with_aliases(tmp_path, monkeypatch, capsys):
         "0.3",
         "--min-confidence",
         "0.3",
+        "--min-baskets",
+        "1",
         "--out",
         str(recs),
         "--aliases",

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from crm_lab import privacy
 from crm_lab.core.lines import day_end, item_labels, sale_lines
 
 __all__ = ["bundles"]
@@ -21,6 +22,7 @@ def bundles(
     min_length: int = 2,
     top: int = 50,
     level: str = "product",
+    min_baskets: int = privacy.MIN_GROUP,
 ) -> pd.DataFrame:
     """Turn frequent itemsets into product groups bought together far more often than chance,
     with the revenue they touch up to the as-of day.
@@ -29,11 +31,17 @@ def bundles(
     groups by lift, ``revenue`` is the sales amount of the group's items in the baskets that
     hold the whole group, counting only lines ordered up to ``as_of`` (inclusive day,
     required: the itemsets are mined up to it, and later revenue is not the period's).
+
+    ``baskets`` is how many baskets hold the whole group (the itemset's ``count``); groups in
+    fewer than ``min_baskets`` baskets (default ``privacy.MIN_GROUP``) are left out, since a
+    bundle found in one basket would show that basket's revenue.
     """
-    columns = ["bundle", "items", "count", "support", "lift", "revenue"]
+    columns = ["bundle", "items", "baskets", "count", "support", "lift", "revenue"]
     ones = itemsets[itemsets["length"] == 1]
     single = dict(zip(ones["items"].map(lambda t: t[0]), ones["support"], strict=True))
-    groups = itemsets[itemsets["length"] >= min_length].copy()
+    groups = itemsets[
+        (itemsets["length"] >= min_length) & (itemsets["count"] >= min_baskets)
+    ].copy()
     if groups.empty:
         return pd.DataFrame(columns=columns)
     expected = groups["items"].map(lambda t: float(np.prod([single[i] for i in t])))
@@ -60,5 +68,6 @@ def bundles(
         holders = np.asarray(held[:, cols].sum(axis=1)).ravel() == len(cols)
         revenue.append(float(amount[holders][:, cols].sum()))
     groups["revenue"] = revenue
+    groups["baskets"] = groups["count"].astype("int64")
     out = groups.rename(columns={"itemset": "bundle"})[columns]
     return out.sort_values(["revenue", "lift"], ascending=False, ignore_index=True)

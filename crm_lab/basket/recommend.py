@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from crm_lab import privacy
 from crm_lab.basket.rules import (
     RULE_COLUMNS,
     association_rules,
@@ -136,7 +137,8 @@ def holdout_hit_rate(
     after it gets top-N recommendations from their history before ``cutoff``. A hit is a
     recommended item they bought between ``cutoff`` and ``as_of`` (and had not bought before).
     The baseline recommends the N most popular items (by baskets before ``cutoff``) they have
-    not bought. Returns the customers evaluated and both hit rates at N.
+    not bought. Returns the customers evaluated and both hit rates at N; over 1 to
+    ``privacy.MIN_GROUP - 1`` customers evaluated, these figures are None (withheld).
     """
     end = day_end(as_of)
     if cutoff is None:  # the last holdout_months months are the test period
@@ -152,7 +154,11 @@ def holdout_hit_rate(
     fi = frequent_itemsets(b, min_support=min_support, max_len=max_len)
     rules = (
         association_rules(
-            fi, n_baskets=b.n_baskets, min_confidence=min_confidence, single_consequent=True
+            fi,
+            n_baskets=b.n_baskets,
+            min_confidence=min_confidence,
+            single_consequent=True,
+            min_baskets=1,  # rules used inside the measurement only, never shown
         )
         if len(fi)
         else pd.DataFrame(columns=RULE_COLUMNS)  # no baskets before the cutoff: no rules
@@ -177,7 +183,7 @@ def holdout_hit_rate(
         base = list(islice((i for i in popular if i not in owned), top_n))
         base_hits += bool(new & set(base))
     n = len(evaluated)
-    return {
+    figures = {
         "customers": n,
         "customers_with_recommendations": with_recs,
         "rules": len(rules),
@@ -185,3 +191,5 @@ def holdout_hit_rate(
         "baseline_hit_rate": base_hits / n if n else 0.0,
         "top_n": top_n,
     }
+    withheld = ["customers", "customers_with_recommendations", "hit_rate", "baseline_hit_rate"]
+    return privacy.withhold_small(figures, count=n, keys=withheld)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from crm_lab import privacy
 from crm_lab.basket import mining
 from crm_lab.basket.mining import ALGORITHMS, Itemsets
 from crm_lab.core.lines import day_end, item_labels, sale_lines
@@ -305,6 +306,7 @@ RULE_COLUMNS = [
     "consequent",
     "antecedent_items",
     "consequent_items",
+    "baskets",
     "count",
     "antecedent_count",
     "consequent_count",
@@ -370,6 +372,7 @@ def association_rules(
     min_lift: float | None = None,
     single_consequent: bool = False,
     max_rules: int = 2_000_000,
+    min_baskets: int = privacy.MIN_GROUP,
 ) -> pd.DataFrame:
     """Turn frequent itemsets into rules ``antecedent => consequent`` with exact metrics.
 
@@ -390,12 +393,17 @@ def association_rules(
         A guard rail: stop with ``MemoryError`` once more rules than this pass, before the
         table is built (each row holds two strings and two tuples; ``mining.generate_rules``
         keeps millions of rules as integer arrays instead).
+    min_baskets : int
+        Keep rules whose items are bought together in at least this many baskets (default
+        ``privacy.MIN_GROUP``): a rule seen in one basket describes that basket (and its
+        buyer). Inclusive; 1 keeps every rule.
 
     Returns
     -------
     DataFrame
         ``antecedent``, ``consequent`` (readable strings), ``antecedent_items``,
-        ``consequent_items`` (sorted tuples), ``count``, ``antecedent_count``,
+        ``consequent_items`` (sorted tuples), ``baskets`` (baskets holding every item of the
+        rule; the same as ``count``), ``count``, ``antecedent_count``,
         ``consequent_count``, ``support``, ``confidence``, ``lift``, ``leverage``,
         ``conviction``; sorted by lift, confidence, support (descending).
     """
@@ -437,6 +445,7 @@ def association_rules(
             }
         )
     a, b, h = a[order], b[order], h[order]
+    frame["baskets"] = a.astype(np.int64)
     frame["count"] = a.astype(np.int64)
     frame["antecedent_count"] = b.astype(np.int64)
     frame["consequent_count"] = h.astype(np.int64)
@@ -446,7 +455,7 @@ def association_rules(
     frame["leverage"] = a / n - (b / n) * (h / n)
     with np.errstate(divide="ignore", invalid="ignore"):
         frame["conviction"] = np.where(a == b, np.inf, (1 - h / n) / (1 - a / b))
-    return frame
+    return frame[frame["baskets"] >= min_baskets].reset_index(drop=True)
 
 
 def rules_by_segment(
@@ -459,13 +468,16 @@ def rules_by_segment(
     min_confidence: float,
     level: str = "product",
     max_len: int | None = 3,
+    min_baskets: int = privacy.MIN_GROUP,
 ) -> pd.DataFrame:
     """Mine rules separately within each customer segment (RFM segments, clusters, stages).
 
     ``segments`` maps ``customer_id`` to any segment column; baskets of customers outside it
     (and anonymous baskets) are left out, and so are lines ordered after ``as_of`` (inclusive
     day, required). Returns the rules with a leading segment column and the number of baskets
-    each segment had; a segment whose baskets hold no frequent itemset has no rules.
+    each segment had (``segment_baskets``; ``baskets`` is each rule's own count); a segment
+    whose baskets hold no frequent itemset has no rules. ``min_baskets`` is
+    ``association_rules``'.
     """
     seg = segments[["customer_id", segment_column]].dropna()
     tx = transactions.merge(seg, on="customer_id", how="inner")
@@ -477,16 +489,18 @@ def rules_by_segment(
         fi = frequent_itemsets(b, min_support=min_support, max_len=max_len)
         if fi.empty:
             continue
-        rules = association_rules(fi, n_baskets=b.n_baskets, min_confidence=min_confidence)
-        parts.append(rules.assign(**{segment_column: name, "baskets": b.n_baskets}))
+        rules = association_rules(
+            fi, n_baskets=b.n_baskets, min_confidence=min_confidence, min_baskets=min_baskets
+        )
+        parts.append(rules.assign(**{segment_column: name, "segment_baskets": b.n_baskets}))
     if not parts:
-        return pd.DataFrame(columns=[segment_column, "baskets"])
+        return pd.DataFrame(columns=[segment_column, "segment_baskets"])
     out = pd.concat(parts, ignore_index=True)
     return out[
         [
             segment_column,
-            "baskets",
-            *[c for c in out.columns if c not in (segment_column, "baskets")],
+            "segment_baskets",
+            *[c for c in out.columns if c not in (segment_column, "segment_baskets")],
         ]
     ]
 

@@ -719,7 +719,9 @@ def dropout_check(purchases: BetaGeo, summary: pd.DataFrame) -> list[dict]:
     ]
 
 
-def headline(outlooked: pd.DataFrame, check: pd.DataFrame, *, warnings=()) -> dict:
+def headline(
+    outlooked: pd.DataFrame, check: pd.DataFrame, *, warnings=(), min_group: int = privacy.MIN_GROUP
+) -> dict:
     """Customer outlooks and a holdout check into the report's headline figures.
 
     ``warnings`` are the model's (``dropout_check``): with ``dropout_not_seen`` the figures
@@ -733,7 +735,10 @@ def headline(outlooked: pd.DataFrame, check: pd.DataFrame, *, warnings=()) -> di
         ``value_at_risk_share`` (unless withheld; None, shown as missing, when fewer than
         ``privacy.MIN_GROUP`` customers are not active: the shares would give their count
         back), and ``holdout_error`` (predicted / actual
-        purchases in the holdout - 1; None without actual purchases).
+        purchases in the holdout - 1; None without actual purchases). Over 1 to
+        ``min_group - 1`` customers modelled (``privacy.MIN_GROUP`` by default) every
+        figure is None (withheld), and ``holdout_error`` is over 1 to ``min_group - 1``
+        customers in the holdout.
     """
     total = holdout_total(check)
     clv = outlooked["clv"].sum()
@@ -751,7 +756,8 @@ def headline(outlooked: pd.DataFrame, check: pd.DataFrame, *, warnings=()) -> di
         out.update(dict.fromkeys(P_ALIVE_FIGURES))  # gives the small at-risk count back
     if any(w.get("code") == "dropout_not_seen" for w in warnings):
         out = {k: v for k, v in out.items() if k not in P_ALIVE_FIGURES}
-    return out
+    out = privacy.withhold_small(out, count=total["customers"], keys=["holdout_error"], k=min_group)
+    return privacy.withhold_small(out, count=len(outlooked), k=min_group)
 
 
 def model_parameters(purchases: BetaGeo, spend: GammaGamma) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crm_lab import privacy
 from crm_lab.core.lines import day_end, item_labels, sale_lines
 
 __all__ = ["seasonality"]
@@ -22,6 +23,7 @@ def seasonality(
     top: int = 20,
     by: str = "month",
     lead_time: int = 1,
+    min_buyers: int = privacy.MIN_GROUP,
 ) -> pd.DataFrame:
     """Sale lines into average demand per month (or ISO week) of the year, per category.
 
@@ -38,6 +40,11 @@ def seasonality(
         Months 1-12 (columns ``m1``..``m12``) or ISO weeks 1-53 (``w1``..``w53``).
     lead_time : int
         Months (or weeks) needed to stock up: ``stock_up_by`` is that long before the peak.
+    min_buyers : int
+        Items bought by fewer buyers up to ``as_of`` are left out (default
+        ``privacy.MIN_GROUP``): an item's peak month would tell when its one or two buyers
+        bought it. A buyer is a known customer; a sale without a customer id counts its
+        invoice as one buyer.
 
     Returns
     -------
@@ -74,6 +81,14 @@ def seasonality(
         .reindex(columns=periods, fill_value=0)
         .clip(lower=0)  # a period with more cancelled than sold had no demand, not negative
     )
+    invoice = "invoice " + sales.get("invoice_id", sales.index.to_series()).astype(str)
+    buyer = sales.get("customer_id", pd.Series(pd.NA, index=sales.index)).astype("object")
+    buyer = buyer.where(buyer.notna(), invoice)
+    sold = item_labels(sales, level="category" if has_categories else "product")
+    buyers = (
+        pd.DataFrame({"item": sold, "buyer": buyer}).dropna().groupby("item")["buyer"].nunique()
+    )
+    table = table.loc[table.index.isin(buyers.index[buyers >= min_buyers])]
     table = table.loc[table.sum(axis=1).nlargest(top).index]
     occurs = pd.Series(0, index=periods)
     if len(sales):  # how often each month (or week) of the year occurs in the window

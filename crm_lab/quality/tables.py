@@ -19,7 +19,7 @@ import pandas as pd
 from crm_lab.core.dataset import Dataset
 from crm_lab.core.lines import as_of_day, day_end
 from crm_lab.core.schemas import LINE_TYPES, MAIN_DATES, SCHEMAS
-from crm_lab.privacy import mask_text, mask_values
+from crm_lab.privacy import MIN_GROUP, mask_text, mask_values, withhold_small
 
 __all__ = [
     "accounting_table",
@@ -239,14 +239,16 @@ def headline(data: Dataset) -> dict:
     return out
 
 
-def orders_headline(data: Dataset, *, as_of) -> dict:
+def orders_headline(data: Dataset, *, as_of, min_group: int = MIN_GROUP) -> dict:
     """Summarise the order lines up to the as-of day into their data-quality headline.
 
     Returns
     -------
     dict
         With a transactions table, ``sales_without_customer_share``: the share of sales revenue
-        up to ``as_of`` on lines without a customer id (0.0 without sales); empty without one.
+        up to ``as_of`` on lines without a customer id (0.0 without sales; None, withheld,
+        when 1 to ``min_group - 1`` invoices make it, ``privacy.MIN_GROUP`` by default); empty
+        without one.
     """
     if "transactions" not in data.tables:
         return {}
@@ -254,7 +256,9 @@ def orders_headline(data: Dataset, *, as_of) -> dict:
     sales = tx[tx["line_type"] == "sale"]
     revenue = float(sales["amount"].sum())
     anonymous = float(sales.loc[sales["customer_id"].isna(), "amount"].sum())
-    return {"sales_without_customer_share": round(anonymous / revenue, 4) if revenue else 0.0}
+    share = {"sales_without_customer_share": round(anonymous / revenue, 4) if revenue else 0.0}
+    invoices = sales.loc[sales["customer_id"].isna(), "invoice_id"].nunique()
+    return withhold_small(share, count=invoices, k=min_group)
 
 
 def review_queue(data: Dataset, *, key: bytes) -> pd.DataFrame:

@@ -25,6 +25,8 @@ __all__ = [
     "safe_text",
     "show_table",
     "show_warnings",
+    "small_groups",
+    "small_groups_note",
     "warnings_html",
     "write_metrics",
 ]
@@ -77,13 +79,15 @@ def show_table(
     ``churn_risk``, ``stage``, ``tag``, ...) become their names, and so do column names that
     are codes when the columns are named after a code column (``columns.name == "stage"``);
     headers come from ``labels.label``; each column is formatted as ``labels.FORMATS``
-    declares. A table with a group count (a numeric ``customers`` column) shows no figures for
-    groups smaller than ``privacy.MIN_GROUP``: their count reads "<5" and every other column
-    but the group's name is blank (``privacy.suppress_small``); so that subtraction from the
+    declares. A table with a group count (a numeric column of ``COUNTS``: ``customers``,
+    ``baskets``, ``invoices``) shows no figures for groups smaller
+    than ``privacy.MIN_GROUP``: their count reads "<5" and every other column but the group's
+    name is blank (``privacy.suppress_small``); so that subtraction from the
     total (a total row, shares, a card) cannot give such a count back, the smallest other
     groups are blanked with it, count included (``privacy.complementary_rows``). A flow matrix
     (columns named by codes, each cell a count of customers) has its small cells read "<5"
-    and the cells that would give them back blank (``privacy.small_cells``).
+    and the cells that would give them back blank (``privacy.small_cells``). A table that
+    hid anything says so in its caption (``small_groups_note``).
 
     Parameters
     ----------
@@ -118,10 +122,14 @@ def show_table(
     if total is not None:
         row = {out.columns[0]: labels.label("total", lang=lang), **total}
         out = pd.concat([out, pd.DataFrame([row])], ignore_index=True)
-    if suppress and COUNT in out and _is_number(out[COUNT]):
-        out = _suppress(out, groups=groups)
+    count = _count_column(out)
+    before = out.isna().to_numpy().sum()
+    if suppress and count is not None:
+        out = _suppress(out, groups=groups, count=count)
     elif suppress and out.columns.name in labels.CODE_COLUMNS:
         out = _suppress_cells(out)
+    marked = out.isin([f"<{privacy.MIN_GROUP}"]).to_numpy().any()
+    hid = suppress and (marked or out.isna().to_numpy().sum() > before)
     overrides = {c: "{:.1%}" for c in percent}
     overrides.update({c: "{:,.0f}" for c in money})
     overrides.update({c: "{:,.1f}" for c in decimals})
@@ -157,13 +165,64 @@ def show_table(
         styled = styled.background_gradient(
             cmap="RdYlGn", vmin=0.0, vmax=1.0, subset=list(shade)
         ).highlight_null(color="#ffffff", subset=list(shade))
+    if hid:
+        styled = styled.set_caption(html_text(small_groups_note(lang=lang)))
     return styled.relabel_index(headers, axis="columns")
 
 
-COUNT = "customers"  # the group-count column that small-group suppression looks at
+# the group-count columns small-group suppression looks at, the first one a table has (an
+# invoice is a basket: quality.transactions_summary's amounts by kind)
+COUNTS = ("customers", "baskets", "invoices")
+# columns that count customers within their row's group (migration.movement_summary): their
+# cells of 1 to 4 read "<5" too, like a flow matrix's
+PEOPLE_CELLS = ("new", "moved_up", "same", "moved_down", "changed")
 
 
-def _suppress(out: pd.DataFrame, *, groups: pd.Index) -> pd.DataFrame:
+def _count_column(frame: pd.DataFrame) -> str | None:
+    """The table's group-count column: the first numeric one of ``COUNTS``, or None."""
+    return next((c for c in COUNTS if c in frame and _is_number(frame[c])), None)
+
+
+def small_groups(frame: pd.DataFrame, *, count: str | None = None) -> pd.Series:
+    """Turn a table of groups into the mask of rows a chart or table must not describe.
+
+    The groups (rows) counting 1 to ``privacy.MIN_GROUP - 1`` customers or baskets, and the
+    smallest others hidden with them so that no total gives them back
+    (``privacy.hidden_groups``): the same rows ``show_table`` blanks, so a chart beside its
+    table hides the same groups.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per group, with a group count.
+    count : str, optional
+        The count column; the first of ``COUNTS`` (``customers``, ``baskets``) by default.
+
+    Raises
+    ------
+    KeyError
+        When ``frame`` has no count column.
+
+    Examples
+    --------
+    >>> groups = pd.DataFrame({"tier": list("abcde"), "customers": [1, 2, 4, 5, 40]})
+    >>> small_groups(groups).tolist()
+    [True, True, True, False, False]
+    """
+    count = count or _count_column(frame)
+    if count is None or count not in frame:
+        raise KeyError(f"no group count column ({', '.join(COUNTS)}) in {list(frame.columns)}")
+    return privacy.hidden_groups(frame[count].reset_index(drop=True), k=privacy.MIN_GROUP).set_axis(
+        frame.index
+    )
+
+
+def small_groups_note(*, lang: str | None = None) -> str:
+    """The sentence a page shows where small groups were hidden (in ``lang``)."""
+    return labels.label("small_groups_note", lang=lang).format(k=privacy.MIN_GROUP)
+
+
+def _suppress(out: pd.DataFrame, *, groups: pd.Index, count: str) -> pd.DataFrame:
     """Blank the rows of groups smaller than ``privacy.MIN_GROUP`` and the rows that would
     give them back.
 
@@ -172,13 +231,27 @@ def _suppress(out: pd.DataFrame, *, groups: pd.Index) -> pd.DataFrame:
     derived from its rows) is blank. Because the groups' total is known (a total row, the
     shares beside the counts, a card), ``privacy.complementary_rows`` blanks the smallest
     other groups as well, their count too, so subtraction gives no small group back. A total
-    row (not in ``groups``) is never blanked in their place.
+    row (not in ``groups``) is never blanked in their place. Columns that count customers
+    within each group (``PEOPLE_CELLS``: the moves of ``migration.movement_summary``) show
+    their cells of fewer than ``privacy.MIN_GROUP`` as "<5", and the cells a row's count or a
+    column's total would give them back by blank (``privacy.small_cells``).
     """
     names = {out.columns[0], *(c for c in out.columns if c in labels.CODE_COLUMNS)}
-    hidden = [c for c in out.columns if c != COUNT and c not in names]
-    extra = privacy.complementary_rows(out.loc[groups, COUNT], k=privacy.MIN_GROUP)
-    out = privacy.suppress_small(out, count=COUNT, columns=hidden, k=privacy.MIN_GROUP)
-    out.loc[extra, COUNT] = pd.NA
+    cells = [c for c in out.columns if c in PEOPLE_CELLS and _is_number(out[c])]
+    if cells:  # within the groups shown: a cell of a few customers, and what gives it back
+        shown = ~privacy.hidden_groups(out.loc[groups, count], k=privacy.MIN_GROUP)
+        inner = out.loc[groups, cells].fillna(0).mul(shown.to_numpy(), axis=0)
+        small, extra = privacy.small_cells(inner, k=privacy.MIN_GROUP)
+        out = out.copy()
+        for j, col in enumerate(cells):
+            text = out[col].map(lambda v: pd.NA if pd.isna(v) else f"{v:,.0f}").astype("object")
+            text.loc[groups[small[:, j]]] = f"<{privacy.MIN_GROUP}"
+            text.loc[groups[extra[:, j]]] = pd.NA
+            out[col] = text
+    hidden = [c for c in out.columns if c != count and c not in names]
+    extra = privacy.complementary_rows(out.loc[groups, count], k=privacy.MIN_GROUP)
+    out = privacy.suppress_small(out, count=count, columns=hidden, k=privacy.MIN_GROUP)
+    out.loc[extra, count] = pd.NA
     for col in hidden:
         out.loc[extra, col] = float("nan") if _is_number(out[col]) else pd.NA
     return out
@@ -264,6 +337,9 @@ def kpi_cards(headline: dict, *, keys=None, skip=(), lang: str | None = None):
         The figures to show, in this order; every key of ``headline`` when omitted.
     skip : sequence of str
         Keys of ``headline`` not to show (dates and other entries that are not figures).
+
+    A figure that is ``None`` (withheld by ``privacy.withhold_small``, or not available)
+    shows as missing, with a line under the cards saying why it may be.
     lang : {"en", "zh"}
         Language of the card labels.
 
@@ -286,7 +362,11 @@ def kpi_cards(headline: dict, *, keys=None, skip=(), lang: str | None = None):
             f"<div class='crm-kpi'><div class='v'>{html_text(text)}</div>"
             f"<div class='l'>{html_text(name)}</div></div>"
         )
-    return HTML(f"<div class='crm-kpis'>{''.join(cards)}</div>")
+    note = ""
+    if any(headline[k] is None for k in shown if k not in set(skip)):
+        text = labels.label("withheld_note", lang=lang).format(k=privacy.MIN_GROUP)
+        note = f"<p class='crm-note'>{html_text(text)}</p>"
+    return HTML(f"<div class='crm-kpis'>{''.join(cards)}</div>{note}")
 
 
 def write_metrics(metrics: dict, path: str) -> None:

@@ -55,6 +55,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "index_failed": ("failed this run", "本次运行失败"),
     "segment": ("Segment", "客户分群"),
     "customers": ("Customers", "客户数"),
+    "baskets": ("Baskets", "篮子数"),
+    # under a table or chart that hides small groups (display.show_table, the charts)
+    "small_groups_note": (
+        "Groups of fewer than {k} customers (or baskets) are not described: “<{k}” marks them "
+        "and “–” the figures hidden with them, so that no total gives them back.",
+        "少于 {k} 位客户（或 {k} 个篮子）的组不予描述：以“<{k}”标示，"
+        "与之相关的数字以“–”隐去，以免由合计反推。",
+    ),
+    # under cards of which one or more is missing (display.kpi_cards)
+    "withheld_note": (
+        "“–”: not shown, as it would describe fewer than {k} customers (or baskets), or not "
+        "available.",
+        "“–”：不显示（会描述少于 {k} 位客户或 {k} 个篮子），或无此数据。",
+    ),
     "customer_share": ("Share of customers", "客户占比"),
     "revenue": ("Revenue", "收入"),
     "revenue_share": ("Share of revenue", "收入占比"),
@@ -274,7 +288,7 @@ _KINDS = {
         hit_rate baseline_hit_rate recommendation_hit_rate""",
     "money": """revenue avg_revenue clv amount period_revenue cancelled_amount returned_amount
         predicted_value recent_spend expected_spend""",
-    "count": """customers orders new moved_up same moved_down changed rows_in rows_clean
+    "count": """customers baskets orders new moved_up same moved_down changed rows_in rows_clean
         rows_quarantined rows_merged values_quarantined duplicate_customers_merged count lines
         invoices records_merged customers_affected months months_without_rows missing
         active_customers new_customers period_orders customers_to_date rules

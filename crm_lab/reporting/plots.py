@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from crm_lab.reporting import labels
+from crm_lab import privacy
+from crm_lab.reporting import display, labels
 from crm_lab.reporting.text import safe_text
 from crm_lab.value.rfm import SEGMENTS
 
@@ -67,6 +68,19 @@ def _t(key: str, lang: str) -> str:
     return labels.label(key, lang=lang, on="chart")
 
 
+SMALL = f"<{privacy.MIN_GROUP}"  # what a chart writes where it hides a small group
+
+
+def _layout(fig: Figure, *, hid: bool, lang: str | None) -> None:
+    """Lay a figure out, with the small-groups sentence under it when it hid any group."""
+    if not hid:
+        fig.tight_layout()
+        return
+    fig.text(0.01, 0.01, display.small_groups_note(lang=lang), fontsize=7, color="#4a5568",
+             wrap=True, va="bottom")  # fmt: skip
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+
+
 def use_svg() -> None:
     """Make matplotlib write SVG with live text and CJK-capable fonts (call once per kernel)."""
     matplotlib.rcParams.update(
@@ -96,9 +110,17 @@ def use_svg() -> None:
 
 def segment_share_chart(summary: pd.DataFrame, *, lang: str | None = None) -> Figure:
     """Draw a ``rfm.segment_summary``: each segment's share of customers next to its share of
-    revenue (horizontal bars, named in ``lang``)."""
+    revenue (horizontal bars, named in ``lang``).
+
+    Segments that ``display.small_groups`` hides (fewer than ``privacy.MIN_GROUP`` customers,
+    and those hidden with them, as in the table) get no bars: "<5" stands in their place.
+    """
     use_svg()
-    data = summary.iloc[::-1]
+    hidden = display.small_groups(summary, count="customers")
+    data = summary.assign(
+        customer_share=summary["customer_share"].mask(hidden),
+        revenue_share=summary["revenue_share"].mask(hidden),
+    ).iloc[::-1]
     y = np.arange(len(data))
     fig = Figure(figsize=(8, 0.45 * len(data) + 1.2))
     ax = fig.subplots()
@@ -110,15 +132,22 @@ def segment_share_chart(summary: pd.DataFrame, *, lang: str | None = None) -> Fi
     ax.set_yticks(y, _ticks(names), **LITERAL)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     for yi, v in zip(y - 0.2, data["revenue_share"], strict=True):
-        ax.text(v + 0.005, yi, f"{v:.0%}", va="center", fontsize=8, color=BLUE, **LITERAL)
+        text = SMALL if pd.isna(v) else f"{v:.0%}"
+        ax.text(0.005 if pd.isna(v) else v + 0.005, yi + (0.2 if pd.isna(v) else 0), text,
+                va="center", fontsize=8, color=GREY if pd.isna(v) else BLUE, **LITERAL)  # fmt: skip
     ax.legend(loc="lower right", frameon=False)
-    fig.tight_layout()
+    _layout(fig, hid=bool(hidden.any()), lang=lang)
     return fig
 
 
 def rf_grid_chart(segmented: pd.DataFrame, *, lang: str | None = None) -> Figure:
     """Draw scored RFM rows as the 5x5 recency-by-frequency grid: customers per cell, shaded,
-    with the segments outlined and named in ``lang``."""
+    with the segments outlined and named in ``lang``.
+
+    A cell of fewer than ``privacy.MIN_GROUP`` customers reads "<5", and the cells that a row's,
+    a column's or a segment's total would give it back by are blank (``privacy.small_cells``);
+    neither is shaded by its count.
+    """
     use_svg()
     counts = (
         segmented.groupby(["f_score", "r_score"])
@@ -126,9 +155,14 @@ def rf_grid_chart(segmented: pd.DataFrame, *, lang: str | None = None) -> Figure
         .unstack(fill_value=0)
         .reindex(index=range(1, 6), columns=range(1, 6), fill_value=0)
     )
+    # each segment's count is in the segment table: its cells are a line like a row or column
+    regions = [[(f - 1, r - 1) for r in rs for f in fs] for _, rs, fs in SEGMENTS]
+    small, extra = privacy.small_cells(counts, k=privacy.MIN_GROUP, regions=regions)
     fig = Figure(figsize=(8, 5.5))
     ax = fig.subplots()
-    ax.imshow(counts.to_numpy(), origin="lower", cmap="Blues", aspect="auto")
+    ax.imshow(
+        np.where(small | extra, 0, counts.to_numpy()), origin="lower", cmap="Blues", aspect="auto"
+    )
     vmax = counts.to_numpy().max() or 1
     for code, rs, fs in SEGMENTS:
         r0, f0 = min(rs), min(fs)
@@ -153,32 +187,44 @@ def rf_grid_chart(segmented: pd.DataFrame, *, lang: str | None = None) -> Figure
     for f in range(1, 6):
         for r in range(1, 6):
             n = counts.loc[f, r]
+            blank = small[f - 1, r - 1] or extra[f - 1, r - 1]
             ax.text(
                 r - 1,
                 f - 1 - 0.12,
-                f"{n:,}",
+                SMALL if small[f - 1, r - 1] else labels.MISSING if blank else f"{n:,}",
                 ha="center",
                 va="center",
                 fontsize=8,
-                color="white" if n > vmax / 2 else "#4a5568",
+                color="white" if n > vmax / 2 and not blank else "#4a5568",
                 **LITERAL,
             )
     ax.set_xticks(range(5), range(1, 6))
     ax.set_yticks(range(5), range(1, 6))
     ax.set_xlabel(_t("r_score", lang))
     ax.set_ylabel(_t("f_score", lang))
-    fig.tight_layout()
+    _layout(fig, hid=bool(small.any()), lang=lang)
     return fig
 
 
 def monthly_revenue_chart(monthly: pd.DataFrame, *, lang: str | None = None) -> Figure:
     """Draw a ``kpi.monthly_sales`` table: revenue by month (bars) with the number of buying
-    customers (line, right axis)."""
+    customers (line, right axis).
+
+    Months that ``display.small_groups`` hides (fewer than ``privacy.MIN_GROUP`` buying
+    customers, and those hidden with them so that the revenue to date gives none back) have
+    no bar and no point: "<5" stands in their place.
+    """
     use_svg()
+    hidden = display.small_groups(monthly, count="customers")
+    monthly = monthly.assign(
+        revenue=monthly["revenue"].mask(hidden), customers=monthly["customers"].mask(hidden)
+    )
     fig = Figure(figsize=(9, 3.6))
     ax = fig.subplots()
     x = np.arange(len(monthly))
-    ax.bar(x, monthly["revenue"], color=BLUE)
+    ax.bar(x, monthly["revenue"].fillna(0), color=BLUE)
+    for xi in x[hidden.to_numpy()]:
+        ax.text(xi, 0, SMALL, ha="center", va="bottom", fontsize=7, color=GREY, **LITERAL)
     ax.set_ylabel(_t("revenue", lang))
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax2 = ax.twinx()
@@ -190,24 +236,35 @@ def monthly_revenue_chart(monthly: pd.DataFrame, *, lang: str | None = None) -> 
     ax.set_xticks(
         x[::step], _ticks(monthly["month"].iloc[::step]), rotation=45, ha="right", **LITERAL
     )
-    fig.tight_layout()
+    _layout(fig, hid=bool(hidden.any()), lang=lang)
     return fig
 
 
 def holdout_chart(check: pd.DataFrame, *, lang: str | None = None) -> Figure:
     """Draw a purchase-model holdout check (``predict.holdout_check``): actual against
     predicted purchases per customer, one pair of bars per group of repeat purchases before
-    the holdout (every row is a group; the check has no total row)."""
+    the holdout (every row is a group; the check has no total row).
+
+    Groups that ``display.small_groups`` hides (fewer than ``privacy.MIN_GROUP`` customers, and
+    those hidden with them, as in the table beside it) have no bars: "<5" stands in their place.
+    """
     use_svg()
-    rows = check
+    hidden = display.small_groups(check, count="customers")
+    rows = check.assign(
+        actual=check["actual"].mask(hidden), predicted=check["predicted"].mask(hidden)
+    )
     fig = Figure(figsize=(8, 3.4))
     ax = fig.subplots()
     x = np.arange(len(rows))
-    ax.bar(x - 0.2, rows["actual"], width=0.4, color=BLUE, label=_t("actual", lang))
-    ax.bar(x + 0.2, rows["predicted"], width=0.4, color=ORANGE, label=_t("predicted", lang))
+    ax.bar(x - 0.2, rows["actual"].fillna(0), width=0.4, color=BLUE, label=_t("actual", lang))
+    ax.bar(
+        x + 0.2, rows["predicted"].fillna(0), width=0.4, color=ORANGE, label=_t("predicted", lang)
+    )
+    for xi in x[hidden.to_numpy()]:
+        ax.text(xi, 0, SMALL, ha="center", va="bottom", fontsize=8, color=GREY, **LITERAL)
     ax.set_xticks(x, _ticks(rows["past_purchases"]), **LITERAL)
     ax.set_xlabel(_t("past_purchases", lang))
     ax.set_ylabel(_t("purchases_per_customer", lang))
     ax.legend(frameon=False)
-    fig.tight_layout()
+    _layout(fig, hid=bool(hidden.any()), lang=lang)
     return fig

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crm_lab import privacy
 from crm_lab.value import rfm
 
 __all__ = [
@@ -120,10 +121,17 @@ def movement_summary(compared: pd.DataFrame) -> pd.DataFrame:
     return table.rename_axis("segment").reset_index()
 
 
-def move_counts(compared: pd.DataFrame) -> dict[str, int]:
-    """Customers per move, as ``{"customers_moved_up": 12, ...}`` (every move, 0 if none)."""
+def move_counts(compared: pd.DataFrame, *, min_group: int = privacy.MIN_GROUP) -> dict:
+    """Customers per move, as ``{"customers_moved_up": 12, ...}`` (every move, 0 if none).
+
+    A move of 1 to ``min_group - 1`` customers (``privacy.MIN_GROUP`` by default) is None
+    (withheld), and so are the smallest other moves (``privacy.hidden_groups``): the moves add
+    up to every customer compared, so one withheld count alone would come back by subtraction.
+    """
     counts = compared["move"].value_counts()
     names = {"new": "customers_new_to_segments", "up": "customers_moved_up",
              "down": "customers_moved_down", "same": "customers_unchanged",
              "changed": "customers_changed_segment", "gone": "customers_gone"}  # fmt: skip
-    return {names[m]: int(counts.get(m, 0)) for m in MOVES}
+    out = {names[m]: int(counts.get(m, 0)) for m in MOVES}
+    hidden = privacy.hidden_groups(pd.Series(out), k=min_group)
+    return {key: None if hidden[key] else value for key, value in out.items()}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crm_lab import privacy
 from crm_lab.core.lines import as_of_day, day_end, sale_lines
 
 __all__ = ["headline", "monthly_sales", "period_headline"]
@@ -48,7 +49,13 @@ def monthly_sales(transactions: pd.DataFrame, *, as_of, months: int = 24) -> pd.
     return out.rename_axis("month").reset_index()
 
 
-def headline(transactions: pd.DataFrame, *, as_of, period_days: int | None = None) -> dict:
+def headline(
+    transactions: pd.DataFrame,
+    *,
+    as_of,
+    period_days: int | None = None,
+    min_group: int = privacy.MIN_GROUP,
+) -> dict:
     """Summarise order lines into the period's headline figures as a flat dict of numbers.
 
     Parameters
@@ -59,13 +66,18 @@ def headline(transactions: pd.DataFrame, *, as_of, period_days: int | None = Non
         Inclusive cut-off day.
     period_days : int, optional
         Count only the last ``period_days`` days up to ``as_of``; all history when omitted.
+    min_group : int
+        The fewest buyers whose figures are shown (``privacy.MIN_GROUP``).
 
     Returns
     -------
     dict
         ``customers`` (known buyers), ``orders``, ``revenue``, ``anonymous_revenue_share``
         (revenue of lines without a customer id), ``cancelled_amount`` and ``returned_amount``
-        (positive numbers), ``first_order`` and ``last_order`` (ISO dates).
+        (positive numbers), ``first_order`` and ``last_order`` (ISO dates). The last three
+        amounts are None (withheld) when 1 to ``min_group - 1`` invoices make them. Over 1 to
+        ``min_group - 1`` known buyers every figure is None (withheld): they would
+        describe those few customers.
     """
     end = day_end(as_of)
     tx = transactions[transactions["ordered_at"] < end]
@@ -74,8 +86,9 @@ def headline(transactions: pd.DataFrame, *, as_of, period_days: int | None = Non
     sales = sale_lines(tx, end=end)
     revenue = float(sales["amount"].sum())
     anonymous = float(sales.loc[sales["customer_id"].isna(), "amount"].sum())
-    return {
-        "customers": int(sales["customer_id"].nunique()),
+    buyers = int(sales["customer_id"].nunique())
+    figures = {
+        "customers": buyers,
         "orders": int(sales["invoice_id"].nunique()),
         "revenue": round(revenue, 2),
         "anonymous_revenue_share": round(anonymous / revenue, 4) if revenue else 0.0,
@@ -84,9 +97,21 @@ def headline(transactions: pd.DataFrame, *, as_of, period_days: int | None = Non
         "first_order": tx["ordered_at"].min().date().isoformat() if len(tx) else None,
         "last_order": tx["ordered_at"].max().date().isoformat() if len(tx) else None,
     }
+    # the amounts of a few invoices (the anonymous sales, the cancellations, the returns)
+    # describe those few baskets
+    anonymous_invoices = sales.loc[sales["customer_id"].isna(), "invoice_id"].nunique()
+    for key, count in [
+        ("anonymous_revenue_share", anonymous_invoices),
+        ("cancelled_amount", tx.loc[tx["line_type"] == "cancellation", "invoice_id"].nunique()),
+        ("returned_amount", tx.loc[tx["line_type"] == "return", "invoice_id"].nunique()),
+    ]:
+        figures = privacy.withhold_small(figures, count=count, keys=[key], k=min_group)
+    return privacy.withhold_small(figures, count=buyers, k=min_group)
 
 
-def period_headline(transactions: pd.DataFrame, *, start, as_of) -> dict:
+def period_headline(
+    transactions: pd.DataFrame, *, start, as_of, min_group: int = privacy.MIN_GROUP
+) -> dict:
     """Summarise the order lines of one period (``start`` .. ``as_of``, inclusive) into figures.
 
     Returns
@@ -94,7 +119,9 @@ def period_headline(transactions: pd.DataFrame, *, start, as_of) -> dict:
     dict
         ``active_customers`` (known customers who bought in the period), ``new_customers``
         (of them, those whose first purchase ever is in the period), ``period_orders`` and
-        ``period_revenue`` (gross sales in the period).
+        ``period_revenue`` (gross sales in the period). Over 1 to ``min_group - 1`` buyers
+        (``privacy.MIN_GROUP`` by default) every figure is None (withheld); so is
+        ``new_customers`` when 1 to ``min_group - 1`` of them are new.
     """
     begin = pd.Timestamp(start).normalize()
     end = day_end(as_of)
@@ -102,9 +129,12 @@ def period_headline(transactions: pd.DataFrame, *, start, as_of) -> dict:
     inside = sales[sales["ordered_at"] >= begin]
     first = sales.groupby("customer_id")["ordered_at"].min()
     buyers = inside["customer_id"].dropna().unique()
-    return {
+    new = int((first.reindex(buyers) >= begin).sum())
+    figures = {
         "active_customers": int(len(buyers)),
-        "new_customers": int((first.reindex(buyers) >= begin).sum()),
+        "new_customers": new,
         "period_orders": int(inside["invoice_id"].nunique()),
         "period_revenue": round(float(inside["amount"].sum()), 2),
     }
+    figures = privacy.withhold_small(figures, count=new, keys=["new_customers"], k=min_group)
+    return privacy.withhold_small(figures, count=len(buyers), k=min_group)

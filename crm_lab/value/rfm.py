@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crm_lab import privacy
 from crm_lab.core.lines import as_of_day, day_end, sale_lines
 
 __all__ = [
@@ -180,13 +181,18 @@ def rfm_segments(scored: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def segment_counts(segmented: pd.DataFrame) -> dict[str, int]:
+def segment_counts(segmented: pd.DataFrame, *, min_group: int = privacy.MIN_GROUP) -> dict:
     """Segmented rows into customers per segment: ``{"segment_champions": 611, ...}``.
 
-    Every segment of ``SEGMENTS`` has a key, 0 when it holds nobody.
+    Every segment of ``SEGMENTS`` has a key, 0 when it holds nobody. A segment of 1 to
+    ``min_group - 1`` customers (``privacy.MIN_GROUP`` by default) is None (withheld), and so
+    are the smallest others that would give it back from the total
+    (``privacy.hidden_groups``), as in the segment table.
     """
     counts = segmented["segment"].value_counts()
-    return {f"segment_{code}": int(counts.get(code, 0)) for code in SEGMENT_CODES}
+    out = {f"segment_{code}": int(counts.get(code, 0)) for code in SEGMENT_CODES}
+    hidden = privacy.hidden_groups(pd.Series(out), k=min_group)
+    return {key: None if hidden[key] else value for key, value in out.items()}
 
 
 def segment_summary(segmented: pd.DataFrame) -> pd.DataFrame:

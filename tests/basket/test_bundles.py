@@ -23,7 +23,9 @@ def test_bundle_revenue_stops_at_the_as_of_day():
     )
     b = basket.make_baskets(tx, as_of="2025-03-02")
     fi = basket.frequent_itemsets(b, min_support=0.3)
-    found = basket.bundles(tx, fi, as_of="2025-03-02", n_baskets=b.n_baskets, min_lift=1.0)
+    found = basket.bundles(
+        tx, fi, as_of="2025-03-02", n_baskets=b.n_baskets, min_lift=1.0, min_baskets=1
+    )
     top = found.set_index("bundle").loc["A, B"]
     # baskets 1, 2 (A, B) and 4 (C): A+B support 2/3, A and B 2/3 each: lift (2/3)/(4/9) = 1.5
     assert top["lift"] == pytest.approx(1.5)

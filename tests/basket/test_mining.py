@@ -208,7 +208,7 @@ def test_max_len_zero_and_an_item_in_every_basket():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # conviction of a rule whose consequent is everywhere
         rules = basket.association_rules(
-            basket.mine_itemsets(b, min_support=0.25), min_confidence=0.5
+            basket.mine_itemsets(b, min_support=0.25), min_confidence=0.5, min_baskets=1
         )
     to_a = rules[rules["consequent"] == "a"]
     assert len(to_a) and (to_a["confidence"] == 1).all() and np.isinf(to_a["conviction"]).all()

@@ -334,7 +334,7 @@ def test_holdout_total_and_headline_by_hand():
         {"clv": [6.0] * 5 + [2.0] * 5, "churn_risk": ["active"] * 5 + ["at_risk"] * 5,
          "p_alive": [0.9] * 5 + [0.5] * 5}
     )  # fmt: skip
-    head = clv.headline(outlooked, check)
+    head = clv.headline(outlooked, check, min_group=1)  # the holdout's 4 customers: arithmetic
     assert head["holdout_error"] == pytest.approx(2.0 / 1.75 - 1)
     assert head["value_at_risk_share"] == pytest.approx(0.25)
     assert head["active_customer_share"] == pytest.approx(0.5)
@@ -585,15 +585,15 @@ def test_headline_leaves_out_what_rests_on_p_alive_when_the_model_cannot_tell():
     outlooked = pd.DataFrame(
         {"clv": [30.0, 10.0], "churn_risk": ["active", "at_risk"], "p_alive": [0.9, 0.5]}
     )
-    full = clv.headline(outlooked, check)
+    full = clv.headline(outlooked, check, min_group=1)  # two customers: the arithmetic only
     warning = {"code": "dropout_not_seen", "dropout_per_purchase": 1e-11}
-    cut = clv.headline(outlooked, check, warnings=[warning])
+    cut = clv.headline(outlooked, check, warnings=[warning], min_group=1)
     assert set(full) - set(cut) == set(clv.P_ALIVE_FIGURES) == {
         "active_customer_share", "value_at_risk_share"
     }  # fmt: skip
     assert cut == {k: v for k, v in full.items() if k in cut}
     assert cut["holdout_error"] == pytest.approx(0.5) and cut["predicted_value"] == 40.0
-    other = clv.headline(outlooked, check, warnings=[{"code": "stale_data"}])
+    other = clv.headline(outlooked, check, warnings=[{"code": "stale_data"}], min_group=1)
     assert other == full  # only the drop-out warning withholds them
 
 

@@ -103,9 +103,9 @@ def test_every_headline_key_of_the_analyses_has_a_label_and_a_format(demo, demo_
     headlines = [
         kpi.headline(tx, as_of="2025-12-31"),
         kpi.period_headline(tx, start="2025-12-01", as_of="2025-12-31"),
-        rfm.segment_counts(segmented),
+        rfm.segment_counts(segmented, min_group=1),
         migration.move_counts(compared),
-        predict.headline(outlooked, check),
+        predict.headline(outlooked, check, min_group=1),
         quality.headline(ingest.read_clean(demo_dir)),
     ]
     keys = {k for h in headlines for k, v in h.items() if not isinstance(v, str | type(None))}

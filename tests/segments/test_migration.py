@@ -34,7 +34,7 @@ def test_moves_by_hand():
     }
     assert compared.loc["d", "segment_before"] == migration.NEW
     assert compared.loc["e", "segment_after"] == migration.GONE
-    assert migration.move_counts(migration.compare(BEFORE, AFTER)) == {
+    assert migration.move_counts(migration.compare(BEFORE, AFTER), min_group=1) == {
         "customers_new_to_segments": 1,
         "customers_moved_up": 1,
         "customers_unchanged": 1,
@@ -50,7 +50,7 @@ def test_segments_without_scores_only_change_or_stay():
     compared = migration.compare(before, after)
     moves = compared.set_index("customer_id")["move"]
     assert moves["a"] == "changed" and moves["c"] == "same" and moves["d"] == "new"
-    counts = migration.move_counts(compared)
+    counts = migration.move_counts(compared, min_group=1)
     assert counts["customers_changed_segment"] == 2 and sum(counts.values()) == 5
     summary = migration.movement_summary(compared).set_index("segment")
     assert summary["customers"].sum() == 4  # every current customer is counted

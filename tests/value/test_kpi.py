@@ -7,14 +7,14 @@ from tests.value.test_rfm import TINY
 
 def test_headline_by_hand():
     tx = TINY.assign(product_id="p", unit_price=1.0)
-    h = kpi.headline(tx, as_of="2024-03-31")
+    h = kpi.headline(tx, as_of="2024-03-31", min_group=1)  # the arithmetic, on 3 customers
     # sale lines up to 31 Mar: 20 + 5 + 10 + 40 + 7.5 + 99 (anonymous)
     assert h["revenue"] == pytest.approx(181.5)
     assert h["orders"] == 5 and h["customers"] == 3
     assert h["anonymous_revenue_share"] == pytest.approx(round(99 / 181.5, 4))
     assert h["cancelled_amount"] == 10.0 and h["returned_amount"] == 11.5
     assert (h["first_order"], h["last_order"]) == ("2024-01-01", "2024-03-31")
-    last_week = kpi.headline(tx, as_of="2024-03-31", period_days=7)
+    last_week = kpi.headline(tx, as_of="2024-03-31", period_days=7, min_group=1)
     assert last_week["orders"] == 2 and last_week["revenue"] == pytest.approx(50.0)
 
 
@@ -34,7 +34,7 @@ def test_monthly_sales_fills_empty_months_and_ends_at_as_of():
 
 def test_free_returns_are_zero_not_negative_zero():
     tx = TINY.assign(amount=TINY["amount"].where(TINY["line_type"] != "return", -0.0))
-    h = kpi.headline(tx, as_of="2024-03-31")
+    h = kpi.headline(tx, as_of="2024-03-31", min_group=1)
     assert str(h["returned_amount"]) == "0.0"
 
 
