@@ -480,7 +480,8 @@ def test_rules_and_recommend_exports_neutralise_formula_cells(tmp_path, capsys):
     with open(data / "transactions.csv", "w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(lines)
     rules = tmp_path / "rules.csv"
-    argv = ["--min-support", "0.3", "--min-confidence", "0.3", "--out", str(rules)]
+    argv = ["--min-support", "0.3", "--min-confidence", "0.3", "--min-baskets", "1"]
+    argv += ["--out", str(rules)]
     assert cli.main(["rules", "--data", str(data), *argv]) == 0
     rows = _csv_rows(rules)
     items = {row["antecedent"] for row in rows} | {row["consequent"] for row in rows}
@@ -489,12 +490,14 @@ def test_rules_and_recommend_exports_neutralise_formula_cells(tmp_path, capsys):
     # a basket file: one basket per line, the items a spreadsheet would run among them
     baskets = tmp_path / "baskets.csv"
     baskets.write_text("@SUM(1),-2+3\n@SUM(1),-2+3\n-2+3,tea\n", "utf-8")
-    argv = ["--min-support", "0.3", "--min-confidence", "0.3", "--out", str(rules)]
+    argv = ["--min-support", "0.3", "--min-confidence", "0.3", "--min-baskets", "1"]
+    argv += ["--out", str(rules)]
     assert cli.main(["rules", "--data", str(baskets), *argv]) == 0
     rows = _csv_rows(rules)
     assert {row["antecedent"] for row in rows} >= {"'@SUM(1)", "'-2+3"}
     recs = tmp_path / "recs.csv"
     argv = ["--as-of", "2025-01-31", "--min-support", "0.3", "--min-confidence", "0.3"]
+    argv += ["--min-baskets", "1"]  # four baskets: the test is about the cells, not the groups
     assert cli.main(["recommend", "--data", str(data), *argv, "--raw-ids", "--out", str(recs)]) == 0
     rows = _csv_rows(recs)
     assert rows and {row["item"] for row in rows} <= {"'" + q, "'" + r}

@@ -144,6 +144,7 @@ def write_index(out_dir: str | Path, *, known: dict | None = None) -> Path:
     manifests = read_manifests(out_dir)
     figures = [m.headline() for _, m in manifests]
     lang = manifests[-1][1].lang if manifests else "en"
+    lang = lang if lang in labels.LANGS else "en"  # a manifest from another version, or edited
     rows = []
     for pos in range(len(manifests) - 1, -1, -1):
         (folder, m), headline = manifests[pos], figures[pos]

@@ -381,7 +381,11 @@ def default_work_dir(out_dir: str | Path, period: str) -> Path:
 def _lock(out_dir: Path, *, what: str = "reports folder", mode: int = 0o777):
     out_dir.mkdir(parents=True, exist_ok=True, mode=mode)  # mode: a new folder's own (umask)
     path = out_dir / ".crm_lab.lock"
-    with open(path, "a+") as fh:
+    private = not mode & 0o077  # an owner-only folder gets an owner-only lock file
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600 if private else 0o644)
+    if private:
+        os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "a+") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

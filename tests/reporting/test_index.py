@@ -126,3 +126,9 @@ def test_page_href_encodes_every_part_whole():
     assert index.page_href("2025-12", "a b/c.html") == "2025-12/a%20b%2Fc.html"
     assert index.page_href("2025-12", ".") == "2025-12/%2E"
     assert index.page_href("<x>", '"') == "%3Cx%3E/%22"
+
+
+def test_a_manifest_in_an_unknown_language_gives_an_english_index(tmp_path):
+    _period(tmp_path, "2025-12", "2025-12-31", [_ok("value", 100)], lang="<script>")
+    page = index.write_index(tmp_path).read_text("utf-8")
+    assert '<html lang="en">' in page and "<script>" not in page
