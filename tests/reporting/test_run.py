@@ -292,7 +292,12 @@ def test_english_pages_have_no_chinese_narrative(demo_run):
 
 
 def test_same_inputs_same_pages(demo_dir, tmp_path):
+    templates = tmp_path / "t"  # the templates of the pages compared, not the other two
+    templates.mkdir()
+    for name in ("01-customer-value", "02-data-quality", "03-basket", "90-executive-summary"):
+        shutil.copy(default_templates_dir() / f"{name}.ipynb", templates)
     args = ["report", "--data", str(demo_dir), "--period", "2025-12", "--work", str(tmp_path / "w")]
+    args += ["--templates", str(templates)]
     assert cli.main([*args, "--out", str(tmp_path / "a")]) == 0
     assert cli.main([*args, "--out", str(tmp_path / "b")]) == 0
     for page in (
