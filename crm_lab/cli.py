@@ -383,18 +383,24 @@ def _write_export(frame, path) -> bool:
 
 def _rules(args) -> int:
     from crm_lab import basket
-    from crm_lab.ingest.readers import LoadError, read_basket_file
+    from crm_lab.ingest.readers import LoadError, names_a_table, read_basket_file
 
     try:
         data = _read(args)
     except LoadError:
+        # only a file named after no table is read as a basket file: a transactions file with
+        # a column missing is that error, not customer ids and dates mined as items
+        if not args.data.is_file() or names_a_table(args.data, aliases=args.aliases):
+            raise
         data = None
     if data is not None and "transactions" in data.tables:
         tx = data["transactions"]  # the command mines the whole file: up to its last order
         baskets = basket.make_baskets(tx, as_of=tx["ordered_at"].max(), level=args.level)
         source = "transactions"
     else:
-        baskets = basket.baskets_from_lists(read_basket_file(args.data))
+        baskets = basket.baskets_from_lists(
+            read_basket_file(args.data, max_uncompressed_mb=args.max_uncompressed_mb)
+        )
         source = "basket file"
     try:
         itemsets = basket.mine_itemsets(

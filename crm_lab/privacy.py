@@ -104,7 +104,7 @@ def mask_values(frame: pd.DataFrame, *, column_col: str = "column", value_col: s
 
 # --- personal data in free text -----------------------------------------------------------------
 # A phone's separators: what people put between digit groups (dots, dashes, spaces, brackets)
-_SEP = r"[ \t.\-/()\u00a0]{0,3}"
+_SEP = r"[ \t.\-_/()\u00a0]{0,3}"
 # Chinese mobiles in any grouping: 1[3-9] and nine more digits, an optional +86 / 0086 / 86;
 # also glued to letters (tel13800138000), so no pseudonym or code may hold such a run
 _CN_MOBILE = re.compile(
@@ -159,9 +159,9 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 PHONE_REGIONS = ("CN", "US", "GB", "DE", "FR", "JP", "IN", "AU")
 _PHONE_CHARS = re.compile(r"\d")
 # a run of digits with what people put between a phone's groups (at most three characters)
-_NUMBERISH = re.compile(r"[+(]?\d[\d \t.\-/()\u00a0]{4,}\d")
+_NUMBERISH = re.compile(r"[+(]?\d[\d \t.\-_/()\u00a0]{4,}\d")
 _NON_DIGIT = re.compile(r"\D")
-_SEPARATOR = re.compile(r"[ \t.\-/()\u00a0]")
+_SEPARATOR = re.compile(r"[ \t.\-_/()\u00a0]")
 # grouped digits that are no phone: days, times, decimals
 _NOT_PHONE = re.compile(
     r"\d{4}([-./])\d{1,2}\1\d{1,2}(?: \d{1,2}:\d{2}(?::\d{2})?)?|\d{1,2}([-./])\d{1,2}\2\d{2,4}"
@@ -175,6 +175,21 @@ def _numberish(text: str):
 
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"))
+# characters people write for a phone's dash, an e-mail's dot or its brackets that NFKC keeps:
+# dashes and minus signs, middle dots and bullets, the ideographic full stop, CJK brackets,
+# the underscore and comma between digit groups; each folded to one ASCII character
+_LOOKALIKE = str.maketrans(
+    {
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\u2043", "-"),
+        **dict.fromkeys("\u00b7\u2022\u30fb\u2027\u2219", "."),
+        "\u3002": ".",
+        "\uff61": ".",
+        "\u3010": "[",
+        "\u3011": "]",
+        "\u3016": "[",
+        "\u3017": "]",
+    }
+)
 _NAME_SPLIT = re.compile(r"[\W_]+")
 _TOKEN = re.compile(r"[^\W_]+")
 _CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
@@ -198,7 +213,8 @@ def _normalised(text: str) -> tuple[str, list[int] | None]:
         return text, None
     chars, where = [], []
     for i, char in enumerate(text):
-        for out in unicodedata.normalize("NFKC", char.translate(_INVISIBLE)):
+        char = char.translate(_INVISIBLE).translate(_LOOKALIKE)
+        for out in unicodedata.normalize("NFKC", char):
             chars.append(out)
             where.append(i)
     where.append(len(text))
@@ -322,8 +338,8 @@ def _cjk(text: str) -> bool:
 
 def _id_forms(text: str) -> set[str]:
     """An id's spellings as a word: as is, without a float's ``.0``, without leading zeros."""
-    plain = re.sub(r"(?<=\d)\.0+$", "", text.strip())
-    out = {text.strip(), plain}
+    plain = re.sub(r"(?<=\d)\.0+$", "", text.strip()).casefold()  # c000123 is C000123
+    out = {text.strip().casefold(), plain}
     if plain.isdigit():
         out.add(plain.lstrip("0") or "0")
     return out

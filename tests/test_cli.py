@@ -654,3 +654,42 @@ def test_cell_timeout_reaches_the_run_and_is_checked(files, tmp_path, capsys, mo
     monkeypatch.setattr(run, "run_reports", fake)
     assert cli.main(argv) == 0 and seen["cell_timeout"] == 1800
     assert cli.main([*argv, "--cell-timeout", "42"]) == 0 and seen["cell_timeout"] == 42
+
+
+def test_rules_on_a_transactions_file_with_a_column_missing_is_that_error_not_a_basket_file(
+    tmp_path, capsys
+):
+    """A transactions file that cannot be read is not mined line by line as baskets: that put
+    customer ids, invoice numbers and dates into the rules export as items."""
+    data = tmp_path / "transactions.csv"
+    lines = ["invoice_id,customer_id,ordered_at,product_id,quantity,price_each"]
+    lines += [f"{i},C1000{i % 2},2025-01-0{1 + i % 9},P{i % 3},1,2.5" for i in range(40)]
+    data.write_text("\n".join(lines) + "\n", "utf-8")
+    out = tmp_path / "rules.csv"
+    argv = ["rules", "--data", str(data), "--min-support", "0.05", "--min-confidence", "0.1"]
+    assert cli.main([*argv, "--min-baskets", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "missing required column(s) ['unit_price']" in err and not out.exists()
+
+
+def test_a_basket_file_over_the_size_limit_is_refused(tmp_path, capsys):
+    import gzip
+
+    baskets = tmp_path / "groceries.csv.gz"
+    baskets.write_bytes(gzip.compress(("milk,bread,butter\n" * 120_000).encode()))  # 2.2 MB
+    out = tmp_path / "rules.csv"
+    argv = ["rules", "--data", str(baskets), "--min-support", "0.1", "--min-confidence", "0.1"]
+    assert cli.main([*argv, "--max-uncompressed-mb", "1", "--out", str(out)]) == 2
+    assert "over the limit of 1 MB" in capsys.readouterr().err and not out.exists()
+    assert cli.main([*argv, "--max-uncompressed-mb", "5", "--out", str(out)]) == 0
+
+
+def test_a_customers_file_without_a_header_quotes_no_customer(tmp_path, capsys):
+    data = tmp_path / "customers.csv"
+    row = "C00001,Linda Clarke,F,1990-01-01,London,UK,+44 7400 974929,linda@example.com"
+    data.write_text(row + "\n" + row.replace("C00001", "C00002") + "\n", "utf-8")
+    assert cli.main(["validate", "--data", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "headers found: ['C…', 'L…'," in err
+    for value in ("C00001", "Linda", "Clarke", "974929", "linda@"):
+        assert value not in err, value

@@ -698,6 +698,22 @@ class TableRead:
         self.notes: list[str] = notes
 
 
+def _shown_headers(row: list[str]) -> list[str]:
+    """The first row of a file whose header was not found, as an error message may quote it.
+
+    It may be a customer's record (a file without a header): when any cell holds a digit or
+    an ``@``, every cell is shown by its first character only; a row of words is shown cut.
+
+    >>> _shown_headers(["C00001", "Linda Clarke", "linda@example.com"])
+    ['C…', 'L…', 'l…']
+    >>> _shown_headers(["order no", "client"])
+    ['order no', 'client']
+    """
+    if any(re.search(r"[\d@]", cell) for cell in row):
+        return [f"{cell[:1]}…" if cell else "" for cell in row]
+    return [_clip(cell) for cell in row]
+
+
 def _locate_header(path: Path, grid: pd.DataFrame, table: str | None, aliases: dict):
     """Find the header row among the first rows (Excel exports put titles above it)."""
     for i in range(min(_HEADER_SEARCH_ROWS, len(grid))):
@@ -708,13 +724,13 @@ def _locate_header(path: Path, grid: pd.DataFrame, table: str | None, aliases: d
         if candidate and _has_required(headers, candidate, aliases) >= 0:
             return i, candidate
     first = next((i for i in range(len(grid)) if any(str(v).strip() for v in grid.iloc[i])), 0)
-    headers = [str(v).strip() for v in grid.iloc[first]] if len(grid) else []
+    headers = _shown_headers([str(v).strip() for v in grid.iloc[first]] if len(grid) else [])
     if table is None:
         raise LoadError(
             path,
             "cannot tell which table this is: name the file after a table "
             f"({', '.join(SCHEMAS)}) or give its headers the canonical names; "
-            f"headers found: {[_clip(h) for h in headers]}",
+            f"headers found: {headers}",
         )
     mapped = set(_header_map(headers, table, aliases).values())
     missing = [c for c in SCHEMAS[table].required if c not in mapped]
@@ -722,7 +738,7 @@ def _locate_header(path: Path, grid: pd.DataFrame, table: str | None, aliases: d
     raise LoadError(
         path,
         f"missing required column(s) {missing} for table {table!r}; accepted headers: "
-        f"{accepted}; headers found: {[_clip(h) for h in headers]}",
+        f"{accepted}; headers found: {headers}",
     )
 
 
@@ -990,6 +1006,15 @@ def _plain(path: Path) -> Path:
     return name
 
 
+def names_a_table(path: str | Path, *, aliases: str | Path | None = None) -> bool:
+    """Turn a file's path into whether its name stands for a table (``orders_2024.csv.gz``).
+
+    >>> names_a_table("data/orders_2024-01.csv"), names_a_table("groceries.csv")
+    (True, False)
+    """
+    return _table_of(Path(path), _aliases(str(aliases) if aliases else None)) is not None
+
+
 def _table_of(path: Path, aliases: dict) -> str | None:
     """The table a file's name stands for: the inner file's name, else the archive's own."""
     return _table_from_name(_plain(path), aliases) or _table_from_name(_name_inside(path), aliases)
@@ -1185,14 +1210,18 @@ def load_data(
     )
 
 
-def read_basket_file(path: str | Path) -> list[list[str]]:
+def read_basket_file(
+    path: str | Path, *, max_uncompressed_mb: float | None = None
+) -> list[list[str]]:
     """Read a basket file (one basket per line, items comma-separated, as R's Groceries).
 
     Items are CSV fields, so a quoted item may hold a comma; blank lines are skipped. The file
-    may be compressed (``.gz``, ``.bz2``, ``.xz``) or the one file of a ``.zip``.
+    may be compressed (``.gz``, ``.bz2``, ``.xz``) or the one file of a ``.zip``, expanding to
+    no more than ``max_uncompressed_mb`` (``max_uncompressed_bytes``).
     """
     path = Path(path)
-    raw, _ = _unwrap(path)  # groceries.csv.gz is read like groceries.csv
+    limit = max_uncompressed_bytes(max_uncompressed_mb)
+    raw, _ = _unwrap(path, limit=limit)  # groceries.csv.gz is read like groceries.csv
     text, _ = _decode(path, raw)
     baskets = []
     with _csv_fields_up_to(len(text)):

@@ -218,7 +218,12 @@ def _find_ids(page: str, ids: set[str]) -> set[str]:
     reader.close()
     id_heads, skip_heads = _headers(ID_COLUMNS), _headers((*PRODUCT_COLUMNS, *labels.FORMATS))
     numeric = {i.lstrip("0") or "0": i for i in ids if i.isdigit()}
-    found = ids & _words(" ".join(reader.outside))
+    folded = {i.casefold(): i for i in ids}  # an id in any case: c000123 is C000123
+
+    def shown(spellings: set[str]) -> set[str]:
+        return {folded[s.casefold()] for s in spellings if s.casefold() in folded}
+
+    found = shown(_words(" ".join(reader.outside)))
     for table in reader.tables:
         head = table["head"][-1] if table["head"] else []
         for row in table["body"]:
@@ -226,10 +231,10 @@ def _find_ids(page: str, ids: set[str]) -> set[str]:
                 name = head[i].casefold() if i < len(head) else ""
                 if name in id_heads:
                     spellings = _id_spellings(cell)
-                    found |= ids & spellings
+                    found |= shown(spellings)
                     found |= {numeric[s] for s in spellings if s in numeric}
                 elif name not in skip_heads:
-                    found |= ids & _words(cell)
+                    found |= shown(_words(cell))
     return found
 
 

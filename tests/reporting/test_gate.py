@@ -239,3 +239,14 @@ def test_100_000_pseudonyms_on_the_analyst_page_pass():
     # the old format, P + 16 hex digits of the same HMAC, held mobile-like runs at this size
     old = [hmac.new(b"x" * 32, i.encode(), hashlib.sha256).hexdigest()[:16] for i in ids]
     assert gate.scan_page(page(["P" + h for h in old[:20_000]]))
+
+
+def test_a_known_id_in_another_case_is_refused_in_text_and_in_an_id_column():
+    customers = pd.DataFrame({"customer_id": ["C000123"], "name": ["Linda Clarke"]})
+    known = gate.known_values(Dataset(tables={"customers": customers}))
+    for page in (
+        "<p>customer c000123</p>",
+        "<table><thead><tr><th>customer_id</th></tr></thead><tbody><tr><td>c000123</td></tr>"
+        "</tbody></table>",
+    ):
+        assert [h["kind"] for h in gate.scan_page(page, known=known)] == ["customer_id"], page
