@@ -120,13 +120,6 @@ def _parser() -> argparse.ArgumentParser:
     ru.add_argument("--level", choices=["product", "category"], default="product")
     ru.add_argument("--max-len", type=int, help="longest itemset")
     ru.add_argument("--algorithm", choices=["eclat", "fpgrowth", "apriori"], default="eclat")
-    ru.add_argument(
-        "--min-baskets",
-        type=int,
-        default=5,  # privacy.MIN_GROUP (tests check it), not imported: the CLI starts fast
-        help="leave out rules whose items are together in fewer baskets (default 5: a rule of "
-        "one basket describes that basket)",
-    )
     ru.add_argument("--out", required=True, type=Path, help="CSV file to write")
 
     rc = sub.add_parser("recommend", help="per-customer product recommendations as CSV for a CRM")
@@ -135,13 +128,14 @@ def _parser() -> argparse.ArgumentParser:
     rc.add_argument("--min-support", type=float, default=0.002)
     rc.add_argument("--min-confidence", type=float, default=0.05)
     rc.add_argument("--top-n", type=int, default=5)
-    rc.add_argument(
-        "--min-baskets",
-        type=int,
-        default=5,  # privacy.MIN_GROUP (tests check it), not imported: the CLI starts fast
-        help="leave out rules whose items are together in fewer baskets (default 5: a rule of "
-        "one basket describes that basket)",
-    )
+    for command in (ru, rc):
+        command.add_argument(
+            "--min-baskets",
+            type=int,
+            default=5,  # privacy.MIN_GROUP (tests check it), not imported: the CLI starts fast
+            help="leave out rules whose items are together in fewer baskets (default 5: a rule "
+            "of one basket describes that basket)",
+        )
     rc.add_argument("--out", required=True, type=Path, help="CSV file to write")
     rc.add_argument(
         "--raw-ids",
