@@ -46,7 +46,12 @@ def report(data: Path, out: Path, work: Path, *, period: str, templates: Path | 
     """Run ``crm-lab report`` in a child process; return its seconds, exit code and manifest."""
     cmd = [sys.executable, "-m", "crm_lab", "report", "--data", str(data), "--out", str(out)]
     cmd += ["--work", str(work), "--period", period]
-    cmd += ["--pseudonym-key-file", str(work.parent / "pseudonym.key")]
+    key = work.parent / "pseudonym.key"  # a named key file is never created on first use
+    if not key.exists():
+        from crm_lab import privacy
+
+        privacy.new_pseudonym_key(key)
+    cmd += ["--pseudonym-key-file", str(key)]
     if templates is not None:
         cmd += ["--templates", str(templates)]
     start = time.perf_counter()
