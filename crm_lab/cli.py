@@ -476,10 +476,7 @@ def _crypt(args) -> int:
             privacy.encrypt_file(args.src, args.dst, key_file=args.key_file)
         else:
             plain = privacy.decrypt_bytes(args.src, key_file=args.key_file)
-            fd = os.open(args.dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # plain data
-            with os.fdopen(fd, "wb") as fh:
-                os.fchmod(fh.fileno(), 0o600)
-                fh.write(plain)
+            privacy.write_private(args.dst, plain)  # plain data: owner-only
     except OSError as exc:  # the output's folder missing or read-only, a full disk
         print(f"error: {exc.filename or args.dst}: cannot write: {exc.strerror}", file=sys.stderr)
         return 2

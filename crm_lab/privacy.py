@@ -659,6 +659,25 @@ def new_pseudonym_key(key_file: str | Path) -> Path:
     return _new_key_file(Path(key_file), secrets.token_hex(32).encode("ascii"), what="pseudonym")
 
 
+def write_private(path: str | Path, data: bytes) -> Path:
+    """Write bytes to a file only its owner can read (0600), whatever the umask.
+
+    An existing file is made 0600 before it is written; files holding personal data (plain
+    snapshots, decrypted inputs, encrypted notebooks) are all written through here.
+
+    >>> import tempfile, pathlib
+    >>> out = write_private(pathlib.Path(tempfile.mkdtemp()) / "x.bin", b"secret")
+    >>> oct(out.stat().st_mode & 0o777), out.read_bytes()
+    ('0o600', b'secret')
+    """
+    path = Path(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        os.fchmod(fh.fileno(), 0o600)
+        fh.write(data)
+    return path
+
+
 def _new_key_file(path: Path, key: bytes, *, what: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # a new folder: owner-only
     try:

@@ -66,11 +66,11 @@ READ_EXCEPTIONS = {
 # Only reporting and the command line write output; the other writers, each with its reason.
 WRITE_EXCEPTIONS = {
     "crm_lab.reporting": "the run's output: pages, manifest, metrics, index, work folder",
-    "crm_lab.cli": "the files a command is asked to write (rules, recommendations, decrypt)",
     "crm_lab.ingest.snapshot": "the run's cleaned snapshot (save_tables)",
     "crm_lab.synth.write_demo": "`crm-lab demo-data`: writes the demo export files",
     "crm_lab.privacy._new_key_file": "creates a pseudonym or data key file (0600), never over one",
     "crm_lab.privacy.encrypt_file": "writes the encrypted file",
+    "crm_lab.privacy.write_private": "owner-only files of personal data (snapshot, decrypt)",
 }
 
 READ_CALLS = {

@@ -61,14 +61,6 @@ def private_dir(path: str | Path) -> Path:
     return path
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Write bytes to a file created 0600 (an existing one is made 0600 before it is written)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        os.fchmod(fh.fileno(), 0o600)
-        fh.write(data)
-
-
 def _parquet(frame: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
@@ -108,9 +100,9 @@ def save_tables(
 
     def write(name: str, data: bytes) -> None:
         if cipher is None:
-            _write_private(out / name, data)
+            privacy.write_private(out / name, data)
         else:
-            _write_private(out / f"{name}.enc", cipher.encrypt(data))
+            privacy.write_private(out / f"{name}.enc", cipher.encrypt(data))
 
     try:
         private_dir(out)
@@ -130,7 +122,7 @@ def save_tables(
             write(_META, described)
             described = yaml.safe_dump({"encrypted": True}).encode("utf-8")
         temporary = out / f".{_MARKER}.{os.getpid()}.tmp"
-        _write_private(temporary, described)
+        privacy.write_private(temporary, described)
         os.replace(temporary, out / _MARKER)
     except OSError as exc:
         raise _write_error(out, exc) from None

@@ -682,11 +682,7 @@ class _SealedNotebooks:
         sealed = target.with_name(target.name + ".enc")
         token = privacy.encrypt_bytes(buf.encode("utf-8"), key_file=cls.keys[path])
         tmp = sealed.with_name(f".{sealed.name}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), 0o600)
-            fh.write(token)
-        os.replace(tmp, sealed)
+        os.replace(privacy.write_private(tmp, token), sealed)
 
     @classmethod
     def read(cls, path: str) -> str:
