@@ -169,6 +169,9 @@ def _parser() -> argparse.ArgumentParser:
     kind.add_argument("--pseudonym", action="store_true", help="a key for customer pseudonyms")
     kind.add_argument("--data", action="store_true", help="a key for crm-lab encrypt")
 
+    pr = sub.add_parser("profiles", help="list the export profiles (systems whose files it reads)")
+    pr.add_argument("--profiles", type=Path, help="a YAML export profile, or a folder of them")
+
     v = sub.add_parser("validate", help="load and clean the data, print a summary per table")
     v.add_argument("--data", required=True, type=Path, help="folder of table files, or one file")
     for command in (r, v, ru, rc):
@@ -178,6 +181,27 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--aliases", type=Path, help="YAML file of extra header aliases")
         command.add_argument("--policies", type=Path, help="YAML file of cleaning policies")
         command.add_argument(
+            "--profile",
+            help="the system the export comes from (salesforce, shopify, taobao, ...; "
+            "detected from the headers when omitted; crm-lab profiles lists them)",
+        )
+        command.add_argument(
+            "--profiles", type=Path, help="a YAML export profile, or a folder of them"
+        )
+        command.add_argument(
+            "--column",
+            action="append",
+            type=_column_choice,
+            metavar="[TABLE.]COLUMN=HEADER",
+            help="read COLUMN from the header HEADER (repeatable): customer_id=AccountId",
+        )
+        command.add_argument(
+            "--phone-region",
+            type=_region,
+            help="ISO region of phone numbers without a country code on rows without a "
+            "country (US, GB, CN, ...)",
+        )
+        command.add_argument(
             "--max-uncompressed-mb",
             type=_megabytes,
             help="the most a compressed input (.gz, .zip, .xlsx, Parquet) may expand to "
@@ -186,6 +210,36 @@ def _parser() -> argparse.ArgumentParser:
     for command in (r, v):  # the old name of --data-key-file, kept working
         command.add_argument("--key-file", dest="old_key_file", type=Path, help=argparse.SUPPRESS)
     return p
+
+
+def _column_choice(text: str) -> tuple[str, str]:
+    """``[TABLE.]COLUMN=HEADER`` into (``[TABLE.]COLUMN``, ``HEADER``)."""
+    key, sep, header = text.partition("=")
+    if not sep or not key.strip() or not header.strip():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected [TABLE.]COLUMN=HEADER")
+    return key.strip(), header.strip()
+
+
+def _region(text: str) -> str:
+    """A two-letter region that phone numbers know (``phonenumbers``' regions)."""
+    import phonenumbers
+
+    region = text.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a region; expected a two-letter ISO code such as US, GB or CN"
+        )
+    return region
+
+
+def _reading(args) -> dict:
+    """How the command's input is read: its profile, column choices and phone region."""
+    return {
+        "profile": args.profile,
+        "profiles": args.profiles,
+        "columns": dict(args.column or []),
+        "phone_region": args.phone_region,
+    }
 
 
 def _megabytes(text: str) -> float:
@@ -218,6 +272,7 @@ def _read(args):
         policies=args.policies,
         data_key_file=_data_key_file(args),
         max_uncompressed_mb=args.max_uncompressed_mb,
+        **_reading(args),
     )
 
 
@@ -326,6 +381,7 @@ def _report(args) -> int:
             pseudonym_key_file=args.pseudonym_key_file,
             aliases=args.aliases,
             policies=args.policies,
+            reading=_reading(args),
             progress=progress,
             stale_after_days=args.stale_after_days,
             cell_timeout=args.cell_timeout,
@@ -373,6 +429,19 @@ def _write_export(frame, path) -> bool:
         print(f"error: {exc}", file=sys.stderr)
         return False
     return True
+
+
+def _profiles(args) -> int:
+    """Print each export profile: its name, system, exports and where its layout comes from."""
+    from crm_lab.ingest import load_profiles
+
+    for name, profile in sorted(load_profiles(args.profiles).items()):
+        exports = ", ".join(
+            f"{t.object or t.table} -> {t.table}" + (f" ({t.grain})" if t.grain else "")
+            for t in profile.tables
+        )
+        print(f"{name:12} {profile.system}: {exports}")
+    return 0
 
 
 def _rules(args) -> int:
@@ -543,7 +612,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args) -> int:
     from crm_lab import privacy
-    from crm_lab.ingest import LoadError, SnapshotWriteError
+    from crm_lab.ingest import LoadError, ProfileError, SnapshotWriteError
 
     try:
         commands = {
@@ -555,9 +624,10 @@ def _dispatch(args) -> int:
             "encrypt": _crypt,
             "decrypt": _crypt,
             "new-key": _new_key,
+            "profiles": _profiles,
         }
         return commands[args.command](args)
-    except (LoadError, SnapshotWriteError, privacy.KeyFileError) as exc:
+    except (LoadError, ProfileError, SnapshotWriteError, privacy.KeyFileError) as exc:
         # may quote a cell of the input: masked
         print(f"error: {privacy.mask_text(str(exc))}", file=sys.stderr)
         return 2

@@ -1004,4 +1004,5 @@ def deidentify(dataset, *, key: bytes):
         merge_log=pseudo(dataset.merge_log, ["customer_id", "master_id"]),
         review=pseudo(dataset.review, ["customer_id", "other_id"]),
         notes=list(dataset.notes),
+        mappings=dataset.mappings,  # headers and columns: no data values
     )

@@ -47,7 +47,7 @@ def bundles(
     expected = groups["items"].map(lambda t: float(np.prod([single[i] for i in t])))
     groups["lift"] = groups["support"] / expected
     groups = groups[groups["lift"] >= min_lift].nlargest(top, ["lift", "count"])
-    sales = sale_lines(transactions, end=day_end(as_of))
+    sales = sale_lines(transactions, end=day_end(as_of), products_only=True)
     item = item_labels(sales, level=level)
     lines = pd.DataFrame({"basket": sales["invoice_id"], "item": item, "amount": sales["amount"]})
     lines = (

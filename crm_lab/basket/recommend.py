@@ -26,7 +26,7 @@ __all__ = ["holdout_hit_rate", "recommend"]
 
 
 def _histories(transactions: pd.DataFrame, *, end: pd.Timestamp, start=None, level="product"):
-    sales = sale_lines(transactions, end=end, start=start, customers_only=True)
+    sales = sale_lines(transactions, end=end, start=start, customers_only=True, products_only=True)
     item = item_labels(sales, level=level)
     return (
         pd.DataFrame({"customer_id": sales["customer_id"], "item": item}).dropna().drop_duplicates()

@@ -109,7 +109,7 @@ def make_baskets(
     min_item_count : int
         Items bought in fewer baskets are dropped (baskets left empty are dropped too).
     """
-    sales = sale_lines(transactions, end=day_end(as_of))
+    sales = sale_lines(transactions, end=day_end(as_of), products_only=True)
     item = item_labels(sales, level=level)
     if level == "category":
         if item.isna().all() and len(sales):

@@ -130,6 +130,11 @@ class Dataset:
         Per table, the ``source_file`` and ``source_line`` of each row (same order as the
         table), so that a row dropped later by cleaning is reported where it came from.
         Not kept in snapshots.
+    mappings : DataFrame
+        Per input file, what became of each header (``ingest.readers.MAPPING_COLUMNS``:
+        ``source_file, table, profile, header, column, status``): the column it was read
+        into (``mapped``) or ``ignored``, and the columns made without a header (a
+        profile's constant, a price derived from the amount).
     """
 
     tables: dict[str, pd.DataFrame]
@@ -142,6 +147,7 @@ class Dataset:
     review: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
     provenance: dict[str, pd.DataFrame] = field(default_factory=dict)
+    mappings: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def __contains__(self, table: str) -> bool:
         return table in self.tables

@@ -65,13 +65,19 @@ def day_end(as_of) -> pd.Timestamp:
 
 
 def sale_lines(
-    transactions: pd.DataFrame, *, end=None, start=None, customers_only: bool = False
+    transactions: pd.DataFrame,
+    *,
+    end=None,
+    start=None,
+    customers_only: bool = False,
+    products_only: bool = False,
 ) -> pd.DataFrame:
     """Order lines into the sales that count as purchases.
 
     ``sale`` lines with a positive quantity ordered before ``end`` (and at or after ``start``);
-    with ``customers_only``, only lines with a customer id. Every analysis that counts
-    purchases starts here.
+    with ``customers_only``, only lines with a customer id; with ``products_only``, only
+    product lines (not the rows that are whole orders, ``grain`` "order", of an order-level
+    export). Every analysis that counts purchases starts here.
 
     >>> tx = pd.DataFrame({"line_type": ["sale", "sale", "cancellation"],
     ...                    "quantity": [2, 0, -2], "customer_id": ["c1", "c1", "c1"],
@@ -86,6 +92,8 @@ def sale_lines(
         keep &= transactions["ordered_at"] >= start
     if customers_only:
         keep &= transactions["customer_id"].notna()
+    if products_only and "grain" in transactions:
+        keep &= transactions["grain"].fillna("item") != "order"
     return transactions[keep]
 
 

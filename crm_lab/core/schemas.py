@@ -72,7 +72,18 @@ class TableSchema:
 
 
 LINE_TYPES = ("sale", "return", "cancellation", "adjustment", "non_product")
-CHANNELS = ("web_form", "social", "email", "phone", "offline_event", "store", "other")
+CHANNELS = (
+    "web_form",
+    "social",
+    "email",
+    "phone",
+    "offline_event",
+    "store",
+    "referral",
+    "advertising",
+    "other",
+)
+GRAINS = ("item", "order")  # transactions.grain: a product line, or a whole order
 
 # the date that places each table's row in time: first the event tables' (order lines first,
 # the order in which a run looks for where the data ends), then the customers' signup day
@@ -130,6 +141,17 @@ SCHEMAS: dict[str, TableSchema] = {
             Column("payment_method", "str"),
             Column("country", "str"),
             Column("line_type", "category", nullable=False, allowed=LINE_TYPES),
+            Column(
+                "grain",
+                "category",
+                allowed=GRAINS,
+                description=(
+                    "order: the row is a whole order (an order-level export such as Taobao's"
+                    " order list, a won deal); product_id is then '(order)' unless the export"
+                    " names one, and basket analysis leaves the row out; item or missing: one"
+                    " product line"
+                ),
+            ),
         ),
     ),
     "interactions": TableSchema(

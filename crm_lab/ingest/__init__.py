@@ -13,6 +13,7 @@ from pathlib import Path
 
 from crm_lab.core.dataset import Dataset
 from crm_lab.ingest.policies import clean_dataset, load_policies
+from crm_lab.ingest.profiles import ProfileError, load_profiles
 from crm_lab.ingest.readers import LoadError, load_data, read_basket_file, read_table
 from crm_lab.ingest.snapshot import (
     SnapshotWriteError,
@@ -25,11 +26,13 @@ from crm_lab.ingest.snapshot import (
 __all__ = [
     "Dataset",
     "LoadError",
+    "ProfileError",
     "SnapshotWriteError",
     "clean_dataset",
     "is_snapshot",
     "load_data",
     "load_policies",
+    "load_profiles",
     "private_dir",
     "read_basket_file",
     "read_clean",
@@ -46,6 +49,10 @@ def read_clean(
     aliases: str | Path | None = None,
     data_key_file: str | Path | None = None,
     max_uncompressed_mb: float | None = None,
+    profile: str | None = None,
+    profiles: str | Path | None = None,
+    columns: dict[str, str] | None = None,
+    phone_region: str | None = None,
 ) -> Dataset:
     """Read export files (or a run's snapshot) into a clean ``Dataset``.
 
@@ -63,6 +70,10 @@ def read_clean(
     max_uncompressed_mb : float, optional
         The most a compressed input may expand to before it is parsed
         (``$CRM_LAB_MAX_UNCOMPRESSED_MB``, else 200).
+    profile, profiles, columns, phone_region : optional
+        The export profile (``"salesforce"``; detected when omitted), a user's profile file
+        or folder, the user's header per column (``{"customers.customer_id": "AccountId"}``)
+        and the region of phone numbers without a country (see ``readers.read_table``).
     """
     if is_snapshot(path):
         return read_snapshot(path, key_file=data_key_file or None)
@@ -71,5 +82,9 @@ def read_clean(
         aliases=str(aliases) if aliases else None,
         key_file=data_key_file,
         max_uncompressed_mb=max_uncompressed_mb,
+        profile=profile,
+        profiles=profiles,
+        columns=columns,
+        phone_region=phone_region,
     )
     return clean_dataset(data, policies=policies)

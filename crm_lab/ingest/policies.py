@@ -332,6 +332,7 @@ def clean_dataset(dataset: Dataset, *, policies: str | Path | dict | None = None
         review=review,
         notes=notes,
         provenance={},
+        mappings=dataset.mappings,
     )
 
 

@@ -44,6 +44,14 @@ from crm_lab.core.dataset import (
 )
 from crm_lab.core.schemas import SCHEMAS, conform
 from crm_lab.ingest import values
+from crm_lab.ingest.profiles import (
+    EXTRA_COLUMNS,
+    Match,
+    ProfileError,
+    detect,
+    load_profiles,
+    norm_header,
+)
 
 __all__ = [
     "Dataset",
@@ -135,10 +143,7 @@ def _clip(text: object, n: int = _SHOWN_HEADER) -> str:
     return text if len(text) <= n else f"{text[:n]}... ({len(text):,} characters)"
 
 
-def _norm(header: object) -> str:
-    """Normalise a header for alias matching: lower case, no spaces, _ - . or brackets."""
-    text = str(header).strip().lower().replace("\ufeff", "")
-    return re.sub(r"[\s_\-\.\(\)（）\[\]#/:：]+", "", text)
+_norm = norm_header  # headers and file names are compared as profiles compare them
 
 
 @lru_cache(maxsize=8)
@@ -218,25 +223,93 @@ def _table_from_name(path: Path, aliases: dict) -> str | None:
     return best[0] if best else None
 
 
-def _header_map(headers: list[str], table: str, aliases: dict) -> dict[str, str]:
-    """Map input headers to canonical columns (first alias in the list wins)."""
+def _columns_of(table: str, aliases: dict) -> dict[str, list[str]]:
+    """The columns a file of ``table`` may fill (canonical ones and the names the reader
+    combines), each with its accepted headers, best first."""
+    names = {c: [] for c in SCHEMAS[table].names}
+    for column in EXTRA_COLUMNS.get(table, ()):
+        names.setdefault(column, [])
+    for column, accepted in aliases["columns"].get(table, {}).items():
+        names.setdefault(column, []).extend(accepted)
+    return names
+
+
+def _choose_columns(
+    headers: list[str],
+    table: str,
+    aliases: dict,
+    *,
+    match: Match | None = None,
+    overrides: dict[str, str] | None = None,
+) -> tuple[dict[str, str], dict[str, tuple[str, list[str]]]]:
+    """Map input headers to columns: the user's choice first, then the profile's, then the
+    first alias in the list; each header fills one column.
+
+    Returns the mapping (header -> column) and, for each column that more than one header
+    could fill, the header chosen and the others.
+    """
     by_norm: dict[str, list[str]] = {}
     for h in headers:
         if str(h).strip():
             by_norm.setdefault(_norm(h), []).append(h)
+    accepted = _columns_of(table, aliases)
+    profile_columns = match.table.columns if match else {}
     mapping: dict[str, str] = {}
-    for column, names in aliases["columns"][table].items():
-        for name in [column, *names]:
+    chosen: dict[str, str] = {}
+
+    def take(column: str, names) -> None:
+        if column in chosen:
+            return
+        for name in names:
             free = [h for h in by_norm.get(_norm(name), []) if h not in mapping]
             if free:
                 mapping[free[0]] = column
-                break
-    return mapping
+                chosen[column] = free[0]
+                return
+
+    for column, header in (overrides or {}).items():
+        take(column, [header])
+    for column, names in profile_columns.items():
+        take(column, names)
+    for column, names in accepted.items():
+        take(column, [column, *names])
+    choices = {}
+    for column, header in chosen.items():
+        names = [column, *profile_columns.get(column, ()), *accepted.get(column, [])]
+        others = [
+            h
+            for name in dict.fromkeys(_norm(n) for n in names)
+            for h in by_norm.get(name, [])
+            if h not in mapping
+        ]
+        if others:
+            choices[column] = (header, list(dict.fromkeys(others)))
+    return mapping, choices
 
 
-def _has_required(headers: list[str], table: str, aliases: dict) -> int:
+def _header_map(
+    headers: list[str], table: str, aliases: dict, match: Match | None = None
+) -> dict[str, str]:
+    """Map input headers to columns (see ``_choose_columns``)."""
+    return _choose_columns(headers, table, aliases, match=match)[0]
+
+
+def _given(mapped: set[str], match: Match | None) -> set[str]:
+    """The columns a file gives: those mapped, the profile's constants, and what an order-level
+    export derives (a product id, a quantity of 1, the unit price from the amount)."""
+    given = set(mapped)
+    if match is not None:
+        given |= set(match.table.constants)
+        if match.table.grain == "orders":
+            given |= {"product_id", "quantity"}
+            if "amount" in given:
+                given.add("unit_price")
+    return given
+
+
+def _has_required(headers: list[str], table: str, aliases: dict, match: Match | None = None) -> int:
     """Number of columns mapped when every required column is present, else -1."""
-    mapped = set(_header_map(headers, table, aliases).values())
+    mapped = _given(set(_header_map(headers, table, aliases, match).values()), match)
     if all(c in mapped for c in SCHEMAS[table].required):
         return len(mapped)
     return -1
@@ -685,6 +758,16 @@ def _read_excel(path: Path, raw: bytes, notes: list[str], *, limit: int):
     return sheet.map(_excel_cell), False
 
 
+class NotATableError(LoadError):
+    """A folder's file that is not a table: its name names none and no profile knows it."""
+
+
+# The product id of a row that is a whole order (an order-level export has no product lines)
+ORDER_PRODUCT = "(order)"
+# One row per input header (and per column made without one): what became of it
+MAPPING_COLUMNS = ["source_file", "table", "profile", "header", "column", "status"]
+
+
 class TableRead:
     """One file read as one canonical table: the table, its quarantine, fixes and accounting."""
 
@@ -696,6 +779,10 @@ class TableRead:
         self.fixes: pd.DataFrame = fixes
         self.rows_in: int = rows_in
         self.notes: list[str] = notes
+        self.source: str = ""  # the file read
+        self.derived: dict[str, str] = {}  # column -> how it was made (a constant, a sum)
+        self.columns: pd.DataFrame = pd.DataFrame(columns=MAPPING_COLUMNS)  # header -> column
+        self.customers: TableRead | None = None  # the customer records an order export carries
 
 
 def _shown_headers(row: list[str]) -> list[str]:
@@ -714,35 +801,151 @@ def _shown_headers(row: list[str]) -> list[str]:
     return [_clip(cell) for cell in row]
 
 
-def _locate_header(path: Path, grid: pd.DataFrame, table: str | None, aliases: dict):
-    """Find the header row among the first rows (Excel exports put titles above it)."""
+def _profile_match(
+    headers: list[str], table: str | None, profiles: dict, name: str | None
+) -> Match | None:
+    """The profile table a header row is an export of (None for no profile)."""
+    if name is None:
+        return detect(headers, profiles, table=table)
+    try:
+        return detect(headers, profiles, name=name, table=table)
+    except ProfileError:
+        return None
+
+
+def _locate_header(
+    path: Path,
+    grid: pd.DataFrame,
+    table: str | None,
+    aliases: dict,
+    *,
+    profiles: dict | None = None,
+    profile: str | None = None,
+    guess: bool = True,
+) -> tuple[int, str, Match | None]:
+    """Find the header row among the first rows (Excel exports put titles above it), the
+    table it is and the profile it matches."""
+    profiles = load_profiles() if profiles is None else profiles
+    match, at = None, None
     for i in range(min(_HEADER_SEARCH_ROWS, len(grid))):
         headers = [str(v).strip() for v in grid.iloc[i]]
         if not any(headers):
             continue
+        match = _profile_match(headers, table, profiles, profile)
+        if match is not None:
+            if _has_required(headers, match.table.table, aliases, match) >= 0:
+                return i, match.table.table, match
+            at = i
+            break
+        if profile is not None or not (guess or table):
+            continue
         candidate = table or _guess_table(headers, aliases)
         if candidate and _has_required(headers, candidate, aliases) >= 0:
-            return i, candidate
+            return i, candidate, None
     first = next((i for i in range(len(grid)) if any(str(v).strip() for v in grid.iloc[i])), 0)
-    headers = _shown_headers([str(v).strip() for v in grid.iloc[first]] if len(grid) else [])
+    first = first if at is None else at
+    found = [str(v).strip() for v in grid.iloc[first]] if len(grid) else []
+    if match is None and profile is not None:
+        detect(found, profiles, name=profile, table=table)  # raises: says what it expected
+    headers = _shown_headers(found)
+    if match is not None:
+        table = match.table.table
+    if table is None and not guess:
+        raise NotATableError(path, "neither its name nor its header is that of a known table")
     if table is None:
         raise LoadError(
             path,
             "cannot tell which table this is: name the file after a table "
-            f"({', '.join(SCHEMAS)}) or give its headers the canonical names; "
-            f"headers found: {headers}",
+            f"({', '.join(SCHEMAS)}), give its headers the canonical names or choose the "
+            f"system it comes from (--profile; see docs/export_profiles.md); "
+            f"{_headers_found(headers)}",
         )
-    mapped = set(_header_map(headers, table, aliases).values())
+    mapped = _given(set(_header_map(found, table, aliases, match).values()), match)
     missing = [c for c in SCHEMAS[table].required if c not in mapped]
-    accepted = {c: [c, *aliases["columns"][table].get(c, [])] for c in missing}
+    used = set(_header_map(found, table, aliases, match))
+    hints = _closest(
+        [h for h in found if h and h not in used], missing, table, aliases, match, shown=headers
+    )
+    read_as = f" read as {match.describe()}" if match else ""
     raise LoadError(
         path,
-        f"missing required column(s) {missing} for table {table!r}; accepted headers: "
-        f"{accepted}; headers found: {headers}",
+        f"missing required column(s) {', '.join(missing)} for table {table!r}{read_as}; "
+        f"{hints}{_headers_found(headers)}",
     )
 
 
-def _parse_column(series: pd.Series, column: str, kind: str, allowed, aliases, day_first):
+def _headers_found(shown: list[str], most: int = 12) -> str:
+    """The headers of a file as an error quotes them: all of a short row, else a count."""
+    if len(shown) <= most:
+        return f"headers found: {shown}"
+    return f"{len(shown)} headers found, starting {shown[:5]}"
+
+
+def _closest(
+    headers: list[str],
+    missing: list[str],
+    table: str,
+    aliases: dict,
+    match: Match | None,
+    *,
+    shown: list[str],
+) -> str:
+    """For each missing column, the unused header that looks most like one of its accepted
+    names, as "did you mean ..."; else a few of the names it accepts."""
+    import difflib
+
+    if shown and all(s.endswith("…") or not s for s in shown):
+        headers = []  # the row looks like data (no header): never quote its values
+    accepted = _columns_of(table, aliases)
+    by_norm = {_norm(h): h for h in headers}
+    hints, taken = [], set()
+    for column in missing:
+        names = [column, *(match.table.columns.get(column, ()) if match else ()), *accepted[column]]
+        keys = [_norm(n) for n in names]
+        best = None
+        for key in keys:  # a header holding the name (Lineitem quantity holds quantity)
+            holding = [h for n, h in by_norm.items() if key and key in n and h not in taken]
+            if holding:
+                best = min(holding, key=len)
+                break
+        if best is None:
+            close = [
+                m
+                for key in keys
+                for m in difflib.get_close_matches(key, list(by_norm), n=1, cutoff=0.75)
+                if by_norm[m] not in taken
+            ]
+            best = by_norm[close[0]] if close else None
+        if best is not None:
+            taken.add(best)
+            hints.append(f"{_clip(best)!r} -> {column}")
+        else:
+            examples = [n for n in dict.fromkeys(names[1:]) if _norm(n) != _norm(column)][:4]
+            hints.append(f"{column} (no header like it; accepted: {', '.join(examples)})")
+    said = [h for h in hints if " -> " in h]
+    text = f"did you mean {', '.join(said)}? " if said else ""
+    text += " ".join(h for h in hints if " -> " not in h)
+    if said:
+        first = said[0].split(" -> ")
+        text += (
+            f" Map a header with --column {first[1]}={first[0]}, or extra aliases (aliases.yaml); "
+        )
+    else:
+        text += "; "
+    return text
+
+
+def _parse_column(
+    series: pd.Series,
+    column: str,
+    kind: str,
+    allowed,
+    aliases,
+    day_first,
+    *,
+    region: str | None = None,
+    countries: pd.Series | None = None,
+):
     if kind == "id":
         return values.parse_ids(series)
     if kind == "datetime":
@@ -759,7 +962,7 @@ def _parse_column(series: pd.Series, column: str, kind: str, allowed, aliases, d
     if kind == "category":
         return values.parse_category(series, allowed=allowed, mapping=aliases["values"].get(column))
     if column == "phone":
-        return values.parse_phones(series)
+        return values.parse_phones(series, region=region, countries=countries)
     if column == "email":
         return values.parse_emails(series)
     return values.parse_text(series)
@@ -809,6 +1012,170 @@ def _whole_row_rules(table, path, grid, lines):
     return ~(total | footer).to_numpy(), parts
 
 
+def _overrides_for(
+    path: Path, table: str, columns: dict[str, str] | None, headers: list[str]
+) -> dict[str, str]:
+    """The user's column choices (``--column``) that apply to a file of ``table``.
+
+    ``"table.column"`` applies to files of that table and must name one of the file's
+    headers; a bare ``"column"`` applies to every file that has the header.
+    """
+    present = {_norm(h) for h in headers}
+    out = {}
+    for key, header in (columns or {}).items():
+        where, _, column = key.rpartition(".")
+        if where and where != table:
+            continue
+        if column not in set(SCHEMAS[table].names) | set(EXTRA_COLUMNS.get(table, ())):
+            if where:
+                raise LoadError(
+                    "--column",
+                    f"{key}: {table} has no column {column!r}; expected one of "
+                    f"{SCHEMAS[table].names}",
+                )
+            continue
+        if _norm(header) not in present:
+            if where:
+                raise LoadError(
+                    path,
+                    f"--column {key}={header}: the file has no header {_clip(header)!r}; "
+                    f"{_headers_found([_clip(h) for h in headers])}",
+                )
+            continue
+        out[column] = header
+    return out
+
+
+def _profile_rows(
+    path: Path, table: str, data: pd.DataFrame, lines: np.ndarray, match: Match, notes: list[str]
+) -> tuple[pd.DataFrame, np.ndarray, list[pd.DataFrame]]:
+    """A profile's row rules: order-level fields filled down an order's lines, then the rows
+    that are not records (``keep``) quarantined with the profile's reason."""
+    spec = match.table
+    by_norm = {_norm(h): h for h in data.columns}
+    parts = []
+    if spec.fill_down is not None:
+        by, fill = spec.fill_down
+        key = by_norm.get(_norm(by))
+        targets = [by_norm[_norm(h)] for h in fill if _norm(h) in by_norm]
+        if key is not None and targets:
+            blank = data[targets].apply(lambda c: c.astype("string").str.strip() == "")
+            order = data[key].astype("string").str.strip()
+            filled = data[targets].mask(blank).groupby(order, sort=False).transform("first")
+            n = int((blank & filled.notna()).to_numpy().sum())
+            data = data.copy()
+            data[targets] = data[targets].mask(blank, filled)
+            if n:
+                notes.append(
+                    f"{path.name}: {n} order-level value(s) filled in from the first line of "
+                    f"their order ({_clip(key)})"
+                )
+    if spec.keep is not None:
+        header, kept, reason = spec.keep
+        column = by_norm.get(_norm(header))
+        if column is not None:
+            value = data[column].astype("string").str.strip()
+            out = ~value.str.casefold().isin(kept).to_numpy()
+            rule, words = reason.split(": ", 1)
+            idx = np.flatnonzero(out)
+            parts.append(
+                quarantine_rows(
+                    table=table,
+                    source_file=str(path),
+                    source_line=lines[idx],
+                    column=column,
+                    value=value.iloc[idx].fillna("").to_numpy(),
+                    rule=rule,
+                    reason=words,
+                    action="row_quarantined",
+                )
+            )
+            if out.any():
+                notes.append(f"{path.name}: {int(out.sum())} row(s) quarantined: {words}")
+            data, lines = data[~out].reset_index(drop=True), lines[~out]
+    return data, lines, parts
+
+
+def _phone_region(given: str | None, match: Match | None, headers: list[str]) -> str | None:
+    """The region of phone numbers without a country code on rows without a country: the
+    user's, else the profile's, else CN for a file whose headers are Chinese (an export of a
+    Chinese system), else none (such a number is rejected)."""
+    if given:
+        return given.upper()
+    if match is not None and match.profile.phone_region:
+        return match.profile.phone_region
+    if any(re.search(r"[\u4e00-\u9fff]", str(h)) for h in headers):
+        return "CN"
+    return None
+
+
+def _mapping_record(
+    path: Path,
+    table: str,
+    match: Match | None,
+    headers: list[str],
+    mapping: dict[str, str],
+    derived: dict[str, str],
+) -> pd.DataFrame:
+    """What became of each header of a file (``MAPPING_COLUMNS``), and the columns made
+    without one."""
+    how = match.profile.name if match is not None else "generic aliases"
+    rows = [
+        (str(path), table, how, h, mapping.get(h, ""), "mapped" if h in mapping else "ignored")
+        for h in headers
+        if not str(h).startswith("_unnamed_")
+    ]
+    rows += [(str(path), table, how, "", c, made) for c, made in derived.items()]
+    return pd.DataFrame(rows, columns=MAPPING_COLUMNS)
+
+
+def _customers_of(
+    path: Path,
+    data: pd.DataFrame,
+    lines: np.ndarray,
+    match: Match,
+    alias_data: dict,
+    *,
+    phone_region: str | None,
+) -> TableRead | None:
+    """The customer records an order export carries (a profile's ``customers`` block): one
+    per customer id, from its first row, read like a customers file."""
+    by_norm = {_norm(h): h for h in data.columns}
+    sub = {}
+    for column, names in match.table.customers.items():
+        header = next((by_norm[_norm(n)] for n in names if _norm(n) in by_norm), None)
+        if header is not None:
+            sub[column] = data[header]
+    if "customer_id" not in sub:
+        return None
+    frame = pd.DataFrame(sub)
+    ids = frame["customer_id"].astype("string").str.strip().str.casefold()
+    first = (ids.fillna("") != "") & ~ids.duplicated()
+    frame, lines = frame[first.to_numpy()].reset_index(drop=True), lines[first.to_numpy()]
+    if frame.empty:
+        return None
+    notes: list[str] = []
+    read = _to_table(
+        path,
+        "customers",
+        frame,
+        lines,
+        {c: c for c in frame.columns},
+        alias_data,
+        match=None,
+        typed=False,
+        type_rejected={},
+        notes=notes,
+        parts=[],
+        rows_in=len(frame),
+        phone_region=_phone_region(phone_region, match, []),
+    )
+    read.columns = _mapping_record(
+        path, "customers", match, [], {}, {c: "from the order rows" for c in frame.columns}
+    )
+    return read
+
+
 def read_table(
     path: str | Path,
     *,
@@ -816,6 +1183,11 @@ def read_table(
     aliases: str | None = None,
     key_file: str | Path | None = None,
     max_uncompressed_mb: float | None = None,
+    profile: str | None = None,
+    profiles: str | Path | None = None,
+    columns: dict[str, str] | None = None,
+    phone_region: str | None = None,
+    guess: bool = True,
 ) -> TableRead:
     """Read one export file into a canonical table, with its quarantine and fix counts.
 
@@ -835,12 +1207,28 @@ def read_table(
     max_uncompressed_mb : float, optional
         What a compressed file (``.gz``, ``.zip``, the XML of an ``.xlsx``, Parquet pages) may
         expand to, checked before it is parsed; ``$CRM_LAB_MAX_UNCOMPRESSED_MB``, else 200.
+    profile : str, optional
+        The export profile to read the file with (``"shopify"``); detected from the header
+        row when omitted (``profiles.detect``).
+    profiles : str or Path, optional
+        A user's profile file or folder of them, read over the built-in ones.
+    columns : dict of str to str, optional
+        The user's choice of header for a column, ``{"customer_id": "AccountId"}`` or
+        ``{"customers.customer_id": "AccountId"}``; it wins over profiles and aliases.
+    phone_region : str, optional
+        ISO region of phone numbers written without a country code on rows without a
+        country (``"US"``); else the profile's, else CN for a file with Chinese headers.
+    guess : bool
+        Guess the table from generic headers when neither the name nor a profile says it;
+        False reads a file only when a profile recognises it (a folder's other files).
 
     Returns
     -------
     TableRead
         ``frame`` (the canonical table), ``quarantine`` (``QUARANTINE_COLUMNS``), ``fixes``,
-        ``rows_in`` (data rows in the file, blank lines not counted) and ``notes``.
+        ``rows_in`` (data rows in the file, blank lines not counted), ``notes``, ``columns``
+        (``MAPPING_COLUMNS``: which header became which column) and ``customers`` (the
+        customer records of an order export whose profile reads them, else None).
 
     Raises
     ------
@@ -852,20 +1240,29 @@ def read_table(
     if table is not None and table not in SCHEMAS:
         raise LoadError(path, f"unknown table {table!r}; expected one of {list(SCHEMAS)}")
     notes: list[str] = []
+    profile_data = load_profiles(profiles)
     table = table or _table_of(path, alias_data)
     limit = max_uncompressed_bytes(max_uncompressed_mb)
     grid, typed, type_rejected = _read_grid(path, notes=notes, key_file=key_file, limit=limit)
     parts: list[pd.DataFrame] = []
     if typed:
         headers = [str(c) for c in grid.columns]
-        table = table or _guess_table(headers, alias_data)
-        if table is None or _has_required(headers, table, alias_data) < 0:
-            _locate_header(path, pd.DataFrame([headers]), table, alias_data)  # raises
+        _, table, match = _locate_header(
+            path,
+            pd.DataFrame([headers]),
+            table,
+            alias_data,
+            profiles=profile_data,
+            profile=profile,
+            guess=guess,
+        )
         data = grid.reset_index(drop=True)
         data.columns = headers
         lines = np.arange(len(data)) + 1  # Parquet: 1-based row number
     else:
-        header_row, table = _locate_header(path, grid, table, alias_data)
+        header_row, table, match = _locate_header(
+            path, grid, table, alias_data, profiles=profile_data, profile=profile, guess=guess
+        )
         if header_row:
             notes.append(f"{path.name}: skipped {header_row} title row(s) above the header")
         headers = [str(v).strip() for v in grid.iloc[header_row]]
@@ -888,11 +1285,100 @@ def read_table(
         lines = lines[keep]
         data.columns = [h if h else f"_unnamed_{i}" for i, h in enumerate(headers)]
     rows_in = len(data) + sum(len(p) for p in parts)
-    mapping = _header_map(list(data.columns), table, alias_data)
+    overrides = _overrides_for(path, table, columns, list(data.columns))
+    if match is not None:
+        notes.append(f"{path.name}: read as {match.describe()}")
+        data, lines, row_parts = _profile_rows(path, table, data, lines, match, notes)
+        parts.extend(row_parts)
+    mapping, choices = _choose_columns(
+        list(data.columns), table, alias_data, match=match, overrides=overrides
+    )
+    for column, (header, others) in choices.items():
+        notes.append(
+            f"{path.name}: {table}.{column} read from {_clip(header)!r}; also possible: "
+            f"{', '.join(repr(_clip(o)) for o in others)} (choose one with --column "
+            f"{table}.{column}=HEADER)"
+        )
     unmapped = [h for h in data.columns if h not in mapping and not h.startswith("_unnamed_")]
     if unmapped:
         log.info("%s: ignoring headers %s", path, [_clip(h) for h in unmapped])
+    read = _to_table(
+        path,
+        table,
+        data,
+        lines,
+        mapping,
+        alias_data,
+        match=match,
+        typed=typed,
+        type_rejected=type_rejected,
+        notes=notes,
+        parts=parts,
+        rows_in=rows_in,
+        phone_region=phone_region,
+    )
+    read.columns = _mapping_record(path, table, match, list(data.columns), mapping, read.derived)
+    if match is not None and match.table.customers:
+        read.customers = _customers_of(
+            path, data, lines, match, alias_data, phone_region=phone_region
+        )
+    return read
+
+
+def _to_table(
+    path: Path,
+    table: str,
+    data: pd.DataFrame,
+    lines: np.ndarray,
+    mapping: dict[str, str],
+    alias_data: dict,
+    *,
+    match: Match | None,
+    typed: bool,
+    type_rejected: dict,
+    notes: list[str],
+    parts: list[pd.DataFrame],
+    rows_in: int,
+    phone_region: str | None,
+) -> TableRead:
+    """Rows with their headers mapped into the canonical table: every value parsed, the rows
+    whose required value is rejected quarantined."""
+    unmapped = [h for h in data.columns if h not in mapping and not h.startswith("_unnamed_")]
     src = data[list(mapping)].rename(columns=mapping)
+    fixes: Counter = Counter()
+    for column in src.columns if not typed else ():
+        # ="0123..." is how an export keeps Excel from turning a long number into 1.23E+18
+        text = src[column].astype("string")
+        wrapped = text.str.fullmatch(r'\s*="[^"]*"\s*').fillna(False)
+        if wrapped.any():
+            src[column] = text.where(~wrapped, text.str.strip().str.slice(2, -1))
+            fixes[(column, "excel_text_formula_unwrapped")] += int(wrapped.sum())
+    derived: dict[str, str] = {}
+    spec = match.table if match is not None else None
+    if spec is not None:
+        alias_data = {**alias_data, "values": dict(alias_data["values"])}
+        for column, extra in spec.values.items():  # the vendor's values over the generic ones
+            alias_data["values"][column] = {**(alias_data["values"].get(column) or {}), **extra}
+        for column, sep in spec.split.items():
+            if column in src:
+                text = src[column].astype("string")
+                several = text.str.contains(sep, regex=False).fillna(False)
+                src[column] = text.str.split(sep, n=1).str[0].str.strip()
+                if several.any():
+                    fixes[(column, "several_values_first_used")] += int(several.sum())
+        for column, value in spec.constants.items():
+            if column not in src:
+                src[column] = value
+                derived[column] = f"constant: {value}"
+        if spec.grain == "orders":
+            if "product_id" not in src:
+                src["product_id"] = ORDER_PRODUCT
+                derived["product_id"] = f"constant: {ORDER_PRODUCT} (an order-level export)"
+            if "quantity" not in src:
+                src["quantity"] = 1
+                derived["quantity"] = "constant: 1 (an order-level export)"
+            if "unit_price" not in src:
+                derived["unit_price"] = "amount / quantity (an order-level export)"
     # cells rejected before their value was read: Parquet bytes that are not text, cells too
     # long to be a value
     early = {mapping[h]: r for h, r in type_rejected.items() if h in mapping}
@@ -909,30 +1395,55 @@ def read_table(
                     )
                 )
                 early[column] = reasons
-    if table == "customers" and "name" not in src and {"first_name", "last_name"} & set(src):
-        src["name"] = _full_name(src.get("first_name"), src.get("last_name"))
+    if table == "customers" and "name" not in src:
+        if {"first_name", "last_name"} & set(src):
+            src["name"] = _full_name(src.get("first_name"), src.get("last_name"))
+            derived["name"] = "first_name + last_name"
+        elif "company" in src:  # a company's record (an account) is named by the company
+            src["name"] = src["company"]
+            derived["name"] = "company (no person's name in the file)"
 
     schema = SCHEMAS[table]
-    absent = [c.name for c in schema.columns if c.name not in src and c.name not in schema.derived]
+    absent = [
+        c.name
+        for c in schema.columns
+        if c.name not in src and c.name not in schema.derived and c.name != "grain"
+    ]
     if absent:  # an optional column not found: say which, and which headers went unused
-        unused = f"; headers not used: {', '.join(map(_clip, unmapped))}" if unmapped else ""
+        shown = ", ".join(map(_clip, unmapped[:10]))
+        more = f" and {len(unmapped) - 10} more" if len(unmapped) > 10 else ""
+        unused = f"; headers not used: {shown}{more}" if unmapped else ""
         notes.append(f"{path.name}: {table} column(s) not found: {', '.join(absent)}{unused}")
     date_cols = [src[c.name] for c in schema.columns if c.kind == "datetime" and c.name in src]
-    try:
-        day_first = values.decide_day_first(*[c for c in date_cols if not _is_typed(c)])
-    except ValueError as exc:
-        raise LoadError(path, f"{exc}; expected one date order per file") from None
-    if day_first is not None:
-        notes.append(f"{path.name}: a/b/yyyy dates read {'day' if day_first else 'month'}-first")
+    if spec is not None and match.profile.day_first is not None:
+        day_first = bool(match.profile.day_first)  # the system writes its dates one way
+    else:
+        try:
+            day_first = values.decide_day_first(*[c for c in date_cols if not _is_typed(c)])
+        except ValueError as exc:
+            raise LoadError(path, f"{exc}; expected one date order per file") from None
+        if day_first is not None:
+            notes.append(
+                f"{path.name}: a/b/yyyy dates read {'day' if day_first else 'month'}-first"
+            )
+    region = _phone_region(phone_region, match, list(data.columns))
 
     out = pd.DataFrame(index=src.index)
-    fixes: Counter = Counter()
     row_bad = np.zeros(len(src), dtype=bool)
     for col in schema.columns:
         if col.name not in src.columns:
             continue
         s = src[col.name]
-        parsed = _parse_column(s, col.name, col.kind, col.allowed, alias_data, day_first)
+        parsed = _parse_column(
+            s,
+            col.name,
+            col.kind,
+            col.allowed,
+            alias_data,
+            day_first,
+            region=region,
+            countries=src.get("country"),
+        )
         if col.name in early:
             before = early[col.name].notna().to_numpy()
             parsed.reasons = parsed.reasons.mask(before, early[col.name])
@@ -963,6 +1474,30 @@ def read_table(
         bad = rejected | missing
         parts.append(_quarantine_part(table, path, lines, s, bad, reasons, "row_quarantined"))
         row_bad |= bad.to_numpy()
+    if "unit_price" in derived and "unit_price" not in src:
+        price = out["amount"] / out["quantity"].where(out["quantity"] != 0)
+        out["unit_price"] = price
+        unpriced = price.isna().to_numpy() & ~row_bad
+        parts.append(
+            _quarantine_part(
+                table,
+                path,
+                lines,
+                src["quantity"].astype("string"),
+                pd.Series(unpriced, index=src.index),
+                pd.Series("missing_value: no unit price: the quantity is 0", index=src.index),
+                "row_quarantined",
+            )
+        )
+        row_bad |= unpriced
+    if table == "transactions" and spec is not None and spec.grain:
+        out["grain"] = "order" if spec.grain == "orders" else "item"
+    if table == "customers" and fixes.get(("phone", "phone_country_assumed")):
+        n = fixes[("phone", "phone_country_assumed")]
+        notes.append(
+            f"{path.name}: {n} phone number(s) without a country code, on rows without a "
+            f"country, were read as {region} numbers (set another with --phone-region)"
+        )
     out = out[~row_bad].reset_index(drop=True)
     lines = lines[~row_bad]
     if table == "transactions":
@@ -971,7 +1506,9 @@ def read_table(
     fix_frame = pd.DataFrame(
         [(table, c, r, n) for (c, r), n in sorted(fixes.items())], columns=FIX_COLUMNS
     )
-    return TableRead(table, out, quarantine_frame(parts), fix_frame, rows_in, notes, lines)
+    read = TableRead(table, out, quarantine_frame(parts), fix_frame, rows_in, notes, lines)
+    read.derived, read.source = derived, str(path)
+    return read
 
 
 def _name_inside(path: str | Path) -> Path:
@@ -1097,6 +1634,10 @@ def load_data(
     derive_customers: bool = True,
     key_file: str | Path | None = None,
     max_uncompressed_mb: float | None = None,
+    profile: str | None = None,
+    profiles: str | Path | None = None,
+    columns: dict[str, str] | None = None,
+    phone_region: str | None = None,
 ) -> Dataset:
     """Read a folder of export files (or one file) into canonical tables.
 
@@ -1116,6 +1657,10 @@ def load_data(
         Key for encrypted files (``customers.csv.enc``, written by ``crm-lab encrypt``).
     max_uncompressed_mb : float, optional
         The most a compressed file may expand to (see ``read_table``).
+    profile, profiles, columns, phone_region : optional
+        The export profile to read every file with, a user's profiles, the user's choice of
+        header per column and the default phone region (see ``read_table``). A folder's file
+        whose name names no table is read when a profile recognises its header.
 
     Returns
     -------
@@ -1161,17 +1706,25 @@ def load_data(
     parts: dict[str, list[pd.DataFrame]] = {}
     quarantines, fixes, accounting = [], [], []
     provenance: dict[str, list[pd.DataFrame]] = {}
+    carried: list[TableRead] = []  # customer records carried by order exports
+    mappings: list[pd.DataFrame] = []
     for file in files:
-        if path.is_dir() and named[file] is None:
+        try:
+            read = read_table(
+                file,
+                table=named[file],
+                aliases=aliases,
+                key_file=key_file,
+                max_uncompressed_mb=max_uncompressed_mb,
+                profile=profile,
+                profiles=profiles,
+                columns=columns,
+                phone_region=phone_region,
+                guess=not (path.is_dir() and named[file] is None),
+            )
+        except NotATableError:
             notes.append(f"{file.name}: not a table name, ignored")
             continue
-        read = read_table(
-            file,
-            table=named[file],
-            aliases=aliases,
-            key_file=key_file,
-            max_uncompressed_mb=max_uncompressed_mb,
-        )
         parts.setdefault(read.table, []).append(read.frame)
         provenance.setdefault(read.table, []).append(
             pd.DataFrame({"source_file": str(file), "source_line": read.lines})
@@ -1179,7 +1732,11 @@ def load_data(
         quarantines.append(read.quarantine)
         fixes.append(read.fixes)
         notes.extend(read.notes)
+        mappings.append(read.columns)
         accounting.append(_accounting(read.table, str(file), read.rows_in, read.quarantine))
+        if read.customers is not None:
+            carried.append(read.customers)
+    _check_overrides(path, columns, mappings)
     if not parts:
         examples = ", ".join(f"{t}.csv" for t in SCHEMAS)
         raise LoadError(
@@ -1190,7 +1747,31 @@ def load_data(
     tables = {
         t: pd.concat(fs, ignore_index=True) if len(fs) > 1 else fs[0] for t, fs in parts.items()
     }
-    if derive_customers and "transactions" in tables and "customers" not in tables:
+    if carried and "customers" not in tables:
+        tables["customers"], quarantine, provenance["customers"] = _carried_customers(
+            carried, tables["transactions"]
+        )
+        quarantines.append(quarantine)
+        for read in carried:
+            fixes.append(read.fixes)
+            notes.extend(read.notes)
+            mappings.append(read.columns)
+        filled = [c for c, v in tables["customers"].items() if v.notna().any()]
+        notes.append(
+            "customers: read from the customer fields of the order export "
+            f"({', '.join(filled)}; signup_date is the first order's day)"
+        )
+        n_q = _accounting("customers", "", 0, quarantine)["rows_quarantined"]
+        sources = ", ".join(sorted({Path(r.source).name for r in carried}))
+        accounting.append(
+            _accounting(
+                "customers",
+                f"customer fields of {sources}",
+                len(tables["customers"]) + n_q,
+                quarantine,
+            )
+        )
+    elif derive_customers and "transactions" in tables and "customers" not in tables:
         tables["customers"] = _derive_customers(tables["transactions"])
         provenance["customers"] = [
             pd.DataFrame(
@@ -1207,7 +1788,44 @@ def load_data(
         fixes=fix_frame.reset_index(drop=True),
         notes=notes,
         provenance={t: pd.concat(p, ignore_index=True) for t, p in provenance.items()},
+        mappings=pd.concat(mappings, ignore_index=True)
+        if mappings
+        else pd.DataFrame(columns=MAPPING_COLUMNS),
     )
+
+
+def _check_overrides(path: Path, columns: dict[str, str] | None, mappings: list) -> None:
+    """A ``--column`` choice that no file could use is an error, not a silent no-op."""
+    used = pd.concat(mappings, ignore_index=True) if mappings else None
+    for key, header in (columns or {}).items():
+        column = key.rpartition(".")[2]
+        if (
+            used is not None
+            and ((used["column"] == column) & (used["header"].map(_norm) == _norm(header))).any()
+        ):
+            continue
+        raise LoadError(
+            path,
+            f"--column {key}={header}: no file has a header {_clip(header)!r} for {column}; "
+            "expected one of the file's headers (the data-quality page lists them)",
+        )
+
+
+def _carried_customers(carried: list[TableRead], transactions: pd.DataFrame):
+    """The customer records of order exports into one customers table: the first record of
+    each id (files in order), its signup day the first order's day."""
+    frame = pd.concat([r.frame for r in carried], ignore_index=True)
+    source = pd.concat(
+        [pd.DataFrame({"source_file": r.source, "source_line": r.lines}) for r in carried],
+        ignore_index=True,
+    )
+    first = ~frame["customer_id"].duplicated().to_numpy()
+    frame, source = frame[first].reset_index(drop=True), source[first].reset_index(drop=True)
+    known = transactions.dropna(subset=["customer_id"])
+    day = known.groupby("customer_id", observed=True)["ordered_at"].min().dt.normalize()
+    frame["signup_date"] = frame["signup_date"].fillna(frame["customer_id"].map(day))
+    quarantine = quarantine_frame([r.quarantine for r in carried])
+    return conform(frame, "customers"), quarantine, [source]
 
 
 def read_basket_file(

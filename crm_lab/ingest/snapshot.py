@@ -27,7 +27,7 @@ from crm_lab.ingest.readers import LoadError, is_table_file
 
 __all__ = ["SnapshotWriteError", "is_snapshot", "private_dir", "read_snapshot", "save_tables"]
 
-_LOGS = ("quarantine", "accounting", "fixes", "merge_log", "review")
+_LOGS = ("quarantine", "accounting", "fixes", "merge_log", "review", "mappings")
 _MARKER = "_snapshot.yaml"
 _META = "_meta.yaml"  # tables and notes, encrypted (.enc), when the snapshot is encrypted
 

@@ -90,6 +90,8 @@ __all__ = [
     "write_run_record",
 ]
 
+# the options of how an input is read that a run passes to ingest.read_clean
+READING = ("profile", "profiles", "columns", "phone_region")
 log = logging.getLogger(__name__)
 
 KERNEL = "python3"
@@ -224,6 +226,7 @@ class Plan:
     params: dict[str, str] = field(default_factory=dict)
     aliases: Path | None = None
     policies: Path | None = None
+    reading: dict = field(default_factory=dict)  # ingest.read_clean's profile, columns, ...
     data_key_file: Path | None = None
     pseudonym_key_file: Path | None = None
     stale_after_days: int = 7  # a stale_data warning when the data ends longer before as_of
@@ -298,6 +301,7 @@ def plan_run(
     work_dir: str | Path | None = None,
     aliases: str | Path | None = None,
     policies: str | Path | None = None,
+    reading: dict | None = None,
     data_key_file: str | Path | None = None,
     pseudonym_key_file: str | Path | None = None,
     stale_after_days: int = 7,
@@ -315,8 +319,12 @@ def plan_run(
         The templates folder holds no ``NN-slug.ipynb`` template (the message names it).
     ValueError
         An unknown language or period, ``stale_after_days`` not a whole number >= 0, or
-        ``cell_timeout`` not a whole number of seconds >= 1.
+        ``cell_timeout`` not a whole number of seconds >= 1, or ``reading`` holding other
+        keys than ``READING``.
     """
+    unknown = sorted(set(reading or {}) - set(READING))
+    if unknown:
+        raise ValueError(f"reading: unknown option(s) {unknown}; expected some of {READING}")
     if lang not in ("en", "zh"):
         raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
     if isinstance(stale_after_days, bool) or not isinstance(stale_after_days, int):
@@ -350,6 +358,7 @@ def plan_run(
         params=dict(params or {}),
         aliases=optional(aliases),
         policies=optional(policies),
+        reading={k: v for k, v in (reading or {}).items() if v},
         data_key_file=optional(data_key_file),
         pseudonym_key_file=optional(pseudonym_key_file),
         stale_after_days=stale_after_days,
@@ -506,6 +515,7 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
         aliases=plan.aliases,
         policies=plan.policies,
         data_key_file=plan.data_key_file,
+        **plan.reading,
     )
     warnings = check_freshness(per, dataset, stale_after_days=plan.stale_after_days)
     for warning in warnings:
@@ -1057,6 +1067,7 @@ def run_reports(
     pseudonym_key_file: str | Path | None = None,
     aliases: str | Path | None = None,
     policies: str | Path | None = None,
+    reading: dict | None = None,
     today=None,
     workers: int = 3,
     progress: Say | None = None,
@@ -1096,6 +1107,10 @@ def run_reports(
         ``pseudonym_key_file``; ``$CRM_LAB_KEY`` or the default key file when omitted.
     aliases, policies : str or Path, optional
         YAML files of extra header aliases and of cleaning policies.
+    reading : dict, optional
+        How the input is read, for ``ingest.read_clean``: ``profile`` (an export profile's
+        name), ``profiles`` (a user's profile file or folder), ``columns`` (the user's header
+        per column) and ``phone_region`` (``READING``).
     today : date-like, optional
         The day relative periods count from (default: the current date).
     workers : int
@@ -1146,6 +1161,7 @@ def run_reports(
         work_dir=work_dir,
         aliases=aliases,
         policies=policies,
+        reading=reading,
         data_key_file=data_key_file,
         pseudonym_key_file=pseudonym_key_file,
         stale_after_days=stale_after_days,

@@ -178,7 +178,8 @@ def unmet_requirements(requires, tables: dict[str, pd.DataFrame]) -> list[str]:
     ``"table"`` needs the table with at least one row; ``"table.column"`` needs at least one
     value in that column (a transactions file whose customer ids were not found has the column,
     all missing). Each unmet requirement gives one reason; an empty list means the template
-    can run.
+    can run. ``"transactions:items"`` needs product lines: an order-level export (every row a
+    whole order, ``grain`` "order") cannot feed basket analysis.
 
     Examples
     --------
@@ -188,15 +189,20 @@ def unmet_requirements(requires, tables: dict[str, pd.DataFrame]) -> list[str]:
     ['no transactions row has a customer_id', 'no tickets table in the input']
     >>> unmet_requirements(["transactions"], {"transactions": tx.iloc[:0]})
     ['the transactions table is empty']
+    >>> unmet_requirements(["transactions:items"], {"transactions": tx.assign(grain="order")})
+    ['every transactions row is a whole order: this report needs product lines']
     """
     reasons = []
     for requirement in requires:
+        requirement, _, kind = requirement.partition(":")
         table, _, column = requirement.partition(".")
         frame = tables.get(table)
         if frame is None:
             reason = f"no {table} table in the input"
         elif frame.empty:
             reason = f"the {table} table is empty"
+        elif kind == "items" and "grain" in frame and (frame["grain"] == "order").all():
+            reason = f"every {table} row is a whole order: this report needs product lines"
         elif column and (column not in frame.columns or not frame[column].notna().any()):
             reason = f"no {table} row has a {column}"
         else:
