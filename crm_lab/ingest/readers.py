@@ -742,7 +742,17 @@ def _locate_header(path: Path, grid: pd.DataFrame, table: str | None, aliases: d
     )
 
 
-def _parse_column(series: pd.Series, column: str, kind: str, allowed, aliases, day_first):
+def _parse_column(
+    series: pd.Series,
+    column: str,
+    kind: str,
+    allowed,
+    aliases,
+    day_first,
+    *,
+    countries: pd.Series | None = None,
+    phone_region: str | None = "CN",
+):
     if kind == "id":
         return values.parse_ids(series)
     if kind == "datetime":
@@ -759,7 +769,7 @@ def _parse_column(series: pd.Series, column: str, kind: str, allowed, aliases, d
     if kind == "category":
         return values.parse_category(series, allowed=allowed, mapping=aliases["values"].get(column))
     if column == "phone":
-        return values.parse_phones(series)
+        return values.parse_phones(series, region=phone_region, countries=countries)
     if column == "email":
         return values.parse_emails(series)
     return values.parse_text(series)
@@ -816,6 +826,7 @@ def read_table(
     aliases: str | None = None,
     key_file: str | Path | None = None,
     max_uncompressed_mb: float | None = None,
+    phone_region: str | None = "CN",
 ) -> TableRead:
     """Read one export file into a canonical table, with its quarantine and fix counts.
 
@@ -835,6 +846,9 @@ def read_table(
     max_uncompressed_mb : float, optional
         What a compressed file (``.gz``, ``.zip``, the XML of an ``.xlsx``, Parquet pages) may
         expand to, checked before it is parsed; ``$CRM_LAB_MAX_UNCOMPRESSED_MB``, else 200.
+    phone_region : str, optional
+        The country a phone written without its country code is read in when its row has no
+        (recognised) ``country``; None rejects such numbers. A row's own country comes first.
 
     Returns
     -------
@@ -932,7 +946,16 @@ def read_table(
         if col.name not in src.columns:
             continue
         s = src[col.name]
-        parsed = _parse_column(s, col.name, col.kind, col.allowed, alias_data, day_first)
+        parsed = _parse_column(
+            s,
+            col.name,
+            col.kind,
+            col.allowed,
+            alias_data,
+            day_first,
+            countries=src.get("country"),
+            phone_region=phone_region,
+        )
         if col.name in early:
             before = early[col.name].notna().to_numpy()
             parsed.reasons = parsed.reasons.mask(before, early[col.name])
@@ -1097,6 +1120,7 @@ def load_data(
     derive_customers: bool = True,
     key_file: str | Path | None = None,
     max_uncompressed_mb: float | None = None,
+    phone_region: str | None = "CN",
 ) -> Dataset:
     """Read a folder of export files (or one file) into canonical tables.
 
@@ -1116,6 +1140,9 @@ def load_data(
         Key for encrypted files (``customers.csv.enc``, written by ``crm-lab encrypt``).
     max_uncompressed_mb : float, optional
         The most a compressed file may expand to (see ``read_table``).
+    phone_region : str, optional
+        The country of phones with no country code on rows with no country (see
+        ``read_table``).
 
     Returns
     -------
@@ -1171,6 +1198,7 @@ def load_data(
             aliases=aliases,
             key_file=key_file,
             max_uncompressed_mb=max_uncompressed_mb,
+            phone_region=phone_region,
         )
         parts.setdefault(read.table, []).append(read.frame)
         provenance.setdefault(read.table, []).append(
