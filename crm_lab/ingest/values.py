@@ -175,7 +175,6 @@ _COUNTRY_VARIANTS = {
         "United States of America",
         "USA",
         "America",
-        "U.S.",
         "美利坚合众国",
     ],
     "GB": [
