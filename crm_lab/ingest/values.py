@@ -10,6 +10,7 @@ and logged. Nothing is rejected without a reason, and nothing is "corrected" by 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -30,6 +31,7 @@ __all__ = [
     "parse_ids",
     "parse_phones",
     "parse_text",
+    "region_of_country",
 ]
 
 # Words that exports use for "no value" (compared after NFKC, trimming and lower-casing).
@@ -156,41 +158,230 @@ def parse_text(series: pd.Series) -> Parsed:
 
 # --- phones -----------------------------------------------------------------------------------
 _EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
+# "0044 20 7946 0018": the international prefix most countries dial, written out
+_DIALLED_00 = re.compile(r"^\s*\(?\s*00(?=[1-9])")
+# "8613800138000": China's country code without its "+", as Chinese exports write it
+_BARE_86 = re.compile(r"^\s*\(?\s*(?=86)")
+_NO_COUNTRY = (
+    "invalid_phone: a national number with no country to read it in "
+    "(no country on the row; set a default region)"
+)
+
+# Names exports use for a country that ``phonenumbers``' region names (English and Chinese)
+# lack: the long and short forms of a name, its abbreviations, the parts of the United
+# Kingdom, and the names the Online Retail data set uses (EIRE, RSA, Korea).
+_COUNTRY_VARIANTS = {
+    "US": [
+        "United States of America",
+        "USA",
+        "America",
+        "美利坚合众国",
+    ],
+    "GB": [
+        "UK",
+        "Great Britain",
+        "Britain",
+        "England",
+        "Scotland",
+        "Wales",
+        "Northern Ireland",
+        "United Kingdom of Great Britain and Northern Ireland",
+        "大不列颠",
+        "英格兰",
+        "苏格兰",
+    ],
+    "IE": ["EIRE", "Republic of Ireland"],
+    "ZA": ["RSA", "Republic of South Africa"],
+    "KR": ["Korea", "Republic of Korea", "Korea, Republic of", "南韩", "大韩民国"],
+    "CN": ["PRC", "People's Republic of China", "Mainland China", "中华人民共和国", "中国大陆"],
+    "HK": ["Hong Kong SAR", "Hong Kong, China", "中国香港", "香港特别行政区"],
+    "MO": ["Macau", "Macao SAR", "中国澳门", "澳门"],
+    "TW": ["Taiwan, China", "中国台湾", "台湾"],
+    "CZ": ["Czechia"],
+    "RU": ["Russian Federation"],
+    "NL": ["Holland"],
+    "AE": ["UAE"],
+    "VN": ["Viet Nam"],
+}
+_ACCENTS = re.compile(r"[\u0300-\u036f]")
 
 
-def parse_phones(series: pd.Series, *, region: str = "CN") -> Parsed:
-    """Normalise phone numbers to E.164 (``+8613800138000``), extensions as ``;ext=123``.
+def _country_key(text: str) -> str:
+    """A country as written into the form it is looked up by: no case, accents, dots, spaces."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _ACCENTS.sub("", unicodedata.normalize("NFKD", text)).replace(".", "")
+    text = _SPACES.sub(" ", text).strip()
+    return text[4:] if text.startswith("the ") else text
 
-    Chinese mobiles in every common form (+86 138 0013 8000, 8613800138000, 138-0013-8000,
-    full-width digits) and landlines with extensions (010-12345678 转 123) are read with the
-    ``phonenumbers`` library (Google's libphonenumber metadata), as are other countries' numbers
-    written with their + prefix. A number that library does not accept as valid is rejected.
+
+@functools.cache
+def _country_table() -> dict[str, str]:
+    """Every spelling ``region_of_country`` knows, by its ``_country_key``; built once."""
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
+    table: dict[str, str] = {}
+    for region, names in LOCALE_DATA.items():
+        table[_country_key(region)] = region
+        for lang in ("en", "zh"):
+            name = names.get(lang, "")
+            if name.startswith("*"):  # "*aa": the name is the one given for language "aa"
+                name = names.get(name[1:], "")
+            if name and not name.startswith("*"):
+                table.setdefault(_country_key(name), region)
+    for region, spellings in _COUNTRY_VARIANTS.items():
+        for spelling in spellings:
+            table.setdefault(_country_key(spelling), region)
+    # "NA" is read as missing everywhere else (a null word), so not as Namibia here either
+    del table["na"]
+    return table
+
+
+def region_of_country(text) -> str | None:
+    """A country as an export writes it into its ISO 3166 alpha-2 region (``"USA"`` -> ``"US"``).
+
+    Parameters
+    ----------
+    text : str or None
+        An ISO alpha-2 code (``US``, ``gb``), an English name or common variant (``United
+        States of America``, ``U.S.A.``, ``UK``, ``England``, ``EIRE``, ``RSA``, ``Korea``) or a
+        Chinese name (``中国``, ``美国``, ``中国香港``, ``台湾``). Case, accents, dots and extra
+        spaces are ignored. Names come from ``phonenumbers``' region names in English and
+        Chinese, with the variants they lack added.
+
+    Returns
+    -------
+    str or None
+        The region code, or None for text that names no single country (``Unspecified``,
+        ``European Community``, ``Channel Islands``) or a missing value.
+
+    Examples
+    --------
+    >>> [region_of_country(c) for c in ("U.S.A.", "united  kingdom", "EIRE", "中国香港", "gb")]
+    ['US', 'GB', 'IE', 'HK', 'GB']
+    >>> region_of_country("Côte d'Ivoire"), region_of_country("European Community")
+    ('CI', None)
     """
-    import phonenumbers
+    if not isinstance(text, str):
+        return None
+    return _country_table().get(_country_key(text))
 
+
+def _read_phone(value: str, region: str | None):
+    """One phone as written, read in ``region``: (E.164 text, reason, read in ``region``)."""
+    import phonenumbers
+    from phonenumbers import CountryCodeSource
+
+    ext, number = None, value
+    m = _EXTENSION.search(value)
+    if m:
+        ext, number = m.group(1), value[: m.start()]
+    tries = [(number, region)]
+    if _DIALLED_00.match(number):  # 00 is the international prefix wherever no region says else
+        tries.append((_DIALLED_00.sub("+", number), None))
+    elif region is None and _BARE_86.match(number):
+        tries.append((_BARE_86.sub("+", number), None))
+    reason = "invalid_phone: not a valid phone number"
+    for i, (text, where) in enumerate(tries):
+        try:
+            parsed = phonenumbers.parse(text, where, keep_raw_input=True)
+        except phonenumbers.NumberParseException as exc:
+            if i == 0 and where is None and exc.error_type == exc.INVALID_COUNTRY_CODE:
+                reason = _NO_COUNTRY  # no + and no region: phonenumbers cannot read it
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+            ext = ext or parsed.extension
+            # FROM_DEFAULT_COUNTRY: the number carried no country code, ``where`` gave it
+            by_region = parsed.country_code_source == CountryCodeSource.FROM_DEFAULT_COUNTRY
+            return (f"{e164};ext={ext}" if ext else e164), None, by_region
+    return None, reason, False
+
+
+def parse_phones(series: pd.Series, *, region: str | None = None, countries=None) -> Parsed:
+    """Phone numbers as written into E.164 (``+8613800138000``), each read in its row's country.
+
+    A number written with its country code (``+44 20 7946 0018``, ``0044 ...``) is read as
+    that country's, whatever the row says. A number written without one (``(970) 555-0101``,
+    ``138-0013-8000``, ``010-12345678 转 123``) is read in the country of its row
+    (``countries``), else in ``region``; such rows are counted as ``phone_country_assumed``.
+    With neither, only numbers with a country code (and China's ``86`` written without its
+    ``+``) are read; the others are rejected, with the reason that no country says how to read
+    them. Extensions become ``;ext=123``; full-width digits are folded. Numbers are checked with
+    ``phonenumbers`` (Google's libphonenumber metadata): one it does not accept as valid is
+    rejected, never corrected.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        The phone column as read (text, or numbers from a numeric column).
+    region : str, optional
+        The default country (``"CN"``, ``"US"``, or anything ``region_of_country`` reads) for
+        rows with no recognised country.
+    countries : pandas.Series, optional
+        Each row's country as written (``United States``, ``UK``, ``中国``), on the index of
+        ``series``.
+
+    Returns
+    -------
+    Parsed
+        The E.164 numbers, a reason for each rejected one, and the counts ``phone_reformatted``
+        and ``phone_country_assumed`` (numbers read in ``region`` for want of a row country).
+
+    Raises
+    ------
+    ValueError
+        ``region`` is not a country ``region_of_country`` knows, or ``countries`` is not on the
+        index of ``series``.
+
+    Examples
+    --------
+    >>> phones = pd.Series(["(970) 555-0101", "138 0013 8000", "+44 20 7946 0018"])
+    >>> parsed = parse_phones(phones, countries=pd.Series(["United States", "中国", "US"]))
+    >>> parsed.values.tolist()
+    ['+19705550101', '+8613800138000', '+442079460018']
+    >>> parse_phones(pd.Series(["138 0013 8000"])).reasons.iloc[0].split(" (")[0]
+    'invalid_phone: a national number with no country to read it in'
+    """
+    default = None
+    if region is not None:
+        default = region_of_country(region)
+        if default is None:
+            raise ValueError(f"unknown region {region!r}; expected a country code such as 'CN'")
     if pd.api.types.is_float_dtype(series.dtype):  # 13800138000.0 from a numeric column
         series = series.map(lambda v: f"{v:.0f}" if v == v and float(v).is_integer() else v)
     text, fixes = normalize_text(series.astype("string"))
-    mapping, reasons_map = {}, {}
-    for value in text.dropna().unique():
-        ext = None
-        m = _EXTENSION.search(value)
-        number = value
-        if m:
-            ext, number = m.group(1), value[: m.start()]
-        try:
-            parsed = phonenumbers.parse(number, region)
-        except phonenumbers.NumberParseException:
-            parsed = None
-        if parsed is None or not phonenumbers.is_valid_number(parsed):
-            reasons_map[value] = "invalid_phone: not a valid phone number"
-            continue
-        e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-        ext = ext or parsed.extension
-        mapping[value] = f"{e164};ext={ext}" if ext else e164
-    out = text.map(mapping, na_action="ignore").astype("string")
-    reasons = text.map(reasons_map, na_action="ignore").astype("string")
+    own = np.zeros(len(text), dtype=bool)  # the row's own country says how to read it
+    if countries is None:
+        regions = pd.Series(default, index=text.index, dtype=object)
+    else:
+        if not countries.index.equals(series.index):
+            raise ValueError("countries: expected the index of the phone series")
+        names = countries.astype("string")
+        known = {c: region_of_country(c) for c in names.dropna().unique()}
+        regions = names.map(known, na_action="ignore").astype(object)
+        own = regions.notna().to_numpy()
+        regions = regions.where(own, default)
+    # the unit of work is a unique (value, region) pair: read once, mapped back to its rows
+    v_code, v_uniques = pd.factorize(text)
+    r_code, r_uniques = pd.factorize(regions)  # -1 where no region
+    width = len(r_uniques) + 1
+    present = v_code >= 0
+    pairs, inverse = np.unique(v_code[present] * width + r_code[present] + 1, return_inverse=True)
+    got = [
+        _read_phone(v_uniques[p // width], r_uniques[p % width - 1] if p % width else None)
+        for p in pairs
+    ]
+    numbers = np.full(len(text), None, dtype=object)
+    why = np.full(len(text), None, dtype=object)
+    assumed = np.zeros(len(text), dtype=bool)
+    if got:
+        numbers[present] = np.array([g[0] for g in got], dtype=object)[inverse]
+        why[present] = np.array([g[1] for g in got], dtype=object)[inverse]
+        assumed[present] = np.array([g[2] for g in got], dtype=bool)[inverse]
+    out = pd.Series(numbers, index=text.index, dtype="string")
+    reasons = pd.Series(why, index=text.index, dtype="string")
     fixes["phone_reformatted"] = int((out.notna() & (out != text)).sum())
+    fixes["phone_country_assumed"] = int((assumed & ~own).sum())
     return Parsed(out, reasons, fixes)
 
 

@@ -34,12 +34,12 @@ def test_text_nfkc_zero_width_and_null_words():
     ],
 )
 def test_phones_normalise_to_e164(raw, expected):
-    parsed = values.parse_phones(S(raw))
+    parsed = values.parse_phones(S(raw), region="CN")
     assert parsed.values.iloc[0] == expected and parsed.reasons.isna().all()
 
 
 def test_invalid_phones_are_rejected_with_a_reason():
-    parsed = values.parse_phones(S("12345", "138001380001234", "call me"))
+    parsed = values.parse_phones(S("12345", "138001380001234", "call me"), region="CN")
     assert parsed.values.isna().all()
     assert parsed.reasons.str.startswith("invalid_phone").all()
 
