@@ -198,7 +198,7 @@ def woocommerce_orders() -> None:
         ["2024-03-05T08:30:00", "1204", "on-hold", "Noah Wilson", "new", "1× Stoneware Bowl", "1", "", "25.00", "Direct"],
         ["2024-03-06T20:12:44", "1205", "completed", "Emma Johnson", "returning", "4× Linen Tea Towel", "4", "", "38.00", "Direct"],
         ["2024-03-07T13:05:09", "1206", "completed", "Aiko Tanaka", "new", "1× Wool Throw, 2× Ceramic Mug", "3", "spring5", "91.00", "Referral: pinterest.com"],
-        ["2024-03-09T10:45:37", "1202", "refunded", "Liam Brown", "returning", "1× Wool Throw", "-1", "", "-68.00", "Organic: Google"],
+        ["2024-03-09T10:45:37", "1206", "refunded", "Aiko Tanaka", "new", "1× Wool Throw", "-1", "", "-68.00", "Referral: pinterest.com"],
         ["2024-03-10T15:33:21", "1207", "completed", "Mateo Rossi", "new", "1× Stoneware Bowl, 1× Beeswax Candle", "2", "", "32.25", "Direct"],
         ["2024-03-12T19:58:02", "1208", "processing", "Sofia García", "returning", "2× Stoneware Bowl", "2", "", "50.00", "Direct"],
     ]
@@ -356,7 +356,7 @@ def pinduoduo_orders() -> None:
         promise = paid[:8] + f"{int(paid[8:10]) + 2:02d}" + paid[10:] if paid else ""
         return [goods, no, status, total, shop_d, plat_d, post, f"{user_paid:.2f}",
                 f"{seller:.2f}", str(qty), who, phone, prov, city, dist, street, paid, paid,
-                paid, promise, shipped, received, "423456789012", spec, style, sku, "JG-" + sku[:3],
+                paid, promise, shipped, received, "42345678" + style, spec, style, sku, "JG-" + sku[:3],
                 express[0], express[1], after, "", ""]
 
     rows = [
