@@ -169,10 +169,10 @@ def shopify_customers() -> None:
         ["'7310000000102", "Oliver", "Smith", "oliver@example.com", "no", "", "3 Fenwick Road", "", "London", "", "GB", "SE15 4HW", "020 7946 0958", "", "no", "33.75", "1", "", "no", ""],
         ["'7310000000103", "Mei", "Chen", "mei@example.com", "yes", "", "200 Pine St", "", "Denver", "CO", "US", "'80202", "+1 970-555-0102", "", "no", "86.40", "1", "", "no", ""],
         ["'7310000000104", "Lucas", "Park", "lucas@example.com", "no", "", "9 Elm Ct", "", "Boulder", "CO", "US", "'80301", "(303) 555-0147", "", "no", "0.00", "0", "", "no", ""],
-        ["'7310000000105", "Nina", "Alvarez", "nina@example.com", "no", "", "71 Oak Ave", "", "Loveland", "CO", "US", "'80537", "", "(970) 555-0103", "yes", "0.00", "1", "", "no", ""],
+        ["'7310000000105", "Nina", "Alvarez", "nina@example.com", "no", "", "71 Oak Ave", "", "Loveland", "CO", "US", "'80537", "(970) 555-0103", "(970) 555-0103", "yes", "0.00", "1", "", "no", ""],
         ["'7310000000106", "Jonas", "Weber", "jonas@example.com", "no", "Weber Design", "Alexanderplatz 1", "", "Berlin", "BE", "DE", "'10178", "030 901820", "", "no", "58.00", "1", "", "yes", "wholesale"],
         ["'7310000000107", "Priya", "Natarajan", "priya@example.com", "yes", "", "5 Birch Ln", "", "Fort Collins", "CO", "US", "'80524", "", "", "no", "0.00", "0", "Newsletter signup", "no", "newsletter"],
-        ["'7310000000108", "Tom", "O'Brien", "tom@example.com", "no", "", "12 Canal St", "Apt 4", "Manchester", "", "GB", "M1 3HU", "", "+44 20 7946 0321", "no", "0.00", "0", "", "no", ""],
+        ["'7310000000108", "Tom", "O'Brien", "tom@example.com", "no", "", "12 Canal St", "Apt 4", "Manchester", "", "GB", "M1 3HU", "+44 20 7946 0321", "", "no", "0.00", "0", "", "no", ""],
     ]
     out = HERE / "shopify" / "customers" / "customers_export.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
