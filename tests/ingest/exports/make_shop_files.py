@@ -424,10 +424,18 @@ def jd_orders() -> None:
     for r in rows:
         ws.append([str(v) for v in r])  # JD writes every cell as text
     wb.properties.creator = "make_shop_files.py"
-    # fixed timestamps so that rewriting the file gives the same bytes
     import datetime as _dt
     wb.properties.created = wb.properties.modified = _dt.datetime(2024, 3, 15, 10, 22, 0)
-    wb.save(out)
+    buf = io.BytesIO()
+    wb.save(buf)
+    # rewrite the zip with fixed entry times, so that rewriting the file gives the same bytes
+    import zipfile
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2024, 3, 15, 10, 22, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, src.read(info.filename))
 
 
 # --------------------------------------------------------------------------------------------
