@@ -25,6 +25,7 @@ import logging
 import lzma
 import os
 import re
+import unicodedata
 import zipfile
 import zlib
 from collections import Counter
@@ -271,8 +272,9 @@ def _choose_columns(
         take(column, [header])
     for column, names in profile_columns.items():
         take(column, names)
-    for column, names in accepted.items():
-        take(column, [column, *names])
+    if match is None:  # a profile says the whole layout: generic aliases would guess wrong
+        for column, names in accepted.items():  # (Shopify's order "Total" is not a line amount)
+            take(column, [column, *names])
     choices = {}
     for column, header in chosen.items():
         names = [column, *profile_columns.get(column, ()), *accepted.get(column, [])]
@@ -1046,6 +1048,42 @@ def _overrides_for(
     return out
 
 
+def _repeated_headers(headers: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """Headers written more than once: the second and later ones renamed ``"h (2)"``.
+
+    >>> _repeated_headers(["a", "b", "a"])
+    (['a', 'b', 'a (2)'], {'a': ['a (2)']})
+    """
+    seen: Counter = Counter()
+    out, repeated = [], {}
+    for h in headers:
+        seen[h] += 1
+        if h and seen[h] > 1:
+            renamed = f"{h} ({seen[h]})"
+            repeated.setdefault(h, []).append(renamed)
+            out.append(renamed)
+        else:
+            out.append(h)
+    return out, repeated
+
+
+def _shared_headers(data: pd.DataFrame, match: Match) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A profile may read one header into two columns (Shopify's ``Email`` is the customer's
+    id and e-mail): the second gets a copy of the header, ``"Email -> email"``."""
+    by_norm = {_norm(h): h for h in data.columns}
+    claimed, copies = set(), {}
+    for column, names in match.table.columns.items():
+        header = next((by_norm[_norm(n)] for n in names if _norm(n) in by_norm), None)
+        if header is None:
+            continue
+        if header in claimed:
+            copy = f"{header} -> {column}"
+            data = data.assign(**{copy: data[header]})
+            copies[column] = copy
+        claimed.add(header)
+    return data, copies
+
+
 def _profile_rows(
     path: Path, table: str, data: pd.DataFrame, lines: np.ndarray, match: Match, notes: list[str]
 ) -> tuple[pd.DataFrame, np.ndarray, list[pd.DataFrame]]:
@@ -1075,7 +1113,8 @@ def _profile_rows(
         column = by_norm.get(_norm(header))
         if column is not None:
             value = data[column].astype("string").str.strip()
-            out = ~value.str.casefold().isin(kept).to_numpy()
+            folded = value.str.normalize("NFKC").str.casefold()
+            out = ~folded.isin({unicodedata.normalize("NFKC", v) for v in kept}).to_numpy()
             rule, words = reason.split(": ", 1)
             idx = np.flatnonzero(out)
             parts.append(
@@ -1245,6 +1284,7 @@ def read_table(
     limit = max_uncompressed_bytes(max_uncompressed_mb)
     grid, typed, type_rejected = _read_grid(path, notes=notes, key_file=key_file, limit=limit)
     parts: list[pd.DataFrame] = []
+    repeated: dict[str, list[str]] = {}
     if typed:
         headers = [str(c) for c in grid.columns]
         _, table, match = _locate_header(
@@ -1266,9 +1306,7 @@ def read_table(
         if header_row:
             notes.append(f"{path.name}: skipped {header_row} title row(s) above the header")
         headers = [str(v).strip() for v in grid.iloc[header_row]]
-        dup = sorted({_clip(h) for h in headers if h and headers.count(h) > 1})
-        if dup:
-            raise LoadError(path, f"duplicate headers {dup}; expected each column once")
+        headers, repeated = _repeated_headers(headers)
         body = grid.iloc[header_row + 1 :]
         blank = (body.apply(lambda c: c.astype(str).str.strip()) == "").all(axis=1).to_numpy()
         if blank.any():
@@ -1290,9 +1328,21 @@ def read_table(
         notes.append(f"{path.name}: read as {match.describe()}")
         data, lines, row_parts = _profile_rows(path, table, data, lines, match, notes)
         parts.extend(row_parts)
+    if match is not None:
+        data, copies = _shared_headers(data, match)
+        overrides = {**copies, **overrides}
     mapping, choices = _choose_columns(
         list(data.columns), table, alias_data, match=match, overrides=overrides
     )
+    if not typed and repeated:
+        # a header written twice is harmless unless it is read (which one would it be?)
+        read_twice = sorted({_clip(h) for h, copies in repeated.items() if h in mapping})
+        if read_twice:
+            raise LoadError(path, f"duplicate headers {read_twice}; expected each column once")
+        notes.append(
+            f"{path.name}: header(s) written twice, not read: "
+            f"{', '.join(map(_clip, sorted(repeated)))}"
+        )
     for column, (header, others) in choices.items():
         notes.append(
             f"{path.name}: {table}.{column} read from {_clip(header)!r}; also possible: "

@@ -622,7 +622,11 @@ def parse_amounts(series: pd.Series) -> Parsed:
 def parse_category(series: pd.Series, *, allowed, mapping: dict | None = None) -> Parsed:
     """Map values onto a closed set (``男`` -> ``M``); reject values outside ``allowed``."""
     text, fixes = normalize_text(series)
-    lookup = {str(k).lower(): v for k, v in (mapping or {}).items()}
+    # the keys are folded as the values are (NFKC: 已发货，待签收 is written with a full-width
+    # comma in the export and in the mapping, and read with a plain one)
+    keys = pd.Series([str(k) for k in (mapping or {})], dtype="string")
+    folded = normalize_text(keys)[0].str.lower() if len(keys) else keys
+    lookup = dict(zip(folded, (mapping or {}).values(), strict=True))
     lookup.update({str(a).lower(): a for a in allowed or ()})
     lowered = text.str.lower()
     out = lowered.map(lookup, na_action="ignore").astype("string")
