@@ -462,6 +462,114 @@ ZO_DEALS = [
 ]
 
 
+SF_LEAD = ["Id", "IsDeleted", "LastName", "FirstName", "Salutation", "Name", "Title", "Company",
+           "Street", "City", "State", "PostalCode", "Country", "Phone", "MobilePhone", "Email",
+           "LeadSource", "Status", "Industry", "IsConverted", "ConvertedDate",
+           "ConvertedAccountId", "ConvertedContactId", "ConvertedOpportunityId", "OwnerId",
+           "CreatedDate"]
+
+
+def sf_lead(id_, last, first, sal, title, company, city, state, country, phone, email, source,
+            status, converted, created, conv=("", "", "", "")):
+    return [id_, "false", last, first, sal, f"{first} {last}", title, company, "", city, state,
+            "", country, phone, "", email, source, status, "", converted, *conv, OWNER, created]
+
+
+SF_LEADS = [
+    sf_lead("00Q5e00000LdAaAAAV", "Park", "Jenna", "Ms.", "Owner", "Park Florist", "Denver", "CO",
+            "United States", "(303) 555-0147", "jenna.park@example.com", "Web",
+            "Open - Not Contacted", "false", "2024-02-01T10:00:00.000Z"),
+    sf_lead("00Q5e00000LdAbAAAV", "Alvarez", "Diego", "Mr.", "Manager", "Alvarez Auto", "Phoenix",
+            "AZ", "USA", "(602) 555-0105", "diego.alvarez@example.com", "Phone Inquiry",
+            "Working - Contacted", "false", "2024-02-02T11:30:00.000Z"),
+    sf_lead("00Q5e00000LdAcAAAV", "Reyes", "Ana", "Ms.", "Purchasing Manager",
+            "Summit Outdoor Supply", "Fort Collins", "CO", "United States", "(970) 555-0101",
+            "ana.reyes@example.com", "Partner Referral", "Closed - Converted", "true",
+            "2024-02-03T09:00:00.000Z",
+            ("2024-03-05", "0015e00000XyZaAAAV", "0035e00000AbCdEAAV", "0065e00000OpAaAAAV")),
+    sf_lead("00Q5e00000LdAdAAAV", "Khan", "Samir", "Mr.", "Director", "Khan Imports", "London", "",
+            "United Kingdom", "020 7946 0123", "samir.khan@example.co.uk", "Purchased List",
+            "Open - Not Contacted", "false", "2024-02-05T14:15:00.000Z"),
+    sf_lead("00Q5e00000LdAeAAAV", "Brown", "Olivia", "Ms.", "", "Brown Bakery", "Chicago", "IL",
+            "US", "(312) 555-0178", "olivia.brown@example.com", "Other", "Closed - Not Converted",
+            "false", "2024-02-06T08:00:00.000Z"),
+    sf_lead("00Q5e00000LdAfAAAV", "Lee", "Marcus", "Mr.", "Store Manager", "Summit Outdoor Supply",
+            "Fort Collins", "CO", "United States", "(720) 555-0186", "marcus.lee@example.com",
+            "Web", "Closed - Converted", "true", "2024-02-07T16:45:00.000Z",
+            ("2024-03-06", "0015e00000XyZaAAAV", "0035e00000AbCdFAAV", "")),
+    sf_lead("00Q5e00000LdAgAAAV", "Novak", "Eva", "Ms.", "CTO", "Novak Labs", "Seattle", "WA", "US",
+            "(206) 555-0119", "eva.novak@example.org", "Partner Referral",
+            "Working - Contacted", "false", "2024-02-08T12:00:00.000Z"),
+    sf_lead("00Q5e00000LdAhAAAV", "Hughes", "Tom", "Mr.", "Owner", "Hughes Hardware", "Boston",
+            "MA", "United States", "(617) 555-0132", "tom.hughes@example.com", "Web",
+            "Open - Not Contacted", "false", "2024-02-09T09:30:00.000Z"),
+    sf_lead("00Q5e00000LdAiAAAV", "Wright", "Ella", "Ms.", "Buyer", "Wright Interiors",
+            "Manchester", "", "United Kingdom", "0161 496 0754", "ella.wright@example.co.uk",
+            "Phone Inquiry", "Working - Contacted", "false", "2024-02-12T15:00:00.000Z"),
+]
+
+HS_COMPANY = ["Record ID", "Company name", "Company owner", "Create Date", "Phone Number",
+              "Last Activity Date", "City", "Country/Region", "Industry", "Company Domain Name",
+              "Number of Employees", "Original Source Type"]
+HS_COMPANIES = [
+    ["18800000001", "Carter Outdoor Supply", HS_OWNER, "2024-03-05 14:00", "(970) 555-0101", "",
+     "Fort Collins", "United States", "Retail", "carter-outdoor.example.com", "25",
+     "Organic Search"],
+    ["18800000002", "Sonoran Tools", HS_OWNER, "2024-03-06 09:10", "(602) 555-0105", "",
+     "Phoenix", "USA", "Machinery", "sonoran-tools.example.com", "60", "Email Marketing"],
+    ["18800000003", "Evans & Co", HS_OWNER, "2024-03-06 11:40", "020 7946 0123", "", "London",
+     "United Kingdom", "Consulting", "evans.example.co.uk", "12", "Referrals"],
+    ["18800000004", "Hudson Goods", HS_OWNER, "2024-03-07 07:55", "(212) 555-0110", "",
+     "New York", "US", "Wholesale", "hudson-goods.example.com", "140", "Organic Social"],
+    ["18800000005", "Bayside Cafe", HS_OWNER, "2024-03-08 10:05", "(415) 555-0123", "",
+     "San Francisco", "United States", "Restaurants", "bayside-cafe.example.com", "8",
+     "Direct Traffic"],
+    ["18800000006", "Murray Print", HS_OWNER, "2024-03-08 12:55", "0161 496 0754", "",
+     "Manchester", "United Kingdom", "Printing", "murray-print.example.co.uk", "30",
+     "Offline Sources"],
+    ["18800000007", "Lone Star Bikes", HS_OWNER, "2024-03-11 09:40", "(512) 555-0164", "",
+     "Austin", "USA", "Sporting Goods", "lonestar-bikes.example.com", "18", "Paid Social"],
+    ["18800000008", "Maple Design", HS_OWNER, "2024-03-12 11:55", "(416) 555-0142", "",
+     "Toronto", "Canada", "Design", "maple-design.example.org", "6", "Other Campaigns"],
+]
+
+ZO_ACCOUNT = ["Record Id", "Account Owner", "Account Name", "Account Site", "Parent Account",
+              "Account Number", "Account Type", "Industry", "Annual Revenue", "Rating", "Phone",
+              "Fax", "Website", "Employees", "Billing Street", "Billing City", "Billing State",
+              "Billing Code", "Billing Country", "Description", "Created Time", "Modified Time"]
+
+
+def zo_account(id_, name, num, typ, industry, phone, street, city, state, code, country,
+               created):
+    return [id_, ZO_OWNER, name, "", "", num, typ, industry, "", "", phone, "", "", "", street,
+            city, state, code, country, "", created, created]
+
+
+ZO_ACCOUNTS = [
+    zo_account(ZA1, "Rocky Ridge Gear", "A-1001", "Customer", "Retail", "(970) 555-0101",
+               "9 Mountain Ave", "Fort Collins", "CO", "80521", "United States",
+               "2024-03-05 13:55:00"),
+    zo_account(ZA2, "Cactus Logistics", "A-1002", "Prospect", "Transportation", "(602) 555-0105",
+               "300 N Central Ave", "Phoenix", "AZ", "85004", "USA", "2024-03-06 08:50:00"),
+    zo_account(ZA3, "Wilson & Reed Ltd", "A-1003", "Customer", "Consulting", "020 7946 0123",
+               "14 Fleet St", "London", "", "EC4Y 1AA", "United Kingdom",
+               "2024-03-06 10:40:00"),
+    zo_account(ZA4, "Garcia Home", "A-1004", "Prospect", "Retail", "(212) 555-0110", "5 Broad St",
+               "New York", "NY", "10004", "US", "2024-03-07 11:55:00"),
+    zo_account(ZA5, "Bay Area Print", "A-1005", "Competitor", "Printing", "(415) 555-0123",
+               "1 Market St", "San Francisco", "CA", "94105", "United States",
+               "2024-03-07 15:00:00"),
+    zo_account(ZA6, "Cooper Events", "A-1006", "Customer", "Hospitality", "(303) 555-0147",
+               "1600 Champa St", "Denver", "CO", "80202", "US", "2024-03-08 08:20:00"),
+    zo_account(ZA7, "Baker Street Books", "A-1007", "Customer", "Retail", "(312) 555-0178",
+               "20 N Michigan Ave", "Chicago", "IL", "60602", "United States",
+               "2024-03-11 13:20:00"),
+    zo_account("5725767000000411008", "Thames Valley Foods", "A-1008", "Prospect", "Food",
+               "0161 496 0754", "2 Deansgate", "Manchester", "", "M3 1AA", "United Kingdom",
+               "2024-03-12 09:00:00"),
+]
+
+
 # --- 纷享销客 (Fxiaoke / ShareCRM): 客户 list > 导出, an .xlsx with field labels --------------
 # Modelled from the standard 客户 (AccountObj) field labels; not checked against a real export.
 
@@ -508,15 +616,19 @@ def main() -> None:
     write_csv(sf / "folder" / "Case.csv", SF_F_CASE, SF_F_CASES)
     write_csv(sf / "folder" / "Opportunity.csv", SF_F_OPP, SF_F_OPPS)
     write_csv(sf / "folder" / "Task.csv", SF_F_TASK, SF_F_TASKS)
+    write_csv(sf / "leads" / "extract.csv", SF_LEAD, SF_LEADS)
     hs = HERE / "hubspot"
     write_csv(hs / "contacts" / "hubspot-crm-exports-all-contacts-2024-03-05.csv", HS_CONTACT,
               HS_CONTACTS)
     write_csv(hs / "deals" / "hubspot-crm-exports-all-deals-2024-04-15.csv", HS_DEAL, HS_DEALS)
+    write_csv(hs / "companies" / "hubspot-crm-exports-all-companies-2024-03-13.csv", HS_COMPANY,
+              HS_COMPANIES)
     write_csv(hs / "tickets" / "hubspot-crm-exports-all-tickets-2024-04-15.csv", HS_TICKET,
               HS_TICKETS)
     zo = HERE / "zoho"
     write_csv(zo / "contacts" / "Contacts_2024_03_13.csv", ZO_CONTACT, ZO_CONTACTS)
     write_csv(zo / "cases" / "Cases_2024_03_26.csv", ZO_CASE, ZO_CASES)
+    write_csv(zo / "accounts" / "Accounts_2024_03_13.csv", ZO_ACCOUNT, ZO_ACCOUNTS)
     write_csv(zo / "deals" / "Deals_2024_04_15.csv", ZO_DEAL, ZO_DEALS)
     write_xlsx(HERE / "fxiaoke" / "customers" / "客户.xlsx", "客户", FX_ACCOUNT, FX_ACCOUNTS)
 
