@@ -203,6 +203,7 @@ MINIMAL = {
     "encrypt": ["a", "b", "--key-file", "k"],
     "decrypt": ["a", "b", "--key-file", "k"],
     "new-key": ["k", "--pseudonym"],
+    "profiles": ["--profiles", "p"],
 }
 
 
@@ -677,7 +678,8 @@ def test_rules_on_a_transactions_file_with_a_column_missing_is_that_error_not_a_
     argv = ["rules", "--data", str(data), "--min-support", "0.05", "--min-confidence", "0.1"]
     assert cli.main([*argv, "--min-baskets", "1", "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "missing required column(s) ['unit_price']" in err and not out.exists()
+    assert "missing required column(s) unit_price" in err and not out.exists()
+    assert "did you mean 'price_each' -> unit_price?" in err  # the header that looks like it
 
 
 def test_a_basket_file_over_the_size_limit_is_refused(tmp_path, capsys):

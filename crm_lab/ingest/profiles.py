@@ -88,7 +88,8 @@ class ProfileTable:
     object: str = ""
     grain: str | None = None
     fill_down: tuple[str, tuple[str, ...]] | None = None
-    keep: tuple[str, frozenset[str], str] | None = None  # header, values kept, reason
+    # the headers (the first present is read), the values kept, the reason the others leave
+    keep: tuple[tuple[str, ...], frozenset[str], str] | None = None
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     split: dict[str, str] = field(default_factory=dict)
     constants: dict[str, object] = field(default_factory=dict)
@@ -172,7 +173,8 @@ def _table(path, i: int, raw) -> ProfileTable:
         if ": " not in reason:
             raise ProfileError(path, f"{where}.keep.reason: expected 'rule_name: words'")
         values = _headers(path, f"{where}.keep.values", keep["values"])
-        keep = (str(keep["header"]), frozenset(v.strip().casefold() for v in values), reason)
+        headers = _headers(path, f"{where}.keep.header", keep["header"])
+        keep = (headers, frozenset(v.strip().casefold() for v in values), reason)
     maps = raw.get("values") or {}
     if not isinstance(maps, dict) or not all(isinstance(m, dict) for m in maps.values()):
         raise ProfileError(path, f"{where}.values: expected column: {{vendor value: value}}")
@@ -273,13 +275,14 @@ def detect(
     *,
     name: str | None = None,
     table: str | None = None,
+    least: float = MIN_CONFIDENCE,
 ) -> Match | None:
     """A header row into the profile table it is an export of, or None.
 
     With ``name`` (``--profile``) only that profile's tables are tried and the best is taken
     whatever its confidence; otherwise the best table over all profiles holding at least
-    ``MIN_CONFIDENCE`` of its signature headers. ``table`` (from the file's name) keeps only
-    tables of that canonical table.
+    ``least`` (``MIN_CONFIDENCE``) of its signature headers. ``table`` (from the file's name)
+    keeps only tables of that canonical table.
 
     >>> header = ["Name", "Email", "Financial Status", "Paid at", "Lineitem quantity",
     ...           "Lineitem name", "Lineitem price", "Lineitem sku"]
@@ -302,7 +305,7 @@ def detect(
             if table is not None and spec.table != table:
                 continue
             share, found = _confidence(spec, present)
-            if name is None and (share < MIN_CONFIDENCE or found < _MIN_FOUND):
+            if name is None and (share < least or found < _MIN_FOUND):
                 continue
             if best is None or (share, found) > (best.confidence, best_found):
                 best, best_found = Match(profile, spec, share, chosen=name is not None), found

@@ -869,6 +869,11 @@ def _locate_header(
         [h for h in found if h and h not in used], missing, table, aliases, match, shown=headers
     )
     read_as = f" read as {match.describe()}" if match else ""
+    if match is None and (like := detect(found, profiles, table=table, least=0.3)) is not None:
+        hints += (
+            f"it looks like a {like.profile.system} {like.table.object or like.table.table} "
+            f"export ({like.confidence:.0%} of its headers): try --profile {like.profile.name}; "
+        )
     raise LoadError(
         path,
         f"missing required column(s) {', '.join(missing)} for table {table!r}{read_as}; "
@@ -921,12 +926,16 @@ def _closest(
         if best is not None:
             taken.add(best)
             hints.append(f"{_clip(best)!r} -> {column}")
-        else:
-            examples = [n for n in dict.fromkeys(names[1:]) if _norm(n) != _norm(column)][:4]
-            hints.append(f"{column} (no header like it; accepted: {', '.join(examples)})")
+        else:  # a few of the names it accepts, in the file's own script first
+            cjk = any(re.search(r"[\u4e00-\u9fff]", h) for h in shown)
+            names = [n for n in dict.fromkeys(names[1:]) if _norm(n) != _norm(column)]
+            names.sort(key=lambda n: bool(re.search(r"[\u4e00-\u9fff]", n)) != cjk)
+            hints.append(f"{column}: no header like it (accepted: {', '.join(names[:4])})")
     said = [h for h in hints if " -> " in h]
     text = f"did you mean {', '.join(said)}? " if said else ""
-    text += " ".join(h for h in hints if " -> " not in h)
+    text += "; ".join(h for h in hints if " -> " not in h)
+    if said and len(said) < len(hints):
+        text += ";"
     if said:
         first = said[0].split(" -> ")
         text += (
@@ -1109,8 +1118,8 @@ def _profile_rows(
                     f"their order ({_clip(key)})"
                 )
     if spec.keep is not None:
-        header, kept, reason = spec.keep
-        column = by_norm.get(_norm(header))
+        headers, kept, reason = spec.keep
+        column = next((by_norm[_norm(h)] for h in headers if _norm(h) in by_norm), None)
         if column is not None:
             value = data[column].astype("string").str.strip()
             folded = value.str.normalize("NFKC").str.casefold()
@@ -1135,14 +1144,29 @@ def _profile_rows(
     return data, lines, parts
 
 
-def _phone_region(given: str | None, match: Match | None, headers: list[str]) -> str | None:
+def _phone_region(
+    given: str | None,
+    match: Match | None,
+    headers: list[str],
+    countries: pd.Series | None = None,
+) -> str | None:
     """The region of phone numbers without a country code on rows without a country: the
-    user's, else the profile's, else CN for a file whose headers are Chinese (an export of a
-    Chinese system), else none (such a number is rejected)."""
+    user's, else the profile's, else the country most of the file's rows name, else CN for a
+    file whose headers are Chinese (an export of a Chinese system), else none (such a number
+    is rejected). Every number read so is counted as ``phone_country_assumed``."""
     if given:
         return given.upper()
     if match is not None and match.profile.phone_region:
         return match.profile.phone_region
+    if countries is not None:
+        named = countries.dropna().astype(str).value_counts()
+        regions = Counter()
+        for text, n in named.items():
+            region = values.region_of_country(text)
+            if region:
+                regions[region] += int(n)
+        if regions:
+            return regions.most_common(1)[0][0]
     if any(re.search(r"[\u4e00-\u9fff]", str(h)) for h in headers):
         return "CN"
     return None
@@ -1476,7 +1500,7 @@ def _to_table(
             notes.append(
                 f"{path.name}: a/b/yyyy dates read {'day' if day_first else 'month'}-first"
             )
-    region = _phone_region(phone_region, match, list(data.columns))
+    region = _phone_region(phone_region, match, list(data.columns), src.get("country"))
 
     out = pd.DataFrame(index=src.index)
     row_bad = np.zeros(len(src), dtype=bool)

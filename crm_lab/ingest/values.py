@@ -281,6 +281,8 @@ def _read_phone(value: str, region: str | None):
     elif region is None and _BARE_86.match(number):
         tries.append((_BARE_86.sub("+", number), None))
     reason = "invalid_phone: not a valid phone number"
+    if region is not None and not number.lstrip().startswith(("+", "00")):
+        reason = f"invalid_phone: not a valid phone number when read as a {region} number"
     for i, (text, where) in enumerate(tries):
         try:
             parsed = phonenumbers.parse(text, where, keep_raw_input=True)

@@ -37,7 +37,8 @@ def xlsx(rows: list[list]) -> bytes:
 
 
 OK_TX = "1,c1,2024-01-05 10:00,P1,1,9.5"
-OK_CU = "c1,张三,13800138000,a@example.com,2024-01-01,男,1990-05-01"
+# the phone carries its country code: the file has no country column and English headers
+OK_CU = "c1,张三,+8613800138000,a@example.com,2024-01-01,男,1990-05-01"
 
 # (case id, file name, content, expectation)
 # expectation: ("error", regex) | ("row", column, rule) | ("value", column, rule)
@@ -65,7 +66,7 @@ CASES = [
         "invoice_id,ordered_at,quantity,unit_price\n1,2024-01-05,1,9.5\n",
         (
             "error",
-            r"missing required column\(s\) \['product_id'\] .*accepted headers: .*'sku'"
+            r"missing required column\(s\) product_id .*accepted: .*sku"
             r".*headers found: ",
         ),
     ),

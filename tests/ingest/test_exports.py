@@ -107,10 +107,25 @@ def test_a_vendor_export_loads_with_its_key_columns(expected_file):
             assert ids.nunique() == want["customers"], where
         if "customer_records" in want:
             assert len(data["customers"]) == want["customer_records"], where
-        _check_rows(frame, KEYS.get(table, "customer_id"), want.get("examples"), where)
-        _check_rows(
-            data["customers"], "customer_id", want.get("customer_examples"), f"{where} customers"
-        )
+        key = KEYS.get(table, "customer_id")
+        examples = [
+            {k: v for k, v in e.items() if k != "table"}
+            for e in want.get("examples") or []
+            if e.get("table", table) == table
+        ]
+        if "tables" in expected:  # a folder: examples of every table are listed once, at the top
+            examples = [
+                {k: v for k, v in e.items() if k != "table"}
+                for e in expected.get("examples") or []
+                if e.get("table") == table
+            ]
+        _check_rows(frame, key, examples, where)
+        if want.get("customer_examples"):
+            _check_rows(
+                data["customers"], "customer_id", want["customer_examples"], f"{where} customers"
+            )
+        for ident in want.get("absent") or []:  # not a record of the table (a lost deal)
+            assert not (frame[key].astype("string") == str(ident)).any(), f"{where}: {ident}"
     # the data-quality page's record: every header of every file is mapped or ignored
     assert set(data.mappings["status"]) - {"mapped", "ignored"} <= {
         s for s in data.mappings["status"] if s.startswith(("constant", "amount", "first", "from"))

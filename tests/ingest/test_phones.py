@@ -223,22 +223,35 @@ def test_read_table_reads_each_customers_phone_in_its_country(tmp_path):
     )
     path = tmp_path / "customers.csv"
     path.write_text(text, encoding="utf-8")
-    read = ingest.read_table(path)
+    read = ingest.read_table(path, phone_region="CN")
     assert read.frame["phone"].tolist() == [
         "+19705550101",
         "+16025550105",
         "+442079460018",
         "+8613800138000",
-        "+8613900139000",  # no country: the default region, CN
+        "+8613900139000",  # no country: the region the user set, CN
         "+442079460018",
     ]
     assert read.quarantine.empty
     fixes = read.fixes.set_index(["column", "rule"])["count"]
     assert fixes[("phone", "phone_country_assumed")] == 1
+    assert any("1 phone number(s)" in n and "read as CN numbers" in n for n in read.notes)
 
-    # with no default region, the row without a country has its phone set missing, with why
-    read = ingest.read_table(path, phone_region=None)
+    # with no region set, the row without a country is read in the country most rows name
+    # (the United States, 3 of 5), where 139 0013 9000 is no number: set missing, with why
+    read = ingest.read_table(path)
     assert read.frame["phone"].isna().tolist() == [False] * 4 + [True, False]
     quarantined = read.quarantine
     assert len(quarantined) == 1 and quarantined["rule"].iloc[0] == "invalid_phone"
-    assert quarantined["reason"].iloc[0] == NO_COUNTRY.split(": ", 1)[1]
+    assert quarantined["reason"].iloc[0] == "not a valid phone number when read as a US number"
+
+
+def test_with_no_country_anywhere_a_national_number_is_rejected_with_why(tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text("customer_id,phone\n1,(970) 555-0101\n2,+44 20 7946 0018\n", "utf-8")
+    read = ingest.read_table(path)
+    assert read.frame["phone"].isna().tolist() == [True, False]
+    assert read.quarantine["reason"].tolist() == [NO_COUNTRY.split(": ", 1)[1]]
+    # a file with Chinese headers is an export of a Chinese system: CN
+    path.write_text("客户编号,手机号\n1,138 0013 8000\n", "utf-8")
+    assert ingest.read_table(path).frame["phone"].tolist() == ["+8613800138000"]
