@@ -247,10 +247,10 @@ def _files(folder: Path) -> list[Path]:
 
 
 @lru_cache(maxsize=8)
-def _load(extra: str | None) -> dict[str, Profile]:
+def _load(files: tuple[tuple[str, int, int], ...]) -> dict[str, Profile]:
     out: dict[str, Profile] = {}
-    for path in _files(_BUILT_IN) + (_files(Path(extra)) if extra else []):
-        profile = _profile(path)
+    for path, _, _ in files:
+        profile = _profile(Path(path))
         out[profile.name] = profile  # a user's profile of the same name replaces the built-in
     return out
 
@@ -258,10 +258,17 @@ def _load(extra: str | None) -> dict[str, Profile]:
 def load_profiles(extra: str | Path | None = None) -> dict[str, Profile]:
     """The built-in profiles and a user's (a YAML file or a folder of them) into profiles by name.
 
+    Read once per state of the files (a profile edited since is read again).
+
     >>> "shopify" in load_profiles()
     True
     """
-    return dict(_load(str(extra) if extra else None))
+    files = _files(_BUILT_IN) + (_files(Path(extra)) if extra else [])
+    try:
+        stamps = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    except OSError as exc:
+        raise ProfileError(extra or _BUILT_IN, f"cannot read the profile ({exc})") from None
+    return dict(_load(stamps))
 
 
 def _confidence(spec: ProfileTable, present: set[str]) -> tuple[float, int]:

@@ -1,0 +1,175 @@
+"""Export profiles: detection, the column each header goes to, the user's override, bad files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crm_lab import ingest
+from crm_lab.core.lines import sale_lines
+from crm_lab.ingest import LoadError, ProfileError, load_data, read_clean
+from crm_lab.ingest.profiles import MIN_CONFIDENCE, detect, load_profiles
+from crm_lab.reporting.templates import unmet_requirements
+
+EXPORTS = Path(__file__).with_name("exports")
+CONTACTS = EXPORTS / "salesforce" / "contacts"
+SHOPIFY = ["Name", "Email", "Financial Status", "Paid at", "Lineitem quantity"]
+SHOPIFY += ["Lineitem name", "Lineitem price", "Lineitem sku"]
+
+
+def test_every_built_in_profile_reads_and_names_its_source():
+    profiles = load_profiles()
+    systems = {"salesforce", "hubspot", "zoho", "fxiaoke", "shopify", "woocommerce"}
+    systems |= {"taobao", "pinduoduo", "jd", "youzan"}
+    assert systems <= set(profiles)
+    for profile in profiles.values():
+        assert profile.source, profile.name  # where the layout comes from
+        for spec in profile.tables:
+            assert len(spec.signature) >= 3, (profile.name, spec.object)
+
+
+def test_a_salesforce_contacts_export_keys_on_the_person_not_the_company():
+    data = read_clean(CONTACTS)
+    customers = data["customers"]
+    # two contacts at one account stay two customers: Id is the key, AccountId the company
+    assert customers["customer_id"].str.startswith("0035").all()
+    assert len(customers) == 10
+    note = next(n for n in data.notes if "customers.customer_id read from" in n)
+    assert "read from 'Id'; also possible: 'AccountId'" in note  # said, and how to choose
+    mapped = data.mappings.set_index("header")
+    assert mapped.loc["Id", "column"] == "customer_id"
+    assert mapped.loc["AccountId", "status"] == "ignored"
+
+
+def test_the_user_chooses_another_header_for_a_column(tmp_path):
+    data = load_data(CONTACTS, columns={"customers.customer_id": "AccountId"})
+    ids = data["customers"]["customer_id"]
+    assert ids.str.startswith("0015").all() and ids.nunique() < len(ids)  # one per company
+    with pytest.raises(LoadError, match="no header 'AcountId'"):
+        load_data(CONTACTS, columns={"customers.customer_id": "AcountId"})
+    with pytest.raises(LoadError, match="--column customer_id=Nope: no file has"):
+        load_data(CONTACTS, columns={"customer_id": "Nope"})
+
+
+def test_several_candidates_for_a_column_are_said_and_the_first_alias_wins(tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text("id,name,phone,mobile\n1,Ann,+44 20 7946 0018,+44 7700 900123\n", "utf-8")
+    read = ingest.read_table(path)
+    assert read.frame["phone"].tolist() == ["+442079460018"]
+    assert any(
+        "customers.phone read from 'phone'; also possible: 'mobile'" in n for n in read.notes
+    )
+
+
+def test_a_zoho_contact_is_named_by_first_and_last_name_not_the_company():
+    data = load_data(EXPORTS / "zoho" / "contacts")
+    names = data["customers"].set_index("customer_id")["name"]
+    assert names["5725767000000412001"] == "Ava Morgan"
+    assert not names.str.contains("Rocky Ridge").any()
+
+
+def test_an_accounts_file_is_named_by_its_company_when_no_person_is_named(tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text("customer_id,account_name,city\nA1,Rocky Ridge Gear,Denver\n", "utf-8")
+    read = ingest.read_table(path)
+    assert read.frame["name"].tolist() == ["Rocky Ridge Gear"]
+
+
+def test_detection_needs_most_of_a_signature_and_a_named_profile_must_fit():
+    profiles = load_profiles()
+    match = detect(SHOPIFY, profiles)
+    assert (match.profile.name, match.table.grain) == ("shopify", "items")
+    assert match.confidence >= MIN_CONFIDENCE
+    few = SHOPIFY[:2] + ["Total"]
+    assert detect(few, profiles) is None  # Name and Email are everybody's headers
+    assert MIN_CONFIDENCE == 0.8
+    with pytest.raises(ProfileError, match="no profile named 'shopfy'"):
+        detect(SHOPIFY, profiles, name="shopfy")
+    with pytest.raises(ProfileError, match="match none of profile taobao's exports"):
+        detect(["customer_id", "name"], profiles, name="taobao")
+
+
+def test_a_file_that_looks_like_an_export_says_which_profile_to_try(tmp_path):
+    path = tmp_path / "orders.csv"
+    head = "Name,Paid at,Lineitem quantity,Lineitem price,Lineitem sku,Email"
+    path.write_text(f"{head}\n#1,2024-01-01,1,2.5,A,a@example.com\n", "utf-8")
+    with pytest.raises(LoadError) as err:
+        ingest.read_table(path)
+    text = str(err.value)
+    assert "did you mean 'Lineitem sku' -> product_id, 'Lineitem quantity' -> quantity" in text
+    assert "try --profile shopify" in text
+    assert "a@example.com" not in text  # never a value
+    # and read with that profile, it loads (the order number is Name, the date Paid at)
+    read = ingest.read_table(path, profile="shopify")
+    assert read.frame[["invoice_id", "quantity", "unit_price"]].values.tolist() == [["#1", 1, 2.5]]
+
+
+def test_a_long_header_row_is_counted_not_listed(tmp_path):
+    path = tmp_path / "orders.csv"
+    headers = [f"col{i}" for i in range(40)]
+    path.write_text(",".join(headers) + "\n" + ",".join("x" * 40) + "\n", "utf-8")
+    with pytest.raises(LoadError, match="40 headers found, starting"):
+        ingest.read_table(path, table="transactions")
+
+
+def test_an_order_level_export_is_one_line_per_order_and_not_a_basket():
+    data = read_clean(EXPORTS / "taobao" / "orders")
+    tx = data["transactions"]
+    assert (tx["grain"] == "order").all() and (tx["product_id"] == "(order)").all()
+    # unit price is what was paid over the items: amount / quantity, by hand for one order
+    row = tx.set_index("invoice_id").loc["3712024030500001001"]
+    assert row["unit_price"] * row["quantity"] == pytest.approx(row["amount"])
+    assert len(sale_lines(tx, products_only=True)) == 0 and len(sale_lines(tx)) > 0
+    assert unmet_requirements(["transactions:items"], data.tables) == [
+        "every transactions row is a whole order: this report needs product lines"
+    ]
+    assert unmet_requirements(["transactions"], data.tables) == []
+
+
+def test_a_folder_of_monthly_vendor_files_is_read_whole(tmp_path):
+    for f in (EXPORTS / "taobao" / "monthly").glob("*.csv"):
+        shutil.copy(f, tmp_path / f.name)
+    (tmp_path / "notes.csv").write_text("a,b\n1,2\n", "utf-8")  # not a table, not an export
+    data = load_data(tmp_path)
+    assert data["transactions"]["ordered_at"].dt.month.nunique() == 2
+    assert any("notes.csv: not a table name, ignored" in n for n in data.notes)
+
+
+def test_a_profile_from_the_user_is_read_and_a_broken_one_is_one_clear_error(tmp_path):
+    mine = tmp_path / "profiles"
+    mine.mkdir()
+    (mine / "shop.yaml").write_text(
+        "name: myshop\nsystem: My shop\nsource: our own export\ntables:\n"
+        "  - table: transactions\n    grain: orders\n"
+        "    signature: [Beleg, Kunde, Datum, Summe]\n"
+        "    columns: {invoice_id: Beleg, customer_id: Kunde, ordered_at: Datum, amount: Summe}\n",
+        "utf-8",
+    )
+    path = tmp_path / "export.csv"
+    path.write_text("Beleg,Kunde,Datum,Summe\nB1,K1,2024-01-05,20\n", "utf-8")
+    read = ingest.read_table(path, profiles=mine)
+    assert read.frame[["invoice_id", "quantity", "unit_price", "grain"]].values.tolist() == [
+        ["B1", 1.0, 20.0, "order"]
+    ]
+    (mine / "bad.yaml").write_text("name: bad\ntables:\n  - table: orders\n", "utf-8")
+    with pytest.raises(ProfileError, match=r"bad.yaml: tables\[0\]\.table: 'orders'"):
+        load_profiles(mine)
+
+
+def test_shop_picklists_and_statuses_map_onto_crm_lab_words():
+    data = load_data(EXPORTS / "salesforce" / "contacts")
+    channels = set(data["customers"]["acquisition_channel"].dropna())
+    assert {"referral", "web_form", "phone"} <= channels
+    assert not (data.quarantine["rule"] == "not_allowed").any()  # no picklist value refused
+
+
+def test_a_snapshot_keeps_the_mappings(tmp_path):
+    data = read_clean(CONTACTS)
+    ingest.save_tables(data, tmp_path / "snap")
+    back = read_clean(tmp_path / "snap")
+    pd.testing.assert_frame_equal(
+        back.mappings.reset_index(drop=True), data.mappings.reset_index(drop=True)
+    )
