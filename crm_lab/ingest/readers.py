@@ -1120,6 +1120,13 @@ def _profile_rows(
     if spec.keep is not None:
         headers, kept, reason = spec.keep
         column = next((by_norm[_norm(h)] for h in headers if _norm(h) in by_norm), None)
+        if column is None:  # without it no row can be told a record (a lost deal, an unpaid order)
+            raise LoadError(
+                path,
+                f"read as {match.describe()}, but it has none of the header(s) "
+                f"{', '.join(map(repr, headers))} that tell which rows are records; expected "
+                "the export with that column (or choose another profile with --profile)",
+            )
         if column is not None:
             value = data[column].astype("string").str.strip()
             folded = value.str.normalize("NFKC").str.casefold()
@@ -1844,6 +1851,11 @@ def load_data(
                 len(tables["customers"]) + n_q,
                 quarantine,
             )
+        )
+    elif carried:
+        notes.append(
+            "customers: read from the customers file; the customer fields of the order export "
+            "were not used"
         )
     elif derive_customers and "transactions" in tables and "customers" not in tables:
         tables["customers"] = _derive_customers(tables["transactions"])

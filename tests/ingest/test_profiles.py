@@ -94,8 +94,8 @@ def test_detection_needs_most_of_a_signature_and_a_named_profile_must_fit():
 
 def test_a_file_that_looks_like_an_export_says_which_profile_to_try(tmp_path):
     path = tmp_path / "orders.csv"
-    head = "Name,Paid at,Lineitem quantity,Lineitem price,Lineitem sku,Email"
-    path.write_text(f"{head}\n#1,2024-01-01,1,2.5,A,a@example.com\n", "utf-8")
+    head = "Name,Paid at,Lineitem quantity,Lineitem price,Lineitem sku,Email,Financial Status"
+    path.write_text(f"{head}\n#1,2024-01-01,1,2.5,A,a@example.com,paid\n", "utf-8")
     with pytest.raises(LoadError) as err:
         ingest.read_table(path)
     text = str(err.value)
@@ -173,3 +173,28 @@ def test_a_snapshot_keeps_the_mappings(tmp_path):
     pd.testing.assert_frame_equal(
         back.mappings.reset_index(drop=True), data.mappings.reset_index(drop=True)
     )
+
+
+def test_an_export_without_the_column_that_tells_records_apart_is_refused(tmp_path):
+    """A Salesforce Opportunity export without IsWon and StageName cannot say which deals were
+    won: read whole, every open and lost deal would be a purchase."""
+    source = EXPORTS / "salesforce" / "dataloader_opportunities" / "opportunityData.csv"
+    frame = pd.read_csv(source, dtype=str, encoding="cp1252", keep_default_na=False)
+    stage = [c for c in frame.columns if c.lower() in ("iswon", "stagename")]
+    assert stage  # the real file has them
+    path = tmp_path / "opportunityData.csv"
+    frame.drop(columns=stage).to_csv(path, index=False)
+    with pytest.raises(LoadError, match="none of the header.* that tell which rows are records"):
+        ingest.read_table(path, profile="salesforce")
+
+
+def test_a_customers_file_wins_over_the_customer_fields_of_an_order_export(tmp_path):
+    for case in ("orders", "customers"):
+        for f in (EXPORTS / "shopify" / case).glob("*.csv"):
+            shutil.copy(f, tmp_path / f.name)
+    data = load_data(tmp_path)
+    assert len(data["customers"]) == 8  # the customers export's 8 records
+    assert any("customer fields of the order export were not used" in n for n in data.notes)
+    # the two files join: every order's customer is a record of the customers export
+    known = set(data["customers"]["customer_id"])
+    assert set(data["transactions"]["customer_id"].dropna()) <= known
