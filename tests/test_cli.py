@@ -703,3 +703,28 @@ def test_a_customers_file_without_a_header_quotes_no_customer(tmp_path, capsys):
     assert err.startswith("error: ") and "headers found: ['C…', 'L…'," in err
     for value in ("C00001", "Linda", "Clarke", "974929", "linda@"):
         assert value not in err, value
+
+
+def test_validate_reads_a_vendor_export_with_its_profile_and_the_users_choices(capsys):
+    contacts = Path(__file__).parent / "ingest" / "exports" / "salesforce" / "contacts"
+    assert cli.main(["validate", "--data", str(contacts)]) == 0
+    out = capsys.readouterr().out
+    assert "read as Salesforce Contact export (profile salesforce, detected from the header" in out
+    assert "customers.customer_id read from 'Id'; also possible: 'AccountId'" in out
+    argv = ["validate", "--data", str(contacts), "--column", "customer_id=AccountId"]
+    assert cli.main([*argv, "--profile", "salesforce", "--phone-region", "us"]) == 0
+    assert "customers.customer_id read from 'AccountId'" in capsys.readouterr().out
+    assert cli.main(["validate", "--data", str(contacts), "--profile", "shopfy"]) == 2
+    assert "no profile named 'shopfy'" in capsys.readouterr().err
+    for bad in (["--phone-region", "USA"], ["--column", "customer_id"]):
+        with pytest.raises(SystemExit) as exit_:
+            cli._parser().parse_args(["validate", "--data", str(contacts), *bad])
+        assert exit_.value.code == 2
+
+
+def test_profiles_lists_every_system(capsys):
+    assert cli.main(["profiles"]) == 0
+    out = capsys.readouterr().out
+    for name in ("salesforce", "hubspot", "zoho", "fxiaoke", "shopify", "taobao", "jd"):
+        assert f"\n{name} " in f"\n{out}"
+    assert "Opportunity -> transactions (orders)" in out
