@@ -1156,11 +1156,13 @@ def _phone_region(
     match: Match | None,
     headers: list[str],
     countries: pd.Series | None = None,
+    phones: pd.Series | None = None,
 ) -> str | None:
     """The region of phone numbers without a country code on rows without a country: the
-    user's, else the profile's, else the country most of the file's rows name, else CN for a
-    file whose headers are Chinese (an export of a Chinese system), else none (such a number
-    is rejected). Every number read so is counted as ``phone_country_assumed``."""
+    user's, else the profile's, else the country most of the file's rows name, else the one
+    region that reads the file's numbers (``values.likely_region``), else CN for a file whose
+    headers are Chinese (an export of a Chinese system), else none (such a number is
+    rejected). Every number read so is counted as ``phone_country_assumed``."""
     if given:
         return given.upper()
     if match is not None and match.profile.phone_region:
@@ -1174,6 +1176,8 @@ def _phone_region(
                 regions[region] += int(n)
         if regions:
             return regions.most_common(1)[0][0]
+    if phones is not None and (region := values.likely_region(phones)) is not None:
+        return region
     if any(re.search(r"[\u4e00-\u9fff]", str(h)) for h in headers):
         return "CN"
     return None
@@ -1507,7 +1511,11 @@ def _to_table(
             notes.append(
                 f"{path.name}: a/b/yyyy dates read {'day' if day_first else 'month'}-first"
             )
-    region = _phone_region(phone_region, match, list(data.columns), src.get("country"))
+    region = (
+        _phone_region(phone_region, match, list(data.columns), src.get("country"), src.get("phone"))
+        if "phone" in src
+        else None
+    )
 
     out = pd.DataFrame(index=src.index)
     row_bad = np.zeros(len(src), dtype=bool)

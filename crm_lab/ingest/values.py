@@ -299,6 +299,51 @@ def _read_phone(value: str, region: str | None):
     return None, reason, False
 
 
+# Regions tried when a file says nowhere which country its phone numbers are in
+LIKELY_REGIONS = ("CN", "US", "GB", "CA", "AU", "DE", "FR", "IN", "JP", "HK", "TW", "SG")
+
+
+def likely_region(series: pd.Series, *, candidates=LIKELY_REGIONS, sample: int = 200):
+    """Phone numbers written without a country code into the one region that reads them, or None.
+
+    For a file with no country column and no region set: of ``candidates``, the region in
+    which at least 90 % of (a sample of) the national numbers are valid while no other region
+    reads as many; None when no region does, or two do (a guess is not made between them).
+
+    >>> likely_region(pd.Series(["138 0013 8000", "139-0013-9000", "13700137000"]))
+    'CN'
+    >>> likely_region(pd.Series(["(970) 555-0101", "(602) 555-0105"])) is None  # +86970... too
+    True
+    >>> likely_region(pd.Series(["020 7946 0018", "0161 496 0754"])) is None  # GB or IN?
+    True
+    """
+    import phonenumbers
+
+    text = normalize_text(series.astype("string"))[0].dropna()
+    national = [v for v in text.unique() if not _DIALLED_00.match(v) and "+" not in v]
+    national = national[:sample]
+    if not national:
+        return None
+    read: dict[str, tuple] = {}  # region -> the E.164 of each number it reads (None: invalid)
+    for region in candidates:
+        out = []
+        for value in national:
+            try:
+                number = phonenumbers.parse(value, region)
+            except phonenumbers.NumberParseException:
+                number = None
+            ok = number is not None and phonenumbers.is_valid_number(number)
+            out.append(phonenumbers.format_number(number, 0) if ok else None)  # 0: E164
+        read[region] = tuple(out)
+    counts = {r: sum(v is not None for v in out) for r, out in read.items()}
+    best = max(counts, key=lambda r: counts[r])  # the first of the candidates on a tie
+    if counts[best] < 0.9 * len(national):
+        return None
+    # a tie is no answer unless the tied regions read every number alike (US and CA: +1)
+    tied = [r for r in counts if counts[r] == counts[best] and read[r] != read[best]]
+    return None if tied else best
+
+
 def parse_phones(series: pd.Series, *, region: str | None = None, countries=None) -> Parsed:
     """Phone numbers as written into E.164 (``+8613800138000``), each read in its row's country.
 

@@ -252,6 +252,11 @@ def test_with_no_country_anywhere_a_national_number_is_rejected_with_why(tmp_pat
     read = ingest.read_table(path)
     assert read.frame["phone"].isna().tolist() == [True, False]
     assert read.quarantine["reason"].tolist() == [NO_COUNTRY.split(": ", 1)[1]]
+    # numbers only one region reads: that region, counted as assumed and said
+    path.write_text("customer_id,phone\n1,138 0013 8000\n2,139-0013-9000\n", "utf-8")
+    read = ingest.read_table(path)
+    assert read.frame["phone"].tolist() == ["+8613800138000", "+8613900139000"]
+    assert any("2 phone number(s)" in n and "read as CN numbers" in n for n in read.notes)
     # a file with Chinese headers is an export of a Chinese system: CN
     path.write_text("客户编号,手机号\n1,138 0013 8000\n", "utf-8")
     assert ingest.read_table(path).frame["phone"].tolist() == ["+8613800138000"]
