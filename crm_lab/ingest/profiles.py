@@ -203,15 +203,23 @@ def _table(path, i: int, raw) -> ProfileTable:
     )
 
 
-def _profile(path: Path) -> Profile:
+def read_yaml(path: str | Path, *, what: str, error: type[ValueError] = ProfileError):
+    """A user's YAML file (a profile, aliases, policies) into its data; ``error(path, why)``
+    for a missing or unreadable file and for text that is not YAML (with the line)."""
     try:
-        raw = yaml.safe_load(path.read_text("utf-8"))
+        return yaml.safe_load(Path(path).read_text("utf-8"))
+    except FileNotFoundError:
+        raise error(path, f"{what} file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(path, f"cannot read the profile ({exc})") from None
+        raise error(path, f"cannot read the {what} file ({exc})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ProfileError(path, f"not readable YAML (a syntax error{where})") from None
+        raise error(path, f"not a readable YAML {what} file (a syntax error{where})") from None
+
+
+def _profile(path: Path) -> Profile:
+    raw = read_yaml(path, what="profile")
     if not isinstance(raw, dict):
         raise ProfileError(path, "expected a mapping with name, system and tables")
     unknown = sorted(set(raw) - _PROFILE_KEYS)

@@ -52,6 +52,7 @@ from crm_lab.ingest.profiles import (
     detect,
     load_profiles,
     norm_header,
+    read_yaml,
 )
 
 __all__ = [
@@ -154,16 +155,7 @@ def read_yaml_mapping(path: str | Path, *, what: str) -> dict:
     An empty file is an empty mapping; a missing or unreadable file, text that is not YAML or
     YAML that is not a mapping is one error naming the file and what was expected.
     """
-    try:
-        data = yaml.safe_load(Path(path).read_text("utf-8"))
-    except FileNotFoundError:
-        raise LoadError(path, f"{what} file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LoadError(path, f"cannot read the {what} file ({exc})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise LoadError(path, f"not a readable YAML {what} file (a syntax error{where})") from None
+    data = read_yaml(path, what=what, error=LoadError)
     if data is None:
         return {}
     if not isinstance(data, dict):
