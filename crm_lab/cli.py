@@ -457,6 +457,7 @@ def _rules(args) -> int:
             raise
         data = None
     if data is not None and "transactions" in data.tables:
+        _product_lines(data.tables)
         tx = data["transactions"]  # the command mines the whole file: up to its last order
         baskets = basket.make_baskets(tx, as_of=tx["ordered_at"].max(), level=args.level)
         source = "transactions"
@@ -487,11 +488,21 @@ def _rules(args) -> int:
     return 0
 
 
+def _product_lines(tables: dict) -> None:
+    """Rules and recommendations need product lines: an order-level export is that error."""
+    from crm_lab.reporting.templates import unmet_requirements
+
+    for reason in unmet_requirements(["transactions:items"], tables):
+        raise ValueError(f"{reason} for association rules")
+
+
 def _recommend(args) -> int:
     from crm_lab import basket, privacy
     from crm_lab.core.lines import day_end
 
-    tx = _read(args)["transactions"]
+    tables = _read(args).tables
+    _product_lines(tables)
+    tx = tables["transactions"]
     history = tx[tx["ordered_at"] < day_end(args.as_of)]
     baskets = basket.make_baskets(history, as_of=args.as_of)
     itemsets = basket.mine_itemsets(baskets, min_support=args.min_support, max_len=3)

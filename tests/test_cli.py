@@ -728,3 +728,15 @@ def test_profiles_lists_every_system(capsys):
     for name in ("salesforce", "hubspot", "zoho", "fxiaoke", "shopify", "taobao", "jd"):
         assert f"\n{name} " in f"\n{out}"
     assert "Opportunity -> transactions (orders)" in out
+
+
+def test_rules_and_recommendations_on_an_order_level_export_say_they_need_product_lines(
+    tmp_path, capsys
+):
+    orders = Path(__file__).parent / "ingest" / "exports" / "taobao" / "orders"
+    argv = ["--data", str(orders), "--out", str(tmp_path / "x.csv")]
+    assert cli.main(["rules", *argv, "--min-support", "0.1", "--min-confidence", "0.5"]) == 2
+    assert "whole order (an order-level export)" in capsys.readouterr().err
+    assert cli.main(["recommend", *argv, "--as-of", "2024-03-31"]) == 2
+    assert "product lines are needed for association rules" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()

@@ -190,7 +190,7 @@ def unmet_requirements(requires, tables: dict[str, pd.DataFrame]) -> list[str]:
     >>> unmet_requirements(["transactions"], {"transactions": tx.iloc[:0]})
     ['the transactions table is empty']
     >>> unmet_requirements(["transactions:items"], {"transactions": tx.assign(grain="order")})
-    ['every transactions row is a whole order: this report needs product lines']
+    ['every transactions row is a whole order (an order-level export): product lines are needed']
     """
     reasons = []
     for requirement in requires:
@@ -202,7 +202,10 @@ def unmet_requirements(requires, tables: dict[str, pd.DataFrame]) -> list[str]:
         elif frame.empty:
             reason = f"the {table} table is empty"
         elif kind == "items" and "grain" in frame and (frame["grain"] == "order").all():
-            reason = f"every {table} row is a whole order: this report needs product lines"
+            reason = (
+                f"every {table} row is a whole order (an order-level export): product lines "
+                "are needed"
+            )
         elif column and (column not in frame.columns or not frame[column].notna().any()):
             reason = f"no {table} row has a {column}"
         else:

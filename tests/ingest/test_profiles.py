@@ -124,7 +124,7 @@ def test_an_order_level_export_is_one_line_per_order_and_not_a_basket():
     assert row["unit_price"] * row["quantity"] == pytest.approx(row["amount"])
     assert len(sale_lines(tx, products_only=True)) == 0 and len(sale_lines(tx)) > 0
     assert unmet_requirements(["transactions:items"], data.tables) == [
-        "every transactions row is a whole order: this report needs product lines"
+        "every transactions row is a whole order (an order-level export): product lines are needed"
     ]
     assert unmet_requirements(["transactions"], data.tables) == []
 
