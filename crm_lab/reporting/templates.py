@@ -206,7 +206,9 @@ def unmet_requirements(requires, tables: dict[str, pd.DataFrame]) -> list[str]:
             reason = f"no {table} table in the input"
         elif frame.empty:
             reason = f"the {table} table is empty"
-        elif kind == "items" and "grain" in frame and (frame["grain"] == "order").all():
+        elif (
+            kind == "items" and "grain" in frame and frame["grain"].fillna("item").eq("order").all()
+        ):
             reason = f"every {table} row is a whole order: this report needs product lines"
         elif column and (column not in frame.columns or not frame[column].notna().any()):
             reason = f"no {table} row has a {column}"

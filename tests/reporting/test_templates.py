@@ -276,15 +276,18 @@ def test_requires_names_a_table_with_rows_or_a_column_with_a_value(tmp_path):
     assert all(not t.error for t in find_templates())
     assert unmet_requirements(["transactions:items"], tables) == []
     orders = {"transactions": tx.assign(grain=["order", "order"])}
-    assert unmet_requirements(["transactions:items"], orders) == [
-        "every transactions row is a whole order: this report needs product lines"
-    ]
+    (reason,) = unmet_requirements(["transactions:items"], orders)
+    assert "every transactions row is a whole order" in reason
     assert (
         unmet_requirements(
             ["transactions:items"], {"transactions": tx.assign(grain=["order", "item"])}
         )
         == []
     )
+    # a file read without a profile has no grain: its NA (pyarrow strings, as snapshots read
+    # back) is not "every row is an order", or the demo shop's basket page would be skipped
+    unknown = tx.assign(grain=pd.array([None, None], dtype="string[pyarrow]"))
+    assert unmet_requirements(["transactions:items"], {"transactions": unknown}) == []
     for bad in ("transactions:lines", "customers:items", "transactions.customer_id:items"):
         _notebook(tmp_path / "01-typo.ipynb", "1", requires=(bad,))
         (typo,) = find_templates(tmp_path)
