@@ -43,6 +43,7 @@ __all__ = [
     "holdout_check",
     "holdout_total",
     "model_parameters",
+    "not_fitted",
     "outlook",
     "purchase_summary",
     "risk_bands",
@@ -601,7 +602,9 @@ def holdout_check(
 
     The model is fitted on the history before the holdout; for the customers known then, the
     purchases it expected in the holdout are set beside the purchase days they actually had,
-    by how many repeat purchases they had made before (capped at 7+).
+    by how many repeat purchases they had made before (capped at 7+). When the model cannot be
+    fitted on that history (it is shorter than the holdout, or has no repeat purchase), there
+    is nothing to check: the table has no rows.
 
     Returns
     -------
@@ -613,6 +616,9 @@ def holdout_check(
     as_of = as_of_day(as_of)
     cutoff = as_of - pd.Timedelta(days=holdout_days)
     before = purchase_summary(transactions, as_of=cutoff, unit_days=unit_days)
+    if not (before["frequency"] > 0).any():  # no repeat purchase before it: nothing to check
+        empty = {"past_purchases": [], "customers": [], "actual": [], "predicted": []}
+        return pd.DataFrame(empty).astype({"past_purchases": str, "customers": np.int64})
     model = fit_beta_geo(before)
     sales = _purchases(transactions, end=as_of, after=cutoff)
     days = sales.assign(day=sales["ordered_at"].dt.normalize()).groupby("customer_id")["day"]
@@ -629,6 +635,30 @@ def holdout_check(
     )
     table.index = [f"{int(k)}+" if k == 7 else str(int(k)) for k in table.index]
     return table.rename_axis("past_purchases").reset_index()
+
+
+def not_fitted(summary: pd.DataFrame) -> list[dict]:
+    """Summary rows into a warning when the models cannot be fitted on them at all.
+
+    Both models learn from repeat purchases: BG/NBD needs a customer who bought on a second
+    day, Gamma-Gamma one whose repeat purchases had a value. A short or small export (a few
+    weeks of orders, a CRM's won deals) may have none up to the as-of day; ``fit_beta_geo``
+    and ``fit_gamma_gamma`` refuse it, and a template shows this warning instead.
+
+    Returns
+    -------
+    list of dict
+        ``[]`` when there is a customer with a repeat purchase of positive value; else
+        ``[{"code": "model_not_fitted"}]`` (``reporting.labels.WARNINGS`` words it).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"frequency": [0, 1], "monetary_value": [np.nan, 12.0]})
+    >>> not_fitted(rows), not_fitted(rows.iloc[:1]), not_fitted(rows.iloc[:0])
+    ([], [{'code': 'model_not_fitted'}], [{'code': 'model_not_fitted'}])
+    """
+    x, m = _spend_columns(summary)
+    return [] if ((x > 0) & (m > 0)).any() else [{"code": "model_not_fitted"}]
 
 
 def holdout_total(check: pd.DataFrame) -> dict:

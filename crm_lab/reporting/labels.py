@@ -313,6 +313,14 @@ WARNINGS: dict[str, tuple[str, str]] = {
         "figures for the days after {last_day} are missing, not zero.",
         "数据截至 {last_day}，比截止日 {as_of} 早 {days} 天：{last_day} 之后的数字是缺失，不是零。",
     ),
+    # clv.not_fitted: no customer with a repeat purchase of positive value up to the as-of day
+    "model_not_fitted": (
+        "The purchase and value models cannot be fitted: no customer bought again, on a later "
+        "day and for an amount, up to the as-of day (a short or small export). No predictions "
+        "are shown; the lifecycle tables are.",
+        "无法拟合购买模型和价值模型：截止日前没有客户在之后的某一天再次购买且金额大于零"
+        "（导出的数据太短或太少）。因此不显示预测，只显示生命周期表。",
+    ),
     # clv.dropout_check: the purchase model sees no drop-out, so its P(alive) says nothing
     "dropout_not_seen": (
         "The purchase model cannot tell which customers have stopped buying: the history is too "

@@ -7,7 +7,8 @@ editable install or a checkout has no such folder and reads ``notebooks/`` itsel
 
 A template names what it needs in its ``crm_lab`` metadata, ``requires``: ``"transactions"``
 (the table, with at least one row) or ``"transactions.customer_id"`` (the table, with at least
-one value in that column). ``unmet_requirements`` turns the ones a dataset does not meet into
+one value in that column) or ``"transactions:items"`` (product lines, not whole orders).
+``unmet_requirements`` turns the ones a dataset does not meet into
 one-line reasons, and the runner skips the template with them.
 
 A template that cannot be read (not valid JSON, not a notebook, metadata that names no table)
@@ -159,16 +160,20 @@ def _read_template(path: Path, slug: str) -> Template:
 
 
 def _check_requirement(requirement, *, where) -> None:
-    table, _, column = str(requirement).partition(".")
+    name, _, kind = str(requirement).partition(":")
+    table, _, column = name.partition(".")
     schema = SCHEMAS.get(table)
     if (
         not isinstance(requirement, str)
         or schema is None
         or (column and column not in [c.name for c in schema.columns])
+        or kind not in ("", "items")
+        or (kind and (column or table != "transactions"))
     ):
         raise TemplateError(
             f"{where}: metadata crm_lab.requires has {requirement!r}; expected a table "
-            f"({', '.join(SCHEMAS)}) or 'table.column' naming one of its columns"
+            f"({', '.join(SCHEMAS)}), 'table.column' naming one of its columns, or "
+            "'transactions:items'"
         )
 
 
@@ -201,7 +206,9 @@ def unmet_requirements(requires, tables: dict[str, pd.DataFrame]) -> list[str]:
             reason = f"no {table} table in the input"
         elif frame.empty:
             reason = f"the {table} table is empty"
-        elif kind == "items" and "grain" in frame and (frame["grain"] == "order").all():
+        elif (
+            kind == "items" and "grain" in frame and frame["grain"].fillna("item").eq("order").all()
+        ):
             reason = (
                 f"every {table} row is a whole order (an order-level export): product lines "
                 "are needed"

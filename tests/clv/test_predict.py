@@ -322,6 +322,37 @@ def test_holdout_check_on_cdnow(cdnow_log):
     assert total["predicted"] * 2357 == pytest.approx(1653.4, abs=0.5)
 
 
+def test_a_history_too_short_for_the_holdout_or_without_repeats_is_no_model_not_an_error():
+    """Ten days of a shop's orders (tests/ingest/exports/shopify/orders): one customer bought on
+    two days, nobody before the 182-day holdout began. The holdout has nothing to check (no
+    rows, no holdout_error); a month of single orders (a CRM's won deals) fits no model at
+    all, which ``not_fitted`` says before ``fit_beta_geo`` would refuse it."""
+    tx = pd.DataFrame(
+        {"customer_id": ["a", "a", "b", "c"], "invoice_id": ["1", "2", "3", "4"],
+         "ordered_at": pd.to_datetime(["2024-03-01", "2024-03-04", "2024-03-02", "2024-03-11"]),
+         "quantity": [1.0] * 4, "unit_price": [10.0, 12.0, 5.0, 7.0],
+         "amount": [10.0, 12.0, 5.0, 7.0], "line_type": ["sale"] * 4}
+    )  # fmt: skip
+    summary = clv.purchase_summary(tx, as_of="2024-03-31")
+    assert clv.not_fitted(summary) == []  # a bought again, for 12
+    check = clv.holdout_check(tx, as_of="2024-03-31", holdout_days=182)
+    assert list(check.columns) == ["past_purchases", "customers", "actual", "predicted"]
+    assert check.empty and clv.holdout_total(check)["customers"] == 0
+    # before the holdout: customers, none with a repeat purchase yet
+    assert clv.holdout_check(tx, as_of="2024-03-31", holdout_days=28).empty
+    single = tx[tx["invoice_id"] != "2"]
+    assert clv.not_fitted(clv.purchase_summary(single, as_of="2024-03-31")) == [
+        {"code": "model_not_fitted"}
+    ]
+    with pytest.raises(ValueError, match="no customer has a repeat purchase"):
+        clv.fit_beta_geo(clv.purchase_summary(single, as_of="2024-03-31"))
+    free = tx.assign(amount=[10.0, 0.0, 5.0, 7.0])  # a's second purchase was free
+    assert clv.not_fitted(clv.purchase_summary(free, as_of="2024-03-31")) == [
+        {"code": "model_not_fitted"}
+    ]
+    assert clv.not_fitted(summary.iloc[:0]) == [{"code": "model_not_fitted"}]
+
+
 def test_holdout_total_and_headline_by_hand():
     check = pd.DataFrame(
         {"past_purchases": ["0", "1"], "customers": [3, 1], "actual": [1.0, 4.0],

@@ -270,6 +270,28 @@ def test_requires_names_a_table_with_rows_or_a_column_with_a_value(tmp_path):
     assert re.search(r"01-typo.ipynb: .*'transactions.customer'; expected", typo.error)
     shipped = {t.slug: t.requires for t in find_templates()}
     assert shipped["customer-value"] == shipped["customer-outlook"] == ("transactions.customer_id",)
+    # "transactions:items" (the basket page) is read, not refused as a typo; it is unmet
+    # only when every row is a whole order (an order-level export)
+    assert shipped["basket"] == ("transactions:items",)
+    assert all(not t.error for t in find_templates())
+    assert unmet_requirements(["transactions:items"], tables) == []
+    orders = {"transactions": tx.assign(grain=["order", "order"])}
+    (reason,) = unmet_requirements(["transactions:items"], orders)
+    assert "every transactions row is a whole order" in reason
+    assert (
+        unmet_requirements(
+            ["transactions:items"], {"transactions": tx.assign(grain=["order", "item"])}
+        )
+        == []
+    )
+    # a file read without a profile has no grain: its NA (pyarrow strings, as snapshots read
+    # back) is not "every row is an order", or the demo shop's basket page would be skipped
+    unknown = tx.assign(grain=pd.array([None, None], dtype="string[pyarrow]"))
+    assert unmet_requirements(["transactions:items"], {"transactions": unknown}) == []
+    for bad in ("transactions:lines", "customers:items", "transactions.customer_id:items"):
+        _notebook(tmp_path / "01-typo.ipynb", "1", requires=(bad,))
+        (typo,) = find_templates(tmp_path)
+        assert f"{bad!r}; expected" in typo.error
 
 
 def test_a_template_that_cannot_be_read_is_listed_with_the_reason_and_the_rest_still_load(
