@@ -173,10 +173,9 @@ def column_mapping(data: Dataset) -> pd.DataFrame:
     >>> m = pd.DataFrame({"source_file": ["in/o.csv"] * 2, "table": "transactions",
     ...     "profile": "generic aliases", "header": ["Qty", "Note"],
     ...     "column": ["quantity", ""], "status": ["mapped", "ignored"]})
-    >>> column_mapping(Dataset(tables={}, mappings=m)).iloc[0].to_dict()  # doctest: +NORMALIZE_WHITESPACE
-    {'file': 'o.csv', 'table': 'transactions', 'profile': 'generic aliases',
-     'read_by': 'generic_aliases', 'confidence': nan, 'mapped': 'quantity ← Qty',
-     'ignored': 'Note', 'made': ''}
+    >>> row = column_mapping(Dataset(tables={}, mappings=m)).iloc[0]
+    >>> row["file"], row["profile"], row["read_by"], row["mapped"], row["ignored"]
+    ('o.csv', 'generic aliases', 'generic_aliases', 'quantity ← Qty', 'Note')
     """
     m = getattr(data, "mappings", None)
     need = {"source_file", "table", "profile", "header", "column", "status"}
@@ -210,11 +209,13 @@ def column_mapping(data: Dataset) -> pd.DataFrame:
                 "read_by": how,
                 "confidence": confidence,
                 "mapped": "; ".join(
-                    f"{c} ← {h}" for c, h in zip(group["column"][mapped], header[mapped])
+                    f"{c} ← {h}"
+                    for c, h in zip(group["column"][mapped], header[mapped], strict=True)
                 ),
                 "ignored": "; ".join(header[ignored]),
                 "made": "; ".join(
-                    f"{c}: {s}" for c, s in zip(group["column"][made], group["status"][made])
+                    f"{c}: {s}"
+                    for c, s in zip(group["column"][made], group["status"][made], strict=True)
                 ),
             }
         )
