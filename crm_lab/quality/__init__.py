@@ -2,7 +2,10 @@
 
 from crm_lab.quality.tables import (
     KINDS,
+    MAPPING_TABLE_COLUMNS,
+    READ_BY,
     accounting_table,
+    column_mapping,
     completeness,
     completeness_matrix,
     date_coverage,
@@ -19,7 +22,10 @@ from crm_lab.quality.tables import (
 
 __all__ = [
     "KINDS",
+    "MAPPING_TABLE_COLUMNS",
+    "READ_BY",
     "accounting_table",
+    "column_mapping",
     "completeness",
     "completeness_matrix",
     "date_coverage",

@@ -14,6 +14,8 @@ on its as-of day or later.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from crm_lab.core.dataset import Dataset
@@ -22,7 +24,10 @@ from crm_lab.core.schemas import LINE_TYPES, MAIN_DATES, SCHEMAS
 from crm_lab.privacy import MIN_GROUP, mask_text, mask_values, withhold_small
 
 __all__ = [
+    "MAPPING_TABLE_COLUMNS",
+    "READ_BY",
     "accounting_table",
+    "column_mapping",
     "completeness",
     "completeness_matrix",
     "date_coverage",
@@ -132,6 +137,89 @@ def reading_notes(data: Dataset) -> pd.DataFrame:
     """
     notes = [mask_text(note) for note in data.notes]  # a header can be a customer's value
     return pd.DataFrame({"note": pd.Series(notes, dtype="object")})
+
+
+# how a file's headers were matched (codes; labels.CODES["read_by"] names them)
+READ_BY = ("profile_detected", "profile_chosen", "generic_aliases")
+MAPPING_TABLE_COLUMNS = [
+    "file",
+    "table",
+    "profile",
+    "read_by",
+    "confidence",
+    "mapped",
+    "ignored",
+    "made",
+]
+_READ_AS = re.compile(
+    r"^(?P<file>.+?): read as .* \(profile (?P<profile>[^,]+), "
+    r"(?P<how>chosen with --profile|detected from the header), "
+    r"(?P<pct>\d+)% of its signature headers found\)$"
+)
+
+
+def column_mapping(data: Dataset) -> pd.DataFrame:
+    """A dataset's header mappings into one row per input file and table: its profile and how
+    it was chosen, the columns mapped from which headers, the headers ignored, the columns made.
+
+    ``profile`` is the export profile's name or ``"generic aliases"``; ``read_by`` a code of
+    ``READ_BY`` and ``confidence`` the share of the profile's signature headers found, both
+    from the reader's "read as" note (missing when the note is not there); ``mapped`` lists
+    ``column ← header`` pairs, ``ignored`` the headers no column took, ``made`` the columns
+    made without a header (``column: how``). Headers come from the file and are data text;
+    phones, e-mails and ID numbers in them are masked (``privacy.mask_text``). Older snapshots
+    have no mappings: the table is then empty.
+
+    >>> m = pd.DataFrame({"source_file": ["in/o.csv"] * 2, "table": "transactions",
+    ...     "profile": "generic aliases", "header": ["Qty", "Note"],
+    ...     "column": ["quantity", ""], "status": ["mapped", "ignored"]})
+    >>> row = column_mapping(Dataset(tables={}, mappings=m)).iloc[0]
+    >>> row["file"], row["profile"], row["read_by"], row["mapped"], row["ignored"]
+    ('o.csv', 'generic aliases', 'generic_aliases', 'quantity ← Qty', 'Note')
+    """
+    m = getattr(data, "mappings", None)
+    need = {"source_file", "table", "profile", "header", "column", "status"}
+    if m is None or m.empty or not need <= set(m.columns):
+        return pd.DataFrame(columns=MAPPING_TABLE_COLUMNS)
+    read_as = {}
+    for note in data.notes:
+        hit = _READ_AS.match(str(note))
+        if hit:
+            how = "profile_chosen" if hit["how"].startswith("chosen") else "profile_detected"
+            read_as[(hit["file"], hit["profile"])] = (how, int(hit["pct"]) / 100)
+    rows = []
+    m = m.fillna("").astype(str)
+    for (source, table), group in m.groupby(["source_file", "table"], sort=False):
+        file = source.replace("\\", "/").rsplit("/", 1)[-1]
+        profile = group["profile"].iloc[0]
+        header = group["header"].map(mask_text)
+        with_header = group["header"] != ""
+        mapped = with_header & (group["status"] == "mapped")
+        ignored = with_header & (group["status"] == "ignored")
+        made = ~with_header
+        if profile == "generic aliases":
+            how, confidence = "generic_aliases", float("nan")
+        else:
+            how, confidence = read_as.get((file, profile), (None, float("nan")))
+        rows.append(
+            {
+                "file": file,
+                "table": table,
+                "profile": profile,
+                "read_by": how,
+                "confidence": confidence,
+                "mapped": "; ".join(
+                    f"{c} ← {h}"
+                    for c, h in zip(group["column"][mapped], header[mapped], strict=True)
+                ),
+                "ignored": "; ".join(header[ignored]),
+                "made": "; ".join(
+                    f"{c}: {s}"
+                    for c, s in zip(group["column"][made], group["status"][made], strict=True)
+                ),
+            }
+        )
+    return pd.DataFrame(rows, columns=MAPPING_TABLE_COLUMNS)
 
 
 def merge_summary(data: Dataset) -> pd.DataFrame:

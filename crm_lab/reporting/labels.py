@@ -110,6 +110,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "column": ("Column", "字段"),
     "rule": ("Rule", "规则"),
     "note": ("Note", "说明"),
+    # quality.column_mapping: how each input file was read
+    "profile": ("Export profile", "导出格式"),
+    "read_by": ("Chosen", "确定方式"),
+    "mapped": ("Columns ← headers", "字段 ← 表头"),
+    "ignored": ("Headers not used", "未使用的表头"),
+    "made": ("Columns made without a header", "无表头生成的字段"),
     "action": ("Action", "处理"),
     "count": ("Count", "数量"),
     "file": ("File", "文件"),
@@ -249,6 +255,11 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "non_product": ("Postage, fees, vouchers", "运费、手续费、礼券"),
         "adjustment": ("Adjustments", "调整"),
     },
+    "read_by": {
+        "profile_detected": ("detected from the header", "由表头识别"),
+        "profile_chosen": ("chosen with --profile", "由 --profile 指定"),
+        "generic_aliases": ("generic header names", "通用表头别名"),
+    },
     "tag": {
         "new": ("new", "新客户"),
         "returning": ("returning", "回头客"),
@@ -270,6 +281,7 @@ CODE_COLUMNS: dict[str, str] = {
     "stage_before": "stage",
     "tag": "tag",
     "kind": "line_kind",
+    "read_by": "read_by",
 }
 
 # how each kind of figure is written

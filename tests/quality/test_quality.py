@@ -198,3 +198,78 @@ def test_hostile_rows_are_counted_by_rule_and_noted(tmp_path):
     again = ingest.read_clean(ingest.save_tables(data, tmp_path / "snap"))
     pd.testing.assert_frame_equal(quality.rule_counts(again), quality.rule_counts(data))
     assert quality.headline(again) == quality.headline(data)
+
+
+SHOPIFY = (
+    "Name,Email,Financial Status,Paid at,Lineitem quantity,Lineitem name,Lineitem price,"
+    "Lineitem sku,Total\n"
+    "#1001,a@example.com,paid,2025-01-05 10:00:00 +0800,2,Mug,5.00,M1,10.00\n"
+    "#1002,b@example.com,paid,2025-01-06 10:00:00 +0800,1,Cup,3.00,C1,3.00\n"
+)
+
+
+def test_column_mapping_of_a_shopify_export(tmp_path):
+    path = tmp_path / "shop.csv"
+    path.write_text(SHOPIFY, "utf-8")
+    table = quality.column_mapping(ingest.load_data(path))
+    assert list(table.columns) == quality.MAPPING_TABLE_COLUMNS
+    row = table.set_index("table").loc["transactions"]
+    assert row["file"] == "shop.csv"  # the name, not the path
+    assert (row["profile"], row["read_by"]) == ("shopify", "profile_detected")
+    # 7 of the 8 signature headers (the note rounds to a whole percent)
+    assert row["confidence"] == 0.88
+    pairs = row["mapped"].split("; ")
+    assert "quantity ← Lineitem quantity" in pairs
+    assert "invoice_id ← Name" in pairs and "unit_price ← Lineitem price" in pairs
+    assert row["ignored"] == "Total"  # a profile's layout: the order total is not a line amount
+    # the customer records come from the order rows, without a header of their own
+    customers = table.set_index("table").loc["customers"]
+    assert customers["profile"] == "shopify" and customers["mapped"] == ""
+    assert "customer_id: from the order rows" in customers["made"].split("; ")
+
+
+def test_column_mapping_with_a_chosen_profile(tmp_path):
+    path = tmp_path / "shop.csv"
+    path.write_text(SHOPIFY, "utf-8")
+    table = quality.column_mapping(ingest.load_data(path, profile="shopify"))
+    assert set(table["read_by"]) == {"profile_chosen"}
+
+
+def test_column_mapping_with_generic_aliases(tmp_path):
+    (tmp_path / "transactions.csv").write_text(
+        "invoice_id,customer_id,ordered_at,product_id,quantity,unit_price,Remarks\n"
+        "1,C1,2025-01-05,P1,2,5.0,call back\n",
+        "utf-8",
+    )
+    table = quality.column_mapping(ingest.load_data(tmp_path, derive_customers=False))
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert (row["file"], row["table"]) == ("transactions.csv", "transactions")
+    assert (row["profile"], row["read_by"]) == ("generic aliases", "generic_aliases")
+    assert pd.isna(row["confidence"])
+    assert "quantity ← quantity" in row["mapped"].split("; ")
+    assert row["ignored"] == "Remarks"
+
+
+def test_column_mapping_of_an_older_snapshot_is_empty():
+    for mappings in (pd.DataFrame(), None):
+        data = ingest.Dataset(tables={}, notes=["x.csv: read as utf-8"])
+        if mappings is not None:
+            data.mappings = mappings
+        table = quality.column_mapping(data)
+        assert table.empty and list(table.columns) == quality.MAPPING_TABLE_COLUMNS
+
+
+def test_column_mapping_masks_contact_details_in_headers():
+    m = pd.DataFrame(
+        {
+            "source_file": "/in/t.csv",
+            "table": "transactions",
+            "profile": "generic aliases",
+            "header": ["qty", "13812345678"],
+            "column": ["quantity", ""],
+            "status": ["mapped", "ignored"],
+        }
+    )
+    row = quality.column_mapping(ingest.Dataset(tables={}, mappings=m)).iloc[0]
+    assert "13812345678" not in row["ignored"] and row["ignored"]

@@ -258,3 +258,30 @@ def test_safe_text_replaces_controls_and_bidi_overrides(text):
     assert shown == _shown(text) and "\ufffd" in shown
     assert display.safe_text("tab\tnew\nline\r") == "tab\tnew\nline\r"  # whitespace stays
     assert display.html_text("a\u202e<b>") == "a\ufffd&lt;b&gt;"
+
+
+def test_column_mapping_headers_are_escaped_on_the_page():
+    from crm_lab import quality
+    from crm_lab.core.dataset import Dataset
+
+    m = pd.DataFrame(
+        {
+            "source_file": "/in/t.csv",
+            "table": "transactions",
+            "profile": "generic aliases",
+            "header": ["qty", *hostile.TEXT],
+            "column": ["quantity", *[""] * len(hostile.TEXT)],
+            "status": ["mapped", *["ignored"] * len(hostile.TEXT)],
+        }
+    )
+    shown = display.show_table(
+        quality.column_mapping(Dataset(tables={}, mappings=m)),
+        percent=["confidence"],
+        suppress=False,
+        reason="input files, not customers",
+        lang="zh",
+    )
+    page = shown.to_html()
+    assert hostile.live_markup(page) == [] and not set(page) & hostile.UNSAFE_CHARS
+    head, row = _cells(shown)[:2]
+    assert "导出格式" in head and "通用表头别名" in row and "quantity ← qty" in row

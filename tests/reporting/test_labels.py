@@ -21,6 +21,7 @@ CODES = {
     "stage": lifecycle.STAGES,
     "tag": classify.TAGS,
     "line_kind": quality.KINDS,
+    "read_by": quality.READ_BY,
 }
 
 

@@ -100,6 +100,11 @@ def test_data_quality_page(demo_run, demo):
         "fuzzy_name",
         "Orders by kind",
         "Coverage and freshness",
+        # how the files were read: the demo's files are read by the generic header names
+        "How the files were read",
+        "generic header names",
+        "Columns ← headers",
+        "customers.csv",
     ):
         assert text in html, text
     manifest = json.loads((root / "reports" / "2025-12" / "manifest.json").read_text("utf-8"))
