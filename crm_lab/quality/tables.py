@@ -158,6 +158,17 @@ _READ_AS = re.compile(
 )
 
 
+def _some(names: list[str], most: int = 12) -> str:
+    """Names joined with "; ", the first ``most`` of a long list and how many more (words-free,
+    for pages in either language).
+
+    >>> _some(["a", "b", "c"], most=2)
+    'a; b; … (+1)'
+    """
+    shown = "; ".join(names[:most])
+    return f"{shown}; … (+{len(names) - most})" if len(names) > most else shown
+
+
 def column_mapping(data: Dataset) -> pd.DataFrame:
     """A dataset's header mappings into one row per input file and table: its profile and how
     it was chosen, the columns mapped from which headers, the headers ignored, the columns made.
@@ -212,7 +223,7 @@ def column_mapping(data: Dataset) -> pd.DataFrame:
                     f"{c} ← {h}"
                     for c, h in zip(group["column"][mapped], header[mapped], strict=True)
                 ),
-                "ignored": "; ".join(header[ignored]),
+                "ignored": _some(list(header[ignored])),
                 "made": "; ".join(
                     f"{c}: {s}"
                     for c, s in zip(group["column"][made], group["status"][made], strict=True)
