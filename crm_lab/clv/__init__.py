@@ -26,6 +26,7 @@ from crm_lab.clv.predict import (
     outlook,
     purchase_summary,
     risk_bands,
+    unusable_fit,
     value_tiers,
 )
 
@@ -51,5 +52,6 @@ __all__ = [
     "outlook",
     "purchase_summary",
     "risk_bands",
+    "unusable_fit",
     "value_tiers",
 ]

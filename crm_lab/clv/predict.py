@@ -661,6 +661,37 @@ def not_fitted(summary: pd.DataFrame) -> list[dict]:
     return [] if ((x > 0) & (m > 0)).any() else [{"code": "model_not_fitted"}]
 
 
+def unusable_fit(purchases: BetaGeo, summary: pd.DataFrame, *, horizons=(4, 52)) -> list[dict]:
+    """A fitted BG/NBD model and its summary rows into a warning when it predicts nothing.
+
+    On a handful of repeat buyers the likelihood can run to its limits (r and alpha, or a and
+    b, towards infinity): the fit is a number, but expected purchases are not finite for some
+    customer. A template then shows this warning instead of predictions, as for
+    ``not_fitted``. ``horizons`` are in the summary's time unit (weeks).
+
+    Returns
+    -------
+    list of dict
+        ``[]`` when every customer's expected purchases over each horizon are finite; else
+        ``[{"code": "model_degenerate"}]`` (``reporting.labels.WARNINGS`` words it).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"frequency": [0, 1, 2], "recency": [0.0, 6.3, 4.9],
+    ...                      "T": [3.9, 6.9, 8.1]})
+    >>> fit = BetaGeo(r=1.0, alpha=20.0, a=1.5, b=3.0, log_likelihood=0.0, customers=3)
+    >>> unusable_fit(fit, rows)
+    []
+    >>> from dataclasses import replace
+    >>> unusable_fit(replace(fit, r=2.5e10, alpha=2.6e11, a=3.4e-5, b=1.5e7), rows)
+    [{'code': 'model_degenerate'}]
+    """
+    for t in horizons:
+        if not np.isfinite(purchases.expected_purchases(summary, t=t)).all():
+            return [{"code": "model_degenerate"}]
+    return []
+
+
 def holdout_total(check: pd.DataFrame) -> dict:
     """A holdout check's groups (``holdout_check``) into its total over all their customers.
 

@@ -326,6 +326,13 @@ WARNINGS: dict[str, tuple[str, str]] = {
         "数据截至 {last_day}，比截止日 {as_of} 早 {days} 天：{last_day} 之后的数字是缺失，不是零。",
     ),
     # clv.not_fitted: no customer with a repeat purchase of positive value up to the as-of day
+    "model_degenerate": (
+        "The purchase model could not learn from so few repeat buyers: its estimates run to "
+        "their limits and predict nothing usable. No predictions are shown; the lifecycle "
+        "tables are. It will learn once more customers have bought again.",
+        "复购客户太少，购买模型无法从中学习：参数估计趋于极限，无法给出可用的预测。因此不显示预测，"
+        "只显示生命周期表。待更多客户再次购买后即可建模。",
+    ),
     "model_not_fitted": (
         "The purchase and value models cannot be fitted: no customer bought again, on a later "
         "day and for an amount, up to the as-of day (a short or small export). No predictions "

@@ -640,3 +640,19 @@ def test_headline_shares_do_not_give_a_small_at_risk_group_back(at_risk, shown):
         assert out["value_at_risk_share"] == pytest.approx(at_risk / 100)
     else:  # 100 customers and 99 % active would say: 1 at risk
         assert out["active_customer_share"] is None and out["value_at_risk_share"] is None
+
+
+def test_a_fit_run_to_its_limits_on_three_repeat_buyers_is_no_model_not_an_error():
+    """Taobao's two monthly files (8 customers, 3 repeat buyers): the likelihood runs to
+    r, alpha, b -> infinity and a -> 0, and expected purchases are not finite. The outlook
+    page shows model_degenerate instead of failing in value_tiers."""
+    from pathlib import Path
+
+    folder = Path(__file__).parents[1] / "ingest" / "exports" / "taobao" / "monthly"
+    summary = clv.purchase_summary(ingest.read_clean(folder)["transactions"], as_of="2024-02-29")
+    assert (summary["frequency"] > 0).sum() == 3 and clv.not_fitted(summary) == []
+    fit = clv.fit_beta_geo(summary)
+    assert not np.isfinite(fit.expected_purchases(summary, t=4)).all()
+    assert clv.unusable_fit(fit, summary) == [{"code": "model_degenerate"}]
+    # a fit that predicts (the CDNOW-like demo shape) is usable
+    assert clv.unusable_fit(fit.__class__(1.0, 20.0, 1.5, 3.0, 0.0, 8), summary) == []
