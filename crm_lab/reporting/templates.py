@@ -7,7 +7,8 @@ editable install or a checkout has no such folder and reads ``notebooks/`` itsel
 
 A template names what it needs in its ``crm_lab`` metadata, ``requires``: ``"transactions"``
 (the table, with at least one row) or ``"transactions.customer_id"`` (the table, with at least
-one value in that column) or ``"transactions:items"`` (product lines, not whole orders).
+one value in that column) or ``"transactions:items"`` (product lines, not whole orders) or
+``"any"`` (any table with a row: the data-quality page reads every export).
 ``unmet_requirements`` turns the ones a dataset does not meet into
 one-line reasons, and the runner skips the template with them.
 
@@ -160,6 +161,8 @@ def _read_template(path: Path, slug: str) -> Template:
 
 
 def _check_requirement(requirement, *, where) -> None:
+    if requirement == "any":
+        return
     name, _, kind = str(requirement).partition(":")
     table, _, column = name.partition(".")
     schema = SCHEMAS.get(table)
@@ -172,8 +175,8 @@ def _check_requirement(requirement, *, where) -> None:
     ):
         raise TemplateError(
             f"{where}: metadata crm_lab.requires has {requirement!r}; expected a table "
-            f"({', '.join(SCHEMAS)}), 'table.column' naming one of its columns, or "
-            "'transactions:items'"
+            f"({', '.join(SCHEMAS)}), 'table.column' naming one of its columns, "
+            "'transactions:items' or 'any'"
         )
 
 
@@ -196,9 +199,15 @@ def unmet_requirements(requires, tables: dict[str, pd.DataFrame]) -> list[str]:
     ['the transactions table is empty']
     >>> unmet_requirements(["transactions:items"], {"transactions": tx.assign(grain="order")})
     ['every transactions row is a whole order (an order-level export): product lines are needed']
+    >>> unmet_requirements(["any"], {"tickets": tx}), unmet_requirements(["any"], {})
+    ([], ['the input holds no table with a row'])
     """
     reasons = []
     for requirement in requires:
+        if requirement == "any":
+            if not any(len(frame) for frame in tables.values()):
+                reasons.append("the input holds no table with a row")
+            continue
         requirement, _, kind = requirement.partition(":")
         table, _, column = requirement.partition(".")
         frame = tables.get(table)
