@@ -146,7 +146,7 @@ def _table(path, i: int, raw) -> ProfileTable:
             path, f"{where}: unknown key(s) {unknown}; expected {sorted(_TABLE_KEYS)}"
         )
     table = raw.get("table")
-    if table not in SCHEMAS:
+    if not isinstance(table, str) or table not in SCHEMAS:
         raise ProfileError(path, f"{where}.table: {table!r}; expected one of {list(SCHEMAS)}")
     known = set(SCHEMAS[table].names) | set(EXTRA_COLUMNS.get(table, ()))
     columns = raw.get("columns")
@@ -164,27 +164,48 @@ def _table(path, i: int, raw) -> ProfileTable:
     if fill is not None:
         if not isinstance(fill, dict) or "by" not in fill or "headers" not in fill:
             raise ProfileError(path, f"{where}.fill_down: expected by: header, headers: [...]")
-        fill = (str(fill["by"]), _headers(path, f"{where}.fill_down.headers", fill["headers"]))
+        if not isinstance(fill["by"], str):
+            raise ProfileError(path, f"{where}.fill_down.by: expected one header")
+        fill = (fill["by"], _headers(path, f"{where}.fill_down.headers", fill["headers"]))
     keep = raw.get("keep")
     if keep is not None:
         if not isinstance(keep, dict) or not {"header", "values", "reason"} <= set(keep):
             raise ProfileError(path, f"{where}.keep: expected header, values: [...], reason")
         reason = str(keep["reason"])
-        if ": " not in reason:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*: \S.*", reason, flags=re.S):
             raise ProfileError(path, f"{where}.keep.reason: expected 'rule_name: words'")
-        values = _headers(path, f"{where}.keep.values", keep["values"])
+        kept = keep["values"] if isinstance(keep["values"], list) else [keep["values"]]
+        if not kept or not all(isinstance(v, (str, int, float, bool)) for v in kept):
+            raise ProfileError(
+                path, f"{where}.keep.values: expected a list of values, got {keep['values']!r}"
+            )
+        # YAML reads yes/true as True: the export writes it as text
+        values = [str(v).lower() if isinstance(v, bool) else str(v) for v in kept]
         headers = _headers(path, f"{where}.keep.header", keep["header"])
         keep = (headers, frozenset(v.strip().casefold() for v in values), reason)
     maps = raw.get("values") or {}
     if not isinstance(maps, dict) or not all(isinstance(m, dict) for m in maps.values()):
         raise ProfileError(path, f"{where}.values: expected column: {{vendor value: value}}")
     customers = raw.get("customers") or {}
+    if not isinstance(customers, dict):
+        raise ProfileError(path, f"{where}.customers: expected a mapping of column: header")
     bad = sorted(set(customers) - set(SCHEMAS["customers"].names) - set(EXTRA_COLUMNS["customers"]))
     if bad or (customers and "customer_id" not in customers):
         raise ProfileError(
             path, f"{where}.customers: needs customer_id and only customers columns (not {bad})"
         )
     constants = raw.get("constants") or {}
+    split = raw.get("split") or {}
+    for key, value, kinds in (
+        ("constants", constants, (str, int, float, bool)),
+        ("split", split, (str,)),
+    ):
+        if not isinstance(value, dict) or not all(
+            isinstance(v, kinds) and str(v) != "" for v in value.values()
+        ):
+            raise ProfileError(
+                path, f"{where}.{key}: expected column: one value (text or a number)"
+            )
     bad = sorted(set(constants) - known)
     if bad:
         raise ProfileError(path, f"{where}.constants: {bad} are not columns of {table}")
@@ -197,7 +218,7 @@ def _table(path, i: int, raw) -> ProfileTable:
         fill_down=fill,
         keep=keep,
         values={c: {str(k): str(v) for k, v in m.items()} for c, m in maps.items()},
-        split={str(c): str(s) for c, s in (raw.get("split") or {}).items()},
+        split={str(c): str(s) for c, s in split.items()},
         constants=dict(constants),
         customers={c: _headers(path, f"{where}.customers.{c}", h) for c, h in customers.items()},
     )
@@ -232,8 +253,12 @@ def _profile(path: Path) -> Profile:
     if not isinstance(tables, list) or not tables:
         raise ProfileError(path, "tables: expected a list of the system's exports")
     region = raw.get("phone_region")
-    if region is not None and not re.fullmatch(r"[A-Za-z]{2}", str(region)):
+    import phonenumbers
+
+    if region is not None and str(region).upper() not in phonenumbers.SUPPORTED_REGIONS:
         raise ProfileError(path, f"phone_region: {region!r}; expected a two-letter ISO region")
+    if raw.get("day_first") not in (None, True, False):
+        raise ProfileError(path, f"day_first: {raw['day_first']!r}; expected true, false or null")
     return Profile(
         name=name,
         system=str(raw.get("system") or name),

@@ -148,6 +148,15 @@ def _clip(text: object, n: int = _SHOWN_HEADER) -> str:
 _norm = norm_header  # headers and file names are compared as profiles compare them
 
 
+def _by_norm(headers) -> dict[str, str]:
+    """Headers by their compared form; of two that compare alike, the first (as the column
+    choice takes it)."""
+    out: dict[str, str] = {}
+    for h in headers:
+        out.setdefault(_norm(h), h)
+    return out
+
+
 @lru_cache(maxsize=8)
 def read_yaml_mapping(path: str | Path, *, what: str) -> dict:
     """A user's YAML file (aliases, policies) into a mapping; a ``LoadError`` saying why not.
@@ -282,10 +291,24 @@ def _choose_columns(
 
 
 def _header_map(
-    headers: list[str], table: str, aliases: dict, match: Match | None = None
+    headers: list[str],
+    table: str,
+    aliases: dict,
+    match: Match | None = None,
+    overrides: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """Map input headers to columns (see ``_choose_columns``)."""
-    return _choose_columns(headers, table, aliases, match=match)[0]
+    return _choose_columns(headers, table, aliases, match=match, overrides=overrides)[0]
+
+
+def _choices_for(table: str, columns: dict[str, str] | None) -> dict[str, str]:
+    """The user's ``--column`` choices that may apply to a file of ``table`` (unchecked)."""
+    out = {}
+    for key, header in (columns or {}).items():
+        where, _, column = key.rpartition(".")
+        if where in ("", table):
+            out[column] = header
+    return out
 
 
 def _given(mapped: set[str], match: Match | None) -> set[str]:
@@ -301,9 +324,16 @@ def _given(mapped: set[str], match: Match | None) -> set[str]:
     return given
 
 
-def _has_required(headers: list[str], table: str, aliases: dict, match: Match | None = None) -> int:
+def _has_required(
+    headers: list[str],
+    table: str,
+    aliases: dict,
+    match: Match | None = None,
+    columns: dict[str, str] | None = None,
+) -> int:
     """Number of columns mapped when every required column is present, else -1."""
-    mapped = _given(set(_header_map(headers, table, aliases, match).values()), match)
+    overrides = _choices_for(table, columns)
+    mapped = _given(set(_header_map(headers, table, aliases, match, overrides).values()), match)
     if all(c in mapped for c in SCHEMAS[table].required):
         return len(mapped)
     return -1
@@ -816,6 +846,7 @@ def _locate_header(
     profiles: dict | None = None,
     profile: str | None = None,
     guess: bool = True,
+    columns: dict[str, str] | None = None,
 ) -> tuple[int, str, Match | None]:
     """Find the header row among the first rows (Excel exports put titles above it), the
     table it is and the profile it matches."""
@@ -827,14 +858,14 @@ def _locate_header(
             continue
         match = _profile_match(headers, table, profiles, profile)
         if match is not None:
-            if _has_required(headers, match.table.table, aliases, match) >= 0:
+            if _has_required(headers, match.table.table, aliases, match, columns) >= 0:
                 return i, match.table.table, match
             at = i
             break
         if profile is not None or not (guess or table):
             continue
         candidate = table or _guess_table(headers, aliases)
-        if candidate and _has_required(headers, candidate, aliases) >= 0:
+        if candidate and _has_required(headers, candidate, aliases, None, columns) >= 0:
             return i, candidate, None
     first = next((i for i in range(len(grid)) if any(str(v).strip() for v in grid.iloc[i])), 0)
     first = first if at is None else at
@@ -854,9 +885,10 @@ def _locate_header(
             f"system it comes from (--profile; see docs/export_profiles.md); "
             f"{_headers_found(headers)}",
         )
-    mapped = _given(set(_header_map(found, table, aliases, match).values()), match)
+    choices = _choices_for(table, columns)
+    mapped = _given(set(_header_map(found, table, aliases, match, choices).values()), match)
     missing = [c for c in SCHEMAS[table].required if c not in mapped]
-    used = set(_header_map(found, table, aliases, match))
+    used = set(_header_map(found, table, aliases, match, choices))
     hints = _closest(
         [h for h in found if h and h not in used], missing, table, aliases, match, shown=headers
     )
@@ -1068,21 +1100,33 @@ def _repeated_headers(headers: list[str]) -> tuple[list[str], dict[str, list[str
     return out, repeated
 
 
-def _shared_headers(data: pd.DataFrame, match: Match) -> tuple[pd.DataFrame, dict[str, str]]:
+def _shared_headers(
+    data: pd.DataFrame, match: Match
+) -> tuple[pd.DataFrame, dict[str, str], dict[str, list[str]]]:
     """A profile may read one header into two columns (Shopify's ``Email`` is the customer's
     id and e-mail): the second gets a copy of the header, ``"Email -> email"``."""
-    by_norm = {_norm(h): h for h in data.columns}
-    claimed, copies = set(), {}
+    by_norm = _by_norm(data.columns)
+    claimed, copies, made = set(), {}, {}
     for column, names in match.table.columns.items():
-        header = next((by_norm[_norm(n)] for n in names if _norm(n) in by_norm), None)
+        present = list(dict.fromkeys(by_norm[_norm(n)] for n in names if _norm(n) in by_norm))
+        if len(present) > 1:  # row by row, the first header with a value (sku, else name)
+            merged = " / ".join(present)
+            values = data[present[0]].astype("string")
+            for other in present[1:]:
+                blank = values.fillna("").str.strip() == ""
+                values = values.mask(blank, data[other].astype("string"))
+            data = data.assign(**{merged: values})
+            copies[column], made[merged] = merged, present
+            continue
+        header = present[0] if present else None
         if header is None:
             continue
         if header in claimed:
             copy = f"{header} -> {column}"
             data = data.assign(**{copy: data[header]})
-            copies[column] = copy
-        claimed.add(header)
-    return data, copies
+            copies[column], made[copy] = copy, [header]
+        claimed.update(present)
+    return data, copies, made
 
 
 def _profile_rows(
@@ -1091,7 +1135,7 @@ def _profile_rows(
     """A profile's row rules: order-level fields filled down an order's lines, then the rows
     that are not records (``keep``) quarantined with the profile's reason."""
     spec = match.table
-    by_norm = {_norm(h): h for h in data.columns}
+    by_norm = _by_norm(data.columns)
     parts = []
     if spec.fill_down is not None:
         by, fill = spec.fill_down
@@ -1099,7 +1143,7 @@ def _profile_rows(
         targets = [by_norm[_norm(h)] for h in fill if _norm(h) in by_norm]
         if key is not None and targets:
             blank = data[targets].apply(lambda c: c.astype("string").str.strip() == "")
-            order = data[key].astype("string").str.strip()
+            order = data[key].astype("string").str.strip().replace("", pd.NA)  # no key: no order
             filled = data[targets].mask(blank).groupby(order, sort=False).transform("first")
             n = int((blank & filled.notna()).to_numpy().sum())
             data = data.copy()
@@ -1182,15 +1226,25 @@ def _mapping_record(
     headers: list[str],
     mapping: dict[str, str],
     derived: dict[str, str],
+    made: dict[str, list[str]] | None = None,
 ) -> pd.DataFrame:
     """What became of each header of a file (``MAPPING_COLUMNS``), and the columns made
-    without one."""
+    without one. ``made``: the columns built from headers (a copy, the first of several with a
+    value), by the headers they come from: those headers count as mapped to its column."""
     how = match.profile.name if match is not None else "generic aliases"
-    rows = [
-        (str(path), table, how, h, mapping.get(h, ""), "mapped" if h in mapping else "ignored")
-        for h in headers
-        if not str(h).startswith("_unnamed_")
-    ]
+    feeds: dict[str, list[str]] = {}
+    for built, sources in (made or {}).items():
+        if built in mapping:
+            for h in sources:
+                feeds.setdefault(h, []).append(mapping[built])
+    rows = []
+    for h in headers:
+        if str(h).startswith("_unnamed_") or h in (made or {}):
+            continue
+        columns = ([mapping[h]] if h in mapping else []) + feeds.get(h, [])
+        rows += [(str(path), table, how, h, c, "mapped") for c in columns]
+        if not columns:
+            rows.append((str(path), table, how, h, "", "ignored"))
     rows += [(str(path), table, how, "", c, made) for c, made in derived.items()]
     return pd.DataFrame(rows, columns=MAPPING_COLUMNS)
 
@@ -1203,19 +1257,25 @@ def _customers_of(
     alias_data: dict,
     *,
     phone_region: str | None,
+    overrides: dict[str, str] | None = None,
 ) -> TableRead | None:
     """The customer records an order export carries (a profile's ``customers`` block): one
-    per customer id, from its first row, read like a customers file."""
-    by_norm = {_norm(h): h for h in data.columns}
-    sub = {}
-    for column, names in match.table.customers.items():
+    per customer id, from its first row, read like a customers file; the user's ``--column``
+    choices for customers (and for the orders' customer_id) apply to it."""
+    by_norm = _by_norm(data.columns)
+    sub, used = {}, {}
+    block = {c: tuple(n) for c, n in match.table.customers.items()}
+    for column, header in (overrides or {}).items():
+        if _norm(header) in by_norm:
+            block[column] = (header,)
+    for column, names in block.items():
         header = next((by_norm[_norm(n)] for n in names if _norm(n) in by_norm), None)
         if header is not None:
-            sub[column] = data[header]
+            sub[column], used[column] = data[header], header
     if "customer_id" not in sub:
         return None
     frame = pd.DataFrame(sub)
-    ids = frame["customer_id"].astype("string").str.strip().str.casefold()
+    ids = frame["customer_id"].astype("string").str.strip()  # as the order rows give them
     first = (ids.fillna("") != "") & ~ids.duplicated()
     frame, lines = frame[first.to_numpy()].reset_index(drop=True), lines[first.to_numpy()]
     if frame.empty:
@@ -1236,8 +1296,9 @@ def _customers_of(
         rows_in=len(frame),
         phone_region=_phone_region(phone_region, match, []),
     )
-    read.columns = _mapping_record(
-        path, "customers", match, [], {}, {c: "from the order rows" for c in frame.columns}
+    read.columns = pd.DataFrame(
+        [(str(path), "customers", match.profile.name, h, c, "mapped") for c, h in used.items()],
+        columns=MAPPING_COLUMNS,
     )
     return read
 
@@ -1322,13 +1383,21 @@ def read_table(
             profiles=profile_data,
             profile=profile,
             guess=guess,
+            columns=columns,
         )
         data = grid.reset_index(drop=True)
         data.columns = headers
         lines = np.arange(len(data)) + 1  # Parquet: 1-based row number
     else:
         header_row, table, match = _locate_header(
-            path, grid, table, alias_data, profiles=profile_data, profile=profile, guess=guess
+            path,
+            grid,
+            table,
+            alias_data,
+            profiles=profile_data,
+            profile=profile,
+            guess=guess,
+            columns=columns,
         )
         if header_row:
             notes.append(f"{path.name}: skipped {header_row} title row(s) above the header")
@@ -1356,8 +1425,10 @@ def read_table(
         data, lines, row_parts = _profile_rows(path, table, data, lines, match, notes)
         parts.extend(row_parts)
     if match is not None:
-        data, copies = _shared_headers(data, match)
+        data, copies, made = _shared_headers(data, match)
         overrides = {**copies, **overrides}
+    else:
+        made = {}
     mapping, choices = _choose_columns(
         list(data.columns), table, alias_data, match=match, overrides=overrides
     )
@@ -1394,10 +1465,22 @@ def read_table(
         rows_in=rows_in,
         phone_region=phone_region,
     )
-    read.columns = _mapping_record(path, table, match, list(data.columns), mapping, read.derived)
+    read.columns = _mapping_record(
+        path, table, match, list(data.columns), mapping, read.derived, made
+    )
     if match is not None and match.table.customers:
+        kept = np.isin(lines, read.lines)  # records only from the rows read into the table
+        chosen = {**_choices_for("customers", columns)}
+        if "customer_id" in overrides:  # the customer the orders name is the record's key
+            chosen["customer_id"] = overrides["customer_id"]
         read.customers = _customers_of(
-            path, data, lines, match, alias_data, phone_region=phone_region
+            path,
+            data[kept].reset_index(drop=True),
+            lines[kept],
+            match,
+            alias_data,
+            phone_region=phone_region,
+            overrides=chosen,
         )
     return read
 
@@ -1909,7 +1992,8 @@ def _carried_customers(carried: list[TableRead], transactions: pd.DataFrame):
     frame, source = frame[first].reset_index(drop=True), source[first].reset_index(drop=True)
     known = transactions.dropna(subset=["customer_id"])
     day = known.groupby("customer_id", observed=True)["ordered_at"].min().dt.normalize()
-    frame["signup_date"] = frame["signup_date"].fillna(frame["customer_id"].map(day))
+    first_order = frame["customer_id"].map(day).astype("datetime64[ns]")
+    frame["signup_date"] = frame["signup_date"].fillna(first_order)
     quarantine = quarantine_frame([r.quarantine for r in carried])
     return conform(frame, "customers"), quarantine, [source]
 

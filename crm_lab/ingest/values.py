@@ -147,7 +147,10 @@ def parse_ids(series: pd.Series) -> Parsed:
         "scientific_notation_id: Excel turned the id into a number and lost digits; "
         "re-export this column as text"
     )
-    return Parsed(text.mask(sci), reasons, fixes)
+    # 138****8000: a shop masked the value; two buyers can share a mask, so it is no id
+    masked = text.str.contains(r"\*{3,}", regex=True).fillna(False).astype(bool) & ~sci
+    reasons[masked] = "masked_id: the export masked this value; it cannot tell customers apart"
+    return Parsed(text.mask(sci | masked), reasons, fixes)
 
 
 def parse_text(series: pd.Series) -> Parsed:

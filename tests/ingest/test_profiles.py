@@ -198,3 +198,100 @@ def test_a_customers_file_wins_over_the_customer_fields_of_an_order_export(tmp_p
     # the two files join: every order's customer is a record of the customers export
     known = set(data["customers"]["customer_id"])
     assert set(data["transactions"]["customer_id"].dropna()) <= known
+
+
+def _shopify(tmp_path, rows: list[str], name: str = "orders_export.csv") -> Path:
+    head = "Name,Email,Financial Status,Paid at,Lineitem quantity,Lineitem name,Lineitem price"
+    path = tmp_path / name
+    path.write_text("\n".join([f"{head},Lineitem sku,Billing Name", *rows]) + "\n", "utf-8")
+    return path
+
+
+def test_a_line_without_a_sku_is_named_by_its_product_name_row_by_row(tmp_path):
+    path = _shopify(
+        tmp_path,
+        [
+            "#1,a@example.com,paid,2024-03-01 10:00,1,Mug,12.5,MUG-1,Ann Lee",
+            "#1,,,,2,Tea towel,4.0,,",  # Shopify writes no SKU for a product without one
+            "#2,b@example.com,paid,2024-03-02 11:00,1,Plate,8.0,,Bo Chan",
+        ],
+    )
+    data = read_clean(path)
+    assert data["transactions"]["product_id"].tolist() == ["MUG-1", "Tea towel", "Plate"]
+    assert data.quarantine.empty
+    mapped = data.mappings[data.mappings["table"] == "transactions"]
+    assert set(mapped.loc[mapped["column"] == "product_id", "header"]) == {
+        "Lineitem sku",
+        "Lineitem name",
+    }
+
+
+def test_customer_records_come_only_from_rows_read_and_a_blank_order_fills_nothing(tmp_path):
+    path = _shopify(
+        tmp_path,
+        [
+            "#1,a@example.com,paid,2024-03-01 10:00,1,Mug,12.5,MUG-1,Ann Lee",
+            "#2,b@example.com,paid,2024-03-02 11:00,abc,Plate,8.0,PLT,Bo Chan",  # bad quantity
+            ",c@example.com,paid,2024-03-03 12:00,1,Bowl,5.0,BWL,Cy Dee",
+            ",,,,1,Cup,3.0,CUP,",  # no order name: not a line of the row above
+        ],
+    )
+    data = read_clean(path)
+    assert sorted(data["customers"]["customer_id"]) == ["a@example.com"]
+    assert "b@example.com" not in set(data["transactions"]["customer_id"].dropna())
+    assert not any("filled in" in n for n in data.notes)
+
+
+def test_a_masked_phone_is_no_customer_id(tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text(
+        "customer_id,name\n138****8000,王小明\n138****8000,林晓\n13800138001,陈静\n", "utf-8"
+    )
+    read = ingest.read_table(path)
+    assert read.frame["customer_id"].tolist() == ["13800138001"]
+    assert set(read.quarantine["rule"]) == {"masked_id"}
+
+
+def test_a_column_choice_may_supply_a_required_column_and_follows_the_customer_records(tmp_path):
+    path = tmp_path / "transactions.csv"
+    head = "Invoice Nr,customer_id,ordered_at,product_id,quantity,unit_price"
+    path.write_text(f"{head}\ni1,c1,2024-01-02,p1,1,2.5\n", "utf-8")
+    read = ingest.read_table(path, columns={"invoice_id": "Invoice Nr"})
+    assert read.frame["invoice_id"].tolist() == ["i1"]
+    orders = _shopify(tmp_path, ["#1,a@example.com,paid,2024-03-01 10:00,1,Mug,12.5,M,Ann Lee"])
+    data = read_clean(orders, columns={"customer_id": "Billing Name"})
+    assert data["transactions"]["customer_id"].tolist() == ["Ann Lee"]
+    assert data["customers"]["customer_id"].tolist() == ["Ann Lee"]  # the orders' customer
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("    split: [x]\n", r"split: expected column: one value"),
+        ("    split: {customer_id: ''}\n", r"split: expected column: one value"),
+        ("    constants: {category: [1, 2]}\n", r"constants: expected column: one value"),
+        ("    keep: {header: K, values: [null], reason: 'r: x'}\n", r"keep.values"),
+        ("    keep: {header: K, values: [a], reason: ': x'}\n", r"keep.reason"),
+        ("    customers: cid\n", r"customers: expected a mapping"),
+    ],
+)
+def test_a_profile_with_a_malformed_key_is_one_clear_error(tmp_path, change, message):
+    mine = tmp_path / "p.yaml"
+    mine.write_text(
+        "name: mine\nsystem: Mine\ntables:\n  - table: transactions\n"
+        "    signature: [A, B, C]\n    columns: {invoice_id: A}\n" + change,
+        "utf-8",
+    )
+    with pytest.raises(ProfileError, match=message):
+        load_profiles(mine)
+    for top, why in (("phone_region: XX", "phone_region"), ("day_first: 'false'", "day_first")):
+        mine.write_text(
+            f"name: mine\n{top}\ntables:\n  - table: transactions\n"
+            "    signature: [A, B, C]\n    columns: {invoice_id: A}\n",
+            "utf-8",
+        )
+        with pytest.raises(ProfileError, match=why):
+            load_profiles(mine)
+    mine.write_text("name: mine\ntables:\n  - table: [transactions]\n", "utf-8")
+    with pytest.raises(ProfileError, match=r"tables\[0\]\.table"):
+        load_profiles(mine)
