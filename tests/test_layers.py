@@ -27,6 +27,7 @@ ANALYSES = ("value", "clv", "basket", "demand", "segments", "quality")
 LAYERS = [
     ("core", ("core",)),  # schemas, dataset, periods, lines: imports nothing else of crm_lab
     ("privacy", ("privacy",)),  # masking, pseudonyms, encryption
+    ("engine", ("engine",)),  # event tables -> per-customer totals on pandas, DuckDB or Spark
     ("ingest", ("ingest",)),  # files -> canonical tables: the only reader of user files
     ("analyses", ANALYSES),  # tables in, tables out; side by side, see MAY_IMPORT
     ("synth", ("synth",)),  # demo data
@@ -37,16 +38,17 @@ LAYERS = [
 MAY_IMPORT = {
     "core": set(),
     "privacy": {"core"},
+    "engine": {"core"},
     "ingest": {"core", "privacy"},
-    "value": {"core", "privacy"},
-    "clv": {"core", "privacy"},
+    "value": {"core", "privacy", "engine"},
+    "clv": {"core", "privacy", "engine"},
     "basket": {"core", "privacy"},
     "demand": {"core", "privacy"},
     "segments": {"core", "privacy", "value"},  # migration compares RFM segments over periods
     "quality": {"core", "privacy"},
     "synth": {"core"},
-    "reporting": {"core", "privacy", "ingest", *ANALYSES, "synth"},
-    "cli": {"core", "privacy", "ingest", *ANALYSES, "synth", "reporting"},
+    "reporting": {"core", "privacy", "engine", "ingest", *ANALYSES, "synth"},
+    "cli": {"core", "privacy", "engine", "ingest", *ANALYSES, "synth", "reporting"},
     "__main__": {"cli"},
 }
 # crm_lab/__init__.py holds __version__ and the lazy public API (importlib on first use): any
@@ -62,6 +64,7 @@ READ_EXCEPTIONS = {
     "crm_lab.reporting.run": "the run's lock file; each input's sha256 for the manifest (hashed)",
     "crm_lab.reporting.manifest": "the run's own JSON files: manifest, plan, metrics",
     "crm_lab.reporting.templates": "the report templates and the --params file",
+    "crm_lab.engine.session.Engine.lines": "the run's cleaned snapshot (Parquet), on an engine",
 }
 # Only reporting and the command line write output; the other writers, each with its reason.
 WRITE_EXCEPTIONS = {

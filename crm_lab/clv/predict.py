@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from crm_lab import privacy
-from crm_lab.core.lines import as_of_day, day_end, sale_lines
+from crm_lab import engine, privacy
+from crm_lab.core.lines import as_of_day, day_end
 
 __all__ = [
     "DROPOUT_MIN",
@@ -69,19 +69,7 @@ def purchase_summary(
     on or after it (a cohort).
     """
     as_of = as_of_day(as_of)
-    sales = _purchases(transactions, end=as_of)
-    days = (
-        pd.DataFrame(
-            {
-                "customer_id": sales["customer_id"],
-                "day": sales["ordered_at"].dt.normalize(),
-                "amount": sales["amount"],
-            }
-        )
-        .groupby(["customer_id", "day"], as_index=False)["amount"]
-        .sum()
-        .sort_values(["customer_id", "day"])
-    )
+    days = engine.purchase_days(transactions, end=day_end(as_of))
     first = days.groupby("customer_id")["day"].transform("min")
     if start is not None:
         start = pd.Timestamp(start).normalize()
@@ -100,21 +88,6 @@ def purchase_summary(
     )
     out["frequency"] = out["frequency"].astype(np.int64)
     return out.rename_axis("customer_id").reset_index()
-
-
-def _purchases(transactions: pd.DataFrame, *, end: pd.Timestamp, after=None) -> pd.DataFrame:
-    """The sale lines that count as purchases, up to and including day ``end`` (and after day
-    ``after``): ``kpi.sale_lines`` with a customer id and an amount of zero or more. A table
-    without a quantity column counts every line as bought (CDNOW-style purchase logs)."""
-    if "quantity" not in transactions:
-        transactions = transactions.assign(quantity=1.0)
-    sales = sale_lines(
-        transactions,
-        end=day_end(end),
-        start=None if after is None else day_end(after),
-        customers_only=True,
-    )
-    return sales[sales["amount"] >= 0]
 
 
 def _require(summary, columns, *, argument: str = "summary") -> None:
@@ -620,9 +593,8 @@ def holdout_check(
         empty = {"past_purchases": [], "customers": [], "actual": [], "predicted": []}
         return pd.DataFrame(empty).astype({"past_purchases": str, "customers": np.int64})
     model = fit_beta_geo(before)
-    sales = _purchases(transactions, end=as_of, after=cutoff)
-    days = sales.assign(day=sales["ordered_at"].dt.normalize()).groupby("customer_id")["day"]
-    actual = before["customer_id"].map(days.nunique()).fillna(0)
+    days = engine.purchase_days(transactions, end=day_end(as_of), after=day_end(cutoff))
+    actual = before["customer_id"].map(days.groupby("customer_id")["day"].size()).fillna(0)
     frame = pd.DataFrame(
         {
             "past_purchases": before["frequency"].clip(upper=7),

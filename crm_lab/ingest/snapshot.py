@@ -62,9 +62,20 @@ def private_dir(path: str | Path) -> Path:
 
 
 def _parquet(frame: pd.DataFrame) -> bytes:
+    """A table as Parquet bytes, timestamps in microseconds.
+
+    Microseconds, not pandas' nanoseconds: Spark (``crm_lab.engine``) refuses nanosecond
+    Parquet timestamps, and no CRM export times anything below a microsecond.
+    """
     buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
+    frame.to_parquet(buffer, index=False, coerce_timestamps="us", allow_truncated_timestamps=True)
     return buffer.getvalue()
+
+
+def _nanoseconds(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table read from a snapshot with its timestamps back in pandas' nanoseconds."""
+    stamps = [c for c in frame.columns if pd.api.types.is_datetime64_dtype(frame[c].dtype)]
+    return frame.astype({c: "datetime64[ns]" for c in stamps}) if stamps else frame
 
 
 def save_tables(
@@ -229,7 +240,7 @@ def read_snapshot(path: str | Path, *, key_file: str | Path | None = None) -> Da
     def frame(name: str) -> pd.DataFrame:
         data = read(name)
         try:
-            return pd.read_parquet(io.BytesIO(data))
+            return _nanoseconds(pd.read_parquet(io.BytesIO(data)))
         except Exception as exc:  # pyarrow raises several types for a broken file
             file = path / (f"{name}.enc" if encrypted else name)
             raise LoadError(

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crm_lab import privacy
-from crm_lab.core.lines import as_of_day, day_end, sale_lines
+from crm_lab import engine, privacy
+from crm_lab.core.lines import as_of_day, day_end
 
 __all__ = ["headline", "monthly_sales", "period_headline"]
 
 
-def _positive(negative_amounts: pd.Series) -> float:
+def _positive(negative_total: float) -> float:
     """Total of negative lines as a positive number (0.0, never -0.0)."""
-    return round(-float(negative_amounts.sum()), 2) + 0.0
+    return round(-float(negative_total), 2) + 0.0
 
 
 def monthly_sales(transactions: pd.DataFrame, *, as_of, months: int = 24) -> pd.DataFrame:
@@ -31,16 +31,7 @@ def monthly_sales(transactions: pd.DataFrame, *, as_of, months: int = 24) -> pd.
         span are kept with zeros).
     """
     day = as_of_day(as_of)
-    sales = sale_lines(transactions, end=day_end(day))
-    month = sales["ordered_at"].dt.to_period("M")
-    g = sales.groupby(month)
-    out = pd.DataFrame(
-        {
-            "revenue": g["amount"].sum(),
-            "orders": g["invoice_id"].nunique(),
-            "customers": g["customer_id"].nunique(),
-        }
-    )
+    out = engine.monthly_totals(transactions, end=day_end(day)).set_index("month")
     span = pd.period_range(end=day.to_period("M"), periods=months, freq="M")
     if len(out):
         span = span[span >= out.index.min()]
@@ -80,30 +71,25 @@ def headline(
         describe those few customers.
     """
     end = day_end(as_of)
-    tx = transactions[transactions["ordered_at"] < end]
-    if period_days is not None:
-        tx = tx[tx["ordered_at"] >= end - pd.Timedelta(days=period_days)]
-    sales = sale_lines(tx, end=end)
-    revenue = float(sales["amount"].sum())
-    anonymous = float(sales.loc[sales["customer_id"].isna(), "amount"].sum())
-    buyers = int(sales["customer_id"].nunique())
+    start = None if period_days is None else end - pd.Timedelta(days=period_days)
+    t = engine.headline_totals(transactions, end=end, start=start)
+    revenue, buyers = t["revenue"], t["buyers"]
     figures = {
         "customers": buyers,
-        "orders": int(sales["invoice_id"].nunique()),
+        "orders": t["orders"],
         "revenue": round(revenue, 2),
-        "anonymous_revenue_share": round(anonymous / revenue, 4) if revenue else 0.0,
-        "cancelled_amount": _positive(tx.loc[tx["line_type"] == "cancellation", "amount"]),
-        "returned_amount": _positive(tx.loc[tx["line_type"] == "return", "amount"]),
-        "first_order": tx["ordered_at"].min().date().isoformat() if len(tx) else None,
-        "last_order": tx["ordered_at"].max().date().isoformat() if len(tx) else None,
+        "anonymous_revenue_share": round(t["anonymous_revenue"] / revenue, 4) if revenue else 0.0,
+        "cancelled_amount": _positive(t["cancelled_amount"]),
+        "returned_amount": _positive(t["returned_amount"]),
+        "first_order": t["first_order"].date().isoformat() if t["first_order"] else None,
+        "last_order": t["last_order"].date().isoformat() if t["last_order"] else None,
     }
     # the amounts of a few invoices (the anonymous sales, the cancellations, the returns)
     # describe those few baskets
-    anonymous_invoices = sales.loc[sales["customer_id"].isna(), "invoice_id"].nunique()
     for key, count in [
-        ("anonymous_revenue_share", anonymous_invoices),
-        ("cancelled_amount", tx.loc[tx["line_type"] == "cancellation", "invoice_id"].nunique()),
-        ("returned_amount", tx.loc[tx["line_type"] == "return", "invoice_id"].nunique()),
+        ("anonymous_revenue_share", t["anonymous_invoices"]),
+        ("cancelled_amount", t["cancelled_invoices"]),
+        ("returned_amount", t["returned_invoices"]),
     ]:
         figures = privacy.withhold_small(figures, count=count, keys=[key], k=min_group)
     return privacy.withhold_small(figures, count=buyers, k=min_group)
@@ -125,16 +111,16 @@ def period_headline(
     """
     begin = pd.Timestamp(start).normalize()
     end = day_end(as_of)
-    sales = sale_lines(transactions, end=end)
-    inside = sales[sales["ordered_at"] >= begin]
-    first = sales.groupby("customer_id")["ordered_at"].min()
-    buyers = inside["customer_id"].dropna().unique()
-    new = int((first.reindex(buyers) >= begin).sum())
+    inside = engine.headline_totals(transactions, end=end, start=begin)
+    # a buyer whose first purchase ever is on or after the period's first day bought in it
+    first = engine.customer_totals(transactions, end=end)["first_purchase_at"]
+    new = int((first >= begin).sum())
+    buyers = inside["buyers"]
     figures = {
-        "active_customers": int(len(buyers)),
+        "active_customers": buyers,
         "new_customers": new,
-        "period_orders": int(inside["invoice_id"].nunique()),
-        "period_revenue": round(float(inside["amount"].sum()), 2),
+        "period_orders": inside["orders"],
+        "period_revenue": round(inside["revenue"], 2),
     }
     figures = privacy.withhold_small(figures, count=new, keys=["new_customers"], k=min_group)
-    return privacy.withhold_small(figures, count=len(buyers), k=min_group)
+    return privacy.withhold_small(figures, count=buyers, k=min_group)

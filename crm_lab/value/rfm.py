@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_lab import privacy
-from crm_lab.core.lines import as_of_day, day_end, sale_lines
+from crm_lab import engine, privacy
+from crm_lab.core.lines import as_of_day, day_end
 
 __all__ = [
     "RFM_COLUMNS",
@@ -63,9 +63,10 @@ def rfm_table(transactions: pd.DataFrame, *, as_of) -> pd.DataFrame:
 
     Parameters
     ----------
-    transactions : DataFrame
+    transactions : DataFrame or engine table
         Canonical transactions (``customer_id``, ``invoice_id``, ``ordered_at``, ``quantity``,
-        ``amount``, ``line_type``). Not modified.
+        ``amount``, ``line_type``), in memory or on an engine (``engine.Engine.lines``). Not
+        modified.
     as_of : str or Timestamp
         Inclusive cut-off day: lines on this day count, later lines are ignored.
 
@@ -90,22 +91,10 @@ def rfm_table(transactions: pd.DataFrame, *, as_of) -> pd.DataFrame:
     0           a             0       2     40.0
     1           b             5       1      5.0
     """
-    day, end = as_of_day(as_of), day_end(as_of)
-    sales = sale_lines(transactions, end=end, customers_only=True)
-    grouped = sales.groupby("customer_id", sort=True, observed=True)
-    out = pd.DataFrame(
-        {
-            "orders": grouped["invoice_id"].nunique(),
-            "revenue": grouped["amount"].sum().astype("float64"),
-            "first_purchase_at": grouped["ordered_at"].min(),
-            "last_purchase_at": grouped["ordered_at"].max(),
-        }
-    )
+    day = as_of_day(as_of)
+    out = engine.customer_totals(transactions, end=day_end(day))
     out["recency_days"] = (day - out["last_purchase_at"].dt.normalize()).dt.days.astype("int64")
     out["tenure_days"] = (day - out["first_purchase_at"].dt.normalize()).dt.days.astype("int64")
-    out["orders"] = out["orders"].astype("int64")
-    out = out.reset_index()
-    out["customer_id"] = out["customer_id"].astype("string")
     return out[RFM_COLUMNS]
 
 

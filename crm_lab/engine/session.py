@@ -1,0 +1,193 @@
+"""An engine's name and options into a connection that turns event tables into engine tables.
+
+Ibis, DuckDB and PySpark are imported when an engine is connected, never at import time:
+``import crm_lab.value`` stays light, and a machine without Java loses only the Spark engine.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["AUTO_LINES", "ENGINES", "Engine", "EngineError", "choose", "connect", "is_table"]
+
+ENGINES = ("auto", "pandas", "duckdb", "spark")
+# "auto" keeps inputs below this many order lines on pandas (faster there: no engine start, no
+# Parquet scan) and sends larger ones to DuckDB. Online Retail (541,909 lines) stays on pandas.
+AUTO_LINES = 2_000_000
+
+
+class EngineError(RuntimeError):
+    """An engine that cannot start or cannot read its input; the message says what to do."""
+
+
+def is_table(obj) -> bool:
+    """Whether ``obj`` is an engine's table (an Ibis table) rather than a pandas DataFrame.
+
+    >>> is_table(pd.DataFrame())
+    False
+    """
+    return type(obj).__module__.startswith("ibis.")
+
+
+def choose(name: str, *, lines: int) -> str:
+    """An engine name (``auto`` included) and the input's number of order lines into an engine.
+
+    >>> choose("auto", lines=541_909), choose("spark", lines=10)
+    ('pandas', 'spark')
+    """
+    if name not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}; got {name!r}")
+    if name != "auto":
+        return name
+    return "duckdb" if lines >= AUTO_LINES else "pandas"
+
+
+def _memory_gb(share: float = 0.25) -> float:
+    """A quarter of the machine's memory, in GiB.
+
+    A quarter: up to three report kernels run side by side, and pandas needs the rest.
+    """
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not a POSIX machine: a modest default
+        total = 8 * 2**30
+    return max(1.0, round(total * share / 2**30, 1))
+
+
+@dataclass
+class Engine:
+    """A connected engine: its ``name`` and, except on pandas, its Ibis ``backend``."""
+
+    name: str
+    backend: Any = None
+    session: Any = field(default=None, repr=False)  # the SparkSession on Spark
+
+    def lines(self, source, *, table: str = "transactions"):
+        """A snapshot folder, a Parquet file or a DataFrame into the engine's table of rows.
+
+        On pandas the result is a DataFrame; on DuckDB and Spark it is an Ibis table that
+        reads the Parquet file lazily (only the columns and rows an expression uses).
+        A folder names the cleaned snapshot (``<folder>/<table>.parquet``); an encrypted
+        snapshot must be read by ``ingest`` first and passed as a DataFrame.
+        """
+        if isinstance(source, pd.DataFrame):
+            return source if self.name == "pandas" else self._from_frame(source, table=table)
+        path = Path(source)
+        file = path / f"{table}.parquet" if path.is_dir() else path
+        if not file.is_file():
+            encrypted = file.with_name(file.name + ".enc")
+            hint = " (encrypted: read it with ingest.read_clean)" if encrypted.is_file() else ""
+            raise EngineError(f"{file}: no such Parquet file{hint}")
+        if self.name == "pandas":
+            frame = pd.read_parquet(file)
+            stamps = [c for c in frame if pd.api.types.is_datetime64_dtype(frame[c].dtype)]
+            return frame.astype({c: "datetime64[ns]" for c in stamps})
+        return self.backend.read_parquet(str(file))
+
+    def _from_frame(self, frame: pd.DataFrame, *, table: str):
+        import ibis
+        import pyarrow as pa
+
+        arrow = pa.Table.from_pandas(frame, preserve_index=False)
+        # Spark reads no nanosecond timestamps: microseconds, as the snapshot writes them
+        arrow = arrow.cast(
+            pa.schema(
+                [
+                    pa.field(f.name, pa.timestamp("us")) if pa.types.is_timestamp(f.type) else f
+                    for f in arrow.schema
+                ]
+            )
+        )
+        if self.name == "spark":
+            name = f"crm_lab_{table}_{id(frame):x}"
+            self.session.createDataFrame(arrow).createOrReplaceTempView(name)
+            return self.backend.table(name)
+        return ibis.memtable(arrow)
+
+    def to_pandas(self, expr) -> pd.DataFrame:
+        """Run an Ibis expression on this engine and return the (small) result as a DataFrame."""
+        return self.backend.to_pandas(expr)
+
+
+def connect(
+    name: str = "duckdb",
+    *,
+    memory_gb: float | None = None,
+    threads: int | None = None,
+    temp_dir: str | Path | None = None,
+    spark_master: str | None = None,
+    spark_remote: str | None = None,
+) -> Engine:
+    """An engine's name and options into a connected ``Engine``.
+
+    Parameters
+    ----------
+    name : {"pandas", "duckdb", "spark"}
+        ``auto`` is not an engine: ``choose`` turns it into one for an input's size.
+    memory_gb : float, optional
+        DuckDB's memory limit and Spark's driver memory, in GiB (default: a quarter of the
+        machine's memory). DuckDB spills to ``temp_dir`` (its default when omitted) beyond it.
+    threads : int, optional
+        DuckDB's threads (default: every core).
+    spark_master : str, optional
+        The Spark master URL (default ``local[*]``: Spark in this process's machine).
+    spark_remote : str, optional
+        A Spark Connect server ("sc://host:15002"; default ``$SPARK_REMOTE``); wins over
+        ``spark_master``.
+    """
+    if name == "pandas":
+        return Engine("pandas")
+    memory = float(memory_gb or _memory_gb())
+    if name == "duckdb":
+        import ibis
+
+        config = {"memory_limit": f"{int(memory * 1024)}MiB"}
+        if threads:
+            config["threads"] = int(threads)
+        if temp_dir:
+            config["temp_directory"] = str(temp_dir)
+        return Engine("duckdb", backend=ibis.duckdb.connect(**config))
+    if name == "spark":
+        return _connect_spark(memory=memory, master=spark_master, remote=spark_remote)
+    raise ValueError(f"engine must be pandas, duckdb or spark; got {name!r}")
+
+
+def _connect_spark(*, memory: float, master: str | None, remote: str | None) -> Engine:
+    try:
+        import ibis
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise EngineError(
+            f"the Spark engine needs pyspark ({exc.name} is not installed): "
+            "pip install 'crm_lab[spark]', or use --engine duckdb"
+        ) from None
+    remote = remote or os.environ.get("SPARK_REMOTE")
+    builder = SparkSession.builder.appName("crm_lab")
+    if remote:
+        builder = builder.remote(remote)
+    else:
+        builder = (
+            builder.master(master or "local[*]")
+            .config("spark.driver.memory", f"{int(memory * 1024)}m")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+        )
+    # the snapshot's timestamps are wall-clock times: read and written as UTC, never shifted
+    builder = builder.config("spark.sql.session.timeZone", "UTC")
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # pyspark raises its own types for a missing or wrong Java
+        where = remote or master or "local[*]"
+        raise EngineError(
+            f"Spark could not start ({where}): {type(exc).__name__}: {str(exc)[:300]}. Local "
+            "mode needs a Java runtime, 17 or newer (Debian: apt-get install "
+            "default-jre-headless; `make java` does it); or use --engine duckdb"
+        ) from None
+    if not remote:
+        session.sparkContext.setLogLevel("ERROR")
+    return Engine("spark", backend=ibis.pyspark.connect(session), session=session)

@@ -1,0 +1,274 @@
+"""The engines agree: order lines into per-customer, per-day, per-month and period totals.
+
+Known answers on a hand-made table, then pandas against DuckDB and Spark on the demo data and
+Online Retail, for the engine's totals and for the analyses built on them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from crm_lab import clv, engine, ingest
+from crm_lab.core.lines import day_end
+from crm_lab.ingest.snapshot import save_tables
+from crm_lab.value import kpi, rfm
+
+# a: two sale lines on one day, one later, a cancellation; b: a free item and a return;
+# an anonymous sale; a zero-quantity line; a whole-order row; a line after the end
+LINES = pd.DataFrame(
+    {
+        "invoice_id": ["1", "1", "2", "C2", "3", "4", "R4", "5", "6", "7", "8"],
+        "customer_id": ["a", "a", "a", "a", "b", "b", "b", None, "b", "a", "a"],
+        "ordered_at": pd.to_datetime(
+            [
+                "2024-01-01 09:00",
+                "2024-01-01 09:00",
+                "2024-01-15 10:00",
+                "2024-01-16 10:00",
+                "2024-02-03 12:00",
+                "2024-02-20 12:00",
+                "2024-02-21 12:00",
+                "2024-02-22 12:00",
+                "2024-02-23 12:00",
+                "2024-02-24 12:00",
+                "2024-03-01 00:00",
+            ]
+        ),
+        "quantity": [1.0, 2.0, 1.0, -1.0, 1.0, 3.0, -1.0, 1.0, 0.0, 1.0, 1.0],
+        "amount": [10.0, 20.0, 5.5, -5.5, 0.0, 30.0, -10.0, 7.0, 0.0, 12.0, 99.0],
+        "line_type": [
+            "sale",
+            "sale",
+            "sale",
+            "cancellation",
+            "sale",
+            "sale",
+            "return",
+            "sale",
+            "sale",
+            "sale",
+            "sale",
+        ],
+        "grain": ["item"] * 9 + ["order", "item"],
+    }
+)
+END = pd.Timestamp("2024-03-01")  # exclusive: the line of 1 March is after the window
+
+
+@pytest.fixture(scope="module", params=["pandas", "duckdb"])
+def lines(request):
+    return engine.connect(request.param).lines(LINES)
+
+
+def test_customer_totals_known_answer(lines):
+    out = engine.customer_totals(lines, end=END)
+    assert out["customer_id"].tolist() == ["a", "b"]
+    # a: invoices 1, 2 and the whole-order row 7 (an order still counts as a purchase)
+    assert out["orders"].tolist() == [3, 2]
+    assert out["revenue"].tolist() == [47.5, 30.0]
+    assert out["first_purchase_at"].tolist() == [
+        pd.Timestamp("2024-01-01 09:00"),
+        pd.Timestamp("2024-02-03 12:00"),
+    ]
+    assert out["last_purchase_at"].iloc[0] == pd.Timestamp("2024-02-24 12:00")
+    later = engine.customer_totals(lines, end=END, start=pd.Timestamp("2024-02-01"))
+    assert later["orders"].tolist() == [1, 2]
+
+
+def test_purchase_days_known_answer(lines):
+    out = engine.purchase_days(lines, end=END)
+    assert list(zip(out["customer_id"], out["day"].dt.day, out["amount"], strict=True)) == [
+        ("a", 1, 30.0),  # two lines of 1 January: one purchase
+        ("a", 15, 5.5),
+        ("a", 24, 12.0),
+        ("b", 3, 0.0),  # a free item is a purchase
+        ("b", 20, 30.0),
+    ]
+    after = engine.purchase_days(lines, end=END, after=pd.Timestamp("2024-02-04"))
+    assert after["day"].dt.day.tolist() == [24, 20]
+
+
+def test_monthly_totals_known_answer(lines):
+    out = engine.monthly_totals(lines, end=END)
+    assert out["month"].astype(str).tolist() == ["2024-01", "2024-02"]
+    assert out["revenue"].tolist() == [35.5, 49.0]
+    assert out["orders"].tolist() == [2, 4]
+    assert out["customers"].tolist() == [1, 2]  # the anonymous sale has no buyer
+
+
+def test_headline_totals_known_answer(lines):
+    t = engine.headline_totals(lines, end=END)
+    assert t == {
+        "lines": 10,
+        "revenue": 84.5,
+        "anonymous_revenue": 7.0,
+        "anonymous_invoices": 1,
+        "buyers": 2,
+        "orders": 6,
+        "cancelled_amount": -5.5,
+        "cancelled_invoices": 1,
+        "returned_amount": -10.0,
+        "returned_invoices": 1,
+        "first_order": pd.Timestamp("2024-01-01 09:00"),
+        "last_order": pd.Timestamp("2024-02-24 12:00"),
+    }
+    empty = engine.headline_totals(lines, end=pd.Timestamp("2023-01-01"))
+    assert empty["lines"] == 0 and empty["revenue"] == 0.0
+    assert empty["first_order"] is None and empty["buyers"] == 0
+
+
+def test_a_purchase_log_without_quantities_counts_every_line(lines):
+    log = LINES.drop(columns=["quantity"])
+    days = engine.purchase_days(engine.connect("duckdb").lines(log), end=END)
+    # without quantities b's zero-quantity line of 23 February is a purchase too: 3 days each
+    assert len(days) == len(engine.purchase_days(log, end=END)) == 6
+
+
+def test_sums_agree_to_the_last_digit_whatever_the_order_of_addition():
+    many = pd.DataFrame(
+        {
+            "invoice_id": [str(i) for i in range(3000)],
+            "customer_id": ["a", "b", "c"] * 1000,
+            "ordered_at": pd.Timestamp("2024-01-01"),
+            "quantity": 1.0,
+            "amount": [0.1, 0.2, 0.3] * 1000,
+            "line_type": "sale",
+        }
+    )
+    shuffled = many.sample(frac=1.0, random_state=3)
+    a = engine.customer_totals(many, end=END)
+    b = engine.customer_totals(engine.connect("duckdb").lines(shuffled), end=END)
+    pd.testing.assert_frame_equal(a, b)
+    assert a["revenue"].tolist() == [100.0, 200.0, 300.0]
+
+
+def test_choose_and_connect_refuse_what_is_not_an_engine():
+    assert engine.choose("auto", lines=engine.AUTO_LINES - 1) == "pandas"
+    assert engine.choose("auto", lines=engine.AUTO_LINES) == "duckdb"
+    with pytest.raises(ValueError, match="engine must be one of"):
+        engine.choose("polars", lines=1)
+    with pytest.raises(ValueError, match="engine must be pandas, duckdb or spark"):
+        engine.connect("auto")
+
+
+def test_lines_names_a_missing_or_encrypted_snapshot(tmp_path):
+    e = engine.connect("duckdb")
+    with pytest.raises(engine.EngineError, match="no such Parquet file"):
+        e.lines(tmp_path)
+    (tmp_path / "transactions.parquet.enc").write_bytes(b"x")
+    with pytest.raises(engine.EngineError, match="encrypted"):
+        e.lines(tmp_path)
+
+
+# --- the engines agree on real data ------------------------------------------------------------
+
+
+def _analyses(lines, *, as_of, period_start):
+    """Every figure built on the engine's totals, for one engine's lines."""
+    return {
+        "rfm": rfm.rfm_table(lines, as_of=as_of),
+        "monthly": kpi.monthly_sales(lines, as_of=as_of),
+        "headline": kpi.headline(lines, as_of=as_of),
+        "period": kpi.period_headline(lines, start=period_start, as_of=as_of),
+        "last_30_days": kpi.headline(lines, as_of=as_of, period_days=30),
+        "summary": clv.purchase_summary(lines, as_of=as_of),
+        "holdout": clv.holdout_check(lines, as_of=as_of, holdout_days=91),
+    }
+
+
+def _assert_same(expected: dict, got: dict, *, engine_name: str):
+    for key, value in expected.items():
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(value, got[key], obj=f"{engine_name} {key}")
+        else:
+            assert got[key] == value, (engine_name, key)
+
+
+@pytest.fixture(scope="module")
+def demo_snapshot(demo_dir, tmp_path_factory):
+    return save_tables(ingest.read_clean(demo_dir), tmp_path_factory.mktemp("demo-snapshot"))
+
+
+@pytest.fixture(scope="module")
+def retail_snapshot(retail, tmp_path_factory):
+    return save_tables(retail, tmp_path_factory.mktemp("retail-snapshot"))
+
+
+def test_duckdb_equals_pandas_on_the_demo_data(demo_snapshot):
+    expected = _analyses(
+        engine.connect("pandas").lines(demo_snapshot), as_of="2025-12-31", period_start="2025-12-01"
+    )
+    assert len(expected["rfm"]) > 300 and expected["headline"]["revenue"] > 0
+    got = _analyses(
+        engine.connect("duckdb").lines(demo_snapshot), as_of="2025-12-31", period_start="2025-12-01"
+    )
+    _assert_same(expected, got, engine_name="duckdb")
+
+
+def test_duckdb_equals_pandas_on_online_retail(retail_snapshot):
+    args = {"as_of": "2011-12-09", "period_start": "2011-11-01"}
+    expected = _analyses(engine.connect("pandas").lines(retail_snapshot), **args)
+    assert len(expected["rfm"]) > 4000 and expected["holdout"]["customers"].sum() > 3000
+    got = _analyses(engine.connect("duckdb").lines(retail_snapshot), **args)
+    _assert_same(expected, got, engine_name="duckdb")
+
+
+def test_a_dataframe_on_duckdb_equals_its_snapshot(demo_snapshot):
+    frame = engine.connect("pandas").lines(demo_snapshot)
+    on_duckdb = engine.connect("duckdb").lines(frame)
+    end = day_end("2025-12-31")
+    pd.testing.assert_frame_equal(
+        engine.customer_totals(frame, end=end), engine.customer_totals(on_duckdb, end=end)
+    )
+
+
+# --- Spark, in local mode ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def spark():
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("Spark needs a Java runtime (17+): `make java` installs one (as root)")
+    pytest.importorskip("pyspark", reason="Spark needs pyspark: pip install 'crm_lab[spark]'")
+    e = engine.connect("spark", spark_master="local[2]", memory_gb=2)
+    yield e
+
+
+def test_spark_equals_pandas_on_the_hand_made_lines(spark):
+    on_spark = spark.lines(LINES)
+    for name in ("customer_totals", "purchase_days", "monthly_totals"):
+        function = getattr(engine, name)
+        pd.testing.assert_frame_equal(function(LINES, end=END), function(on_spark, end=END))
+    assert engine.headline_totals(on_spark, end=END) == engine.headline_totals(LINES, end=END)
+
+
+def test_spark_equals_pandas_on_the_demo_data(spark, demo_snapshot):
+    args = {"as_of": "2025-12-31", "period_start": "2025-12-01"}
+    expected = _analyses(engine.connect("pandas").lines(demo_snapshot), **args)
+    _assert_same(expected, _analyses(spark.lines(demo_snapshot), **args), engine_name="spark")
+
+
+@pytest.mark.slow
+def test_spark_equals_pandas_on_online_retail(spark, retail_snapshot):
+    args = {"as_of": "2011-12-09", "period_start": "2011-11-01"}
+    expected = _analyses(engine.connect("pandas").lines(retail_snapshot), **args)
+    _assert_same(expected, _analyses(spark.lines(retail_snapshot), **args), engine_name="spark")
+
+
+def test_spark_without_java_is_a_clear_error(tmp_path):
+    pytest.importorskip("pyspark")
+    env = {**os.environ, "JAVA_HOME": str(tmp_path / "no-java"), "PATH": "/nonexistent"}
+    code = "from crm_lab import engine; engine.connect('spark', spark_master='local[1]')"
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("crm_lab.engine.session.EngineError: Spark could not start")
+    assert "Java runtime" in last and "--engine duckdb" in last
