@@ -22,7 +22,14 @@ import pandas as pd
 from crm_lab.core.lines import sale_lines
 from crm_lab.engine.session import is_table
 
-__all__ = ["DECIMALS", "HEADLINE_TOTALS", "customer_totals", "headline_totals", "monthly_totals", "purchase_days"]
+__all__ = [
+    "DECIMALS",
+    "HEADLINE_TOTALS",
+    "customer_totals",
+    "headline_totals",
+    "monthly_totals",
+    "purchase_days",
+]
 
 DECIMALS = 6
 
@@ -129,8 +136,9 @@ def purchase_days(lines, *, end, after=None) -> pd.DataFrame:
 
     Examples
     --------
+    >>> at = ["2024-01-01 09:00", "2024-01-01 17:00", "2024-01-03 08:00"]
     >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a"], "invoice_id": ["1", "2", "3"],
-    ...     "ordered_at": pd.to_datetime(["2024-01-01 09:00", "2024-01-01 17:00", "2024-01-03 08:00"]),
+    ...     "ordered_at": pd.to_datetime(at),
     ...     "amount": [1.0, 2.0, 4.0], "line_type": "sale"})
     >>> purchase_days(tx, end=pd.Timestamp("2024-02-01"))["amount"].tolist()
     [3.0, 4.0]
