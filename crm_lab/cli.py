@@ -38,6 +38,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from crm_lab.engine.session import AUTO_LINES, ENGINES
+
     p = _Parser(prog="crm-lab", description=__doc__)
     p.add_argument("--version", action="version", version=f"crm_lab {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -99,6 +101,19 @@ def _parser() -> argparse.ArgumentParser:
         default=1800,
         metavar="SECONDS",
         help="a template cell running longer fails that report, the others still run (1800)",
+    )
+    r.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="auto",
+        help="where order lines are totalled: pandas, duckdb (in-process, out of core) or "
+        f"spark; auto: duckdb from {AUTO_LINES:,} order lines, else pandas",
+    )
+    r.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="the Spark master for --engine spark (default local[*]; $SPARK_REMOTE names a "
+        "Spark Connect server instead)",
     )
     r.add_argument(
         "--quiet",
@@ -385,6 +400,8 @@ def _report(args) -> int:
             progress=progress,
             stale_after_days=args.stale_after_days,
             cell_timeout=args.cell_timeout,
+            engine=args.engine,
+            spark_master=args.spark_master,
         )
     except RunLockedError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -38,6 +38,7 @@ from crm_lab.engine.session import (
     choose,
     connect,
     is_table,
+    open_lines,
 )
 
 __all__ = [
@@ -51,5 +52,6 @@ __all__ = [
     "headline_totals",
     "is_table",
     "monthly_totals",
+    "open_lines",
     "purchase_days",
 ]

@@ -13,7 +13,16 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["AUTO_LINES", "ENGINES", "Engine", "EngineError", "choose", "connect", "is_table"]
+__all__ = [
+    "AUTO_LINES",
+    "ENGINES",
+    "Engine",
+    "EngineError",
+    "choose",
+    "connect",
+    "is_table",
+    "open_lines",
+]
 
 ENGINES = ("auto", "pandas", "duckdb", "spark")
 # "auto" keeps inputs below this many order lines on pandas (faster there: no engine start, no
@@ -191,3 +200,23 @@ def _connect_spark(*, memory: float, master: str | None, remote: str | None) -> 
     if not remote:
         session.sparkContext.setLogLevel("ERROR")
     return Engine("spark", backend=ibis.pyspark.connect(session), session=session)
+
+
+def open_lines(
+    name: str, *, snapshot: str | Path, frame: pd.DataFrame, spark_master: str | None = None
+):
+    """A run's engine, its snapshot folder and the lines read from it into the lines to total.
+
+    What a report template calls: on ``pandas`` the order lines it has read (``frame``);
+    on DuckDB or Spark the engine's table over the snapshot's ``transactions.parquet``, or,
+    for an encrypted snapshot (which no engine reads), ``frame`` copied to the engine.
+
+    >>> lines = pd.DataFrame({"amount": [1.0]})
+    >>> open_lines("pandas", snapshot="tables", frame=lines) is lines
+    True
+    """
+    if name == "pandas":
+        return frame
+    on = connect(name, spark_master=spark_master or None)
+    plain = Path(snapshot) / "transactions.parquet"
+    return on.lines(plain if plain.is_file() else frame)

@@ -50,6 +50,7 @@ from crm_lab import __version__, privacy
 from crm_lab.core.dataset import Dataset
 from crm_lab.core.periods import Period, resolve_period
 from crm_lab.core.schemas import EVENT_DATES
+from crm_lab.engine import AUTO_LINES, ENGINES, choose
 from crm_lab.ingest import private_dir, read_clean, save_tables
 from crm_lab.ingest.readers import is_table_file
 from crm_lab.reporting import display, labels
@@ -231,6 +232,8 @@ class Plan:
     pseudonym_key_file: Path | None = None
     stale_after_days: int = 7  # a stale_data warning when the data ends longer before as_of
     cell_timeout: int = 1800  # seconds a template's cell may run before the report fails
+    engine: str = "auto"  # where templates total the order lines (engine.choose)
+    spark_master: str | None = None  # the Spark engine's master URL (local[*] when None)
 
     @property
     def period_dir(self) -> Path:
@@ -270,6 +273,7 @@ class Inputs:
     deidentified: Path  # pseudonymous ids, no contacts: what stakeholder reports read
     known: dict[str, set[str]]  # identifying values the privacy gate looks for
     warnings: tuple[dict, ...] = ()  # the run's (check_freshness): on every page, in the manifest
+    engine: str = "pandas"  # the plan's engine for this input's size (engine.choose)
 
 
 @dataclass
@@ -306,6 +310,8 @@ def plan_run(
     pseudonym_key_file: str | Path | None = None,
     stale_after_days: int = 7,
     cell_timeout: int = 1800,
+    engine: str = "auto",
+    spark_master: str | None = None,
 ) -> Plan:
     """Turn a run's arguments into a ``Plan``: the period, the templates, absolute folders.
 
@@ -319,9 +325,11 @@ def plan_run(
         The templates folder holds no ``NN-slug.ipynb`` template (the message names it).
     ValueError
         An unknown language or period, ``stale_after_days`` not a whole number >= 0, or
-        ``cell_timeout`` not a whole number of seconds >= 1, or ``reading`` holding other
-        keys than ``READING``.
+        ``cell_timeout`` not a whole number of seconds >= 1, ``reading`` holding other
+        keys than ``READING``, or an ``engine`` not in ``engine.ENGINES``.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
     unknown = sorted(set(reading or {}) - set(READING))
     if unknown:
         raise ValueError(f"reading: unknown option(s) {unknown}; expected some of {READING}")
@@ -363,6 +371,8 @@ def plan_run(
         pseudonym_key_file=optional(pseudonym_key_file),
         stale_after_days=stale_after_days,
         cell_timeout=cell_timeout,
+        engine=engine,
+        spark_master=spark_master or None,
     )
 
 
@@ -535,10 +545,16 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
         f"  tables: {', '.join(f'{t} ({len(f):,} rows)' for t, f in dataset.tables.items())}; "
         f"quarantined rows: {rows_q} ({time.perf_counter() - started:.1f} s)"
     )
+    lines = len(dataset.tables.get("transactions", ()))
+    engine = choose(plan.engine, lines=lines)
+    if plan.engine == "auto":
+        say(f"  engine: {engine} ({lines:,} order lines; auto: DuckDB from {AUTO_LINES:,})")
+    else:
+        say(f"  engine: {engine}")
     for template in plan.templates:  # a skipped or failed report must not show old figures
         mf.metrics_path(plan.metrics_dir, template.slug).unlink(missing_ok=True)
     plan.run_plan(warnings=warnings).write(plan.metrics_dir)
-    return Inputs(dataset, snapshot, deidentified, inputs_known, tuple(warnings))
+    return Inputs(dataset, snapshot, deidentified, inputs_known, tuple(warnings), engine=engine)
 
 
 # --- 3. execute one template --------------------------------------------------------------------
@@ -554,6 +570,8 @@ def _parameters(plan: Plan, inputs: Inputs, template: Template) -> dict[str, str
         "pseudonym_key_file": str(plan.pseudonym_key_file or ""),
         "data_path": str(data_path),
         "data_key_file": str(plan.data_key_file or ""),  # the snapshot is encrypted with it
+        "engine": inputs.engine,
+        "spark_master": plan.spark_master or "",
         "metrics_path": str(mf.metrics_path(plan.metrics_dir, template.slug)),
         **plan.params,
     }
@@ -1073,6 +1091,8 @@ def run_reports(
     progress: Say | None = None,
     stale_after_days: int = 7,
     cell_timeout: int = 1800,
+    engine: str = "auto",
+    spark_master: str | None = None,
 ) -> RunResult:
     """Run every report template on one input into the period's published HTML reports.
 
@@ -1126,6 +1146,13 @@ def run_reports(
     cell_timeout : int
         Seconds one cell of a template may run (1800); a cell running longer fails that
         report (``CellTimeoutError``, its kernel stopped), the others still run.
+    engine : {"auto", "pandas", "duckdb", "spark"}
+        Where the templates total the order lines (``crm_lab.engine``): ``auto`` keeps an
+        input below ``engine.AUTO_LINES`` lines on pandas and sends a larger one to DuckDB;
+        the pages are the same on every engine.
+    spark_master : str, optional
+        The Spark engine's master URL (default ``local[*]``); ``$SPARK_REMOTE`` names a Spark
+        Connect server instead.
 
     Returns
     -------
@@ -1166,6 +1193,8 @@ def run_reports(
         pseudonym_key_file=pseudonym_key_file,
         stale_after_days=stale_after_days,
         cell_timeout=cell_timeout,
+        engine=engine,
+        spark_master=spark_master,
     )
     say(f"work folder: {plan.work_dir}")
     say(f"templates: {len(plan.templates)} in {plan.templates_dir}")
