@@ -8,7 +8,7 @@ AS_OF  ?= 2025-12-31
 LANG_REPORT ?= en
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser demo-data report report-retail test lint format docs bench clean
+.PHONY: help install browser java demo-data report report-retail test lint format docs bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -46,7 +46,20 @@ browser: ## Install Debian's chromium and CJK fonts for the browser test (as roo
 	  else echo "browser: apt-get failed ($$(printf '%s\n' "$$log" | tail -n 1)); the browser test will be skipped"; fi; \
 	fi
 
-test: install browser ## Run the tests and every docstring example (after `make browser`)
+java: ## Install Debian's Java runtime for the Spark engine's tests (as root; never fails)
+	@if java -version 2>&1 | grep -qE 'version "(1[7-9]|[2-9][0-9])'; then :; \
+	elif [ "$$(id -u)" != 0 ]; then \
+	  echo "java: not root, no Java 17+ installed; the Spark engine's tests will be skipped"; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "java: no apt-get, no Java 17+ installed; the Spark engine's tests will be skipped"; \
+	else \
+	  echo "java: installing default-jre-headless with apt-get"; \
+	  if log=$$( (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends default-jre-headless) 2>&1 ); then :; \
+	  else echo "java: apt-get failed ($$(printf '%s\n' "$$log" | tail -n 1)); the Spark engine's tests will be skipped"; fi; \
+	fi
+
+test: install browser java ## Run the tests and every docstring example (after `make browser java`)
 	$(BIN)/python -m pytest
 
 lint: install ## ruff lint and format check (notebooks included)
