@@ -7,6 +7,9 @@ Ibis, DuckDB and PySpark are imported when an engine is connected, never at impo
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import subprocess
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +22,7 @@ __all__ = [
     "ENGINES",
     "Engine",
     "EngineError",
+    "check",
     "choose",
     "connect",
     "is_table",
@@ -165,6 +169,60 @@ def connect(
     if name == "spark":
         return _connect_spark(memory=memory, master=spark_master, remote=spark_remote)
     raise ValueError(f"engine must be pandas, duckdb or spark; got {name!r}")
+
+
+def check(name: str, *, spark_remote: str | None = None) -> None:
+    """An engine's name into nothing, or an ``EngineError`` saying what it lacks, in a second.
+
+    What a run checks before it reads its input: DuckDB needs Ibis and DuckDB; Spark needs
+    pyspark and, unless a Spark Connect server does the work (``spark_remote`` or
+    ``$SPARK_REMOTE``), a Java runtime 17 or newer for its driver, found under ``$JAVA_HOME``
+    or on the ``PATH``. Nothing is started.
+
+    >>> check("pandas")
+    >>> check("polars")
+    Traceback (most recent call last):
+    ...
+    ValueError: engine must be pandas, duckdb or spark; got 'polars'
+    """
+    if name == "pandas":
+        return
+    if name not in ("duckdb", "spark"):
+        raise ValueError(f"engine must be pandas, duckdb or spark; got {name!r}")
+    need = ("ibis", "duckdb") if name == "duckdb" else ("ibis", "pyspark")
+    for module in need:
+        try:
+            __import__(module)
+        except ImportError:
+            extra = "pip install 'crm_lab[spark]'" if module == "pyspark" else "pip install crm_lab"
+            raise EngineError(
+                f"the {name} engine needs {module}, which is not installed: {extra}"
+                + ("; or use --engine duckdb" if name == "spark" else "")
+            ) from None
+    if name == "spark" and not (spark_remote or os.environ.get("SPARK_REMOTE")):
+        _check_java()
+
+
+def _check_java() -> None:
+    home = os.environ.get("JAVA_HOME")
+    java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
+    advice = (
+        "the Spark engine needs a Java runtime, 17 or newer (Debian: apt-get install "
+        "default-jre-headless; `make java` does it), or a Spark Connect server in "
+        "$SPARK_REMOTE; or use --engine duckdb"
+    )
+    if not java or not Path(java).is_file():
+        where = f"$JAVA_HOME/bin/java ({home})" if home else "java on the PATH"
+        raise EngineError(f"{where}: not found; {advice}")
+    try:
+        said = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise EngineError(f"{java} -version failed ({exc}); {advice}") from None
+    found = re.search(r'version "(\d+)(?:\.(\d+))?', said.stderr + said.stdout)
+    major = (int(found[2] or 0) if found[1] == "1" else int(found[1])) if found else 0
+    if major < 17:
+        version = f"Java {found[1] if found[1] != '1' else found[2]}" if found else "no version"
+        raise EngineError(f"{java} -version says {version}; {advice}")
 
 
 def _connect_spark(*, memory: float, master: str | None, remote: str | None) -> Engine:

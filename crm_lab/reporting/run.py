@@ -50,7 +50,7 @@ from crm_lab import __version__, privacy
 from crm_lab.core.dataset import Dataset
 from crm_lab.core.periods import Period, resolve_period
 from crm_lab.core.schemas import EVENT_DATES
-from crm_lab.engine import AUTO_LINES, ENGINES, choose
+from crm_lab.engine import AUTO_LINES, ENGINES, EngineError, check, choose
 from crm_lab.ingest import private_dir, read_clean, save_tables
 from crm_lab.ingest.readers import is_table_file
 from crm_lab.reporting import display, labels
@@ -1200,6 +1200,10 @@ def run_reports(
     say(f"templates: {len(plan.templates)} in {plan.templates_dir}")
     started = time.perf_counter()
     check_keys(plan)  # before the locks create any folder
+    try:  # a named engine that cannot start stops the run before it reads anything
+        check(plan.engine if plan.engine != "auto" else "pandas")
+    except EngineError as exc:
+        raise ValueError(str(exc)) from None
     stop = StopSwitch()
     _quiet_library_logs()
     with _signals_stop(stop), _lock(plan.out_dir), _work_lock(plan):

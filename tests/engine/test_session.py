@@ -1,0 +1,98 @@
+"""An engine that cannot start is said before a run reads anything (engine.check)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from crm_lab import cli, engine
+
+
+def _fake_java(folder, version: str):
+    """A ``bin/java`` under ``folder`` that prints ``version`` the way a JVM does (stderr)."""
+    bin_dir = folder / "bin"
+    bin_dir.mkdir(parents=True)
+    java = bin_dir / "java"
+    java.write_text(f"#!/bin/sh\necho 'openjdk version \"{version}\" 2024-01-16' >&2\n")
+    java.chmod(0o755)
+    return folder
+
+
+@pytest.mark.parametrize(("version", "said"), [("11.0.22", "Java 11"), ("1.8.0_392", "Java 8")])
+def test_spark_with_a_java_older_than_17_is_refused_with_its_version(
+    tmp_path, monkeypatch, version, said
+):
+    pytest.importorskip("pyspark")
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    monkeypatch.setenv("JAVA_HOME", str(_fake_java(tmp_path / "jdk", version)))
+    with pytest.raises(engine.EngineError, match=f"says {said};.*17 or newer.*--engine duckdb"):
+        engine.check("spark")
+
+
+@pytest.mark.parametrize("version", ["17.0.15", "21"])
+def test_spark_with_java_17_or_newer_passes(tmp_path, monkeypatch, version):
+    pytest.importorskip("pyspark")
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    monkeypatch.setenv("JAVA_HOME", str(_fake_java(tmp_path / "jdk", version)))
+    assert engine.check("spark") is None
+
+
+def test_spark_without_java_names_where_it_looked(tmp_path, monkeypatch):
+    pytest.importorskip("pyspark")
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "none"))
+    with pytest.raises(engine.EngineError, match=r"\$JAVA_HOME/bin/java .*none\): not found"):
+        engine.check("spark")
+    monkeypatch.delenv("JAVA_HOME")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(engine.EngineError, match="java on the PATH: not found; .*make java"):
+        engine.check("spark")
+
+
+def test_a_spark_connect_server_needs_no_local_java(tmp_path, monkeypatch):
+    pytest.importorskip("pyspark")
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "none"))
+    monkeypatch.setenv("SPARK_REMOTE", "sc://spark.example:15002")
+    assert engine.check("spark") is None
+    monkeypatch.delenv("SPARK_REMOTE")
+    assert engine.check("spark", spark_remote="sc://spark.example:15002") is None
+
+
+def test_spark_without_pyspark_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark raises ImportError
+    with pytest.raises(engine.EngineError, match=r"needs pyspark.*crm_lab\[spark\]"):
+        engine.check("spark")
+    assert engine.check("duckdb") is None
+
+
+def test_report_on_spark_without_java_is_one_error_line_and_writes_nothing(
+    tmp_path, monkeypatch, capsys
+):
+    pytest.importorskip("pyspark")
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "none"))
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "transactions.csv").write_text(
+        "invoice_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+        "1,a,2025-01-05,p,1,2.5\n",
+        "utf-8",
+    )
+    argv = ["report", "--data", str(data), "--as-of", "2025-01-05", "--engine", "spark"]
+    argv += ["--out", str(tmp_path / "r"), "--work", str(tmp_path / "w")]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith("error: $JAVA_HOME/bin/java (") and "--engine duckdb" in err[-1]
+    assert not (tmp_path / "r").exists() and not (tmp_path / "w").exists()
+
+
+def test_an_unknown_engine_is_refused_by_the_command_and_the_api(tmp_path, capsys):
+    from crm_lab.reporting import run
+
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["report", "--data", str(tmp_path), "--as-of", "2025-01-05", "--engine", "x"])
+    assert stopped.value.code == 2
+    assert "invalid choice: 'x'" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="engine must be one of auto, pandas, duckdb, spark"):
+        run.plan_run(tmp_path, out_dir=tmp_path / "r", as_of="2025-01-05", engine="polars")
