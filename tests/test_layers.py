@@ -67,6 +67,7 @@ READ_EXCEPTIONS = {
     "crm_lab.engine.session.Engine.lines": "the run's cleaned snapshot (Parquet), on an engine",
 }
 # Only reporting and the command line write output; the other writers, each with its reason.
+SHUTIL_LOOKS = ("which", "disk_usage", "get_terminal_size")  # shutil calls that write nothing
 WRITE_EXCEPTIONS = {
     "crm_lab.reporting": "the run's output: pages, manifest, metrics, index, work folder",
     "crm_lab.ingest.snapshot": "the run's cleaned snapshot (save_tables)",
@@ -279,7 +280,7 @@ def file_access(call: ast.Call) -> str | None:
         if mode is None or any(c in mode for c in "wax+"):
             return "write"
         return "read"
-    if owner == "os" and name in OS_WRITES or owner == "shutil":
+    if owner == "os" and name in OS_WRITES or owner == "shutil" and name not in SHUTIL_LOOKS:
         return "write"
     if name in WRITE_CALLS:
         return "write"

@@ -2,7 +2,8 @@
 
 ``rules`` (baskets, itemsets and rules, mlxtend-shaped and exact, on ``mining``'s compact core
 over pyfim), ``recommend`` (per-customer recommendations and their holdout test) and
-``bundles`` (bundle candidates with the revenue they touch).
+``bundles`` (bundle candidates with the revenue they touch); ``spark`` mines itemsets with
+Spark MLlib's FP-growth, for baskets beyond one machine.
 """
 
 from crm_lab.basket.bundles import bundles
@@ -20,6 +21,7 @@ from crm_lab.basket.rules import (
     rule_stability,
     rules_by_segment,
 )
+from crm_lab.basket.spark import mine_itemsets_spark
 
 __all__ = [
     "ALGORITHMS",
@@ -34,6 +36,7 @@ __all__ = [
     "holdout_hit_rate",
     "make_baskets",
     "mine_itemsets",
+    "mine_itemsets_spark",
     "recommend",
     "rule_stability",
     "rules_by_segment",

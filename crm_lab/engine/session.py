@@ -248,6 +248,10 @@ def _connect_spark(*, memory: float, master: str | None, remote: str | None) -> 
             .config("spark.driver.memory", f"{int(memory * 1024)}m")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
+            # FP-growth ships its trees between tasks with Java serialisation, which recurses
+            # once per tree level: a basket of a thousand lines overflows the default stack
+            .config("spark.driver.extraJavaOptions", "-Xss64m")
+            .config("spark.executor.extraJavaOptions", "-Xss64m")
         )
     # the snapshot's timestamps are wall-clock times: read and written as UTC, never shifted
     builder = builder.config("spark.sql.session.timeZone", "UTC")
