@@ -17,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from crm_lab.core.progress import Progress, steps
+
 __all__ = [
     "AUTO_LINES",
     "ENGINES",
@@ -136,6 +138,7 @@ def connect(
     temp_dir: str | Path | None = None,
     spark_master: str | None = None,
     spark_remote: str | None = None,
+    progress: Progress = None,
 ) -> Engine:
     """An engine's name and options into a connected ``Engine``.
 
@@ -153,10 +156,26 @@ def connect(
     spark_remote : str, optional
         A Spark Connect server ("sc://host:15002"; default ``$SPARK_REMOTE``); wins over
         ``spark_master``.
+    progress : callable or bool, optional
+        Say the engine as it starts (``core.progress``; Spark takes some seconds).
     """
     if name == "pandas":
         return Engine("pandas")
     memory = float(memory_gb or _memory_gb())
+    with steps(progress, "engine", total=1) as said:
+        where = spark_remote or os.environ.get("SPARK_REMOTE") or spark_master or "local[*]"
+        said.step(f"{name}, {memory:.1f} GiB" + (f" at {where}" if name == "spark" else ""))
+        return _connect(
+            name,
+            memory=memory,
+            threads=threads,
+            temp_dir=temp_dir,
+            spark_master=spark_master,
+            spark_remote=spark_remote,
+        )
+
+
+def _connect(name, *, memory, threads, temp_dir, spark_master, spark_remote) -> Engine:
     if name == "duckdb":
         import ibis
 

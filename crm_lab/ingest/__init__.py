@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crm_lab.core.dataset import Dataset
+from crm_lab.core.progress import Progress, steps
 from crm_lab.ingest.policies import clean_dataset, load_policies
 from crm_lab.ingest.profiles import ProfileError, load_profiles
 from crm_lab.ingest.readers import LoadError, load_data, read_basket_file, read_table
@@ -53,6 +54,7 @@ def read_clean(
     profiles: str | Path | None = None,
     columns: dict[str, str] | None = None,
     phone_region: str | None = None,
+    progress: Progress = None,
 ) -> Dataset:
     """Read export files (or a run's snapshot) into a clean ``Dataset``.
 
@@ -74,9 +76,14 @@ def read_clean(
         The export profile (``"salesforce"``; detected when omitted), a user's profile file
         or folder, the user's header per column (``{"customers.customer_id": "AccountId"}``)
         and the region of phone numbers without a country (see ``readers.read_table``).
+    progress : callable or bool, optional
+        Say each step (each file read, the cleaning) as it begins: a function of one line
+        such as ``print``, or ``True`` for a bar in JupyterLab (``core.progress``).
     """
     if is_snapshot(path):
-        return read_snapshot(path, key_file=data_key_file or None)
+        with steps(progress, "reading", total=1) as said:
+            said.step(f"the snapshot {Path(path).name}")
+            return read_snapshot(path, key_file=data_key_file or None)
     data = load_data(
         path,
         aliases=str(aliases) if aliases else None,
@@ -86,5 +93,9 @@ def read_clean(
         profiles=profiles,
         columns=columns,
         phone_region=phone_region,
+        progress=progress,
     )
-    return clean_dataset(data, policies=policies)
+    with steps(progress, "cleaning", total=1) as said:
+        lines = len(data.tables.get("transactions", ()))
+        said.step(f"{sum(map(len, data.tables.values())):,} rows ({lines:,} order lines)")
+        return clean_dataset(data, policies=policies)

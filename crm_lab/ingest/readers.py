@@ -43,6 +43,7 @@ from crm_lab.core.dataset import (
     quarantine_frame,
     quarantine_rows,
 )
+from crm_lab.core.progress import Progress, size_text, steps
 from crm_lab.core.schemas import SCHEMAS, conform
 from crm_lab.ingest import values
 from crm_lab.ingest.profiles import (
@@ -1802,6 +1803,7 @@ def load_data(
     profiles: str | Path | None = None,
     columns: dict[str, str] | None = None,
     phone_region: str | None = None,
+    progress: Progress = None,
 ) -> Dataset:
     """Read a folder of export files (or one file) into canonical tables.
 
@@ -1825,6 +1827,9 @@ def load_data(
         The export profile to read every file with, a user's profiles, the user's choice of
         header per column and the default phone region (see ``read_table``). A folder's file
         whose name names no table is read when a profile recognises its header.
+    progress : callable or bool, optional
+        Say each file as it is read (``core.progress``: a function of one line, or ``True``
+        for a bar in JupyterLab); silent by default.
 
     Returns
     -------
@@ -1872,35 +1877,37 @@ def load_data(
     provenance: dict[str, list[pd.DataFrame]] = {}
     carried: list[TableRead] = []  # customer records carried by order exports
     mappings: list[pd.DataFrame] = []
-    for file in files:
-        try:
-            read = read_table(
-                file,
-                table=named[file],
-                aliases=aliases,
-                key_file=key_file,
-                max_uncompressed_mb=max_uncompressed_mb,
-                profile=profile,
-                profiles=profiles,
-                columns=columns,
-                phone_region=phone_region,
-                guess=not (path.is_dir() and named[file] is None),
+    with steps(progress, "reading", total=len(files)) as said:
+        for file in files:
+            said.step(f"{file.name} ({size_text(file.stat().st_size)})")
+            try:
+                read = read_table(
+                    file,
+                    table=named[file],
+                    aliases=aliases,
+                    key_file=key_file,
+                    max_uncompressed_mb=max_uncompressed_mb,
+                    profile=profile,
+                    profiles=profiles,
+                    columns=columns,
+                    phone_region=phone_region,
+                    guess=not (path.is_dir() and named[file] is None),
+                )
+            except NotATableError:
+                notes.append(f"{file.name}: not a table name, ignored")
+                continue
+            parts.setdefault(read.table, []).append(read.frame)
+            provenance.setdefault(read.table, []).append(
+                pd.DataFrame({"source_file": str(file), "source_line": read.lines})
             )
-        except NotATableError:
-            notes.append(f"{file.name}: not a table name, ignored")
-            continue
-        parts.setdefault(read.table, []).append(read.frame)
-        provenance.setdefault(read.table, []).append(
-            pd.DataFrame({"source_file": str(file), "source_line": read.lines})
-        )
-        quarantines.append(read.quarantine)
-        fixes.append(read.fixes)
-        notes.extend(read.notes)
-        mappings.append(read.columns)
-        accounting.append(_accounting(read.table, str(file), read.rows_in, read.quarantine))
-        if read.customers is not None:
-            carried.append(read.customers)
-    _check_overrides(path, columns, mappings)
+            quarantines.append(read.quarantine)
+            fixes.append(read.fixes)
+            notes.extend(read.notes)
+            mappings.append(read.columns)
+            accounting.append(_accounting(read.table, str(file), read.rows_in, read.quarantine))
+            if read.customers is not None:
+                carried.append(read.customers)
+        _check_overrides(path, columns, mappings)
     if not parts:
         examples = ", ".join(f"{t}.csv" for t in SCHEMAS)
         raise LoadError(

@@ -49,6 +49,7 @@ import pandas as pd
 from crm_lab import __version__, privacy
 from crm_lab.core.dataset import Dataset
 from crm_lab.core.periods import Period, resolve_period
+from crm_lab.core.progress import steps
 from crm_lab.core.schemas import EVENT_DATES
 from crm_lab.engine import AUTO_LINES, ENGINES, EngineError, check, choose
 from crm_lab.ingest import private_dir, read_clean, save_tables
@@ -525,16 +526,22 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
         aliases=plan.aliases,
         policies=plan.policies,
         data_key_file=plan.data_key_file,
+        progress=say,
         **plan.reading,
     )
     warnings = check_freshness(per, dataset, stale_after_days=plan.stale_after_days)
     for warning in warnings:
         say(f"  warning: {labels.warning_text(warning, lang='en')}")
     sealed = plan.data_key_file  # encrypted inputs: both snapshots encrypted, never plain
-    snapshot = save_tables(dataset, plan.work_dir / "tables", key_file=sealed)
-    deidentified = save_tables(
-        privacy.deidentify(dataset, key=key), plan.work_dir / "tables-deidentified", key_file=sealed
-    )
+    with steps(say, "writing", total=2) as said:
+        said.step("the analyst's snapshot (Parquet)")
+        snapshot = save_tables(dataset, plan.work_dir / "tables", key_file=sealed)
+        said.step("the de-identified snapshot for stakeholder pages")
+        deidentified = save_tables(
+            privacy.deidentify(dataset, key=key),
+            plan.work_dir / "tables-deidentified",
+            key_file=sealed,
+        )
     for old in plan.metrics_dir.glob("*.ipynb") if sealed else ():
         old.unlink()  # an earlier run's plain notebooks do not outlive encrypted inputs
     inputs_known = known_values(dataset)
