@@ -9,10 +9,12 @@ and is read as it is, so a template gives the same numbers on the raw files and 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from crm_lab.core.dataset import Dataset
 from crm_lab.core.progress import Progress, steps
+from crm_lab.core.schemas import SCHEMAS
 from crm_lab.ingest.policies import clean_dataset, load_policies
 from crm_lab.ingest.profiles import ProfileError, load_profiles
 from crm_lab.ingest.readers import LoadError, load_data, read_basket_file, read_table
@@ -55,6 +57,7 @@ def read_clean(
     columns: dict[str, str] | None = None,
     phone_region: str | None = None,
     progress: Progress = None,
+    tables=None,
 ) -> Dataset:
     """Read export files (or a run's snapshot) into a clean ``Dataset``.
 
@@ -79,11 +82,18 @@ def read_clean(
     progress : callable or bool, optional
         Say each step (each file read, the cleaning) as it begins: a function of one line
         such as ``print``, or ``True`` for a bar in JupyterLab (``core.progress``).
+    tables : list of str, optional
+        Only these tables: from a snapshot, only their files are read and none of its logs
+        (``read_snapshot``); export files are read and cleaned whole, then the others left
+        out.
     """
+    unknown = sorted(set(tables or ()) - set(SCHEMAS))
+    if unknown:
+        raise ValueError(f"tables: unknown table(s) {unknown}; expected some of {list(SCHEMAS)}")
     if is_snapshot(path):
         with steps(progress, "reading", total=1) as said:
             said.step(f"the snapshot {Path(path).name}")
-            return read_snapshot(path, key_file=data_key_file or None)
+            return read_snapshot(path, key_file=data_key_file or None, tables=tables)
     data = load_data(
         path,
         aliases=str(aliases) if aliases else None,
@@ -98,4 +108,8 @@ def read_clean(
     with steps(progress, "cleaning", total=1) as said:
         lines = len(data.tables.get("transactions", ()))
         said.step(f"{sum(map(len, data.tables.values())):,} rows ({lines:,} order lines)")
-        return clean_dataset(data, policies=policies)
+        cleaned = clean_dataset(data, policies=policies)
+    if tables is None:
+        return cleaned
+    kept = {t: frame for t, frame in cleaned.tables.items() if t in tables}
+    return dataclasses.replace(cleaned, tables=kept)

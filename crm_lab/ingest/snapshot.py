@@ -206,8 +206,12 @@ def _described(path: Path, meta, read) -> dict:
     return meta
 
 
-def read_snapshot(path: str | Path, *, key_file: str | Path | None = None) -> Dataset:
+def read_snapshot(path: str | Path, *, key_file: str | Path | None = None, tables=None) -> Dataset:
     """Read a folder written by ``save_tables`` back into a ``Dataset``.
+
+    ``tables`` (names of tables) reads only those of them that the snapshot holds, and none of
+    its logs (quarantine, accounting, fixes, ...): what a report needing only order lines
+    reads, so that each report's kernel holds only what it uses.
 
     Raises
     ------
@@ -248,7 +252,8 @@ def read_snapshot(path: str | Path, *, key_file: str | Path | None = None) -> Da
             ) from None
 
     meta = _described(path, marker, read)
-    tables = {t: frame(f"{t}.parquet") for t in meta["tables"]}
-    logs = {n: frame(f"_{n}.parquet") for n in _LOGS if exists(f"_{n}.parquet")}
+    wanted = meta["tables"] if tables is None else [t for t in meta["tables"] if t in tables]
+    found = {t: frame(f"{t}.parquet") for t in wanted}
+    logs = {n: frame(f"_{n}.parquet") for n in _LOGS if exists(f"_{n}.parquet") and tables is None}
     logs["quarantine"] = quarantine_frame([logs.get("quarantine", pd.DataFrame())])
-    return Dataset(tables=tables, notes=list(meta.get("notes") or []), **logs)
+    return Dataset(tables=found, notes=list(meta.get("notes") or []), **logs)
