@@ -6,7 +6,7 @@ over pyfim), ``recommend`` (per-customer recommendations and their holdout test)
 """
 
 from crm_lab.basket.bundles import bundles
-from crm_lab.basket.mining import ALGORITHMS, Itemsets
+from crm_lab.basket.mining import ALGORITHMS, Itemsets, Rules
 from crm_lab.basket.recommend import holdout_hit_rate, recommend
 from crm_lab.basket.rules import (
     RULE_COLUMNS,
@@ -17,6 +17,7 @@ from crm_lab.basket.rules import (
     frequent_itemsets,
     make_baskets,
     mine_itemsets,
+    mine_rules,
     rule_stability,
     rules_by_segment,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "RULE_COLUMNS",
     "Baskets",
     "Itemsets",
+    "Rules",
     "association_rules",
     "baskets_from_lists",
     "bundles",
@@ -34,6 +36,7 @@ __all__ = [
     "holdout_hit_rate",
     "make_baskets",
     "mine_itemsets",
+    "mine_rules",
     "recommend",
     "rule_stability",
     "rules_by_segment",

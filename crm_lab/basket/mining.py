@@ -30,10 +30,25 @@ from operator import itemgetter
 import numpy as np
 import pandas as pd
 
-__all__ = ["Itemsets", "RuleBlock", "gc_paused", "generate_rules", "mine"]
+__all__ = ["Itemsets", "RuleBlock", "Rules", "gc_paused", "generate_rules", "mine"]
 
 SEPARATOR = ", "
 ALGORITHMS = ("fpgrowth", "apriori", "eclat")
+RULE_COLUMNS = [
+    "antecedent",
+    "consequent",
+    "antecedent_items",
+    "consequent_items",
+    "baskets",
+    "count",
+    "antecedent_count",
+    "consequent_count",
+    "support",
+    "confidence",
+    "lift",
+    "leverage",
+    "conviction",
+]
 
 
 @contextmanager
@@ -231,6 +246,128 @@ class RuleBlock:
     antecedent_count: np.ndarray
     consequent_count: np.ndarray
     tiebreak: np.ndarray  # (itemset position, head mask): a total order independent of the miner
+
+
+def _padded(blocks: list[np.ndarray]) -> np.ndarray:
+    """Code matrices of different widths stacked into one, short rows padded with -1."""
+    width = max((b.shape[1] for b in blocks), default=1)
+    out = np.full((sum(len(b) for b in blocks), width), -1, dtype=np.int32)
+    at = 0
+    for b in blocks:
+        out[at : at + len(b), : b.shape[1]] = b
+        at += len(b)
+    return out
+
+
+@dataclass
+class Rules:
+    """Rules kept as integer codes, in the order of ``association_rules``' table.
+
+    ``antecedent`` and ``consequent`` are int32 matrices with one row per rule: sorted item
+    codes into ``names``, short rows padded with -1 on the right. The counts are baskets
+    holding both sides, the antecedent and the consequent. 1.4 million rules take about 60 MB
+    here; as a table (two strings and two tuples a row) they took a gigabyte and seconds to
+    build, which ``recommend`` never needs: ``to_frame()`` builds it when asked.
+    """
+
+    names: np.ndarray
+    n_baskets: int
+    antecedent: np.ndarray
+    consequent: np.ndarray
+    count: np.ndarray
+    antecedent_count: np.ndarray
+    consequent_count: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.count)
+
+    @classmethod
+    def from_blocks(
+        cls, blocks: list[RuleBlock], *, names: np.ndarray, n_baskets: int, min_baskets: int = 1
+    ) -> Rules:
+        """Join ``generate_rules``' blocks, sort them as the table is sorted, drop rare rules.
+
+        The order is lift, confidence, support (all descending), then the position of the
+        rule's itemset and head (``RuleBlock.tiebreak``): total and independent of the miner.
+        Rules whose items are together in fewer than ``min_baskets`` baskets are left out.
+        """
+        blocks = [b for b in blocks if len(b.count)]
+        names = np.asarray(names, dtype=object)
+        if not blocks:
+            none = np.zeros(0, dtype=np.int64)
+            empty = np.zeros((0, 1), dtype=np.int32)
+            return cls(names, n_baskets, empty, empty.copy(), none, none.copy(), none.copy())
+
+        def joined(name):
+            return np.concatenate([getattr(b, name) for b in blocks])
+
+        count = joined("count").astype(np.int64)
+        body = joined("antecedent_count").astype(np.int64)
+        head = joined("consequent_count").astype(np.int64)
+        a, b, h = count.astype(float), body.astype(float), head.astype(float)
+        tiebreak = joined("tiebreak")
+        order = np.lexsort(
+            (tiebreak[:, 1], tiebreak[:, 0], -a, -(a / b), -(a * n_baskets / (b * h)))
+        )
+        order = order[count[order] >= min_baskets]
+        return cls(
+            names=names,
+            n_baskets=n_baskets,
+            antecedent=_padded([x.antecedent for x in blocks])[order],
+            consequent=_padded([x.consequent for x in blocks])[order],
+            count=count[order],
+            antecedent_count=body[order],
+            consequent_count=head[order],
+        )
+
+    @property
+    def confidence(self) -> np.ndarray:
+        return self.count / self.antecedent_count.astype(float)
+
+    @property
+    def lift(self) -> np.ndarray:
+        a = self.count.astype(float)
+        return a * self.n_baskets / (self.antecedent_count.astype(float) * self.consequent_count)
+
+    def tuples(self, codes: np.ndarray) -> np.ndarray:
+        """Rows of padded codes as an object array of item-name tuples."""
+        out = np.empty(len(codes), dtype=object)
+        widths = (codes >= 0).sum(axis=1)
+        with gc_paused():
+            for w in np.unique(widths):
+                rows = np.flatnonzero(widths == w)
+                out[rows] = list(map(tuple, self.names[codes[rows, :w]].tolist()))
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """The rules as ``association_rules``' table (its columns, in its order)."""
+        if not len(self):
+            return pd.DataFrame(columns=RULE_COLUMNS)
+        n = self.n_baskets
+        a = self.count.astype(float)
+        b = self.antecedent_count.astype(float)
+        h = self.consequent_count.astype(float)
+        with gc_paused():
+            ante, cons = self.tuples(self.antecedent), self.tuples(self.consequent)
+            frame = pd.DataFrame(
+                {
+                    "antecedent": joined_text(ante),
+                    "consequent": joined_text(cons),
+                    "antecedent_items": ante,
+                    "consequent_items": cons,
+                }
+            )
+        frame["baskets"] = self.count.copy()
+        frame["count"] = self.count.copy()
+        frame["antecedent_count"] = self.antecedent_count.copy()
+        frame["consequent_count"] = self.consequent_count.copy()
+        frame["support"] = a / n
+        frame["confidence"] = a / b
+        frame["lift"] = a * n / (b * h)
+        frame["leverage"] = a / n - (b / n) * (h / n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frame["conviction"] = np.where(a == b, np.inf, (1 - h / n) / (1 - a / b))
+        return frame
 
 
 class _Lookup:
