@@ -376,7 +376,8 @@ def test_a_run_prints_whole_progress_lines_no_kernel_noise_and_ends_with_time_an
         assert noise not in out + err
     # every progress line is whole: three reports ran side by side
     allowed = re.compile(
-        r"work folder: .+|templates: 3 in .+|period 2025-01: .+|  note: .+|  tables: .+|  engine: .+"
+        r"work folder: .+|templates: 3 in .+|period 2025-01: .+|  note: .+|  tables: .+"
+        r"|  engine: .+"
         r"|\[[123]/3\] (one|two|three): (running|ok \(\d+\.\d s\))"
     )
     assert [line for line in err.splitlines() if not allowed.fullmatch(line)] == []

@@ -30,7 +30,16 @@ from operator import itemgetter
 import numpy as np
 import pandas as pd
 
-__all__ = ["Itemsets", "RuleBlock", "Rules", "gc_paused", "generate_rules", "mine"]
+__all__ = [
+    "Itemsets",
+    "RuleBlock",
+    "Rules",
+    "float_key",
+    "gc_paused",
+    "generate_rules",
+    "mine",
+    "pack_order",
+]
 
 SEPARATOR = ", "
 ALGORITHMS = ("fpgrowth", "apriori", "eclat")
@@ -64,7 +73,7 @@ def gc_paused():
             gc.enable()
 
 
-def _pack_order(columns: list[np.ndarray], widths: list[int]) -> np.ndarray:
+def pack_order(columns: list[np.ndarray], widths: list[int]) -> np.ndarray:
     """The lexicographic order of rows given as unsigned integer columns of known bit widths.
 
     Columns are packed into as few 64-bit keys as fit, then ``np.lexsort`` sorts the keys;
@@ -85,7 +94,7 @@ def _pack_order(columns: list[np.ndarray], widths: list[int]) -> np.ndarray:
 
 
 def float_key(values: np.ndarray, *, descending: bool = False) -> np.ndarray:
-    """Floats into 64-bit unsigned keys that sort in the same order, for ``_pack_order``.
+    """Floats into 64-bit unsigned keys that sort in the same order, for ``pack_order``.
 
     Equal floats give equal keys (-0.0 and 0.0 too) and NaN sorts last either way, as in
     ``np.lexsort`` on ``-values`` and in pandas; a key of the bits sorts faster than floats.
@@ -175,7 +184,7 @@ class Itemsets:
         width = max(1, int(n_items).bit_length())
         count_width = max(1, int(counts.max(initial=0)).bit_length())
         top = counts.max(initial=0)
-        order = _pack_order([top - counts, *codes.T], [count_width, *([width] * codes.shape[1])])
+        order = pack_order([top - counts, *codes.T], [count_width, *([width] * codes.shape[1])])
         return np.ascontiguousarray(codes[order]), counts[order]
 
     @classmethod
@@ -330,7 +339,7 @@ class Rules:
         a, b, h = count.astype(float), body.astype(float), head.astype(float)
         tiebreak = joined("tiebreak")
         # lift, confidence, count (all descending), then the tiebreak, packed into three keys
-        order = _pack_order(
+        order = pack_order(
             [
                 float_key(a * n_baskets / (b * h), descending=True),
                 float_key(a / b, descending=True),
