@@ -376,8 +376,8 @@ def mine_rules(
     (2, [0.6666666666666666, 0.6666666666666666])
     >>> found.to_frame()[["antecedent", "consequent", "count"]]
       antecedent consequent  count
-    0       cake        tea      2
-    1        tea       cake      2
+    0        tea       cake      2
+    1       cake        tea      2
     """
     itemsets = _itemsets_for_rules(itemsets, n_baskets=n_baskets)
     n = itemsets.n_baskets if n_baskets is None else n_baskets
