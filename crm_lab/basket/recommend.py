@@ -148,7 +148,8 @@ def recommend(
     level : {"product", "category"}
         What the rules' items are (as in ``make_baskets``).
     chunk : int
-        Customers scored together; it bounds memory and does not change the result.
+        Customers scored together (fewer when the catalogue is large); it bounds memory and
+        does not change the result.
 
     Returns
     -------
@@ -239,6 +240,9 @@ def recommend(
     starts = np.searchsorted(slot, np.arange((len(bounds) - 1) * n_items + 1))
 
     chosen_c, chosen_p = [], []
+    # a chunk holds two customers x items boolean matrices: at most 64 MB each, whatever
+    # the catalogue
+    chunk = max(1, min(chunk, (1 << 26) // (n_items + 1)))
     for lo in range(0, len(customers), chunk):
         part = owned[lo : lo + chunk]
         have = np.zeros((part.shape[0], n_items + 1), dtype=bool)
