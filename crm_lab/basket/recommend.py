@@ -156,11 +156,11 @@ def recommend(
     DataFrame
         ``customer_id``, ``rank`` (1 = best), ``item``, ``confidence``, ``lift``, ``because``;
         customers in the order they first appear in ``transactions``, each one's items by
-        rank. Items tie on confidence and lift are ranked by name; two rules recommending the
-        same item with the same confidence and lift are told apart as the earlier
-        implementation (a sparse product over every customer and rule) did, to keep its output:
-        ``because`` names the one whose first antecedent item comes last by name, then the one
-        later in ``rules``.
+        rank. Items that tie on confidence and lift are ranked by name. Of two rules that
+        recommend the same item with the same confidence and lift, ``because`` names the one
+        whose first antecedent item comes last by name, then the one later in ``rules``: the
+        order in which the earlier implementation (a sparse product of every customer with
+        every rule) happened to meet them, kept so that the output did not change.
 
     Examples
     --------
