@@ -93,17 +93,23 @@ def _coded_rules(rules: Rules | pd.DataFrame) -> _CodedRules:
     width = np.fromiter(map(len, bodies), dtype=np.int64, count=len(bodies))
     flat = list(chain.from_iterable(bodies))
     ends = [next(iter(t)) for t in heads.iloc[single]]
-    names = pd.Index(sorted(set(flat) | set(ends)))
+    # every name coded by one hash pass, then the codes renumbered in the names' sorted order
+    codes, found = pd.factorize(np.array([*flat, *ends], dtype=object))
+    by_name = np.argsort(np.asarray(found, dtype=object), kind="stable")
+    renumber = np.empty(len(by_name), dtype=np.int32)
+    renumber[by_name] = np.arange(len(by_name), dtype=np.int32)
+    codes = renumber[codes]
+    names = pd.Index(np.asarray(found, dtype=object)[by_name])
     antecedent = np.full((len(single), max(1, int(width.max(initial=0)))), -1, dtype=np.int32)
     rows = np.repeat(np.arange(len(single)), width)
-    antecedent[rows, np.arange(len(flat)) - np.repeat(np.cumsum(width) - width, width)] = (
-        names.get_indexer(flat)
-    )
+    antecedent[rows, np.arange(len(flat)) - np.repeat(np.cumsum(width) - width, width)] = codes[
+        : len(flat)
+    ]
     texts = rules["antecedent"].to_numpy()[single], rules["consequent"].to_numpy()[single]
     return _CodedRules(
         names=names,
         antecedent=antecedent,
-        consequent=names.get_indexer(ends).astype(np.int32),
+        consequent=codes[len(flat) :],
         confidence=rules["confidence"].to_numpy()[single],
         lift=rules["lift"].to_numpy()[single],
         because=lambda r: texts[0][r] + " => " + texts[1][r],
