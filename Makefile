@@ -76,6 +76,7 @@ bench: install ## Run the benchmarks in bench/ (they print ratios against peers)
 	$(BIN)/python bench/bench_rfm.py
 	$(BIN)/python bench/bench_dedup.py
 	$(BIN)/python bench/bench_predict.py
+	$(BIN)/python bench/bench_recommend.py
 
 clean: ## Remove generated reports, demo data and interim snapshots (keeps .venv)
 	rm -rf reports/[0-9]* reports/index.html reports/_work $(DEMO) data/interim

@@ -523,7 +523,7 @@ def _recommend(args) -> int:
     history = tx[tx["ordered_at"] < day_end(args.as_of)]
     baskets = basket.make_baskets(history, as_of=args.as_of)
     itemsets = basket.mine_itemsets(baskets, min_support=args.min_support, max_len=3)
-    rules = basket.association_rules(
+    rules = basket.mine_rules(  # the rules as codes: recommend needs no table of them
         itemsets,
         min_confidence=args.min_confidence,
         single_consequent=True,

@@ -7,7 +7,7 @@ Spark MLlib's FP-growth, for baskets beyond one machine.
 """
 
 from crm_lab.basket.bundles import bundles
-from crm_lab.basket.mining import ALGORITHMS, Itemsets
+from crm_lab.basket.mining import ALGORITHMS, Itemsets, Rules
 from crm_lab.basket.recommend import holdout_hit_rate, recommend
 from crm_lab.basket.rules import (
     RULE_COLUMNS,
@@ -18,6 +18,7 @@ from crm_lab.basket.rules import (
     frequent_itemsets,
     make_baskets,
     mine_itemsets,
+    mine_rules,
     rule_stability,
     rules_by_segment,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "RULE_COLUMNS",
     "Baskets",
     "Itemsets",
+    "Rules",
     "association_rules",
     "baskets_from_lists",
     "bundles",
@@ -37,6 +39,7 @@ __all__ = [
     "make_baskets",
     "mine_itemsets",
     "mine_itemsets_spark",
+    "mine_rules",
     "recommend",
     "rule_stability",
     "rules_by_segment",

@@ -30,10 +30,34 @@ from operator import itemgetter
 import numpy as np
 import pandas as pd
 
-__all__ = ["Itemsets", "RuleBlock", "gc_paused", "generate_rules", "mine"]
+__all__ = [
+    "Itemsets",
+    "RuleBlock",
+    "Rules",
+    "float_key",
+    "gc_paused",
+    "generate_rules",
+    "mine",
+    "pack_order",
+]
 
 SEPARATOR = ", "
 ALGORITHMS = ("fpgrowth", "apriori", "eclat")
+RULE_COLUMNS = [
+    "antecedent",
+    "consequent",
+    "antecedent_items",
+    "consequent_items",
+    "baskets",
+    "count",
+    "antecedent_count",
+    "consequent_count",
+    "support",
+    "confidence",
+    "lift",
+    "leverage",
+    "conviction",
+]
 
 
 @contextmanager
@@ -49,7 +73,7 @@ def gc_paused():
             gc.enable()
 
 
-def _pack_order(columns: list[np.ndarray], widths: list[int]) -> np.ndarray:
+def pack_order(columns: list[np.ndarray], widths: list[int]) -> np.ndarray:
     """The lexicographic order of rows given as unsigned integer columns of known bit widths.
 
     Columns are packed into as few 64-bit keys as fit, then ``np.lexsort`` sorts the keys;
@@ -61,11 +85,34 @@ def _pack_order(columns: list[np.ndarray], widths: list[int]) -> np.ndarray:
             if key is not None:
                 keys.append(key)
             key, used = np.zeros(len(column), dtype=np.uint64), 0
-        key = (key << np.uint64(width)) | column.astype(np.uint64)
+        column = column.astype(np.uint64)
+        key = column if used == 0 else (key << np.uint64(width)) | column
         used += width
     if key is not None:
         keys.append(key)
     return np.lexsort(keys[::-1])
+
+
+def float_key(values: np.ndarray, *, descending: bool = False) -> np.ndarray:
+    """Floats into 64-bit unsigned keys that sort in the same order, for ``pack_order``.
+
+    Equal floats give equal keys (-0.0 and 0.0 too) and NaN sorts last either way, as in
+    ``np.lexsort`` on ``-values`` and in pandas; a key of the bits sorts faster than floats.
+
+    >>> x = np.array([0.5, -2.0, np.nan, 0.0, -0.0, 3.0])
+    >>> np.argsort(float_key(x), kind="stable").tolist()
+    [1, 3, 4, 0, 5, 2]
+    >>> np.argsort(float_key(x, descending=True), kind="stable").tolist()
+    [5, 0, 3, 4, 1, 2]
+    """
+    x = np.asarray(values, dtype=np.float64) + 0.0  # -0.0 + 0.0 is 0.0
+    bits = x.view(np.uint64)
+    sign = np.uint64(1 << 63)
+    key = np.where(bits & sign, ~bits, bits | sign)
+    if descending:
+        key = ~key
+    key[np.isnan(x)] = np.iinfo(np.uint64).max
+    return key
 
 
 def joined_text(tuples, *, chunk: int = 500_000):
@@ -137,7 +184,7 @@ class Itemsets:
         width = max(1, int(n_items).bit_length())
         count_width = max(1, int(counts.max(initial=0)).bit_length())
         top = counts.max(initial=0)
-        order = _pack_order([top - counts, *codes.T], [count_width, *([width] * codes.shape[1])])
+        order = pack_order([top - counts, *codes.T], [count_width, *([width] * codes.shape[1])])
         return np.ascontiguousarray(codes[order]), counts[order]
 
     @classmethod
@@ -231,6 +278,136 @@ class RuleBlock:
     antecedent_count: np.ndarray
     consequent_count: np.ndarray
     tiebreak: np.ndarray  # (itemset position, head mask): a total order independent of the miner
+
+
+def _padded(blocks: list[np.ndarray]) -> np.ndarray:
+    """Code matrices of different widths stacked into one, short rows padded with -1."""
+    width = max((b.shape[1] for b in blocks), default=1)
+    out = np.full((sum(len(b) for b in blocks), width), -1, dtype=np.int32)
+    at = 0
+    for b in blocks:
+        out[at : at + len(b), : b.shape[1]] = b
+        at += len(b)
+    return out
+
+
+@dataclass
+class Rules:
+    """Rules kept as integer codes, in the order of ``association_rules``' table.
+
+    ``antecedent`` and ``consequent`` are int32 matrices with one row per rule: sorted item
+    codes into ``names``, short rows padded with -1 on the right. The counts are baskets
+    holding both sides, the antecedent and the consequent. 1.4 million rules take about 60 MB
+    here; as a table (two strings and two tuples a row) they took a gigabyte and seconds to
+    build, which ``recommend`` never needs: ``to_frame()`` builds it when asked.
+    """
+
+    names: np.ndarray
+    n_baskets: int
+    antecedent: np.ndarray
+    consequent: np.ndarray
+    count: np.ndarray
+    antecedent_count: np.ndarray
+    consequent_count: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.count)
+
+    @classmethod
+    def from_blocks(
+        cls, blocks: list[RuleBlock], *, names: np.ndarray, n_baskets: int, min_baskets: int = 1
+    ) -> Rules:
+        """Join ``generate_rules``' blocks, sort them as the table is sorted, drop rare rules.
+
+        The order is lift, confidence, support (all descending), then the position of the
+        rule's itemset and head (``RuleBlock.tiebreak``): total and independent of the miner.
+        Rules whose items are together in fewer than ``min_baskets`` baskets are left out.
+        """
+        blocks = [b for b in blocks if len(b.count)]
+        names = np.asarray(names, dtype=object)
+        if not blocks:
+            none = np.zeros(0, dtype=np.int64)
+            empty = np.zeros((0, 1), dtype=np.int32)
+            return cls(names, n_baskets, empty, empty.copy(), none, none.copy(), none.copy())
+
+        def joined(name):
+            return np.concatenate([getattr(b, name) for b in blocks])
+
+        count = joined("count").astype(np.int64)
+        body = joined("antecedent_count").astype(np.int64)
+        head = joined("consequent_count").astype(np.int64)
+        a, b, h = count.astype(float), body.astype(float), head.astype(float)
+        tiebreak = joined("tiebreak")
+        # lift, confidence, count (all descending), then the tiebreak, packed into three keys
+        order = pack_order(
+            [
+                float_key(a * n_baskets / (b * h), descending=True),
+                float_key(a / b, descending=True),
+                count.max() - count,
+                tiebreak[:, 0],
+                tiebreak[:, 1],
+            ],
+            [64, 64, *(max(1, int(c.max()).bit_length()) for c in (count, *tiebreak.T))],
+        )
+        order = order[count[order] >= min_baskets]
+        return cls(
+            names=names,
+            n_baskets=n_baskets,
+            antecedent=_padded([x.antecedent for x in blocks])[order],
+            consequent=_padded([x.consequent for x in blocks])[order],
+            count=count[order],
+            antecedent_count=body[order],
+            consequent_count=head[order],
+        )
+
+    @property
+    def confidence(self) -> np.ndarray:
+        return self.count / self.antecedent_count.astype(float)
+
+    @property
+    def lift(self) -> np.ndarray:
+        a = self.count.astype(float)
+        return a * self.n_baskets / (self.antecedent_count.astype(float) * self.consequent_count)
+
+    def tuples(self, codes: np.ndarray) -> np.ndarray:
+        """Rows of padded codes as an object array of item-name tuples."""
+        out = np.empty(len(codes), dtype=object)
+        widths = (codes >= 0).sum(axis=1)
+        with gc_paused():
+            for w in np.unique(widths):
+                rows = np.flatnonzero(widths == w)
+                out[rows] = list(map(tuple, self.names[codes[rows, :w]].tolist()))
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """The rules as ``association_rules``' table (its columns, in its order)."""
+        if not len(self):
+            return pd.DataFrame(columns=RULE_COLUMNS)
+        n = self.n_baskets
+        a = self.count.astype(float)
+        b = self.antecedent_count.astype(float)
+        h = self.consequent_count.astype(float)
+        with gc_paused():
+            ante, cons = self.tuples(self.antecedent), self.tuples(self.consequent)
+            frame = pd.DataFrame(
+                {
+                    "antecedent": joined_text(ante),
+                    "consequent": joined_text(cons),
+                    "antecedent_items": ante,
+                    "consequent_items": cons,
+                }
+            )
+        frame["baskets"] = self.count.copy()
+        frame["count"] = self.count.copy()
+        frame["antecedent_count"] = self.antecedent_count.copy()
+        frame["consequent_count"] = self.consequent_count.copy()
+        frame["support"] = a / n
+        frame["confidence"] = a / b
+        frame["lift"] = a * n / (b * h)
+        frame["leverage"] = a / n - (b / n) * (h / n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frame["conviction"] = np.where(a == b, np.inf, (1 - h / n) / (1 - a / b))
+        return frame
 
 
 class _Lookup:

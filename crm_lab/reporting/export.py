@@ -15,11 +15,14 @@ import secrets
 import threading
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
 import pandas as pd
 
 from crm_lab.reporting.text import html_text, safe_text
+
+if TYPE_CHECKING:  # imported where used: nbformat loads for seconds, and write_csv needs none
+    import nbformat
 
 __all__ = ["atomic_write", "export_html", "neutralise_cell", "write_csv"]
 
@@ -50,6 +53,8 @@ def export_html(
         given, so it must already be escaped; the title and the footer are plain text, their
         control and bidi characters replaced and escaped here (``text.html_text``).
     """
+    import nbformat
+
     nb = nbformat.from_dict(notebook)
     other = "zh" if lang == "en" else "en"
     nb.cells = [c for c in nb.cells if other not in c.get("metadata", {}).get("tags", [])]

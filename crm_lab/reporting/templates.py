@@ -22,7 +22,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import yaml
 
@@ -110,6 +109,10 @@ class TemplateError(ValueError):
 
 
 def _read_template(path: Path, slug: str) -> Template:
+    # imported here: nbformat loads jsonschema's format checkers, which compile grammars for
+    # seconds, and the commands that only call unmet_requirements should not wait for them
+    import nbformat
+
     try:
         text = path.read_text("utf-8")
         json.loads(text)  # for the line and column of an error, which nbformat does not give
