@@ -5,10 +5,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := data/demo
 AS_OF  ?= 2025-12-31
+SCALE_ARGS ?=  # e.g. SCALE_ARGS="--sizes 5M --spark --report"
 LANG_REPORT ?= en
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser java demo-data report report-retail test lint format docs bench clean
+.PHONY: help install browser java demo-data report report-retail test lint format docs bench bench-scale clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -77,6 +78,9 @@ bench: install ## Run the benchmarks in bench/ (they print ratios against peers)
 	$(BIN)/python bench/bench_dedup.py
 	$(BIN)/python bench/bench_predict.py
 	$(BIN)/python bench/bench_recommend.py
+
+bench-scale: install ## The scale benchmark: 5M and 20M generated order lines, DuckDB engine vs plain SQL (long; not in `make bench`)
+	$(BIN)/python bench/bench_scale.py $(SCALE_ARGS)
 
 clean: ## Remove generated reports, demo data and interim snapshots (keeps .venv)
 	rm -rf reports/[0-9]* reports/index.html reports/_work $(DEMO) data/interim
