@@ -11,6 +11,9 @@ For each size (millions of order lines) the script writes Online-Retail-shaped o
 - ``gate.known_values`` and the quality tables (``accounting_table``, ``completeness``,
   ``completeness_matrix``, ``date_coverage``, ``transactions_summary``, ``rule_counts``,
   ``column_mapping``, ``review_queue``);
+- with ``--demo``: ``clean_dataset`` (de-duplication), ``known_values`` and ``review_queue``
+  on the demo's customers file (names, phones, e-mails, planted look-alikes), one customer per
+  125 lines (the retail-like data has ids only, so no look-alikes to review);
 - with ``--pages``: ``gate.scan_page`` on each page of a ``crm-lab report`` run on that data
   (the executed notebooks exported as the runner exports them; minutes per size).
 
@@ -23,14 +26,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 
-from crm_lab import ingest
+from crm_lab import ingest, synth
+from crm_lab.privacy import KnownValues
 from crm_lab.quality import tables as qt
 from crm_lab.reporting import gate
 from crm_lab.reporting.export import export_html
@@ -76,6 +82,30 @@ def page_texts(folder: Path, work: Path) -> dict[str, str]:
     return pages
 
 
+def demo_customers(folder: Path, customers: int) -> Path:
+    """The demo's customers file for ``customers`` customers (names, phones, e-mails and
+    planted look-alikes), once: what de-duplication and the review queue work on."""
+    path = folder / "customers.csv"
+    if not path.exists():
+        demo = synth.make_demo(n_customers=customers, seed=5)
+        with tempfile.TemporaryDirectory() as tmp:
+            synth.write_demo(demo, tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copy(Path(tmp) / "customers.csv", path)
+    return folder
+
+
+def measure_demo(folder: Path, *, repeat: int) -> dict[str, float]:
+    """clean_dataset (de-duplication), known_values and review_queue on demo customers."""
+    raw = ingest.load_data(folder)
+    times = {}
+    times["demo clean_dataset"], data = best_of(lambda: ingest.clean_dataset(raw), repeat)
+    times["demo known_values"], known = best_of(lambda: gate.known_values(data), repeat)
+    times["demo known_values.forms"], _ = best_of(lambda: KnownValues(dict(known)).forms, repeat)
+    times["demo review_queue"], _ = best_of(lambda: qt.review_queue(data, key=KEY), repeat)
+    return times
+
+
 def measure(folder: Path, *, repeat: int, pages: bool) -> dict[str, float]:
     raw = ingest.load_data(folder)
     times = {}
@@ -108,6 +138,9 @@ def main() -> None:
     parser.add_argument("--data", default="/tmp/gate_data/bench")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pages", action="store_true", help="also scan a report run's pages")
+    parser.add_argument(
+        "--demo", action="store_true", help="also demo customers, one per 125 lines"
+    )
     args = parser.parse_args()
     sizes = [float(s) for s in args.sizes.split(",")]
     if 1.0 not in sizes:
@@ -118,6 +151,9 @@ def main() -> None:
         folder = write_data(Path(args.data) / f"{lines}", lines)
         start = time.perf_counter()
         results[size] = measure(folder, repeat=args.repeat, pages=args.pages)
+        if args.demo:
+            demo = demo_customers(Path(args.data) / f"{lines}-demo", lines // 125)
+            results[size] |= measure_demo(demo, repeat=args.repeat)
         print(f"# {lines:,} lines measured in {time.perf_counter() - start:.0f} s", flush=True)
     top = max(sizes)
     names = list(dict.fromkeys(n for r in results.values() for n in r))

@@ -55,7 +55,7 @@ import html as html_lib
 import re
 from html.parser import HTMLParser
 
-from crm_lab.privacy import KnownValues, find_personal, mask_value
+from crm_lab.privacy import KnownValues, find_personal, is_figure, mask_value
 from crm_lab.reporting import labels
 
 __all__ = ["PrivacyGateError", "check_page", "known_values", "scan_page"]
@@ -78,33 +78,6 @@ PRODUCT_COLUMNS = (
 )
 _WORD = re.compile(r"[\w.@+-]+")
 _SEPARATORS = re.compile(r"[\s,'_\u2009\u202f]")
-# a number in text is a figure (a count, an amount, a share), not an id, when a currency sign
-# comes before it, or a percent sign or the name of what it counts after it, with at most one
-# qualifying word between (``13989 repeat buyers``: the drop-out warning counts repeat buyers,
-# and with 15,000 numeric ids from 12346 most counts of that size equal one of them); the
-# words that name an id before it (``customer 12346``, ``ID: 12346``, ``#12346``) win
-COUNTED = (
-    "customers|buyers|clients|members|people|persons|accounts|households|orders|invoices|"
-    "lines|rows|records|entries|items|products|codes|purchases|transactions|sales|baskets|"
-    "pairs|rules|itemsets|bundles|days|weeks|months|years|hours|times|units|visits|sessions|"
-    "tickets|interactions|responses|campaigns|values|cells|files|segments|duplicates"
-)
-QUALIFIERS = (
-    "repeat|new|active|unique|distinct|returning|lapsed|lost|loyal|paying|one-time|first-time|"
-    "more|fewer|other|order|sale|sales|cancelled|quarantined|clean|merged|missing|known|"
-    "anonymous|product|basket|customer|valid|invalid|dated|undated|further|extra"
-)
-_GAP = r"[ \t\u00a0\u2009\u202f]"  # spaces within a line: a figure and its noun are one text
-_CJK_COUNTERS = "位个名笔条行天次张件单户人项元周月年组对"
-_COUNT_AFTER = re.compile(
-    rf"{_GAP}*(?:[%‰]|(?:(?:{QUALIFIERS})(?:{_GAP}|-)+)?(?:{COUNTED})\b|[{_CJK_COUNTERS}])", re.I
-)
-_CURRENCY_BEFORE = re.compile(rf"(?:[£$€¥￥₹]|\b(?:GBP|USD|EUR|CNY|RMB)){_GAP}?$")
-_ID_BEFORE = re.compile(
-    r"(?:\b(?:customers?|clients?|buyers?|members?|accounts?|ids?|no|number|pseudonym|"
-    r"customer[_ ]id|user)\b|#|客户|会员|编号|用户)\W{0,3}$",
-    re.I,
-)
 
 
 class PrivacyGateError(RuntimeError):
@@ -234,25 +207,15 @@ def _id_spellings(text: str) -> set[str]:
     return out
 
 
-def _is_figure(text: str, start: int, end: int) -> bool:
-    """Whether the number at ``text[start:end]`` stands where a figure stands: after a currency
-    sign, before a percent sign or before the name of what it counts (``13989 repeat buyers``,
-    ``13989 位回头客``), and not after a word that names an id (``customer 12346 orders``)."""
-    before, after = text[max(0, start - 40) : start], text[end : end + 60]
-    if _ID_BEFORE.search(before):
-        return False
-    return bool(_CURRENCY_BEFORE.search(before) or _COUNT_AFTER.match(after))
-
-
 def _words(text: str) -> set[str]:
     """The words of a text, a float's ``.0`` and trailing punctuation taken off (``12346.0`` and
     ``12346.`` are the word ``12346``); grouped numbers stay apart (``12,346`` is no word), and
-    so does a number in a figure's position (``_is_figure``: ``13989 repeat buyers``)."""
+    so does a number in a figure's position (``privacy.is_figure``: ``13989 repeat buyers``)."""
     out = set()
     for match in _WORD.finditer(text):
         word = match.group()
         plain = re.sub(r"^(\d+)\.0+$", r"\1", word).rstrip(".+-")
-        if plain.isdigit() and _is_figure(text, match.start(), match.start() + len(plain)):
+        if plain.isdigit() and is_figure(text, match.start(), match.start() + len(plain)):
             continue
         out |= {word, plain}
     return out
