@@ -310,3 +310,13 @@ def test_the_dropout_warning_of_a_2m_line_run_passes_on_its_pages(monkeypatch):
         page = display.warnings_html([warning], lang=lang)
         assert "13989" in page or "13,989" in page
         assert gate.scan_page(page, known=MANY_IDS) == [], lang
+
+
+def test_known_values_of_the_demo_data_are_its_values_as_text(demo_dir):
+    from crm_lab import ingest
+
+    data = ingest.read_clean(demo_dir)
+    known = gate.known_values(data)
+    for col in ("customer_id", "name", "phone", "email"):
+        assert known[col] == {str(v) for v in data["customers"][col].dropna()}, col
+        assert all(type(v) is str for v in known[col])
