@@ -31,6 +31,7 @@ __all__ = [
     "encrypt_file",
     "find_personal",
     "hidden_groups",
+    "is_figure",
     "mask_text",
     "mask_value",
     "mask_values",
@@ -194,6 +195,54 @@ _NAME_SPLIT = re.compile(r"[\W_]+")
 _TOKEN = re.compile(r"[^\W_]+")
 _CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
 _CJK_RUN = re.compile(rf"[{_CJK}](?:[ \t\u00a0\u00b7\u30fb.]*[{_CJK}])*")
+
+
+# a number in text is a figure (a count, an amount, a share), not an id, when a currency sign
+# comes before it, or a percent sign or the name of what it counts after it, with at most one
+# qualifying word between (``13989 repeat buyers``: the drop-out warning counts repeat buyers,
+# and with 15,000 numeric ids from 12346 most counts of that size equal one of them); the
+# words that name an id before it (``customer 12346``, ``ID: 12346``, ``#12346``) win
+_COUNTED = (
+    "customers|buyers|clients|members|people|persons|accounts|households|orders|invoices|"
+    "lines|rows|records|entries|items|products|codes|purchases|transactions|sales|baskets|"
+    "pairs|rules|itemsets|bundles|days|weeks|months|years|hours|times|units|visits|sessions|"
+    "tickets|interactions|responses|campaigns|values|cells|files|segments|duplicates"
+)
+_QUALIFIERS = (
+    "repeat|new|active|unique|distinct|returning|lapsed|lost|loyal|paying|one-time|first-time|"
+    "more|fewer|other|order|sale|sales|cancelled|quarantined|clean|merged|missing|known|"
+    "anonymous|product|basket|customer|valid|invalid|dated|undated|further|extra"
+)
+_GAP = r"[ \t\u00a0\u2009\u202f]"  # spaces within a line: a figure and its noun are one text
+_CJK_COUNTERS = "位个名笔条行天次张件单户人项元周月年组对"
+_COUNT_AFTER = re.compile(
+    rf"{_GAP}*(?:[%‰]|(?:(?:{_QUALIFIERS})(?:{_GAP}|-)+)?(?:{_COUNTED})\b|[{_CJK_COUNTERS}])", re.I
+)
+_CURRENCY_BEFORE = re.compile(rf"(?:[£$€¥￥₹]|\b(?:GBP|USD|EUR|CNY|RMB)){_GAP}?$")
+_ID_BEFORE = re.compile(
+    r"(?:\b(?:customers?|clients?|buyers?|members?|accounts?|ids?|no|number|pseudonym|"
+    r"customer[_ ]id|user)\b|#|客户|会员|编号|用户)\W{0,3}$",
+    re.I,
+)
+
+
+def is_figure(text: str, start: int, end: int) -> bool:
+    """Whether the number at ``text[start:end]`` stands where a figure stands: after a currency
+    sign, before a percent sign or before the name of what it counts (``13989 repeat buyers``,
+    ``13989 位回头客``), and not after a word that names an id (``customer 12346 orders``).
+
+    A numeric customer id (Online Retail's 12346-18287) equals many counts once there are
+    thousands of customers; a number so placed is read as the count, not as the id, by the
+    privacy gate and by ``find_personal``. The noun must follow on the same line.
+
+    >>> text = "44.8% of the 13989 repeat buyers; customer 13989 orders"
+    >>> is_figure(text, 13, 18), is_figure(text, 43, 48)
+    (True, False)
+    """
+    before, after = text[max(0, start - 40) : start], text[end : end + 60]
+    if _ID_BEFORE.search(before):
+        return False
+    return bool(_CURRENCY_BEFORE.search(before) or _COUNT_AFTER.match(after))
 
 
 @dataclass(frozen=True)
@@ -469,6 +518,9 @@ def _known_hits(text: str, forms: dict, *, ids: bool = True) -> list[Found]:
     if ids and forms["ids"]:
         for word in re.finditer(r"[\w.@+-]+", text):
             value = word.group().rstrip(".+-")
+            plain = re.sub(r"(?<=\d)\.0+$", "", value)
+            if plain.isdigit() and is_figure(text, word.start(), word.start() + len(plain)):
+                continue  # "13989 repeat buyers": a count, not the id 13989
             for form in _id_forms(value):
                 if form in forms["ids"]:
                     original = forms["ids"][form]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from crm_lab.core.dataset import Dataset
@@ -255,17 +256,19 @@ def date_coverage(data: Dataset, *, as_of) -> pd.DataFrame:
         s = s[s < day_end(day)]
         if s.empty:
             continue
-        months = pd.period_range(s.min().to_period("M"), s.max().to_period("M"), freq="M")
-        seen = set(s.dt.to_period("M"))
+        first, last = s.min(), s.max()
+        # months as numbers (year * 12 + month): a Period per row is a Python object per row
+        seen = np.unique(s.dt.year.to_numpy("int64") * 12 + s.dt.month.to_numpy("int64"))
+        months = (last.year * 12 + last.month) - (first.year * 12 + first.month) + 1
         rows.append(
             {
                 "table": table,
                 "column": column,
-                "first": s.min().date().isoformat(),
-                "last": s.max().date().isoformat(),
-                "days_since_last": int((day - s.max().normalize()).days),
-                "months": len(months),
-                "months_without_rows": sum(m not in seen for m in months),
+                "first": first.date().isoformat(),
+                "last": last.date().isoformat(),
+                "days_since_last": int((day - last.normalize()).days),
+                "months": months,
+                "months_without_rows": months - len(seen),
             }
         )
     return pd.DataFrame(rows)

@@ -32,6 +32,12 @@ Not read as ids, outside id columns:
 
 - **figures as crm_lab writes them**: every number format of ``labels`` groups thousands
   (``12,346``), and so do the charts' axes, so a grouped number is a figure;
+- a number **in a figure's position** in a text: after a currency sign, before a percent sign
+  or before the noun of what it counts, with at most one qualifier between (``13989 repeat
+  buyers``, ``£13989``, ``13989 位回头客``: a template's warning writes its counts so), unless
+  a word naming an id comes just before it (``customer 13989 orders``, ``ID: 13989``,
+  ``#13989`` are ids); the number and its noun must be one text (a card's value and its label
+  are two);
 - cells of **figure columns** (a header that is a ``labels.FORMATS`` key: customers, revenue,
   ...), which hold counts and amounts whatever their spelling;
 - cells of **product columns** (antecedent, consequent, item, bundle, ...), whose codes are
@@ -49,7 +55,7 @@ import html as html_lib
 import re
 from html.parser import HTMLParser
 
-from crm_lab.privacy import KnownValues, find_personal, mask_value
+from crm_lab.privacy import KnownValues, find_personal, is_figure, mask_value
 from crm_lab.reporting import labels
 
 __all__ = ["PrivacyGateError", "check_page", "known_values", "scan_page"]
@@ -203,11 +209,15 @@ def _id_spellings(text: str) -> set[str]:
 
 def _words(text: str) -> set[str]:
     """The words of a text, a float's ``.0`` and trailing punctuation taken off (``12346.0`` and
-    ``12346.`` are the word ``12346``); grouped numbers stay apart (``12,346`` is no word)."""
+    ``12346.`` are the word ``12346``); grouped numbers stay apart (``12,346`` is no word), and
+    so does a number in a figure's position (``privacy.is_figure``: ``13989 repeat buyers``)."""
     out = set()
-    for word in _WORD.findall(text):
-        out.add(word)
-        out.add(re.sub(r"^(\d+)\.0+$", r"\1", word).rstrip(".+-"))
+    for match in _WORD.finditer(text):
+        word = match.group()
+        plain = re.sub(r"^(\d+)\.0+$", r"\1", word).rstrip(".+-")
+        if plain.isdigit() and is_figure(text, match.start(), match.start() + len(plain)):
+            continue
+        out |= {word, plain}
     return out
 
 
@@ -223,7 +233,7 @@ def _find_ids(page: str, ids: set[str]) -> set[str]:
     def shown(spellings: set[str]) -> set[str]:
         return {folded[s.casefold()] for s in spellings if s.casefold() in folded}
 
-    found = shown(_words(" ".join(reader.outside)))
+    found = shown(_words("\n".join(reader.outside)))  # one line per text: "12346" "customers"
     for table in reader.tables:
         head = table["head"][-1] if table["head"] else []
         for row in table["body"]:
@@ -305,5 +315,6 @@ def known_values(dataset) -> KnownValues:
     if "customers" in dataset.tables:
         for col in ("customer_id", "name", "phone", "email"):
             if col in dataset["customers"]:
-                known[col] = set(dataset["customers"][col].dropna().astype(str))
+                # tolist: iterating an Arrow-backed column is one Python call per value
+                known[col] = set(dataset["customers"][col].dropna().astype(str).tolist())
     return known

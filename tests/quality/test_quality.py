@@ -273,3 +273,35 @@ def test_column_mapping_masks_contact_details_in_headers():
     )
     row = quality.column_mapping(ingest.Dataset(tables={}, mappings=m)).iloc[0]
     assert "13812345678" not in row["ignored"] and row["ignored"]
+
+
+def _date_coverage_by_periods(data, *, as_of) -> pd.DataFrame:
+    """date_coverage as it was written before issue 13: a pandas Period per dated row."""
+    from crm_lab.core.lines import as_of_day, day_end
+    from crm_lab.core.schemas import MAIN_DATES
+
+    day, rows = as_of_day(as_of), []
+    for table, column in MAIN_DATES.items():
+        if table not in data.tables:
+            continue
+        s = data[table][column].dropna()
+        s = s[s < day_end(day)]
+        if s.empty:
+            continue
+        months = pd.period_range(s.min().to_period("M"), s.max().to_period("M"), freq="M")
+        seen = set(s.dt.to_period("M"))
+        rows.append(
+            {"table": table, "column": column, "first": s.min().date().isoformat(),
+             "last": s.max().date().isoformat(),
+             "days_since_last": int((day - s.max().normalize()).days), "months": len(months),
+             "months_without_rows": sum(m not in seen for m in months)}
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("as_of", ["2025-12-31", "2025-06-30", "2024-03-15", "2023-01-01"])
+def test_date_coverage_counts_months_as_periods_do(cleaned, as_of):
+    # months counted as numbers (linear in the rows, issue 13) give the Periods' table exactly
+    got = quality.date_coverage(cleaned, as_of=as_of)
+    pd.testing.assert_frame_equal(got, _date_coverage_by_periods(cleaned, as_of=as_of))
+    assert (got["months_without_rows"] > 0).any() or as_of != "2025-12-31"

@@ -250,3 +250,73 @@ def test_a_known_id_in_another_case_is_refused_in_text_and_in_an_id_column():
         "</tbody></table>",
     ):
         assert [h["kind"] for h in gate.scan_page(page, known=known)] == ["customer_id"], page
+
+
+# --- figures in text equal to ids (issue 13): the drop-out warning's "13989 repeat buyers" -----
+MANY_IDS = {"customer_id": {str(i) for i in range(12346, 28346)}}  # 16,000 customers, 2 M lines
+DROPOUT_WARNING = (
+    "The purchase model cannot tell which customers have stopped buying: the history is too "
+    "short for it to see customers leave (it rates 44.8% of the 13989 repeat buyers at least "
+    "99% likely still active, and gives a 0.97% chance of leaving after a purchase)."
+)
+
+
+@pytest.mark.parametrize(
+    "figure",
+    [
+        f"<div class='crm-warnings'><p>{DROPOUT_WARNING}</p></div>",
+        "<p>它认为 13989 位回头客中 44.8% 仍活跃</p>",
+        "<p>of the 13989 customers, most bought again</p>",
+        "<p>revenue £13989 this month, up 12346%</p>",
+        "<p>GBP 13989 from 20000 orders</p>",
+        "<table><tr><th>note</th></tr><tr><td>13989 order lines quarantined</td></tr></table>",
+        "<li>12346 new customers and 13989 repeat buyers</li>",
+    ],
+)
+def test_a_figure_in_text_equal_to_an_id_passes(figure):
+    assert gate.scan_page(figure, known=MANY_IDS) == []
+    gate.check_page(figure, known=MANY_IDS)
+
+
+@pytest.mark.parametrize(
+    "leak",
+    [
+        "<p>customer 13989 bought again</p>",
+        "<p>customer 13989 orders most</p>",  # the word before names an id: it wins
+        "<p>ID: 13989 customers</p>",
+        "<p>#13989 repeat buyers</p>",
+        "<p>top buyer 13989</p>",
+        "<p>13989 bought 4 items</p>",  # no noun of a count after it
+        "<p>客户 13989 位</p>",
+        "<div class='v'>13989</div><div class='l'>customers</div>",  # two texts, not one
+        "<table><tr><th>customer_id</th></tr><tr><td>13,989</td></tr></table>",  # grouped
+        "<table><tr><th>Customer</th><th>revenue</th></tr><tr><td>13989</td><td>1.0</td></tr>"
+        "</table>",
+    ],
+)
+def test_an_id_in_an_id_column_or_as_text_still_fails(leak):
+    assert gate.scan_page(leak, known=MANY_IDS) == [{"kind": "customer_id", "masked": "***989"}]
+    with pytest.raises(gate.PrivacyGateError):
+        gate.check_page(leak, known=MANY_IDS)
+
+
+def test_the_dropout_warning_of_a_2m_line_run_passes_on_its_pages(monkeypatch):
+    from crm_lab.reporting import display, labels
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    warning = {"code": "dropout_not_seen", "sure_alive_pct": 44.8, "repeat_customers": 13989,
+               "dropout_pct": 0.97}  # fmt: skip
+    for lang in labels.LANGS:
+        page = display.warnings_html([warning], lang=lang)
+        assert "13989" in page or "13,989" in page
+        assert gate.scan_page(page, known=MANY_IDS) == [], lang
+
+
+def test_known_values_of_the_demo_data_are_its_values_as_text(demo_dir):
+    from crm_lab import ingest
+
+    data = ingest.read_clean(demo_dir)
+    known = gate.known_values(data)
+    for col in ("customer_id", "name", "phone", "email"):
+        assert known[col] == {str(v) for v in data["customers"][col].dropna()}, col
+        assert all(type(v) is str for v in known[col])
