@@ -38,6 +38,7 @@ from crm_lab.engine.session import (
     check,
     choose,
     connect,
+    is_plain_snapshot,
     is_table,
     open_lines,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "connect",
     "customer_totals",
     "headline_totals",
+    "is_plain_snapshot",
     "is_table",
     "monthly_totals",
     "open_lines",

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ __all__ = [
     "check",
     "choose",
     "connect",
+    "is_plain_snapshot",
     "is_table",
     "open_lines",
 ]
@@ -95,15 +97,26 @@ class Engine:
             return source if self.name == "pandas" else self._from_frame(source, table=table)
         path = Path(source)
         file = path / f"{table}.parquet" if path.is_dir() else path
+        if path.is_dir() and not (path / SNAPSHOT_MARKER).is_file():
+            raise EngineError(
+                f"{path}: not a run's snapshot (no {SNAPSHOT_MARKER}): export files must be "
+                "read and cleaned first: pass ingest.read_clean(...)[table] instead"
+            )
         if not file.is_file():
             encrypted = file.with_name(file.name + ".enc")
             hint = " (encrypted: read it with ingest.read_clean)" if encrypted.is_file() else ""
             raise EngineError(f"{file}: no such Parquet file{hint}")
-        if self.name == "pandas":
-            frame = pd.read_parquet(file)
-            stamps = [c for c in frame if pd.api.types.is_datetime64_dtype(frame[c].dtype)]
-            return frame.astype({c: "datetime64[ns]" for c in stamps})
-        return self.backend.read_parquet(str(file))
+        try:
+            if self.name == "pandas":
+                frame = pd.read_parquet(file)
+                stamps = [c for c in frame if pd.api.types.is_datetime64_dtype(frame[c].dtype)]
+                return frame.astype({c: "datetime64[ns]" for c in stamps})
+            return self.backend.read_parquet(str(file))
+        except Exception as exc:  # pyarrow, DuckDB and Spark raise their own types
+            raise EngineError(
+                f"{file}: not a readable Parquet file ({type(exc).__name__}); run the report "
+                "again to write a new snapshot, or read it with ingest.read_clean"
+            ) from None
 
     def _from_frame(self, frame: pd.DataFrame, *, table: str):
         import ibis
@@ -111,16 +124,18 @@ class Engine:
 
         arrow = pa.Table.from_pandas(frame, preserve_index=False)
         # Spark reads no nanosecond timestamps: microseconds, as the snapshot writes them
-        arrow = arrow.cast(
-            pa.schema(
+        arrow = arrow.cast(  # truncated below a microsecond, as the snapshot writes them
+            safe=False,
+            target_schema=pa.schema(
                 [
                     pa.field(f.name, pa.timestamp("us")) if pa.types.is_timestamp(f.type) else f
                     for f in arrow.schema
                 ]
-            )
+            ),
         )
         if self.name == "spark":
-            name = f"crm_lab_{table}_{id(frame):x}"
+            # a name never reused: the id() of a freed frame is, and would repoint a view
+            name = f"crm_lab_{table}_{uuid.uuid4().hex}"
             self.session.createDataFrame(arrow).createOrReplaceTempView(name)
             return self.backend.table(name)
         return ibis.memtable(arrow)
@@ -190,7 +205,10 @@ def _connect(name, *, memory, threads, temp_dir, spark_master, spark_remote) -> 
     raise ValueError(f"engine must be pandas, duckdb or spark; got {name!r}")
 
 
-def check(name: str, *, spark_remote: str | None = None) -> None:
+MASTER_FORMS = re.compile(r"local(\[(\*|\d+)(,\d+)?\])?|spark://\S+|yarn|k8s://\S+|mesos://\S+")
+
+
+def check(name: str, *, spark_master: str | None = None, spark_remote: str | None = None) -> None:
     """An engine's name into nothing, or an ``EngineError`` saying what it lacks, in a second.
 
     What a run checks before it reads its input: DuckDB needs Ibis and DuckDB; Spark needs
@@ -204,6 +222,11 @@ def check(name: str, *, spark_remote: str | None = None) -> None:
     ...
     ValueError: engine must be pandas, duckdb or spark; got 'polars'
     """
+    if spark_master and not MASTER_FORMS.fullmatch(spark_master):
+        raise EngineError(
+            f"--spark-master {spark_master!r}: expected local[*], local[N], spark://HOST:PORT, "
+            "yarn or k8s://URL"
+        )
     if name == "pandas":
         return
     if name not in ("duckdb", "spark"):
@@ -278,6 +301,12 @@ def _connect_spark(*, memory: float, master: str | None, remote: str | None) -> 
         session = builder.getOrCreate()
     except Exception as exc:  # pyspark raises its own types for a missing or wrong Java
         where = remote or master or "local[*]"
+        if remote or not (master or "local").startswith("local"):
+            raise EngineError(
+                f"Spark could not start ({where}): {type(exc).__name__}: {str(exc)[:300]}. "
+                "Check that the master (--spark-master) or Spark Connect server ($SPARK_REMOTE) "
+                "runs and is reachable; or use --engine duckdb"
+            ) from None
         raise EngineError(
             f"Spark could not start ({where}): {type(exc).__name__}: {str(exc)[:300]}. Local "
             "mode needs a Java runtime, 17 or newer (Debian: apt-get install "
@@ -286,6 +315,25 @@ def _connect_spark(*, memory: float, master: str | None, remote: str | None) -> 
     if not remote:
         session.sparkContext.setLogLevel("ERROR")
     return Engine("spark", backend=ibis.pyspark.connect(session), session=session)
+
+
+SNAPSHOT_MARKER = "_snapshot.yaml"  # what ingest.snapshot writes into a run's snapshot folder
+
+
+def is_plain_snapshot(folder: str | Path) -> bool:
+    """Whether ``folder`` is a run's snapshot the engines can read: marked, not encrypted.
+
+    The engine layer does not import ``ingest``; this reads the marker ``save_tables`` writes.
+
+    >>> is_plain_snapshot("no/such/folder")
+    False
+    """
+    marker = Path(folder) / SNAPSHOT_MARKER
+    try:
+        text = marker.read_text("utf-8")
+    except OSError:
+        return False
+    return not re.search(r"^encrypted:\s*true\s*$", text, re.M | re.I)
 
 
 def open_lines(
@@ -304,5 +352,6 @@ def open_lines(
     if name == "pandas":
         return frame
     on = connect(name, spark_master=spark_master or None)
-    plain = Path(snapshot) / "transactions.parquet"
-    return on.lines(plain if plain.is_file() else frame)
+    # only a run's plain snapshot is read from disk: a folder of export files may hold a raw
+    # transactions.parquet, and an encrypted snapshot no engine reads
+    return on.lines(snapshot if is_plain_snapshot(snapshot) else frame)

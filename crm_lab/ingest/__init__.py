@@ -87,6 +87,8 @@ def read_clean(
         (``read_snapshot``); export files are read and cleaned whole, then the others left
         out.
     """
+    if isinstance(tables, str):
+        tables = [tables]
     unknown = sorted(set(tables or ()) - set(SCHEMAS))
     if unknown:
         raise ValueError(f"tables: unknown table(s) {unknown}; expected some of {list(SCHEMAS)}")

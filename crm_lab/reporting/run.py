@@ -48,6 +48,7 @@ import pandas as pd
 
 from crm_lab import __version__, privacy
 from crm_lab.core.dataset import Dataset
+from crm_lab.core.lines import day_end
 from crm_lab.core.periods import Period, resolve_period
 from crm_lab.core.progress import steps
 from crm_lab.core.schemas import EVENT_DATES
@@ -331,6 +332,8 @@ def plan_run(
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
+    if spark_master and engine != "spark":
+        raise ValueError(f"a Spark master ({spark_master}) needs engine 'spark'; got {engine!r}")
     unknown = sorted(set(reading or {}) - set(READING))
     if unknown:
         raise ValueError(f"reading: unknown option(s) {unknown}; expected some of {READING}")
@@ -552,10 +555,15 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
         f"  tables: {', '.join(f'{t} ({len(f):,} rows)' for t, f in dataset.tables.items())}; "
         f"quarantined rows: {rows_q} ({time.perf_counter() - started:.1f} s)"
     )
-    lines = len(dataset.tables.get("transactions", ()))
+    # the lines up to the as-of day: a period's engine (and page) must not depend on later data
+    tx = dataset.tables.get("transactions")
+    lines = 0 if tx is None else int((tx["ordered_at"] < day_end(per.as_of)).sum())
     engine = choose(plan.engine, lines=lines)
     if plan.engine == "auto":
-        say(f"  engine: {engine} ({lines:,} order lines; auto: DuckDB from {AUTO_LINES:,})")
+        say(
+            f"  engine: {engine} ({lines:,} order lines up to the as-of day; auto: DuckDB from "
+            f"{AUTO_LINES:,})"
+        )
     else:
         say(f"  engine: {engine}")
     for template in plan.templates:  # a skipped or failed report must not show old figures
@@ -1208,7 +1216,7 @@ def run_reports(
     started = time.perf_counter()
     check_keys(plan)  # before the locks create any folder
     try:  # a named engine that cannot start stops the run before it reads anything
-        check(plan.engine if plan.engine != "auto" else "pandas")
+        check(plan.engine if plan.engine != "auto" else "pandas", spark_master=plan.spark_master)
     except EngineError as exc:
         raise ValueError(str(exc)) from None
     stop = StopSwitch()

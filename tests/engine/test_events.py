@@ -157,13 +157,37 @@ def test_choose_and_connect_refuse_what_is_not_an_engine():
         engine.connect("auto")
 
 
-def test_lines_names_a_missing_or_encrypted_snapshot(tmp_path):
+def test_lines_reads_only_a_runs_plain_snapshot_and_names_what_is_wrong(tmp_path):
     e = engine.connect("duckdb")
-    with pytest.raises(engine.EngineError, match="no such Parquet file"):
+    with pytest.raises(engine.EngineError, match="not a run's snapshot"):
+        e.lines(tmp_path)  # an empty folder
+    LINES.to_parquet(tmp_path / "transactions.parquet")  # a raw export, not cleaned
+    with pytest.raises(engine.EngineError, match=r"not a run's snapshot .*ingest.read_clean"):
         e.lines(tmp_path)
+    # open_lines falls back on the cleaned lines it was given
+    cleaned = LINES.iloc[:3]
+    opened = engine.open_lines("duckdb", snapshot=tmp_path, frame=cleaned)
+    assert engine.headline_totals(opened, end=END) == engine.headline_totals(cleaned, end=END)
+    (tmp_path / "_snapshot.yaml").write_text("tables: [transactions]\n", "utf-8")
+    (tmp_path / "transactions.parquet").write_bytes(b"PAR1 broken")
+    with pytest.raises(engine.EngineError, match="not a readable Parquet file"):
+        e.lines(tmp_path)
+    (tmp_path / "transactions.parquet").unlink()
+    with pytest.raises(engine.EngineError, match="no such Parquet file$"):
+        e.lines(tmp_path)
+    (tmp_path / "_snapshot.yaml").write_text("encrypted: true\n", "utf-8")
     (tmp_path / "transactions.parquet.enc").write_bytes(b"x")
     with pytest.raises(engine.EngineError, match="encrypted"):
         e.lines(tmp_path)
+    assert not engine.is_plain_snapshot(tmp_path)
+
+
+def test_lines_below_a_microsecond_are_truncated_not_refused():
+    fine = LINES.assign(ordered_at=LINES["ordered_at"] + pd.Timedelta(nanoseconds=1))
+    on = engine.connect("duckdb").lines(fine)
+    pd.testing.assert_frame_equal(
+        engine.customer_totals(on, end=END), engine.customer_totals(LINES, end=END)
+    )
 
 
 # --- the engines agree on real data ------------------------------------------------------------
@@ -238,6 +262,14 @@ def spark():
     pytest.importorskip("pyspark", reason="Spark needs pyspark: pip install 'crm_lab[spark]'")
     e = engine.connect("spark", spark_master="local[2]", memory_gb=2)
     yield e
+
+
+def test_spark_tables_of_frames_freed_at_once_keep_their_own_rows(spark):
+    # each frame is freed as soon as it is copied: its id() is reused by the next one
+    jan = spark.lines(LINES.assign(amount=10.0))
+    feb = spark.lines(LINES.assign(amount=99.0))
+    assert spark.to_pandas(jan.amount.max().name("m").as_table())["m"][0] == 10.0
+    assert spark.to_pandas(feb.amount.max().name("m").as_table())["m"][0] == 99.0
 
 
 def test_spark_equals_pandas_on_the_hand_made_lines(spark):

@@ -96,3 +96,41 @@ def test_an_unknown_engine_is_refused_by_the_command_and_the_api(tmp_path, capsy
     assert "invalid choice: 'x'" in capsys.readouterr().err
     with pytest.raises(ValueError, match="engine must be one of auto, pandas, duckdb, spark"):
         run.plan_run(tmp_path, out_dir=tmp_path / "r", as_of="2025-01-05", engine="polars")
+
+
+@pytest.mark.parametrize("master", ["garbage", "local[x]", "http://spark:7077"])
+def test_a_spark_master_of_no_known_form_is_refused_before_anything_starts(master):
+    with pytest.raises(engine.EngineError, match=r"expected local\[\*\], local\[N\], spark://"):
+        engine.check("spark", spark_master=master)
+
+
+@pytest.mark.parametrize("master", ["local", "local[*]", "local[2]", "spark://h:7077", "yarn"])
+def test_the_known_forms_of_a_spark_master_pass(master, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPARK_REMOTE", "sc://x:1")  # no local Java needed for this check
+    assert engine.check("spark", spark_master=master) is None
+
+
+def test_a_spark_master_without_the_spark_engine_is_refused(tmp_path):
+    from crm_lab.reporting import run
+
+    with pytest.raises(ValueError, match=r"a Spark master \(local\[2\]\) needs engine 'spark'"):
+        run.plan_run(tmp_path, out_dir=tmp_path / "r", as_of="2025-01-05", spark_master="local[2]")
+
+
+def test_auto_counts_the_lines_up_to_the_as_of_day_only(tmp_path, monkeypatch):
+    """A period's engine (and so its page) does not depend on data after its as-of day."""
+    from crm_lab.engine import session
+    from crm_lab.reporting import run
+
+    monkeypatch.setattr(run, "AUTO_LINES", 2)  # what the run says
+    monkeypatch.setattr(session, "AUTO_LINES", 2)  # what choose decides by
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = ["invoice_id,customer_id,ordered_at,product_id,quantity,unit_price"]
+    rows += [f"{i},a,2025-01-0{i},p,1,2.5" for i in range(1, 6)]  # 1 line up to the 1st
+    (data / "transactions.csv").write_text("\n".join(rows) + "\n", "utf-8")
+    said = []
+    plan = run.plan_run(data, out_dir=tmp_path / "r", work_dir=tmp_path / "w", as_of="2025-01-01")
+    inputs = run.prepare_inputs(plan, say=said.append)
+    assert inputs.engine == "pandas"
+    assert any("engine: pandas (1 order lines up to the as-of day" in line for line in said)
