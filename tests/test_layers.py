@@ -65,6 +65,7 @@ READ_EXCEPTIONS = {
     "crm_lab.reporting.manifest": "the run's own JSON files: manifest, plan, metrics",
     "crm_lab.reporting.templates": "the report templates and the --params file",
     "crm_lab.engine.session.Engine.lines": "the run's cleaned snapshot (Parquet), on an engine",
+    "crm_lab.engine.session.is_plain_snapshot": "the snapshot's marker: plain or encrypted",
 }
 # Only reporting and the command line write output; the other writers, each with its reason.
 SHUTIL_LOOKS = ("which", "disk_usage", "get_terminal_size")  # shutil calls that write nothing
