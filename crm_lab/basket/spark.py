@@ -65,8 +65,9 @@ def mine_itemsets_spark(
         return Itemsets(names=np.asarray([], dtype=object), n_baskets=0)
     from pyspark.ml.fpm import FPGrowth
 
-    table = _spark_baskets(baskets, session=session) if isinstance(baskets, Baskets) else baskets
-    n = table.count()
+    local = isinstance(baskets, Baskets)
+    table = _spark_baskets(baskets, session=session) if local else baskets
+    n = baskets.n_baskets if local else table.count()
     if n == 0:
         return Itemsets(names=np.asarray([], dtype=object), n_baskets=0)
     need = max(1, math.ceil(Fraction(str(min_support)) * n))  # as rules.mine_itemsets counts

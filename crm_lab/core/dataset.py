@@ -31,6 +31,10 @@ QUARANTINE_COLUMNS = [
 ]
 # Harmless fixes made while reading values, counted per table, column and rule.
 FIX_COLUMNS = ["table", "column", "rule", "count"]
+
+# the file that marks a folder as a run's snapshot of a Dataset (ingest.snapshot writes it;
+# the engines read it to know a folder they may query)
+SNAPSHOT_MARKER = "_snapshot.yaml"
 # Per table and source: rows_in = rows_clean + rows_quarantined + rows_merged.
 ACCOUNTING_COLUMNS = [
     "table",

@@ -23,13 +23,12 @@ Progress = Callable[[str], None] | bool | None
 class Steps:
     """The steps of one task, said as each begins (``step``) and when all are done (``done``).
 
-    >>> with steps(print, "reading", total=2) as s:
+    >>> with steps(print, "reading", total=2) as s:  # doctest: +ELLIPSIS
     ...     s.step("a.csv")
     ...     s.step("b.csv")
-    ...     s.seconds = 1.25  # measured in a real run
       reading 1/2: a.csv
       reading 2/2: b.csv
-      reading: done (1.2 s)
+      reading: done (... s)
     """
 
     def __init__(self, progress: Progress, what: str, *, total: int | None):
@@ -37,7 +36,6 @@ class Steps:
         self.say = progress if callable(progress) and progress is not True else None
         self.bar = None
         self.started = time.perf_counter()
-        self.seconds: float | None = None
         if progress is True:
             from tqdm.auto import tqdm
 
@@ -56,7 +54,7 @@ class Steps:
 
     def done(self) -> None:
         """Say that the task ended, and how long it took."""
-        seconds = self.seconds if self.seconds is not None else time.perf_counter() - self.started
+        seconds = time.perf_counter() - self.started
         if self.say:
             self.say(f"  {self.what}: done ({seconds:.1f} s)")
         if self.bar is not None:

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
+from crm_lab.core.dataset import SNAPSHOT_MARKER
 from crm_lab.core.progress import Progress, steps
 
 __all__ = [
@@ -317,23 +319,20 @@ def _connect_spark(*, memory: float, master: str | None, remote: str | None) -> 
     return Engine("spark", backend=ibis.pyspark.connect(session), session=session)
 
 
-SNAPSHOT_MARKER = "_snapshot.yaml"  # what ingest.snapshot writes into a run's snapshot folder
-
-
 def is_plain_snapshot(folder: str | Path) -> bool:
     """Whether ``folder`` is a run's snapshot the engines can read: marked, not encrypted.
 
-    The engine layer does not import ``ingest``; this reads the marker ``save_tables`` writes.
+    The engine layer does not import ``ingest``; this reads the marker ``save_tables`` writes
+    (an encrypted snapshot's says ``encrypted: true``).
 
     >>> is_plain_snapshot("no/such/folder")
     False
     """
-    marker = Path(folder) / SNAPSHOT_MARKER
     try:
-        text = marker.read_text("utf-8")
-    except OSError:
+        marker = yaml.safe_load((Path(folder) / SNAPSHOT_MARKER).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return False
-    return not re.search(r"^encrypted:\s*true\s*$", text, re.M | re.I)
+    return not (isinstance(marker, dict) and marker.get("encrypted"))
 
 
 def open_lines(

@@ -21,14 +21,14 @@ import pandas as pd
 import yaml
 
 from crm_lab import privacy
-from crm_lab.core.dataset import Dataset, quarantine_frame
+from crm_lab.core.dataset import SNAPSHOT_MARKER, Dataset, quarantine_frame
 from crm_lab.core.schemas import SCHEMAS
 from crm_lab.ingest.readers import LoadError, is_table_file
 
 __all__ = ["SnapshotWriteError", "is_snapshot", "private_dir", "read_snapshot", "save_tables"]
 
 _LOGS = ("quarantine", "accounting", "fixes", "merge_log", "review", "mappings")
-_MARKER = "_snapshot.yaml"
+_MARKER = SNAPSHOT_MARKER
 _META = "_meta.yaml"  # tables and notes, encrypted (.enc), when the snapshot is encrypted
 
 

@@ -48,13 +48,13 @@ import pandas as pd
 
 from crm_lab import __version__, privacy
 from crm_lab.core.dataset import Dataset
-from crm_lab.core.lines import day_end
 from crm_lab.core.periods import Period, resolve_period
 from crm_lab.core.progress import steps
 from crm_lab.core.schemas import EVENT_DATES
 from crm_lab.engine import AUTO_LINES, ENGINES, EngineError, check, choose
 from crm_lab.ingest import private_dir, read_clean, save_tables
 from crm_lab.ingest.readers import is_table_file
+from crm_lab.quality.tables import up_to
 from crm_lab.reporting import display, labels
 from crm_lab.reporting import manifest as mf
 from crm_lab.reporting.export import atomic_write, export_html
@@ -556,8 +556,8 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
         f"quarantined rows: {rows_q} ({time.perf_counter() - started:.1f} s)"
     )
     # the lines up to the as-of day: a period's engine (and page) must not depend on later data
-    tx = dataset.tables.get("transactions")
-    lines = 0 if tx is None else int((tx["ordered_at"] < day_end(per.as_of)).sum())
+    has_lines = "transactions" in dataset.tables
+    lines = len(up_to(dataset, "transactions", as_of=per.as_of)) if has_lines else 0
     engine = choose(plan.engine, lines=lines)
     if plan.engine == "auto":
         say(
