@@ -6,9 +6,11 @@ the reference, the Ibis expression its twin for DuckDB and Spark, and
 ``tests/engine/test_events.py`` proves them equal on the demo data and Online Retail. Only
 these totals leave the engine: one row per customer, customer-day or month.
 
-Sums of amounts are rounded to ``DECIMALS`` places (a window's totals, millions of lines, to
-the cent): a sum's last bits depend on the order an engine adds in, and two customers who
-spent the same must get the same score on every engine.
+Sums of amounts are exact: each line's amount is first rounded to ``DECIMALS`` places and
+counted in whole millionths (``UNITS``, a 64-bit integer), and integers add up to the same total
+in any order. Float sums do not: their last bits depend on the order an engine adds in (threads,
+partitions), and above about 10^9 that reached a cent. Two customers who spent the same must
+get the same score on every engine, and a total the same on every run.
 
 The conventions are ``core.lines``': a purchase is a ``sale`` line with a positive quantity,
 ``end`` is exclusive (``day_end(as_of)``) and ``start`` inclusive.
@@ -25,6 +27,7 @@ from crm_lab.engine.session import is_table
 __all__ = [
     "DECIMALS",
     "HEADLINE_TOTALS",
+    "UNITS",
     "customer_totals",
     "headline_totals",
     "monthly_totals",
@@ -32,6 +35,55 @@ __all__ = [
 ]
 
 DECIMALS = 6
+UNITS = 10**DECIMALS  # an amount is summed as a whole number of millionths
+
+
+LINE_LIMIT = 9e12  # a line's amount in millionths must fit a 64-bit integer
+
+
+def _units(amount):
+    """An Ibis column of amounts into whole millionths, rounded half up, summed exactly.
+
+    Each line is a 64-bit integer of millionths; its sum a 38-digit decimal, which DuckDB and
+    Spark add without rounding or overflow.
+    """
+    return (amount * UNITS + 0.5).floor().cast("decimal(38, 0)")
+
+
+def _units_of(amount: pd.Series) -> pd.Series:
+    """The pandas twin of ``_units``: the same IEEE arithmetic, so the same integers."""
+    values = pd.to_numeric(amount, errors="coerce").to_numpy("float64")
+    if len(values) and np.nanmax(np.abs(values), initial=0.0) >= LINE_LIMIT:
+        raise ValueError(
+            f"an order line's amount of {np.nanmax(np.abs(values)):.6g} is beyond the "
+            f"{LINE_LIMIT:.0e} crm_lab sums exactly; check the export's amount column"
+        )
+    out = np.floor(values * UNITS + 0.5)
+    return pd.Series(np.where(np.isnan(out), 0, out).astype("int64"), index=amount.index)
+
+
+_HALF = 2**31
+
+
+def _sum_units(units: pd.Series, by=None, *, decimals: int = DECIMALS) -> pd.Series:
+    """Millionths into the amount of their exact sum (per group of ``by``), as ``_amounts``.
+
+    pandas has no 128-bit integers: each value is split into a high and a low part (base
+    2**31), both summed in 64 bits, and joined again; where the join would overflow 64 bits
+    the totals are Python integers.
+    """
+    high, low = np.divmod(units.to_numpy("int64"), _HALF)
+    parts = pd.DataFrame({"high": high, "low": low}, index=units.index)
+    if by is None:
+        sums = parts.sum().to_frame().T
+    else:
+        sums = parts.groupby(by, sort=False, observed=True).sum()
+    if (np.abs(sums["high"].to_numpy()) < _HALF).all():
+        joined = sums["high"] * _HALF + sums["low"]
+    else:
+        pairs = zip(sums["high"], sums["low"], strict=True)
+        joined = pd.Series([int(h) * _HALF + int(lo) for h, lo in pairs], dtype=object)
+    return pd.Series(_amounts(joined, decimals), index=sums.index)
 
 
 def _stamp(value) -> pd.Timestamp:
@@ -50,9 +102,23 @@ def _sales(t, *, end, start=None, customers_only=False, products_only=False):
     return t.filter(keep)
 
 
-def _amounts(values, decimals: int = DECIMALS) -> np.ndarray:
-    numbers = pd.to_numeric(pd.Series(values), errors="coerce").fillna(0.0)
-    return np.round(numbers.to_numpy("float64"), decimals) + 0.0  # + 0.0: never -0.0
+def _amounts(units, decimals: int = DECIMALS) -> np.ndarray:
+    """Exact sums of millionths (integers or decimals, null: 0) into rounded amounts.
+
+    The rounding (half up) is done on the integers and the division is correctly rounded, so
+    every engine's exact total becomes the same float: the nearest to the decimal it stands for.
+    """
+    step = 10 ** (DECIMALS - decimals)
+    units = pd.Series(units)
+    if units.dtype != object:
+        numbers = pd.to_numeric(units, errors="coerce").fillna(0).to_numpy("float64")
+        if np.abs(numbers).max(initial=0.0) < 2**53:  # exact as floats: vectorised
+            whole = (numbers.astype("int64") + step // 2) // step  # integer division: exact
+            return whole.astype("float64") / 10**decimals + 0.0  # + 0.0: never -0.0
+        units = pd.Series(numbers.astype("int64"), dtype=object)
+    # Python integers: their true division is correctly rounded at any size
+    out = [0 if pd.isna(u) else (int(u) + step // 2) // step for u in units]
+    return np.array([whole / 10**decimals + 0.0 for whole in out], dtype="float64")
 
 
 def _stamps(values) -> pd.Series:
@@ -94,19 +160,20 @@ def customer_totals(lines, *, end, start=None) -> pd.DataFrame:
             s.group_by("customer_id")
             .aggregate(
                 orders=s.invoice_id.nunique(),
-                revenue=s.amount.sum(),
+                revenue=_units(s.amount).sum(),
                 first_purchase_at=s.ordered_at.min(),
                 last_purchase_at=s.ordered_at.max(),
             )
             .to_pandas()
         )
+        out["revenue"] = _amounts(out["revenue"])
     else:
         s = sale_lines(lines, end=end, start=start, customers_only=True)
         g = s.groupby("customer_id", sort=False, observed=True)
         out = pd.DataFrame(
             {
                 "orders": g["invoice_id"].nunique(),
-                "revenue": g["amount"].sum(),
+                "revenue": _sum_units(_units_of(s["amount"]), s["customer_id"]),
                 "first_purchase_at": g["ordered_at"].min(),
                 "last_purchase_at": g["ordered_at"].max(),
             }
@@ -114,7 +181,7 @@ def customer_totals(lines, *, end, start=None) -> pd.DataFrame:
     out = out.assign(
         customer_id=out["customer_id"].astype("string"),
         orders=out["orders"].astype("int64"),
-        revenue=_amounts(out["revenue"]),
+        revenue=out["revenue"].to_numpy("float64"),
         first_purchase_at=_stamps(out["first_purchase_at"]).to_numpy(),
         last_purchase_at=_stamps(out["last_purchase_at"]).to_numpy(),
     )
@@ -150,29 +217,22 @@ def purchase_days(lines, *, end, after=None) -> pd.DataFrame:
         out = (
             s.mutate(day=s.ordered_at.truncate("D"))
             .group_by(["customer_id", "day"])
-            .aggregate(amount=s.amount.sum())
+            .aggregate(amount=_units(s.amount).sum())
             .to_pandas()
         )
+        out["amount"] = _amounts(out["amount"])
     else:
         t = lines if "quantity" in lines else lines.assign(quantity=1.0)
         s = sale_lines(t, end=end, start=after, customers_only=True)
         s = s[s["amount"] >= 0]
-        out = (
-            pd.DataFrame(
-                {
-                    "customer_id": s["customer_id"],
-                    "day": s["ordered_at"].dt.normalize(),
-                    "amount": s["amount"],
-                }
-            )
-            .groupby(["customer_id", "day"], as_index=False, observed=True, sort=False)["amount"]
-            .sum()
-        )
+        day = s["ordered_at"].dt.normalize().rename("day")
+        out = _sum_units(_units_of(s["amount"]), [s["customer_id"], day])
+        out = out.rename("amount").reset_index()
     out = pd.DataFrame(
         {
             "customer_id": out["customer_id"].astype("string").to_numpy(),
             "day": _stamps(out["day"]).to_numpy(),
-            "amount": _amounts(out["amount"]),
+            "amount": out["amount"].to_numpy("float64"),
         }
     )
     return out.sort_values(["customer_id", "day"], ignore_index=True)
@@ -201,12 +261,13 @@ def monthly_totals(lines, *, end) -> pd.DataFrame:
         out = (
             s.group_by(["year", "month_number"])
             .aggregate(
-                revenue=s.amount.sum(),
+                revenue=_units(s.amount).sum(),
                 orders=s.invoice_id.nunique(),
                 customers=s.customer_id.nunique(),
             )
             .to_pandas()
         )
+        out["revenue"] = _amounts(out["revenue"])
         month = pd.PeriodIndex.from_fields(
             year=out["year"].astype(int), month=out["month_number"].astype(int), freq="M"
         )
@@ -215,7 +276,7 @@ def monthly_totals(lines, *, end) -> pd.DataFrame:
         g = s.groupby(s["ordered_at"].dt.to_period("M"), sort=False)
         out = pd.DataFrame(
             {
-                "revenue": g["amount"].sum(),
+                "revenue": _sum_units(_units_of(s["amount"]), s["ordered_at"].dt.to_period("M")),
                 "orders": g["invoice_id"].nunique(),
                 "customers": g["customer_id"].nunique(),
             }
@@ -224,7 +285,7 @@ def monthly_totals(lines, *, end) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "month": month,
-            "revenue": _amounts(out["revenue"]),
+            "revenue": out["revenue"].to_numpy("float64"),
             "orders": out["orders"].to_numpy("int64"),
             "customers": out["customers"].to_numpy("int64"),
         }
@@ -275,14 +336,14 @@ def headline_totals(lines, *, end, start=None) -> dict:
         row = (
             t.aggregate(
                 lines=t.count(),
-                revenue=t.amount.sum(where=sale),
-                anonymous_revenue=t.amount.sum(where=anonymous),
+                revenue=_units(t.amount).sum(where=sale),
+                anonymous_revenue=_units(t.amount).sum(where=anonymous),
                 anonymous_invoices=t.invoice_id.nunique(where=anonymous),
                 buyers=t.customer_id.nunique(where=sale),
                 orders=t.invoice_id.nunique(where=sale),
-                cancelled_amount=t.amount.sum(where=cancelled),
+                cancelled_amount=_units(t.amount).sum(where=cancelled),
                 cancelled_invoices=t.invoice_id.nunique(where=cancelled),
-                returned_amount=t.amount.sum(where=returned),
+                returned_amount=_units(t.amount).sum(where=returned),
                 returned_invoices=t.invoice_id.nunique(where=returned),
                 first_order=t.ordered_at.min(),
                 last_order=t.ordered_at.max(),
@@ -291,6 +352,8 @@ def headline_totals(lines, *, end, start=None) -> dict:
             .iloc[0]
         )
         raw = {key: row[key] for key in HEADLINE_TOTALS}
+        for key in ("revenue", "anonymous_revenue", "cancelled_amount", "returned_amount"):
+            raw[key] = _amounts([raw[key]], decimals=2)[0]
     else:
         t = lines[lines["ordered_at"] < end]
         if start is not None:
@@ -301,14 +364,14 @@ def headline_totals(lines, *, end, start=None) -> dict:
         returned = t[t["line_type"] == "return"]
         raw = {
             "lines": len(t),
-            "revenue": s["amount"].sum(),
-            "anonymous_revenue": anon["amount"].sum(),
+            "revenue": _sum_units(_units_of(s["amount"]), decimals=2).iloc[0],
+            "anonymous_revenue": _sum_units(_units_of(anon["amount"]), decimals=2).iloc[0],
             "anonymous_invoices": anon["invoice_id"].nunique(),
             "buyers": s["customer_id"].nunique(),
             "orders": s["invoice_id"].nunique(),
-            "cancelled_amount": cancelled["amount"].sum(),
+            "cancelled_amount": _sum_units(_units_of(cancelled["amount"]), decimals=2).iloc[0],
             "cancelled_invoices": cancelled["invoice_id"].nunique(),
-            "returned_amount": returned["amount"].sum(),
+            "returned_amount": _sum_units(_units_of(returned["amount"]), decimals=2).iloc[0],
             "returned_invoices": returned["invoice_id"].nunique(),
             "first_order": t["ordered_at"].min() if len(t) else None,
             "last_order": t["ordered_at"].max() if len(t) else None,
@@ -318,7 +381,7 @@ def headline_totals(lines, *, end, start=None) -> dict:
         if key in ("first_order", "last_order"):
             out[key] = None if value is None or pd.isna(value) else pd.Timestamp(value)
         elif key.endswith(("revenue", "amount")):
-            out[key] = float(_amounts([value], decimals=2)[0])
+            out[key] = float(value)
         else:
             out[key] = 0 if pd.isna(value) else int(value)
     return out

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -146,6 +147,34 @@ def test_sums_agree_to_the_last_digit_whatever_the_order_of_addition():
     b = engine.customer_totals(engine.connect("duckdb").lines(shuffled), end=END)
     pd.testing.assert_frame_equal(a, b)
     assert a["revenue"].tolist() == [100.0, 200.0, 300.0]
+
+
+def test_sums_are_exact_decimals_above_a_billion_on_every_engine():
+    # float sums of such amounts differ in the cents with the order of addition; the engines
+    # add whole millionths, so every order and engine gives the exact decimal total
+    from decimal import Decimal
+
+    rng = np.random.default_rng(7)
+    cents = rng.integers(10**11, 10**12, size=4000)  # 1e9 to 1e10 in currency, to the cent
+    # (the totals, about 2e13, are also past a 64-bit sum of millionths)
+    many = pd.DataFrame(
+        {
+            "invoice_id": [str(i) for i in range(4000)],
+            "customer_id": ["a", "b"] * 2000,
+            "ordered_at": pd.Timestamp("2024-01-01"),
+            "quantity": 1.0,
+            "amount": cents / 100,
+            "line_type": "sale",
+        }
+    )
+    exact = [float(sum(Decimal(int(c)) for c in cents[k::2]) / 100) for k in (0, 1)]
+    total = float(sum(Decimal(int(c)) for c in cents) / 100)
+    duck = engine.connect("duckdb", threads=2)
+    for frame in (many, many.sample(frac=1.0, random_state=1), many.iloc[::-1]):
+        for on in (frame, duck.lines(frame)):
+            assert engine.customer_totals(on, end=END)["revenue"].tolist() == exact
+            assert engine.headline_totals(on, end=END)["revenue"] == total
+            assert engine.monthly_totals(on, end=END)["revenue"].tolist() == [total]
 
 
 def test_choose_and_connect_refuse_what_is_not_an_engine():
