@@ -41,6 +41,7 @@ from crm_lab.engine.session import (
     is_plain_snapshot,
     is_table,
     open_lines,
+    reach,
 )
 
 __all__ = [
@@ -58,4 +59,5 @@ __all__ = [
     "monthly_totals",
     "open_lines",
     "purchase_days",
+    "reach",
 ]

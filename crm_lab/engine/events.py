@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from crm_lab.core.lines import sale_lines
-from crm_lab.engine.session import is_table
+from crm_lab.engine.session import is_table, refuse_zones
 
 __all__ = [
     "DECIMALS",
@@ -168,6 +168,7 @@ def customer_totals(lines, *, end, start=None) -> pd.DataFrame:
         )
         out["revenue"] = _amounts(out["revenue"])
     else:
+        refuse_zones(lines)
         s = sale_lines(lines, end=end, start=start, customers_only=True)
         g = s.groupby("customer_id", sort=False, observed=True)
         out = pd.DataFrame(
@@ -222,6 +223,7 @@ def purchase_days(lines, *, end, after=None) -> pd.DataFrame:
         )
         out["amount"] = _amounts(out["amount"])
     else:
+        refuse_zones(lines)
         t = lines if "quantity" in lines else lines.assign(quantity=1.0)
         s = sale_lines(t, end=end, start=after, customers_only=True)
         s = s[s["amount"] >= 0]
@@ -272,6 +274,7 @@ def monthly_totals(lines, *, end) -> pd.DataFrame:
             year=out["year"].astype(int), month=out["month_number"].astype(int), freq="M"
         )
     else:
+        refuse_zones(lines)
         s = sale_lines(lines, end=end)
         g = s.groupby(s["ordered_at"].dt.to_period("M"), sort=False)
         out = pd.DataFrame(
@@ -355,6 +358,7 @@ def headline_totals(lines, *, end, start=None) -> dict:
         for key in ("revenue", "anonymous_revenue", "cancelled_amount", "returned_amount"):
             raw[key] = _amounts([raw[key]], decimals=2)[0]
     else:
+        refuse_zones(lines)
         t = lines[lines["ordered_at"] < end]
         if start is not None:
             t = t[t["ordered_at"] >= start]

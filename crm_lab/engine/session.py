@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import uuid
 import warnings
@@ -33,6 +34,8 @@ __all__ = [
     "is_plain_snapshot",
     "is_table",
     "open_lines",
+    "reach",
+    "refuse_zones",
 ]
 
 ENGINES = ("auto", "pandas", "duckdb", "spark")
@@ -52,6 +55,27 @@ def is_table(obj) -> bool:
     False
     """
     return type(obj).__module__.startswith("ibis.")
+
+
+def refuse_zones(frame: pd.DataFrame) -> None:
+    """A table into nothing, or a ``ValueError`` naming its columns of time-zone-aware times.
+
+    crm_lab's times are wall-clock times without a zone (``ingest`` writes them so). A zone
+    would be dropped by one engine and shifted to UTC by another, so it is refused on all.
+
+    >>> refuse_zones(pd.DataFrame({"at": pd.to_datetime(["2024-01-01 09:00"])}))
+    >>> zoned = pd.DataFrame({"at": pd.to_datetime(["2024-01-01"]).tz_localize("UTC")})
+    >>> refuse_zones(zoned)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: column at has times with a time zone (UTC); crm_lab takes wall-clock times: ...
+    """
+    zoned = [c for c in frame.columns if isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
+    if zoned:
+        zones = ", ".join(sorted({str(frame[c].dt.tz) for c in zoned}))
+        raise ValueError(
+            f"column {', '.join(map(str, zoned))} has times with a time zone ({zones}); crm_lab "
+            "takes wall-clock times: convert with .dt.tz_convert(zone).dt.tz_localize(None)"
+        )
 
 
 def choose(name: str, *, lines: int) -> str:
@@ -96,6 +120,7 @@ class Engine:
         snapshot must be read by ``ingest`` first and passed as a DataFrame.
         """
         if isinstance(source, pd.DataFrame):
+            refuse_zones(source)
             return source if self.name == "pandas" else self._from_frame(source, table=table)
         path = Path(source)
         file = path / f"{table}.parquet" if path.is_dir() else path
@@ -243,8 +268,46 @@ def check(name: str, *, spark_master: str | None = None, spark_remote: str | Non
                 f"the {name} engine needs {module}, which is not installed: {extra}"
                 + ("; or use --engine duckdb" if name == "spark" else "")
             ) from None
-    if name == "spark" and not (spark_remote or os.environ.get("SPARK_REMOTE")):
+    remote = spark_remote or os.environ.get("SPARK_REMOTE")
+    if name == "spark" and not remote:
         _check_java()
+    if name == "spark":
+        reach(remote or spark_master or "local[*]")
+
+
+REACH_SECONDS = 5.0  # a Spark master or Connect server that does not answer in this is down
+
+
+def reach(url: str, *, seconds: float = REACH_SECONDS) -> None:
+    """A Spark master or Spark Connect URL into nothing, or an ``EngineError`` if none answers.
+
+    ``spark://host:port`` (several hosts: comma-separated; port 7077 by default) and
+    ``sc://host:port`` (15002) are tried with a TCP connection of at most ``seconds`` each:
+    Spark itself would retry an unreachable master for many minutes. Local mode, YARN and
+    Kubernetes URLs are not tried.
+
+    >>> reach("local[2]")
+    """
+    found = re.match(r"(spark|sc)://([^/;?]+)", url)
+    if not found:
+        return
+    default = 7077 if found[1] == "spark" else 15002
+    said = []
+    for address in found[2].split(","):
+        host, colon, port = address.rpartition(":")
+        if not colon or host.endswith(":"):  # no port, or a bare IPv6 address
+            host, port = address, str(default)
+        host = host.strip("[]")
+        try:
+            socket.create_connection((host, int(port)), timeout=seconds).close()
+            return
+        except (OSError, ValueError) as exc:
+            said.append(f"{host}:{port}: {getattr(exc, 'strerror', None) or exc}")
+    what = "--spark-master" if found[1] == "spark" else "the Spark Connect server ($SPARK_REMOTE)"
+    raise EngineError(
+        f"{what} {url}: nothing answers ({'; '.join(said)}). Start it or name a running one; "
+        "or use --engine duckdb"
+    )
 
 
 def _check_java() -> None:
@@ -283,6 +346,7 @@ def _connect_spark(*, memory: float, master: str | None, remote: str | None) -> 
             "pip install 'crm_lab[spark]', or use --engine duckdb"
         ) from None
     remote = remote or os.environ.get("SPARK_REMOTE")
+    reach(remote or master or "local[*]")
     builder = SparkSession.builder.appName("crm_lab")
     if remote:
         builder = builder.remote(remote)

@@ -149,15 +149,16 @@ def test_sums_agree_to_the_last_digit_whatever_the_order_of_addition():
     assert a["revenue"].tolist() == [100.0, 200.0, 300.0]
 
 
-def test_sums_are_exact_decimals_above_a_billion_on_every_engine():
-    # float sums of such amounts differ in the cents with the order of addition; the engines
-    # add whole millionths, so every order and engine gives the exact decimal total
+def _billions():
+    """Lines of 1e9 to 1e10 each, to the cent, and their exact totals per customer and in all.
+
+    Float sums of such amounts differ in the cents with the order of addition, and their
+    totals (about 2e13) are past a 64-bit sum of millionths.
+    """
     from decimal import Decimal
 
-    rng = np.random.default_rng(7)
-    cents = rng.integers(10**11, 10**12, size=4000)  # 1e9 to 1e10 in currency, to the cent
-    # (the totals, about 2e13, are also past a 64-bit sum of millionths)
-    many = pd.DataFrame(
+    cents = np.random.default_rng(7).integers(10**11, 10**12, size=4000)
+    lines = pd.DataFrame(
         {
             "invoice_id": [str(i) for i in range(4000)],
             "customer_id": ["a", "b"] * 2000,
@@ -167,14 +168,23 @@ def test_sums_are_exact_decimals_above_a_billion_on_every_engine():
             "line_type": "sale",
         }
     )
-    exact = [float(sum(Decimal(int(c)) for c in cents[k::2]) / 100) for k in (0, 1)]
-    total = float(sum(Decimal(int(c)) for c in cents) / 100)
+    each = [float(sum(Decimal(int(c)) for c in cents[k::2]) / 100) for k in (0, 1)]
+    return lines, each, float(sum(Decimal(int(c)) for c in cents) / 100)
+
+
+def _assert_exact(on, each, total):
+    assert engine.customer_totals(on, end=END)["revenue"].tolist() == each
+    assert engine.headline_totals(on, end=END)["revenue"] == total
+    assert engine.monthly_totals(on, end=END)["revenue"].tolist() == [total]
+    assert engine.purchase_days(on, end=END)["amount"].tolist() == each
+
+
+def test_sums_are_exact_decimals_above_a_billion_in_any_order():
+    many, each, total = _billions()
     duck = engine.connect("duckdb", threads=2)
     for frame in (many, many.sample(frac=1.0, random_state=1), many.iloc[::-1]):
-        for on in (frame, duck.lines(frame)):
-            assert engine.customer_totals(on, end=END)["revenue"].tolist() == exact
-            assert engine.headline_totals(on, end=END)["revenue"] == total
-            assert engine.monthly_totals(on, end=END)["revenue"].tolist() == [total]
+        _assert_exact(frame, each, total)
+        _assert_exact(duck.lines(frame), each, total)
 
 
 def test_choose_and_connect_refuse_what_is_not_an_engine():
@@ -293,6 +303,11 @@ def spark():
     yield e
 
 
+def test_spark_sums_are_exact_decimals_above_a_billion(spark):
+    many, each, total = _billions()
+    _assert_exact(spark.lines(many.sample(frac=1.0, random_state=2)), each, total)
+
+
 def test_spark_tables_of_frames_freed_at_once_keep_their_own_rows(spark):
     # each frame is freed as soon as it is copied: its id() is reused by the next one
     jan = spark.lines(LINES.assign(amount=10.0))
@@ -333,3 +348,12 @@ def test_spark_without_java_is_a_clear_error(tmp_path):
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("crm_lab.engine.session.EngineError: Spark could not start")
     assert "Java runtime" in last and "--engine duckdb" in last
+
+
+@pytest.mark.parametrize("name", ["pandas", "duckdb"])
+def test_times_with_a_zone_are_refused_alike_on_every_engine(name):
+    zoned = LINES.assign(ordered_at=LINES["ordered_at"].dt.tz_localize("Europe/London"))
+    with pytest.raises(ValueError, match=r"column ordered_at has times with a time zone"):
+        engine.customer_totals(engine.connect(name).lines(zoned), end=END)
+    with pytest.raises(ValueError, match=r"Europe/London.*tz_localize\(None\)"):
+        engine.purchase_days(zoned, end=END)

@@ -52,11 +52,17 @@ def test_spark_without_java_names_where_it_looked(tmp_path, monkeypatch):
 
 def test_a_spark_connect_server_needs_no_local_java(tmp_path, monkeypatch):
     pytest.importorskip("pyspark")
+    import socket
+
     monkeypatch.setenv("JAVA_HOME", str(tmp_path / "none"))
-    monkeypatch.setenv("SPARK_REMOTE", "sc://spark.example:15002")
-    assert engine.check("spark") is None
-    monkeypatch.delenv("SPARK_REMOTE")
-    assert engine.check("spark", spark_remote="sc://spark.example:15002") is None
+    with socket.socket() as server:  # a server that answers
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        url = f"sc://127.0.0.1:{server.getsockname()[1]}"
+        monkeypatch.setenv("SPARK_REMOTE", url)
+        assert engine.check("spark") is None
+        monkeypatch.delenv("SPARK_REMOTE")
+        assert engine.check("spark", spark_remote=url) is None
 
 
 def test_spark_without_pyspark_says_how_to_install_it(monkeypatch):
@@ -106,8 +112,47 @@ def test_a_spark_master_of_no_known_form_is_refused_before_anything_starts(maste
 
 @pytest.mark.parametrize("master", ["local", "local[*]", "local[2]", "spark://h:7077", "yarn"])
 def test_the_known_forms_of_a_spark_master_pass(master, tmp_path, monkeypatch):
+    from crm_lab.engine import session
+
     monkeypatch.setenv("SPARK_REMOTE", "sc://x:1")  # no local Java needed for this check
+    tried = []
+    monkeypatch.setattr(session, "reach", tried.append)
     assert engine.check("spark", spark_master=master) is None
+    assert tried == ["sc://x:1"]  # the Connect server wins over the master, and is tried
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:  # a port just freed: nothing listens on it
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("scheme", ["spark", "sc"])
+def test_a_spark_master_or_server_that_does_not_answer_is_refused_in_seconds(scheme):
+    import socket
+    import time
+
+    port = _closed_port()
+    began = time.monotonic()
+    with pytest.raises(engine.EngineError, match=rf"{scheme}://127.0.0.1:{port}: nothing answers"):
+        engine.reach(f"{scheme}://127.0.0.1:{port}", seconds=2)
+    assert time.monotonic() - began < 10  # Spark itself retries for many minutes
+    with socket.socket() as server:  # one of several masters answering is enough
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        live = server.getsockname()[1]
+        assert engine.reach(f"{scheme}://127.0.0.1:{port},127.0.0.1:{live}") is None
+
+
+def test_check_refuses_an_unreachable_master_before_anything_starts(tmp_path, monkeypatch):
+    from crm_lab.engine import session
+
+    monkeypatch.setattr(session, "_check_java", lambda: None)
+    port = _closed_port()
+    with pytest.raises(engine.EngineError, match="--spark-master spark://127.0.0.1"):
+        engine.check("spark", spark_master=f"spark://127.0.0.1:{port}")
 
 
 def test_a_spark_master_without_the_spark_engine_is_refused(tmp_path):
