@@ -39,51 +39,61 @@ UNITS = 10**DECIMALS  # an amount is summed as a whole number of millionths
 
 
 LINE_LIMIT = 9e12  # a line's amount in millionths must fit a 64-bit integer
+_HALF = 2**31  # millionths are split into high * 2**31 + low, each part summed in 64 bits
 
 
-def _units(amount):
-    """An Ibis column of amounts into whole millionths, rounded half up, summed exactly.
+def _sums(amount, name: str, *, where=None) -> dict:
+    """An Ibis column of amounts into the two 64-bit aggregates of its exact sum, named.
 
-    Each line is a 64-bit integer of millionths; its sum a 38-digit decimal, which DuckDB and
-    Spark add without rounding or overflow.
+    Each line is rounded half up to whole millionths and split into a high and a low part
+    (base 2**31), so that neither part's sum overflows 64 bits on any engine and both are
+    exact; ``_join`` puts them together. A 64-bit sum of millionths alone would overflow at
+    9.2 * 10**12, and a decimal sum comes back as Python objects, slowly.
     """
-    return (amount * UNITS + 0.5).floor().cast("decimal(38, 0)")
+    whole = (amount * UNITS + 0.5).floor()  # Ibis: CAST(FLOOR(...) AS BIGINT)
+    high = (whole / _HALF).floor()
+    low = whole - high * _HALF
+    return {
+        f"{name}__high": high.sum(where=where).fill_null(0).cast("int64"),
+        f"{name}__low": low.sum(where=where).fill_null(0).cast("int64"),
+    }
 
 
-def _units_of(amount: pd.Series) -> pd.Series:
-    """The pandas twin of ``_units``: the same IEEE arithmetic, so the same integers."""
+def _sums_of(amount: pd.Series, by=None, *, decimals: int = DECIMALS) -> pd.Series:
+    """The pandas twin of ``_sums`` and ``_join``: the same IEEE arithmetic, the same integers.
+
+    Returns the exact sum's amount per group of ``by`` (one row without ``by``).
+    """
     values = pd.to_numeric(amount, errors="coerce").to_numpy("float64")
     if len(values) and np.nanmax(np.abs(values), initial=0.0) >= LINE_LIMIT:
         raise ValueError(
             f"an order line's amount of {np.nanmax(np.abs(values)):.6g} is beyond the "
             f"{LINE_LIMIT:.0e} crm_lab sums exactly; check the export's amount column"
         )
-    out = np.floor(values * UNITS + 0.5)
-    return pd.Series(np.where(np.isnan(out), 0, out).astype("int64"), index=amount.index)
-
-
-_HALF = 2**31
-
-
-def _sum_units(units: pd.Series, by=None, *, decimals: int = DECIMALS) -> pd.Series:
-    """Millionths into the amount of their exact sum (per group of ``by``), as ``_amounts``.
-
-    pandas has no 128-bit integers: each value is split into a high and a low part (base
-    2**31), both summed in 64 bits, and joined again; where the join would overflow 64 bits
-    the totals are Python integers.
-    """
-    high, low = np.divmod(units.to_numpy("int64"), _HALF)
-    parts = pd.DataFrame({"high": high, "low": low}, index=units.index)
+    whole = np.floor(values * UNITS + 0.5)
+    high = np.floor(whole / _HALF)
+    whole, high = np.nan_to_num(whole).astype("int64"), np.nan_to_num(high).astype("int64")
+    parts = pd.DataFrame({"high": high, "low": whole - high * _HALF}, index=amount.index)
     if by is None:
         sums = parts.sum().to_frame().T
     else:
         sums = parts.groupby(by, sort=False, observed=True).sum()
-    if (np.abs(sums["high"].to_numpy()) < _HALF).all():
-        joined = sums["high"] * _HALF + sums["low"]
-    else:
-        pairs = zip(sums["high"], sums["low"], strict=True)
-        joined = pd.Series([int(h) * _HALF + int(lo) for h, lo in pairs], dtype=object)
-    return pd.Series(_amounts(joined, decimals), index=sums.index)
+    return pd.Series(_join(sums["high"], sums["low"], decimals), index=sums.index)
+
+
+def _join(high, low, decimals: int = DECIMALS) -> np.ndarray:
+    """The high and low parts' sums into the rounded amounts of the exact totals."""
+    high = pd.Series(high).to_numpy("int64")
+    low = pd.Series(low).to_numpy("int64")
+    if (np.abs(high) < _HALF).all():  # high * 2**31 + low stays inside 64 bits
+        return _amounts(high * _HALF + low, decimals)
+    pairs = zip(high.tolist(), low.tolist(), strict=True)
+    return _amounts(pd.Series([h * _HALF + lo for h, lo in pairs], dtype=object), decimals)
+
+
+def _joined(frame: pd.DataFrame, name: str, *, decimals: int = DECIMALS) -> np.ndarray:
+    """An engine's result with ``_sums`` columns into the amounts of ``name`` (taken out)."""
+    return _join(frame.pop(f"{name}__high"), frame.pop(f"{name}__low"), decimals)
 
 
 def _stamp(value) -> pd.Timestamp:
@@ -160,13 +170,13 @@ def customer_totals(lines, *, end, start=None) -> pd.DataFrame:
             s.group_by("customer_id")
             .aggregate(
                 orders=s.invoice_id.nunique(),
-                revenue=_units(s.amount).sum(),
+                **_sums(s.amount, "revenue"),
                 first_purchase_at=s.ordered_at.min(),
                 last_purchase_at=s.ordered_at.max(),
             )
             .to_pandas()
         )
-        out["revenue"] = _amounts(out["revenue"])
+        out["revenue"] = _joined(out, "revenue")
     else:
         refuse_zones(lines)
         s = sale_lines(lines, end=end, start=start, customers_only=True)
@@ -174,7 +184,7 @@ def customer_totals(lines, *, end, start=None) -> pd.DataFrame:
         out = pd.DataFrame(
             {
                 "orders": g["invoice_id"].nunique(),
-                "revenue": _sum_units(_units_of(s["amount"]), s["customer_id"]),
+                "revenue": _sums_of(s["amount"], s["customer_id"]),
                 "first_purchase_at": g["ordered_at"].min(),
                 "last_purchase_at": g["ordered_at"].max(),
             }
@@ -218,17 +228,17 @@ def purchase_days(lines, *, end, after=None) -> pd.DataFrame:
         out = (
             s.mutate(day=s.ordered_at.truncate("D"))
             .group_by(["customer_id", "day"])
-            .aggregate(amount=_units(s.amount).sum())
+            .aggregate(**_sums(s.amount, "amount"))
             .to_pandas()
         )
-        out["amount"] = _amounts(out["amount"])
+        out["amount"] = _joined(out, "amount")
     else:
         refuse_zones(lines)
         t = lines if "quantity" in lines else lines.assign(quantity=1.0)
         s = sale_lines(t, end=end, start=after, customers_only=True)
         s = s[s["amount"] >= 0]
         day = s["ordered_at"].dt.normalize().rename("day")
-        out = _sum_units(_units_of(s["amount"]), [s["customer_id"], day])
+        out = _sums_of(s["amount"], [s["customer_id"], day])
         out = out.rename("amount").reset_index()
     out = pd.DataFrame(
         {
@@ -263,13 +273,13 @@ def monthly_totals(lines, *, end) -> pd.DataFrame:
         out = (
             s.group_by(["year", "month_number"])
             .aggregate(
-                revenue=_units(s.amount).sum(),
+                **_sums(s.amount, "revenue"),
                 orders=s.invoice_id.nunique(),
                 customers=s.customer_id.nunique(),
             )
             .to_pandas()
         )
-        out["revenue"] = _amounts(out["revenue"])
+        out["revenue"] = _joined(out, "revenue")
         month = pd.PeriodIndex.from_fields(
             year=out["year"].astype(int), month=out["month_number"].astype(int), freq="M"
         )
@@ -279,7 +289,7 @@ def monthly_totals(lines, *, end) -> pd.DataFrame:
         g = s.groupby(s["ordered_at"].dt.to_period("M"), sort=False)
         out = pd.DataFrame(
             {
-                "revenue": _sum_units(_units_of(s["amount"]), s["ordered_at"].dt.to_period("M")),
+                "revenue": _sums_of(s["amount"], s["ordered_at"].dt.to_period("M")),
                 "orders": g["invoice_id"].nunique(),
                 "customers": g["customer_id"].nunique(),
             }
@@ -339,14 +349,14 @@ def headline_totals(lines, *, end, start=None) -> dict:
         row = (
             t.aggregate(
                 lines=t.count(),
-                revenue=_units(t.amount).sum(where=sale),
-                anonymous_revenue=_units(t.amount).sum(where=anonymous),
+                **_sums(t.amount, "revenue", where=sale),
+                **_sums(t.amount, "anonymous_revenue", where=anonymous),
                 anonymous_invoices=t.invoice_id.nunique(where=anonymous),
                 buyers=t.customer_id.nunique(where=sale),
                 orders=t.invoice_id.nunique(where=sale),
-                cancelled_amount=_units(t.amount).sum(where=cancelled),
+                **_sums(t.amount, "cancelled_amount", where=cancelled),
                 cancelled_invoices=t.invoice_id.nunique(where=cancelled),
-                returned_amount=_units(t.amount).sum(where=returned),
+                **_sums(t.amount, "returned_amount", where=returned),
                 returned_invoices=t.invoice_id.nunique(where=returned),
                 first_order=t.ordered_at.min(),
                 last_order=t.ordered_at.max(),
@@ -354,9 +364,10 @@ def headline_totals(lines, *, end, start=None) -> dict:
             .to_pandas()
             .iloc[0]
         )
-        raw = {key: row[key] for key in HEADLINE_TOTALS}
-        for key in ("revenue", "anonymous_revenue", "cancelled_amount", "returned_amount"):
-            raw[key] = _amounts([raw[key]], decimals=2)[0]
+        sums = ("revenue", "anonymous_revenue", "cancelled_amount", "returned_amount")
+        raw = {key: row[key] for key in HEADLINE_TOTALS if key not in sums}
+        for key in sums:
+            raw[key] = _join([row[f"{key}__high"]], [row[f"{key}__low"]], decimals=2)[0]
     else:
         refuse_zones(lines)
         t = lines[lines["ordered_at"] < end]
@@ -368,20 +379,21 @@ def headline_totals(lines, *, end, start=None) -> dict:
         returned = t[t["line_type"] == "return"]
         raw = {
             "lines": len(t),
-            "revenue": _sum_units(_units_of(s["amount"]), decimals=2).iloc[0],
-            "anonymous_revenue": _sum_units(_units_of(anon["amount"]), decimals=2).iloc[0],
+            "revenue": _sums_of(s["amount"], decimals=2).iloc[0],
+            "anonymous_revenue": _sums_of(anon["amount"], decimals=2).iloc[0],
             "anonymous_invoices": anon["invoice_id"].nunique(),
             "buyers": s["customer_id"].nunique(),
             "orders": s["invoice_id"].nunique(),
-            "cancelled_amount": _sum_units(_units_of(cancelled["amount"]), decimals=2).iloc[0],
+            "cancelled_amount": _sums_of(cancelled["amount"], decimals=2).iloc[0],
             "cancelled_invoices": cancelled["invoice_id"].nunique(),
-            "returned_amount": _sum_units(_units_of(returned["amount"]), decimals=2).iloc[0],
+            "returned_amount": _sums_of(returned["amount"], decimals=2).iloc[0],
             "returned_invoices": returned["invoice_id"].nunique(),
             "first_order": t["ordered_at"].min() if len(t) else None,
             "last_order": t["ordered_at"].max() if len(t) else None,
         }
     out = {}
-    for key, value in raw.items():
+    for key in HEADLINE_TOTALS:
+        value = raw[key]
         if key in ("first_order", "last_order"):
             out[key] = None if value is None or pd.isna(value) else pd.Timestamp(value)
         elif key.endswith(("revenue", "amount")):
