@@ -88,7 +88,7 @@ def _join(high, low, decimals: int = DECIMALS) -> np.ndarray:
     if (np.abs(high) < _HALF).all():  # high * 2**31 + low stays inside 64 bits
         return _amounts(high * _HALF + low, decimals)
     pairs = zip(high.tolist(), low.tolist(), strict=True)
-    return _amounts(pd.Series([h * _HALF + lo for h, lo in pairs], dtype=object), decimals)
+    return _amounts([h * _HALF + lo for h, lo in pairs], decimals)
 
 
 def _joined(frame: pd.DataFrame, name: str, *, decimals: int = DECIMALS) -> np.ndarray:
@@ -113,22 +113,17 @@ def _sales(t, *, end, start=None, customers_only=False, products_only=False):
 
 
 def _amounts(units, decimals: int = DECIMALS) -> np.ndarray:
-    """Exact sums of millionths (integers or decimals, null: 0) into rounded amounts.
+    """Exact totals in millionths (64-bit or Python integers) into rounded amounts.
 
     The rounding (half up) is done on the integers and the division is correctly rounded, so
     every engine's exact total becomes the same float: the nearest to the decimal it stands for.
     """
     step = 10 ** (DECIMALS - decimals)
-    units = pd.Series(units)
-    if units.dtype != object:
-        numbers = pd.to_numeric(units, errors="coerce").fillna(0).to_numpy("float64")
-        if np.abs(numbers).max(initial=0.0) < 2**53:  # exact as floats: vectorised
-            whole = (numbers.astype("int64") + step // 2) // step  # integer division: exact
-            return whole.astype("float64") / 10**decimals + 0.0  # + 0.0: never -0.0
-        units = pd.Series(numbers.astype("int64"), dtype=object)
+    if isinstance(units, np.ndarray) and units.dtype == "int64" and (np.abs(units) < 2**53).all():
+        whole = (units + step // 2) // step  # integer division: exact
+        return whole.astype("float64") / 10**decimals + 0.0  # exact as floats; never -0.0
     # Python integers: their true division is correctly rounded at any size
-    out = [0 if pd.isna(u) else (int(u) + step // 2) // step for u in units]
-    return np.array([whole / 10**decimals + 0.0 for whole in out], dtype="float64")
+    return np.array([(int(u) + step // 2) // step / 10**decimals + 0.0 for u in units], "float64")
 
 
 def _stamps(values) -> pd.Series:

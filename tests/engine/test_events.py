@@ -149,15 +149,16 @@ def test_sums_agree_to_the_last_digit_whatever_the_order_of_addition():
     assert a["revenue"].tolist() == [100.0, 200.0, 300.0]
 
 
-def _billions():
-    """Lines of 1e9 to 1e10 each, to the cent, and their exact totals per customer and in all.
+def _billions(low: int = 10**11, high: int = 10**12):
+    """Lines of ``low`` to ``high`` cents each and their exact totals per customer and in all.
 
-    Float sums of such amounts differ in the cents with the order of addition, and their
-    totals (about 2e13) are past a 64-bit sum of millionths.
+    Float sums of such amounts differ in the cents with the order of addition. By default
+    (1e9 to 1e10 a line) the totals, about 2e13, are past a 64-bit sum of millionths; with
+    10**9 to 10**10 cents they are past 2**53 millionths but inside 64 bits.
     """
     from decimal import Decimal
 
-    cents = np.random.default_rng(7).integers(10**11, 10**12, size=4000)
+    cents = np.random.default_rng(7).integers(low, high, size=4000)
     lines = pd.DataFrame(
         {
             "invoice_id": [str(i) for i in range(4000)],
@@ -179,8 +180,9 @@ def _assert_exact(on, each, total):
     assert engine.purchase_days(on, end=END)["amount"].tolist() == each
 
 
-def test_sums_are_exact_decimals_above_a_billion_in_any_order():
-    many, each, total = _billions()
+@pytest.mark.parametrize("cents", [(10**9, 10**10), (10**11, 10**12)])
+def test_sums_are_exact_decimals_above_a_billion_in_any_order(cents):
+    many, each, total = _billions(*cents)
     duck = engine.connect("duckdb", threads=2)
     for frame in (many, many.sample(frac=1.0, random_state=1), many.iloc[::-1]):
         _assert_exact(frame, each, total)
