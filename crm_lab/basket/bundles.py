@@ -7,7 +7,7 @@ import pandas as pd
 from scipy import sparse
 
 from crm_lab import privacy
-from crm_lab.core.lines import day_end, item_labels, sale_lines
+from crm_lab.core.lines import ITEM_COLUMNS, day_end, item_labels, sale_lines
 
 __all__ = ["bundles"]
 
@@ -47,7 +47,12 @@ def bundles(
     expected = groups["items"].map(lambda t: float(np.prod([single[i] for i in t])))
     groups["lift"] = groups["support"] / expected
     groups = groups[groups["lift"] >= min_lift].nlargest(top, ["lift", "count"])
-    sales = sale_lines(transactions, end=day_end(as_of), products_only=True)
+    sales = sale_lines(
+        transactions,
+        end=day_end(as_of),
+        products_only=True,
+        columns=["invoice_id", "amount", *ITEM_COLUMNS],
+    )
     item = item_labels(sales, level=level)
     lines = pd.DataFrame({"basket": sales["invoice_id"], "item": item, "amount": sales["amount"]})
     lines = (

@@ -22,7 +22,7 @@ from scipy import sparse
 from crm_lab import privacy
 from crm_lab.basket import mining
 from crm_lab.basket.mining import ALGORITHMS, RULE_COLUMNS, Itemsets, Rules
-from crm_lab.core.lines import day_end, item_labels, sale_lines
+from crm_lab.core.lines import ITEM_COLUMNS, day_end, item_labels, sale_lines
 
 __all__ = [
     "ALGORITHMS",
@@ -111,7 +111,12 @@ def make_baskets(
     min_item_count : int
         Items bought in fewer baskets are dropped (baskets left empty are dropped too).
     """
-    sales = sale_lines(transactions, end=day_end(as_of), products_only=True)
+    sales = sale_lines(
+        transactions,
+        end=day_end(as_of),
+        products_only=True,
+        columns=["invoice_id", *ITEM_COLUMNS],
+    )
     item = item_labels(sales, level=level)
     if level == "category":
         if item.isna().all() and len(sales):

@@ -268,14 +268,23 @@ class Plan:
 
 @dataclass(frozen=True)
 class Inputs:
-    """The prepared input of a run: the clean dataset and the two snapshots written from it."""
+    """The prepared input of a run: the two snapshots written from the clean dataset and what
+    the run itself needs of it.
 
-    dataset: Dataset
+    The dataset's tables are not kept: the kernels read the snapshots, and a run over 20 M
+    order lines would otherwise hold gigabytes of them while the kernels run. What is kept is
+    small: rows per table, the accounting, the notes and each template's unmet requirements.
+    """
+
     snapshot: Path  # the analyst's tables, contacts included
     deidentified: Path  # pseudonymous ids, no contacts: what stakeholder reports read
     known: dict[str, set[str]]  # identifying values the privacy gate looks for
     warnings: tuple[dict, ...] = ()  # the run's (check_freshness): on every page, in the manifest
     engine: str = "pandas"  # the plan's engine for this input's size (engine.choose)
+    rows: dict[str, int] = field(default_factory=dict)  # clean rows per table
+    accounting: pd.DataFrame = field(default_factory=pd.DataFrame)  # Dataset.accounting
+    notes: tuple[str, ...] = ()  # Dataset.notes
+    unmet: dict[str, list[str]] = field(default_factory=dict)  # per template slug
 
 
 @dataclass
@@ -569,7 +578,17 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
     for template in plan.templates:  # a skipped or failed report must not show old figures
         mf.metrics_path(plan.metrics_dir, template.slug).unlink(missing_ok=True)
     plan.run_plan(warnings=warnings).write(plan.metrics_dir)
-    return Inputs(dataset, snapshot, deidentified, inputs_known, tuple(warnings), engine=engine)
+    return Inputs(
+        snapshot,
+        deidentified,
+        inputs_known,
+        tuple(warnings),
+        engine=engine,
+        rows={table: len(frame) for table, frame in dataset.tables.items()},
+        accounting=dataset.accounting,
+        notes=tuple(dataset.notes),
+        unmet={t.slug: unmet_requirements(t.requires, dataset.tables) for t in plan.templates},
+    )
 
 
 # --- 3. execute one template --------------------------------------------------------------------
@@ -881,7 +900,7 @@ def run_template(
         return ReportResult(
             template.slug, title, "failed", reason=reason, audience=template.audience
         )
-    unmet = unmet_requirements(template.requires, inputs.dataset.tables)
+    unmet = inputs.unmet.get(template.slug, [])
     if unmet:
         reason = "; ".join(unmet)
         say(f"{tag}: skipped ({reason})")
@@ -1063,7 +1082,6 @@ def write_run_record(
                 r, html=before.html, metrics=before.metrics, warnings=before.warnings, stale=True
             )
         reports.append(r)
-    dataset = inputs.dataset
     manifest = mf.Manifest(
         period=plan.period.name,
         period_start=plan.period.start.date().isoformat(),
@@ -1073,9 +1091,9 @@ def write_run_record(
         parameters=dict(plan.params),
         versions=_versions(),
         seconds=round(seconds, 2),
-        rows={table: len(frame) for table, frame in dataset.tables.items()},
-        accounting=dataset.accounting.to_dict(orient="records"),
-        notes=list(dataset.notes),
+        rows=dict(inputs.rows),
+        accounting=inputs.accounting.to_dict(orient="records"),
+        notes=list(inputs.notes),
         reports=reports,
         warnings=list(inputs.warnings),
     )

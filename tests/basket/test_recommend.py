@@ -300,3 +300,93 @@ def test_online_retail_with_the_commands_defaults_equals_the_brute_force():
     pd.testing.assert_frame_equal(
         mine.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False
     )
+
+
+def loop_holdout_hits(before, after, recs, popular, *, top_n):
+    """The holdout's counts as ``holdout_hit_rate`` computed them before (crm_lab 2026-12):
+    a set of items per customer and a loop over the customers evaluated."""
+    bought_before = before.groupby("customer_id")["item"].apply(set)
+    new_after = after.groupby("customer_id")["item"].apply(set)
+    evaluated = sorted(set(bought_before.index) & set(new_after.index))
+    recs_by = recs.groupby("customer_id")["item"].agg(list)
+    hits = base_hits = with_recs = 0
+    for cid in evaluated:
+        new = new_after[cid] - bought_before[cid]
+        mine = recs_by.get(cid, [])
+        with_recs += bool(mine)
+        hits += bool(new & set(mine))
+        owned = bought_before[cid]
+        base = [i for i in popular if i not in owned][:top_n]
+        base_hits += bool(new & set(base))
+    return len(evaluated), with_recs, hits, base_hits
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("top_n", [1, 3, 5])
+def test_holdout_counts_on_codes_equal_the_per_customer_loop(seed, top_n):
+    """Random histories where customers own most of the best sellers (the baseline must skip
+    far down the list), items outside the best sellers, customers on one side only, and
+    recommendations for customers who are not evaluated."""
+    rng = np.random.default_rng(seed)
+    items = [f"item {k}" for k in range(30)]
+    popular = np.array(rng.permutation(items[:20]))  # ten items are never best sellers
+
+    def pairs(n, customers):
+        frame = pd.DataFrame(
+            {
+                "customer_id": pd.array(rng.choice(customers, n), dtype="string"),
+                "item": pd.array(rng.choice(items, n), dtype="string"),
+            }
+        )
+        return frame.drop_duplicates(ignore_index=True)
+
+    before = pairs(600, [f"c{k}" for k in range(40)])
+    after = pairs(200, [f"c{k}" for k in range(20, 60)])
+    recs = pairs(150, [f"c{k}" for k in range(0, 60, 2)])
+    expected = loop_holdout_hits(before, after, recs, list(popular), top_n=top_n)
+    got = recommend_module._holdout_hits(before, after, recs, popular, top_n=top_n)
+    assert got == expected
+    assert expected[0] >= 15 and 0 < expected[2] < expected[0]  # the case is not trivial
+
+
+def test_holdout_counts_with_nothing_to_count():
+    empty = pd.DataFrame({"customer_id": pd.array([], dtype="string"), "item": []})
+    one = pd.DataFrame({"customer_id": pd.array(["a"], dtype="string"), "item": ["x"]})
+    assert recommend_module._holdout_hits(empty, empty, empty, np.array([]), top_n=5) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    # bought x before and after: evaluated, nothing new, so no hit of either kind
+    assert recommend_module._holdout_hits(one, one, one, np.array(["x", "y"]), top_n=5) == (
+        1,
+        1,
+        0,
+        0,
+    )
+
+
+def test_online_retail_holdout_counts_equal_the_per_customer_loop():
+    root = recommend_module.__file__.rsplit("/crm_lab/", 1)[0]
+    tx = ingest.read_clean(f"{root}/data/external/online_retail/online_retail.parquet")[
+        "transactions"
+    ]
+    cut = pd.Timestamp("2011-06-10")
+    end = day_end(RETAIL_LAST_DAY)
+    train = tx[tx["ordered_at"] < cut]
+    b = basket.make_baskets(train, as_of=cut - pd.Timedelta(days=1))
+    rules = basket.association_rules(
+        basket.frequent_itemsets(b, min_support=0.01, max_len=2),
+        n_baskets=b.n_baskets,
+        min_confidence=0.05,
+        single_consequent=True,
+        min_baskets=1,
+    )
+    before = recommend_module._histories(tx, end=cut)
+    after = recommend_module._histories(tx, end=end, start=cut)
+    recs = basket.recommend(train, rules, as_of=cut - pd.Timedelta(days=1))
+    popular = np.asarray(b.items)[np.argsort(-np.asarray(b.matrix.sum(axis=0)).ravel())]
+    expected = loop_holdout_hits(before, after, recs, list(popular), top_n=5)
+    assert recommend_module._holdout_hits(before, after, recs, popular, top_n=5) == expected
+    assert expected[0] > 1_500 and expected[3] > 0

@@ -269,3 +269,47 @@ def test_campaign_responses_fold_keeps_every_flag(tmp_path):
     assert q.loc[q["rule"] == "duplicate_response", "source_line"].tolist() == [3, 5]
     acc = data.accounting.set_index("table").loc["campaign_responses"]
     assert (acc["rows_in"], acc["rows_clean"], acc["rows_merged"]) == (5, 3, 2)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_duplicate_rows_equals_pandas_duplicated(seed):
+    """The hash-then-compare duplicate finder against pandas' own, on rows made to repeat:
+    NaN, -0.0 against 0.0, missing strings and times, and columns that differ in one place."""
+    rng = np.random.default_rng(seed)
+    n = 3_000
+    floats = rng.choice([0.0, -0.0, 1.5, np.nan, 2.0], n)
+    frame = pd.DataFrame(
+        {
+            "invoice_id": pd.array(rng.choice(["1", "2", "3", None], n), dtype="string"),
+            "amount": floats,
+            "quantity": rng.integers(0, 3, n).astype("float64"),
+            "ordered_at": pd.to_datetime(
+                rng.choice(["2024-01-01", "2024-01-02", None], n), format="%Y-%m-%d"
+            ),
+            "line_type": pd.array(rng.choice(["sale", "return"], n), dtype="string"),
+        }
+    )
+    expected = frame.duplicated(keep="first").to_numpy()
+    assert 100 < expected.sum() < n - 100  # the case is not trivial either way
+    assert (policies.duplicate_rows(frame) == expected).all()
+    assert not policies.duplicate_rows(frame.iloc[:0]).any()
+    unique = frame.drop_duplicates()
+    assert not policies.duplicate_rows(unique).any()
+
+
+def test_clean_transactions_leaves_its_input_as_it_was():
+    tx = pd.DataFrame(
+        {
+            "invoice_id": pd.array(["1", "1", "2"], dtype="string"),
+            "product_id": pd.array(["POST", "POST", "A"], dtype="string"),
+            "quantity": [1.0, 1.0, 2.0],
+            "unit_price": [1.0, 1.0, 3.0],
+            "amount": [1.0, 1.0, 6.0],
+            "line_type": pd.array(["sale"] * 3, dtype="string"),
+        }
+    )
+    before = tx.copy()
+    out, quarantined, _ = policies.clean_transactions(tx, policies={"non_product_codes": ["POST"]})
+    pd.testing.assert_frame_equal(tx, before)
+    assert out["line_type"].tolist() == ["non_product", "sale"]
+    assert quarantined["rule"].tolist() == ["exact_duplicate"]
