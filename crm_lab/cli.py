@@ -37,6 +37,17 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
 
+def _positive(text: str) -> int:
+    """A command line's count into an int of at least 1, else argparse's error line."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return number
+
+
 def _parser() -> argparse.ArgumentParser:
     from crm_lab.engine.session import AUTO_LINES, ENGINES
 
@@ -114,6 +125,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="the Spark master for --engine spark (default local[*]; $SPARK_REMOTE names a "
         "Spark Connect server instead)",
+    )
+    r.add_argument(
+        "--workers",
+        type=_positive,
+        default=3,
+        metavar="N",
+        help="reports run side by side, each in its own kernel (3); 1 runs them one after "
+        "another, so that memory is one kernel's at a time (large inputs)",
     )
     r.add_argument(
         "--quiet",
@@ -402,6 +421,7 @@ def _report(args) -> int:
             cell_timeout=args.cell_timeout,
             engine=args.engine,
             spark_master=args.spark_master,
+            workers=args.workers,
         )
     except RunLockedError as exc:
         print(f"error: {exc}", file=sys.stderr)

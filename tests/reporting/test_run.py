@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -964,3 +965,39 @@ def test_a_signal_while_the_input_is_read_stops_the_run_there(
     assert cli.main(argv) == 128 + signum
     err = capsys.readouterr().err
     assert err.splitlines()[-1] == f"error: interrupted by {signal.Signals(signum).name}"
+
+
+def test_one_worker_runs_the_reports_one_after_another(monkeypatch):
+    """workers=1: a report starts only once the one before it has ended (memory: one
+    kernel at a time); the summary still runs last."""
+    events = []
+
+    def fake(plan, inputs, template, *, tag="", say=None, stop=None):
+        events.append(("start", template.slug))
+        time.sleep(0.05)
+        events.append(("end", template.slug))
+        return run.ReportResult(template.slug, template.slug, "ok")
+
+    monkeypatch.setattr(run, "run_template", fake)
+    templates = [
+        SimpleNamespace(slug=s, summary=s == "summary", title_in=lambda lang, s=s: s)
+        for s in ("a", "b", "summary", "c")
+    ]
+    plan = SimpleNamespace(templates=templates, lang="en")
+    results = run.run_templates(plan, None, workers=1, say=lambda _: None)
+    assert [r.slug for r in results] == ["a", "b", "summary", "c"]
+    starts = [(kind, slug) for kind, slug in events]
+    assert starts == [
+        ("start", "a"),
+        ("end", "a"),
+        ("start", "b"),
+        ("end", "b"),
+        ("start", "c"),
+        ("end", "c"),
+        ("start", "summary"),
+        ("end", "summary"),
+    ]
+    events.clear()
+    run.run_templates(plan, None, workers=3, say=lambda _: None)
+    assert events.index(("start", "b")) < events.index(("end", "a"))  # side by side
+    assert events[-2:] == [("start", "summary"), ("end", "summary")]
