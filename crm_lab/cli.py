@@ -129,10 +129,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--workers",
         type=_positive,
-        default=3,
         metavar="N",
-        help="reports run side by side, each in its own kernel (3); 1 runs them one after "
-        "another, so that memory is one kernel's at a time (large inputs)",
+        help="reports run side by side, each in its own kernel (3; 1 when the input is "
+        "large enough for duckdb or spark, so that memory is one kernel's at a time)",
     )
     r.add_argument(
         "--quiet",

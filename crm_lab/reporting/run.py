@@ -96,6 +96,8 @@ __all__ = [
     "write_run_record",
 ]
 
+# reports run side by side on an input small enough for pandas (run_reports' workers)
+SIDE_BY_SIDE = 3
 # the options of how an input is read that a run passes to ingest.read_clean
 READING = ("profile", "profiles", "columns", "phone_region")
 log = logging.getLogger(__name__)
@@ -1123,7 +1125,7 @@ def run_reports(
     policies: str | Path | None = None,
     reading: dict | None = None,
     today=None,
-    workers: int = 3,
+    workers: int | None = None,
     progress: Say | None = None,
     stale_after_days: int = 7,
     cell_timeout: int = 1800,
@@ -1169,9 +1171,12 @@ def run_reports(
         per column) and ``phone_region`` (``READING``).
     today : date-like, optional
         The day relative periods count from (default: the current date).
-    workers : int
+    workers : int, optional
         Reports executed at the same time, each in its own kernel (much of a kernel's time is
-        start-up, so 3 suits a 2-core machine; bench/bench_report.py measures it).
+        start-up, so 3 suits a 2-core machine; bench/bench_report.py measures it). By
+        default 3, and 1 when the input is large enough for an engine other than pandas
+        (``engine.choose``): each kernel then holds gigabytes of order lines, and one at a
+        time keeps the run within 8 GB at 20 M lines (``bench/bench_scale.py --report``).
     progress : callable, optional
         Called with one line of text as the run starts and as each report starts and ends,
         and with each warning (lines holding ``warning:``).
@@ -1245,6 +1250,10 @@ def run_reports(
     with _signals_stop(stop), _lock(plan.out_dir), _work_lock(plan):
         inputs = prepare_inputs(plan, say=say)
         _release_memory()
+        if workers is None:
+            workers = SIDE_BY_SIDE if inputs.engine == "pandas" else 1
+            if workers == 1:
+                say("  reports: one at a time (a large input: each kernel holds its lines)")
         try:
             results = run_templates(plan, inputs, workers=workers, say=say, stop=stop)
         finally:

@@ -55,6 +55,7 @@ def test_a_page_on_duckdb_or_spark_equals_its_page_on_pandas(engine, demo_run, d
     templates.mkdir()
     for template in _on_engines():
         shutil.copy(template.path, templates / template.path.name)
+    said = []
     result = run.run_reports(
         demo_dir,
         out_dir=tmp_path / "reports",
@@ -62,8 +63,16 @@ def test_a_page_on_duckdb_or_spark_equals_its_page_on_pandas(engine, demo_run, d
         templates_dir=templates,
         as_of="2025-12-31",
         engine=engine,
+        progress=said.append,
     )
     assert [r.status for r in result.results] == ["ok"] * len(_on_engines())
+    # an engine other than pandas: the reports ran one at a time (memory of one kernel)
+    assert "  reports: one at a time (a large input: each kernel holds its lines)" in said
+    lines = [line for line in said if line.startswith("[")]
+    pairs = list(zip(lines[::2], lines[1::2], strict=True))  # each start, then its own end
+    assert pairs and all(
+        a.endswith(": running") and b.startswith(a.split(":")[0] + ":") and b != a for a, b in pairs
+    )
     for template in _on_engines():
         name = template.path.name
         done = tmp_path / "work" / "executed" / name
