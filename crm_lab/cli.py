@@ -130,8 +130,8 @@ def _parser() -> argparse.ArgumentParser:
         "--workers",
         type=_positive,
         metavar="N",
-        help="reports run side by side, each in its own kernel (3; 1 when the input is "
-        "large enough for duckdb or spark, so that memory is one kernel's at a time)",
+        help="reports run side by side, each in its own kernel (3; 1 on the duckdb or "
+        "spark engine, so that memory is one kernel's at a time)",
     )
     r.add_argument(
         "--quiet",

@@ -20,13 +20,16 @@ def _buyers(sales: pd.DataFrame, *, level: str) -> pd.Series:
     invoice without a customer id as a buyer of its own.
 
     Counted as two sums of distinct values rather than one column of mixed keys, which at
-    20 M order lines would be as many Python strings.
+    20 M order lines would be as many Python strings (and a customer whose id read like
+    "invoice 6" was one buyer with anonymous invoice 6). A line with neither a customer nor
+    an invoice id is nobody's: not counted.
     """
     item = item_labels(sales, level=level)
-    invoice = sales.get("invoice_id", sales.index.to_series()).astype("string").fillna("")
+    invoice = sales.get("invoice_id", sales.index.to_series()).astype("string")
     customer = sales.get("customer_id", pd.Series(pd.NA, index=sales.index, dtype="string"))
     frame = pd.DataFrame({"item": item, "customer": customer, "invoice": invoice})
-    frame = frame[frame["item"].notna().to_numpy()]
+    someone = frame["customer"].notna() | frame["invoice"].notna()
+    frame = frame[(frame["item"].notna() & someone).to_numpy()]
     known = frame["customer"].notna().to_numpy()
     customers = frame[known].groupby("item")["customer"].nunique()
     anonymous = frame[~known].groupby("item")["invoice"].nunique()

@@ -101,8 +101,9 @@ def _fetch(expr) -> pd.DataFrame:
 
     Ibis's own ``to_pandas`` converts column by column after the Arrow transfer; Arrow's
     conversion is one step, and at 20 M order lines (940 k customer-days) it takes half the
-    time (``bench/bench_scale.py``). The types are the same for these results: strings,
-    64-bit integers, timestamps (normalised by ``_stamps`` after).
+    time on DuckDB (``bench/bench_scale.py``; Ibis's Spark backend goes through pandas
+    either way). The types are the same for these results: strings, 64-bit integers,
+    timestamps (normalised by ``_stamps`` after).
     """
     return expr.to_pyarrow().to_pandas()
 

@@ -354,7 +354,7 @@ def repoint(frame: pd.DataFrame, mapping: dict[str, str], *, column: str = "cust
     copy and a lookup of every line cost gigabytes and seconds.
     """
     if not mapping or column not in frame:
-        return frame.copy(deep=False)
+        return frame.assign()  # a new frame (its columns shared until written, pandas 3)
     values = frame[column].astype("string")
     hit = values.isin(list(mapping)).to_numpy(dtype=bool, na_value=False)
     if hit.any():

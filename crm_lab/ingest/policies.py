@@ -356,7 +356,9 @@ def clean_dataset(dataset: Dataset, *, policies: str | Path | dict | None = None
         booked.append(folded.assign(kind="rows_merged"))
     accounting = dataset.accounting.copy()
     for part in booked:
-        for (table, source), n in part.groupby(["table", "source_file"]).size().items():
+        for (table, source), n in (
+            part.groupby(["table", "source_file"], observed=True).size().items()
+        ):
             _book(accounting, table, source, part["kind"].iloc[0], int(n))
     return Dataset(
         tables=tables,

@@ -905,7 +905,8 @@ def run_template(
         return ReportResult(
             template.slug, title, "failed", reason=reason, audience=template.audience
         )
-    unmet = inputs.unmet.get(template.slug, [])
+    # a template the run did not check is not run on trust
+    unmet = inputs.unmet.get(template.slug, ["the run did not check what this template needs"])
     if unmet:
         reason = "; ".join(unmet)
         say(f"{tag}: skipped ({reason})")
@@ -1253,7 +1254,7 @@ def run_reports(
         if workers is None:
             workers = SIDE_BY_SIDE if inputs.engine == "pandas" else 1
             if workers == 1:
-                say("  reports: one at a time (a large input: each kernel holds its lines)")
+                say(f"  reports: one at a time (engine {inputs.engine}: a kernel holds its lines)")
         try:
             results = run_templates(plan, inputs, workers=workers, say=say, stop=stop)
         finally:

@@ -349,6 +349,30 @@ def test_holdout_counts_on_codes_equal_the_per_customer_loop(seed, top_n):
     assert expected[0] >= 15 and 0 < expected[2] < expected[0]  # the case is not trivial
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_the_baseline_runs_out_of_best_sellers_as_the_loop_does(seed):
+    """Four best sellers and top 5: customers who own some or all of them get fewer (or no)
+    baseline items, exactly as the loop's islice gives them."""
+    rng = np.random.default_rng(seed)
+    items = [f"item {k}" for k in range(8)]
+    popular = np.array(items[:4])
+
+    def pairs(n, customers):
+        frame = pd.DataFrame(
+            {
+                "customer_id": pd.array(rng.choice(customers, n), dtype="string"),
+                "item": pd.array(rng.choice(items, n), dtype="string"),
+            }
+        )
+        return frame.drop_duplicates(ignore_index=True)
+
+    customers = [f"c{k}" for k in range(30)]
+    before, after, recs = pairs(120, customers), pairs(90, customers), pairs(60, customers)
+    expected = loop_holdout_hits(before, after, recs, list(popular), top_n=5)
+    got = recommend_module._holdout_hits(before, after, recs, popular, top_n=5)
+    assert got == expected and expected[3] > 0
+
+
 def test_holdout_counts_with_nothing_to_count():
     empty = pd.DataFrame({"customer_id": pd.array([], dtype="string"), "item": []})
     one = pd.DataFrame({"customer_id": pd.array(["a"], dtype="string"), "item": ["x"]})

@@ -79,3 +79,24 @@ def test_seasonality_nets_out_cancelled_quantities(retail):
     top = demand.seasonality(real, as_of="2011-12-09", top=20)
     assert "PAPER CRAFT , LITTLE BIRDIE" not in set(top["item"])
     assert "MEDIUM CERAMIC TOP STORAGE JAR" not in set(top["item"])  # 74,215 cancelled in Jan
+
+
+def test_buyers_are_customers_and_anonymous_invoices_never_one_for_the_other():
+    """The privacy floor counts buyers: a customer whose id reads "invoice 6" and anonymous
+    invoice 6 are two buyers; anonymous lines count once per invoice; a line with neither id
+    is nobody's."""
+    tx = pd.DataFrame(
+        {
+            "line_type": "sale",
+            "quantity": 1.0,
+            "category": None,
+            "product_name": "Mug",
+            "product_id": "1",
+            "invoice_id": pd.array(["5", "6", "6", None], dtype="string"),
+            "customer_id": pd.array(["invoice 6", None, None, None], dtype="string"),
+            "ordered_at": pd.to_datetime(["2024-03-05"] * 4),
+        }
+    )
+    with_buyers = demand.seasonality(tx, as_of="2024-12-31", level="product", min_buyers=2)
+    assert with_buyers["item"].tolist() == ["Mug"]
+    assert demand.seasonality(tx, as_of="2024-12-31", level="product", min_buyers=3).empty

@@ -313,3 +313,11 @@ def test_clean_transactions_leaves_its_input_as_it_was():
     pd.testing.assert_frame_equal(tx, before)
     assert out["line_type"].tolist() == ["non_product", "sale"]
     assert quarantined["rule"].tolist() == ["exact_duplicate"]
+    # no line leaves: the table is the input's own columns until the fee is typed
+    unique = tx.drop_duplicates(ignore_index=True)
+    kept = unique.copy()
+    out, quarantined, _ = policies.clean_transactions(
+        unique, policies={"non_product_codes": ["POST"]}
+    )
+    pd.testing.assert_frame_equal(unique, kept)
+    assert out["line_type"].tolist() == ["non_product", "sale"] and quarantined.empty
