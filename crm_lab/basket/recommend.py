@@ -452,8 +452,7 @@ def holdout_hit_rate(
     popular = np.asarray(b.items)[
         np.argsort(-np.asarray(b.matrix.sum(axis=0)).ravel(), kind="stable")
     ]
-    evaluated, with_recs, hits, base_hits = _holdout_hits(before, after, recs, popular, top_n=top_n)
-    n = evaluated
+    n, with_recs, hits, base_hits = _holdout_hits(before, after, recs, popular, top_n=top_n)
     figures = {
         "customers": n,
         "customers_with_recommendations": with_recs,

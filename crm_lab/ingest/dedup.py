@@ -357,7 +357,6 @@ def repoint(frame: pd.DataFrame, mapping: dict[str, str], *, column: str = "cust
         return frame.assign()  # a new frame (its columns shared until written, pandas 3)
     values = frame[column].astype("string")
     hit = values.isin(list(mapping)).to_numpy(dtype=bool, na_value=False)
-    if hit.any():
-        values = values.copy()
+    if hit.any():  # values is astype's copy: writing it leaves frame as it is
         values[hit] = values[hit].map(mapping).astype("string")
     return frame.assign(**{column: values})

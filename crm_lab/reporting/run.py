@@ -974,7 +974,7 @@ def run_templates(
     plan: Plan,
     inputs: Inputs,
     *,
-    workers: int = 3,
+    workers: int = SIDE_BY_SIDE,
     say: Say = log.info,
     stop: StopSwitch | None = None,
 ) -> list[ReportResult]:
