@@ -39,12 +39,13 @@ MAY_IMPORT = {
     "core": set(),
     "privacy": {"core"},
     "engine": {"core"},
-    "ingest": {"core", "privacy"},
+    "ingest": {"core", "privacy", "engine"},  # read_lines hands a snapshot's lines to an engine
     "value": {"core", "privacy", "engine"},
     "clv": {"core", "privacy", "engine"},
     "basket": {"core", "privacy"},
     "demand": {"core", "privacy"},
-    "segments": {"core", "privacy", "value"},  # migration compares RFM segments over periods
+    # migration compares RFM segments over periods; tags and stages total lines on the engine
+    "segments": {"core", "privacy", "engine", "value"},
     "quality": {"core", "privacy"},
     "synth": {"core"},
     "reporting": {"core", "privacy", "engine", "ingest", *ANALYSES, "synth"},

@@ -19,6 +19,12 @@ __all__ = ["ITEM_COLUMNS", "LEVELS", "as_of_day", "day_end", "item_labels", "pre
 LEVELS = ("product", "category")
 # the columns ``item_labels`` reads, for the analyses that keep only the columns they need
 ITEM_COLUMNS = ("product_name", "product_id", "category")
+# the columns of order lines that the event-level analyses (sale lines, baskets, bundles,
+# recommendations, seasonality) read: what a template reads of a snapshot for them
+LINE_COLUMNS = (
+    "invoice_id", "customer_id", "ordered_at", "quantity", "amount", "line_type", "grain",
+    *ITEM_COLUMNS,
+)  # fmt: skip
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?")
 
 

@@ -207,12 +207,14 @@ def customer_totals(lines, *, end, start=None) -> pd.DataFrame:
     return out.sort_values("customer_id", ignore_index=True)[columns]
 
 
-def purchase_days(lines, *, end, after=None) -> pd.DataFrame:
+def purchase_days(lines, *, end, after=None, any_amount: bool = False) -> pd.DataFrame:
     """Order lines into one row per customer and day with sales: the amount bought that day.
 
     The purchases of ``clv.purchase_summary``: sale lines with a customer id and an amount of
-    zero or more (a free item is still a purchase), ``after <= ordered_at < end``. A table
-    without a ``quantity`` column (a CDNOW-style purchase log) counts every line as bought.
+    zero or more (a free item is still a purchase), ``after <= ordered_at < end``. With
+    ``any_amount``, a sale line of a negative amount counts too: the purchase days of tags and
+    lifecycle stages, which take every sale line. A table without a ``quantity`` column (a
+    CDNOW-style purchase log) counts every line as bought.
 
     Returns
     -------
@@ -231,7 +233,7 @@ def purchase_days(lines, *, end, after=None) -> pd.DataFrame:
     if is_table(lines):
         t = lines if "quantity" in lines.columns else lines.mutate(quantity=1.0)
         s = _sales(t, end=end, start=after, customers_only=True)
-        s = s.filter(s.amount >= 0)
+        s = s if any_amount else s.filter(s.amount >= 0)
         out = (
             s.mutate(day=s.ordered_at.truncate("D"))
             .group_by(["customer_id", "day"])
@@ -243,13 +245,13 @@ def purchase_days(lines, *, end, after=None) -> pd.DataFrame:
         refuse_zones(lines)
         t = lines if "quantity" in lines else lines.assign(quantity=1.0)
         s = sale_lines(t, end=end, start=after, customers_only=True)
-        s = s[s["amount"] >= 0]
+        s = s if any_amount else s[s["amount"] >= 0]
         day = s["ordered_at"].dt.normalize().rename("day")
         out = _sums_of(s["amount"], [s["customer_id"], day])
         out = out.rename("amount").reset_index()
     out = pd.DataFrame(
         {
-            "customer_id": out["customer_id"].astype("string").to_numpy(),
+            "customer_id": out["customer_id"].astype("string").reset_index(drop=True),
             "day": _stamps(out["day"]).to_numpy(),
             "amount": out["amount"].to_numpy("float64"),
         }

@@ -39,6 +39,7 @@ __all__ = [
     "private_dir",
     "read_basket_file",
     "read_clean",
+    "read_lines",
     "read_snapshot",
     "read_table",
     "save_tables",
@@ -58,6 +59,7 @@ def read_clean(
     phone_region: str | None = None,
     progress: Progress = None,
     tables=None,
+    logs: bool | None = None,
 ) -> Dataset:
     """Read export files (or a run's snapshot) into a clean ``Dataset``.
 
@@ -86,6 +88,9 @@ def read_clean(
         Only these tables: from a snapshot, only their files are read and none of its logs
         (``read_snapshot``); export files are read and cleaned whole, then the others left
         out.
+    logs : bool, optional
+        From a snapshot, read its logs (quarantine, accounting, merges, review) too, or not;
+        by default only when every table is read. Export files always come with them.
     """
     if isinstance(tables, str):
         tables = [tables]
@@ -95,7 +100,7 @@ def read_clean(
     if is_snapshot(path):
         with steps(progress, "reading", total=1) as said:
             said.step(f"the snapshot {Path(path).name}")
-            return read_snapshot(path, key_file=data_key_file or None, tables=tables)
+            return read_snapshot(path, key_file=data_key_file or None, tables=tables, logs=logs)
     data = load_data(
         path,
         aliases=str(aliases) if aliases else None,
@@ -115,3 +120,75 @@ def read_clean(
         return cleaned
     kept = {t: frame for t, frame in cleaned.tables.items() if t in tables}
     return dataclasses.replace(cleaned, tables=kept)
+
+
+def read_lines(
+    path: str | Path,
+    *,
+    engine: str = "pandas",
+    data_key_file: str | Path | None = None,
+    spark_master: str | None = None,
+    columns=None,
+):
+    """A run's snapshot (or export files) into the order lines an analysis totals on an engine.
+
+    What a report template reads its order lines with. On ``pandas``, the cleaned
+    ``transactions`` as a DataFrame (only ``columns`` of them, when given, from a snapshot:
+    the other columns are not read). On ``duckdb`` or ``spark``, a run's plain snapshot is not
+    read here at all: the result is the engine's table over its ``transactions.parquet``,
+    which reads only the columns and rows each expression uses. An encrypted snapshot or a
+    folder of export files, which no engine reads, is read and cleaned here and its lines
+    copied to the engine.
+
+    Raises
+    ------
+    LoadError
+        The input has no order lines (no transactions table), or ``read_clean`` cannot read it.
+    EngineError
+        ``engine`` is not one of ``engine.ENGINES`` or cannot connect.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from crm_lab import synth
+    >>> exports = Path(tempfile.mkdtemp())
+    >>> _ = synth.write_demo(synth.make_demo(n_customers=30, seed=1), exports)
+    >>> snapshot = save_tables(read_clean(exports), exports / "snapshot")
+    >>> list(read_lines(snapshot, columns=["customer_id", "amount"]).columns)
+    ['customer_id', 'amount']
+    >>> read_lines(snapshot, engine="duckdb").count().execute() == len(read_lines(exports))
+    True
+    """
+    from crm_lab.engine import session  # the engine is connected only when one is asked for
+
+    none = "no order lines here (no transactions table) to total"
+    if session.is_plain_snapshot(path):
+        known = _snapshot_lines(path) if engine == "auto" else 0
+        name = session.choose(engine, lines=known)
+        if name != "pandas" and not (Path(path) / "transactions.parquet").is_file():
+            raise LoadError(Path(path), none)
+        if name != "pandas":
+            return session.connect(name, spark_master=spark_master or None).lines(path)
+    if is_snapshot(path):
+        data = read_snapshot(
+            path, key_file=data_key_file or None, tables=["transactions"], columns=columns
+        )
+    else:
+        data = read_clean(path, data_key_file=data_key_file, tables=["transactions"])
+    if "transactions" not in data.tables:
+        raise LoadError(Path(path), none)
+    lines = data.tables["transactions"]
+    if columns is not None:
+        lines = lines[[c for c in dict.fromkeys(columns) if c in lines.columns]]
+    name = session.choose(engine, lines=len(lines))
+    return session.open_lines(name, snapshot=path, frame=lines, spark_master=spark_master)
+
+
+def _snapshot_lines(path: str | Path) -> int:
+    """The number of order lines in a plain snapshot, from its Parquet footer (0 without)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_metadata(Path(path) / "transactions.parquet").num_rows
+    except (OSError, ValueError):  # no lines file, or not Parquet: read_snapshot says which
+        return 0

@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import yaml
 
 from crm_lab import privacy
@@ -206,12 +207,21 @@ def _described(path: Path, meta, read) -> dict:
     return meta
 
 
-def read_snapshot(path: str | Path, *, key_file: str | Path | None = None, tables=None) -> Dataset:
+def read_snapshot(
+    path: str | Path,
+    *,
+    key_file: str | Path | None = None,
+    tables=None,
+    columns=None,
+    logs: bool | None = None,
+) -> Dataset:
     """Read a folder written by ``save_tables`` back into a ``Dataset``.
 
     ``tables`` (names of tables) reads only those of them that the snapshot holds, and none of
     its logs (quarantine, accounting, fixes, ...): what a report needing only order lines
-    reads, so that each report's kernel holds only what it uses.
+    reads, so that each report's kernel holds only what it uses. ``columns`` (names) reads
+    only those columns of each table that it has; the other columns are not decoded.
+    ``logs`` reads the logs too, or not; by default they are read when every table is.
 
     Raises
     ------
@@ -241,10 +251,14 @@ def read_snapshot(path: str | Path, *, key_file: str | Path | None = None, table
     def exists(name: str) -> bool:
         return (path / (f"{name}.enc" if encrypted else name)).exists()
 
-    def frame(name: str) -> pd.DataFrame:
-        data = read(name)
+    def frame(name: str, wanted=None) -> pd.DataFrame:
+        # a plain file is read from disk, so that only the wanted columns' pages are read
+        source = io.BytesIO(read(name)) if encrypted else path / name
         try:
-            return _nanoseconds(pd.read_parquet(io.BytesIO(data)))
+            if wanted is not None:
+                names = pq.read_schema(source).names
+                wanted = [c for c in dict.fromkeys(wanted) if c in names]
+            return _nanoseconds(pd.read_parquet(source, columns=wanted))
         except Exception as exc:  # pyarrow raises several types for a broken file
             file = path / (f"{name}.enc" if encrypted else name)
             raise LoadError(
@@ -253,7 +267,8 @@ def read_snapshot(path: str | Path, *, key_file: str | Path | None = None, table
 
     meta = _described(path, marker, read)
     wanted = meta["tables"] if tables is None else [t for t in meta["tables"] if t in tables]
-    found = {t: frame(f"{t}.parquet") for t in wanted}
-    logs = {n: frame(f"_{n}.parquet") for n in _LOGS if exists(f"_{n}.parquet") and tables is None}
-    logs["quarantine"] = quarantine_frame([logs.get("quarantine", pd.DataFrame())])
-    return Dataset(tables=found, notes=list(meta.get("notes") or []), **logs)
+    found = {t: frame(f"{t}.parquet", columns) for t in wanted}
+    with_logs = tables is None if logs is None else logs
+    kept = {n: frame(f"_{n}.parquet") for n in _LOGS if with_logs and exists(f"_{n}.parquet")}
+    kept["quarantine"] = quarantine_frame([kept.get("quarantine", pd.DataFrame())])
+    return Dataset(tables=found, notes=list(meta.get("notes") or []), **kept)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crm_lab import engine
 from crm_lab.core.lines import as_of_day, day_end, sale_lines
 
 __all__ = [
@@ -151,19 +152,17 @@ def customer_tags(
 
     Days are whole days, counted as ``rfm`` counts recency: a purchase on ``as_of`` is 0 days
     ago. Sale lines count when they have a customer id and a positive quantity.
+    ``transactions`` is a DataFrame of order lines or an engine's table of them
+    (``engine.open_lines``): the lines are totalled per customer and day there, and only that
+    table comes back.
 
     Returns one row per customer: the four tags as booleans, ``tags`` ("vip, at_risk") and the
     figures they were decided on (``purchase_days``, ``days_since_last``, ``median_gap_days``,
     ``recent_spend``).
     """
     day = as_of_day(as_of)
-    sales = sale_lines(transactions, end=day_end(as_of), customers_only=True)
-    days = (
-        sales.assign(day=sales["ordered_at"].dt.normalize())
-        .groupby(["customer_id", "day"], as_index=False)["amount"]
-        .sum()
-        .sort_values(["customer_id", "day"])
-    )
+    # one row per customer and purchase day, totalled on the lines' engine
+    days = engine.purchase_days(transactions, end=day_end(as_of), any_amount=True)
     gaps = days.groupby("customer_id")["day"].diff().dt.days
     per = days.assign(gap=gaps).groupby("customer_id")
     out = pd.DataFrame(

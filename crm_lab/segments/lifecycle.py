@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_lab.core.lines import as_of_day, day_end, sale_lines
+from crm_lab import engine
+from crm_lab.core.lines import as_of_day, day_end
 from crm_lab.segments import migration
 
 __all__ = ["STAGES", "stage_counts", "stage_flow", "stages"]
@@ -38,13 +39,13 @@ def stages(
     """Sale lines (and the customers table, for prospects) into one stage per customer.
 
     Only what is known on ``as_of`` counts: sales after it, and customers who signed up after
-    it, are left out. Returns ``customer_id``, ``stage``, ``first_purchase``,
+    it, are left out. ``transactions`` is a DataFrame of order lines or an engine's table of
+    them: the purchase days are found there. Returns ``customer_id``, ``stage``, ``first_purchase``,
     ``last_purchase`` and ``recent_purchase_days``.
     """
     day, end = as_of_day(as_of), day_end(as_of)
-    sales = sale_lines(transactions, end=end, customers_only=True)
-    days = sales.assign(day=sales["ordered_at"].dt.normalize())[["customer_id", "day"]]
-    days = days.drop_duplicates()
+    # one row per customer and purchase day, found on the lines' engine
+    days = engine.purchase_days(transactions, end=end, any_amount=True)[["customer_id", "day"]]
     per = days.groupby("customer_id")["day"]
     out = pd.DataFrame({"first_purchase": per.min(), "last_purchase": per.max()})
     recent = days[days["day"] > day - pd.Timedelta(days=window_days)]

@@ -18,6 +18,7 @@ import pytest
 from crm_lab import clv, engine, ingest
 from crm_lab.core.lines import day_end
 from crm_lab.ingest.snapshot import save_tables
+from crm_lab.segments import classify, lifecycle, migration
 from crm_lab.value import kpi, rfm
 
 # a: two sale lines on one day, one later, a cancellation; b: a free item and a return;
@@ -244,6 +245,10 @@ def _analyses(lines, *, as_of, period_start):
         "last_30_days": kpi.headline(lines, as_of=as_of, period_days=30),
         "summary": clv.purchase_summary(lines, as_of=as_of),
         "holdout": clv.holdout_check(lines, as_of=as_of, holdout_days=91),
+        "tags": classify.customer_tags(lines, as_of=as_of),
+        "stages": lifecycle.stages(lines, as_of=as_of),
+        "stage_flow": lifecycle.stage_flow(lines, as_of=as_of, period_start=period_start),
+        "moves": migration.compare_period(lines, as_of=as_of, period_start=period_start),
     }
 
 

@@ -1,11 +1,15 @@
-"""A report reads only the tables it needs from a run's snapshot (read_clean(tables=...))."""
+"""A report reads only what it needs from a run's snapshot: the tables and columns it uses
+(``read_clean(tables=...)``, ``read_snapshot(columns=...)``) and, on DuckDB or Spark, no order
+line at all (``read_lines``: the engine reads the snapshot's Parquet file itself)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from crm_lab import ingest
+from crm_lab import engine, ingest, privacy
+from crm_lab.core.lines import LINE_COLUMNS, day_end
+from crm_lab.engine import session
 
 
 @pytest.fixture(scope="module")
@@ -39,3 +43,86 @@ def test_a_table_the_snapshot_lacks_is_absent_and_an_unknown_name_is_refused(sna
     assert ingest.read_clean(snapshot, tables=[]).tables == {}
     with pytest.raises(ValueError, match=r"unknown table\(s\) \['orders'\]"):
         ingest.read_clean(snapshot, tables=["orders"])
+
+
+def test_only_the_columns_asked_for_are_read_plain_or_encrypted(whole, snapshot, tmp_path):
+    asked = ["amount", "customer_id", "no_such_column", "amount"]
+    key = privacy.new_data_key(tmp_path / "data.key")
+    sealed = ingest.save_tables(whole, tmp_path / "sealed", key_file=key)
+    for folder, key_file in ((snapshot, None), (sealed, key)):
+        got = ingest.read_snapshot(
+            folder, key_file=key_file, tables=["transactions"], columns=asked
+        )["transactions"]
+        assert list(got.columns) == ["amount", "customer_id"]  # once each, absent ones left out
+        pd.testing.assert_frame_equal(got, whole["transactions"][["amount", "customer_id"]])
+
+
+def test_logs_can_be_read_with_some_tables(whole, snapshot):
+    some = ingest.read_clean(snapshot, tables=["customers"], logs=True)
+    assert list(some.tables) == ["customers"]
+    pd.testing.assert_frame_equal(some.quarantine, ingest.read_clean(snapshot).quarantine)
+    assert len(some.quarantine) > 0 and len(some.merge_log) == len(whole.merge_log) > 0
+    assert len(ingest.read_clean(snapshot, tables=None, logs=False).quarantine) == 0
+
+
+# --- read_lines: the order lines a template totals, on its engine ------------------------------
+
+
+def test_lines_on_pandas_are_the_clean_transactions_from_a_snapshot_or_export_files(
+    whole, snapshot, demo_dir
+):
+    expected = whole["transactions"]
+    pd.testing.assert_frame_equal(ingest.read_lines(snapshot), expected)
+    pd.testing.assert_frame_equal(ingest.read_lines(demo_dir), expected)
+    some = ingest.read_lines(snapshot, columns=LINE_COLUMNS)
+    assert list(some.columns) == [c for c in LINE_COLUMNS if c in expected.columns]
+    assert "unit_price" not in some and "country" not in some
+
+
+def test_on_duckdb_a_plain_snapshot_is_not_read_into_memory(whole, snapshot, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the lines were read into pandas")
+
+    monkeypatch.setattr(ingest, "read_snapshot", refuse)
+    monkeypatch.setattr(ingest, "read_clean", refuse)
+    lines = ingest.read_lines(snapshot, engine="duckdb")
+    assert engine.is_table(lines)
+    end = day_end("2025-12-31")
+    pd.testing.assert_frame_equal(
+        engine.customer_totals(lines, end=end),
+        engine.customer_totals(whole["transactions"], end=end),
+    )
+
+
+def test_an_encrypted_snapshot_or_export_files_are_read_then_copied_to_the_engine(
+    whole, demo_dir, tmp_path
+):
+    key = privacy.new_data_key(tmp_path / "data.key")
+    sealed = ingest.save_tables(whole, tmp_path / "sealed", key_file=key)
+    end = day_end("2025-12-31")
+    expected = engine.customer_totals(whole["transactions"], end=end)
+    with pytest.raises(ingest.LoadError, match="encrypted snapshot: give its data key"):
+        ingest.read_lines(sealed, engine="duckdb")
+    for lines in (
+        ingest.read_lines(sealed, engine="duckdb", data_key_file=key),
+        ingest.read_lines(demo_dir, engine="duckdb"),
+    ):
+        assert engine.is_table(lines)
+        pd.testing.assert_frame_equal(engine.customer_totals(lines, end=end), expected)
+
+
+def test_auto_chooses_by_the_number_of_lines(whole, snapshot, demo_dir, monkeypatch):
+    assert isinstance(ingest.read_lines(snapshot, engine="auto"), pd.DataFrame)  # a small input
+    monkeypatch.setattr(session, "AUTO_LINES", len(whole["transactions"]))
+    assert engine.is_table(ingest.read_lines(snapshot, engine="auto"))  # counted in its footer
+    assert engine.is_table(ingest.read_lines(demo_dir, engine="auto"))  # counted once read
+    with pytest.raises(ValueError, match="engine must be one of"):
+        ingest.read_lines(snapshot, engine="polars")
+
+
+def test_an_input_without_order_lines_is_a_clear_error(whole, tmp_path):
+    only = ingest.Dataset(tables={"customers": whole["customers"]})
+    folder = ingest.save_tables(only, tmp_path / "customers-only")
+    for name in ("pandas", "duckdb"):
+        with pytest.raises(ingest.LoadError, match=r"customers-only: no order lines here"):
+            ingest.read_lines(folder, engine=name)

@@ -8,7 +8,7 @@ from crm_lab.segments import lifecycle, migration
 def _tx(rows):
     frame = pd.DataFrame(rows, columns=["customer_id", "ordered_at"])
     return frame.assign(
-        ordered_at=pd.to_datetime(frame["ordered_at"]), line_type="sale", quantity=1.0
+        ordered_at=pd.to_datetime(frame["ordered_at"]), line_type="sale", quantity=1.0, amount=1.0
     )
 
 
