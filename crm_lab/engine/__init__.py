@@ -2,8 +2,9 @@
 
 crm_lab's analyses work on tables of one row per customer (or per month, or per period), which
 fit in memory even for millions of customers. The work that reads every event — order lines
-into per-customer totals, purchase days, monthly totals and the period's figures — is this
-package's, and it runs on an engine:
+into per-customer totals, purchase days, monthly totals and the period's figures; interactions
+and service tickets into per-customer and per-month counts — is this package's, and it runs on
+an engine:
 
 - ``pandas``: the order lines are a DataFrame in memory; the reference, and the fastest for
   small inputs;
@@ -27,8 +28,11 @@ from __future__ import annotations
 from crm_lab.engine.events import (
     customer_totals,
     headline_totals,
+    interaction_counts,
+    monthly_events,
     monthly_totals,
     purchase_days,
+    ticket_counts,
 )
 from crm_lab.engine.session import (
     AUTO_LINES,
@@ -54,10 +58,13 @@ __all__ = [
     "connect",
     "customer_totals",
     "headline_totals",
+    "interaction_counts",
     "is_plain_snapshot",
     "is_table",
+    "monthly_events",
     "monthly_totals",
     "open_lines",
     "purchase_days",
     "reach",
+    "ticket_counts",
 ]

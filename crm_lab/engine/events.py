@@ -1,6 +1,9 @@
-"""Order lines into the per-customer, per-day, per-month and per-period totals analyses start from.
+"""Event tables into the per-customer, per-day and per-month totals analyses start from.
 
-Each function takes the order lines as a pandas DataFrame or as an engine's Ibis table
+Order lines into per-customer totals, purchase days, monthly and period totals; interactions
+and service tickets into per-customer and per-month counts.
+
+Each function takes its event table as a pandas DataFrame or as an engine's Ibis table
 (``Engine.lines``) and returns a pandas result that is the same either way: the pandas code is
 the reference, the Ibis expression its twin for DuckDB and Spark, and
 ``tests/engine/test_events.py`` proves them equal on the demo data and Online Retail. Only
@@ -22,16 +25,21 @@ import numpy as np
 import pandas as pd
 
 from crm_lab.core.lines import sale_lines
+from crm_lab.core.schemas import SCHEMAS
 from crm_lab.engine.session import is_table, refuse_zones
 
 __all__ = [
     "DECIMALS",
     "HEADLINE_TOTALS",
+    "CHANNELS",
     "UNITS",
     "customer_totals",
     "headline_totals",
+    "interaction_counts",
+    "monthly_events",
     "monthly_totals",
     "purchase_days",
+    "ticket_counts",
 ]
 
 DECIMALS = 6
@@ -410,3 +418,240 @@ def headline_totals(lines, *, end, start=None) -> dict:
         else:
             out[key] = 0 if pd.isna(value) else int(value)
     return out
+
+
+# --- contacts: interactions and service tickets ------------------------------------------------
+
+CHANNELS = next(c.allowed for c in SCHEMAS["interactions"].columns if c.name == "channel")
+DIRECTIONS = ("inbound", "outbound")
+# the tickets' optional columns ticket_counts reads, and their type when a table lacks one
+_TICKET_OPTIONAL = {
+    "first_response_at": "timestamp",
+    "resolved_at": "timestamp",
+    "satisfaction": "float64",
+}
+
+
+def _window(t, at: str, *, end, start=None):
+    """The Ibis rows of ``start <= t[at] < end`` with a customer id."""
+    keep = (t[at] < _stamp(end)) & t.customer_id.notnull()
+    if start is not None:
+        keep &= t[at] >= _stamp(start)
+    return t.filter(keep)
+
+
+def _window_of(frame: pd.DataFrame, at: str, *, end, start=None) -> pd.DataFrame:
+    """The pandas twin of ``_window``."""
+    refuse_zones(frame)
+    keep = (frame[at] < end) & frame["customer_id"].notna()
+    if start is not None:
+        keep &= frame[at] >= start
+    return frame[keep]
+
+
+def interaction_counts(interactions, *, end, start=None) -> pd.DataFrame:
+    """Interactions into one row per customer: how many, by channel and direction, and when.
+
+    Parameters
+    ----------
+    interactions : DataFrame or Ibis table
+        The canonical ``interactions`` table (``customer_id``, ``interacted_at``, ``channel``,
+        optional ``direction``).
+    end, start : Timestamp
+        The window: ``start <= interacted_at < end`` (``start`` optional).
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id`` (string), ``interactions``, one count per channel code (``CHANNELS``),
+        ``inbound`` and ``outbound`` when the table has a ``direction``, then
+        ``first_interaction_at`` and ``last_interaction_at``; customers with an interaction in
+        the window only, sorted by ``customer_id``.
+
+    Examples
+    --------
+    >>> contacts = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...     "interacted_at": pd.to_datetime(["2024-01-02", "2024-01-09", "2024-02-01"]),
+    ...     "channel": ["email", "phone", "email"]})
+    >>> interaction_counts(contacts, end=pd.Timestamp("2024-02-01"))[
+    ...     ["customer_id", "interactions", "email", "phone"]]
+      customer_id  interactions  email  phone
+    0           a             2      1      1
+    """
+    directed = "direction" in interactions.columns
+    counted = [*CHANNELS, *(DIRECTIONS if directed else ())]
+    if is_table(interactions):
+        t = _window(interactions, "interacted_at", end=end, start=start)
+        where = {c: t.channel == c for c in CHANNELS}
+        where.update({d: t.direction == d for d in DIRECTIONS} if directed else {})
+        out = (
+            t.group_by("customer_id")
+            .aggregate(
+                interactions=t.count(),
+                **{name: t.count(where=w) for name, w in where.items()},
+                first_interaction_at=t.interacted_at.min(),
+                last_interaction_at=t.interacted_at.max(),
+            )
+            .pipe(_fetch)
+        )
+    else:
+        t = _window_of(interactions, "interacted_at", end=end, start=start)
+        g = t.groupby("customer_id", sort=False, observed=True)
+        out = pd.DataFrame(
+            {
+                "interactions": g.size(),
+                **{c: (t["channel"] == c).groupby(t["customer_id"], observed=True).sum()
+                   for c in CHANNELS},
+                **{d: (t["direction"] == d).fillna(False).groupby(t["customer_id"],
+                                                                  observed=True).sum()
+                   for d in (DIRECTIONS if directed else ())},
+                "first_interaction_at": g["interacted_at"].min(),
+                "last_interaction_at": g["interacted_at"].max(),
+            }
+        ).reset_index()  # fmt: skip
+    out = out.assign(
+        customer_id=out["customer_id"].astype("string"),
+        **{c: out[c].fillna(0).astype("int64") for c in ["interactions", *counted]},
+        first_interaction_at=_stamps(out["first_interaction_at"]).to_numpy(),
+        last_interaction_at=_stamps(out["last_interaction_at"]).to_numpy(),
+    )
+    columns = ["customer_id", "interactions", *counted]
+    columns += ["first_interaction_at", "last_interaction_at"]
+    return out.sort_values("customer_id", ignore_index=True)[columns]
+
+
+def ticket_counts(tickets, *, end, start=None) -> pd.DataFrame:
+    """Service tickets into one row per customer: opened, answered, resolved, open, rated.
+
+    Only what is known before ``end`` counts: a ticket opened in the window is ``responded``
+    when its first response came before ``end``, ``resolved`` when it was resolved before
+    ``end``, else it is still ``unresolved``; its satisfaction rating counts (``rated``,
+    ``satisfaction`` their mean, exact on every engine) once it is resolved before ``end``, or
+    whenever the table has no ``resolved_at`` (a rating is given on resolution).
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id`` (string), ``tickets``, ``responded``, ``resolved``, ``unresolved``,
+        ``rated``, ``satisfaction`` (NaN without a rating), ``last_ticket_at``; customers with a
+        ticket opened in the window only, sorted by ``customer_id``. A column the table lacks
+        counts nothing: no ``first_response_at``, no ticket is ``responded``.
+
+    Examples
+    --------
+    >>> tickets = pd.DataFrame({"ticket_id": ["1", "2"], "customer_id": ["a", "a"],
+    ...     "opened_at": pd.to_datetime(["2024-01-02", "2024-01-20"]),
+    ...     "resolved_at": pd.to_datetime(["2024-01-03", "2024-03-01"]),
+    ...     "satisfaction": [4.0, 1.0]})
+    >>> ticket_counts(tickets, end=pd.Timestamp("2024-02-01"))[
+    ...     ["tickets", "resolved", "unresolved", "rated", "satisfaction"]]
+       tickets  resolved  unresolved  rated  satisfaction
+    0        2         1           1      1           4.0
+    """
+    dated = "resolved_at" in tickets.columns  # without it, every rating counts
+    if is_table(tickets):
+        import ibis
+
+        t = _window(tickets, "opened_at", end=end, start=start)
+        t = t.mutate(**{c: ibis.null(k) for c, k in _TICKET_OPTIONAL.items() if c not in t.columns})
+        stop = _stamp(end)
+        resolved = t.resolved_at < stop
+        known = t.satisfaction.notnull() & (resolved if dated else True)
+        out = (
+            t.group_by("customer_id")
+            .aggregate(
+                tickets=t.count(),
+                responded=t.count(where=t.first_response_at < stop),
+                resolved=t.count(where=resolved),
+                rated=t.count(where=known),
+                **_sums(t.satisfaction, "satisfaction", where=known),
+                last_ticket_at=t.opened_at.max(),
+            )
+            .pipe(_fetch)
+        )
+        total = _joined(out, "satisfaction")
+    else:
+        t = _window_of(tickets, "opened_at", end=end, start=start)
+        missing = {c: pd.Series(np.nan if k == "float64" else pd.NaT, index=t.index)
+                   for c, k in _TICKET_OPTIONAL.items() if c not in t.columns}  # fmt: skip
+        t = t.assign(**missing)
+        by = t["customer_id"]
+        resolved = (t["resolved_at"] < end).fillna(False)
+        known = t["satisfaction"].notna() & (resolved if dated else True)
+        g = t.groupby("customer_id", sort=False, observed=True)
+        out = pd.DataFrame(
+            {
+                "tickets": g.size(),
+                "responded": (t["first_response_at"] < end).groupby(by, observed=True).sum(),
+                "resolved": resolved.groupby(by, observed=True).sum(),
+                "rated": known.groupby(by, observed=True).sum(),
+                "total": _sums_of(t["satisfaction"].where(known, 0.0), by),
+                "last_ticket_at": g["opened_at"].max(),
+            }
+        ).reset_index()
+        total = out.pop("total").to_numpy("float64")
+    counts = ["tickets", "responded", "resolved", "rated"]
+    out = out.assign(
+        customer_id=out["customer_id"].astype("string"),
+        **{c: out[c].fillna(0).astype("int64") for c in counts},
+        last_ticket_at=_stamps(out["last_ticket_at"]).to_numpy(),
+    )
+    out["unresolved"] = out["tickets"] - out["resolved"]
+    rated = out["rated"].to_numpy()
+    out["satisfaction"] = np.where(rated > 0, total / np.maximum(rated, 1), np.nan)
+    columns = ["customer_id", "tickets", "responded", "resolved", "unresolved", "rated"]
+    columns += ["satisfaction", "last_ticket_at"]
+    return out.sort_values("customer_id", ignore_index=True)[columns]
+
+
+def monthly_events(events, *, at: str, end, start=None, by: str | None = None) -> pd.DataFrame:
+    """Event rows (interactions, tickets, campaign responses) into counts per calendar month.
+
+    ``at`` names the event's date column (``interacted_at``, ``opened_at``, ``sent_at``); rows
+    with ``start <= at < end`` and a customer id count, grouped by month and, with ``by``, by
+    that column too (``channel``, ``problem_type``; a missing value is its own group).
+
+    Returns
+    -------
+    DataFrame
+        ``month`` (``pd.Period``, monthly), ``by``'s column when given, ``events`` (rows) and
+        ``customers`` (distinct customer ids); only months with events, in order.
+
+    Examples
+    --------
+    >>> contacts = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...     "interacted_at": pd.to_datetime(["2024-01-02", "2024-01-09", "2024-02-01"]),
+    ...     "channel": ["email", "phone", "email"]})
+    >>> monthly_events(contacts, at="interacted_at", end=pd.Timestamp("2024-03-01"))
+         month  events  customers
+    0  2024-01       2          1
+    1  2024-02       1          1
+    """
+    keys = [by] if by else []
+    if is_table(events):
+        t = _window(events, at, end=end, start=start)
+        t = t.mutate(year=t[at].year(), month_number=t[at].month())
+        out = (
+            t.group_by(["year", "month_number", *keys])
+            .aggregate(events=t.count(), customers=t.customer_id.nunique())
+            .pipe(_fetch)
+        )
+        month = pd.PeriodIndex.from_fields(
+            year=out["year"].astype(int), month=out["month_number"].astype(int), freq="M"
+        )
+        out = out.drop(columns=["year", "month_number"]).assign(month=month)
+    else:
+        t = _window_of(events, at, end=end, start=start)
+        groups = [t[at].dt.to_period("M").rename("month"), *(t[k] for k in keys)]
+        g = t.groupby(groups, sort=False, dropna=False, observed=True)
+        out = pd.DataFrame(
+            {"events": g.size(), "customers": g["customer_id"].nunique()}
+        ).reset_index()
+    out = out.assign(
+        events=out["events"].astype("int64"), customers=out["customers"].astype("int64")
+    )
+    if by:
+        out[by] = out[by].astype("object").where(out[by].notna(), None)
+    return out.sort_values(["month", *keys], ignore_index=True, na_position="last")[
+        ["month", *keys, "events", "customers"]
+    ]

@@ -364,3 +364,138 @@ def test_times_with_a_zone_are_refused_alike_on_every_engine(name):
         engine.customer_totals(engine.connect(name).lines(zoned), end=END)
     with pytest.raises(ValueError, match=r"Europe/London.*tz_localize\(None\)"):
         engine.purchase_days(zoned, end=END)
+
+
+# --- contacts: interactions and service tickets ------------------------------------------------
+
+# a: an email and a phone call in January, a chat after the end; b: a meeting with no direction;
+# a row without a customer id
+CONTACTS = pd.DataFrame(
+    {
+        "customer_id": ["a", "a", "a", "b", None],
+        "interacted_at": pd.to_datetime(
+            ["2024-01-02", "2024-01-31 23:59", "2024-03-01", "2024-02-10", "2024-02-11"],
+            format="ISO8601",
+        ),
+        "channel": ["email", "phone", "chat", "meeting", "email"],
+        "direction": ["outbound", "inbound", "inbound", None, "inbound"],
+    }
+)
+# a: answered and resolved in the window and rated 4.5; answered, resolved only after the end
+# and rated 1 (not known yet); b: never answered, rated though not resolved (no date): not
+# counted; c: opened after the end
+TICKETS = pd.DataFrame(
+    {
+        "ticket_id": ["1", "2", "3", "4"],
+        "customer_id": ["a", "a", "b", "c"],
+        "opened_at": pd.to_datetime(["2024-01-05", "2024-02-20", "2024-02-01", "2024-03-02"]),
+        "first_response_at": pd.to_datetime(
+            ["2024-01-05 10:00", "2024-02-21", None, None], format="ISO8601"
+        ),
+        "resolved_at": pd.to_datetime(["2024-01-06", "2024-03-05", None, None]),
+        "satisfaction": [4.5, 1.0, 3.0, 5.0],
+    }
+)
+
+
+@pytest.fixture(scope="module", params=["pandas", "duckdb"])
+def on(request):
+    return engine.connect(request.param)
+
+
+def test_interaction_counts_known_answer(on):
+    got = engine.interaction_counts(on.lines(CONTACTS, table="interactions"), end=END)
+    assert got["customer_id"].tolist() == ["a", "b"]  # the anonymous row is nobody's
+    assert got["interactions"].tolist() == [2, 1]  # a's chat of 1 March is after the end
+    assert got[["email", "phone", "chat", "meeting"]].to_numpy().tolist() == [
+        [1, 1, 0, 0],
+        [0, 0, 0, 1],
+    ]
+    assert got[["inbound", "outbound"]].to_numpy().tolist() == [[1, 1], [0, 0]]
+    assert got["last_interaction_at"][0] == pd.Timestamp("2024-01-31 23:59")
+    since = engine.interaction_counts(
+        on.lines(CONTACTS, table="interactions"), end=END, start=pd.Timestamp("2024-01-15")
+    )
+    assert since["interactions"].tolist() == [1, 1]
+    undirected = engine.interaction_counts(
+        on.lines(CONTACTS.drop(columns="direction"), table="interactions"), end=END
+    )
+    assert "inbound" not in undirected and undirected["interactions"].tolist() == [2, 1]
+
+
+def test_ticket_counts_known_answer(on):
+    got = engine.ticket_counts(on.lines(TICKETS, table="tickets"), end=END)
+    assert got["customer_id"].tolist() == ["a", "b"]  # c's ticket is after the end
+    assert got[["tickets", "responded", "resolved", "unresolved", "rated"]].to_numpy().tolist() == [
+        [2, 2, 1, 1, 1],
+        [1, 0, 0, 1, 0],
+    ]
+    assert got["satisfaction"][0] == 4.5 and np.isnan(got["satisfaction"][1])
+    later = engine.ticket_counts(on.lines(TICKETS, table="tickets"), end=pd.Timestamp("2024-04-01"))
+    assert later["resolved"].tolist() == [2, 0, 0] and later["satisfaction"][0] == 2.75
+    # without resolution dates every rating counts; without response dates nobody is answered
+    bare = TICKETS.drop(columns=["resolved_at", "first_response_at"])
+    got = engine.ticket_counts(on.lines(bare, table="tickets"), end=END)
+    assert got["rated"].tolist() == [2, 1] and got["satisfaction"].tolist() == [2.75, 3.0]
+    assert got["responded"].tolist() == [0, 0] and got["unresolved"].tolist() == [2, 1]
+
+
+def test_monthly_events_known_answer(on):
+    table = on.lines(CONTACTS, table="interactions")
+    got = engine.monthly_events(table, at="interacted_at", end=END)
+    assert got["month"].astype(str).tolist() == ["2024-01", "2024-02"]
+    assert got["events"].tolist() == [2, 1] and got["customers"].tolist() == [1, 1]
+    by = engine.monthly_events(table, at="interacted_at", end=END, by="direction")
+    assert by[["direction", "events"]].to_numpy().tolist() == [
+        ["inbound", 1],
+        ["outbound", 1],
+        [None, 1],  # a missing value is its own group
+    ]
+
+
+def _contacts(on, folder, *, end):
+    return {
+        "interactions": engine.interaction_counts(on.lines(folder, table="interactions"), end=end),
+        "tickets": engine.ticket_counts(on.lines(folder, table="tickets"), end=end),
+        "by_channel": engine.monthly_events(
+            on.lines(folder, table="interactions"), at="interacted_at", end=end, by="channel"
+        ),
+        "by_problem": engine.monthly_events(
+            on.lines(folder, table="tickets"), at="opened_at", end=end, by="problem_type"
+        ),
+    }
+
+
+def test_contacts_on_duckdb_equal_pandas_on_the_demo_data(demo_snapshot):
+    end = day_end("2025-12-31")
+    expected = _contacts(engine.connect("pandas"), demo_snapshot, end=end)
+    assert len(expected["interactions"]) > 300 and expected["tickets"]["tickets"].sum() > 100
+    _assert_same(expected, _contacts(engine.connect("duckdb"), demo_snapshot, end=end),
+                 engine_name="duckdb")  # fmt: skip
+
+
+def test_spark_equals_pandas_on_the_demo_contacts(spark, demo_snapshot):
+    end = day_end("2025-12-31")
+    expected = _contacts(engine.connect("pandas"), demo_snapshot, end=end)
+    _assert_same(expected, _contacts(spark, demo_snapshot, end=end), engine_name="spark")
+
+
+def test_contacts_after_the_end_change_nothing(demo_snapshot):
+    pandas = engine.connect("pandas")
+    end = day_end("2025-06-30")
+    cut = {}
+    for name, at in (("interactions", "interacted_at"), ("tickets", "opened_at")):
+        table = pandas.lines(demo_snapshot, table=name)
+        cut[name] = table[table[at] < end]
+    whole = _contacts(pandas, demo_snapshot, end=end)
+    assert len(cut["tickets"]) < len(pandas.lines(demo_snapshot, table="tickets"))
+    pd.testing.assert_frame_equal(
+        whole["interactions"], engine.interaction_counts(cut["interactions"], end=end)
+    )
+    # a ticket resolved after the end is still open then, whatever the export says now
+    tickets = pandas.lines(demo_snapshot, table="tickets")
+    hidden = tickets.assign(
+        resolved_at=tickets["resolved_at"].where(tickets["resolved_at"] < end),
+        satisfaction=tickets["satisfaction"].where(tickets["resolved_at"] < end),
+    )
+    pd.testing.assert_frame_equal(whole["tickets"], engine.ticket_counts(hidden, end=end))
