@@ -404,7 +404,8 @@ def open_lines(
 ):
     """A run's engine, its snapshot folder and the lines read from it into the lines to total.
 
-    What a report template calls: on ``pandas`` the order lines it has read (``frame``);
+    What ``ingest.read_lines`` (which templates call) ends with: on ``pandas`` the order lines
+    read (``frame``);
     on DuckDB or Spark the engine's table over the snapshot's ``transactions.parquet``, or,
     for an encrypted snapshot (which no engine reads), ``frame`` copied to the engine.
 

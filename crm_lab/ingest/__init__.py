@@ -138,14 +138,18 @@ def read_lines(
     read here at all: the result is the engine's table over its ``transactions.parquet``,
     which reads only the columns and rows each expression uses. An encrypted snapshot or a
     folder of export files, which no engine reads, is read and cleaned here and its lines
-    copied to the engine.
+    copied to the engine. ``auto`` chooses by the number of lines in the input (every line,
+    whatever its date; a run passes the engine it chose by the lines up to its as-of day).
 
     Raises
     ------
+    ValueError
+        ``engine`` is not one of ``engine.ENGINES`` (before anything is read).
     LoadError
-        The input has no order lines (no transactions table), or ``read_clean`` cannot read it.
+        The input has no order lines (no transactions table), its ``_snapshot.yaml`` does not
+        match the folder, or ``read_clean`` cannot read it.
     EngineError
-        ``engine`` is not one of ``engine.ENGINES`` or cannot connect.
+        The engine cannot connect, or cannot read the snapshot's Parquet file.
 
     Examples
     --------
@@ -162,12 +166,16 @@ def read_lines(
     from crm_lab.engine import session  # the engine is connected only when one is asked for
 
     none = "no order lines here (no transactions table) to total"
+    session.choose(engine, lines=0)  # an engine that does not exist, before anything is read
     if session.is_plain_snapshot(path):
         known = _snapshot_lines(path) if engine == "auto" else 0
         name = session.choose(engine, lines=known)
-        if name != "pandas" and not (Path(path) / "transactions.parquet").is_file():
-            raise LoadError(Path(path), none)
         if name != "pandas":
+            # the snapshot is checked as read_snapshot checks it (a stale one is a LoadError;
+            # a table file it does not list too), without reading a table
+            read_snapshot(path, tables=[])
+            if not (Path(path) / "transactions.parquet").is_file():
+                raise LoadError(Path(path), none)
             return session.connect(name, spark_master=spark_master or None).lines(path)
     if is_snapshot(path):
         data = read_snapshot(

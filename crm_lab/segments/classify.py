@@ -153,7 +153,7 @@ def customer_tags(
     Days are whole days, counted as ``rfm`` counts recency: a purchase on ``as_of`` is 0 days
     ago. Sale lines count when they have a customer id and a positive quantity.
     ``transactions`` is a DataFrame of order lines or an engine's table of them
-    (``engine.open_lines``): the lines are totalled per customer and day there, and only that
+    (``ingest.read_lines``): the lines are totalled per customer and day there, and only that
     table comes back.
 
     Returns one row per customer: the four tags as booleans, ``tags`` ("vip, at_risk") and the

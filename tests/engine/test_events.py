@@ -383,17 +383,19 @@ CONTACTS = pd.DataFrame(
 )
 # a: answered and resolved in the window and rated 4.5; answered, resolved only after the end
 # and rated 1 (not known yet); b: never answered, rated though not resolved (no date): not
-# counted; c: opened after the end
+# counted; answered only after the end; c: opened after the end
 TICKETS = pd.DataFrame(
     {
-        "ticket_id": ["1", "2", "3", "4"],
-        "customer_id": ["a", "a", "b", "c"],
-        "opened_at": pd.to_datetime(["2024-01-05", "2024-02-20", "2024-02-01", "2024-03-02"]),
-        "first_response_at": pd.to_datetime(
-            ["2024-01-05 10:00", "2024-02-21", None, None], format="ISO8601"
+        "ticket_id": ["1", "2", "3", "4", "5"],
+        "customer_id": ["a", "a", "b", "c", "b"],
+        "opened_at": pd.to_datetime(
+            ["2024-01-05", "2024-02-20", "2024-02-01", "2024-03-02", "2024-02-25"]
         ),
-        "resolved_at": pd.to_datetime(["2024-01-06", "2024-03-05", None, None]),
-        "satisfaction": [4.5, 1.0, 3.0, 5.0],
+        "first_response_at": pd.to_datetime(
+            ["2024-01-05 10:00", "2024-02-21", None, None, "2024-03-01"], format="ISO8601"
+        ),
+        "resolved_at": pd.to_datetime(["2024-01-06", "2024-03-05", None, None, None]),
+        "satisfaction": [4.5, 1.0, 3.0, 5.0, None],
     }
 )
 
@@ -428,7 +430,7 @@ def test_ticket_counts_known_answer(on):
     assert got["customer_id"].tolist() == ["a", "b"]  # c's ticket is after the end
     assert got[["tickets", "responded", "resolved", "unresolved", "rated"]].to_numpy().tolist() == [
         [2, 2, 1, 1, 1],
-        [1, 0, 0, 1, 0],
+        [2, 0, 0, 2, 0],  # b's answer came on the end day, after the window
     ]
     assert got["satisfaction"][0] == 4.5 and np.isnan(got["satisfaction"][1])
     later = engine.ticket_counts(on.lines(TICKETS, table="tickets"), end=pd.Timestamp("2024-04-01"))
@@ -437,7 +439,7 @@ def test_ticket_counts_known_answer(on):
     bare = TICKETS.drop(columns=["resolved_at", "first_response_at"])
     got = engine.ticket_counts(on.lines(bare, table="tickets"), end=END)
     assert got["rated"].tolist() == [2, 1] and got["satisfaction"].tolist() == [2.75, 3.0]
-    assert got["responded"].tolist() == [0, 0] and got["unresolved"].tolist() == [2, 1]
+    assert got["responded"].tolist() == [0, 0] and got["unresolved"].tolist() == [2, 2]
 
 
 def test_monthly_events_known_answer(on):
@@ -480,22 +482,24 @@ def test_spark_equals_pandas_on_the_demo_contacts(spark, demo_snapshot):
     _assert_same(expected, _contacts(spark, demo_snapshot, end=end), engine_name="spark")
 
 
-def test_contacts_after_the_end_change_nothing(demo_snapshot):
-    pandas = engine.connect("pandas")
+@pytest.mark.parametrize("name", ["pandas", "duckdb"])
+def test_contacts_after_the_end_change_nothing(name, demo_snapshot):
+    on, pandas = engine.connect(name), engine.connect("pandas")
     end = day_end("2025-06-30")
-    cut = {}
-    for name, at in (("interactions", "interacted_at"), ("tickets", "opened_at")):
-        table = pandas.lines(demo_snapshot, table=name)
-        cut[name] = table[table[at] < end]
-    whole = _contacts(pandas, demo_snapshot, end=end)
-    assert len(cut["tickets"]) < len(pandas.lines(demo_snapshot, table="tickets"))
+    whole = _contacts(on, demo_snapshot, end=end)
+    contacts = pandas.lines(demo_snapshot, table="interactions")
+    cut = contacts[contacts["interacted_at"] < end]
+    assert len(cut) < len(contacts)
     pd.testing.assert_frame_equal(
-        whole["interactions"], engine.interaction_counts(cut["interactions"], end=end)
+        whole["interactions"], engine.interaction_counts(on.lines(cut), end=end)
     )
-    # a ticket resolved after the end is still open then, whatever the export says now
+    # what happened to a ticket after the end is not known then, whatever the export says now
     tickets = pandas.lines(demo_snapshot, table="tickets")
-    hidden = tickets.assign(
+    before = tickets.assign(
+        first_response_at=tickets["first_response_at"].where(tickets["first_response_at"] < end),
         resolved_at=tickets["resolved_at"].where(tickets["resolved_at"] < end),
         satisfaction=tickets["satisfaction"].where(tickets["resolved_at"] < end),
     )
-    pd.testing.assert_frame_equal(whole["tickets"], engine.ticket_counts(hidden, end=end))
+    assert (before["first_response_at"].isna() & tickets["first_response_at"].notna()).any()
+    assert (before["resolved_at"].isna() & tickets["resolved_at"].notna()).any()
+    pd.testing.assert_frame_equal(whole["tickets"], engine.ticket_counts(on.lines(before), end=end))

@@ -10,6 +10,7 @@ import pytest
 from crm_lab import engine, ingest, privacy
 from crm_lab.core.lines import LINE_COLUMNS, day_end
 from crm_lab.engine import session
+from crm_lab.ingest import snapshot as snapshot_module
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +46,17 @@ def test_a_table_the_snapshot_lacks_is_absent_and_an_unknown_name_is_refused(sna
         ingest.read_clean(snapshot, tables=["orders"])
 
 
-def test_only_the_columns_asked_for_are_read_plain_or_encrypted(whole, snapshot, tmp_path):
+def test_only_the_columns_asked_for_are_read_plain_or_encrypted(
+    whole, snapshot, tmp_path, monkeypatch
+):
     asked = ["amount", "customer_id", "no_such_column", "amount"]
+    read, decoded = pd.read_parquet, []
+
+    def spy(source, *, columns=None, **options):
+        decoded.append(columns)
+        return read(source, columns=columns, **options)
+
+    monkeypatch.setattr(snapshot_module.pd, "read_parquet", spy)
     key = privacy.new_data_key(tmp_path / "data.key")
     sealed = ingest.save_tables(whole, tmp_path / "sealed", key_file=key)
     for folder, key_file in ((snapshot, None), (sealed, key)):
@@ -55,6 +65,7 @@ def test_only_the_columns_asked_for_are_read_plain_or_encrypted(whole, snapshot,
         )["transactions"]
         assert list(got.columns) == ["amount", "customer_id"]  # once each, absent ones left out
         pd.testing.assert_frame_equal(got, whole["transactions"][["amount", "customer_id"]])
+    assert decoded == [["amount", "customer_id"]] * 2  # only these were decoded, both times
 
 
 def test_logs_can_be_read_with_some_tables(whole, snapshot):
@@ -80,7 +91,11 @@ def test_lines_on_pandas_are_the_clean_transactions_from_a_snapshot_or_export_fi
 
 
 def test_on_duckdb_a_plain_snapshot_is_not_read_into_memory(whole, snapshot, monkeypatch):
-    def refuse(*args, **kwargs):
+    check = ingest.read_snapshot
+
+    def refuse(*args, tables=None, **kwargs):
+        if tables == []:  # the snapshot's check, which reads no table
+            return check(*args, tables=tables, **kwargs)
         raise AssertionError("the lines were read into pandas")
 
     monkeypatch.setattr(ingest, "read_snapshot", refuse)
@@ -126,3 +141,18 @@ def test_an_input_without_order_lines_is_a_clear_error(whole, tmp_path):
     for name in ("pandas", "duckdb"):
         with pytest.raises(ingest.LoadError, match=r"customers-only: no order lines here"):
             ingest.read_lines(folder, engine=name)
+
+
+def test_on_duckdb_a_stale_snapshot_is_refused_as_on_pandas(whole, tmp_path):
+    folder = ingest.save_tables(whole, tmp_path / "stale")
+    (folder / "customers.parquet").unlink()  # the marker names a table whose file is gone
+    for name in ("pandas", "duckdb"):
+        with pytest.raises(ingest.LoadError, match="names tables whose files are missing"):
+            ingest.read_lines(folder, engine=name)
+    only = ingest.save_tables(
+        ingest.Dataset(tables={"customers": whole["customers"]}), tmp_path / "c"
+    )
+    (only / "transactions.parquet").write_bytes((folder / "transactions.parquet").read_bytes())
+    for name in ("pandas", "duckdb"):  # a lines file the marker does not list
+        with pytest.raises(ingest.LoadError, match="does not list: transactions.parquet"):
+            ingest.read_lines(only, engine=name)
