@@ -46,7 +46,7 @@ MAY_IMPORT = {
     "demand": {"core", "privacy"},
     # migration compares RFM segments over periods; tags and stages total lines on the engine
     "segments": {"core", "privacy", "engine", "value"},
-    "quality": {"core", "privacy"},
+    "quality": {"core", "privacy", "engine"},  # counts over rows, on any engine
     "synth": {"core"},
     "reporting": {"core", "privacy", "engine", "ingest", *ANALYSES, "synth"},
     "cli": {"core", "privacy", "engine", "ingest", *ANALYSES, "synth", "reporting"},

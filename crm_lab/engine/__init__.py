@@ -26,9 +26,13 @@ lives in, so the DuckDB and Spark paths cannot drift apart; the pandas path is k
 from __future__ import annotations
 
 from crm_lab.engine.events import (
+    ANONYMOUS_SALES,
     customer_totals,
+    date_span,
+    filled_counts,
     headline_totals,
     interaction_counts,
+    line_kinds,
     monthly_events,
     monthly_totals,
     purchase_days,
@@ -49,6 +53,7 @@ from crm_lab.engine.session import (
 )
 
 __all__ = [
+    "ANONYMOUS_SALES",
     "AUTO_LINES",
     "ENGINES",
     "Engine",
@@ -57,10 +62,13 @@ __all__ = [
     "choose",
     "connect",
     "customer_totals",
+    "date_span",
+    "filled_counts",
     "headline_totals",
     "interaction_counts",
     "is_plain_snapshot",
     "is_table",
+    "line_kinds",
     "monthly_events",
     "monthly_totals",
     "open_lines",

@@ -34,8 +34,11 @@ __all__ = [
     "CHANNELS",
     "UNITS",
     "customer_totals",
+    "date_span",
+    "filled_counts",
     "headline_totals",
     "interaction_counts",
+    "line_kinds",
     "monthly_events",
     "monthly_totals",
     "purchase_days",
@@ -655,3 +658,176 @@ def monthly_events(events, *, at: str, end, start=None, by: str | None = None) -
     return out.sort_values(["month", *keys], ignore_index=True, na_position="last")[
         ["month", *keys, "events", "customers"]
     ]
+
+
+# --- the data-quality page's counts: any table's filled values and dates, lines by kind --------
+
+
+def _undated_or_before(t, at: str | None, end):
+    """The Ibis rows of ``t`` not dated at or after ``end`` (``quality.up_to``: undated stay)."""
+    if at is None or at not in t.columns:
+        return t
+    return t.filter(t[at].isnull() | (t[at] < _stamp(end)))
+
+
+def filled_counts(table, *, columns, at: str | None = None, end=None) -> pd.DataFrame:
+    """A table's rows up to a day into each column's count of filled values.
+
+    Rows count unless their ``at`` date is at or after ``end``: an undated row stays, as
+    ``quality.up_to`` keeps it (with no ``at``, every row counts). A value is filled when it
+    is not missing (null, NaN, NaT); a column the table lacks has none filled.
+
+    Returns
+    -------
+    DataFrame
+        ``column`` (in the order given), ``rows`` (the rows counted, the same on every row) and
+        ``filled``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"a": [1.0, None, 3.0], "at": pd.to_datetime(["2024-01-01", None,
+    ...     "2024-03-01"])})
+    >>> filled_counts(t, columns=["a", "b"], at="at", end=pd.Timestamp("2024-02-01"))
+      column  rows  filled
+    0      a     2       1
+    1      b     2       0
+    """
+    present = [c for c in dict.fromkeys(columns) if c in table.columns]
+    if is_table(table):
+        t = _undated_or_before(table, at, end)
+        counts = {}
+        for i, c in enumerate(present):
+            column = t[c]
+            counts[f"c{i}"] = (
+                column.count(where=~column.isnan())
+                if column.type().is_floating()
+                else column.count()
+            )
+        row = t.aggregate(rows=t.count(), **counts).pipe(_fetch).iloc[0]
+        rows = int(row["rows"])
+        filled = {c: int(row[f"c{i}"]) for i, c in enumerate(present)}
+    else:
+        frame = table
+        if at is not None and at in frame.columns:
+            frame = frame[~(frame[at] >= end)]
+        rows = len(frame)
+        filled = {c: int(frame[c].notna().sum()) for c in present}
+    return pd.DataFrame(
+        {
+            "column": list(columns),
+            "rows": rows,
+            "filled": [filled.get(c, 0) for c in columns],
+        }
+    ).astype({"rows": "int64", "filled": "int64"})
+
+
+def date_span(table, *, at: str, end) -> dict | None:
+    """A table's dates before ``end`` into their span: first, last and the months that have any.
+
+    Returns ``None`` when no row has a date before ``end``; else ``first`` and ``last``
+    (Timestamps) and ``months_with_rows`` (the number of distinct calendar months).
+
+    >>> t = pd.DataFrame({"at": pd.to_datetime(["2024-01-05", "2024-03-01", None])})
+    >>> date_span(t, at="at", end=pd.Timestamp("2025-01-01"))["months_with_rows"]
+    2
+    """
+    if is_table(table):
+        t = table.filter(table[at] < _stamp(end))
+        month = t[at].year() * 12 + t[at].month()
+        row = (
+            t.aggregate(first=t[at].min(), last=t[at].max(), months=month.nunique(), n=t.count())
+            .pipe(_fetch)
+            .iloc[0]
+        )
+        if not row["n"]:
+            return None
+        first, last, months = row["first"], row["last"], int(row["months"])
+    else:
+        s = table[at].dropna()
+        s = s[s < end]
+        if s.empty:
+            return None
+        first, last = s.min(), s.max()
+        # months as numbers (year * 12 + month): a Period per row is a Python object per row
+        months = len(np.unique(s.dt.year.to_numpy("int64") * 12 + s.dt.month.to_numpy("int64")))
+    return {
+        "first": pd.Timestamp(first).tz_localize(None),
+        "last": pd.Timestamp(last).tz_localize(None),
+        "months_with_rows": months,
+    }
+
+
+ANONYMOUS_SALES = "sale_without_customer_id"
+
+
+def line_kinds(lines, *, end) -> pd.DataFrame:
+    """Order lines before ``end`` into counts per line type, then the sales without a customer.
+
+    Returns
+    -------
+    DataFrame
+        ``kind`` (each line type that has lines, then ``ANONYMOUS_SALES``: the ``sale`` lines
+        without a customer id, always), ``lines``, ``invoices`` (distinct) and ``amount`` (the
+        exact sum, to the cent); the line types in order of their codes.
+
+    >>> tx = pd.DataFrame({"invoice_id": ["1", "1", "C1"], "customer_id": ["a", None, "a"],
+    ...     "ordered_at": pd.to_datetime(["2024-01-01"] * 3), "amount": [5.0, 2.0, -5.0],
+    ...     "line_type": ["sale", "sale", "cancellation"]})
+    >>> line_kinds(tx, end=pd.Timestamp("2024-02-01"))[["kind", "lines", "amount"]]
+                           kind  lines  amount
+    0              cancellation      1    -5.0
+    1                      sale      2     7.0
+    2  sale_without_customer_id      1     2.0
+    """
+    if is_table(lines):
+        t = _undated_or_before(lines, "ordered_at", end)
+        anonymous = (t.line_type == "sale") & t.customer_id.isnull()
+        by_kind = (
+            t.group_by("line_type")
+            .aggregate(
+                lines=t.count(), invoices=t.invoice_id.nunique(), **_sums(t.amount, "amount")
+            )
+            .pipe(_fetch)
+        )
+        by_kind["amount"] = _joined(by_kind, "amount", decimals=2)
+        anon = t.aggregate(
+            lines=t.count(where=anonymous),
+            invoices=t.invoice_id.nunique(where=anonymous),
+            **_sums(t.amount, "amount", where=anonymous),
+        ).pipe(_fetch)
+        anon["amount"] = _joined(anon, "amount", decimals=2)
+        by_kind = by_kind.rename(columns={"line_type": "kind"})
+    else:
+        refuse_zones(lines)
+        t = lines[~(lines["ordered_at"] >= end)]
+        kind = t["line_type"].astype("string")
+        g = t.groupby(kind, sort=False)
+        by_kind = (
+            pd.DataFrame(
+                {
+                    "lines": g.size(),
+                    "invoices": g["invoice_id"].nunique(),
+                    "amount": _sums_of(t["amount"], kind, decimals=2),
+                }
+            )
+            .rename_axis("kind")
+            .reset_index()
+        )
+        a = t[(t["line_type"] == "sale").to_numpy(dtype=bool) & t["customer_id"].isna().to_numpy()]
+        anon = pd.DataFrame(
+            {
+                "lines": [len(a)],
+                "invoices": [a["invoice_id"].nunique()],
+                "amount": _sums_of(a["amount"], decimals=2).to_numpy(),
+            }
+        )
+    by_kind = by_kind.sort_values("kind", ignore_index=True)
+    out = pd.concat([by_kind, anon.assign(kind=ANONYMOUS_SALES)], ignore_index=True)
+    return pd.DataFrame(
+        {
+            "kind": out["kind"].astype("string").to_numpy(),
+            "lines": out["lines"].fillna(0).to_numpy("int64"),
+            "invoices": out["invoices"].fillna(0).to_numpy("int64"),
+            "amount": out["amount"].to_numpy("float64"),
+        }
+    )

@@ -24,6 +24,7 @@ from crm_lab.ingest.snapshot import (
     private_dir,
     read_snapshot,
     save_tables,
+    table_names,
 )
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "read_snapshot",
     "read_table",
     "save_tables",
+    "table_names",
 ]
 
 
@@ -60,6 +62,8 @@ def read_clean(
     progress: Progress = None,
     tables=None,
     logs: bool | None = None,
+    engine: str = "pandas",
+    spark_master: str | None = None,
 ) -> Dataset:
     """Read export files (or a run's snapshot) into a clean ``Dataset``.
 
@@ -91,6 +95,13 @@ def read_clean(
     logs : bool, optional
         From a snapshot, read its logs (quarantine, accounting, merges, review) too, or not;
         by default only when every table is read. Export files always come with them.
+    engine, spark_master : str, optional
+        From a run's plain snapshot on ``duckdb`` or ``spark`` (or ``auto`` choosing one), the
+        ``transactions`` are the engine's table over the snapshot's Parquet file
+        (``read_lines``), not read into memory; the other tables are read as usual. The
+        analyses that take an engine's table (the quality tables, RFM, the headline figures)
+        take such a dataset. An encrypted snapshot's lines are read, then copied to the
+        engine; export files are read and cleaned as on pandas.
     """
     if isinstance(tables, str):
         tables = [tables]
@@ -100,6 +111,10 @@ def read_clean(
     if is_snapshot(path):
         with steps(progress, "reading", total=1) as said:
             said.step(f"the snapshot {Path(path).name}")
+            if engine != "pandas" and "transactions" in (tables or SCHEMAS):
+                return _with_lines(
+                    path, engine, spark_master, key_file=data_key_file, tables=tables, logs=logs
+                )
             return read_snapshot(path, key_file=data_key_file or None, tables=tables, logs=logs)
     data = load_data(
         path,
@@ -190,6 +205,20 @@ def read_lines(
         lines = lines[[c for c in dict.fromkeys(columns) if c in lines.columns]]
     name = session.choose(engine, lines=len(lines))
     return session.open_lines(name, snapshot=path, frame=lines, spark_master=spark_master)
+
+
+def _with_lines(path, engine: str, spark_master, *, key_file, tables, logs) -> Dataset:
+    """A snapshot into its dataset with the order lines on ``engine`` (``read_clean``)."""
+    key_file = key_file or None
+    names = [t for t in table_names(path, key_file=key_file) if tables is None or t in tables]
+    others = [t for t in names if t != "transactions"]
+    logs = tables is None if logs is None else logs
+    data = read_snapshot(path, key_file=key_file, tables=others, logs=logs)
+    if "transactions" not in names:
+        return data
+    lines = read_lines(path, engine=engine, data_key_file=key_file, spark_master=spark_master)
+    kept = {t: lines if t == "transactions" else data.tables[t] for t in names}
+    return dataclasses.replace(data, tables=kept)
 
 
 def _snapshot_lines(path: str | Path) -> int:

@@ -207,6 +207,35 @@ def _described(path: Path, meta, read) -> dict:
     return meta
 
 
+def _opened(path: Path, key_file):
+    """A snapshot folder into its marker, whether it is encrypted, and a reader of its files
+    (``read(name)``: the file's bytes, decrypted when the snapshot is encrypted)."""
+    marker = _marker(path)
+    encrypted = isinstance(marker, dict) and bool(marker.get("encrypted"))
+    if encrypted and not key_file:
+        raise LoadError(path, "an encrypted snapshot: give its data key (data_key_file) to read it")
+
+    def read(name: str) -> bytes:
+        if not encrypted:
+            return (path / name).read_bytes()
+        try:
+            return privacy.decrypt_bytes(path / f"{name}.enc", key_file=key_file)
+        except privacy.KeyFileError:
+            raise
+        except ValueError as exc:
+            raise LoadError(path / f"{name}.enc", str(exc).split(": ", 1)[-1]) from None
+
+    return marker, encrypted, read
+
+
+def table_names(path: str | Path, *, key_file: str | Path | None = None) -> list[str]:
+    """A snapshot folder into the names of its tables, in their order, checked as
+    ``read_snapshot`` checks them (a stale or broken snapshot is a ``LoadError``)."""
+    path = Path(path)
+    marker, _, read = _opened(path, key_file)
+    return list(_described(path, marker, read)["tables"])
+
+
 def read_snapshot(
     path: str | Path,
     *,
@@ -233,20 +262,7 @@ def read_snapshot(
         The data key is missing, malformed or open to others.
     """
     path = Path(path)
-    marker = _marker(path)
-    encrypted = isinstance(marker, dict) and bool(marker.get("encrypted"))
-    if encrypted and not key_file:
-        raise LoadError(path, "an encrypted snapshot: give its data key (data_key_file) to read it")
-
-    def read(name: str) -> bytes:
-        if not encrypted:
-            return (path / name).read_bytes()
-        try:
-            return privacy.decrypt_bytes(path / f"{name}.enc", key_file=key_file)
-        except privacy.KeyFileError:
-            raise
-        except ValueError as exc:
-            raise LoadError(path / f"{name}.enc", str(exc).split(": ", 1)[-1]) from None
+    marker, encrypted, read = _opened(path, key_file)
 
     def exists(name: str) -> bool:
         return (path / (f"{name}.enc" if encrypted else name)).exists()

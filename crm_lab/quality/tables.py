@@ -2,7 +2,9 @@
 
 Every function takes a ``Dataset`` (as ``load.load_data`` reads a run's snapshot) and returns a
 small table for the data-quality report; values from the quarantine are masked by
-``privacy.mask_value`` so the report never shows personal data.
+``privacy.mask_value`` so the report never shows personal data. A table of the dataset may be
+an engine's table (``ingest.read_lines`` on DuckDB or Spark): the counts over rows are taken
+by ``crm_lab.engine`` (``filled_counts``, ``date_span``, ``line_kinds``), on pandas or there.
 
 Two kinds of figure, kept apart: those about the input file and its cleaning (``headline``,
 ``accounting_table``, ``rule_counts``, ``quarantine_examples``, ``merge_summary``) describe
@@ -16,9 +18,9 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pandas as pd
 
+from crm_lab import engine
 from crm_lab.core.dataset import Dataset
 from crm_lab.core.lines import as_of_day, day_end
 from crm_lab.core.schemas import LINE_TYPES, MAIN_DATES, SCHEMAS
@@ -72,16 +74,21 @@ def completeness(data: Dataset, *, as_of) -> pd.DataFrame:
     (one row per table, column)."""
     rows = []
     for table in data.tables:
-        frame = up_to(data, table, as_of=as_of)
-        for col in SCHEMAS[table].columns:
-            filled = float(frame[col.name].notna().mean()) if len(frame) else 0.0
+        columns = SCHEMAS[table].columns
+        counts = engine.filled_counts(
+            data[table],
+            columns=[c.name for c in columns],
+            at=MAIN_DATES.get(table),
+            end=day_end(as_of),
+        )
+        for col, n, filled in zip(columns, counts["rows"], counts["filled"], strict=True):
             rows.append(
                 {
                     "table": table,
                     "column": col.name,
                     "required": col.required,
-                    "filled_share": filled,
-                    "missing": int(frame[col.name].isna().sum()),
+                    "filled_share": filled / n if n else 0.0,
+                    "missing": int(n - filled),
                 }
             )
     return pd.DataFrame(rows)
@@ -252,13 +259,10 @@ def date_coverage(data: Dataset, *, as_of) -> pd.DataFrame:
     for table, column in MAIN_DATES.items():
         if table not in data.tables:
             continue
-        s = data[table][column].dropna()
-        s = s[s < day_end(day)]
-        if s.empty:
+        span = engine.date_span(data[table], at=column, end=day_end(day))
+        if span is None:
             continue
-        first, last = s.min(), s.max()
-        # months as numbers (year * 12 + month): a Period per row is a Python object per row
-        seen = np.unique(s.dt.year.to_numpy("int64") * 12 + s.dt.month.to_numpy("int64"))
+        first, last = span["first"], span["last"]
         months = (last.year * 12 + last.month) - (first.year * 12 + first.month) + 1
         rows.append(
             {
@@ -268,13 +272,13 @@ def date_coverage(data: Dataset, *, as_of) -> pd.DataFrame:
                 "last": last.date().isoformat(),
                 "days_since_last": int((day - last.normalize()).days),
                 "months": months,
-                "months_without_rows": months - len(seen),
+                "months_without_rows": months - span["months_with_rows"],
             }
         )
     return pd.DataFrame(rows)
 
 
-KINDS = (*LINE_TYPES, "sale_without_customer_id")
+KINDS = (*LINE_TYPES, engine.ANONYMOUS_SALES)
 
 
 def transactions_summary(data: Dataset, *, as_of) -> pd.DataFrame:
@@ -287,31 +291,9 @@ def transactions_summary(data: Dataset, *, as_of) -> pd.DataFrame:
     """
     if "transactions" not in data.tables:
         return pd.DataFrame()
-    tx = up_to(data, "transactions", as_of=as_of)
-    rows = []
-    for kind, part in tx.groupby("line_type", sort=False, observed=True):
-        rows.append(
-            {
-                "kind": kind,
-                "lines": len(part),
-                "invoices": part["invoice_id"].nunique(),
-                "amount": float(part["amount"].sum()),
-            }
-        )
-    sales = tx[tx["line_type"] == "sale"]
-    anon = sales[sales["customer_id"].isna()]
-    rows.append(
-        {
-            "kind": "sale_without_customer_id",
-            "lines": len(anon),
-            "invoices": anon["invoice_id"].nunique(),
-            "amount": float(anon["amount"].sum()),
-        }
-    )
-    order = ["sale", "sale_without_customer_id", "cancellation", "return", "non_product"]
+    out = engine.line_kinds(data["transactions"], end=day_end(as_of))
+    order = ["sale", engine.ANONYMOUS_SALES, "cancellation", "return", "non_product"]
     order += ["adjustment"]
-    out = pd.DataFrame(rows)
-    out = out.astype({"kind": "string", "lines": "int64", "invoices": "int64", "amount": "float64"})
     out["_o"] = out["kind"].map({k: i for i, k in enumerate(order)}).astype("float64")
     return out.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
 
@@ -354,12 +336,11 @@ def orders_headline(data: Dataset, *, as_of, min_group: int = MIN_GROUP) -> dict
     """
     if "transactions" not in data.tables:
         return {}
-    tx = up_to(data, "transactions", as_of=as_of)
-    sales = tx[tx["line_type"] == "sale"]
-    revenue = float(sales["amount"].sum())
-    anonymous = float(sales.loc[sales["customer_id"].isna(), "amount"].sum())
+    kinds = engine.line_kinds(data["transactions"], end=day_end(as_of)).set_index("kind")
+    revenue = float(kinds["amount"].get("sale", 0.0))
+    anonymous = float(kinds.at[engine.ANONYMOUS_SALES, "amount"])
     share = {"sales_without_customer_share": round(anonymous / revenue, 4) if revenue else 0.0}
-    invoices = sales.loc[sales["customer_id"].isna(), "invoice_id"].nunique()
+    invoices = int(kinds.at[engine.ANONYMOUS_SALES, "invoices"])
     return withhold_small(share, count=invoices, k=min_group)
 
 

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from crm_lab import ingest, quality
+from crm_lab import engine, ingest, quality
 
 
 @pytest.fixture(scope="module")
@@ -305,3 +305,89 @@ def test_date_coverage_counts_months_as_periods_do(cleaned, as_of):
     got = quality.date_coverage(cleaned, as_of=as_of)
     pd.testing.assert_frame_equal(got, _date_coverage_by_periods(cleaned, as_of=as_of))
     assert (got["months_without_rows"] > 0).any() or as_of != "2025-12-31"
+
+
+# --- the same tables with the order lines on an engine ----------------------------------------
+
+
+def _record_figures(data, *, as_of) -> dict:
+    return {
+        "completeness": quality.completeness(data, as_of=as_of),
+        "coverage": quality.date_coverage(data, as_of=as_of),
+        "kinds": quality.transactions_summary(data, as_of=as_of),
+        "orders": quality.orders_headline(data, as_of=as_of),
+    }
+
+
+def _assert_equal_figures(expected: dict, got: dict) -> None:
+    for key, value in expected.items():
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(value, got[key], obj=key)
+        else:
+            assert got[key] == value, key
+
+
+@pytest.fixture(scope="module")
+def retail_snapshot(retail, tmp_path_factory):
+    return ingest.save_tables(retail, tmp_path_factory.mktemp("retail") / "tables")
+
+
+@pytest.mark.parametrize("as_of", ["2025-06-30", "2025-12-31"])
+def test_order_figures_on_duckdb_equal_pandas_on_the_demo_data(cleaned, tmp_path, as_of):
+    folder = ingest.save_tables(cleaned, tmp_path / "tables")
+    on_duckdb = ingest.read_clean(folder, engine="duckdb")
+    assert engine.is_table(on_duckdb["transactions"]) and list(on_duckdb.tables) == list(
+        cleaned.tables
+    )  # the same tables in the same order: the page's columns
+    expected = _record_figures(ingest.read_clean(folder), as_of=as_of)
+    assert expected["kinds"]["lines"].sum() > 1000
+    _assert_equal_figures(expected, _record_figures(on_duckdb, as_of=as_of))
+    # the file figures come from the logs, which are read either way
+    assert quality.headline(on_duckdb) == quality.headline(cleaned)
+
+
+def test_order_figures_on_duckdb_equal_pandas_on_online_retail(retail_snapshot):
+    on_duckdb = ingest.read_clean(retail_snapshot, engine="duckdb")
+    expected = _record_figures(ingest.read_clean(retail_snapshot), as_of="2011-12-09")
+    kinds = expected["kinds"].set_index("kind")
+    assert kinds.at["sale", "lines"] > 390_000 and kinds.at["cancellation", "lines"] > 8_000
+    _assert_equal_figures(expected, _record_figures(on_duckdb, as_of="2011-12-09"))
+
+
+def test_the_order_counts_by_hand_on_every_engine(tmp_path):
+    lines = pd.DataFrame(
+        {
+            "invoice_id": ["1", "1", "2", "C1", "3"],
+            "customer_id": ["a", None, None, "a", "b"],
+            "ordered_at": pd.to_datetime(
+                ["2025-01-05", "2025-01-05", "2025-03-01", "2025-01-06", "2026-02-01"]
+            ),
+            "amount": [10.25, 2.5, 4.0, -10.25, 99.0],
+            "line_type": ["sale", "sale", "sale", "cancellation", "sale"],
+            "product_name": ["x", None, "y", "x", None],
+        }
+    )
+    for name in ("pandas", "duckdb"):
+        t = engine.connect(name).lines(lines)
+        kinds = engine.line_kinds(t, end=pd.Timestamp("2026-01-01"))  # b's line is later
+        assert kinds.to_dict("list") == {
+            "kind": ["cancellation", "sale", "sale_without_customer_id"],
+            "lines": [1, 3, 2],
+            "invoices": [1, 2, 2],
+            "amount": [-10.25, 16.75, 6.5],
+        }, name
+        filled = engine.filled_counts(
+            t, columns=["product_name", "nothing"], at="ordered_at", end=pd.Timestamp("2026-01-01")
+        )
+        assert filled.to_dict("list") == {
+            "column": ["product_name", "nothing"],
+            "rows": [4, 4],
+            "filled": [3, 0],
+        }, name
+        span = engine.date_span(t, at="ordered_at", end=pd.Timestamp("2026-01-01"))
+        assert span == {
+            "first": pd.Timestamp("2025-01-05"),
+            "last": pd.Timestamp("2025-03-01"),
+            "months_with_rows": 2,
+        }, name
+        assert engine.date_span(t, at="ordered_at", end=pd.Timestamp("2024-01-01")) is None
