@@ -3,8 +3,8 @@
 crm_lab's analyses work on tables of one row per customer (or per month, or per period), which
 fit in memory even for millions of customers. The work that reads every event — order lines
 into per-customer totals, purchase days, monthly totals and the period's figures; interactions
-and service tickets into per-customer and per-month counts — is this package's, and it runs on
-an engine:
+and service tickets into per-customer and per-month counts; the data-quality page's filled
+values, date spans and lines by kind — is this package's, and it runs on an engine:
 
 - ``pandas``: the order lines are a DataFrame in memory; the reference, and the fastest for
   small inputs;

@@ -1,13 +1,15 @@
 """Event tables into the per-customer, per-day and per-month totals analyses start from.
 
 Order lines into per-customer totals, purchase days, monthly and period totals; interactions
-and service tickets into per-customer and per-month counts.
+and service tickets into per-customer and per-month counts; any table's filled values and date
+span, and order lines by kind, for the data-quality page.
 
 Each function takes its event table as a pandas DataFrame or as an engine's Ibis table
-(``Engine.lines``) and returns a pandas result that is the same either way: the pandas code is
-the reference, the Ibis expression its twin for DuckDB and Spark, and
-``tests/engine/test_events.py`` proves them equal on the demo data and Online Retail. Only
-these totals leave the engine: one row per customer, customer-day or month.
+(``Engine.lines``) and returns a pandas result (a dict for a window's headline and a date
+span) that is the same either way: the pandas code is the reference, the Ibis expression its
+twin for DuckDB and Spark, and ``tests/engine/test_events.py`` and ``tests/quality`` prove them
+equal on hand-made tables, the demo data and Online Retail. Only these totals leave the engine:
+one row per customer, customer-day, month or line type, or a table's few counts.
 
 Sums of amounts are exact: each line's amount is first rounded to ``DECIMALS`` places and
 counted in whole millionths (``UNITS``, a 64-bit integer), and integers add up to the same total
@@ -674,7 +676,7 @@ def filled_counts(table, *, columns, at: str | None = None, end=None) -> pd.Data
     """A table's rows up to a day into each column's count of filled values.
 
     Rows count unless their ``at`` date is at or after ``end``: an undated row stays, as
-    ``quality.up_to`` keeps it (with no ``at``, every row counts). A value is filled when it
+    ``quality.up_to`` keeps it (without ``at``, every row counts). A value is filled when it
     is not missing (null, NaN, NaT); a column the table lacks has none filled.
 
     Returns
@@ -693,6 +695,8 @@ def filled_counts(table, *, columns, at: str | None = None, end=None) -> pd.Data
     1      b     2       0
     """
     present = [c for c in dict.fromkeys(columns) if c in table.columns]
+    if at is not None and end is None:
+        raise ValueError("filled_counts: a date column (at) needs the end of the window (end)")
     if is_table(table):
         t = _undated_or_before(table, at, end)
         counts = {}
@@ -733,7 +737,9 @@ def date_span(table, *, at: str, end) -> dict | None:
     """
     if is_table(table):
         t = table.filter(table[at] < _stamp(end))
-        month = t[at].year() * 12 + t[at].month()
+        # the month's first instant, not year * 12 + month: DuckDB's perfect-hash aggregate
+        # overflows on that number over nanosecond timestamps (a Parquet file pandas wrote)
+        month = t[at].truncate("M")
         row = (
             t.aggregate(first=t[at].min(), last=t[at].max(), months=month.nunique(), n=t.count())
             .pipe(_fetch)
@@ -768,7 +774,7 @@ def line_kinds(lines, *, end) -> pd.DataFrame:
     DataFrame
         ``kind`` (each line type that has lines, then ``ANONYMOUS_SALES``: the ``sale`` lines
         without a customer id, always), ``lines``, ``invoices`` (distinct) and ``amount`` (the
-        exact sum, to the cent); the line types in order of their codes.
+        exact sum, to the cent); the line types in alphabetical order.
 
     >>> tx = pd.DataFrame({"invoice_id": ["1", "1", "C1"], "customer_id": ["a", None, "a"],
     ...     "ordered_at": pd.to_datetime(["2024-01-01"] * 3), "amount": [5.0, 2.0, -5.0],
@@ -825,7 +831,7 @@ def line_kinds(lines, *, end) -> pd.DataFrame:
     out = pd.concat([by_kind, anon.assign(kind=ANONYMOUS_SALES)], ignore_index=True)
     return pd.DataFrame(
         {
-            "kind": out["kind"].astype("string").to_numpy(),
+            "kind": out["kind"].astype("string"),
             "lines": out["lines"].fillna(0).to_numpy("int64"),
             "invoices": out["invoices"].fillna(0).to_numpy("int64"),
             "amount": out["amount"].to_numpy("float64"),

@@ -99,10 +99,13 @@ def read_clean(
         From a run's plain snapshot on ``duckdb`` or ``spark`` (or ``auto`` choosing one), the
         ``transactions`` are the engine's table over the snapshot's Parquet file
         (``read_lines``), not read into memory; the other tables are read as usual. The
-        analyses that take an engine's table (the quality tables, RFM, the headline figures)
-        take such a dataset. An encrypted snapshot's lines are read, then copied to the
-        engine; export files are read and cleaned as on pandas.
+        quality tables take such a dataset, and the analyses that take an engine's table
+        (RFM, the headline figures, tags, ...) its ``transactions``. An encrypted snapshot's
+        lines are read, then copied to the engine; export files are read and cleaned as on
+        pandas. An engine that does not exist is a ``ValueError`` before anything is read,
+        and so is a ``spark_master`` without ``spark``.
     """
+    _check_engine(engine, spark_master)
     if isinstance(tables, str):
         tables = [tables]
     unknown = sorted(set(tables or ()) - set(SCHEMAS))
@@ -181,7 +184,7 @@ def read_lines(
     from crm_lab.engine import session  # the engine is connected only when one is asked for
 
     none = "no order lines here (no transactions table) to total"
-    session.choose(engine, lines=0)  # an engine that does not exist, before anything is read
+    _check_engine(engine, spark_master)  # before anything is read
     if session.is_plain_snapshot(path):
         known = _snapshot_lines(path) if engine == "auto" else 0
         name = session.choose(engine, lines=known)
@@ -205,6 +208,15 @@ def read_lines(
         lines = lines[[c for c in dict.fromkeys(columns) if c in lines.columns]]
     name = session.choose(engine, lines=len(lines))
     return session.open_lines(name, snapshot=path, frame=lines, spark_master=spark_master)
+
+
+def _check_engine(engine: str, spark_master: str | None) -> None:
+    """An engine name and a Spark master into nothing, or the ValueError of a wrong pair."""
+    from crm_lab.engine import session
+
+    session.choose(engine, lines=0)  # an engine that does not exist
+    if spark_master and engine != "spark":
+        raise ValueError(f"a Spark master ({spark_master}) needs engine 'spark'; got {engine!r}")
 
 
 def _with_lines(path, engine: str, spark_master, *, key_file, tables, logs) -> Dataset:

@@ -10,8 +10,8 @@ Two kinds of figure, kept apart: those about the input file and its cleaning (``
 ``accounting_table``, ``rule_counts``, ``quarantine_examples``, ``merge_summary``) describe
 every row read; those about the business's records (``completeness``, ``date_coverage``,
 ``transactions_summary``, ``orders_headline``) take a required ``as_of`` and count only rows
-dated up to that day (``up_to``), so a period's page is the same whether the export was taken
-on its as-of day or later.
+dated up to that day (the rows ``up_to`` keeps: undated ones stay), so a period's page is the
+same whether the export was taken on its as-of day or later.
 """
 
 from __future__ import annotations

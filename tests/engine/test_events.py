@@ -6,6 +6,7 @@ Online Retail, for the engine's totals and for the analyses built on them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_lab import clv, engine, ingest
+from crm_lab import clv, engine, ingest, quality
 from crm_lab.core.lines import day_end
 from crm_lab.ingest.snapshot import save_tables
 from crm_lab.segments import classify, lifecycle, migration
@@ -503,3 +504,39 @@ def test_contacts_after_the_end_change_nothing(name, demo_snapshot):
     assert (before["first_response_at"].isna() & tickets["first_response_at"].notna()).any()
     assert (before["resolved_at"].isna() & tickets["resolved_at"].notna()).any()
     pd.testing.assert_frame_equal(whole["tickets"], engine.ticket_counts(on.lines(before), end=end))
+
+
+def _quality_figures(data, *, as_of) -> dict:
+    return {
+        "completeness": quality.completeness(data, as_of=as_of),
+        "coverage": quality.date_coverage(data, as_of=as_of),
+        "kinds": quality.transactions_summary(data, as_of=as_of),
+        "orders": quality.orders_headline(data, as_of=as_of),
+    }
+
+
+def test_spark_equals_pandas_on_the_demo_quality_counts(spark, demo_snapshot):
+    data = ingest.read_clean(demo_snapshot)
+    on_spark = dataclasses.replace(
+        data, tables={**data.tables, "transactions": spark.lines(demo_snapshot)}
+    )
+    expected = _quality_figures(data, as_of="2025-12-31")
+    assert expected["kinds"]["lines"].sum() > 1000
+    _assert_same(expected, _quality_figures(on_spark, as_of="2025-12-31"), engine_name="spark")
+
+
+def test_a_date_span_over_nanosecond_parquet_on_duckdb(tmp_path):
+    # DuckDB's perfect-hash aggregate overflowed on year * 12 + month over nanosecond times
+    file = tmp_path / "ns.parquet"
+    at = pd.to_datetime(["2024-01-05", "2024-03-01", "2025-02-01"]).astype("datetime64[ns]")
+    pd.DataFrame({"at": at}).to_parquet(file)
+    end = pd.Timestamp("2025-01-01")
+    expected = {"first": at[0], "last": at[1], "months_with_rows": 2}
+    assert engine.date_span(engine.connect("duckdb").lines(file), at="at", end=end) == expected
+    assert engine.date_span(pd.read_parquet(file), at="at", end=end) == expected
+
+
+def test_filled_counts_need_the_end_of_a_dated_window():
+    with pytest.raises(ValueError, match="needs the end of the window"):
+        engine.filled_counts(CONTACTS, columns=["channel"], at="interacted_at")
+    assert engine.filled_counts(CONTACTS, columns=["channel"])["rows"].tolist() == [5]

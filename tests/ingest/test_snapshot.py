@@ -156,3 +156,25 @@ def test_on_duckdb_a_stale_snapshot_is_refused_as_on_pandas(whole, tmp_path):
     for name in ("pandas", "duckdb"):  # a lines file the marker does not list
         with pytest.raises(ingest.LoadError, match="does not list: transactions.parquet"):
             ingest.read_lines(only, engine=name)
+
+
+def test_an_unknown_engine_or_a_stray_spark_master_is_refused_before_reading(snapshot, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the snapshot was read")
+
+    monkeypatch.setattr(ingest, "read_snapshot", refuse)
+    for read in (ingest.read_clean, ingest.read_lines):
+        with pytest.raises(ValueError, match="engine must be one of"):
+            read(snapshot, engine="polars")
+        with pytest.raises(ValueError, match=r"a Spark master \(local\[2\]\) needs engine"):
+            read(snapshot, engine="duckdb", spark_master="local[2]")
+
+
+def test_read_clean_on_duckdb_keeps_the_tables_and_their_order(whole, snapshot):
+    on_duckdb = ingest.read_clean(snapshot, engine="duckdb")
+    assert list(on_duckdb.tables) == list(ingest.read_clean(snapshot).tables)
+    assert engine.is_table(on_duckdb["transactions"])
+    pd.testing.assert_frame_equal(on_duckdb["customers"], whole["customers"])
+    assert len(on_duckdb.quarantine) == len(ingest.read_clean(snapshot).quarantine) > 0
+    some = ingest.read_clean(snapshot, engine="duckdb", tables=["customers"])
+    assert list(some.tables) == ["customers"] and len(some.quarantine) == 0
