@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_lab import clv, engine, ingest, quality
+from crm_lab import clv, engine, ingest
 from crm_lab.core.lines import day_end
 from crm_lab.ingest.snapshot import save_tables
 from crm_lab.segments import classify, lifecycle, migration
 from crm_lab.value import kpi, rfm
+from tests.quality.test_quality import record_figures
 
 # a: two sale lines on one day, one later, a cancellation; b: a free item and a return;
 # an anonymous sale; a zero-quantity line; a whole-order row; a line after the end
@@ -506,23 +507,14 @@ def test_contacts_after_the_end_change_nothing(name, demo_snapshot):
     pd.testing.assert_frame_equal(whole["tickets"], engine.ticket_counts(on.lines(before), end=end))
 
 
-def _quality_figures(data, *, as_of) -> dict:
-    return {
-        "completeness": quality.completeness(data, as_of=as_of),
-        "coverage": quality.date_coverage(data, as_of=as_of),
-        "kinds": quality.transactions_summary(data, as_of=as_of),
-        "orders": quality.orders_headline(data, as_of=as_of),
-    }
-
-
 def test_spark_equals_pandas_on_the_demo_quality_counts(spark, demo_snapshot):
     data = ingest.read_clean(demo_snapshot)
     on_spark = dataclasses.replace(
         data, tables={**data.tables, "transactions": spark.lines(demo_snapshot)}
     )
-    expected = _quality_figures(data, as_of="2025-12-31")
+    expected = record_figures(data, as_of="2025-12-31")
     assert expected["kinds"]["lines"].sum() > 1000
-    _assert_same(expected, _quality_figures(on_spark, as_of="2025-12-31"), engine_name="spark")
+    _assert_same(expected, record_figures(on_spark, as_of="2025-12-31"), engine_name="spark")
 
 
 def test_a_date_span_over_nanosecond_parquet_on_duckdb(tmp_path):

@@ -310,7 +310,8 @@ def test_date_coverage_counts_months_as_periods_do(cleaned, as_of):
 # --- the same tables with the order lines on an engine ----------------------------------------
 
 
-def _record_figures(data, *, as_of) -> dict:
+def record_figures(data, *, as_of) -> dict:
+    """The data-quality page's figures over order lines (tests/engine compares them on Spark)."""
     return {
         "completeness": quality.completeness(data, as_of=as_of),
         "coverage": quality.date_coverage(data, as_of=as_of),
@@ -339,19 +340,19 @@ def test_order_figures_on_duckdb_equal_pandas_on_the_demo_data(cleaned, tmp_path
     assert engine.is_table(on_duckdb["transactions"]) and list(on_duckdb.tables) == list(
         cleaned.tables
     )  # the same tables in the same order: the page's columns
-    expected = _record_figures(ingest.read_clean(folder), as_of=as_of)
+    expected = record_figures(ingest.read_clean(folder), as_of=as_of)
     assert expected["kinds"]["lines"].sum() > 1000
-    _assert_equal_figures(expected, _record_figures(on_duckdb, as_of=as_of))
+    _assert_equal_figures(expected, record_figures(on_duckdb, as_of=as_of))
     # the file figures come from the logs, which are read either way
     assert quality.headline(on_duckdb) == quality.headline(cleaned)
 
 
 def test_order_figures_on_duckdb_equal_pandas_on_online_retail(retail_snapshot):
     on_duckdb = ingest.read_clean(retail_snapshot, engine="duckdb")
-    expected = _record_figures(ingest.read_clean(retail_snapshot), as_of="2011-12-09")
+    expected = record_figures(ingest.read_clean(retail_snapshot), as_of="2011-12-09")
     kinds = expected["kinds"].set_index("kind")
     assert kinds.at["sale", "lines"] > 390_000 and kinds.at["cancellation", "lines"] > 8_000
-    _assert_equal_figures(expected, _record_figures(on_duckdb, as_of="2011-12-09"))
+    _assert_equal_figures(expected, record_figures(on_duckdb, as_of="2011-12-09"))
 
 
 def test_the_order_counts_by_hand_on_every_engine(tmp_path):
