@@ -44,11 +44,11 @@ from crm_lab.engine.session import (
     Engine,
     EngineError,
     check,
+    check_name,
     choose,
     connect,
     is_plain_snapshot,
     is_table,
-    open_lines,
     reach,
 )
 
@@ -59,6 +59,7 @@ __all__ = [
     "Engine",
     "EngineError",
     "check",
+    "check_name",
     "choose",
     "connect",
     "customer_totals",
@@ -71,7 +72,6 @@ __all__ = [
     "line_kinds",
     "monthly_events",
     "monthly_totals",
-    "open_lines",
     "purchase_days",
     "reach",
     "ticket_counts",

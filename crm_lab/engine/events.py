@@ -501,19 +501,20 @@ def interaction_counts(interactions, *, end, start=None) -> pd.DataFrame:
         )
     else:
         t = _window_of(interactions, "interacted_at", end=end, start=start)
+        flags = {c: t["channel"] == c for c in CHANNELS}
+        flags.update({d: t["direction"] == d for d in DIRECTIONS} if directed else {})
+        flags = pd.DataFrame(flags).fillna(False).astype(bool)
         g = t.groupby("customer_id", sort=False, observed=True)
-        out = pd.DataFrame(
-            {
-                "interactions": g.size(),
-                **{c: (t["channel"] == c).groupby(t["customer_id"], observed=True).sum()
-                   for c in CHANNELS},
-                **{d: (t["direction"] == d).fillna(False).groupby(t["customer_id"],
-                                                                  observed=True).sum()
-                   for d in (DIRECTIONS if directed else ())},
-                "first_interaction_at": g["interacted_at"].min(),
-                "last_interaction_at": g["interacted_at"].max(),
-            }
-        ).reset_index()  # fmt: skip
+        out = (
+            flags.groupby(t["customer_id"], sort=False, observed=True)
+            .sum()
+            .assign(
+                interactions=g.size(),
+                first_interaction_at=g["interacted_at"].min(),
+                last_interaction_at=g["interacted_at"].max(),
+            )
+            .reset_index()
+        )
     out = out.assign(
         customer_id=out["customer_id"].astype("string"),
         **{c: out[c].fillna(0).astype("int64") for c in ["interactions", *counted]},

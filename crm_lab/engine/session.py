@@ -29,11 +29,11 @@ __all__ = [
     "Engine",
     "EngineError",
     "check",
+    "check_name",
     "choose",
     "connect",
     "is_plain_snapshot",
     "is_table",
-    "open_lines",
     "reach",
     "refuse_zones",
 ]
@@ -89,6 +89,23 @@ def choose(name: str, *, lines: int) -> str:
     if name != "auto":
         return name
     return "duckdb" if lines >= AUTO_LINES else "pandas"
+
+
+def check_name(name: str, *, spark_master: str | None = None) -> None:
+    """An engine name (``auto`` too) and a Spark master into nothing, or a ``ValueError``.
+
+    A name that is not an engine, or a Spark master without the ``spark`` engine, is refused;
+    nothing is imported or started (``check`` is what finds what an engine lacks).
+
+    >>> check_name("auto")
+    >>> check_name("duckdb", spark_master="local[2]")
+    Traceback (most recent call last):
+    ...
+    ValueError: a Spark master (local[2]) needs engine 'spark'; got 'duckdb'
+    """
+    choose(name, lines=0)  # a name that is not an engine
+    if spark_master and name != "spark":
+        raise ValueError(f"a Spark master ({spark_master}) needs engine 'spark'; got {name!r}")
 
 
 def _memory_gb(share: float = 0.25) -> float:
@@ -397,25 +414,3 @@ def is_plain_snapshot(folder: str | Path) -> bool:
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return False
     return not (isinstance(marker, dict) and marker.get("encrypted"))
-
-
-def open_lines(
-    name: str, *, snapshot: str | Path, frame: pd.DataFrame, spark_master: str | None = None
-):
-    """A run's engine, its snapshot folder and the lines read from it into the lines to total.
-
-    What ``ingest.read_lines`` (which templates call) ends with: on ``pandas`` the order lines
-    read (``frame``);
-    on DuckDB or Spark the engine's table over the snapshot's ``transactions.parquet``, or,
-    for an encrypted snapshot (which no engine reads), ``frame`` copied to the engine.
-
-    >>> lines = pd.DataFrame({"amount": [1.0]})
-    >>> open_lines("pandas", snapshot="tables", frame=lines) is lines
-    True
-    """
-    if name == "pandas":
-        return frame
-    on = connect(name, spark_master=spark_master or None)
-    # only a run's plain snapshot is read from disk: a folder of export files may hold a raw
-    # transactions.parquet, and an encrypted snapshot no engine reads
-    return on.lines(snapshot if is_plain_snapshot(snapshot) else frame)

@@ -15,6 +15,7 @@ from pathlib import Path
 from crm_lab.core.dataset import Dataset
 from crm_lab.core.progress import Progress, steps
 from crm_lab.core.schemas import SCHEMAS
+from crm_lab.engine import session  # Ibis, DuckDB and Spark load only when one connects
 from crm_lab.ingest.policies import clean_dataset, load_policies
 from crm_lab.ingest.profiles import ProfileError, load_profiles
 from crm_lab.ingest.readers import LoadError, load_data, read_basket_file, read_table
@@ -101,11 +102,11 @@ def read_clean(
         (``read_lines``), not read into memory; the other tables are read as usual. The
         quality tables take such a dataset, and the analyses that take an engine's table
         (RFM, the headline figures, tags, ...) its ``transactions``. An encrypted snapshot's
-        lines are read, then copied to the engine; export files are read and cleaned as on
-        pandas. An engine that does not exist is a ``ValueError`` before anything is read,
-        and so is a ``spark_master`` without ``spark``.
+        lines, and those of export files once cleaned, are copied to the engine. An engine
+        that does not exist is a ``ValueError`` before anything is read, and so is a
+        ``spark_master`` without ``spark``.
     """
-    _check_engine(engine, spark_master)
+    session.check_name(engine, spark_master=spark_master)  # before anything is read
     if isinstance(tables, str):
         tables = [tables]
     unknown = sorted(set(tables or ()) - set(SCHEMAS))
@@ -134,9 +135,9 @@ def read_clean(
         lines = len(data.tables.get("transactions", ()))
         said.step(f"{sum(map(len, data.tables.values())):,} rows ({lines:,} order lines)")
         cleaned = clean_dataset(data, policies=policies)
-    if tables is None:
-        return cleaned
-    kept = {t: frame for t, frame in cleaned.tables.items() if t in tables}
+    kept = {t: f for t, f in cleaned.tables.items() if tables is None or t in tables}
+    if engine != "pandas" and "transactions" in kept:  # cleaned here: copied to the engine
+        kept["transactions"] = _copied(kept["transactions"], engine, spark_master)
     return dataclasses.replace(cleaned, tables=kept)
 
 
@@ -181,18 +182,14 @@ def read_lines(
     >>> read_lines(snapshot, engine="duckdb").count().execute() == len(read_lines(exports))
     True
     """
-    from crm_lab.engine import session  # the engine is connected only when one is asked for
-
     none = "no order lines here (no transactions table) to total"
-    _check_engine(engine, spark_master)  # before anything is read
+    session.check_name(engine, spark_master=spark_master)  # before anything is read
     if session.is_plain_snapshot(path):
         known = _snapshot_lines(path) if engine == "auto" else 0
         name = session.choose(engine, lines=known)
         if name != "pandas":
-            # the snapshot is checked as read_snapshot checks it (a stale one is a LoadError;
-            # a table file it does not list too), without reading a table
-            read_snapshot(path, tables=[])
-            if not (Path(path) / "transactions.parquet").is_file():
+            # checked as read_snapshot checks it (a stale snapshot is a LoadError), unread
+            if "transactions" not in table_names(path):
                 raise LoadError(Path(path), none)
             return session.connect(name, spark_master=spark_master or None).lines(path)
     if is_snapshot(path):
@@ -206,17 +203,14 @@ def read_lines(
     lines = data.tables["transactions"]
     if columns is not None:
         lines = lines[[c for c in dict.fromkeys(columns) if c in lines.columns]]
+    return _copied(lines, engine, spark_master)
+
+
+def _copied(lines, engine: str, spark_master: str | None):
+    """Order lines no engine reads from disk (encrypted, or export files) into the engine's
+    table of them (``auto`` chooses by their number; on pandas, the frame itself)."""
     name = session.choose(engine, lines=len(lines))
-    return session.open_lines(name, snapshot=path, frame=lines, spark_master=spark_master)
-
-
-def _check_engine(engine: str, spark_master: str | None) -> None:
-    """An engine name and a Spark master into nothing, or the ValueError of a wrong pair."""
-    from crm_lab.engine import session
-
-    session.choose(engine, lines=0)  # an engine that does not exist
-    if spark_master and engine != "spark":
-        raise ValueError(f"a Spark master ({spark_master}) needs engine 'spark'; got {engine!r}")
+    return session.connect(name, spark_master=spark_master or None).lines(lines)
 
 
 def _with_lines(path, engine: str, spark_master, *, key_file, tables, logs) -> Dataset:

@@ -54,7 +54,7 @@ from crm_lab.core.dataset import Dataset
 from crm_lab.core.periods import Period, resolve_period
 from crm_lab.core.progress import steps
 from crm_lab.core.schemas import EVENT_DATES
-from crm_lab.engine import AUTO_LINES, ENGINES, EngineError, check, choose
+from crm_lab.engine import AUTO_LINES, EngineError, check, check_name, choose
 from crm_lab.ingest import private_dir, read_clean, save_tables
 from crm_lab.ingest.readers import is_table_file
 from crm_lab.quality.tables import up_to
@@ -344,10 +344,7 @@ def plan_run(
         ``cell_timeout`` not a whole number of seconds >= 1, ``reading`` holding other
         keys than ``READING``, or an ``engine`` not in ``engine.ENGINES``.
     """
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
-    if spark_master and engine != "spark":
-        raise ValueError(f"a Spark master ({spark_master}) needs engine 'spark'; got {engine!r}")
+    check_name(engine, spark_master=spark_master)
     unknown = sorted(set(reading or {}) - set(READING))
     if unknown:
         raise ValueError(f"reading: unknown option(s) {unknown}; expected some of {READING}")

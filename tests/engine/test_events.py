@@ -208,10 +208,6 @@ def test_lines_reads_only_a_runs_plain_snapshot_and_names_what_is_wrong(tmp_path
     LINES.to_parquet(tmp_path / "transactions.parquet")  # a raw export, not cleaned
     with pytest.raises(engine.EngineError, match=r"not a run's snapshot .*ingest.read_clean"):
         e.lines(tmp_path)
-    # open_lines falls back on the cleaned lines it was given
-    cleaned = LINES.iloc[:3]
-    opened = engine.open_lines("duckdb", snapshot=tmp_path, frame=cleaned)
-    assert engine.headline_totals(opened, end=END) == engine.headline_totals(cleaned, end=END)
     (tmp_path / "_snapshot.yaml").write_text("tables: [transactions]\n", "utf-8")
     (tmp_path / "transactions.parquet").write_bytes(b"PAR1 broken")
     with pytest.raises(engine.EngineError, match="not a readable Parquet file"):

@@ -170,7 +170,7 @@ def test_an_unknown_engine_or_a_stray_spark_master_is_refused_before_reading(sna
             read(snapshot, engine="duckdb", spark_master="local[2]")
 
 
-def test_read_clean_on_duckdb_keeps_the_tables_and_their_order(whole, snapshot):
+def test_read_clean_on_duckdb_keeps_the_tables_and_their_order(whole, snapshot, demo_dir):
     on_duckdb = ingest.read_clean(snapshot, engine="duckdb")
     assert list(on_duckdb.tables) == list(ingest.read_clean(snapshot).tables)
     assert engine.is_table(on_duckdb["transactions"])
@@ -178,3 +178,10 @@ def test_read_clean_on_duckdb_keeps_the_tables_and_their_order(whole, snapshot):
     assert len(on_duckdb.quarantine) == len(ingest.read_clean(snapshot).quarantine) > 0
     some = ingest.read_clean(snapshot, engine="duckdb", tables=["customers"])
     assert list(some.tables) == ["customers"] and len(some.quarantine) == 0
+    exports = ingest.read_clean(demo_dir, engine="duckdb")  # cleaned, then copied to DuckDB
+    assert list(exports.tables) == list(whole.tables) and engine.is_table(exports["transactions"])
+    end = day_end("2025-12-31")
+    pd.testing.assert_frame_equal(
+        engine.customer_totals(exports["transactions"], end=end),
+        engine.customer_totals(whole["transactions"], end=end),
+    )
