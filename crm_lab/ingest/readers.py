@@ -808,6 +808,8 @@ class TableRead:
         self.derived: dict[str, str] = {}  # column -> how it was made (a constant, a sum)
         self.columns: pd.DataFrame = pd.DataFrame(columns=MAPPING_COLUMNS)  # header -> column
         self.customers: TableRead | None = None  # the customer records an order export carries
+        self.match: Match | None = None  # the export profile the file was read with
+        self.date_evidence = values.DateOrder()  # what its a/b/yyyy dates say of their order
 
 
 def _shown_headers(row: list[str]) -> list[str]:
@@ -1368,10 +1370,47 @@ def read_table(
     if table is not None and table not in SCHEMAS:
         raise LoadError(path, f"unknown table {table!r}; expected one of {list(SCHEMAS)}")
     notes: list[str] = []
-    profile_data = load_profiles(profiles)
     table = table or _table_of(path, alias_data)
     limit = max_uncompressed_bytes(max_uncompressed_mb)
     grid, typed, type_rejected = _read_grid(path, notes=notes, key_file=key_file, limit=limit)
+    return _grid_table(
+        path,
+        grid,
+        typed,
+        type_rejected,
+        table=table,
+        alias_data=alias_data,
+        profile_data=load_profiles(profiles),
+        profile=profile,
+        columns=columns,
+        phone_region=phone_region,
+        guess=guess,
+        notes=notes,
+    )
+
+
+def _grid_table(
+    path: Path,
+    grid: pd.DataFrame,
+    typed: bool,
+    type_rejected: dict,
+    *,
+    table: str | None,
+    alias_data: dict,
+    profile_data,
+    profile: str | None,
+    columns: dict[str, str] | None,
+    phone_region: str | None,
+    guess: bool,
+    notes: list[str],
+    day_first=values.DECIDE,
+    first_line: int = 1,
+) -> TableRead:
+    """A file's grid (or one batch of its rows, its header on top) into its ``TableRead``.
+
+    ``read_table`` after the file is read; ``read_table_batches`` calls it once per batch
+    with the file's date order (``day_first``) and, for Parquet, the batch's first row number.
+    """
     parts: list[pd.DataFrame] = []
     repeated: dict[str, list[str]] = {}
     if typed:
@@ -1388,7 +1427,7 @@ def read_table(
         )
         data = grid.reset_index(drop=True)
         data.columns = headers
-        lines = np.arange(len(data)) + 1  # Parquet: 1-based row number
+        lines = np.arange(len(data)) + first_line  # Parquet: 1-based row number
     else:
         header_row, table, match = _locate_header(
             path,
@@ -1465,7 +1504,9 @@ def read_table(
         parts=parts,
         rows_in=rows_in,
         phone_region=phone_region,
+        day_first=day_first,
     )
+    read.match = match
     read.columns = _mapping_record(
         path, table, match, list(data.columns), mapping, read.derived, made
     )
@@ -1501,9 +1542,11 @@ def _to_table(
     parts: list[pd.DataFrame],
     rows_in: int,
     phone_region: str | None,
+    day_first=values.DECIDE,
 ) -> TableRead:
     """Rows with their headers mapped into the canonical table: every value parsed, the rows
-    whose required value is rejected quarantined."""
+    whose required value is rejected quarantined. Their a/b/yyyy dates are read in the
+    profile's order, else ``day_first`` when given, else the order their dates settle."""
     unmapped = [h for h in data.columns if h not in mapping and not h.startswith("_unnamed_")]
     src = data[list(mapping)].rename(columns=mapping)
     fixes: Counter = Counter()
@@ -1576,8 +1619,12 @@ def _to_table(
         unused = f"; headers not used: {shown}{more}" if unmapped else ""
         notes.append(f"{path.name}: {table} column(s) not found: {', '.join(absent)}{unused}")
     date_cols = [src[c.name] for c in schema.columns if c.kind == "datetime" and c.name in src]
+    text_dates = [c for c in date_cols if not _is_typed(c)]
+    evidence = values.date_order_evidence(*text_dates)
     if spec is not None and match.profile.day_first is not None:
         day_first = bool(match.profile.day_first)  # the system writes its dates one way
+    elif day_first is not values.DECIDE:
+        pass  # a batch of a file: the file's order, settled by the batches read before
     else:
         try:
             day_first = values.decide_day_first(*[c for c in date_cols if not _is_typed(c)])
@@ -1673,6 +1720,7 @@ def _to_table(
     )
     read = TableRead(table, out, quarantine_frame(parts), fix_frame, rows_in, notes, lines)
     read.derived, read.source = derived, str(path)
+    read.date_evidence = evidence
     return read
 
 

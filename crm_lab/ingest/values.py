@@ -20,7 +20,10 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "DECIDE",
     "NULL_WORDS",
+    "DateOrder",
+    "date_order_evidence",
     "Parsed",
     "decide_day_first",
     "normalize_text",
@@ -480,24 +483,66 @@ _TZ_SUFFIX = r"(\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)\s*(?:Z|UTC|[+-]\d{2}:?\d{2})
 _TZ_TEST = r"\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?:Z|UTC|[+-]\d{2}:?\d{2})$"
 
 
+DECIDE = object()  # "settle the date order from the dates themselves" (``decide_day_first``)
+
+
+@dataclass(frozen=True)
+class DateOrder:
+    """What a file's (or a batch's) a/b/yyyy dates say of their order.
+
+    ``any_ab``: there is such a date; ``day_first`` / ``month_first``: one whose first / second
+    number is above 12. Two batches' evidence adds up with ``|``.
+    """
+
+    any_ab: bool = False
+    day_first: bool = False
+    month_first: bool = False
+
+    def __or__(self, other: DateOrder) -> DateOrder:
+        return DateOrder(
+            self.any_ab or other.any_ab,
+            self.day_first or other.day_first,
+            self.month_first or other.month_first,
+        )
+
+    def decided(self) -> bool | None:
+        """True (day-first), False (month-first) or None (nothing settles it).
+
+        Raises ValueError when both orders were seen (15/3/2024 and 3/15/2024): it is mixed.
+        """
+        if self.day_first and self.month_first:
+            raise ValueError(
+                "dates are both day-first (e.g. 15/3/2024) and month-first (3/15/2024)"
+            )
+        if self.day_first or self.month_first:
+            return self.day_first
+        return None
+
+
+def date_order_evidence(*columns: pd.Series) -> DateOrder:
+    """Text date columns into what their a/b/yyyy dates say of the order (``DateOrder``).
+
+    >>> date_order_evidence(pd.Series(["3/4/2024", "15/4/2024"]))
+    DateOrder(any_ab=True, day_first=True, month_first=False)
+    """
+    found = DateOrder()
+    for col in columns:
+        text = col.dropna().astype(str)
+        parts = text.str.extract(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{4}")
+        parts = parts.dropna().astype(int)
+        found = found | DateOrder(
+            bool(len(parts)), bool((parts[0] > 12).any()), bool((parts[1] > 12).any())
+        )
+    return found
+
+
 def decide_day_first(*columns: pd.Series) -> bool | None:
     """Decide from a file's a/b/yyyy dates whether they are day-first (True) or month-first.
 
     Returns None when no date settles it (every a and b are at most 12, or there are none).
     Raises ValueError when the file holds both 15/3/2024 and 3/15/2024: it is mixed.
     """
-    day_first = month_first = False
-    for col in columns:
-        text = col.dropna().astype(str)
-        parts = text.str.extract(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{4}")
-        parts = parts.dropna().astype(int)
-        day_first |= bool((parts[0] > 12).any())
-        month_first |= bool((parts[1] > 12).any())
-    if day_first and month_first:
-        raise ValueError("dates are both day-first (e.g. 15/3/2024) and month-first (3/15/2024)")
-    if day_first or month_first:
-        return day_first
-    return None
+    return date_order_evidence(*columns).decided()
 
 
 def _build(y, mo, d, h, mi, s, ampm) -> pd.Timestamp | None:
