@@ -73,6 +73,8 @@ SHUTIL_LOOKS = ("which", "disk_usage", "get_terminal_size")  # shutil calls that
 WRITE_EXCEPTIONS = {
     "crm_lab.reporting": "the run's output: pages, manifest, metrics, index, work folder",
     "crm_lab.ingest.snapshot": "the run's cleaned snapshot (save_tables)",
+    "crm_lab.ingest.parts": "order lines read out of core: Parquet parts in the spill folder",
+    "crm_lab.ingest._temporary_folder": "a private spill folder (0700), removed at exit",
     "crm_lab.synth.write_demo": "`crm-lab demo-data`: writes the demo export files",
     "crm_lab.privacy._new_key_file": "creates a pseudonym or data key file (0600), never over one",
     "crm_lab.privacy.encrypt_file": "writes the encrypted file",

@@ -16,9 +16,16 @@ from crm_lab.core.dataset import Dataset
 from crm_lab.core.progress import Progress, steps
 from crm_lab.core.schemas import SCHEMAS
 from crm_lab.engine import session  # Ibis, DuckDB and Spark load only when one connects
+from crm_lab.ingest.parts import LineParts
 from crm_lab.ingest.policies import clean_dataset, load_policies
 from crm_lab.ingest.profiles import ProfileError, load_profiles
-from crm_lab.ingest.readers import LoadError, load_data, read_basket_file, read_table
+from crm_lab.ingest.readers import (
+    BATCH_ROWS,
+    LoadError,
+    load_data,
+    read_basket_file,
+    read_table,
+)
 from crm_lab.ingest.snapshot import (
     SnapshotWriteError,
     is_snapshot,
@@ -65,6 +72,8 @@ def read_clean(
     logs: bool | None = None,
     engine: str = "pandas",
     spark_master: str | None = None,
+    spill: str | Path | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> Dataset:
     """Read export files (or a run's snapshot) into a clean ``Dataset``.
 
@@ -105,6 +114,14 @@ def read_clean(
         lines, and those of export files once cleaned, are copied to the engine. An engine
         that does not exist is a ``ValueError`` before anything is read, and so is a
         ``spark_master`` without ``spark``.
+
+        From export files on an engine other than ``pandas``, the order lines are read and
+        cleaned out of core (``parts``): ``batch_rows`` records of a file at a time into
+        Parquet parts in ``spill`` (a new private temporary folder when omitted, removed when
+        the process ends), the rules across rows (duplicates, shared invoices) decided by
+        DuckDB, and the clean lines one Parquet file there that the engine reads lazily.
+        The same tables and logs as on ``pandas`` (tested), with memory for a batch, not the
+        table.
     """
     session.check_name(engine, spark_master=spark_master)  # before anything is read
     if isinstance(tables, str):
@@ -120,8 +137,12 @@ def read_clean(
                     path, engine, spark_master, key_file=data_key_file, tables=tables, logs=logs
                 )
             return read_snapshot(path, key_file=data_key_file or None, tables=tables, logs=logs)
+    if engine != "pandas" and spill is None:
+        spill = _temporary_folder()
     data = load_data(
         path,
+        spill=spill if engine != "pandas" else None,
+        batch_rows=batch_rows,
         aliases=str(aliases) if aliases else None,
         key_file=data_key_file,
         max_uncompressed_mb=max_uncompressed_mb,
@@ -136,9 +157,31 @@ def read_clean(
         said.step(f"{sum(map(len, data.tables.values())):,} rows ({lines:,} order lines)")
         cleaned = clean_dataset(data, policies=policies)
     kept = {t: f for t, f in cleaned.tables.items() if tables is None or t in tables}
-    if engine != "pandas" and "transactions" in kept:  # cleaned here: copied to the engine
-        kept["transactions"] = _copied(kept["transactions"], engine, spark_master)
+    lines = kept.get("transactions")
+    if isinstance(lines, LineParts):  # cleaned out of core: the engine reads the clean file
+        name = session.choose(engine, lines=_file_rows(lines.clean_file))
+        on = session.connect(name, spark_master=spark_master or None)
+        kept["transactions"] = on.lines(lines.clean_file)
+    elif engine != "pandas" and lines is not None:  # in memory (a profile that needs it)
+        kept["transactions"] = _copied(lines, engine, spark_master)
     return dataclasses.replace(cleaned, tables=kept)
+
+
+def _temporary_folder() -> Path:
+    """A private folder for a load's order-line parts, removed when the process ends."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="crm_lab-lines-"))  # 0700
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def _file_rows(file: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.read_metadata(file).num_rows
 
 
 def read_lines(

@@ -21,6 +21,7 @@ import yaml
 
 from crm_lab.core.dataset import Dataset, quarantine_frame, quarantine_rows
 from crm_lab.ingest import dedup
+from crm_lab.ingest.parts import LineParts, row_hashes
 from crm_lab.ingest.readers import LoadError, read_yaml_mapping
 
 __all__ = [
@@ -136,13 +137,7 @@ def duplicate_rows(frame: pd.DataFrame) -> np.ndarray:
     """
     if frame.empty:
         return np.zeros(len(frame), dtype=bool)
-    normal = {}
-    for name, column in frame.items():
-        if column.dtype.kind == "f":
-            values = column.to_numpy() + 0.0  # -0.0 + 0.0 is 0.0
-            normal[name] = np.where(np.isnan(values), np.nan, values)
-    hashed = frame.assign(**normal) if normal else frame
-    hashes = pd.util.hash_pandas_object(hashed, index=False)
+    hashes = pd.Series(row_hashes(frame))
     candidates = hashes.duplicated(keep=False).to_numpy()
     out = np.zeros(len(frame), dtype=bool)
     if candidates.any():
@@ -150,21 +145,31 @@ def duplicate_rows(frame: pd.DataFrame) -> np.ndarray:
     return out
 
 
+# the rules clean_transactions applies, in its order (its quarantine lists them so)
+LINE_RULES = ("exact_duplicate", "non_positive_price", "amount_not_finite", "negative_sale")
+
+
 def clean_transactions(
-    transactions: pd.DataFrame, *, policies: dict, provenance: pd.DataFrame | None = None
+    transactions: pd.DataFrame,
+    *,
+    policies: dict,
+    provenance: pd.DataFrame | None = None,
+    duplicates: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
     """Apply the transaction policies: duplicates, non-positive prices, infinite amounts and
     negative sales out, fees typed.
 
     Returns the cleaned table, the quarantine rows for what left it (with file and line from
-    ``provenance``), and the provenance of the rows kept.
+    ``provenance``), and the provenance of the rows kept. ``duplicates`` is the mask of the
+    rows that repeat an earlier row, when it was found beyond this table (``parts``: a batch
+    of a larger one); by default ``duplicate_rows`` finds it here.
     """
     tx = transactions.reset_index(drop=True)  # copy-on-write: the input stays as it is
     prov = provenance.reset_index(drop=True) if provenance is not None else None
     parts = []
     drop = np.zeros(len(tx), dtype=bool)
     if policies.get("drop_exact_duplicate_lines", True):
-        dup = duplicate_rows(tx)
+        dup = duplicate_rows(tx) if duplicates is None else np.asarray(duplicates, dtype=bool)
         parts.append(
             _rows_out(
                 "transactions",
@@ -259,14 +264,21 @@ def shared_invoices(
     >>> kept["invoice_id"].tolist(), q["rule"].tolist()
     (['2'], ['shared_invoice', 'shared_invoice'])
     """
+    people = transactions[["invoice_id", "customer_id"]].dropna()
+    people = people.groupby("invoice_id", observed=True)["customer_id"].nunique()
+    return shared_invoice_lines(transactions, set(people.index[people > 1]), provenance=provenance)
+
+
+def shared_invoice_lines(
+    transactions: pd.DataFrame, invoices: set, *, provenance: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """Order lines and the invoices found shared (``shared_invoices``, or over every batch of
+    a larger table) into the lines kept, the quarantine of the others and their provenance."""
     tx = transactions.reset_index(drop=True)
     prov = provenance.reset_index(drop=True) if provenance is not None else None
-    people = tx[["invoice_id", "customer_id"]].dropna()
-    people = people.groupby("invoice_id", observed=True)["customer_id"].nunique()
-    shared = people[people > 1]
-    if shared.empty:
+    if not invoices:
         return tx, quarantine_frame(), prov
-    mask = tx["invoice_id"].isin(shared.index).to_numpy(dtype=bool, na_value=False)
+    mask = tx["invoice_id"].isin(invoices).to_numpy(dtype=bool, na_value=False)
     q = _rows_out(
         "transactions",
         prov,
@@ -314,7 +326,8 @@ def clean_dataset(dataset: Dataset, *, policies: str | Path | dict | None = None
     parts = [dataset.quarantine]
     notes = list(dataset.notes)
     booked: list[pd.DataFrame] = []  # rows that left a table here, with their source file
-    if "transactions" in tables:
+    parted = isinstance(tables.get("transactions"), LineParts)  # on disk: cleaned further down
+    if "transactions" in tables and not parted:
         tx, q, kept = clean_transactions(
             tables["transactions"], policies=pol, provenance=prov.get("transactions")
         )
@@ -337,9 +350,27 @@ def clean_dataset(dataset: Dataset, *, policies: str | Path | dict | None = None
             booked.append(merged.assign(table="customers", kind="rows_merged"))
         mapping = result.mapping
         for name in ("transactions", "interactions", "tickets", "campaign_responses"):
-            if name in tables:
+            if name in tables and not (parted and name == "transactions"):
                 tables[name] = dedup.repoint(tables[name], mapping)
-    if "transactions" in tables and pol.get("quarantine_shared_invoices", True):
+    else:
+        mapping = {}
+    if parted:  # the same rules on every batch, the rules across rows decided on all of them
+        shared = pol.get("quarantine_shared_invoices", True)
+        _, q, q_shared = tables["transactions"].clean(
+            rules=lambda tx, **kw: clean_transactions(tx, policies=pol, **kw),
+            duplicates=pol.get("drop_exact_duplicate_lines", True),
+            mapping=mapping,
+            shared=shared_invoice_lines if shared else None,
+            order=LINE_RULES,
+        )
+        parts.extend([q, q_shared])
+        booked.extend([q.assign(kind="rows_quarantined"), q_shared.assign(kind="rows_quarantined")])
+        if shared and len(merge_log):
+            notes.append(
+                f"customers: {len(merge_log)} duplicate record(s) merged into "
+                f"{merge_log['master_id'].nunique()} customer(s)"
+            )
+    elif "transactions" in tables and pol.get("quarantine_shared_invoices", True):
         tx, q, kept = shared_invoices(tables["transactions"], provenance=prov.get("transactions"))
         tables["transactions"], prov["transactions"] = tx, kept
         parts.append(q)

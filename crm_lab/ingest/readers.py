@@ -17,6 +17,7 @@ way. Input files are only ever opened for reading.
 from __future__ import annotations
 
 import bz2
+import codecs
 import contextlib
 import csv
 import gzip
@@ -46,6 +47,7 @@ from crm_lab.core.dataset import (
 from crm_lab.core.progress import Progress, size_text, steps
 from crm_lab.core.schemas import SCHEMAS, conform
 from crm_lab.ingest import values
+from crm_lab.ingest.parts import LineParts
 from crm_lab.ingest.profiles import (
     EXTRA_COLUMNS,
     Match,
@@ -640,6 +642,11 @@ def _read_parquet(path: Path, raw: bytes, *, limit: int):
         table = pf.read()
     except Exception as exc:
         raise LoadError(path, f"not a readable Parquet file ({type(exc).__name__})") from None
+    return _arrow_frame(path, table)
+
+
+def _arrow_frame(path: Path, table) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """An Arrow table read from a Parquet file into a typed frame and its rejected cells."""
     names = [str(n) for n in table.column_names]
     dup = sorted({_clip(n) for n in names if names.count(n) > 1})
     if dup:
@@ -809,7 +816,9 @@ class TableRead:
         self.columns: pd.DataFrame = pd.DataFrame(columns=MAPPING_COLUMNS)  # header -> column
         self.customers: TableRead | None = None  # the customer records an order export carries
         self.match: Match | None = None  # the export profile the file was read with
+        self.header: pd.DataFrame | None = None  # a CSV's header record, as its grid's row
         self.date_evidence = values.DateOrder()  # what its a/b/yyyy dates say of their order
+        self.quarantine_parts: list[pd.DataFrame] = []  # the quarantine, rule by rule
 
 
 def _shown_headers(row: list[str]) -> list[str]:
@@ -1442,9 +1451,10 @@ def _grid_table(
         if header_row:
             notes.append(f"{path.name}: skipped {header_row} title row(s) above the header")
         headers = [str(v).strip() for v in grid.iloc[header_row]]
+        header_grid = grid.iloc[[header_row]]
         headers, repeated = _repeated_headers(headers)
         body = grid.iloc[header_row + 1 :]
-        blank = (body.apply(lambda c: c.astype(str).str.strip()) == "").all(axis=1).to_numpy()
+        blank = _blank(body)
         if blank.any():
             notes.append(f"{path.name}: {int(blank.sum())} blank line(s) skipped")
         body = body[~blank]
@@ -1507,6 +1517,7 @@ def _grid_table(
         day_first=day_first,
     )
     read.match = match
+    read.header = None if typed else header_grid  # what a later batch of the file is read under
     read.columns = _mapping_record(
         path, table, match, list(data.columns), mapping, read.derived, made
     )
@@ -1525,6 +1536,313 @@ def _grid_table(
             overrides=chosen,
         )
     return read
+
+
+# --- a large file, a batch of rows at a time ----------------------------------------------------
+BATCH_ROWS = 1_000_000  # rows of a large file parsed at once (read_table_batches)
+RESTART = object()  # read_table_batches: forget this file's batches, they come again
+_STREAM_TEXT = (".csv", ".tsv", ".txt")
+_HEAD_BYTES = 1 << 20  # what the encoding and the delimiter of a streamed CSV are judged on
+
+
+def streamable(path: str | Path) -> bool:
+    """Whether a file can be read a batch of rows at a time (``read_table_batches``).
+
+    Plain or compressed (``.gz``, ``.bz2``, ``.xz``) CSV, and plain Parquet. An encrypted
+    file is decrypted in memory, a zip or an Excel workbook is read whole: those are not.
+
+    >>> streamable("orders.csv.gz"), streamable("orders.parquet"), streamable("orders.xlsx")
+    (True, True, False)
+    """
+    name = Path(Path(path).name)
+    compressed = name.suffix.lower() in _DECOMPRESS
+    if compressed:
+        name = Path(name.stem)
+    suffix = name.suffix.lower()
+    return suffix in _STREAM_TEXT or (suffix == ".parquet" and not compressed)
+
+
+class _Counted(io.RawIOBase):
+    """A binary stream that refuses to give more than ``limit`` bytes (a compressed file's
+    expansion is checked as it is read, not after)."""
+
+    def __init__(self, path: Path, stream, limit: int, what: str):
+        self.path, self.stream, self.limit, self.what, self.read_bytes = (
+            path,
+            stream,
+            limit,
+            what,
+            0,
+        )
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        try:
+            n = self.stream.readinto(buffer)
+        except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as exc:
+            raise LoadError(
+                self.path, f"not a readable {self.what} ({type(exc).__name__}: {exc})"
+            ) from None
+        self.read_bytes += n
+        if self.read_bytes > self.limit:
+            raise _too_big(self.path, f"the {self.what}", self.read_bytes, self.limit)
+        return n
+
+
+def _open_bytes(path: Path, limit: int):
+    """A streamable file into a binary stream of its (decompressed) bytes."""
+    suffix = path.suffix.lower()
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - closed by the caller through the stream
+    except OSError as exc:
+        raise LoadError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    if suffix not in _DECOMPRESS:
+        return raw
+    return io.BufferedReader(_Counted(path, _DECOMPRESS[suffix](raw), limit, _FORMATS[suffix]))
+
+
+def _stream_encoding(head: bytes) -> str | None:
+    """The encoding a streamed CSV is decoded in, judged on its first bytes: UTF-8 (with or
+    without BOM) or UTF-16 with BOM; None for the others, which are read whole (``_decode``
+    needs all the bytes to tell GB18030 from Windows-1252 or mixed lines)."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return None
+    return "utf-8"
+
+
+def _csv_batches(path: Path, *, rows: int, limit: int):
+    """A large CSV into grids of ``rows`` records (as ``_read_csv_grid`` makes them), or None
+    when it must be read whole (not UTF-8 or UTF-16)."""
+    with _open_bytes(path, limit) as head_stream:
+        head = head_stream.read(_HEAD_BYTES)
+    encoding = _stream_encoding(head)
+    if encoding is None or not head.strip():
+        return None
+    head_text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+    sep = _delimiter(path, head_text)
+
+    def grids():
+        # undecodable bytes become lone surrogates, found per batch with their exact line
+        stream = io.TextIOWrapper(
+            _open_bytes(path, limit), encoding=encoding, errors="surrogateescape", newline=""
+        )
+        first = rows + _HEADER_SEARCH_ROWS + 1  # the first batch holds the header and a batch
+        with stream, _csv_fields_up_to(MAX_FIELD_CHARS * 64):
+            reader = csv.reader(stream, delimiter=sep, strict=True)
+            records, starts, width, previous_end = [], [], None, 0
+            try:
+                for record in reader:
+                    start, previous_end = previous_end + 1, reader.line_num
+                    if width is None and any(cell.strip() for cell in record):
+                        width = len(record)
+                    if width is not None and len(record) > width:
+                        raise LoadError(
+                            path,
+                            f"line {start} has {len(record)} fields, expected {width} as in "
+                            "the header"
+                            + ("; check the quotes on that line" if previous_end > start else ""),
+                        )
+                    records.append(record)
+                    starts.append(start)
+                    if len(records) == first:
+                        yield _records_grid(path, records, starts, width, encoding)
+                        records, starts, first = [], [], rows
+            except csv.Error as exc:
+                raise LoadError(
+                    path, f"malformed CSV near line {reader.line_num + 1}: {exc}"
+                ) from None
+            if records or previous_end == 0:
+                yield _records_grid(path, records, starts, width, encoding)
+
+    return grids()
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")  # a byte the encoding could not decode
+
+
+def _blank(grid: pd.DataFrame) -> np.ndarray:
+    """The rows of a grid whose every cell is empty or spaces."""
+    return (grid.apply(lambda c: c.astype(str).str.strip()) == "").all(axis=1).to_numpy()
+
+
+def _records_grid(path: Path, records: list, starts: list, width: int | None, encoding: str):
+    """CSV records into a grid (``_read_csv_grid``'s); a byte that is not ``encoding`` is a
+    LoadError naming its line."""
+    for record, start in zip(records, starts, strict=True):
+        if any(_SURROGATE.search(cell) for cell in record):
+            cell = next(c for c in record if _SURROGATE.search(c))
+            byte = ord(_SURROGATE.search(cell).group()) - 0xDC00
+            raise LoadError(
+                path,
+                f"cannot decode byte {byte:#04x} at line {start}: the file began as {encoding}; "
+                "expected one encoding throughout (re-export it as UTF-8 CSV)",
+            )
+    width = width or 1
+    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in records], dtype=object)
+    grid.index = np.asarray(starts, dtype=np.int64) - 1
+    return grid
+
+
+def _parquet_batches(path: Path, *, rows: int, limit: int):
+    """A large Parquet file into (typed frame, rejected cells, first row number) per batch."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+        meta = pf.metadata
+        size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    except Exception as exc:  # pyarrow raises several types for a broken file
+        raise LoadError(path, f"not a readable Parquet file ({type(exc).__name__})") from None
+    if size > limit:
+        raise _too_big(path, "the Parquet file", size, limit)
+    first = 1
+    try:
+        for batch in pf.iter_batches(batch_size=rows):
+            frame, rejected = _arrow_frame(path, pa.Table.from_batches([batch]))
+            yield frame, rejected, first
+            first += batch.num_rows
+    except LoadError:
+        raise
+    except Exception as exc:
+        raise LoadError(path, f"not a readable Parquet file ({type(exc).__name__})") from None
+    if first == 1:  # no rows: the header alone, read as one empty batch
+        frame, rejected = _arrow_frame(path, pf.schema_arrow.empty_table())
+        yield frame, rejected, first
+
+
+def read_table_batches(
+    path: str | Path,
+    *,
+    rows: int = BATCH_ROWS,
+    table: str | None = None,
+    aliases: str | None = None,
+    max_uncompressed_mb: float | None = None,
+    profile: str | None = None,
+    profiles: str | Path | None = None,
+    columns: dict[str, str] | None = None,
+    phone_region: str | None = None,
+    guess: bool = True,
+    key_file: str | Path | None = None,
+):
+    r"""One large export file into its canonical table, ``rows`` records at a time.
+
+    What ``read_table`` gives for the whole file, in parts that each fit in memory: the
+    ``TableRead`` of every batch, its ``lines`` the rows' lines in the file. The header is
+    found, and the profile detected, in the first batch (its records include the header and
+    any title rows); every batch is read under them.
+    A/b/yyyy dates are read in the order the batches before settled (as ``read_table``
+    settles it for the whole file); when a later batch settles an order that earlier batches
+    with such dates were read without, the value ``RESTART`` is yielded and the file is read
+    again from the top in that order. A file that is not ``streamable``, not UTF-8 or UTF-16,
+    or read by a profile that fills order fields down its lines or carries customer records
+    (rows depend on rows of other batches), is read whole: one ``TableRead``.
+
+    Each batch's "more than half of a column rejected" check is made on the batch.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> file = Path(tempfile.mkdtemp()) / "transactions.csv"
+    >>> _ = file.write_text("invoice,sku,qty,price,date,customer\n"
+    ...     + "".join(f"{i},A,1,2.5,2024-01-0{1 + i % 9},c{i}\n" for i in range(5)))
+    >>> [(len(r.frame), r.lines.tolist()) for r in read_table_batches(file, rows=2)]
+    [(1, [2]), (2, [3, 4]), (2, [5, 6])]
+    """
+    path = Path(path)
+    alias_data = _aliases(str(aliases) if aliases else None)
+    whole = dict(
+        table=table,
+        key_file=key_file,
+        aliases=aliases,
+        max_uncompressed_mb=max_uncompressed_mb,
+        profile=profile,
+        profiles=profiles,
+        columns=columns,
+        phone_region=phone_region,
+        guess=guess,
+    )
+    if table is not None and table not in SCHEMAS:
+        raise LoadError(path, f"unknown table {table!r}; expected one of {list(SCHEMAS)}")
+    if not streamable(path):
+        yield read_table(path, **whole)
+        return
+    limit = max_uncompressed_bytes(max_uncompressed_mb)
+    table = table or _table_of(path, alias_data)
+    profile_data = load_profiles(profiles)
+    fixed = values.DECIDE  # the first read settles the order as it goes; a second has it
+    while True:
+        order, header, first_table, pending = values.DateOrder(), None, table, None
+        if path.name.lower().endswith(".parquet"):
+            batches = (
+                (frame, True, rejected, line)
+                for frame, rejected, line in _parquet_batches(path, rows=rows, limit=limit)
+            )
+        else:
+            grids = _csv_batches(path, rows=rows, limit=limit)
+            if grids is None:
+                yield read_table(path, **whole)
+                return
+            batches = ((grid, False, {}, 1) for grid in grids)
+        restart = False
+        for number, (grid, typed, rejected, first_line) in enumerate(batches):
+            if number and not typed and _blank(grid).all():  # nothing but blank lines
+                pending.notes.append(f"{path.name}: {len(grid)} blank line(s) skipped")
+                continue
+            settled = order.decided() if fixed is values.DECIDE else fixed
+            read = _grid_table(
+                path,
+                grid if header is None else pd.concat([header, grid]),
+                typed,
+                rejected,
+                table=first_table,
+                alias_data=alias_data,
+                profile_data=profile_data,
+                profile=profile,
+                columns=columns,
+                phone_region=phone_region,
+                guess=guess,
+                notes=[],
+                day_first=settled,
+                first_line=first_line,
+            )
+            if number == 0:
+                spec = read.match.table if read.match is not None else None
+                if spec is not None and (spec.fill_down is not None or spec.customers):
+                    yield read_table(path, **whole)  # rows that need rows of other batches
+                    return
+                first_table, header = read.table, read.header
+            order = order | read.date_evidence
+            try:
+                now = order.decided()
+            except ValueError as exc:
+                raise LoadError(path, f"{exc}; expected one date order per file") from None
+            if fixed is values.DECIDE and settled is None and now is not None and order.any_ab:
+                # a/b/yyyy dates were read before their order was known: again, in that order
+                fixed, restart = now, True
+                yield RESTART
+                break
+            if pending is not None:
+                yield pending
+            pending = read
+        if restart:
+            continue
+        decided = order.decided() if fixed is values.DECIDE else fixed
+        profiled = pending.match is not None and pending.match.profile.day_first is not None
+        if decided is not None and not profiled:
+            pending.notes.append(
+                f"{path.name}: a/b/yyyy dates read {'day' if decided else 'month'}-first"
+            )
+        yield pending
+        return
 
 
 def _to_table(
@@ -1720,6 +2038,7 @@ def _to_table(
     )
     read = TableRead(table, out, quarantine_frame(parts), fix_frame, rows_in, notes, lines)
     read.derived, read.source = derived, str(path)
+    read.quarantine_parts = parts  # by rule, in the order of the rules (a batch's: merged later)
     read.date_evidence = evidence
     return read
 
@@ -1805,23 +2124,36 @@ def _derive_transactions(frame: pd.DataFrame, present: set[str]) -> pd.DataFrame
     return frame
 
 
-def _derive_customers(transactions: pd.DataFrame) -> pd.DataFrame:
+def _frame(transactions) -> pd.DataFrame:
+    """Order lines in memory (``LineParts`` read back: a profile's customer records need them)."""
+    return transactions.to_frame() if isinstance(transactions, LineParts) else transactions
+
+
+def _derive_customers(transactions) -> pd.DataFrame:
     """Derive a customers table (id, most frequent country, and the day of the first order as
-    ``signup_date``: the day the customer became known) from transactions."""
-    known = transactions.dropna(subset=["customer_id"])
+    ``signup_date``: the day the customer became known) from transactions (a DataFrame, or
+    ``LineParts`` with those totals counted batch by batch)."""
+    if isinstance(transactions, LineParts):
+        counts, first = transactions.country_counts, transactions.first_days
+        ids = pd.Series(sorted(first.index), dtype="string")
+    else:
+        known = transactions.dropna(subset=["customer_id"])
+        counts = (
+            known.dropna(subset=["country"])
+            .groupby(["customer_id", "country"], observed=True)
+            .size()
+        )
+        ids = pd.Series(sorted(known["customer_id"].unique()), dtype="string")
+        first = known.groupby("customer_id", observed=True)["ordered_at"].min()
     country = (
-        known.dropna(subset=["country"])
-        .groupby(["customer_id", "country"], observed=True)
-        .size()
-        .rename("n")
+        counts.rename("n")
         .reset_index()
         .sort_values(["customer_id", "n", "country"], ascending=[True, False, True])
         .drop_duplicates("customer_id")
         .set_index("customer_id")["country"]
     )
-    ids = pd.Series(sorted(known["customer_id"].unique()), dtype="string")
     # without it a customer first seen after the as-of day is a "potential" customer on it
-    first = known.groupby("customer_id", observed=True)["ordered_at"].min().dt.normalize()
+    first = first.dt.normalize()
     frame = pd.DataFrame({"customer_id": ids, "country": ids.map(country).astype("string")})
     if len(frame):
         frame["signup_date"] = ids.map(first)
@@ -1852,6 +2184,8 @@ def load_data(
     columns: dict[str, str] | None = None,
     phone_region: str | None = None,
     progress: Progress = None,
+    spill: str | Path | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> Dataset:
     """Read a folder of export files (or one file) into canonical tables.
 
@@ -1878,6 +2212,11 @@ def load_data(
     progress : callable or bool, optional
         Say each file as it is read (``core.progress``: a function of one line, or ``True``
         for a bar in JupyterLab); silent by default.
+    spill : str or Path, optional
+        A folder for the order lines: each order-line file is read ``batch_rows`` records at
+        a time (``read_table_batches``) and its rows written there as Parquet parts, so the
+        ``transactions`` table is a ``parts.LineParts``, not a DataFrame, and memory holds
+        one batch (``policies.clean_dataset`` cleans it the same way, out of core).
 
     Returns
     -------
@@ -1921,6 +2260,7 @@ def load_data(
     else:
         raise LoadError(path, "no such file or folder")
     parts: dict[str, list[pd.DataFrame]] = {}
+    lines = LineParts(Path(spill)) if spill is not None else None
     quarantines, fixes, accounting = [], [], []
     provenance: dict[str, list[pd.DataFrame]] = {}
     carried: list[TableRead] = []  # customer records carried by order exports
@@ -1928,34 +2268,52 @@ def load_data(
     with steps(progress, "reading", total=len(files)) as said:
         for file in files:
             said.step(f"{file.name} ({size_text(file.stat().st_size)})")
+            options = dict(
+                table=named[file],
+                aliases=aliases,
+                max_uncompressed_mb=max_uncompressed_mb,
+                profile=profile,
+                profiles=profiles,
+                columns=columns,
+                phone_region=phone_region,
+                guess=not (path.is_dir() and named[file] is None),
+            )
             try:
-                read = read_table(
-                    file,
-                    table=named[file],
-                    aliases=aliases,
-                    key_file=key_file,
-                    max_uncompressed_mb=max_uncompressed_mb,
-                    profile=profile,
-                    profiles=profiles,
-                    columns=columns,
-                    phone_region=phone_region,
-                    guess=not (path.is_dir() and named[file] is None),
-                )
+                if spill is not None and named[file] in ("transactions", None) and streamable(file):
+                    reads = _spilled(file, lines, rows=batch_rows, key_file=key_file, **options)
+                    if reads is None:  # not order lines: read as usual
+                        reads = [read_table(file, key_file=key_file, **options)]
+                else:
+                    reads = [read_table(file, key_file=key_file, **options)]
             except NotATableError:
                 notes.append(f"{file.name}: not a table name, ignored")
                 continue
-            parts.setdefault(read.table, []).append(read.frame)
-            provenance.setdefault(read.table, []).append(
-                pd.DataFrame({"source_file": str(file), "source_line": read.lines})
-            )
-            quarantines.append(read.quarantine)
-            fixes.append(read.fixes)
-            notes.extend(read.notes)
-            mappings.append(read.columns)
-            accounting.append(_accounting(read.table, str(file), read.rows_in, read.quarantine))
-            if read.customers is not None:
-                carried.append(read.customers)
+            if len(reads) > 1:  # the batches of one file: its quarantine rule by rule
+                reads[0].quarantine = _merged_quarantine(reads)
+                fixed = pd.concat([r.fixes for r in reads], ignore_index=True)
+                fixed = fixed.groupby(FIX_COLUMNS[:3], sort=True)[FIX_COLUMNS[3]].sum()
+                reads[0].fixes = fixed.reset_index()[FIX_COLUMNS]  # sorted, as one file's
+                for read in reads[1:]:
+                    read.quarantine, read.columns = quarantine_frame(), None
+                    read.fixes = reads[0].fixes.iloc[:0]
+            for read in reads:
+                if read.frame is not None:
+                    parts.setdefault(read.table, []).append(read.frame)
+                    provenance.setdefault(read.table, []).append(
+                        pd.DataFrame({"source_file": str(file), "source_line": read.lines})
+                    )
+                quarantines.append(read.quarantine)
+                fixes.append(read.fixes)
+                notes.extend(n for n in read.notes if n not in notes)
+                if read.columns is not None:
+                    mappings.append(read.columns)
+                if read.customers is not None:
+                    carried.append(read.customers)
+            rows_in = sum(read.rows_in for read in reads)
+            accounting.append(_accounting(reads[0].table, str(file), rows_in, reads[0].quarantine))
         _check_overrides(path, columns, mappings)
+    if lines is not None and lines.files:
+        parts["transactions"] = [lines]
     if not parts:
         examples = ", ".join(f"{t}.csv" for t in SCHEMAS)
         raise LoadError(
@@ -1968,7 +2326,7 @@ def load_data(
     }
     if carried and "customers" not in tables:
         tables["customers"], quarantine, provenance["customers"] = _carried_customers(
-            carried, tables["transactions"]
+            carried, _frame(tables["transactions"])
         )
         quarantines.append(quarantine)
         for read in carried:
@@ -2016,6 +2374,34 @@ def load_data(
         if mappings
         else pd.DataFrame(columns=MAPPING_COLUMNS),
     )
+
+
+def _merged_quarantine(reads: list[TableRead]) -> pd.DataFrame:
+    """The quarantines of a file's batches in the order ``read_table`` gives the whole file's:
+    rule by rule (each batch lists its rules' rows in the same order), lines ascending."""
+    lengths = {len(r.quarantine_parts) for r in reads}
+    if len(lengths) != 1:  # not the same rules in every batch: in batch order
+        return quarantine_frame([r.quarantine for r in reads])
+    ordered = [r.quarantine_parts[k] for k in range(lengths.pop()) for r in reads]
+    return quarantine_frame(ordered)
+
+
+def _spilled(file: Path, lines: LineParts, *, rows: int, key_file=None, **options):
+    """An order-line file into its reads, each batch's rows written to ``lines`` (their
+    ``frame`` then None); None when the file holds another table (to be read as usual)."""
+    reads, start = [], lines.mark()
+    for read in read_table_batches(file, rows=rows, key_file=key_file, **options):
+        if read is RESTART:  # read again from the top: forget what this file added
+            reads = []
+            lines.reset(start)
+            continue
+        if read.table != "transactions":
+            lines.reset(start)
+            return None
+        lines.add(read.frame, source_file=str(file), lines=read.lines)
+        read.frame = None
+        reads.append(read)
+    return reads
 
 
 def _check_overrides(path: Path, columns: dict[str, str] | None, mappings: list) -> None:

@@ -1,0 +1,166 @@
+"""Order lines read and cleaned a batch at a time give what reading them whole gives."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crm_lab.ingest import LoadError, read_clean, read_table
+from crm_lab.ingest.readers import RESTART, read_table_batches, streamable
+from tests.conftest import RETAIL
+
+HEAD = "invoice,sku,qty,price,date,customer,country\n"
+
+
+def _lines(rows: list[str]) -> str:
+    return HEAD + "".join(r + "\n" for r in rows)
+
+
+def _batches(path: Path, rows: int):
+    return [r for r in read_table_batches(path, rows=rows, max_uncompressed_mb=2000)]
+
+
+def _same_read(path: Path, rows: int) -> int:
+    """Batches of ``path`` against read_table on the whole file; returns the batch count."""
+    whole = read_table(path, max_uncompressed_mb=2000)
+    parts = _batches(path, rows)
+    assert RESTART not in parts
+    frame = pd.concat([p.frame for p in parts], ignore_index=True)
+    pd.testing.assert_frame_equal(frame, whole.frame)
+    assert [int(x) for p in parts for x in p.lines] == whole.lines.tolist()
+    assert sum(p.rows_in for p in parts) == whole.rows_in
+    found = pd.concat([p.quarantine for p in parts], ignore_index=True)
+    assert sorted(map(tuple, found.astype(str).to_numpy())) == sorted(
+        map(tuple, whole.quarantine.astype(str).to_numpy())
+    )
+    return len(parts)
+
+
+def _same_clean(path: Path, rows: int, **options) -> None:
+    """read_clean on DuckDB, out of core in batches of ``rows``, against pandas in memory."""
+    memory = read_clean(path, **options)
+    batched = read_clean(path, engine="duckdb", batch_rows=rows, **options)
+    for name, frame in memory.tables.items():
+        other = batched.tables[name]
+        if name == "transactions":
+            other = other.to_pandas()
+            stamps = [c for c in other if str(other[c].dtype).startswith("datetime")]
+            other = other.astype(dict.fromkeys(stamps, "datetime64[ns]"))
+            frame = frame.astype(dict.fromkeys(stamps, "datetime64[ns]"))
+        pd.testing.assert_frame_equal(
+            frame.reset_index(drop=True), other, check_dtype=False, check_categorical=False
+        )
+    for log in ("quarantine", "accounting", "fixes", "merge_log", "review", "mappings"):
+        pd.testing.assert_frame_equal(
+            getattr(memory, log).reset_index(drop=True),
+            getattr(batched, log).reset_index(drop=True),
+            check_dtype=False,
+            check_categorical=False,
+        )
+    assert memory.notes == batched.notes
+
+
+def test_which_files_are_read_in_batches():
+    assert streamable("t.csv") and streamable("t.tsv.gz") and streamable("t.parquet")
+    assert not streamable("t.xlsx") and not streamable("t.csv.zip")
+    assert not streamable("t.csv.enc") and not streamable("t.parquet.gz")
+
+
+def test_batches_of_the_demo_lines_equal_the_whole_file(demo_dir, tmp_path):
+    file = demo_dir / "transactions.csv"
+    assert _same_read(file, 700) >= 5
+    packed = tmp_path / "transactions.csv.gz"
+    with open(file, "rb") as plain, gzip.open(packed, "wb") as out:
+        shutil.copyfileobj(plain, out)
+    assert _same_read(packed, 900) >= 4
+
+
+def test_batches_of_online_retail_equal_the_whole_file():
+    assert _same_read(RETAIL, 100_000) == 6  # 541,909 rows
+
+
+def test_a_batched_clean_equals_the_clean_in_memory_on_the_demo(demo_dir):
+    _same_clean(demo_dir, 1_000)  # every table, log and note; duplicates across batches
+
+
+def test_a_batched_clean_equals_the_clean_in_memory_on_online_retail():
+    # 5,268 exact duplicates, cancellations, shared invoices: over six batches
+    _same_clean(RETAIL, 100_000, max_uncompressed_mb=2000)
+
+
+def test_rules_across_rows_see_every_batch(tmp_path):
+    rows = [
+        "1,A,1,2.0,2024-01-01,c1,UK",
+        "2,B,1,3.0,2024-01-02,c2,UK",
+        "3,C,1,4.0,2024-01-03,c3,FR",
+        "1,A,1,2.0,2024-01-01,c1,UK",  # the first line again, two batches later
+        "2,D,1,5.0,2024-01-02,c4,UK",  # invoice 2 names c2 and c4: shared, across batches
+        "5,E,1,0.0,2024-01-05,c5,UK",  # a zero price
+    ]
+    (tmp_path / "transactions.csv").write_text(_lines(rows), "utf-8")
+    data = read_clean(tmp_path, engine="duckdb", batch_rows=2)
+    rules = dict(zip(data.quarantine["source_line"], data.quarantine["rule"], strict=True))
+    assert rules == {
+        5: "exact_duplicate",
+        7: "non_positive_price",
+        3: "shared_invoice",
+        6: "shared_invoice",
+    }
+    assert data["transactions"].to_pandas()["invoice_id"].tolist() == ["1", "3"]
+    assert data["customers"]["customer_id"].tolist() == ["c1", "c2", "c3", "c4", "c5"]
+    _same_clean(tmp_path, 2)
+
+
+def test_a_date_order_settled_in_a_later_batch_rereads_the_file(tmp_path):
+    rows = [f"{i},A,1,2.0,3/4/2024,c{i},UK" for i in range(4)]  # 3 April or 4 March?
+    rows.append("9,A,1,2.0,25/4/2024,c9,UK")  # day-first: so were the ones above
+    file = tmp_path / "transactions.csv"
+    file.write_text(_lines(rows), "utf-8")
+    parts = _batches(file, 2)
+    assert RESTART in parts  # batches 1 and 2 were read before the order was known
+    after = parts[parts.index(RESTART) + 1 :]
+    days = pd.concat([p.frame for p in after])["ordered_at"].dt.strftime("%Y-%m-%d")
+    assert days.tolist() == ["2024-04-03"] * 4 + ["2024-04-25"]
+    _same_clean(tmp_path, 2)
+    assert any("read day-first" in n for n in read_clean(tmp_path, engine="duckdb").notes)
+
+
+def test_two_date_orders_in_different_batches_are_an_error(tmp_path):
+    rows = ["1,A,1,2.0,25/4/2024,c1,UK", "2,A,1,2.0,1/1/2024,c2,UK", "3,A,1,2.0,4/25/2024,c3,UK"]
+    file = tmp_path / "transactions.csv"
+    file.write_text(_lines(rows), "utf-8")
+    with pytest.raises(LoadError, match="both day-first .* one date order per file"):
+        _batches(file, 1)
+
+
+def test_bytes_that_are_not_utf8_after_the_head_name_the_line(tmp_path):
+    rows = [f"{i},A,1,2.0,2024-01-01,c{i},UK" for i in range(40_000)]  # beyond the first MB
+    file = tmp_path / "transactions.csv"
+    file.write_bytes(_lines(rows).encode() + "41,A,1,2.0,2024-01-01,Caf\xe9,UK\n".encode("cp1252"))
+    with pytest.raises(LoadError, match=r"byte 0xe9 at line 40002: the file began as utf-8"):
+        _batches(file, 10_000)
+
+
+def test_a_compressed_file_that_expands_beyond_the_limit_is_refused(tmp_path):
+    rows = [f"{i},A,1,2.0,2024-01-01,c{i},UK" for i in range(60_000)]
+    file = tmp_path / "transactions.csv.gz"
+    file.write_bytes(gzip.compress(_lines(rows).encode()))
+    with pytest.raises(LoadError, match="the gzip expands to"):
+        list(read_table_batches(file, rows=1_000, max_uncompressed_mb=1))
+
+
+def test_an_export_whose_rows_need_other_rows_is_read_whole(tmp_path):
+    head = "Name,Email,Financial Status,Paid at,Lineitem quantity,Lineitem name,Lineitem price"
+    rows = [
+        "#1,a@example.com,paid,2024-03-01 10:00,1,Mug,12.5",
+        "#1,,,,2,Tea towel,4.0",  # its order's fields are filled down from the line above
+        "#2,b@example.com,paid,2024-03-02 11:00,1,Plate,8.0",
+    ]
+    file = tmp_path / "orders_export.csv"
+    file.write_text("\n".join([head, *rows]) + "\n", "utf-8")
+    assert len(_batches(file, 1)) == 1  # one read of the whole file
+    _same_clean(tmp_path, 1)
