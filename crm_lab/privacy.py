@@ -711,6 +711,23 @@ def new_pseudonym_key(key_file: str | Path) -> Path:
     return _new_key_file(Path(key_file), secrets.token_hex(32).encode("ascii"), what="pseudonym")
 
 
+def private_file(path: str | Path):
+    """A new (or emptied) file only its owner can read (0600), open for binary writing: for
+    personal data written in pieces (a snapshot's order lines, batch by batch).
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.bin"
+    >>> with private_file(path) as fh:
+    ...     _ = fh.write(b"secret")
+    >>> oct(path.stat().st_mode & 0o777)
+    '0o600'
+    """
+    fd = os.open(Path(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fh = os.fdopen(fd, "wb")
+    os.fchmod(fh.fileno(), 0o600)
+    return fh
+
+
 def write_private(path: str | Path, data: bytes) -> Path:
     """Write bytes to a file only its owner can read (0600), whatever the umask.
 
@@ -1015,6 +1032,38 @@ def decrypt_bytes(path: str | Path, *, key_file: str | Path) -> bytes:
         raise ValueError(f"{path}: cannot decrypt: wrong key, or the file was changed") from None
 
 
+def deidentified_table(name: str, frame: pd.DataFrame, *, key: bytes) -> pd.DataFrame:
+    """One table (or a batch of one) as a stakeholder may read it (``deidentify``): customer
+    ids keyed pseudonyms; a customer's name, phone and e-mail gone and birth date the year;
+    free text emptied."""
+    out = frame.copy()
+    if "customer_id" in out and len(out):
+        out["customer_id"] = pseudonymize(out["customer_id"].astype("string"), key=key)
+    if name == "customers":
+        for col in ("name", "phone", "email"):
+            out[col] = pd.Series(pd.NA, index=out.index, dtype="string")
+        out["birth_date"] = out["birth_date"].dt.to_period("Y").dt.start_time
+    for col in ("notes", "description", "comment"):
+        if col in out:  # free text can hold anything
+            out[col] = out[col].astype("string").str.slice(0, 0).mask(out[col].isna())
+    return out
+
+
+class Pseudonymised:
+    """An engine's table (order lines out of core) to be de-identified batch by batch as it
+    is written: what ``deidentify`` gives for a table it cannot hold in memory.
+
+    ``source`` is the table; ``ingest.save_tables`` reads it a batch at a time and writes
+    ``apply(batch)`` (``deidentified_table``).
+    """
+
+    def __init__(self, source, *, key: bytes, table: str):
+        self.source, self._key, self.table = source, key, table
+
+    def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return deidentified_table(self.table, frame, key=self._key)
+
+
 def deidentify(dataset, *, key: bytes):
     """Return a copy of a dataset that stakeholder reports can be built from.
 
@@ -1033,15 +1082,10 @@ def deidentify(dataset, *, key: bytes):
 
     tables = {}
     for name, frame in dataset.tables.items():
-        out = pseudo(frame, ["customer_id"])
-        if name == "customers":
-            for col in ("name", "phone", "email"):
-                out[col] = pd.Series(pd.NA, index=out.index, dtype="string")
-            out["birth_date"] = out["birth_date"].dt.to_period("Y").dt.start_time
-        for col in ("notes", "description", "comment"):
-            if col in out:  # free text can hold anything
-                out[col] = out[col].astype("string").str.slice(0, 0).mask(out[col].isna())
-        tables[name] = out
+        if isinstance(frame, pd.DataFrame):
+            tables[name] = deidentified_table(name, frame, key=key)
+        else:  # an engine's table: de-identified batch by batch as it is written
+            tables[name] = Pseudonymised(frame, key=key, table=name)
     quarantine = dataset.quarantine.copy()
     if len(quarantine):
         quarantine["value"] = [

@@ -43,6 +43,7 @@ from crm_lab.engine.session import (
     ENGINES,
     Engine,
     EngineError,
+    arrow_batches,
     check,
     check_name,
     choose,
@@ -50,6 +51,7 @@ from crm_lab.engine.session import (
     is_plain_snapshot,
     is_table,
     reach,
+    row_count,
 )
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ = [
     "ENGINES",
     "Engine",
     "EngineError",
+    "arrow_batches",
     "check",
     "check_name",
     "choose",
@@ -74,5 +77,6 @@ __all__ = [
     "monthly_totals",
     "purchase_days",
     "reach",
+    "row_count",
     "ticket_counts",
 ]

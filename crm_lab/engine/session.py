@@ -57,6 +57,38 @@ def is_table(obj) -> bool:
     return type(obj).__module__.startswith("ibis.")
 
 
+def row_count(table) -> int:
+    """A table's number of rows: a DataFrame's length, or counted by its engine.
+
+    >>> row_count(pd.DataFrame({"a": [1, 2]}))
+    2
+    """
+    return int(table.count().execute()) if is_table(table) else len(table)
+
+
+def arrow_batches(table, *, rows: int = 1_000_000):
+    """An engine's table into its rows as Arrow record batches, one batch in memory at a time.
+
+    On DuckDB the table's SQL is streamed from its own connection (Ibis's own batch reader
+    calls a DuckDB method DuckDB 2 no longer has); a table built from a DataFrame (an Ibis
+    memtable, already in memory) and Spark's tables go through Ibis.
+    """
+    import ibis
+
+    backend = ibis.get_backend(table)
+    if backend.name == "duckdb":
+        import duckdb
+
+        try:
+            reader = backend.con.sql(ibis.to_sql(table, dialect="duckdb")).to_arrow_reader(rows)
+        except duckdb.Error:  # a memtable, which only Ibis registers
+            yield from table.to_pyarrow().to_batches(max_chunksize=rows)
+            return
+        yield from reader
+        return
+    yield from table.to_pyarrow_batches(chunk_size=rows)
+
+
 def refuse_zones(frame: pd.DataFrame) -> None:
     """A table into nothing, or a ``ValueError`` naming its columns of time-zone-aware times.
 

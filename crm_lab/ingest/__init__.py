@@ -121,7 +121,8 @@ def read_clean(
         the process ends), the rules across rows (duplicates, shared invoices) decided by
         DuckDB, and the clean lines one Parquet file there that the engine reads lazily.
         The same tables and logs as on ``pandas`` (tested), with memory for a batch, not the
-        table.
+        table. Not with a ``data_key_file``: encrypted inputs are read in memory, as nothing
+        of them may be written in plain.
     """
     session.check_name(engine, spark_master=spark_master)  # before anything is read
     if isinstance(tables, str):
@@ -137,11 +138,13 @@ def read_clean(
                     path, engine, spark_master, key_file=data_key_file, tables=tables, logs=logs
                 )
             return read_snapshot(path, key_file=data_key_file or None, tables=tables, logs=logs)
-    if engine != "pandas" and spill is None:
+    # out of core off pandas; never with a data key: its inputs are never written in plain
+    out_of_core = engine != "pandas" and not data_key_file
+    if out_of_core and spill is None:
         spill = _temporary_folder()
     data = load_data(
         path,
-        spill=spill if engine != "pandas" else None,
+        spill=spill if out_of_core else None,
         batch_rows=batch_rows,
         aliases=str(aliases) if aliases else None,
         key_file=data_key_file,
@@ -198,10 +201,11 @@ def read_lines(
     ``transactions`` as a DataFrame (only ``columns`` of them, when given, from a snapshot:
     the other columns are not read). On ``duckdb`` or ``spark``, a run's plain snapshot is not
     read here at all: the result is the engine's table over its ``transactions.parquet``,
-    which reads only the columns and rows each expression uses. An encrypted snapshot or a
-    folder of export files, which no engine reads, is read and cleaned here and its lines
-    copied to the engine. ``auto`` chooses by the number of lines in the input (every line,
-    whatever its date; a run passes the engine it chose by the lines up to its as-of day).
+    which reads only the columns and rows each expression uses. An encrypted snapshot, which
+    no engine reads, is read here and its lines copied to the engine; a folder of export
+    files is read and cleaned out of core onto it (``read_clean``). ``auto`` chooses by the
+    number of lines in the input (every line, whatever its date; a run passes the engine it
+    chose by the lines up to its as-of day).
 
     Raises
     ------
@@ -239,14 +243,21 @@ def read_lines(
         data = read_snapshot(
             path, key_file=data_key_file or None, tables=["transactions"], columns=columns
         )
-    else:
-        data = read_clean(path, data_key_file=data_key_file, tables=["transactions"])
+    else:  # export files: off pandas, read and cleaned out of core onto the engine
+        data = read_clean(
+            path,
+            data_key_file=data_key_file,
+            tables=["transactions"],
+            engine=engine,
+            spark_master=spark_master,
+        )
     if "transactions" not in data.tables:
         raise LoadError(Path(path), none)
     lines = data.tables["transactions"]
     if columns is not None:
-        lines = lines[[c for c in dict.fromkeys(columns) if c in lines.columns]]
-    return _copied(lines, engine, spark_master)
+        wanted = [c for c in dict.fromkeys(columns) if c in lines.columns]
+        lines = lines.select(wanted) if session.is_table(lines) else lines[wanted]
+    return lines if session.is_table(lines) else _copied(lines, engine, spark_master)
 
 
 def _copied(lines, engine: str, spark_master: str | None):

@@ -152,10 +152,8 @@ class LineParts:
 
     def _duplicates(self) -> np.ndarray:
         """The positions (over all parts, in order) of lines that repeat an earlier line."""
-        import duckdb
-
         pattern = [str(f) for f in self.files]
-        with duckdb.connect() as con:
+        with _duckdb(self.folder) as con:
             repeated = con.execute(
                 f"SELECT {_HASH} FROM read_parquet(?) GROUP BY {_HASH} HAVING count(*) > 1",
                 [pattern],
@@ -196,15 +194,20 @@ def row_hashes(frame: pd.DataFrame) -> np.ndarray:
 
 def _shared_invoices(files: list[Path]) -> set:
     """The invoices whose lines (in ``files``) name two or more customers (DuckDB)."""
-    import duckdb
-
-    with duckdb.connect() as con:
+    with _duckdb(files[0].parent) as con:
         found = con.execute(
             "SELECT invoice_id FROM read_parquet(?) WHERE invoice_id IS NOT NULL AND "
             "customer_id IS NOT NULL GROUP BY invoice_id HAVING count(DISTINCT customer_id) > 1",
             [[str(f) for f in files]],
         ).fetchall()
     return {row[0] for row in found}
+
+
+def _duckdb(folder: Path):
+    """A DuckDB connection as the engine's (a quarter of the memory), spilling into ``folder``."""
+    from crm_lab.engine import session
+
+    return session.connect("duckdb", temp_dir=folder / "duckdb-spill").backend.con
 
 
 def _write(frame: pd.DataFrame, file: Path) -> None:

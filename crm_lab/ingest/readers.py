@@ -1737,8 +1737,8 @@ def read_table_batches(
 
     What ``read_table`` gives for the whole file, in parts that each fit in memory: the
     ``TableRead`` of every batch, its ``lines`` the rows' lines in the file. The header is
-    found, and the profile detected, in the first batch (its records include the header and
-    any title rows); every batch is read under them.
+    found, and the profile detected, in the first batch (``rows`` records and room for the
+    header and title rows above it); every batch is read under them.
     A/b/yyyy dates are read in the order the batches before settled (as ``read_table``
     settles it for the whole file); when a later batch settles an order that earlier batches
     with such dates were read without, the value ``RESTART`` is yielded and the file is read
@@ -1753,9 +1753,9 @@ def read_table_batches(
     >>> import tempfile
     >>> file = Path(tempfile.mkdtemp()) / "transactions.csv"
     >>> _ = file.write_text("invoice,sku,qty,price,date,customer\n"
-    ...     + "".join(f"{i},A,1,2.5,2024-01-0{1 + i % 9},c{i}\n" for i in range(5)))
-    >>> [(len(r.frame), r.lines.tolist()) for r in read_table_batches(file, rows=2)]
-    [(1, [2]), (2, [3, 4]), (2, [5, 6])]
+    ...     + "".join(f"{i},A,1,2.5,2024-01-0{1 + i % 9},c{i}\n" for i in range(30)))
+    >>> [(len(r.frame), int(r.lines[0])) for r in read_table_batches(file, rows=4)]
+    [(24, 2), (4, 26), (2, 30)]
     """
     path = Path(path)
     alias_data = _aliases(str(aliases) if aliases else None)

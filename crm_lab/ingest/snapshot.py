@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import yaml
 
-from crm_lab import privacy
+from crm_lab import engine, privacy
 from crm_lab.core.dataset import SNAPSHOT_MARKER, Dataset, quarantine_frame
 from crm_lab.core.schemas import SCHEMAS
 from crm_lab.ingest.readers import LoadError, is_table_file
@@ -71,6 +71,52 @@ def _parquet(frame: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False, coerce_timestamps="us", allow_truncated_timestamps=True)
     return buffer.getvalue()
+
+
+def _stream_parquet(table, file: Path) -> None:
+    """An engine's table (or ``privacy.Pseudonymised``) into a Parquet file (0600), one batch
+    at a time: memory holds a batch, not the table. Timestamps in microseconds."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    apply = table.apply if isinstance(table, privacy.Pseudonymised) else None
+    source = table.source if apply is not None else table
+    writer = None
+    with privacy.private_file(file) as fh:
+        for batch in engine.arrow_batches(source):
+            arrow = pa.Table.from_batches([batch])
+            if apply is not None:
+                arrow = pa.Table.from_pandas(apply(arrow.to_pandas()), preserve_index=False)
+            arrow = _microseconds(arrow)
+            if writer is None:
+                writer = pq.ParquetWriter(fh, arrow.schema)
+            writer.write_table(arrow.cast(writer.schema))
+        if writer is None:  # no rows: the table's columns, no row
+            writer = pq.ParquetWriter(fh, _microseconds(source.schema().to_pyarrow()))
+        writer.close()
+
+
+def _microseconds(arrow):
+    """An Arrow table (or schema) with its timestamps in microseconds."""
+    import pyarrow as pa
+
+    schema = arrow if isinstance(arrow, pa.Schema) else arrow.schema
+    fields = [
+        pa.field(f.name, pa.timestamp("us", f.type.tz), f.nullable)
+        if pa.types.is_timestamp(f.type)
+        else f
+        for f in schema
+    ]
+    if isinstance(arrow, pa.Schema):
+        return pa.schema(fields)
+    return arrow.cast(pa.schema(fields), safe=False)
+
+
+def _whole(table) -> pd.DataFrame:
+    """An engine's table (or ``privacy.Pseudonymised``) read into one DataFrame."""
+    if isinstance(table, privacy.Pseudonymised):
+        return table.apply(table.source.to_pandas())
+    return table.to_pandas()
 
 
 def _nanoseconds(frame: pd.DataFrame) -> pd.DataFrame:
@@ -123,7 +169,12 @@ def save_tables(
             if old.is_file() and (old.name.startswith(_META) or ".parquet" in old.name):
                 old.unlink()
         for table, frame in dataset.tables.items():
-            write(f"{table}.parquet", _parquet(frame))
+            if isinstance(frame, pd.DataFrame):
+                write(f"{table}.parquet", _parquet(frame))
+            elif cipher is None:  # an engine's table (lines out of core): batch by batch
+                _stream_parquet(frame, out / f"{table}.parquet")
+            else:  # encrypted as one piece: read whole
+                write(f"{table}.parquet", _parquet(_whole(frame)))
         for name in _LOGS:
             frame = getattr(dataset, name)
             text = {c: "string" for c in frame.columns if frame[c].dtype == object}

@@ -35,6 +35,7 @@ import gc
 import hashlib
 import logging
 import os
+import shutil
 import signal
 import threading
 import time
@@ -51,13 +52,22 @@ import pyarrow
 
 from crm_lab import __version__, privacy
 from crm_lab.core.dataset import Dataset
+from crm_lab.core.lines import day_end
 from crm_lab.core.periods import Period, resolve_period
 from crm_lab.core.progress import steps
 from crm_lab.core.schemas import EVENT_DATES
-from crm_lab.engine import AUTO_LINES, EngineError, check, check_name, choose
+from crm_lab.engine import (
+    AUTO_LINES,
+    EngineError,
+    check,
+    check_name,
+    choose,
+    filled_counts,
+    is_table,
+    row_count,
+)
 from crm_lab.ingest import private_dir, read_clean, save_tables
 from crm_lab.ingest.readers import is_table_file
-from crm_lab.quality.tables import up_to
 from crm_lab.reporting import display, labels
 from crm_lab.reporting import manifest as mf
 from crm_lab.reporting.export import atomic_write, export_html
@@ -455,9 +465,19 @@ def data_end(dataset: Dataset) -> tuple[pd.Timestamp, str] | None:
     """
     for table, column in EVENT_DATES.items():
         frame = dataset.tables.get(table)
-        if frame is not None and column in frame and frame[column].notna().any():
-            return pd.Timestamp(frame[column].max()).normalize(), f"{table}.{column}"
+        if frame is None or column not in frame.columns:
+            continue
+        last = frame[column].max().execute() if is_table(frame) else frame[column].max()
+        if pd.notna(last):
+            return pd.Timestamp(last).tz_localize(None).normalize(), f"{table}.{column}"
     return None
+
+
+def lines_up_to(lines, *, as_of) -> int:
+    """Order lines into the number dated up to the as-of day (undated ones count, as
+    ``quality.up_to`` keeps them), on any engine."""
+    counted = filled_counts(lines, columns=["ordered_at"], at="ordered_at", end=day_end(as_of))
+    return int(counted["rows"].iloc[0])
 
 
 def check_freshness(period: Period, dataset: Dataset, *, stale_after_days: int = 7) -> list[dict]:
@@ -535,12 +555,21 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
     private_dir(plan.metrics_dir)
     per = plan.period
     say(f"period {per.name}: {per.start.date()} .. {per.as_of.date()} (as of); loading {plan.data}")
+    # off pandas, the order lines are read and cleaned out of core into the work folder and
+    # stay there, on DuckDB, when they are many (auto: pandas for a few); Spark reads the
+    # snapshot the lines are written to
+    lines_dir = plan.work_dir / "lines"
+    shutil.rmtree(lines_dir, ignore_errors=True)  # a failed run's parts: not this run's
     dataset = read_clean(
         plan.data,
         aliases=plan.aliases,
         policies=plan.policies,
         data_key_file=plan.data_key_file,
         progress=say,
+        engine={"pandas": "pandas", "auto": "auto"}.get(plan.engine, "duckdb"),
+        spill=private_dir(lines_dir)
+        if plan.engine != "pandas" and not plan.data_key_file
+        else None,
         **plan.reading,
     )
     warnings = check_freshness(per, dataset, stale_after_days=plan.stale_after_days)
@@ -562,13 +591,14 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
     for note in dataset.notes:
         say(f"  note: {privacy.mask_text(note, known=inputs_known)}")
     rows_q = int(dataset.accounting["rows_quarantined"].sum())
+    rows = {table: row_count(frame) for table, frame in dataset.tables.items()}
     say(
-        f"  tables: {', '.join(f'{t} ({len(f):,} rows)' for t, f in dataset.tables.items())}; "
+        f"  tables: {', '.join(f'{t} ({n:,} rows)' for t, n in rows.items())}; "
         f"quarantined rows: {rows_q} ({time.perf_counter() - started:.1f} s)"
     )
     # the lines up to the as-of day: a period's engine (and page) must not depend on later data
     has_lines = "transactions" in dataset.tables
-    lines = len(up_to(dataset, "transactions", as_of=per.as_of)) if has_lines else 0
+    lines = lines_up_to(dataset["transactions"], as_of=per.as_of) if has_lines else 0
     engine = choose(plan.engine, lines=lines)
     if plan.engine == "auto":
         say(
@@ -580,17 +610,19 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
     for template in plan.templates:  # a skipped or failed report must not show old figures
         mf.metrics_path(plan.metrics_dir, template.slug).unlink(missing_ok=True)
     plan.run_plan(warnings=warnings).write(plan.metrics_dir)
-    return Inputs(
+    inputs = Inputs(
         snapshot,
         deidentified,
         inputs_known,
         tuple(warnings),
         engine=engine,
-        rows={table: len(frame) for table, frame in dataset.tables.items()},
+        rows=rows,
         accounting=dataset.accounting,
         notes=tuple(dataset.notes),
         unmet={t.slug: unmet_requirements(t.requires, dataset.tables) for t in plan.templates},
     )
+    shutil.rmtree(lines_dir, ignore_errors=True)  # in the snapshots now
+    return inputs
 
 
 # --- 3. execute one template --------------------------------------------------------------------

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from crm_lab import engine
 from crm_lab.core.schemas import SCHEMAS
 
 __all__ = [
@@ -208,30 +209,39 @@ def unmet_requirements(requires, tables: dict[str, pd.DataFrame]) -> list[str]:
     reasons = []
     for requirement in requires:
         if requirement == "any":
-            if not any(len(frame) for frame in tables.values()):
+            if not any(engine.row_count(frame) for frame in tables.values()):
                 reasons.append("the input holds no table with a row")
             continue
         requirement, _, kind = requirement.partition(":")
         table, _, column = requirement.partition(".")
         frame = tables.get(table)
+        if frame is not None:  # rows, and values filled, on any engine
+            wanted = [c for c in (column, "grain") if c]
+            counted = engine.filled_counts(frame, columns=wanted)
+            filled, rows = counted.set_index("column")["filled"], int(counted["rows"].iloc[0])
         if frame is None:
             reason = f"no {table} table in the input"
-        elif frame.empty:
+        elif not rows:
             reason = f"the {table} table is empty"
-        elif (
-            kind == "items" and "grain" in frame and frame["grain"].fillna("item").eq("order").all()
-        ):
+        elif kind == "items" and filled["grain"] and _all_orders(frame):
             reason = (
                 f"every {table} row is a whole order (an order-level export): product lines "
                 "are needed"
             )
-        elif column and (column not in frame.columns or not frame[column].notna().any()):
+        elif column and not filled[column]:
             reason = f"no {table} row has a {column}"
         else:
             continue
         if reason not in reasons:  # "transactions" and "transactions.x" on one missing table
             reasons.append(reason)
     return reasons
+
+
+def _all_orders(frame) -> bool:
+    """Whether every row of an order-lines table is a whole order (``grain`` "order")."""
+    if engine.is_table(frame):
+        return not frame.filter(frame["grain"].fill_null("item") != "order").count().execute()
+    return bool(frame["grain"].fillna("item").eq("order").all())
 
 
 def read_params_file(path: str | Path) -> dict[str, str]:

@@ -164,3 +164,30 @@ def test_an_export_whose_rows_need_other_rows_is_read_whole(tmp_path):
     file.write_text("\n".join([head, *rows]) + "\n", "utf-8")
     assert len(_batches(file, 1)) == 1  # one read of the whole file
     _same_clean(tmp_path, 1)
+
+
+def test_snapshots_of_a_batched_read_equal_those_of_the_read_in_memory(demo_dir, tmp_path):
+    from crm_lab import privacy
+    from crm_lab.ingest import save_tables
+
+    key = b"k" * 32
+    memory = read_clean(demo_dir)
+    batched = read_clean(demo_dir, engine="duckdb", batch_rows=2_000)
+    for name, data in (("memory", memory), ("batched", batched)):
+        save_tables(data, tmp_path / name / "tables")
+        save_tables(privacy.deidentify(data, key=key), tmp_path / name / "deidentified")
+    for folder in ("tables", "deidentified"):
+        files = sorted(p.name for p in (tmp_path / "memory" / folder).glob("*.parquet"))
+        assert "transactions.parquet" in files
+        assert files == sorted(p.name for p in (tmp_path / "batched" / folder).glob("*.parquet"))
+        for file in files:
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(tmp_path / "memory" / folder / file),
+                pd.read_parquet(tmp_path / "batched" / folder / file),
+                check_dtype=False,
+                check_categorical=False,
+            )
+        lines = tmp_path / "batched" / folder / "transactions.parquet"
+        assert lines.stat().st_mode & 0o777 == 0o600
+    pseudonyms = pd.read_parquet(tmp_path / "batched" / "deidentified" / "transactions.parquet")
+    assert pseudonyms["customer_id"].dropna().str.fullmatch(r"P[^aeiou0-9]{16}").all()
