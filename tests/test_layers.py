@@ -79,6 +79,7 @@ WRITE_EXCEPTIONS = {
     "crm_lab.privacy._new_key_file": "creates a pseudonym or data key file (0600), never over one",
     "crm_lab.privacy.encrypt_file": "writes the encrypted file",
     "crm_lab.privacy.write_private": "owner-only files of personal data (snapshot, decrypt)",
+    "crm_lab.privacy.private_file": "the same, written in pieces (a snapshot's order lines)",
 }
 
 READ_CALLS = {

@@ -21,6 +21,7 @@ the lines that left, with their file and line. Memory is a batch, never the tabl
 from __future__ import annotations
 
 import dataclasses
+import errno
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,30 @@ import pandas as pd
 
 from crm_lab.core.dataset import quarantine_frame
 from crm_lab.ingest import dedup
+
+
+class SnapshotWriteError(OSError):
+    """The snapshot folder cannot be written (read-only, full, not a folder); says which."""
+
+
+def write_error(out: Path, exc: OSError) -> SnapshotWriteError:
+    """An OSError writing into ``out`` (a snapshot, or the parts of order lines read out of
+    core) into the error that says why in words."""
+    why = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.EROFS: "the file system is read-only",
+    }.get(exc.errno, exc.strerror or str(exc))
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(out) else ""
+    error = SnapshotWriteError(
+        f"{out}: cannot write the run's tables: {why}{where}; expected a writable folder with "
+        "free space — free some space or choose another work folder (--work)"
+    )
+    error.errno = exc.errno
+    return error
+
 
 _HASH = "_row_hash"  # beside a raw part's columns: the row's hash (policies.duplicate_rows)
 _SOURCE = ("_source_file", "_source_line")
@@ -211,7 +236,10 @@ def _duckdb(folder: Path):
 
 
 def _write(frame: pd.DataFrame, file: Path) -> None:
-    frame.to_parquet(file, index=False, coerce_timestamps="us", allow_truncated_timestamps=True)
+    try:
+        frame.to_parquet(file, index=False, coerce_timestamps="us", allow_truncated_timestamps=True)
+    except OSError as exc:  # a full disk: said, not a traceback
+        raise write_error(file.parent, exc) from None
 
 
 def _read(file: Path) -> pd.DataFrame:
@@ -232,5 +260,8 @@ def _append(writer, frame: pd.DataFrame, file: Path):
         )
     else:
         table = table.cast(writer.schema)
-    writer.write_table(table)
+    try:
+        writer.write_table(table)
+    except OSError as exc:
+        raise write_error(file.parent, exc) from None
     return writer

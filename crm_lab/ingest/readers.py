@@ -2290,11 +2290,12 @@ def load_data(
                 continue
             if len(reads) > 1:  # the batches of one file: its quarantine rule by rule
                 reads[0].quarantine = _merged_quarantine(reads)
+                reads[0].notes = _merged_notes(reads)
                 fixed = pd.concat([r.fixes for r in reads], ignore_index=True)
                 fixed = fixed.groupby(FIX_COLUMNS[:3], sort=True)[FIX_COLUMNS[3]].sum()
                 reads[0].fixes = fixed.reset_index()[FIX_COLUMNS]  # sorted, as one file's
                 for read in reads[1:]:
-                    read.quarantine, read.columns = quarantine_frame(), None
+                    read.quarantine, read.columns, read.notes = quarantine_frame(), None, []
                     read.fixes = reads[0].fixes.iloc[:0]
             for read in reads:
                 if read.frame is not None:
@@ -2374,6 +2375,32 @@ def load_data(
         if mappings
         else pd.DataFrame(columns=MAPPING_COLUMNS),
     )
+
+
+_COUNT_NOTE = re.compile(r"(?P<file>[^:]+: )(?P<n>\d+) (?P<rest>.+)", re.DOTALL)
+
+
+def _merged_notes(reads: list[TableRead]) -> list[str]:
+    """The notes of a file's batches as one read of the file says them: a count ("12 blank
+    line(s) skipped") summed over the batches, the other notes once, in order of appearance.
+
+    >>> a, b = (TableRead("t", None, None, None, 0, [], None) for _ in range(2))
+    >>> a.notes = ["f: 2 blank line(s) skipped", "f: read as x"]
+    >>> b.notes = ["f: 3 blank line(s) skipped"]
+    >>> _merged_notes([a, b])
+    ['f: 5 blank line(s) skipped', 'f: read as x']
+    """
+    counts: dict[tuple[str, str], int] = {}
+    merged: dict[object, str] = {}
+    for note in (n for r in reads for n in r.notes):
+        found = _COUNT_NOTE.fullmatch(note)
+        if found is None:
+            merged.setdefault(note, note)
+            continue
+        key = (found["file"], found["rest"])
+        counts[key] = counts.get(key, 0) + int(found["n"])
+        merged[key] = f"{found['file']}{counts[key]} {found['rest']}"
+    return list(merged.values())
 
 
 def _merged_quarantine(reads: list[TableRead]) -> pd.DataFrame:

@@ -12,7 +12,6 @@ is owner-only (0700) and its files 0600, whatever the umask.
 
 from __future__ import annotations
 
-import errno
 import io
 import os
 from pathlib import Path
@@ -24,6 +23,7 @@ import yaml
 from crm_lab import engine, privacy
 from crm_lab.core.dataset import SNAPSHOT_MARKER, Dataset, quarantine_frame
 from crm_lab.core.schemas import SCHEMAS
+from crm_lab.ingest.parts import SnapshotWriteError, write_error
 from crm_lab.ingest.readers import LoadError, is_table_file
 
 __all__ = ["SnapshotWriteError", "is_snapshot", "private_dir", "read_snapshot", "save_tables"]
@@ -31,27 +31,6 @@ __all__ = ["SnapshotWriteError", "is_snapshot", "private_dir", "read_snapshot", 
 _LOGS = ("quarantine", "accounting", "fixes", "merge_log", "review", "mappings")
 _MARKER = SNAPSHOT_MARKER
 _META = "_meta.yaml"  # tables and notes, encrypted (.enc), when the snapshot is encrypted
-
-
-class SnapshotWriteError(OSError):
-    """The snapshot folder cannot be written (read-only, full, not a folder); says which."""
-
-
-def _write_error(out: Path, exc: OSError) -> SnapshotWriteError:
-    why = {
-        errno.ENOSPC: "the disk is full",
-        errno.EDQUOT: "the disk quota is used up",
-        errno.EACCES: "permission denied",
-        errno.EPERM: "permission denied",
-        errno.EROFS: "the file system is read-only",
-    }.get(exc.errno, exc.strerror or str(exc))
-    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(out) else ""
-    error = SnapshotWriteError(
-        f"{out}: cannot write the run's tables: {why}{where}; expected a writable folder with "
-        "free space — free some space or choose another work folder (--work)"
-    )
-    error.errno = exc.errno
-    return error
 
 
 def private_dir(path: str | Path) -> Path:
@@ -188,7 +167,7 @@ def save_tables(
         privacy.write_private(temporary, described)
         os.replace(temporary, out / _MARKER)
     except OSError as exc:
-        raise _write_error(out, exc) from None
+        raise write_error(out, exc) from None
     return out
 
 

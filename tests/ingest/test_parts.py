@@ -191,3 +191,13 @@ def test_snapshots_of_a_batched_read_equal_those_of_the_read_in_memory(demo_dir,
         assert lines.stat().st_mode & 0o777 == 0o600
     pseudonyms = pd.read_parquet(tmp_path / "batched" / "deidentified" / "transactions.parquet")
     assert pseudonyms["customer_id"].dropna().str.fullmatch(r"P[^aeiou0-9]{16}").all()
+
+
+def test_counts_said_in_notes_add_up_over_batches(tmp_path):
+    rows = [f"{i},A,1,2.0,2024-01-01,c{i},UK" for i in range(40)]
+    for at in (35, 30, 29, 28, 5):  # blank lines in the first batch, a later one, a whole one
+        rows.insert(at, "")
+    (tmp_path / "transactions.csv").write_text(_lines(rows), "utf-8")
+    _same_clean(tmp_path, 2)
+    notes = read_clean(tmp_path, engine="duckdb", batch_rows=2).notes
+    assert "transactions.csv: 5 blank line(s) skipped" in notes
