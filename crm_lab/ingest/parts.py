@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import os
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +91,7 @@ class LineParts:
     def add(self, frame: pd.DataFrame, *, source_file: str, lines: np.ndarray) -> None:
         """Write one batch of canonical order lines (and where each came from) as a part."""
         self.folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.folder, 0o700)  # personal data: owner-only, whatever the umask
         part = frame.assign(
             **{_SOURCE[0]: source_file, _SOURCE[1]: np.asarray(lines, dtype="int64")},
             **{_HASH: row_hashes(frame)},
@@ -155,6 +157,8 @@ class LineParts:
             _write(tx.assign(**where), file)
             ruled.append(file)
             ruled_q.append(q)
+        for file in self.files:  # the raw parts are in the ruled ones now
+            file.unlink(missing_ok=True)
         invoices = _shared_invoices(ruled) if shared is not None else set()
         writer, shared_q = None, []
         self.clean_file = self.folder / "transactions.parquet"

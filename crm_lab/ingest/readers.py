@@ -1665,6 +1665,10 @@ def _csv_batches(path: Path, *, rows: int, limit: int):
     return grids()
 
 
+class _NotStreamedError(LoadError):
+    """A file found, batches in, to need a whole read (its encoding is judged on all bytes)."""
+
+
 _SURROGATE = re.compile("[\udc80-\udcff]")  # a byte the encoding could not decode
 
 
@@ -1680,10 +1684,9 @@ def _records_grid(path: Path, records: list, starts: list, width: int | None, en
         if any(_SURROGATE.search(cell) for cell in record):
             cell = next(c for c in record if _SURROGATE.search(c))
             byte = ord(_SURROGATE.search(cell).group()) - 0xDC00
-            raise LoadError(
+            raise _NotStreamedError(
                 path,
-                f"cannot decode byte {byte:#04x} at line {start}: the file began as {encoding}; "
-                "expected one encoding throughout (re-export it as UTF-8 CSV)",
+                f"cannot decode byte {byte:#04x} at line {start}: the file began as {encoding}",
             )
     width = width or 1
     grid = pd.DataFrame([r + [""] * (width - len(r)) for r in records], dtype=object)
@@ -1792,55 +1795,66 @@ def read_table_batches(
                 yield read_table(path, **whole)
                 return
             batches = ((grid, False, {}, 1) for grid in grids)
-        restart = False
-        for number, (grid, typed, rejected, first_line) in enumerate(batches):
-            if number and not typed and _blank(grid).all():  # nothing but blank lines
-                pending.notes.append(f"{path.name}: {len(grid)} blank line(s) skipped")
-                continue
-            settled = order.decided() if fixed is values.DECIDE else fixed
-            read = _grid_table(
-                path,
-                grid if header is None else pd.concat([header, grid]),
-                typed,
-                rejected,
-                table=first_table,
-                alias_data=alias_data,
-                profile_data=profile_data,
-                profile=profile,
-                columns=columns,
-                phone_region=phone_region,
-                guess=guess,
-                notes=[],
-                day_first=settled,
-                first_line=first_line,
-            )
-            if number == 0:
-                spec = read.match.table if read.match is not None else None
-                if spec is not None and (spec.fill_down is not None or spec.customers):
-                    yield read_table(path, **whole)  # rows that need rows of other batches
-                    return
-                first_table, header = read.table, read.header
-            order = order | read.date_evidence
-            try:
-                now = order.decided()
-            except ValueError as exc:
-                raise LoadError(path, f"{exc}; expected one date order per file") from None
-            if fixed is values.DECIDE and settled is None and now is not None and order.any_ab:
-                # a/b/yyyy dates were read before their order was known: again, in that order
-                fixed, restart = now, True
-                yield RESTART
-                break
-            if pending is not None:
-                yield pending
-            pending = read
+        restart, profiled, noted = False, False, False
+        try:
+            for number, (grid, typed, rejected, first_line) in enumerate(batches):
+                if number and not typed and _blank(grid).all():  # nothing but blank lines
+                    pending.notes.append(f"{path.name}: {len(grid)} blank line(s) skipped")
+                    continue
+                settled = order.decided() if fixed is values.DECIDE else fixed
+                read = _grid_table(
+                    path,
+                    grid if header is None else pd.concat([header, grid]),
+                    typed,
+                    rejected,
+                    table=first_table,
+                    alias_data=alias_data,
+                    profile_data=profile_data,
+                    profile=profile,
+                    columns=columns,
+                    phone_region=phone_region,
+                    guess=guess,
+                    notes=[],
+                    # not yet settled: the batch settles it from its own dates, as a whole file
+                    day_first=values.DECIDE if settled is None else settled,
+                    first_line=first_line,
+                )
+                if number == 0:
+                    spec = read.match.table if read.match is not None else None
+                    if spec is not None and (spec.fill_down is not None or spec.customers):
+                        yield read_table(path, **whole)  # rows that need rows of other batches
+                        return
+                    first_table, header = read.table, read.header
+                    profiled = read.match is not None and read.match.profile.day_first is not None
+                if not profiled:  # a profile's own date order: no evidence needed
+                    before, order = order, order | read.date_evidence
+                    try:
+                        now = order.decided()
+                    except ValueError as exc:
+                        raise LoadError(path, f"{exc}; expected one date order per file") from None
+                    if (
+                        fixed is values.DECIDE
+                        and settled is None
+                        and now is not None
+                        and before.any_ab
+                    ):
+                        # earlier batches read a/b/yyyy dates before the order was known: again
+                        fixed, restart = now, True
+                        yield RESTART
+                        break
+                    said = f"{path.name}: a/b/yyyy dates read {'day' if now else 'month'}-first"
+                    noted = noted or said in read.notes
+                if pending is not None:
+                    yield pending
+                pending = read
+        except _NotStreamedError:
+            yield RESTART  # not UTF-8 after all (Windows-1252, mixed lines): read whole
+            yield read_table(path, **whole)
+            return
         if restart:
             continue
-        decided = order.decided() if fixed is values.DECIDE else fixed
-        profiled = pending.match is not None and pending.match.profile.day_first is not None
-        if decided is not None and not profiled:
-            pending.notes.append(
-                f"{path.name}: a/b/yyyy dates read {'day' if decided else 'month'}-first"
-            )
+        if not profiled and not noted and fixed is not values.DECIDE:  # read again, settled
+            pending.notes.append(said)
         yield pending
         return
 
@@ -2279,7 +2293,7 @@ def load_data(
                 guess=not (path.is_dir() and named[file] is None),
             )
             try:
-                if spill is not None and named[file] in ("transactions", None) and streamable(file):
+                if spill is not None and named[file] in ("transactions", None):
                     reads = _spilled(file, lines, rows=batch_rows, key_file=key_file, **options)
                     if reads is None:  # not order lines: read as usual
                         reads = [read_table(file, key_file=key_file, **options)]
@@ -2305,7 +2319,7 @@ def load_data(
                     )
                 quarantines.append(read.quarantine)
                 fixes.append(read.fixes)
-                notes.extend(n for n in read.notes if n not in notes)
+                notes.extend(read.notes)
                 if read.columns is not None:
                     mappings.append(read.columns)
                 if read.customers is not None:

@@ -560,6 +560,15 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
     # snapshot the lines are written to
     lines_dir = plan.work_dir / "lines"
     shutil.rmtree(lines_dir, ignore_errors=True)  # a failed run's parts: not this run's
+    try:
+        return _prepared(plan, say=say, started=started, key=key, lines_dir=lines_dir)
+    finally:
+        shutil.rmtree(lines_dir, ignore_errors=True)  # in the snapshots now, or a failed run
+
+
+def _prepared(plan: Plan, *, say: Say, started: float, key: bytes, lines_dir: Path) -> Inputs:
+    """``prepare_inputs`` once the keys are checked: read, clean, check and write."""
+    per = plan.period
     dataset = read_clean(
         plan.data,
         aliases=plan.aliases,
@@ -621,7 +630,6 @@ def prepare_inputs(plan: Plan, *, say: Say = log.info) -> Inputs:
         notes=tuple(dataset.notes),
         unmet={t.slug: unmet_requirements(t.requires, dataset.tables) for t in plan.templates},
     )
-    shutil.rmtree(lines_dir, ignore_errors=True)  # in the snapshots now
     return inputs
 
 
