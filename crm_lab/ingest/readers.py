@@ -1414,6 +1414,7 @@ def _grid_table(
     notes: list[str],
     day_first=values.DECIDE,
     first_line: int = 1,
+    rejections: dict | None = None,
 ) -> TableRead:
     """A file's grid (or one batch of its rows, its header on top) into its ``TableRead``.
 
@@ -1515,6 +1516,7 @@ def _grid_table(
         rows_in=rows_in,
         phone_region=phone_region,
         day_first=day_first,
+        rejections=rejections,
     )
     read.match = match
     read.header = None if typed else header_grid  # what a later batch of the file is read under
@@ -1749,7 +1751,8 @@ def read_table_batches(
     or read by a profile that fills order fields down its lines or carries customer records
     (rows depend on rows of other batches), is read whole: one ``TableRead``.
 
-    Each batch's "more than half of a column rejected" check is made on the batch.
+    A required column more than half rejected is refused as ``read_table`` refuses it: on
+    the whole file's counts, once every batch is read.
 
     Examples
     --------
@@ -1795,7 +1798,7 @@ def read_table_batches(
                 yield read_table(path, **whole)
                 return
             batches = ((grid, False, {}, 1) for grid in grids)
-        restart, profiled, noted = False, False, False
+        restart, profiled, noted, rejections = False, False, False, {}
         try:
             for number, (grid, typed, rejected, first_line) in enumerate(batches):
                 if number and not typed and _blank(grid).all():  # nothing but blank lines
@@ -1818,6 +1821,7 @@ def read_table_batches(
                     # not yet settled: the batch settles it from its own dates, as a whole file
                     day_first=values.DECIDE if settled is None else settled,
                     first_line=first_line,
+                    rejections=rejections,
                 )
                 if number == 0:
                     spec = read.match.table if read.match is not None else None
@@ -1853,10 +1857,41 @@ def read_table_batches(
             return
         if restart:
             continue
+        for column, seen in rejections.items():  # the whole file's share, as read_table checks
+            if seen.too_many():
+                raise seen.error(path, column)
         if not profiled and not noted and fixed is not values.DECIDE:  # read again, settled
             pending.notes.append(said)
         yield pending
         return
+
+
+class _Rejected:
+    """A required column's rejected values over a file (or its batches so far): how many of
+    how many filled, the first reason and the first three distinct values."""
+
+    def __init__(self):
+        self.rejected, self.filled, self.reason, self.examples = 0, 0, None, []
+
+    def add(self, values: pd.Series, rejected: pd.Series, reasons: pd.Series, filled: int):
+        self.rejected += int(rejected.sum())
+        self.filled += filled
+        if rejected.any():
+            self.reason = self.reason or reasons[rejected].iloc[0].split(": ", 1)[-1]
+            for value in values[rejected].astype(str).unique()[:3]:
+                if len(self.examples) < 3 and value not in self.examples:
+                    self.examples.append(value)
+
+    def too_many(self) -> bool:
+        return self.filled >= 10 and self.rejected > 0.5 * self.filled
+
+    def error(self, path: Path, column: str) -> LoadError:
+        examples = ", ".join(repr(v) for v in self.examples)
+        return LoadError(
+            path,
+            f"column {column!r}: {self.rejected} of {self.filled} values rejected "
+            f"({self.reason}; e.g. {examples}); is the right column mapped? see aliases.yaml",
+        )
 
 
 def _to_table(
@@ -1875,10 +1910,14 @@ def _to_table(
     rows_in: int,
     phone_region: str | None,
     day_first=values.DECIDE,
+    rejections: dict | None = None,
 ) -> TableRead:
     """Rows with their headers mapped into the canonical table: every value parsed, the rows
-    whose required value is rejected quarantined. Their a/b/yyyy dates are read in the
-    profile's order, else ``day_first`` when given, else the order their dates settle."""
+    whose required value is rejected quarantined. A required column more than half rejected
+    is a LoadError (is the right column mapped?); for a batch of a file its counts are added
+    to ``rejections`` instead, for the caller to check on the whole file. Their a/b/yyyy
+    dates are read in the profile's order, else ``day_first`` when given, else the order
+    their dates settle."""
     unmapped = [h for h in data.columns if h not in mapping and not h.startswith("_unnamed_")]
     src = data[list(mapping)].rename(columns=mapping)
     fixes: Counter = Counter()
@@ -2005,14 +2044,13 @@ def _to_table(
             )
             continue
         filled = int(s.notna().sum()) if typed else int((s.astype(str).str.strip() != "").sum())
-        if filled >= 10 and rejected.sum() > 0.5 * filled:
-            examples = ", ".join(repr(v) for v in s[rejected].astype(str).unique()[:3])
-            raise LoadError(
-                path,
-                f"column {col.name!r}: {int(rejected.sum())} of {filled} values rejected "
-                f"({parsed.reasons[rejected].iloc[0].split(': ', 1)[-1]}; e.g. {examples}); "
-                "is the right column mapped? see aliases.yaml",
-            )
+        seen = rejections.setdefault(col.name, _Rejected()) if rejections is not None else None
+        if seen is not None:  # a batch: the file's counts, checked when it is all read
+            seen.add(s, rejected, parsed.reasons, filled)
+        elif filled >= 10 and rejected.sum() > 0.5 * filled:
+            found = _Rejected()
+            found.add(s, rejected, parsed.reasons, filled)
+            raise found.error(path, col.name)
         missing = parsed.values.isna() & ~rejected
         reasons = parsed.reasons.mask(missing, "missing_value: a required value is empty")
         bad = rejected | missing

@@ -232,3 +232,18 @@ def test_the_spill_folder_is_owner_only(demo_dir, tmp_path):
     read_clean(demo_dir, engine="duckdb", spill=spill)
     assert spill.stat().st_mode & 0o777 == 0o700
     assert sorted(p.name for p in spill.glob("*.parquet")) == ["transactions.parquet"]
+
+
+def test_a_column_mostly_rejected_is_judged_on_the_whole_file(tmp_path):
+    bad = [f"{i},A,x,2.0,2024-01-01,c{i},UK" for i in range(24)]  # no quantity
+    good = [f"{i},A,1,2.0,2024-01-01,c{i},UK" for i in range(100, 130)]
+    (tmp_path / "transactions.csv").write_text(_lines(bad + good), "utf-8")
+    _same_clean(tmp_path, 10)  # 24 of 54 rejected: quarantined, though the first batch is 80 %
+    file = tmp_path / "transactions.csv"
+    file.write_text(_lines(bad + good[:16]), "utf-8")  # 24 of 40: refused, as read whole
+    with pytest.raises(LoadError) as whole:
+        read_table(file)
+    with pytest.raises(LoadError) as batched:
+        _batches(file, 10)
+    assert str(batched.value) == str(whole.value)
+    assert "24 of 40 values rejected" in str(whole.value)
