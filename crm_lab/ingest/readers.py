@@ -1699,6 +1699,7 @@ def _records_grid(path: Path, records: list, starts: list, width: int | None, en
 def _parquet_batches(path: Path, *, rows: int, limit: int):
     """A large Parquet file into (typed frame, rejected cells, first row number) per batch."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
@@ -1711,8 +1712,17 @@ def _parquet_batches(path: Path, *, rows: int, limit: int):
         raise _too_big(path, "the Parquet file", size, limit)
     first = 1
     try:
+        # whole, an integer column with a null anywhere is read as floats (pandas has no
+        # integer NaN): every batch reads such a column so, not only the batches with a null
+        floats = _integers_with_nulls(pf)
         for batch in pf.iter_batches(batch_size=rows):
-            frame, rejected = _arrow_frame(path, pa.Table.from_batches([batch]))
+            table = pa.Table.from_batches([batch])
+            for name in floats:
+                at = table.schema.get_field_index(name)
+                table = table.set_column(
+                    at, name, pc.cast(table.column(at), pa.float64(), safe=False)
+                )
+            frame, rejected = _arrow_frame(path, table)
             yield frame, rejected, first
             first += batch.num_rows
     except LoadError:
@@ -1722,6 +1732,25 @@ def _parquet_batches(path: Path, *, rows: int, limit: int):
     if first == 1:  # no rows: the header alone, read as one empty batch
         frame, rejected = _arrow_frame(path, pf.schema_arrow.empty_table())
         yield frame, rejected, first
+
+
+def _integers_with_nulls(pf) -> list[str]:
+    """A Parquet file's integer columns holding a null: from the row groups' statistics, or
+    counted (that column alone) where a row group has none."""
+    import pyarrow as pa
+
+    names = [f.name for f in pf.schema_arrow if pa.types.is_integer(f.type)]
+    meta, found = pf.metadata, []
+    for name in names:
+        at = pf.schema_arrow.get_field_index(name)
+        groups = [meta.row_group(i).column(at).statistics for i in range(meta.num_row_groups)]
+        if all(g is not None and g.has_null_count for g in groups):
+            nulls = sum(g.null_count for g in groups)
+        else:
+            nulls = pf.read(columns=[name]).column(0).null_count
+        if nulls:
+            found.append(name)
+    return found
 
 
 def read_table_batches(

@@ -247,3 +247,20 @@ def test_a_column_mostly_rejected_is_judged_on_the_whole_file(tmp_path):
         _batches(file, 10)
     assert str(batched.value) == str(whole.value)
     assert "24 of 40 values rejected" in str(whole.value)
+
+
+def test_integer_parquet_ids_read_alike_in_batches_with_and_without_nulls(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "InvoiceNo": [str(i) for i in range(60)],
+            "StockCode": "A",
+            "Quantity": 1,
+            "InvoiceDate": pd.Timestamp("2024-01-01"),
+            "UnitPrice": 2.0,
+            "CustomerID": pd.array(
+                [2**53 + 1 + i if i != 55 else None for i in range(60)], "Int64"
+            ),
+        }
+    )
+    frame.to_parquet(tmp_path / "transactions.parquet", index=False)
+    assert _same_read(tmp_path / "transactions.parquet", 10) == 6  # the null in the last batch
