@@ -22,6 +22,7 @@ from crm_lab.ingest.profiles import ProfileError, load_profiles
 from crm_lab.ingest.readers import (
     BATCH_ROWS,
     LoadError,
+    likely_order_lines,
     load_data,
     read_basket_file,
     read_table,
@@ -115,8 +116,9 @@ def read_clean(
         that does not exist is a ``ValueError`` before anything is read, and so is a
         ``spark_master`` without ``spark``.
 
-        From export files on an engine other than ``pandas``, the order lines are read and
-        cleaned out of core (``parts``): ``batch_rows`` records of a file at a time into
+        From export files on ``duckdb`` or ``spark`` (on ``auto``, when they may hold
+        ``AUTO_LINES`` order lines or more: ``readers.likely_order_lines``), the order lines are
+        read and cleaned out of core (``parts``): ``batch_rows`` records of a file at a time into
         Parquet parts in ``spill`` (a new private temporary folder when omitted, removed when
         the process ends), the rules across rows (duplicates, shared invoices) decided by
         DuckDB, and the clean lines one Parquet file there that the engine reads lazily.
@@ -138,8 +140,11 @@ def read_clean(
                     path, engine, spark_master, key_file=data_key_file, tables=tables, logs=logs
                 )
             return read_snapshot(path, key_file=data_key_file or None, tables=tables, logs=logs)
-    # out of core off pandas; never with a data key: its inputs are never written in plain
+    # out of core off pandas (auto: when the files may hold an engine's worth of lines);
+    # never with a data key: its inputs are never written in plain
     out_of_core = engine != "pandas" and not data_key_file
+    if engine == "auto" and out_of_core:
+        out_of_core = likely_order_lines(path, aliases=aliases) >= session.AUTO_LINES
     if out_of_core and spill is None:
         spill = _temporary_folder()
     data = load_data(

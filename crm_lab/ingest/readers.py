@@ -2165,6 +2165,45 @@ def names_a_table(path: str | Path, *, aliases: str | Path | None = None) -> boo
     return _table_of(Path(path), _aliases(str(aliases) if aliases else None)) is not None
 
 
+TEXT_BYTES_PER_LINE = 40  # an order line of a CSV export, at the least (Online Retail: 77)
+
+
+def likely_order_lines(path: str | Path, *, aliases: str | Path | None = None) -> int:
+    """A file or folder into about how many order lines its order-line files hold, at most.
+
+    What ``read_clean(engine="auto")`` decides on before reading: a Parquet file's row count
+    from its footer, a CSV's size over ``TEXT_BYTES_PER_LINE`` (a compressed one's times 10).
+    Files named after another table do not count; an unreadable one counts as none.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "orders.csv").write_text("x" * 4000)
+    >>> _ = (folder / "customers.csv").write_text("x" * 4000)
+    >>> likely_order_lines(folder)
+    100
+    """
+    import pyarrow.parquet as pq
+
+    path, alias_data = Path(path), _aliases(str(aliases) if aliases else None)
+    try:
+        files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    except OSError:
+        return 0
+    lines = 0
+    for file in files:
+        if not is_table_file(file) or _table_of(file, alias_data) not in ("transactions", None):
+            continue
+        try:
+            if _name_inside(file).suffix.lower() == ".parquet" and file.suffix.lower() != ".enc":
+                lines += pq.read_metadata(file).num_rows
+            else:
+                packed = file.name.lower().endswith((*_DECOMPRESS, ".zip", ".xlsx"))
+                lines += file.stat().st_size * (10 if packed else 1) // TEXT_BYTES_PER_LINE
+        except Exception:  # noqa: BLE001 - unreadable: read_clean says why, later
+            continue
+    return lines
+
+
 def _table_of(path: Path, aliases: dict) -> str | None:
     """The table a file's name stands for: the inner file's name, else the archive's own."""
     return _table_from_name(_plain(path), aliases) or _table_from_name(_name_inside(path), aliases)

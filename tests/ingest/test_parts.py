@@ -264,3 +264,17 @@ def test_integer_parquet_ids_read_alike_in_batches_with_and_without_nulls(tmp_pa
     )
     frame.to_parquet(tmp_path / "transactions.parquet", index=False)
     assert _same_read(tmp_path / "transactions.parquet", 10) == 6  # the null in the last batch
+
+
+def test_auto_reads_a_few_lines_in_memory_and_many_out_of_core(demo_dir, tmp_path, monkeypatch):
+    from crm_lab.engine import session
+    from crm_lab.ingest.readers import likely_order_lines
+
+    assert likely_order_lines(RETAIL) == 541_909  # the Parquet footer's rows
+    spill = tmp_path / "lines"
+    few = read_clean(demo_dir, engine="auto", spill=spill)
+    assert isinstance(few["transactions"], pd.DataFrame) and not spill.exists()
+    monkeypatch.setattr(session, "AUTO_LINES", 1_000)  # the demo's lines are "many" now
+    many = read_clean(demo_dir, engine="auto", spill=spill)
+    assert (spill / "transactions.parquet").is_file()
+    pd.testing.assert_frame_equal(many.quarantine, few.quarantine)
