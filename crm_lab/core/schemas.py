@@ -381,3 +381,37 @@ def data_dictionary() -> str:
                 f"{'yes' if not c.nullable else ''} | {allowed} | {derived}{c.description} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def nanoseconds(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table read from Parquet into one with its timestamps in pandas' nanoseconds (a
+    snapshot stores microseconds).
+
+    >>> frame = pd.DataFrame({"at": pd.to_datetime(["2024-01-01"]).astype("datetime64[us]")})
+    >>> nanoseconds(frame)["at"].dtype
+    dtype('<M8[ns]')
+    """
+    stamps = [c for c in frame.columns if pd.api.types.is_datetime64_dtype(frame[c].dtype)]
+    return frame.astype(dict.fromkeys(stamps, "datetime64[ns]")) if stamps else frame
+
+
+def microseconds(arrow):
+    """An Arrow table (or schema) into one whose timestamps are microseconds, truncated below
+    a microsecond: what a snapshot stores, and all Spark reads.
+
+    >>> import pyarrow as pa
+    >>> microseconds(pa.schema([pa.field("at", pa.timestamp("ns"))])).field("at").type
+    TimestampType(timestamp[us])
+    """
+    import pyarrow as pa
+
+    schema = arrow if isinstance(arrow, pa.Schema) else arrow.schema
+    fields = [
+        pa.field(f.name, pa.timestamp("us", f.type.tz), f.nullable)
+        if pa.types.is_timestamp(f.type)
+        else f
+        for f in schema
+    ]
+    if isinstance(arrow, pa.Schema):
+        return pa.schema(fields)
+    return arrow.cast(pa.schema(fields), safe=False)

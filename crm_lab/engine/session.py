@@ -22,6 +22,7 @@ import yaml
 
 from crm_lab.core.dataset import SNAPSHOT_MARKER
 from crm_lab.core.progress import Progress, steps
+from crm_lab.core.schemas import microseconds, nanoseconds
 
 __all__ = [
     "AUTO_LINES",
@@ -184,9 +185,7 @@ class Engine:
             raise EngineError(f"{file}: no such Parquet file{hint}")
         try:
             if self.name == "pandas":
-                frame = pd.read_parquet(file)
-                stamps = [c for c in frame if pd.api.types.is_datetime64_dtype(frame[c].dtype)]
-                return frame.astype({c: "datetime64[ns]" for c in stamps})
+                return nanoseconds(pd.read_parquet(file))
             return self.backend.read_parquet(str(file))
         except Exception as exc:  # pyarrow, DuckDB and Spark raise their own types
             raise EngineError(
@@ -198,17 +197,8 @@ class Engine:
         import ibis
         import pyarrow as pa
 
-        arrow = pa.Table.from_pandas(frame, preserve_index=False)
         # Spark reads no nanosecond timestamps: microseconds, as the snapshot writes them
-        arrow = arrow.cast(  # truncated below a microsecond, as the snapshot writes them
-            safe=False,
-            target_schema=pa.schema(
-                [
-                    pa.field(f.name, pa.timestamp("us")) if pa.types.is_timestamp(f.type) else f
-                    for f in arrow.schema
-                ]
-            ),
-        )
+        arrow = microseconds(pa.Table.from_pandas(frame, preserve_index=False))
         if self.name == "spark":
             # a name never reused: the id() of a freed frame is, and would repoint a view
             name = f"crm_lab_{table}_{uuid.uuid4().hex}"

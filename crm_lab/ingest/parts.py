@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from crm_lab.core.dataset import quarantine_frame
+from crm_lab.core.schemas import nanoseconds
 from crm_lab.ingest import dedup
 
 
@@ -247,9 +248,7 @@ def _write(frame: pd.DataFrame, file: Path) -> None:
 
 
 def _read(file: Path) -> pd.DataFrame:
-    frame = pd.read_parquet(file)
-    stamps = [c for c in frame.columns if pd.api.types.is_datetime64_dtype(frame[c].dtype)]
-    return frame.astype({c: "datetime64[ns]" for c in stamps}) if stamps else frame
+    return nanoseconds(pd.read_parquet(file))
 
 
 def _append(writer, frame: pd.DataFrame, file: Path):

@@ -22,7 +22,7 @@ import yaml
 
 from crm_lab import engine, privacy
 from crm_lab.core.dataset import SNAPSHOT_MARKER, Dataset, quarantine_frame
-from crm_lab.core.schemas import SCHEMAS
+from crm_lab.core.schemas import SCHEMAS, microseconds, nanoseconds
 from crm_lab.ingest.parts import SnapshotWriteError, write_error
 from crm_lab.ingest.readers import LoadError, is_table_file
 
@@ -66,29 +66,13 @@ def _stream_parquet(table, file: Path) -> None:
             arrow = pa.Table.from_batches([batch])
             if apply is not None:
                 arrow = pa.Table.from_pandas(apply(arrow.to_pandas()), preserve_index=False)
-            arrow = _microseconds(arrow)
+            arrow = microseconds(arrow)
             if writer is None:
                 writer = pq.ParquetWriter(fh, arrow.schema)
             writer.write_table(arrow.cast(writer.schema))
         if writer is None:  # no rows: the table's columns, no row
-            writer = pq.ParquetWriter(fh, _microseconds(source.schema().to_pyarrow()))
+            writer = pq.ParquetWriter(fh, microseconds(source.schema().to_pyarrow()))
         writer.close()
-
-
-def _microseconds(arrow):
-    """An Arrow table (or schema) with its timestamps in microseconds."""
-    import pyarrow as pa
-
-    schema = arrow if isinstance(arrow, pa.Schema) else arrow.schema
-    fields = [
-        pa.field(f.name, pa.timestamp("us", f.type.tz), f.nullable)
-        if pa.types.is_timestamp(f.type)
-        else f
-        for f in schema
-    ]
-    if isinstance(arrow, pa.Schema):
-        return pa.schema(fields)
-    return arrow.cast(pa.schema(fields), safe=False)
 
 
 def _whole(table) -> pd.DataFrame:
@@ -96,12 +80,6 @@ def _whole(table) -> pd.DataFrame:
     if isinstance(table, privacy.Pseudonymised):
         return table.apply(table.source.to_pandas())
     return table.to_pandas()
-
-
-def _nanoseconds(frame: pd.DataFrame) -> pd.DataFrame:
-    """A table read from a snapshot with its timestamps back in pandas' nanoseconds."""
-    stamps = [c for c in frame.columns if pd.api.types.is_datetime64_dtype(frame[c].dtype)]
-    return frame.astype({c: "datetime64[ns]" for c in stamps}) if stamps else frame
 
 
 def save_tables(
@@ -304,7 +282,7 @@ def read_snapshot(
             if wanted is not None:
                 names = pq.read_schema(source).names
                 wanted = [c for c in dict.fromkeys(wanted) if c in names]
-            return _nanoseconds(pd.read_parquet(source, columns=wanted))
+            return nanoseconds(pd.read_parquet(source, columns=wanted))
         except Exception as exc:  # pyarrow raises several types for a broken file
             file = path / (f"{name}.enc" if encrypted else name)
             raise LoadError(
