@@ -125,7 +125,15 @@ def make_baskets(
     counts = pairs["item"].value_counts()
     keep = counts[counts >= min_item_count].index
     pairs = pairs[pairs["item"].isin(keep)]
-    return _from_pairs(pairs["basket"].astype(str), pairs["item"].astype(str))
+    return _from_pairs(_texts(pairs["basket"]), _texts(pairs["item"]))
+
+
+def _texts(values: pd.Series) -> pd.Series:
+    """Ids or names into texts; a categorical's categories only (``engine.item_lines``),
+    not a Python string per line (at 100 M order lines, several GB)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.rename_categories(values.cat.categories.astype(str))
+    return values.astype(str)
 
 
 def baskets_from_lists(baskets: list[list[str]]) -> Baskets:

@@ -104,7 +104,9 @@ def sale_lines(
     if customers_only:
         keep &= transactions["customer_id"].notna()
     if products_only and "grain" in transactions:
-        keep &= transactions["grain"].fillna("item") != "order"
+        # a missing grain is an item line; ``==`` rather than a fill, which a categorical
+        # (``engine.item_lines``) refuses for a value it does not hold
+        keep &= ~(transactions["grain"] == "order").fillna(False).astype(bool)
     if columns is not None:
         return transactions.loc[keep, present(transactions, columns)]
     return transactions[keep]
@@ -134,4 +136,6 @@ def item_labels(lines: pd.DataFrame, *, level: str = "product") -> pd.Series:
         raise ValueError(f"level must be 'product' or 'category', got {level!r}")
     if level == "category":
         return lines["category"]
+    if "product_id" not in lines:  # ``engine.item_lines``: the label is the name already
+        return lines["product_name"]
     return lines["product_name"].fillna(lines["product_id"])

@@ -127,6 +127,31 @@ def test_headline_totals_known_answer(lines):
     assert empty["first_order"] is None and empty["buyers"] == 0
 
 
+ITEMS = LINES.assign(
+    product_id=["p1", "p2", "p1", "p1", "p3", "p2", "p2", "p1", "p3", None, "p1"],
+    product_name=["Mug", None, "Mug", "Mug", None, None, None, "Mug", None, None, "Mug"],
+)
+
+
+@pytest.mark.parametrize("name", ["pandas", "duckdb"])
+def test_item_lines_known_answer(name):
+    out = engine.item_lines(engine.connect(name).lines(ITEMS), end=END)
+    # kept: the sales with a positive quantity (the whole-order row 7 too) and the
+    # cancellation; gone: the return R4, the zero-quantity line 6 and the line of 1 March
+    assert out["invoice_id"].tolist() == ["1", "1", "2", "C2", "3", "4", "5", "7"]
+    # the item label: the name, else the id; the whole-order row has neither
+    assert out["product_name"].tolist()[:7] == ["Mug", "p2", "Mug", "Mug", "p3", "p2", "Mug"]
+    assert pd.isna(out["product_name"].iloc[7]) and "product_id" not in out.columns
+    assert out["customer_id"].isna().tolist() == [False] * 6 + [True, False]
+    assert out["amount"].tolist() == [10.0, 20.0, 5.5, -5.5, 0.0, 30.0, 7.0, 12.0]
+    for text in ("invoice_id", "customer_id", "line_type", "grain", "product_name"):
+        categories = out[text].cat.categories.tolist()
+        assert categories == sorted(categories), text
+    assert out["line_type"].cat.categories.tolist() == ["cancellation", "sale"]
+    assert out["ordered_at"].dtype == "datetime64[ns]" and out.index.equals(pd.RangeIndex(8))
+    pd.testing.assert_frame_equal(out, engine.item_lines(ITEMS, end=END))
+
+
 def test_a_purchase_log_without_quantities_counts_every_line(lines):
     log = LINES.drop(columns=["quantity"])
     days = engine.purchase_days(engine.connect("duckdb").lines(log), end=END)
@@ -247,6 +272,7 @@ def _analyses(lines, *, as_of, period_start):
         "stages": lifecycle.stages(lines, as_of=as_of),
         "stage_flow": lifecycle.stage_flow(lines, as_of=as_of, period_start=period_start),
         "moves": migration.compare_period(lines, as_of=as_of, period_start=period_start),
+        "item_lines": engine.item_lines(lines, end=day_end(as_of)),
     }
 
 
