@@ -25,7 +25,9 @@ def _buyers(sales: pd.DataFrame, *, level: str) -> pd.Series:
     an invoice id is nobody's: not counted.
     """
     item = item_labels(sales, level=level)
-    invoice = sales.get("invoice_id", sales.index.to_series()).astype("string")
+    invoice = sales.get("invoice_id", sales.index.to_series())
+    if not isinstance(invoice.dtype, pd.CategoricalDtype):  # codes already: kept as they are
+        invoice = invoice.astype("string")
     customer = sales.get("customer_id", pd.Series(pd.NA, index=sales.index, dtype="string"))
     frame = pd.DataFrame({"item": item, "customer": customer, "invoice": invoice})
     someone = frame["customer"].notna() | frame["invoice"].notna()
@@ -82,20 +84,29 @@ def seasonality(
     # Retail's 80,995 paper birdies, ordered and cancelled on 2011-12-09, are no December peak
     cancelled = transactions.loc[
         (transactions["line_type"] == "cancellation") & (transactions["ordered_at"] < end),
-        present(transactions, read),
+        present(transactions, ["ordered_at", "quantity", *ITEM_COLUMNS]),
     ]
-    lines = pd.concat([sales, cancelled.assign(quantity=-cancelled["quantity"].abs())])
     # no categories (Online Retail): the best-selling products instead
     has_categories = level == "category" and sales["category"].notna().any()
-    item = item_labels(lines, level="category" if has_categories else "product")
     periods = range(1, 13) if by == "month" else range(1, 54)
     prefix = by[0]
 
     def period_of(dates: pd.Series) -> pd.Series:
         return dates.dt.month if by == "month" else dates.dt.isocalendar().week.astype(int)
 
-    frame = pd.DataFrame(
-        {"item": item, "period": period_of(lines["ordered_at"]), "quantity": lines["quantity"]}
+    def demand_of(lines: pd.DataFrame, quantity: pd.Series) -> pd.DataFrame:
+        """Lines into item, period and quantity: the three columns the table sums, not a
+        copy of every column of every line (at 100 M order lines, gigabytes)."""
+        item = item_labels(lines, level="category" if has_categories else "product")
+        return pd.DataFrame(
+            {"item": item, "period": period_of(lines["ordered_at"]), "quantity": quantity}
+        )
+
+    frame = pd.concat(
+        [
+            demand_of(sales, sales["quantity"]),
+            demand_of(cancelled, -cancelled["quantity"].abs()),
+        ]
     ).dropna()
     table = (
         frame.pivot_table(
