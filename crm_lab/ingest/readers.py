@@ -133,6 +133,26 @@ def max_uncompressed_bytes(limit_mb: float | None = None) -> int:
     return int(limit_mb * 2**20)
 
 
+# Read a batch at a time, a file is never in memory whole, so its size is not what the limit
+# guards there: a decompression bomb is told by how far it expands instead. Real exports
+# expand 1 to 3 times from Parquet and 4 to 15 from gzip, bzip2 or xz; a bomb hundreds of
+# times. A streamed file may expand to this many times its size on disk, or to the limit.
+STREAM_RATIO = 50
+
+
+def _streamed_limit(path: Path, limit: int) -> int:
+    """The uncompressed-size limit of a file read a batch at a time: ``limit``, or
+    ``STREAM_RATIO`` times the file's size on disk when that is more.
+
+    >>> import tempfile
+    >>> file = Path(tempfile.mkdtemp()) / "orders.csv.gz"
+    >>> _ = file.write_bytes(b"x" * 1000)
+    >>> _streamed_limit(file, 10_000), _streamed_limit(file, 100_000)
+    (50000, 100000)
+    """
+    return max(limit, STREAM_RATIO * path.stat().st_size)
+
+
 def _too_big(path: Path, what: str, size: int, limit: int) -> LoadError:
     return LoadError(
         path,
@@ -1594,7 +1614,9 @@ class _Counted(io.RawIOBase):
 
 
 def _open_bytes(path: Path, limit: int):
-    """A streamable file into a binary stream of its (decompressed) bytes."""
+    """A streamable file into a binary stream of its (decompressed) bytes, refused past
+    ``_streamed_limit``."""
+    limit = _streamed_limit(path, limit)
     suffix = path.suffix.lower()
     try:
         raw = open(path, "rb")  # noqa: SIM115 - closed by the caller through the stream
@@ -1708,6 +1730,7 @@ def _parquet_batches(path: Path, *, rows: int, limit: int):
         size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     except Exception as exc:  # pyarrow raises several types for a broken file
         raise LoadError(path, f"not a readable Parquet file ({type(exc).__name__})") from None
+    limit = _streamed_limit(path, limit)  # read a row group at a time, never whole
     if size > limit:
         raise _too_big(path, "the Parquet file", size, limit)
     first = 1

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crm_lab.ingest import LoadError, read_clean, read_table
+from crm_lab.ingest import LoadError, read_clean, read_table, readers
 from crm_lab.ingest.readers import RESTART, read_table_batches, streamable
 from tests.conftest import RETAIL
 
@@ -137,12 +137,30 @@ def test_two_date_orders_in_different_batches_are_an_error(tmp_path):
         _batches(file, 1)
 
 
-def test_a_compressed_file_that_expands_beyond_the_limit_is_refused(tmp_path):
+def test_a_compressed_file_that_expands_like_a_bomb_is_refused(tmp_path):
+    # one line 200,000 times: 7 MB from 15 kB, 460 times its size (a real export: 4 to 15)
+    file = tmp_path / "transactions.csv.gz"
+    file.write_bytes(gzip.compress(_lines(["1,A,1,2.0,2024-01-01,c1,UK"] * 200_000).encode()))
+    assert file.stat().st_size * readers.STREAM_RATIO < 2**20
+    with pytest.raises(LoadError, match="the gzip expands to 1 MB or more .* limit of 1 MB"):
+        list(read_table_batches(file, rows=1_000, max_uncompressed_mb=1))
+
+
+def test_a_large_genuine_file_read_in_batches_may_pass_the_limit_of_a_whole_read(tmp_path):
+    # 2 MB from 270 kB (7.6 times): over a 1 MB limit, but never in memory whole when batched
     rows = [f"{i},A,1,2.0,2024-01-01,c{i},UK" for i in range(60_000)]
     file = tmp_path / "transactions.csv.gz"
     file.write_bytes(gzip.compress(_lines(rows).encode()))
-    with pytest.raises(LoadError, match="the gzip expands to"):
-        list(read_table_batches(file, rows=1_000, max_uncompressed_mb=1))
+    with pytest.raises(LoadError, match="the gzip file expands to"):
+        read_table(file, max_uncompressed_mb=1)
+    lines = sum(len(b.frame) for b in read_table_batches(file, rows=20_000, max_uncompressed_mb=1))
+    assert lines == 60_000
+    parquet = tmp_path / "transactions.parquet"
+    read_table(file, max_uncompressed_mb=10).frame.to_parquet(parquet)
+    with pytest.raises(LoadError, match="the Parquet file expands to"):
+        read_table(parquet, max_uncompressed_mb=0.01)
+    batches = read_table_batches(parquet, rows=20_000, max_uncompressed_mb=0.01)
+    assert sum(len(b.frame) for b in batches) == 60_000
 
 
 def test_an_export_whose_rows_need_other_rows_is_read_whole(tmp_path):
