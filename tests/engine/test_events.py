@@ -152,6 +152,25 @@ def test_item_lines_known_answer(name):
     pd.testing.assert_frame_equal(out, engine.item_lines(ITEMS, end=END))
 
 
+def test_item_lines_are_texts_alike_from_any_frame():
+    # ids as numbers, columns of nothing but nulls, a line without a type: the engine's
+    # lines and the frame's give the same texts, in the same order
+    odd = ITEMS.assign(
+        invoice_id=[10, 10, 2, 9, 3, 4, 40, 5, 6, 7, 8],
+        product_id=[1, 2, 1, 1, 3, 2, 2, 1, 3, None, 1],
+        product_name=None,
+        category=None,
+        grain=None,
+    )
+    odd["line_type"] = odd["line_type"].astype("string").mask(odd.index == 10)
+    expected = engine.item_lines(odd, end=END)
+    assert expected["invoice_id"].cat.categories.tolist() == ["10", "2", "3", "4", "5", "7", "9"]
+    assert expected["product_name"].cat.categories.tolist() == ["1.0", "2.0", "3.0"]
+    assert expected["grain"].isna().all() and expected["category"].isna().all()
+    got = engine.item_lines(engine.connect("duckdb").lines(odd), end=END)
+    pd.testing.assert_frame_equal(got, expected)
+
+
 def test_a_purchase_log_without_quantities_counts_every_line(lines):
     log = LINES.drop(columns=["quantity"])
     days = engine.purchase_days(engine.connect("duckdb").lines(log), end=END)
