@@ -510,8 +510,10 @@ def _coded_item_lines(t, *, end) -> pd.DataFrame:
     at = 0
     for batch in arrow_batches(t):
         n = batch.num_rows
+        if at + n > rows:
+            raise _changed(rows, at + n)
         for name, column in zip(batch.schema.names, batch.columns, strict=True):
-            if name not in seen:  # times (microseconds from Parquet) into nanoseconds
+            if name not in seen:  # numbers as floats, times (microseconds) as nanoseconds
                 arrays[name][at : at + n] = column.to_numpy(zero_copy_only=False)
                 continue
             coded = pc.dictionary_encode(column)
@@ -520,11 +522,8 @@ def _coded_item_lines(t, *, end) -> pd.DataFrame:
             index = coded.indices.fill_null(len(known)).to_numpy()
             arrays[name][at : at + n] = np.array([*known, -1], "int32")[index]
         at += n
-    if at != rows:  # the lines changed between the count and the read: no unfilled codes
-        raise EngineError(
-            f"the order lines changed while they were read ({rows:,} counted, {at:,} read); "
-            "run again"
-        )
+    if at != rows:  # no code left unfilled
+        raise _changed(rows, at)
     frame = {}
     for name in columns:
         values = arrays.pop(name)
@@ -538,6 +537,14 @@ def _coded_item_lines(t, *, end) -> pd.DataFrame:
             )
         frame[name] = values
     return pd.DataFrame(frame, copy=False)
+
+
+def _changed(counted: int, read: int) -> EngineError:
+    """The error of lines that changed between ``_coded_item_lines``' count and its read."""
+    return EngineError(
+        f"the order lines changed while they were read ({counted:,} counted, {read:,} read); "
+        "run again"
+    )
 
 
 def _sorted_categories(values: pd.Series) -> pd.Series:

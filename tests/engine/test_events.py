@@ -171,6 +171,21 @@ def test_item_lines_are_texts_alike_from_any_frame():
     pd.testing.assert_frame_equal(got, expected)
 
 
+@pytest.mark.parametrize("change", [-1, 1])
+def test_item_lines_that_change_while_they_are_read_are_an_error(change, monkeypatch):
+    from crm_lab.engine import session
+
+    read = session.arrow_batches
+
+    def fewer_or_more(table, **kwargs):
+        batches = list(read(table, **kwargs))
+        yield from batches[:-1] if change < 0 else [*batches, batches[-1]]
+
+    monkeypatch.setattr(session, "arrow_batches", fewer_or_more)
+    with pytest.raises(engine.EngineError, match="changed while they were read"):
+        engine.item_lines(engine.connect("duckdb").lines(ITEMS), end=END)
+
+
 def test_a_purchase_log_without_quantities_counts_every_line(lines):
     log = LINES.drop(columns=["quantity"])
     days = engine.purchase_days(engine.connect("duckdb").lines(log), end=END)
