@@ -3,7 +3,9 @@
 The demo business sells coffee, tea, stationery, electronics, skincare and snacks online and in
 stores in China and abroad. Purchase rates are heavy-tailed (a few customers buy most), demand is
 seasonal (Double 11, 618, December; a dip at Spring Festival), some categories are bought together
-(so association rules find something), customers go silent (churn), and the files carry the dirt
+(so association rules find something), customers fall into four planted behavioural groups (what
+they buy most and where they order: ``truth["personas"]``), customers go silent (churn), and the
+files carry the dirt
 that real CRM exports carry: duplicate customers with variant spellings and phone formats, missing
 values, cancellations and returns, anonymous sales and a few malformed dates. ``DemoData.truth``
 records what was planted so tests can check that crm_lab finds it.
@@ -195,6 +197,24 @@ _PLANTED_PAIRS = [
     ("Longjing Green Tea", "Gaiwan Set", 0.5),
     ("Wireless Earbuds", "Phone Case", 0.5),
 ]
+# planted behavioural groups (personas): what each buys most and where it orders
+# (online, store, app); clustering must find them (tests/segments/test_clusters.py)
+_PERSONAS = {
+    "coffee_online": (("Coffee",), (0.85, 0.05, 0.10)),
+    "tea_store": (("Tea",), (0.10, 0.85, 0.05)),
+    "gadgets_app": (("Electronics",), (0.10, 0.05, 0.85)),
+    "skincare_mixed": (("Skincare",), (0.45, 0.45, 0.10)),
+}
+_PERSONA_P = (0.3, 0.25, 0.25, 0.2)
+# and who they are and how they are reached: ages (low, high), main occupations, the channel
+# most of their contacts use, and how likely they open a campaign
+_PERSONA_PEOPLE = {
+    "coffee_online": ((28, 45), ("engineer", "finance", "designer"), "email", 0.5),
+    "tea_store": ((50, 70), ("retired", "teacher", "civil servant"), "phone", 0.15),
+    "gadgets_app": ((18, 30), ("student", "engineer"), "chat", 0.3),
+    "skincare_mixed": ((24, 40), ("sales", "designer", "doctor"), "social", 0.6),
+}
+_ORDER_CHANNELS = ("online", "store", "app")
 # relative demand by month (Spring Festival dip in Feb, 618 in June, Double 11, December)
 _MONTH_WEIGHT = np.array([1.0, 0.7, 0.95, 0.95, 1.0, 1.35, 0.95, 0.9, 1.0, 1.05, 1.9, 1.5])
 _WEEKDAY_WEIGHT = np.array([0.9, 0.9, 0.95, 1.0, 1.1, 1.2, 1.15])
@@ -329,18 +349,37 @@ def _make_orders(rng, customers, start, end):
     return orders, rate, buyer, last_day
 
 
-def _make_lines(rng, orders):
-    """Fill each order with lines: a primary category, companions and planted product pairs."""
+def _persona_people(rng, customers, persona, end) -> None:
+    """Give each customer the ages and occupations of their persona (four in five do)."""
+    n = len(customers)
+    typical = rng.random(n) < 0.8
+    for code, ((low, high), jobs, _, _) in _PERSONA_PEOPLE.items():
+        mine = np.flatnonzero((persona == code) & typical)
+        age = rng.integers(low, high + 1, len(mine))
+        born = [f"{end.year - a}-{m:02d}-{d:02d}" for a, m, d in
+                zip(age, rng.integers(1, 13, len(mine)), rng.integers(1, 29, len(mine)),
+                    strict=True)]  # fmt: skip
+        customers.loc[customers.index[mine], "birth_date"] = pd.to_datetime(born)
+        customers.loc[customers.index[mine], "occupation"] = rng.choice(jobs, len(mine))
+
+
+def _make_lines(rng, orders, persona):
+    """Fill each order with lines: a primary category, companions and planted product pairs.
+    ``persona`` (a code of ``_PERSONAS`` per customer) decides which categories a customer's
+    tastes lean to."""
     cats = list(_CATALOG)
     cat_p = np.array([_CATEGORY_P[c] for c in cats])
     cat_p /= cat_p.sum()
     companions = {p: (c, q) for p, c, q in _COMPANIONS}
     pairs = {a: (b, q) for a, b, q in _PLANTED_PAIRS}
     rows = []
-    # customers have tastes: each draws category preferences around the shop's mix and keeps
-    # buying mostly from them (which is what makes their history predictive)
-    n_cust = int(orders["cust"].max()) + 1 if len(orders) else 0
-    taste = rng.dirichlet(cat_p * 2.0, size=max(n_cust, 1))
+    # customers have tastes: each draws category preferences leaning to its persona's
+    # categories and keeps buying mostly from them (which is what makes their history
+    # predictive, and the personas findable); a Dirichlet draw per customer, by gammas
+    favourite = np.array([[c in _PERSONAS[p][0] for c in cats] for p in _PERSONAS], dtype=float)
+    alpha = cat_p * 0.3 + 5.0 * favourite[persona]
+    taste = rng.gamma(alpha)
+    taste /= taste.sum(axis=1, keepdims=True)
     cum = np.cumsum(taste[orders["cust"].to_numpy()], axis=1)
     draw = rng.random(len(orders))[:, None]
     picks = np.minimum((cum < draw).sum(axis=1), len(cats) - 1)
@@ -412,6 +451,11 @@ def make_demo(
         raise ValueError(f"end {end.date()} must be after start {start.date()}")
     rng = np.random.default_rng(seed)
     customers = _make_customers(rng, n_customers, start, end)
+    # the planted groups, from a stream of their own
+    codes = list(_PERSONAS)
+    persona_rng = np.random.default_rng([seed, 14])
+    persona = persona_rng.choice(len(codes), n_customers, p=_PERSONA_P)
+    _persona_people(persona_rng, customers, np.asarray(codes)[persona], end)
     orders, rate, buyer, last_day = _make_orders(rng, customers, start, end)
 
     # tier and points follow the latent purchase rate
@@ -419,13 +463,16 @@ def make_demo(
     customers["tier"] = np.asarray(tier, dtype=object)
     customers["points"] = (rate * 120 + rng.integers(0, 200, len(rate))).round(0)
 
-    lines = _make_lines(rng, orders)
+    lines = _make_lines(rng, orders, persona)
     invoice_no = np.arange(len(orders)) + 500001
     lines["invoice_id"] = invoice_no[lines["order"]].astype(str)
     lines["cust_idx"] = orders["cust"].to_numpy()[lines["order"]]
     lines["ordered_at"] = orders["ordered_at"].to_numpy()[lines["order"]]
     lines["customer_id"] = customers["customer_id"].to_numpy()[lines["cust_idx"]]
-    order_channel = rng.choice(["online", "store", "app"], len(orders), p=[0.55, 0.25, 0.2])
+    # each order's channel follows its customer's persona
+    channel_cum = np.cumsum([_PERSONAS[c][1] for c in codes], axis=1)[persona[orders["cust"]]]
+    pick = (rng.random(len(orders))[:, None] > channel_cum).sum(axis=1)
+    order_channel = np.asarray(_ORDER_CHANNELS)[np.minimum(pick, 2)]
     order_pay = rng.choice(
         ["alipay", "wechat_pay", "card", "cash"], len(orders), p=[0.4, 0.35, 0.2, 0.05]
     )
@@ -494,11 +541,13 @@ def make_demo(
         "transactions": conform(tx, "transactions").reset_index(drop=True),
     }
     tables["interactions"] = conform(
-        _make_interactions(rng, customers, last_day, end), "interactions"
+        _make_interactions(rng, customers, last_day, end, np.asarray(codes)[persona]),
+        "interactions",
     )
     tables["tickets"] = conform(_make_tickets(rng, customers, end), "tickets")
     tables["campaign_responses"] = conform(
-        _make_campaigns(rng, customers, start, end), "campaign_responses"
+        _make_campaigns(rng, customers, start, end, np.asarray(codes)[persona]),
+        "campaign_responses",
     )
 
     churned = customers.loc[
@@ -514,6 +563,10 @@ def make_demo(
         "planted_pairs": [[a, b] for a, b, _ in _PLANTED_PAIRS],
         "companion_categories": [[a, b] for a, b, _ in _COMPANIONS],
         "malformed_dates": _pick_malformed(rng, tables),
+        # each real customer's planted group (duplicate records share their original's)
+        "personas": dict(
+            zip(customers["customer_id"], np.asarray(codes)[persona].tolist(), strict=True)
+        ),
     }
     truth["file_dirt"] = _pick_file_dirt(rng, tables, truth["malformed_dates"])
     return DemoData(tables=tables, truth=truth)
@@ -536,7 +589,7 @@ def _variant_phone(phone: str, rng: np.random.Generator) -> str:
     return forms[rng.integers(len(forms))]
 
 
-def _make_interactions(rng, customers, last_day, end):
+def _make_interactions(rng, customers, last_day, end, persona):
     n = len(customers)
     count = rng.poisson(3.0, n)
     who = np.repeat(np.arange(n), count)
@@ -549,10 +602,15 @@ def _make_interactions(rng, customers, last_day, end):
         {
             "customer_id": customers["customer_id"].to_numpy()[who],
             "interacted_at": at,
-            "channel": rng.choice(
-                ["phone", "email", "chat", "meeting", "social", "sms"],
-                len(who),
-                p=[0.2, 0.25, 0.3, 0.05, 0.15, 0.05],
+            # seven in ten contacts use the persona's channel
+            "channel": np.where(
+                rng.random(len(who)) < 0.7,
+                np.asarray([_PERSONA_PEOPLE[p][2] for p in persona[who]], dtype=object),
+                rng.choice(
+                    ["phone", "email", "chat", "meeting", "social", "sms"],
+                    len(who),
+                    p=[0.2, 0.25, 0.3, 0.05, 0.15, 0.05],
+                ),
             ),
             "direction": rng.choice(["inbound", "outbound"], len(who), p=[0.45, 0.55]),
             "outcome": rng.choice(["reached", "no_answer", "follow_up", "resolved"], len(who)),
@@ -599,13 +657,14 @@ def _make_tickets(rng, customers, end):
     return frame.sort_values("opened_at", ignore_index=True)
 
 
-def _make_campaigns(rng, customers, start, end):
+def _make_campaigns(rng, customers, start, end, persona):
     frames = []
     campaigns = pd.date_range(start + pd.Timedelta(days=20), end, periods=6)
     for i, sent in enumerate(campaigns):
         eligible = np.flatnonzero(customers["signup_date"].to_numpy() <= sent.to_datetime64())
         reach = rng.choice(eligible, size=int(0.3 * len(eligible)), replace=False)
-        opened = rng.random(len(reach)) < 0.32
+        opens = np.asarray([_PERSONA_PEOPLE[p][3] for p in persona[np.sort(reach)]])
+        opened = rng.random(len(reach)) < opens
         clicked = opened & (rng.random(len(reach)) < 0.3)
         converted = clicked & (rng.random(len(reach)) < 0.25)
         surveyed = rng.random(len(reach)) < 0.15

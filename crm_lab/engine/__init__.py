@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from crm_lab.engine.events import (
     ANONYMOUS_SALES,
+    customer_mix,
     customer_totals,
     date_span,
     filled_counts,
@@ -38,6 +39,9 @@ from crm_lab.engine.events import (
     monthly_totals,
     purchase_days,
     ticket_counts,
+)
+from crm_lab.engine.events import (
+    CHANNELS as CONTACT_CHANNELS,
 )
 from crm_lab.engine.session import (
     AUTO_LINES,
@@ -58,6 +62,7 @@ from crm_lab.engine.session import (
 __all__ = [
     "ANONYMOUS_SALES",
     "AUTO_LINES",
+    "CONTACT_CHANNELS",
     "ENGINES",
     "Engine",
     "EngineError",
@@ -66,6 +71,7 @@ __all__ = [
     "check_name",
     "choose",
     "connect",
+    "customer_mix",
     "customer_totals",
     "date_span",
     "filled_counts",

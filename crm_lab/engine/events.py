@@ -221,6 +221,61 @@ def customer_totals(lines, *, end, start=None) -> pd.DataFrame:
     return out.sort_values("customer_id", ignore_index=True)[columns]
 
 
+def customer_mix(lines, *, end, column: str) -> pd.DataFrame:
+    """Order lines into one row per customer and value of ``column``: its sales and orders.
+
+    What the category and channel mixes of ``segments.features`` are made of: sale lines with
+    a customer id ordered before ``end`` whose ``column`` (``category``, ``channel``) is
+    filled, grouped by customer and value; the value as text.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id`` (string), ``value`` (string), ``revenue`` (sum of the amounts, exact
+        on every engine) and ``orders`` (distinct invoices); sorted by customer and value.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({
+    ...     "invoice_id": ["1", "1", "2"], "customer_id": ["a", "a", "a"],
+    ...     "ordered_at": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-05"]),
+    ...     "quantity": [1.0, 1.0, 1.0], "amount": [10.0, 5.0, 2.0],
+    ...     "line_type": ["sale"] * 3, "category": ["tea", "tea", "cups"]})
+    >>> customer_mix(tx, end=pd.Timestamp("2024-02-01"), column="category")
+      customer_id value  revenue  orders
+    0           a  cups      2.0       1
+    1           a   tea     15.0       1
+    """
+    if is_table(lines):
+        s = _sales(lines, end=end, customers_only=True)
+        s = s.mutate(value=s[column].cast("string"))
+        s = s.filter(s.value.notnull())
+        out = (
+            s.group_by(["customer_id", "value"])
+            .aggregate(**_sums(s.amount, "revenue"), orders=s.invoice_id.nunique())
+            .pipe(_fetch)
+        )
+        out["revenue"] = _joined(out, "revenue")
+    else:
+        refuse_zones(lines)
+        s = sale_lines(lines, end=end, customers_only=True,
+                       columns=["customer_id", "invoice_id", "amount", column])  # fmt: skip
+        s = s[s[column].notna()]
+        keys = [s["customer_id"].astype("string"), s[column].astype("string").rename("value")]
+        g = s.groupby(keys, sort=False, observed=True)
+        out = pd.DataFrame(
+            {"revenue": _sums_of(s["amount"], keys), "orders": g["invoice_id"].nunique()}
+        ).reset_index()
+    out = out.assign(
+        customer_id=out["customer_id"].astype("string"),
+        value=out["value"].astype("string"),
+        revenue=out["revenue"].to_numpy("float64"),
+        orders=out["orders"].astype("int64"),
+    )
+    columns = ["customer_id", "value", "revenue", "orders"]
+    return out.sort_values(["customer_id", "value"], ignore_index=True)[columns]
+
+
 def purchase_days(lines, *, end, after=None, any_amount: bool = False) -> pd.DataFrame:
     """Order lines into one row per customer and day with sales: the amount bought that day.
 

@@ -405,7 +405,10 @@ def test_bundles_find_the_planted_pairs_with_their_revenue(demo):
     tx = demo.tables["transactions"]
     b = basket.make_baskets(tx, as_of=DEMO_AS_OF)
     fi = basket.frequent_itemsets(b, min_support=0.003, max_len=3)
-    found = basket.bundles(tx, fi, as_of=DEMO_AS_OF, n_baskets=b.n_baskets, min_lift=3.0)
+    # every group of lift 3 or more: the planted groups of customers (personas) make triples
+    # of one category rank above the planted pairs in the top 50
+    found = basket.bundles(tx, fi, as_of=DEMO_AS_OF, n_baskets=b.n_baskets, min_lift=3.0,
+                           top=len(fi))  # fmt: skip
     pairs = {tuple(sorted(p)) for p in demo.truth["planted_pairs"]}
     assert pairs <= set(found["items"])
     top = found.iloc[0]

@@ -19,7 +19,7 @@ import pytest
 from crm_lab import clv, engine, ingest
 from crm_lab.core.lines import day_end
 from crm_lab.ingest.snapshot import save_tables
-from crm_lab.segments import classify, lifecycle, migration
+from crm_lab.segments import classify, features, lifecycle, migration
 from crm_lab.value import kpi, rfm
 from tests.quality.test_quality import record_figures
 
@@ -307,6 +307,12 @@ def _analyses(lines, *, as_of, period_start):
         "stage_flow": lifecycle.stage_flow(lines, as_of=as_of, period_start=period_start),
         "moves": migration.compare_period(lines, as_of=as_of, period_start=period_start),
         "item_lines": engine.item_lines(lines, end=day_end(as_of)),
+        **{
+            f"mix_{column}": engine.customer_mix(lines, end=day_end(as_of), column=column)
+            for column in ("category", "channel", "country")
+            if column in lines.columns
+        },
+        "features": features.customer_features(lines, as_of=as_of),
     }
 
 
