@@ -10,7 +10,10 @@ display text.
 - ``code_label(kind, code, lang=)``: the name of a code of one kind (``segment``, ``tier``,
   ``risk``, ``stage``, ``tag``), and of ``migration.NEW`` / ``migration.GONE``;
 - ``format_value(key, value)``: a figure as text in its declared format (``FORMATS``);
-- ``warning_text(warning, lang=)``: a warning (a code and its figures) as a sentence.
+- ``warning_text(warning, lang=)``: a warning (a code and its figures) as a sentence;
+- ``feature_label``, ``trait_text``, ``cluster_name``, ``cluster_description``: a cluster
+  portrait's features, traits and generated name and description (``segments.clusters``);
+  ``name_clusters`` makes the page's cluster ids codes of kind ``cluster``.
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ __all__ = [
     "header",
     "label",
     "WARNINGS",
+    "channel_label",
+    "cluster_description",
+    "cluster_name",
+    "feature_label",
+    "name_clusters",
+    "trait_text",
     "warning_text",
 ]
 
@@ -55,6 +64,24 @@ LABELS: dict[str, tuple[str, str]] = {
     "index_failed": ("failed this run", "本次运行失败"),
     "segment": ("Segment", "客户分群"),
     "customers": ("Customers", "客户数"),
+    # the segments page (segments.clusters, reporting.portraits)
+    "cluster": ("Cluster", "聚类群组"),
+    "cluster_before": ("Cluster before the period", "期初群组"),
+    "top_categories": ("Top categories (by spend)", "主要品类（按消费）"),
+    "top_channels": ("Top channels (by orders)", "主要渠道（按订单）"),
+    "typical": ("Typical customer", "典型客户"),
+    "description": ("Portrait", "画像"),
+    "clusters": ("Clusters", "群组数"),
+    "silhouette": ("Silhouette (higher is better)", "轮廓系数（越高越好）"),
+    "davies_bouldin": ("Davies-Bouldin (lower is better)", "Davies-Bouldin 指数（越低越好）"),
+    "calinski_harabasz": (
+        "Calinski-Harabasz (higher is better)",
+        "Calinski-Harabasz 指数（越高越好）",
+    ),
+    "chosen": ("Chosen", "选用"),
+    "customers_clustered": ("Customers clustered", "参与聚类客户"),
+    "cluster_stability": ("Stability (agreement of refits)", "稳定性（重复拟合一致度）"),
+    "clusters_continued": ("Clusters found again", "延续的群组"),
     "baskets": ("Baskets", "篮子数"),
     # under a table or chart that hides small groups (display.show_table, the charts)
     "small_groups_note": (
@@ -213,6 +240,18 @@ CHART_LABELS: dict[str, tuple[str, str]] = {
     "purchases_per_customer": ("Purchases per customer in the holdout", "回测期内人均购买次数"),
     "actual": ("Actual", "实际"),
     "predicted": ("Predicted", "预测"),
+    "component_1": (
+        "First principal component ({share:.0%} of the variance)",
+        "第一主成分（解释 {share:.0%} 的方差）",
+    ),
+    "component_2": (
+        "Second principal component ({share:.0%} of the variance)",
+        "第二主成分（解释 {share:.0%} 的方差）",
+    ),
+    "difference": (
+        "Difference from all clustered customers (standard deviations)",
+        "与全部参与聚类客户的差异（标准差）",
+    ),
 }
 _ON = {"table": {}, "card": CARD_LABELS, "chart": CHART_LABELS}
 _SEGMENT_COUNT = ("Segment", "分群")  # "Segment: Champions", a segment's customer count
@@ -260,6 +299,8 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "profile_chosen": ("chosen with --profile", "由 --profile 指定"),
         "generic_aliases": ("generic header names", "通用表头别名"),
     },
+    # a run's clusters: filled per page by ``name_clusters`` (their names come from the data)
+    "cluster": {},
     "tag": {
         "new": ("new", "新客户"),
         "returning": ("returning", "回头客"),
@@ -280,6 +321,8 @@ CODE_COLUMNS: dict[str, str] = {
     "stage": "stage",
     "stage_before": "stage",
     "tag": "tag",
+    "cluster": "cluster",
+    "cluster_before": "cluster",
     "kind": "line_kind",
     "read_by": "read_by",
 }
@@ -292,6 +335,7 @@ SPECS: dict[str, str] = {
     "days": "{:,.0f}",
     "decimal": "{:,.1f}",
     "change": "{:+.1%}",
+    "score": "{:.2f}",
 }
 _KINDS = {
     "percent": """customer_share revenue_share clv_share avg_p_alive clean_share filled_share
@@ -305,10 +349,12 @@ _KINDS = {
         invoices records_merged customers_affected months months_without_rows missing
         active_customers new_customers period_orders customers_to_date rules
         customers_evaluated customers_moved_up customers_moved_down customers_new_to_segments
-        customers_unchanged customers_changed_segment customers_gone customers_modelled""",
+        customers_unchanged customers_changed_segment customers_gone customers_modelled
+        clusters customers_clustered clusters_continued""",
     "days": "recency_days tenure_days days_since_last median_gap_days holdout_days",
     "decimal": """avg_recency_days avg_orders expected_purchases actual predicted lift
         peak_index""",
+    "score": "silhouette davies_bouldin calinski_harabasz cluster_stability",
     "change": "change change_year",
 }
 # column or headline key -> kind of figure (a key of ``SPECS``)
@@ -514,3 +560,173 @@ def warning_text(warning: dict, *, lang: str | None = None) -> str:
         return _pick(WARNINGS[code], lang).format(**warning)
     except (KeyError, IndexError) as exc:
         raise ValueError(f"warning {warning!r} lacks the field {exc} its sentence names") from None
+
+
+# a customer feature (``segments.features``) -> (English, Chinese) name, and the words for a
+# cluster above or below the population in it: (high en, low en, high zh, low zh)
+FEATURES: dict[str, tuple[str, str]] = {
+    "recency_days": ("Days since the last purchase", "距上次购买天数"),
+    "purchase_days": ("Days with a purchase", "有购买的天数"),
+    "revenue": ("Revenue to date", "累计收入"),
+    "average_order_value": ("Average order value", "平均订单金额"),
+    "tenure_days": ("Days since the first purchase", "距首次购买天数"),
+    "interactions": ("Contacts in the last year", "近一年联系次数"),
+    "days_since_interaction": ("Days since the last contact", "距上次联系天数"),
+    "tickets": ("Service tickets in the last year", "近一年服务工单数"),
+    "unresolved_tickets": ("Unresolved tickets", "未解决工单数"),
+    "satisfaction": ("Service rating (1-5)", "服务评分（1-5）"),
+    "campaigns_received": ("Campaigns received in the last year", "近一年收到的营销活动"),
+    "open_rate": ("Campaigns opened", "营销打开率"),
+    "conversion_rate": ("Campaigns converted", "营销转化率"),
+    "age": ("Age", "年龄"),
+    "points": ("Loyalty points", "会员积分"),
+    "gender": ("Gender", "性别"),
+    "occupation": ("Occupation", "职业"),
+    "tier": ("Membership tier", "会员等级"),
+    "category=": ("Share of spend on {}", "{}消费占比"),
+    "channel=": ("Orders placed {}", "{}下单占比"),
+    "contact=": ("Contacts by {}", "{}联系占比"),
+}
+_HIGH_LOW: dict[str, tuple[str, str, str, str]] = {
+    "recency_days": ("long since a purchase", "recent buyers", "久未购买", "近期购买"),
+    "purchase_days": ("frequent", "infrequent", "高频", "低频"),
+    "revenue": ("high spend", "low spend", "高消费", "低消费"),
+    "average_order_value": ("large orders", "small orders", "大额订单", "小额订单"),
+    "tenure_days": ("long-standing", "recent", "老客户", "新近客户"),
+    "interactions": ("often in contact", "rarely in contact", "联系频繁", "很少联系"),
+    "days_since_interaction": ("not contacted lately", "contacted lately", "近期未联系",
+                               "近期有联系"),
+    "tickets": ("many tickets", "few tickets", "工单多", "工单少"),
+    "unresolved_tickets": ("unresolved tickets", "tickets resolved", "有未解决工单", "工单已解决"),
+    "satisfaction": ("satisfied", "dissatisfied", "满意", "不满意"),
+    "campaigns_received": ("much marketing", "little marketing", "营销触达多", "营销触达少"),
+    "open_rate": ("open campaigns", "ignore campaigns", "常打开营销", "少打开营销"),
+    "conversion_rate": ("respond to campaigns", "rarely respond", "营销响应高", "营销响应低"),
+    "age": ("older", "younger", "年长", "年轻"),
+    "points": ("many points", "few points", "积分多", "积分少"),
+}  # fmt: skip
+# the sales channels and contact channels the pages name (others are shown as written)
+_CHANNEL_WORDS: dict[str, tuple[str, str]] = {
+    "online": ("online", "线上"), "store": ("in store", "门店"), "app": ("in the app", "App"),
+    "phone": ("phone", "电话"), "email": ("e-mail", "邮件"), "chat": ("chat", "在线聊天"),
+    "meeting": ("meetings", "面谈"), "social": ("social media", "社交媒体"), "sms": ("SMS", "短信"),
+    "other": ("other channels", "其他渠道"),
+    # classes of the customers table whose codes the pages name
+    "F": ("women", "女性"), "M": ("men", "男性"),
+}  # fmt: skip
+
+
+def name_clusters(names: dict) -> None:
+    """Make a page's cluster ids codes of kind ``cluster``: ``{id: (English, Chinese)}``.
+
+    >>> name_clusters({1: ("Coffee · online", "Coffee · 线上")})
+    >>> code_label("cluster", 1, lang="zh")
+    'Coffee · 线上'
+    """
+    CODES["cluster"].clear()
+    CODES["cluster"].update({int(k): tuple(v) for k, v in names.items()})
+
+
+def channel_label(value: str, *, lang: str | None = None) -> str:
+    """A sales or contact channel's code into its name (a code it does not know as written).
+
+    >>> channel_label("store"), channel_label("email", lang="zh"), channel_label("kiosk")
+    ('in store', '邮件', 'kiosk')
+    """
+    return _word(value, lang)
+
+
+def _word(value: str, lang: str | None) -> str:
+    pair = _CHANNEL_WORDS.get(value)
+    return _pick(pair, lang) if pair else value
+
+
+def feature_label(feature: str, *, lang: str | None = None) -> str:
+    """A feature's code into its name: ``category=Tea`` -> "Share of spend on Tea";
+    a class ``gender=F`` -> "Gender: F".
+
+    >>> feature_label("channel=store"), feature_label("age", lang="zh")
+    ('Orders placed in store', '年龄')
+    """
+    base, _, value = feature.partition("=")
+    if value and f"{base}=" in FEATURES:
+        return _pick(FEATURES[f"{base}="], lang).format(_word(value, lang))
+    if value:
+        return f"{_pick(FEATURES[base], lang)}: {value}"
+    return _pick(FEATURES[feature], lang)
+
+
+def trait_text(trait: dict, *, lang: str | None = None) -> str:
+    """A trait (a row of ``clusters.portraits``' traits) into a short phrase for a name:
+    a share or a class is its value ("Tea", "in store", "teacher"), a number is high or low.
+
+    >>> trait_text({"feature": "category=Tea", "kind": "share", "difference": 1.2})
+    'Tea'
+    >>> trait_text({"feature": "age", "kind": "number", "difference": -0.8}, lang="zh")
+    '年轻'
+    """
+    base, _, value = str(trait["feature"]).partition("=")
+    if value:
+        if trait.get("difference", 0) < 0:
+            return f"{'少' if language(lang) == 'zh' else 'little '}{_word(value, lang)}"
+        if base == "contact":
+            return _word(value, lang) + (" contacts" if language(lang) == "en" else "联系")
+        return _word(value, lang)
+    words = _HIGH_LOW[base]
+    zh = language(lang) == "zh"
+    return words[(2 if zh else 0) + (0 if trait["difference"] > 0 else 1)]
+
+
+def cluster_name(traits, *, lang: str | None = None) -> str:
+    """A cluster's traits (most distinctive first) into its name: its first two, joined.
+
+    >>> cluster_name([{"feature": "category=Tea", "kind": "share", "difference": 1.5},
+    ...               {"feature": "channel=store", "kind": "share", "difference": 1.3}])
+    'Tea · in store'
+    """
+    rows = [dict(t) for t in (traits.to_dict("records") if hasattr(traits, "to_dict") else traits)]
+    rows = sorted(rows, key=lambda t: t.get("difference", 0) <= 0)  # what it has more of first
+    return " · ".join(trait_text(t, lang=lang) for t in rows[:2]) or MISSING
+
+
+def _trait_value(kind: str, feature: str, value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    if kind in ("share", "class") or feature in ("open_rate", "conversion_rate"):
+        return f"{value:.0%}"
+    if feature in ("revenue", "average_order_value"):
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if feature == "satisfaction" else f"{value:,.0f}"
+
+
+def cluster_description(portrait: dict, traits, *, lang: str | None = None) -> str:
+    """A cluster's portrait row and traits into one or two sentences: its size and shares,
+    then each trait against all clustered customers.
+
+    >>> text = cluster_description(
+    ...     {"customers": 120, "customer_share": 0.3, "revenue_share": 0.45},
+    ...     [{"feature": "category=Tea", "kind": "share", "value": 0.7, "population": 0.2,
+    ...       "difference": 1.4}])
+    >>> for sentence in text.split(". "):
+    ...     print(sentence)
+    120 customers (30% of those clustered, 45% of their revenue)
+    Share of spend on Tea 70% (all: 20%).
+    """
+    zh = language(lang) == "zh"
+    rows = traits.to_dict("records") if hasattr(traits, "to_dict") else list(traits)
+    size = portrait["customers"]
+    share, revenue = portrait["customer_share"], portrait.get("revenue_share")
+    revenue_text = MISSING if revenue is None or math.isnan(revenue) else f"{revenue:.0%}"
+    parts = []
+    for t in rows:
+        name = feature_label(t["feature"], lang=lang)
+        value = _trait_value(t["kind"], t["feature"], t["value"])
+        everyone = _trait_value(t["kind"], t["feature"], t["population"])
+        parts.append(
+            f"{name} {value}（全体：{everyone}）" if zh else f"{name} {value} (all: {everyone})"
+        )
+    if zh:
+        head = f"{size:,} 位客户（占参与聚类客户的 {share:.0%}，收入的 {revenue_text}）。"
+        return head + "；".join(parts) + ("。" if parts else "")
+    head = f"{size:,} customers ({share:.0%} of those clustered, {revenue_text} of their revenue)."
+    return head + (" " + "; ".join(parts) + "." if parts else "")

@@ -26,6 +26,8 @@ from crm_lab.value.rfm import SEGMENTS
 
 __all__ = [
     "chart_text",
+    "cluster_map_chart",
+    "cluster_profile_chart",
     "holdout_chart",
     "monthly_revenue_chart",
     "rf_grid_chart",
@@ -267,4 +269,63 @@ def holdout_chart(check: pd.DataFrame, *, lang: str | None = None) -> Figure:
     ax.set_ylabel(_t("purchases_per_customer", lang))
     ax.legend(frameon=False)
     _layout(fig, hid=bool(hidden.any()), lang=lang)
+    return fig
+
+
+PALETTE = ["#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#d53f8c", "#319795", "#b7791f",
+           "#e53e3e", "#4a5568", "#9f7aea"]  # fmt: skip
+
+
+def _cluster_colour(cluster: int) -> str:
+    return PALETTE[(int(cluster) - 1) % len(PALETTE)]
+
+
+def cluster_map_chart(
+    projection: pd.DataFrame, portraits: pd.DataFrame, *, explained=(0.0, 0.0),
+    lang: str | None = None,
+) -> Figure:  # fmt: skip
+    """Draw a clustering's projection (``Clustering.projection``: a sample of customers on the
+    first two principal components) coloured by cluster, named by ``labels.code_label``.
+
+    A cluster withheld in ``portraits`` (fewer than ``privacy.MIN_GROUP`` customers) is not
+    drawn: its few points would show where those customers are.
+    """
+    use_svg()
+    withheld = set(portraits.loc[portraits["withheld"], "cluster"])
+    fig = Figure(figsize=(8, 5))
+    ax = fig.subplots()
+    for cluster in sorted(set(projection["cluster"]) - withheld):
+        part = projection[projection["cluster"] == cluster]
+        name = chart_text(labels.code_label("cluster", int(cluster), lang=lang), limit=40)
+        ax.scatter(part["x"], part["y"], s=6, alpha=0.45, color=_cluster_colour(cluster),
+                   label=name, linewidths=0, rasterized=False)  # fmt: skip
+    ax.set_xlabel(_t("component_1", lang).format(share=explained[0]))
+    ax.set_ylabel(_t("component_2", lang).format(share=explained[1]))
+    ax.legend(frameon=False, fontsize=8, markerscale=3, loc="best")
+    _layout(fig, hid=bool(withheld), lang=lang)
+    return fig
+
+
+def cluster_profile_chart(traits: pd.DataFrame, *, lang: str | None = None) -> Figure:
+    """Draw each cluster's traits (``clusters.portraits``): one panel per cluster, a bar per
+    feature for how far the cluster stands from all clustered customers (in standard
+    deviations; right: more than the others, left: less)."""
+    use_svg()
+    clusters = sorted(set(traits["cluster"]))
+    fig = Figure(figsize=(8, 1.3 + 1.25 * max(len(clusters), 1)))
+    axes = fig.subplots(max(len(clusters), 1), 1, squeeze=False)[:, 0]
+    low = min(-1.0, float(traits["difference"].min()) if len(traits) else -1.0)
+    high = max(1.0, float(traits["difference"].max()) if len(traits) else 1.0)
+    for ax, cluster in zip(axes, clusters, strict=False):
+        part = traits[traits["cluster"] == cluster].sort_values("rank", ascending=False)
+        y = np.arange(len(part))
+        ax.barh(y, part["difference"], color=_cluster_colour(cluster), height=0.6)
+        names = [labels.feature_label(f, lang=lang) for f in part["feature"]]
+        ax.set_yticks(y, _ticks(names), fontsize=8, **LITERAL)
+        ax.axvline(0, color=GREY, linewidth=0.8)
+        ax.set_xlim(low * 1.1, high * 1.1)
+        title = chart_text(labels.code_label("cluster", int(cluster), lang=lang), limit=50)
+        ax.set_title(title, fontsize=9, loc="left", **LITERAL)
+    axes[-1].set_xlabel(_t("difference", lang))
+    _layout(fig, hid=False, lang=lang)
     return fig

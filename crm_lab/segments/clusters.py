@@ -28,22 +28,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.compose import ColumnTransformer
-from sklearn.decomposition import PCA
-from sklearn.impute import SimpleImputer
-from sklearn.metrics import adjusted_rand_score, davies_bouldin_score, silhouette_score
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder
 
 from crm_lab import privacy
-from crm_lab.segments.features import feature_group, feature_kind
+from crm_lab.core.lines import as_of_day
+from crm_lab.segments.features import customer_features, feature_group, feature_kind
 
 __all__ = [
     "DEFAULT_WEIGHTS",
+    "MIN_CUSTOMERS",
     "Clustering",
+    "PeriodClusters",
+    "cluster_period",
     "cluster_customers",
     "feature_matrix",
     "pipeline",
@@ -52,6 +47,7 @@ __all__ = [
 ]
 
 UNKNOWN = "unknown"
+MIN_CUSTOMERS = 30  # fewer buying customers than this are not clustered: too few to tell groups
 # what customers buy, where and how they are reached, and who they are weigh 1; how much,
 # how long and how recently (value, tenure, loyalty, interaction counts) and service and
 # campaign figures a quarter: those mostly order customers along one line from active to
@@ -92,7 +88,7 @@ class Clustering:
         return int(self.labels["cluster"].nunique())
 
 
-class _GroupScale(TransformerMixin, BaseEstimator):
+class _GroupScale:
     """Centre every column, divide counts and numbers by their standard deviation (shares and
     one-hot classes keep their 0-1 scale, so a share of 0.3 means the same in any category),
     then weigh each group so that its columns' variances add up to 1.
@@ -101,9 +97,22 @@ class _GroupScale(TransformerMixin, BaseEstimator):
     (the share of tea against teaware) along its smallest columns; hence this step.
     """
 
+    # a plain class with scikit-learn's step interface (fit, transform, get_params): importing
+    # scikit-learn sets environment variables, and importing crm_lab must change nothing
     def __init__(self, columns=(), weights=None):
         self.columns = columns
         self.weights = weights
+
+    def get_params(self, deep=True):
+        return {"columns": self.columns, "weights": self.weights}
+
+    def set_params(self, **params):
+        for key, value in params.items():
+            setattr(self, key, value)
+        return self
+
+    def fit_transform(self, x, y=None):
+        return self.fit(x, y).transform(x)
 
     def fit(self, x, y=None):
         names = list(x.columns)  # the expanded table, as a DataFrame (set_output)
@@ -124,7 +133,7 @@ class _GroupScale(TransformerMixin, BaseEstimator):
         return (np.asarray(x, dtype=float) - self.mean_) / self.scale_
 
 
-def pipeline(features: pd.DataFrame, *, weights: dict | None = None) -> Pipeline:
+def pipeline(features: pd.DataFrame, *, weights: dict | None = None):
     """A feature table's columns into an unfitted pipeline: ``expand`` (log, fill, one-hot)
     and ``scale`` (centre, standardise counts and numbers, each group weighs the same).
 
@@ -133,6 +142,11 @@ def pipeline(features: pd.DataFrame, *, weights: dict | None = None) -> Pipeline
     >>> pipeline(f).fit_transform(f).shape
     (2, 3)
     """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder
+
     columns = [c for c in features.columns if c != "customer_id"]
     kinds = {c: feature_kind(c) for c in columns}
     parts = []
@@ -195,6 +209,8 @@ def _expanded_group(name: str, columns) -> str:
 
 
 def _model(k: int, *, n: int, large: int, random_state: int):
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
     if n > large:
         return MiniBatchKMeans(n_clusters=k, random_state=random_state, n_init=3,
                                batch_size=4096)  # fmt: skip
@@ -208,6 +224,7 @@ def cluster_customers(
     k_range=range(2, 9),
     random_state: int = 0,
     sample_size: int = 5_000,
+    search_size: int = 50_000,
     large: int = 50_000,
     stability_runs: int = 4,
     previous: Clustering | None = None,
@@ -227,6 +244,9 @@ def cluster_customers(
         Seeds every fit, sample and resample: the same input gives the same clusters.
     sample_size : int
         Customers the silhouette, the Davies-Bouldin index and the projection read.
+    search_size : int
+        Above this many customers, the number of clusters is chosen and its stability checked
+        on a sample of this many, then the clusters are fitted once on every customer.
     large : int
         Above this many customers, MiniBatchKMeans instead of KMeans.
     stability_runs : int
@@ -249,6 +269,9 @@ def cluster_customers(
     >>> result.k, result.labels.groupby("cluster").size().tolist()
     (2, [30, 30])
     """
+    from sklearn.decomposition import PCA
+    from sklearn.metrics import adjusted_rand_score
+
     n = len(features)
     if n < 3:
         raise ValueError(f"clustering needs at least 3 customers, got {n}")
@@ -265,24 +288,30 @@ def cluster_customers(
     candidates = [k] if k is not None else [c for c in k_range if 2 <= c < n]
     if not candidates:
         raise ValueError(f"no number of clusters to try for {n} customers in {k_range!r}")
+    # above search_size customers, k is chosen and its stability checked on a sample of them
+    # (as the scores are computed on one anyway); then one fit on every customer
+    search = np.arange(n) if n <= search_size else np.sort(
+        rng.choice(n, size=search_size, replace=False))  # fmt: skip
+    x = matrix[search]
+    scored = np.searchsorted(search, sample) if n <= search_size else np.sort(
+        rng.choice(len(search), size=min(sample_size, len(search)), replace=False))  # fmt: skip
     rows, fitted = [], {}
     for k_ in candidates:
-        _, labels = fit(k_, matrix, random_state)
-        fitted[k_] = labels
-        scores = _scores(matrix[sample], labels[sample], random_state=random_state)
-        rows.append({"k": k_, **scores})
+        _, found = fit(k_, x, random_state)
+        fitted[k_] = found
+        rows.append({"k": k_, **_scores(x[scored], found[scored], random_state=random_state)})
     selection = pd.DataFrame(rows)
     rank = (selection["silhouette"].rank(ascending=False) + selection["davies_bouldin"].rank()) / 2
     best = selection.assign(rank=rank).sort_values(["rank", "silhouette"], ascending=[True, False])
     chosen = int(best["k"].iloc[0])
     selection["chosen"] = selection["k"] == chosen
-    labels = fitted[chosen]
 
     stability = []
     for run in range(stability_runs):
-        part = np.sort(rng.choice(n, size=max(int(0.8 * n), chosen), replace=False))
-        _, again = fit(chosen, matrix[part], random_state + 1 + run)
-        stability.append(float(adjusted_rand_score(labels[part], again)))
+        part = np.sort(rng.choice(len(x), size=max(int(0.8 * len(x)), chosen), replace=False))
+        _, again = fit(chosen, x[part], random_state + 1 + run)
+        stability.append(float(adjusted_rand_score(fitted[chosen][part], again)))
+    labels = fitted[chosen] if n <= search_size else fit(chosen, matrix, random_state)[1]
 
     centres = expanded.groupby(labels).mean()
     ids, matched = _ids(centres, labels, previous=previous, pipe_scale=_scaler(pipe),
@@ -310,7 +339,7 @@ def cluster_customers(
 
 def _scores(x: np.ndarray, labels: np.ndarray, *, random_state: int) -> dict:
     """A sample's matrix and labels into the silhouette, Davies-Bouldin and Calinski-Harabasz."""
-    from sklearn.metrics import calinski_harabasz_score
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
     if len(set(labels)) < 2:
         return {"silhouette": -1.0, "davies_bouldin": np.inf, "calinski_harabasz": 0.0}
@@ -321,7 +350,7 @@ def _scores(x: np.ndarray, labels: np.ndarray, *, random_state: int) -> dict:
     }
 
 
-def _scaler(pipe: Pipeline):
+def _scaler(pipe):
     """The current period's scale: a function from expanded rows to the weighted matrix."""
     names = list(pipe.named_steps["expand"].get_feature_names_out())
 
@@ -335,6 +364,8 @@ def _scaler(pipe: Pipeline):
 def _ids(centres, labels, *, previous, pipe_scale, match_distance) -> tuple[dict, dict]:
     """Fitted labels into stable ids: the previous cluster found again keeps its id; the
     others get new ones. Without a previous clustering, ids 1, 2, ... by size (largest 1)."""
+    from scipy.optimize import linear_sum_assignment
+
     sizes = pd.Series(labels).value_counts()
     order = sorted(centres.index, key=lambda c: (-sizes[c], c))
     if previous is None or previous.centres.empty:
@@ -475,3 +506,52 @@ def _typical(rows: pd.DataFrame) -> dict:
         if level != UNKNOWN and (column not in out or value > out[column][1]):
             out[column] = (level, float(value))
     return out
+
+
+@dataclass
+class PeriodClusters:
+    """The clusters on the day before a period and on its as-of day, with their features.
+
+    ``before`` is None when too few customers had bought by then (``MIN_CUSTOMERS``); ``now``
+    keeps the ids of the clusters ``before`` it finds again.
+    """
+
+    now: Clustering
+    features: pd.DataFrame
+    before: Clustering | None = None
+    features_before: pd.DataFrame | None = None
+
+
+def cluster_period(
+    transactions: pd.DataFrame,
+    *,
+    as_of,
+    period_start,
+    customers: pd.DataFrame | None = None,
+    interactions: pd.DataFrame | None = None,
+    tickets: pd.DataFrame | None = None,
+    campaign_responses: pd.DataFrame | None = None,
+    random_state: int = 0,
+    **options,
+) -> PeriodClusters:
+    """Every table present into the customers' clusters on the day before ``period_start``
+    and on ``as_of``, the later with the earlier's ids (``cluster_customers``, ``options``).
+
+    Raises ``ValueError`` when fewer than ``MIN_CUSTOMERS`` customers have bought by ``as_of``.
+    """
+    tables = {"customers": customers, "interactions": interactions, "tickets": tickets,
+              "campaign_responses": campaign_responses}  # fmt: skip
+    previous = as_of_day(period_start) - pd.Timedelta(days=1)
+    features_now = customer_features(transactions, as_of=as_of, **tables)
+    if len(features_now) < MIN_CUSTOMERS:
+        raise ValueError(
+            f"{len(features_now)} customers have bought by {as_of_day(as_of).date()}: "
+            f"clusters need at least {MIN_CUSTOMERS}"
+        )
+    features_before = customer_features(transactions, as_of=previous, **tables)
+    before = None
+    if len(features_before) >= MIN_CUSTOMERS:
+        before = cluster_customers(features_before, random_state=random_state, **options)
+    now = cluster_customers(features_now, random_state=random_state, previous=before, **options)
+    kept = features_before if before is not None else None
+    return PeriodClusters(now=now, features=features_now, before=before, features_before=kept)

@@ -1,0 +1,114 @@
+"""A period's clusters into the segments page's names, tables and headline figures.
+
+``segments.clusters`` returns ids, traits as feature codes and numbers; this module names each
+cluster from its traits (``labels.cluster_name``, English and Chinese, the names the page's
+tables and charts use through ``labels.name_clusters``) and lays the portraits, the choice of
+the number of clusters and the moves between the two days out as tables for
+``display.show_table``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crm_lab import privacy
+from crm_lab.reporting import labels
+from crm_lab.segments import clusters, migration
+
+__all__ = ["cluster_headline", "cluster_moves", "name_period", "portrait_table", "selection_table"]
+
+
+def _names(table: pd.DataFrame, traits: pd.DataFrame) -> dict[int, tuple[str, str]]:
+    out = {}
+    for cluster in table["cluster"]:
+        mine = traits[traits["cluster"] == cluster]
+        if mine.empty:  # withheld: too small to describe
+            out[int(cluster)] = (f"Cluster {cluster}", f"群组 {cluster}")
+            continue
+        out[int(cluster)] = tuple(labels.cluster_name(mine, lang=lang) for lang in labels.LANGS)
+    # two clusters of one name are told apart by their ids
+    for lang in (0, 1):
+        seen = pd.Series([v[lang] for v in out.values()])
+        if seen.duplicated(keep=False).any():
+            dup = set(seen[seen.duplicated(keep=False)])
+            out = {k: tuple(f"{n} ({k})" if i == lang and n in dup else n
+                            for i, n in enumerate(v)) for k, v in out.items()}  # fmt: skip
+    return out
+
+
+def name_period(period: clusters.PeriodClusters, *, min_group: int = privacy.MIN_GROUP):
+    """A period's clusters into their portraits, named: ``(table, traits)`` of the as-of day.
+
+    Every cluster of either day gets its name (``labels.name_clusters``); a cluster of the day
+    before keeps the name it had then when it is not found again.
+    """
+    table, traits = clusters.portraits(period.features, period.now, min_group=min_group)
+    names = {}
+    if period.before is not None:
+        old_table, old_traits = clusters.portraits(
+            period.features_before, period.before, min_group=min_group
+        )
+        names.update(_names(old_table, old_traits))
+    names.update(_names(table, traits))
+    labels.name_clusters(names)
+    return table, traits
+
+
+def portrait_table(table: pd.DataFrame, traits: pd.DataFrame, *, lang: str | None = None):
+    """Portraits into one row per cluster: its name, size, shares, top categories and
+    channels, typical customer and a description (withheld clusters: size only)."""
+    rows = []
+    for row in table.to_dict("records"):
+        mine = traits[traits["cluster"] == row["cluster"]]
+        typical = ", ".join(
+            f"{labels.feature_label(column, lang=lang)}: {value} ({share:.0%})"
+            for column, (value, share) in row["typical"].items()
+        )
+        rows.append({
+            "cluster": row["cluster"],
+            "customers": row["customers"],
+            "customer_share": row["customer_share"],
+            "revenue_share": row["revenue_share"],
+            "top_categories": ", ".join(row["top_categories"]),
+            "top_channels": ", ".join(
+                labels.channel_label(c, lang=lang) for c in row["top_channels"]
+            ),
+            "typical": typical,
+            "description": labels.cluster_description(row, mine, lang=lang),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def selection_table(clustering: clusters.Clustering) -> pd.DataFrame:
+    """The numbers of clusters tried and their scores, the chosen one marked."""
+    out = clustering.selection.rename(columns={"k": "clusters"}).copy()
+    out["chosen"] = np.where(out["chosen"], "✓", "")
+    return out
+
+
+def cluster_moves(period: clusters.PeriodClusters) -> pd.DataFrame | None:
+    """Customers by cluster on the day before the period (rows, ``cluster_before``) and on the
+    as-of day (columns, named ``cluster``); customers who had not bought before are the
+    ``migration.NEW`` row. None without clusters the day before."""
+    if period.before is None:
+        return None
+    compared = migration.compare(period.before.labels, period.now.labels, column="cluster")
+    order = sorted(set(period.before.labels["cluster"]) | set(period.now.labels["cluster"]))
+    table = migration.migration_matrix(compared, order=order)
+    return table.rename_axis(index="cluster_before", columns="cluster").reset_index()
+
+
+def cluster_headline(period: clusters.PeriodClusters) -> dict:
+    """The page's figures: clusters, customers clustered, stability, the chosen silhouette,
+    and how many clusters continue one of the day before."""
+    now = period.now
+    chosen = now.selection[now.selection["chosen"]].iloc[0]
+    return {
+        "clusters": now.k,
+        "customers_clustered": len(now.labels),
+        "cluster_stability": float(np.mean(now.stability)) if now.stability else None,
+        "silhouette": float(chosen["silhouette"]),
+        "clusters_continued": sum(v is not None for v in now.matched.values())
+        if period.before is not None else None,
+    }  # fmt: skip
