@@ -175,7 +175,21 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write the CRM's own customer ids (default: keyed pseudonyms)",
     )
-    for command in (r, rc):
+    sc = sub.add_parser(
+        "scores",
+        help="one row per customer for a CRM: RFM scores and segment, value tier, lifecycle "
+        "stage, cluster and tags, as CSV",
+    )
+    sc.add_argument("--data", required=True, type=Path, help="folder of table files, or one file")
+    sc.add_argument("--as-of", required=True, type=_date, help="history up to this day")
+    sc.add_argument("--out", required=True, type=Path, help="CSV file to write")
+    sc.add_argument("--random-state", type=int, default=0, help="seed of the clustering")
+    sc.add_argument(
+        "--raw-ids",
+        action="store_true",
+        help="write the CRM's own customer ids (default: keyed pseudonyms)",
+    )
+    for command in (r, rc, sc):
         command.add_argument(
             "--pseudonym-key-file",
             type=Path,
@@ -207,7 +221,7 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="load and clean the data, print a summary per table")
     v.add_argument("--data", required=True, type=Path, help="folder of table files, or one file")
-    for command in (r, v, ru, rc):
+    for command in (r, v, ru, rc, sc):
         command.add_argument(
             "--data-key-file", type=Path, help="key for encrypted input files (*.enc)"
         )
@@ -562,6 +576,25 @@ def _recommend(args) -> int:
     return 0
 
 
+def _scores(args) -> int:
+    from crm_lab import privacy
+    from crm_lab.reporting import states as state_export
+
+    tables = _read(args).tables
+    if "transactions" not in tables:
+        print("error: scores need order lines (a transactions table)", file=sys.stderr)
+        return 2
+    scores = state_export.scores_table(tables, as_of=args.as_of, random_state=args.random_state)
+    if not args.raw_ids:
+        scores["customer_id"] = privacy.pseudonymize(
+            scores["customer_id"], key=privacy.pseudonym_key(args.pseudonym_key_file)
+        )
+    if not _write_export(scores, args.out):
+        return 2
+    print(f"{len(scores):,} customers as of {args.as_of} -> {args.out}")
+    return 0
+
+
 def _new_key(args) -> int:
     from crm_lab import privacy
 
@@ -668,6 +701,7 @@ def _dispatch(args) -> int:
             "validate": _validate,
             "rules": _rules,
             "recommend": _recommend,
+            "scores": _scores,
             "encrypt": _crypt,
             "decrypt": _crypt,
             "new-key": _new_key,

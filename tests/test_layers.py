@@ -44,8 +44,9 @@ MAY_IMPORT = {
     "clv": {"core", "privacy", "engine"},
     "basket": {"core", "privacy"},
     "demand": {"core", "privacy"},
-    # migration compares RFM segments over periods; tags and stages total lines on the engine
-    "segments": {"core", "privacy", "engine", "value"},
+    # migration compares RFM segments over periods; tags and stages total lines on the engine;
+    # a customer's state (segments.states) holds its value tier, from the clv models
+    "segments": {"core", "privacy", "engine", "value", "clv"},
     "quality": {"core", "privacy", "engine"},  # counts over rows, on any engine
     "synth": {"core"},
     "reporting": {"core", "privacy", "engine", "ingest", *ANALYSES, "synth"},

@@ -16,7 +16,14 @@ from crm_lab import privacy
 from crm_lab.reporting import labels
 from crm_lab.segments import clusters, migration
 
-__all__ = ["cluster_headline", "cluster_moves", "name_period", "portrait_table", "selection_table"]
+__all__ = [
+    "cluster_headline",
+    "cluster_moves",
+    "cluster_names",
+    "name_period",
+    "portrait_table",
+    "selection_table",
+]
 
 
 def _names(table: pd.DataFrame, traits: pd.DataFrame) -> dict[int, tuple[str, str]]:
@@ -35,6 +42,14 @@ def _names(table: pd.DataFrame, traits: pd.DataFrame) -> dict[int, tuple[str, st
             out = {k: tuple(f"{n} ({k})" if i == lang and n in dup else n
                             for i, n in enumerate(v)) for k, v in out.items()}  # fmt: skip
     return out
+
+
+def cluster_names(
+    features: pd.DataFrame, clustering: clusters.Clustering, *, min_group: int = privacy.MIN_GROUP
+) -> dict[int, tuple[str, str]]:
+    """A clustering into each cluster's name, ``{id: (English, Chinese)}``, from its traits
+    (a cluster of fewer than ``min_group`` customers: "Cluster 3")."""
+    return _names(*clusters.portraits(features, clustering, min_group=min_group))
 
 
 def name_period(period: clusters.PeriodClusters, *, min_group: int = privacy.MIN_GROUP):

@@ -99,12 +99,13 @@ class _GroupScale:
 
     # a plain class with scikit-learn's step interface (fit, transform, get_params): importing
     # scikit-learn sets environment variables, and importing crm_lab must change nothing
-    def __init__(self, columns=(), weights=None):
+    def __init__(self, columns=(), weights=None, expand=None):
         self.columns = columns
         self.weights = weights
+        self.expand = expand  # the step before, fitted first: the names of its columns
 
     def get_params(self, deep=True):
-        return {"columns": self.columns, "weights": self.weights}
+        return {"columns": self.columns, "weights": self.weights, "expand": self.expand}
 
     def set_params(self, **params):
         for key, value in params.items():
@@ -115,14 +116,15 @@ class _GroupScale:
         return self.fit(x, y).transform(x)
 
     def fit(self, x, y=None):
-        names = list(x.columns)  # the expanded table, as a DataFrame (set_output)
+        names = list(self.expand.get_feature_names_out())
         self.groups_ = [_expanded_group(n, self.columns) for n in names]
         scaled = [n in self.columns and feature_kind(n) in ("log", "number") for n in names]
         x = np.asarray(x, dtype=float)
         self.mean_ = x.mean(axis=0)
-        std = x.std(axis=0)
+        raw = x.var(axis=0)
+        std = np.sqrt(raw)
         self.scale_ = np.where(np.asarray(scaled, bool) & (std > 0), std, 1.0)
-        variance = ((x - self.mean_) / self.scale_).var(axis=0)
+        variance = raw / self.scale_**2
         groups = pd.Series(self.groups_)
         total = pd.Series(variance).groupby(groups.to_numpy()).transform("sum").to_numpy()
         weight = groups.map(self.weights or {}).fillna(1.0).to_numpy(float)
@@ -161,10 +163,8 @@ def pipeline(features: pd.DataFrame, *, weights: dict | None = None):
         chosen = [c for c in columns if kinds[c] == kind]
         if chosen:
             parts.append((kind, make_pipeline(*steps), chosen))
-    expand = ColumnTransformer(parts, verbose_feature_names_out=False).set_output(
-        transform="pandas"
-    )
-    scale = _GroupScale(columns=tuple(columns), weights=weights)
+    expand = ColumnTransformer(parts, verbose_feature_names_out=False)
+    scale = _GroupScale(columns=tuple(columns), weights=weights, expand=expand)
     return Pipeline([("expand", expand), ("scale", scale)])
 
 
@@ -195,9 +195,11 @@ def _fit_pipeline(features: pd.DataFrame, *, weights=None) -> tuple:
     for column in data.columns:  # classes as objects with None, which the imputer fills
         if feature_kind(column) == "category":
             data[column] = data[column].astype("object").where(data[column].notna(), None)
-    expanded = pipe.named_steps["expand"].fit_transform(data)
+    expand = pipe.named_steps["expand"]
+    expanded = np.asarray(expand.fit_transform(data), dtype=float)
     matrix = pipe.named_steps["scale"].fit_transform(expanded)
-    return pipe, expanded.set_axis(features.index).astype("float64"), matrix
+    names = list(expand.get_feature_names_out())
+    return pipe, pd.DataFrame(expanded, columns=names, index=features.index), matrix
 
 
 def _expanded_group(name: str, columns) -> str:
@@ -208,13 +210,16 @@ def _expanded_group(name: str, columns) -> str:
     return feature_group(base)
 
 
-def _model(k: int, *, n: int, large: int, random_state: int):
+def _model(k: int, *, n: int, large: int, random_state: int, init=None):
+    """KMeans (MiniBatchKMeans above ``large`` rows); started from ``init`` centres (the
+    sample's) once, else from four k-means++ starts."""
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
+    start = {"init": init, "n_init": 1} if init is not None else {"n_init": 4}
     if n > large:
-        return MiniBatchKMeans(n_clusters=k, random_state=random_state, n_init=3,
-                               batch_size=4096)  # fmt: skip
-    return KMeans(n_clusters=k, random_state=random_state, n_init=4)
+        return MiniBatchKMeans(n_clusters=k, random_state=random_state, batch_size=4096,
+                               **start)  # fmt: skip
+    return KMeans(n_clusters=k, random_state=random_state, **start)
 
 
 def cluster_customers(
@@ -224,7 +229,7 @@ def cluster_customers(
     k_range=range(2, 9),
     random_state: int = 0,
     sample_size: int = 5_000,
-    search_size: int = 50_000,
+    search_size: int = 20_000,
     large: int = 50_000,
     stability_runs: int = 4,
     previous: Clustering | None = None,
@@ -280,9 +285,11 @@ def cluster_customers(
     rng = np.random.default_rng(random_state)
     sample = np.sort(rng.choice(n, size=min(sample_size, n), replace=False))
 
-    def fit(k_: int, x: np.ndarray, seed: int) -> tuple[object, np.ndarray]:
-        m = model(k_, seed) if model is not None else _model(k_, n=len(x), large=large,
-                                                             random_state=seed)  # fmt: skip
+    def fit(k_: int, x: np.ndarray, seed: int, init=None) -> tuple[object, np.ndarray]:
+        if model is not None:
+            m = model(k_, seed)
+        else:
+            m = _model(k_, n=len(x), large=large, random_state=seed, init=init)
         return m, np.asarray(m.fit_predict(x))
 
     candidates = [k] if k is not None else [c for c in k_range if 2 <= c < n]
@@ -295,9 +302,9 @@ def cluster_customers(
     x = matrix[search]
     scored = np.searchsorted(search, sample) if n <= search_size else np.sort(
         rng.choice(len(search), size=min(sample_size, len(search)), replace=False))  # fmt: skip
-    rows, fitted = [], {}
+    rows, fitted, models = [], {}, {}
     for k_ in candidates:
-        _, found = fit(k_, x, random_state)
+        models[k_], found = fit(k_, x, random_state)
         fitted[k_] = found
         rows.append({"k": k_, **_scores(x[scored], found[scored], random_state=random_state)})
     selection = pd.DataFrame(rows)
@@ -311,7 +318,11 @@ def cluster_customers(
         part = np.sort(rng.choice(len(x), size=max(int(0.8 * len(x)), chosen), replace=False))
         _, again = fit(chosen, x[part], random_state + 1 + run)
         stability.append(float(adjusted_rand_score(fitted[chosen][part], again)))
-    labels = fitted[chosen] if n <= search_size else fit(chosen, matrix, random_state)[1]
+    if n <= search_size:
+        labels = fitted[chosen]
+    else:  # every customer, from the sample's centres: a few passes, not a search
+        start = getattr(models[chosen], "cluster_centers_", None)
+        labels = fit(chosen, matrix, random_state, init=start)[1]
 
     centres = expanded.groupby(labels).mean()
     ids, matched = _ids(centres, labels, previous=previous, pipe_scale=_scaler(pipe),
