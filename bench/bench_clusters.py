@@ -121,7 +121,8 @@ def main() -> int:
     t_fit, fitted = timed(lambda: clusters.cluster_customers(f, k=result.k, random_state=0,
                                                              stability_runs=0))  # fmt: skip
     print(f"fit alone    {t_fit:7.1f} s  (k = {result.k}, with the matrix and projection)")
-    _, matrix = clusters.feature_matrix(f)
+    t_matrix, (_, matrix) = timed(lambda: clusters.feature_matrix(f))
+    print(f"matrix       {t_matrix:7.1f} s  (the pipeline alone: logs, fills, one-hot, scale)")
     t_peer, peer = timed(lambda: KMeans(n_clusters=result.k, random_state=0).fit_predict(matrix))
     print(f"peer KMeans  {t_peer:7.1f} s  (scikit-learn defaults, the same matrix)")
     end_to_end = t_features + t_clusters + t_portraits
