@@ -173,9 +173,10 @@ def show_table(
 # the group-count columns small-group suppression looks at, the first one a table has (an
 # invoice is a basket: quality.transactions_summary's amounts by kind)
 COUNTS = ("customers", "baskets", "invoices")
-# columns that count customers within their row's group (migration.movement_summary): their
+# columns that count customers within their row's group (migration.movement_summary,
+# migration.size_change): their
 # cells of 1 to 4 read "<5" too, like a flow matrix's
-PEOPLE_CELLS = ("new", "moved_up", "same", "moved_down", "changed")
+PEOPLE_CELLS = ("new", "moved_up", "same", "moved_down", "changed", "moved_in", "moved_out")
 
 
 def _count_column(frame: pd.DataFrame) -> str | None:

@@ -82,6 +82,31 @@ LABELS: dict[str, tuple[str, str]] = {
     "customers_clustered": ("Customers clustered", "参与聚类客户"),
     "cluster_stability": ("Stability (agreement of refits)", "稳定性（重复拟合一致度）"),
     "clusters_continued": ("Clusters found again", "延续的群组"),
+    # the migration page (reporting.moves, segments.cohorts, segments.loyalty)
+    "value_tier_before": ("Value tier before the period", "期初价值层级"),
+    "before": ("Before the period", "期初"),
+    "after": ("Now", "当前"),
+    "net_change": ("Change (customers)", "变化（客户数）"),
+    "segment_moved_up": ("Moved up a segment", "分群上升"),
+    "segment_moved_down": ("Moved down a segment", "分群下降"),
+    "stage_moved_up": ("Moved up a stage", "阶段上升"),
+    "stage_moved_down": ("Moved down a stage", "阶段下降"),
+    "change_share": ("Change (% of before)", "变化（占期初 %）"),
+    "moved_in": ("Moved in", "迁入"),
+    "moved_out": ("Moved out", "迁出"),
+    "value_moved_out": ("Value of those who moved out", "迁出客户的价值"),
+    "tier": ("Membership tier", "会员等级"),
+    "active_share": ("Still active (bought in the last year)", "仍活跃（近一年有购买）"),
+    "active_low": ("95% interval from", "95% 区间下限"),
+    "active_high": ("to", "上限"),
+    "mean_revenue": ("Mean revenue to date", "人均累计收入"),
+    "revenue_low": ("95% interval from", "95% 区间下限"),
+    "revenue_high": ("to", "上限"),
+    "mean_predicted_value": ("Mean predicted value (12 months)", "人均预测价值（12 个月）"),
+    "predicted_low": ("95% interval from", "95% 区间下限"),
+    "predicted_high": ("to", "上限"),
+    "cohort": ("First-purchase month", "首购月份"),
+    "months_since": ("Months since the first purchase", "首购后月数"),
     "baskets": ("Baskets", "篮子数"),
     # under a table or chart that hides small groups (display.show_table, the charts)
     "small_groups_note": (
@@ -240,6 +265,10 @@ CHART_LABELS: dict[str, tuple[str, str]] = {
     "purchases_per_customer": ("Purchases per customer in the holdout", "回测期内人均购买次数"),
     "actual": ("Actual", "实际"),
     "predicted": ("Predicted", "预测"),
+    "flow_before": ("The day before the period", "期初前一天"),
+    "flow_after": ("The as-of day", "截止日"),
+    "months_since": ("Months since the first purchase", "首购后月数"),
+    "cohort": ("First-purchase month", "首购月份"),
     "component_1": (
         "First principal component ({share:.0%} of the variance)",
         "第一主成分（解释 {share:.0%} 的方差）",
@@ -317,6 +346,7 @@ CODE_COLUMNS: dict[str, str] = {
     "segment_before": "segment",
     "segment_after": "segment",
     "value_tier": "tier",
+    "value_tier_before": "tier",
     "churn_risk": "risk",
     "stage": "stage",
     "stage_before": "stage",
@@ -339,23 +369,26 @@ SPECS: dict[str, str] = {
 }
 _KINDS = {
     "percent": """customer_share revenue_share clv_share avg_p_alive clean_share filled_share
-        support confidence anonymous_revenue_share sales_without_customer_share
+        support confidence anonymous_revenue_share active_share active_low active_high
+        sales_without_customer_share
         data_quality_clean_share active_customer_share value_at_risk_share holdout_error
         hit_rate baseline_hit_rate recommendation_hit_rate""",
     "money": """revenue avg_revenue clv amount period_revenue cancelled_amount returned_amount
-        predicted_value recent_spend expected_spend""",
+        predicted_value recent_spend expected_spend value_moved_out mean_revenue revenue_low
+        revenue_high mean_predicted_value predicted_low predicted_high""",
     "count": """customers baskets orders new moved_up same moved_down changed rows_in rows_clean
         rows_quarantined rows_merged values_quarantined duplicate_customers_merged count lines
         invoices records_merged customers_affected months months_without_rows missing
         active_customers new_customers period_orders customers_to_date rules
         customers_evaluated customers_moved_up customers_moved_down customers_new_to_segments
         customers_unchanged customers_changed_segment customers_gone customers_modelled
-        clusters customers_clustered clusters_continued""",
+        clusters customers_clustered clusters_continued before after moved_in moved_out
+        net_change segment_moved_up segment_moved_down stage_moved_up stage_moved_down""",
     "days": "recency_days tenure_days days_since_last median_gap_days holdout_days",
     "decimal": """avg_recency_days avg_orders expected_purchases actual predicted lift
         peak_index""",
     "score": "silhouette davies_bouldin calinski_harabasz cluster_stability",
-    "change": "change change_year",
+    "change": "change change_year change_share",
 }
 # column or headline key -> kind of figure (a key of ``SPECS``)
 FORMATS: dict[str, str] = {key: kind for kind, keys in _KINDS.items() for key in keys.split()}

@@ -26,6 +26,8 @@ from crm_lab.value.rfm import SEGMENTS
 
 __all__ = [
     "chart_text",
+    "cohort_heatmap",
+    "flow_chart",
     "cluster_map_chart",
     "cluster_profile_chart",
     "holdout_chart",
@@ -328,4 +330,101 @@ def cluster_profile_chart(traits: pd.DataFrame, *, lang: str | None = None) -> F
         ax.set_title(title, fontsize=9, loc="left", **LITERAL)
     axes[-1].set_xlabel(_t("difference", lang))
     _layout(fig, hid=False, lang=lang)
+    return fig
+
+
+def flow_chart(matrix: pd.DataFrame, *, kind: str, lang: str | None = None) -> Figure:
+    """Draw a from x to table of customers (``migration.flow_matrix``: rows the earlier day,
+    columns the later, codes of ``kind``) as a flow chart: a bar of states on each side, a band
+    per move as wide as its customers. Drawn offline with matplotlib, no script.
+
+    A band of 1 to ``privacy.MIN_GROUP - 1`` customers is not drawn (the bars' totals are
+    whole states, which the page shows anyway).
+    """
+    use_svg()
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as Curve
+
+    table = matrix.astype(float)
+    total = float(table.to_numpy().sum()) or 1.0
+    gap = 0.02
+    fig = Figure(figsize=(8, 5.5))
+    ax = fig.subplots()
+
+    def stack(names, sizes):
+        y, spans = 1.0, {}
+        for name, size in zip(names, sizes, strict=True):
+            height = size / total * (1 - gap * (len(names) - 1))
+            spans[name] = [y - height, y]
+            y -= height + gap
+        return spans
+
+    left = stack(list(table.index), table.sum(axis=1).to_numpy())
+    right = stack(list(table.columns), table.sum(axis=0).to_numpy())
+    colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(
+        dict.fromkeys([*table.index, *table.columns]))}  # fmt: skip
+    hid = False
+    out_top = {k: v[1] for k, v in left.items()}
+    in_top = {k: v[1] for k, v in right.items()}
+    for a in table.index:
+        for b in table.columns:
+            n = table.loc[a, b]
+            if n <= 0:
+                continue
+            height = n / total * (1 - gap * (len(left) - 1))
+            h_right = n / total * (1 - gap * (len(right) - 1))
+            y0, y1 = out_top[a], in_top[b]
+            out_top[a] -= height
+            in_top[b] -= h_right
+            if 0 < n < privacy.MIN_GROUP:
+                hid = True
+                continue
+            x0, x1 = 0.12, 0.88
+            low0, low1 = y0 - height, y1 - h_right
+            verts = [(x0, y0), (0.5, y0), (0.5, y1), (x1, y1), (x1, low1),
+                     (0.5, low1), (0.5, low0), (x0, low0), (x0, y0)]  # fmt: skip
+            codes = [Curve.MOVETO, Curve.CURVE4, Curve.CURVE4, Curve.CURVE4, Curve.LINETO,
+                     Curve.CURVE4, Curve.CURVE4, Curve.CURVE4, Curve.CLOSEPOLY]  # fmt: skip
+            ax.add_patch(PathPatch(Curve(verts, codes), facecolor=colours[a], alpha=0.35,
+                                   edgecolor="none"))  # fmt: skip
+    for spans, x, align in ((left, 0.0, "right"), (right, 1.0, "left")):
+        for name, (low, high) in spans.items():
+            ax.add_patch(matplotlib.patches.Rectangle(
+                (x if align == "left" else 0.1, low), 0.02, high - low,
+                color=colours[name]))  # fmt: skip
+            label = chart_text(labels.code_label(kind, name, lang=lang), limit=28)
+            ax.text(0.09 if align == "right" else 1.03 - 0.0, (low + high) / 2, label,
+                    ha=align, va="center", fontsize=8, **LITERAL)  # fmt: skip
+    ax.set_xlim(-0.35, 1.35)
+    ax.set_ylim(min(v[0] for v in [*left.values(), *right.values()]) - 0.02, 1.02)
+    ax.axis("off")
+    ax.text(0.11, 1.04, _t("flow_before", lang), ha="center", fontsize=9, **LITERAL)
+    ax.text(0.89, 1.04, _t("flow_after", lang), ha="center", fontsize=9, **LITERAL)
+    _layout(fig, hid=hid, lang=lang)
+    return fig
+
+
+def cohort_heatmap(matrix: pd.DataFrame, *, sizes=None, lang: str | None = None) -> Figure:
+    """Draw a cohort x months-since table of shares (``cohorts.retention_matrix``) as a
+    heat-map with each cell's percentage. A cohort of fewer than ``privacy.MIN_GROUP``
+    customers (``sizes``: customers per cohort) is left blank."""
+    use_svg()
+    table = matrix.copy()
+    hid = False
+    if sizes is not None:
+        small = sizes.reindex(table.index).fillna(0) < privacy.MIN_GROUP
+        hid = bool(small.any())
+        table.loc[small[small].index] = np.nan
+    fig = Figure(figsize=(9, 0.32 * len(table) + 1.6))
+    ax = fig.subplots()
+    ax.imshow(table.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for (i, j), v in np.ndenumerate(table.to_numpy(dtype=float)):
+        if not np.isnan(v):
+            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6,
+                    color="white" if v > 0.6 else "#1a202c", **LITERAL)  # fmt: skip
+    ax.set_yticks(range(len(table)), _ticks([str(c) for c in table.index]), fontsize=7)
+    ax.set_xticks(range(len(table.columns)), [str(c) for c in table.columns], fontsize=7)
+    ax.set_xlabel(_t("months_since", lang))
+    ax.set_ylabel(_t("cohort", lang))
+    _layout(fig, hid=hid, lang=lang)
     return fig

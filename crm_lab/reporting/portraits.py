@@ -21,6 +21,7 @@ __all__ = [
     "cluster_moves",
     "cluster_names",
     "name_period",
+    "name_states",
     "portrait_table",
     "selection_table",
 ]
@@ -68,6 +69,17 @@ def name_period(period: clusters.PeriodClusters, *, min_group: int = privacy.MIN
     names.update(_names(table, traits))
     labels.name_clusters(names)
     return table, traits
+
+
+def name_states(earlier, now) -> None:
+    """Two days' customer states (``segments.states``) into their clusters' names on the page
+    (``labels.name_clusters``): the later day's names, and the earlier's for clusters not
+    found again."""
+    names = {}
+    for found in (earlier, now):
+        if found.clustering is not None:
+            names.update(cluster_names(found.features, found.clustering))
+    labels.name_clusters(names)
 
 
 def portrait_table(table: pd.DataFrame, traits: pd.DataFrame, *, lang: str | None = None):

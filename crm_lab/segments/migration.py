@@ -21,7 +21,11 @@ __all__ = [
     "GONE",
     "MOVES",
     "NEW",
+    "RANKS",
+    "between",
     "compare",
+    "flow_matrix",
+    "size_change",
     "compare_period",
     "migration_matrix",
     "move_counts",
@@ -32,6 +36,96 @@ __all__ = [
 MOVES = ("new", "up", "same", "changed", "down", "gone")
 # the segment code of a customer not in the earlier table (NEW) or not in the later one (GONE)
 NEW, GONE = "(new)", "(gone)"
+
+
+# the order of each state column's codes from best to worst, for moving up or down; clusters
+# have none (a move between them is a change). RFM segments move by their scores instead.
+RANKS = {
+    "lifecycle_stage": ("loyal", "active", "new", "potential", "churned"),
+    "value_tier": ("high", "medium", "low"),
+}
+
+
+def between(before: pd.DataFrame, after: pd.DataFrame, *, column: str) -> pd.DataFrame:
+    """Two days' customer states (``segments.states``) into each customer's move in one
+    column (``segment``, ``lifecycle_stage``, ``value_tier``, ``cluster``), with its value.
+
+    ``move``: ``new`` / ``gone`` (not known on one day), ``up`` / ``down`` / ``same`` by the
+    RFM scores for segments (as ``compare``) or by ``RANKS`` for stages and tiers, else
+    ``same`` / ``changed``. ``value`` is what is at stake: the customer's predicted value on
+    the earlier day (the later one for new customers), else their revenue to date.
+
+    >>> a = pd.DataFrame({"customer_id": ["x", "y"], "value_tier": ["high", "low"],
+    ...                   "predicted_value": [100.0, 5.0], "revenue": [900.0, 50.0]})
+    >>> b = a.assign(value_tier=["medium", "low"])
+    >>> between(a, b, column="value_tier")[["customer_id", "move", "value"]]
+      customer_id  move  value
+    0           x  down  100.0
+    1           y  same    5.0
+    """
+    before_known = before[before[column].notna()]
+    after_known = after[after[column].notna()]
+    if column == "segment":  # moves by the scores (compare reads r_score and f_score)
+        keep = [c for c in ("customer_id", column, "r_score", "f_score") if c in before.columns]
+        moved = compare(before_known[keep], after_known[keep], column=column)
+    else:
+        moved = compare(before_known[["customer_id", column]], after_known[["customer_id", column]],
+                        column=column)  # fmt: skip
+        order = RANKS.get(column)
+        if order is not None:
+            rank = {code: i for i, code in enumerate(order)}
+            a = moved["segment_before"].map(rank)
+            b = moved["segment_after"].map(rank)
+            step = np.select([b < a, b > a], ["up", "down"], default="same")
+            known = a.notna() & b.notna()
+            moved["move"] = np.where(known, step, moved["move"])
+    worth = before.set_index("customer_id")
+    later = after.set_index("customer_id")
+    value = _worth(worth).reindex(moved["customer_id"]).to_numpy()
+    fallback = _worth(later).reindex(moved["customer_id"]).to_numpy()
+    moved["value"] = np.where(pd.isna(value), fallback, value).astype(float)
+    return moved.rename(columns={"segment_before": "before", "segment_after": "after"})
+
+
+def _worth(states: pd.DataFrame) -> pd.Series:
+    if "predicted_value" in states and states["predicted_value"].notna().any():
+        return states["predicted_value"].fillna(states.get("revenue"))
+    return states["revenue"] if "revenue" in states else pd.Series(dtype=float)
+
+
+def flow_matrix(moved: pd.DataFrame, *, order, value: bool = False) -> pd.DataFrame:
+    """Moves (``between``) into the from x to table of customers, or of their value with
+    ``value``: rows the earlier day's state (``NEW`` first), columns the later (``GONE`` last),
+    in ``order``; rows and columns without customers left out."""
+    compared = moved.rename(columns={"before": "segment_before", "after": "segment_after"})
+    counts = migration_matrix(compared, order=order)
+    if not value:
+        return counts
+    sums = pd.crosstab(compared["segment_before"], compared["segment_after"],
+                       values=compared["value"], aggfunc="sum").fillna(0.0)  # fmt: skip
+    return sums.reindex(index=counts.index, columns=counts.columns, fill_value=0.0)
+
+
+def size_change(moved: pd.DataFrame, *, order) -> pd.DataFrame:
+    """Moves (``between``) into each state's size on both days and its change: ``before``,
+    ``after``, ``net_change`` (customers), ``change_share`` (of ``before``; NaN from none),
+    ``moved_in``, ``moved_out`` and ``value_moved_out`` (the value of those who left it)."""
+    states = [s for s in order if s in set(moved["before"]) | set(moved["after"])]
+    seen = set(moved["before"]) | set(moved["after"])
+    extra = sorted(seen - set(order) - {NEW, GONE}, key=str)
+    rows = []
+    for state in [*states, *extra]:
+        was = moved["before"] == state
+        now = moved["after"] == state
+        out = was & ~now
+        before_n, after_n = int(was.sum()), int(now.sum())
+        rows.append({
+            "state": state, "before": before_n, "after": after_n, "net_change": after_n - before_n,
+            "change_share": (after_n - before_n) / before_n if before_n else np.nan,
+            "moved_in": int((now & ~was).sum()), "moved_out": int(out.sum()),
+            "value_moved_out": float(moved.loc[out, "value"].sum()),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def rfm_at(transactions: pd.DataFrame, *, as_of) -> pd.DataFrame:

@@ -19,10 +19,11 @@ import numpy as np
 import pandas as pd
 
 from crm_lab import clv
+from crm_lab.core.lines import as_of_day
 from crm_lab.segments import classify, clusters, lifecycle
 from crm_lab.value import rfm
 
-__all__ = ["STATE_COLUMNS", "CustomerStates", "customer_states"]
+__all__ = ["STATE_COLUMNS", "CustomerStates", "customer_states", "day_before"]
 
 # the columns of a customer's state, in order (reporting and the scores export keep them)
 STATE_COLUMNS = (
@@ -30,6 +31,15 @@ STATE_COLUMNS = (
     "r_score", "f_score", "m_score", "recency_days", "orders", "revenue", "predicted_value",
     "probability_alive", "value_basis", "first_purchase", "last_purchase",
 )  # fmt: skip
+
+
+def day_before(period_start) -> pd.Timestamp:
+    """A period's first day into the day before it, the day a period's moves start from.
+
+    >>> day_before("2025-12-01").date().isoformat()
+    '2025-11-30'
+    """
+    return as_of_day(period_start) - pd.Timedelta(days=1)
 
 
 @dataclass
