@@ -127,6 +127,12 @@ def _parser() -> argparse.ArgumentParser:
         "Spark Connect server instead)",
     )
     r.add_argument(
+        "--states",
+        type=Path,
+        help="the store of customers' states, one snapshot per as-of day (default: "
+        "<work>/states, or data/interim/<reports>-<hash>/states)",
+    )
+    r.add_argument(
         "--workers",
         type=_positive,
         metavar="N",
@@ -175,6 +181,22 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write the CRM's own customer ids (default: keyed pseudonyms)",
     )
+    sn = sub.add_parser(
+        "snapshots",
+        help="store the customers' states of a range of past days (month ends by default), "
+        "for migration over many periods",
+    )
+    sn.add_argument("--data", required=True, type=Path, help="folder of table files, or one file")
+    sn.add_argument("--from", dest="first", required=True, type=_date, help="first day")
+    sn.add_argument("--to", dest="last", required=True, type=_date, help="last day")
+    sn.add_argument(
+        "--every",
+        choices=["month", "week"],
+        default="month",
+        help="month: each month's last day (and --to); week: each Sunday (and --to)",
+    )
+    sn.add_argument("--states", required=True, type=Path, help="the store's folder")
+    sn.add_argument("--random-state", type=int, default=0, help="seed of the clustering")
     sc = sub.add_parser(
         "scores",
         help="one row per customer for a CRM: RFM scores and segment, value tier, lifecycle "
@@ -221,7 +243,7 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="load and clean the data, print a summary per table")
     v.add_argument("--data", required=True, type=Path, help="folder of table files, or one file")
-    for command in (r, v, ru, rc, sc):
+    for command in (r, v, ru, rc, sc, sn):
         command.add_argument(
             "--data-key-file", type=Path, help="key for encrypted input files (*.enc)"
         )
@@ -435,6 +457,7 @@ def _report(args) -> int:
             engine=args.engine,
             spark_master=args.spark_master,
             workers=args.workers,
+            states_dir=args.states,
         )
     except RunLockedError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -576,6 +599,28 @@ def _recommend(args) -> int:
     return 0
 
 
+def _snapshots(args) -> int:
+    import pandas as pd
+
+    from crm_lab.reporting import states as stored
+
+    first, last = pd.Timestamp(args.first), pd.Timestamp(args.last)
+    if last < first:
+        print(f"error: --to {args.last} is before --from {args.first}", file=sys.stderr)
+        return 2
+    rule = {"month": "ME", "week": "W-SUN"}[args.every]
+    days = [d for d in pd.date_range(first, last, freq=rule)]
+    if not days or days[-1] != last:
+        days.append(last)
+    tables = _read(args).tables
+    if "transactions" not in tables:
+        print("error: snapshots need order lines (a transactions table)", file=sys.stderr)
+        return 2
+    stored.backfill(tables, args.states, days=days, random_state=args.random_state)
+    print(f"{len(days)} snapshots of customers' states -> {args.states}")
+    return 0
+
+
 def _scores(args) -> int:
     from crm_lab import privacy
     from crm_lab.reporting import states as state_export
@@ -702,6 +747,7 @@ def _dispatch(args) -> int:
             "rules": _rules,
             "recommend": _recommend,
             "scores": _scores,
+            "snapshots": _snapshots,
             "encrypt": _crypt,
             "decrypt": _crypt,
             "new-key": _new_key,

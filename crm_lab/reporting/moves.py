@@ -16,7 +16,7 @@ from crm_lab import privacy
 from crm_lab.segments import lifecycle, loyalty, migration
 from crm_lab.value import rfm
 
-__all__ = ["COLUMNS", "headline", "migration_views", "tier_table"]
+__all__ = ["COLUMNS", "headline", "migration_views", "stored_trend", "tier_table"]
 
 # state column -> (the code kind reporting.labels names, rows' axis name, columns' axis name,
 # the codes' order)
@@ -87,3 +87,23 @@ def tier_table(states_table: pd.DataFrame, customers: pd.DataFrame | None):
     order = [t for t in usual if t in names] if names <= set(usual) else None
     table = loyalty.tier_outcomes(states_table, customers, order=order)
     return table.assign(customers=table["customers"].astype(np.int64))
+
+
+def stored_trend(states_dir, *, as_of, column: str = "segment", last: int = 13):
+    """The store of customers' states (``reporting.states``) into customers per RFM segment
+    (rows) on each of the last ``last`` stored days up to ``as_of`` (columns, ISO days); None
+    with fewer than two stored days. The columns' axis is named ``segment_after`` so that
+    ``display.show_table`` names the segments and hides small cells as in a flow matrix."""
+    from crm_lab.reporting import states as stored
+
+    if not states_dir:
+        return None
+    over = stored.states_over(states_dir, column=column, until=as_of)
+    if over.shape[1] < 2:
+        return None
+    over = over.iloc[:, -last:]
+    order = [c for c in rfm.SEGMENT_CODES if c in over.index]
+    over = over.reindex([*order, *sorted(set(over.index) - set(order))])
+    table = over.rename_axis(index=column, columns="segment_after").reset_index()
+    table.columns.name = "segment_after"
+    return table

@@ -251,6 +251,7 @@ class Plan:
     cell_timeout: int = 1800  # seconds a template's cell may run before the report fails
     engine: str = "auto"  # where templates total the order lines (engine.choose)
     spark_master: str | None = None  # the Spark engine's master URL (local[*] when None)
+    states_dir: Path | None = None  # the store of customers' states, one file per as-of day
 
     @property
     def period_dir(self) -> Path:
@@ -338,12 +339,16 @@ def plan_run(
     cell_timeout: int = 1800,
     engine: str = "auto",
     spark_master: str | None = None,
+    states_dir: str | Path | None = None,
 ) -> Plan:
     """Turn a run's arguments into a ``Plan``: the period, the templates, absolute folders.
 
     Writes nothing. The work folder defaults to ``default_work_dir(out_dir, period)``:
     ``data/interim/<out-name>-<hash of out>/<period>`` under the current folder, one per
-    reports folder, made absolute here so that the run can say where it is.
+    reports folder, made absolute here so that the run can say where it is. The store of
+    customers' states (``reporting.states``) defaults to ``<work folder>/states`` when the
+    work folder is given, else to the ``states`` folder beside the default period folders
+    (``default_work_dir(out_dir, "states")``): every period of a reports folder shares it.
 
     Raises
     ------
@@ -398,6 +403,11 @@ def plan_run(
         cell_timeout=cell_timeout,
         engine=engine,
         spark_master=spark_master or None,
+        states_dir=Path(states_dir).resolve()
+        if states_dir
+        else (
+            Path(work_dir).resolve() / "states" if work_dir else default_work_dir(out, "states")
+        ),  # fmt: skip
     )
 
 
@@ -594,6 +604,8 @@ def _prepared(plan: Plan, *, say: Say, started: float, key: bytes, lines_dir: Pa
             plan.work_dir / "tables-deidentified",
             key_file=sealed,
         )
+    if "transactions" in dataset.tables and plan.states_dir is not None:
+        _record_states(plan, dataset, say=say)
     for old in plan.metrics_dir.glob("*.ipynb") if sealed else ():
         old.unlink()  # an earlier run's plain notebooks do not outlive encrypted inputs
     inputs_known = known_values(dataset)
@@ -633,6 +645,20 @@ def _prepared(plan: Plan, *, say: Say, started: float, key: bytes, lines_dir: Pa
     return inputs
 
 
+def _record_states(plan: Plan, dataset, *, say: Say) -> None:
+    """Store the customers' states of the as-of day (``reporting.states``); a failure is the
+    run's note, not its end: the pages compute what they show themselves."""
+    from crm_lab.reporting import states as stored
+
+    try:
+        path = stored.record_states(dataset.tables, plan.states_dir, as_of=plan.period.as_of)
+    except (ValueError, OSError) as exc:
+        say(f"  note: the customers' states of {plan.period.as_of.date()} were not stored: "
+            f"{privacy.mask_text(str(exc))}")  # fmt: skip
+        return
+    say(f"  customers' states: {path}")
+
+
 # --- 3. execute one template --------------------------------------------------------------------
 def _parameters(plan: Plan, inputs: Inputs, template: Template) -> dict[str, str]:
     data_path = inputs.snapshot if template.audience == "analyst" else inputs.deidentified
@@ -649,6 +675,7 @@ def _parameters(plan: Plan, inputs: Inputs, template: Template) -> dict[str, str
         "engine": inputs.engine,
         "spark_master": plan.spark_master or "",
         "metrics_path": str(mf.metrics_path(plan.metrics_dir, template.slug)),
+        "states_dir": str(plan.states_dir or ""),
         **plan.params,
     }
 
@@ -1169,6 +1196,7 @@ def run_reports(
     cell_timeout: int = 1800,
     engine: str = "auto",
     spark_master: str | None = None,
+    states_dir: str | Path | None = None,
 ) -> RunResult:
     """Run every report template on one input into the period's published HTML reports.
 
@@ -1229,6 +1257,8 @@ def run_reports(
         Where the templates total the order lines (``crm_lab.engine``): ``auto`` keeps an
         input below ``engine.AUTO_LINES`` lines on pandas and sends a larger one to DuckDB;
         the pages are the same on every engine.
+    states_dir : str or Path, optional
+        The store of customers' states (see ``plan_run``).
     spark_master : str, optional
         The Spark engine's master URL (default ``local[*]``); ``$SPARK_REMOTE`` names a Spark
         Connect server instead.
@@ -1274,6 +1304,7 @@ def run_reports(
         cell_timeout=cell_timeout,
         engine=engine,
         spark_master=spark_master,
+        states_dir=states_dir,
     )
     say(f"work folder: {plan.work_dir}")
     say(f"templates: {len(plan.templates)} in {plan.templates_dir}")

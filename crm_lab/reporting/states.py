@@ -1,19 +1,45 @@
-"""Customers' states (``segments.states``) into the exports a CRM imports back.
+"""Customers' states (``segments.states``) into the exports a CRM imports back, and the store
+of one snapshot per as-of day that the classification is tracked over.
 
 ``scores_table`` is what ``crm-lab scores`` writes: one row per customer in canonical codes
 (``segment`` ``champions``, ``value_tier`` ``high``, ``lifecycle_stage`` ``churned``, ``tags``
 ``vip, at_risk``), the cluster's id and its English name, and the figures the pages count.
+
+The store is a folder (``default_states_dir``; owner-only, like the analyst's snapshot: the
+states are per customer) of ``customers-<day>.parquet`` (the states) and
+``clusters-<day>.parquet`` (the cluster centres, which the next day's clusters are matched
+against, so ids carry across periods). A report run adds its as-of day's snapshot
+(``record_states``), ``crm-lab snapshots`` backfills a range of days. Rerunning a day gives
+the same snapshot (the same input up to that day, and the same stored day before it, give
+the same states), and no other day's file is touched. ``states_over`` counts each state per
+stored day: the classification period after period.
 """
 
 from __future__ import annotations
 
+import io
+import os
+from pathlib import Path
+
 import pandas as pd
 
+from crm_lab import privacy
 from crm_lab.core import periods
+from crm_lab.core.lines import as_of_day
 from crm_lab.reporting import portraits
 from crm_lab.segments import clusters, states
 
-__all__ = ["SCORE_COLUMNS", "scores_table"]
+__all__ = [
+    "SCORE_COLUMNS",
+    "backfill",
+    "load_clusters",
+    "load_states",
+    "record_states",
+    "save_states",
+    "scores_table",
+    "states_over",
+    "stored_days",
+]
 
 SCORE_COLUMNS = (
     "customer_id", "r_score", "f_score", "m_score", "segment", "value_tier", "lifecycle_stage",
@@ -55,3 +81,116 @@ def scores_table(tables: dict, *, as_of, random_state: int = 0) -> pd.DataFrame:
                                                              found.clustering).items()}  # fmt: skip
     out["cluster_name"] = out["cluster"].map(names, na_action="ignore").astype("object")
     return out[list(SCORE_COLUMNS)]
+
+
+def _names(found: states.CustomerStates) -> dict:
+    if found.clustering is None:
+        return {}
+    return portraits.cluster_names(found.features, found.clustering)
+
+
+def _day(as_of) -> str:
+    return as_of_day(as_of).date().isoformat()
+
+
+def _write(path: Path, frame: pd.DataFrame) -> None:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=True)
+    partial = path.with_name(f".{path.name}.partial")
+    privacy.write_private(partial, buffer.getvalue())
+    os.replace(partial, path)  # a reader sees the old file or the new one, never half
+
+
+def save_states(found: states.CustomerStates, folder, *, as_of) -> Path:
+    """Write one day's states and cluster centres (with their names) into the store.
+
+    Returns the states file. The folder is made owner-only (0700), the files 0600.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    day = _day(as_of)
+    table = found.table.copy()
+    names = _names(found)
+    table["cluster_name"] = table["cluster"].map({k: v[0] for k, v in names.items()},
+                                                na_action="ignore").astype("object")  # fmt: skip
+    _write(folder / f"customers-{day}.parquet", table.set_index("customer_id"))
+    if found.clustering is not None:
+        centres = found.clustering.centres.copy()
+        centres.insert(0, "name_en", [names.get(int(c), ("", ""))[0] for c in centres.index])
+        centres.insert(1, "name_zh", [names.get(int(c), ("", ""))[1] for c in centres.index])
+        _write(folder / f"clusters-{day}.parquet", centres)
+    return folder / f"customers-{day}.parquet"
+
+
+def stored_days(folder) -> list[pd.Timestamp]:
+    """The days the store holds a snapshot of, oldest first."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    days = []
+    for path in folder.glob("customers-*.parquet"):
+        try:
+            days.append(as_of_day(path.stem.removeprefix("customers-")))
+        except ValueError:
+            continue  # not a snapshot of this store's naming: not read
+    return sorted(days)
+
+
+def load_states(folder, *, as_of) -> pd.DataFrame:
+    """One stored day's states (``segments.states.STATE_COLUMNS`` and ``cluster_name``)."""
+    path = Path(folder) / f"customers-{_day(as_of)}.parquet"
+    return pd.read_parquet(path).reset_index()
+
+
+def load_clusters(folder, *, as_of) -> clusters.Clustering | None:
+    """One stored day's cluster centres as a ``Clustering`` the next day's clusters can be
+    matched against (``cluster_customers(previous=...)``); None when the day had none."""
+    path = Path(folder) / f"clusters-{_day(as_of)}.parquet"
+    if not path.is_file():
+        return None
+    centres = pd.read_parquet(path).drop(columns=["name_en", "name_zh"])
+    centres.index = centres.index.astype("int64")
+    empty = pd.DataFrame({"customer_id": pd.Series(dtype="string"),
+                          "cluster": pd.Series(dtype="int64")})  # fmt: skip
+    return clusters.Clustering(labels=empty, centres=centres, selection=pd.DataFrame(),
+                               stability=[], algorithm="stored", random_state=0)  # fmt: skip
+
+
+def _previous(folder, day: pd.Timestamp) -> clusters.Clustering | None:
+    earlier = [d for d in stored_days(folder) if d < day]
+    return load_clusters(folder, as_of=earlier[-1]) if earlier else None
+
+
+def record_states(tables: dict, folder, *, as_of, random_state: int = 0) -> Path:
+    """Compute the states of ``as_of`` from the canonical tables (their clusters matched to the
+    latest stored day before it) and store them."""
+    day = as_of_day(as_of)
+    names = ("customers", "interactions", "tickets", "campaign_responses")
+    found = states.customer_states(
+        tables["transactions"], as_of=day, previous=_previous(folder, day),
+        random_state=random_state, **{n: tables.get(n) for n in names},
+    )  # fmt: skip
+    return save_states(found, folder, as_of=day)
+
+
+def backfill(tables: dict, folder, *, days, random_state: int = 0, say=print) -> list[Path]:
+    """Store the states of each of ``days`` (oldest first), each day's clusters matched to the
+    day before it in the store: the classification over a range of past periods."""
+    written = []
+    for day in sorted(as_of_day(d) for d in days):
+        written.append(record_states(tables, folder, as_of=day, random_state=random_state))
+        say(f"  states as of {day.date()}: {written[-1].name}")
+    return written
+
+
+def states_over(folder, *, column: str = "segment", until=None) -> pd.DataFrame:
+    """The store into customers per state (rows, codes) and stored day (columns, ISO days) of
+    one column, up to ``until``: the classification period after period."""
+    days = [d for d in stored_days(folder) if until is None or d <= as_of_day(until)]
+    counts = {}
+    for day in days:
+        table = load_states(folder, as_of=day)
+        counts[day.date().isoformat()] = table[column].dropna().value_counts()
+    out = pd.DataFrame(counts).fillna(0).astype("int64")
+    return out.rename_axis(index=column, columns="as_of")

@@ -1,0 +1,97 @@
+"""The store of customers' states: one snapshot per day, the same on a rerun, others untouched,
+cluster ids carried from day to day; Online Retail month by month for its 13 months."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from crm_lab.reporting import moves
+from crm_lab.reporting import states as stored
+from crm_lab.segments import migration, states
+
+MONTHS = [*pd.date_range("2010-12-31", "2011-11-30", freq="ME"), pd.Timestamp("2011-12-09")]
+
+
+@pytest.fixture(scope="module")
+def retail_store(retail, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("retail-states")
+    stored.backfill(retail.tables, folder, days=MONTHS, say=lambda _: None)
+    return folder
+
+
+def test_online_retail_month_by_month(retail, retail_store):
+    assert stored.stored_days(retail_store) == MONTHS  # 13 snapshots, Dec 2010 to Dec 2011
+    lines = retail["transactions"]
+    for day in MONTHS:
+        table = stored.load_states(retail_store, as_of=day)
+        assert table["customer_id"].is_unique
+        # every customer who bought by that day (any sale line of a positive quantity), once
+        bought = lines[(lines["line_type"] == "sale") & (lines["quantity"] > 0)
+                       & lines["customer_id"].notna()
+                       & (lines["ordered_at"] < day + pd.Timedelta(days=1))]  # fmt: skip
+        buyers = table[table["lifecycle_stage"] != "potential"]
+        assert set(buyers["customer_id"]) == set(bought["customer_id"]), day
+        assert buyers["segment"].notna().all() and table["lifecycle_stage"].notna().all()
+    # the classification period after period: each day's counts
+    over = stored.states_over(retail_store, column="lifecycle_stage")
+    assert over.columns.tolist() == [d.date().isoformat() for d in MONTHS]
+    last = stored.load_states(retail_store, as_of=MONTHS[-1])["lifecycle_stage"].value_counts()
+    assert over[MONTHS[-1].date().isoformat()].to_dict() == last.to_dict()
+
+
+def test_two_consecutive_snapshots_migrate_as_computed_on_the_day(retail, retail_store):
+    before = stored.load_states(retail_store, as_of="2011-10-31")
+    after = stored.load_states(retail_store, as_of="2011-11-30")
+    fresh = states.customer_states(
+        retail["transactions"], as_of="2011-11-30", customers=retail.tables.get("customers")
+    ).table
+    common = [c for c in states.STATE_COLUMNS if c not in ("cluster",)]
+
+    def plain(frame):  # missing as None and text as objects, whatever the Parquet round trip
+        return frame.astype("object").where(frame.notna(), None)
+
+    pd.testing.assert_frame_equal(plain(after[common]), plain(fresh[common]), check_dtype=False)
+    views = moves.migration_views(before, after)
+    for column in ("segment", "lifecycle_stage", "value_tier"):
+        moved = migration.between(before, after, column=column)
+        counts = views[column]["flow"]
+        assert counts.to_numpy().sum() == after[column].notna().sum()
+        assert counts.drop(index=migration.NEW).to_numpy().sum() == before[column].notna().sum()
+        assert len(moved) == counts.to_numpy().sum()
+
+
+def test_cluster_ids_carry_from_day_to_day(retail_store):
+    kept = []
+    for earlier, later in zip(MONTHS[-4:-1], MONTHS[-3:], strict=True):
+        a = stored.load_clusters(retail_store, as_of=earlier)
+        b = stored.load_clusters(retail_store, as_of=later)
+        kept.append(len(set(a.centres.index) & set(b.centres.index)) / len(b.centres))
+    assert min(kept) >= 0.5, kept  # most clusters are found again and keep their ids
+
+
+def test_a_rerun_gives_the_same_snapshot_and_leaves_other_days(demo, tmp_path):
+    tables = demo.tables
+    folder = tmp_path / "states"
+    first = stored.record_states(tables, folder, as_of="2025-11-30")
+    second = stored.record_states(tables, folder, as_of="2025-12-31")
+    kept = first.read_bytes(), second.read_bytes()
+    stored.record_states(tables, folder, as_of="2025-12-31")  # the same day again
+    assert second.read_bytes() == kept[1] and first.read_bytes() == kept[0]
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert oct(second.stat().st_mode & 0o777) == "0o600"
+    # later rows in the input change no stored day
+    later = dict(tables)
+    extra = tables["transactions"].assign(ordered_at=pd.Timestamp("2026-03-01 12:00"))
+    later["transactions"] = pd.concat([tables["transactions"], extra], ignore_index=True)
+    stored.record_states(later, folder, as_of="2025-12-31")
+    assert second.read_bytes() == kept[1]
+    table = stored.load_states(folder, as_of="2025-12-31")
+    assert table["cluster_name"].notna().sum() == table["cluster"].notna().sum()
+
+
+def test_a_report_run_stores_its_day(demo_run):
+    code, root = demo_run
+    assert code == 0
+    folder = root / "work" / "states"
+    assert stored.stored_days(folder) == [pd.Timestamp("2025-12-31")]
