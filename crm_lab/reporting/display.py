@@ -19,6 +19,7 @@ from crm_lab.reporting import labels, manifest
 from crm_lab.reporting.text import html_text, safe_text
 
 __all__ = [
+    "glossary",
     "html_text",
     "kpi_cards",
     "notebook_setup",
@@ -325,6 +326,23 @@ def _header(column, columns_name, *, lang: str) -> str:
         except KeyError:  # a figure beside the codes (a total, say)
             pass
     return labels.header(column, lang=lang)
+
+
+def glossary(kinds=("segment", "stage", "risk", "tag"), *, lang: str | None = None):
+    """The words for a customer's state that a page uses, each with its one definition
+    (``labels.GLOSSARY``), as a folded list at the page's end (HTML for a notebook cell)."""
+    from IPython.display import HTML
+
+    lang = labels.language(lang)
+    rows = [
+        f"<dt><b>{html_text(labels.code_label(kind, code, lang=lang))}</b></dt>"
+        f"<dd>{html_text(text[labels.LANGS.index(lang)])}</dd>"
+        for (kind, code), text in labels.GLOSSARY.items()
+        if kind in kinds
+    ]
+    title = labels.label("glossary", lang=lang)
+    return HTML(f"<details class='crm-glossary'><summary>{html_text(title)}</summary>"
+                f"<dl>{''.join(rows)}</dl></details>")  # fmt: skip
 
 
 def kpi_cards(headline: dict, *, keys=None, skip=(), lang: str | None = None):

@@ -36,6 +36,7 @@ __all__ = [
     "header",
     "label",
     "WARNINGS",
+    "GLOSSARY",
     "channel_label",
     "cluster_description",
     "cluster_name",
@@ -87,6 +88,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "before": ("Before the period", "期初"),
     "after": ("Now", "当前"),
     "net_change": ("Change (customers)", "变化（客户数）"),
+    "glossary": ("The words for a customer's state", "客户状态用语"),
     "segment_moved_up": ("Moved up a segment", "分群上升"),
     "segment_moved_down": ("Moved down a segment", "分群下降"),
     "stage_moved_up": ("Moved up a stage", "阶段上升"),
@@ -214,7 +216,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "customer": ("Customer (pseudonym)", "客户（化名）"),
     # headline figures (the cards, the executive summary and the index name them)
     "active_customers": ("Active customers", "活跃客户"),
-    "new_customers": ("New customers", "新客户"),
+    "new_customers": ("New this period", "本期新客户"),
     "period_orders": ("Orders in period", "本期订单"),
     "period_revenue": ("Revenue in period", "本期收入"),
     "customers_to_date": ("Customers to date", "累计购买客户"),
@@ -293,7 +295,7 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "champions": ("Champions", "冠军客户"),
         "loyal": ("Loyal", "忠诚客户"),
         "potential_loyalists": ("Potential Loyalists", "潜力客户"),
-        "new_customers": ("New Customers", "新客户"),
+        "new_customers": ("New Customers", "新近客户"),
         "promising": ("Promising", "有望客户"),
         "need_attention": ("Need Attention", "需要关注"),
         "about_to_sleep": ("About to Sleep", "即将沉睡"),
@@ -304,16 +306,16 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "tier": {"high": ("High", "高价值"), "medium": ("Medium", "中价值"), "low": ("Low", "低价值")},
     "risk": {
-        "active": ("Active", "活跃"),
-        "at_risk": ("At risk", "有流失风险"),
-        "likely_lost": ("Likely lost", "可能已流失"),
+        "active": ("Likely active (70%+)", "很可能活跃（≥70%）"),
+        "at_risk": ("Uncertain (30-70%)", "可能流失（30–70%）"),
+        "likely_lost": ("Likely lost (under 30%)", "很可能已流失（<30%）"),
     },
     "stage": {
         "potential": ("Potential", "潜在客户"),
-        "new": ("New", "新客户"),
+        "new": ("New (first 90 days)", "新客（首购 90 天内）"),
         "active": ("Active", "活跃客户"),
-        "loyal": ("Loyal", "忠诚客户"),
-        "churned": ("Churned", "已流失"),
+        "loyal": ("Regular (4+ days a year)", "常客（一年 4 天以上）"),
+        "churned": ("Churned (a year silent)", "流失（一年未购）"),
     },
     "line_kind": {
         "sale": ("Sales", "销售"),
@@ -331,14 +333,14 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
     # a run's clusters: filled per page by ``name_clusters`` (their names come from the data)
     "cluster": {},
     "tag": {
-        "new": ("new", "新客户"),
+        "new": ("new (90 days)", "新客（90 天）"),
         "returning": ("returning", "回头客"),
         "vip": ("vip", "VIP"),
-        "at_risk": ("at risk", "有流失风险"),
+        "at_risk": ("overdue (2x their usual gap)", "超期未购（超过平常间隔两倍）"),
     },
 }
 # migration's markers for customers not there before or after, in a column of any kind
-_MARKERS = {NEW: ("(new)", "（新客户）"), GONE: ("(gone)", "（已不在）")}
+_MARKERS = {NEW: ("(new)", "（新进入）"), GONE: ("(gone)", "（已不在）")}
 # columns whose values are codes, and their kind (a table's columns named by one of these hold
 # codes of that kind as headers, as in ``lifecycle.stage_flow``)
 CODE_COLUMNS: dict[str, str] = {
@@ -763,3 +765,50 @@ def cluster_description(portrait: dict, traits, *, lang: str | None = None) -> s
         return head + "；".join(parts) + ("。" if parts else "")
     head = f"{size:,} customers ({share:.0%} of those clustered, {revenue_text} of their revenue)."
     return head + (" " + "; ".join(parts) + "." if parts else "")
+
+
+# the words for a customer's state, one definition each: (kind, code) -> (English definition,
+# Chinese definition); the name is ``code_label(kind, code)``. Pages show them (display.glossary)
+GLOSSARY: dict[tuple[str, str], tuple[str, str]] = {
+    ("segment", "new_customers"): (
+        "RFM segment: bought recently, once or twice so far (scores against other customers).",
+        "RFM 分群：最近有购买，至今只买过一两次（与其他客户相比的得分）。",
+    ),
+    ("segment", "loyal"): (
+        "RFM segment: buys often, though not the most recently.",
+        "RFM 分群：购买频繁，但不是最近购买的。",
+    ),
+    ("segment", "at_risk"): (
+        "RFM segment: bought often and spent well, but not for a while.",
+        "RFM 分群：曾经购买频繁、消费不低，但已有一段时间未购买。",
+    ),
+    ("segment", "lost"): (
+        "RFM segment: the least recent, least frequent buyers.",
+        "RFM 分群：最久未购买、购买最少的客户。",
+    ),
+    ("stage", "potential"): ("Lifecycle stage: signed up, no purchase yet.",
+                             "生命周期阶段：已注册，尚未购买。"),
+    ("stage", "new"): ("Lifecycle stage: first purchase in the last 90 days.",
+                       "生命周期阶段：最近 90 天内首次购买。"),
+    ("stage", "active"): ("Lifecycle stage: any other customer who bought in the last year.",
+                          "生命周期阶段：近一年内有购买的其他客户。"),
+    ("stage", "loyal"): ("Lifecycle stage: purchases on four days or more in the last year.",
+                         "生命周期阶段：近一年内在四天及以上有购买。"),
+    ("stage", "churned"): ("Lifecycle stage: bought before, but not in the last year.",
+                           "生命周期阶段：曾经购买，但近一年没有购买。"),
+    ("risk", "active"): ("Model: at least a 70% chance the customer still buys (BG/NBD).",
+                         "模型：仍在购买的概率至少 70%（BG/NBD）。"),
+    ("risk", "at_risk"): ("Model: a 30-70% chance the customer still buys.",
+                          "模型：仍在购买的概率为 30%–70%。"),
+    ("risk", "likely_lost"): ("Model: under a 30% chance the customer still buys.",
+                              "模型：仍在购买的概率低于 30%。"),
+    ("tag", "new"): ("Tag: first purchase within the last 90 days.",
+                     "标签：最近 90 天内首次购买。"),
+    ("tag", "returning"): ("Tag: purchases on two days or more.", "标签：在两天及以上有购买。"),
+    ("tag", "vip"): ("Tag: among the top 5% by spend in the last year.",
+                     "标签：近一年消费额位列前 5%。"),
+    ("tag", "at_risk"): (
+        "Tag: a returning customer silent for over twice their own usual gap (and 30 days).",
+        "标签：回头客沉默时间超过其平常购买间隔的两倍（且至少 30 天）。",
+    ),
+}  # fmt: skip

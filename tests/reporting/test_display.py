@@ -77,10 +77,11 @@ def test_a_code_matrix_is_named_on_both_axes():
          "churned": [0, 0, 12]}
     ).rename_axis(columns="stage")  # fmt: skip
     head, *rows = _cells(display.show_table(flow, lang="zh"))
-    assert head == ["期初阶段", "新客户", "已流失"]
-    assert [r[0] for r in rows] == ["（新客户）", "新客户", "已流失"]
+    assert head == ["期初阶段", "新客（首购 90 天内）", "流失（一年未购）"]
+    assert [r[0] for r in rows] == ["（新进入）", "新客（首购 90 天内）", "流失（一年未购）"]
     head, *rows = _cells(display.show_table(flow))
-    assert head == ["Stage before the period", "New", "Churned"] and rows[0][0] == "(new)"
+    assert head == ["Stage before the period", "New (first 90 days)", "Churned (a year silent)"]
+    assert rows[0][0] == "(new)"
 
 
 def test_a_total_row_is_appended_and_named():
@@ -189,7 +190,7 @@ def test_a_flow_matrix_shows_no_small_cell_nor_one_a_total_gives_back():
     flow.columns.name = "stage"
     _, *rows = _cells(display.show_table(flow))
     assert rows == [
-        ["New", "<5", "–", "0"],  # 2 is small; 296 blanked, or the row's total gives 2 back
+        ["New (first 90 days)", "<5", "–", "0"],  # 2 is small; 296 blanked for the row
         ["Potential", "–", "<5", "0"],  # 3 is small; 43 blanked for the row and the column
         ["Active", "0", "351", "211"],
     ]

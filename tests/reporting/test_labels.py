@@ -42,15 +42,35 @@ def test_every_code_has_an_english_and_a_chinese_name(kind):
 def test_names_are_those_the_pages_showed_before():
     assert labels.code_label("segment", "cannot_lose_them") == "Cannot Lose Them"
     assert labels.code_label("segment", "champions", lang="zh") == "冠军客户"
-    assert labels.code_label("risk", "likely_lost") == "Likely lost"
-    assert labels.code_label("risk", "at_risk", lang="zh") == "有流失风险"
+    assert labels.code_label("risk", "likely_lost") == "Likely lost (under 30%)"
+    assert labels.code_label("risk", "at_risk", lang="zh") == "可能流失（30–70%）"
     assert labels.code_label("tier", "high", lang="zh") == "高价值"
-    assert labels.code_label("stage", "new") == "New"
-    assert labels.code_label("stage", "new", lang="zh") == "新客户"
-    assert labels.code_label("tag", "at_risk") == "at risk"
+    assert labels.code_label("stage", "new") == "New (first 90 days)"
+    assert labels.code_label("stage", "new", lang="zh") == "新客（首购 90 天内）"
+    assert labels.code_label("tag", "at_risk") == "overdue (2x their usual gap)"
     # the same code names different things in different kinds
     assert labels.code_label("segment", "at_risk") == "At Risk"
-    assert labels.code_label("tag", "at_risk") == "at risk"
+    assert labels.code_label("risk", "at_risk") == "Uncertain (30-70%)"
+
+
+@pytest.mark.parametrize("lang", labels.LANGS)
+def test_one_vocabulary_a_name_means_one_state(lang):
+    """Segments, stages, model bands and tags never share a name, in either language, and
+    the page's own counts ("new this period") and the migration markers are apart from them;
+    each state word has one definition in the glossary."""
+    names = {}
+    for kind in ("segment", "stage", "risk", "tag"):
+        for code in labels.CODES[kind]:
+            names.setdefault(labels.code_label(kind, code, lang=lang).lower(), []).append(
+                (kind, code)
+            )
+    shared = {name: where for name, where in names.items() if len(where) > 1}
+    assert shared == {}
+    others = {labels.label("new_customers", lang=lang).lower(),
+              labels.code_label("stage", migration.NEW, lang=lang).lower()}  # fmt: skip
+    assert not others & set(names)
+    for (kind, code), (en, zh) in labels.GLOSSARY.items():
+        assert code in labels.CODES[kind] and en and zh and en != zh
 
 
 def test_unknown_codes_keys_and_languages_are_errors():
