@@ -206,6 +206,13 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--as-of", required=True, type=_date, help="history up to this day")
     sc.add_argument("--out", required=True, type=Path, help="CSV file to write")
     sc.add_argument("--random-state", type=int, default=0, help="seed of the clustering")
+    for command in (sc, sn):
+        command.add_argument(
+            "--tags",
+            type=Path,
+            help="a YAML file of tag rules (default: the built-in crm_lab/ingest/tags.yaml: "
+            "new, returning, vip, at_risk, dormant, frequent_complainer)",
+        )
     sc.add_argument(
         "--raw-ids",
         action="store_true",
@@ -616,7 +623,10 @@ def _snapshots(args) -> int:
     if "transactions" not in tables:
         print("error: snapshots need order lines (a transactions table)", file=sys.stderr)
         return 2
-    stored.backfill(tables, args.states, days=days, random_state=args.random_state)
+    from crm_lab.ingest import read_tag_rules
+
+    rules = read_tag_rules(args.tags)
+    stored.backfill(tables, args.states, days=days, random_state=args.random_state, tag_rules=rules)
     print(f"{len(days)} snapshots of customers' states -> {args.states}")
     return 0
 
@@ -629,7 +639,12 @@ def _scores(args) -> int:
     if "transactions" not in tables:
         print("error: scores need order lines (a transactions table)", file=sys.stderr)
         return 2
-    scores = state_export.scores_table(tables, as_of=args.as_of, random_state=args.random_state)
+    from crm_lab.ingest import read_tag_rules
+
+    rules = read_tag_rules(args.tags)
+    scores = state_export.scores_table(
+        tables, as_of=args.as_of, random_state=args.random_state, tag_rules=rules
+    )
     if not args.raw_ids:
         scores["customer_id"] = privacy.pseudonymize(
             scores["customer_id"], key=privacy.pseudonym_key(args.pseudonym_key_file)

@@ -17,7 +17,7 @@ from crm_lab.core.progress import Progress, steps
 from crm_lab.core.schemas import SCHEMAS
 from crm_lab.engine import session  # Ibis, DuckDB and Spark load only when one connects
 from crm_lab.ingest.parts import LineParts
-from crm_lab.ingest.policies import clean_dataset, load_policies
+from crm_lab.ingest.policies import clean_dataset, load_policies, read_tag_rules
 from crm_lab.ingest.profiles import ProfileError, load_profiles
 from crm_lab.ingest.readers import (
     BATCH_ROWS,
@@ -45,6 +45,7 @@ __all__ = [
     "is_snapshot",
     "load_data",
     "load_policies",
+    "read_tag_rules",
     "load_profiles",
     "private_dir",
     "read_basket_file",

@@ -26,6 +26,7 @@ from crm_lab.ingest.readers import LoadError, read_yaml_mapping
 
 __all__ = [
     "check_policies",
+    "read_tag_rules",
     "clean_dataset",
     "clean_transactions",
     "duplicate_rows",
@@ -35,6 +36,27 @@ __all__ = [
 
 
 _POLICIES_FILE = Path(__file__).with_name("policies.yaml")
+_TAGS_FILE = Path(__file__).with_name("tags.yaml")
+
+
+def read_tag_rules(path: str | Path | None = None) -> list:
+    """Read tag rules (the built-in ``tags.yaml``, or a user's file in its shape) into the
+    list ``segments.tags.apply_rules`` reads. The file is read as data (``yaml.safe_load``):
+    nothing in it runs. A file that is not YAML, or not ``{tags: [rules]}``, is a
+    ``LoadError`` naming it; ``segments.tags.check_rules`` checks each rule.
+
+    >>> [rule["tag"] for rule in read_tag_rules()][:3]
+    ['new', 'returning', 'vip']
+    """
+    if path is None:
+        data = yaml.safe_load(_TAGS_FILE.read_text("utf-8"))
+    else:
+        data = read_yaml_mapping(path, what="tag rules")
+    rules = data.get("tags") if isinstance(data, dict) else None
+    if not isinstance(rules, list):
+        raise LoadError(path or _TAGS_FILE, "expected a mapping with a 'tags' list of rules, "
+                        "each {tag: name, all: [conditions]}")  # fmt: skip
+    return rules
 
 
 def load_policies(path: str | Path | None = None) -> dict:

@@ -92,8 +92,8 @@ def show_table(
 
     Parameters
     ----------
-    frame : DataFrame
-        The table to show (not modified).
+    frame : DataFrame or None
+        The table to show (not modified); None shows nothing (a table the data cannot give).
     percent, money, decimals, counts : sequence of str
         Overrides of ``labels.FORMATS``: columns shown as 12.3%, as 1,234, with one decimal,
         and as whole numbers.
@@ -116,6 +116,8 @@ def show_table(
     KeyError
         For a code that ``labels`` has no name for.
     """
+    if frame is None:  # a table the page has not got (too little data): nothing to show
+        return None
     if not suppress and not str(reason).strip():
         raise ValueError("show_table(suppress=False) needs a reason: why may small groups show?")
     out = _named_codes(frame.copy(), lang=lang).reset_index(drop=True)

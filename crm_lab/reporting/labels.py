@@ -421,6 +421,12 @@ WARNINGS: dict[str, tuple[str, str]] = {
         "无法拟合购买模型和价值模型：截止日前没有客户在之后的某一天再次购买且金额大于零"
         "（导出的数据太短或太少）。因此不显示预测，只显示生命周期表。",
     ),
+    # reporting.portraits.cluster_for_page: too few buyers for clusters
+    "too_few_to_cluster": (
+        "Only {customers} customers have bought by the as-of day: clusters need at least "
+        "{minimum}, so this page has none yet.",
+        "截止日前只有 {customers} 位客户有过购买：聚类至少需要 {minimum} 位，因此本页暂无群组。",
+    ),
     # clv.dropout_check: the purchase model sees no drop-out, so its P(alive) says nothing
     "dropout_not_seen": (
         "The purchase model cannot tell which customers have stopped buying: the history is too "

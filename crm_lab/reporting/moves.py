@@ -16,7 +16,7 @@ from crm_lab import privacy
 from crm_lab.segments import lifecycle, loyalty, migration
 from crm_lab.value import rfm
 
-__all__ = ["COLUMNS", "headline", "migration_views", "stored_trend", "tier_table"]
+__all__ = ["COLUMNS", "headline", "migration_views", "part", "stored_trend", "tier_table"]
 
 # state column -> (the code kind reporting.labels names, rows' axis name, columns' axis name,
 # the codes' order)
@@ -107,3 +107,10 @@ def stored_trend(states_dir, *, as_of, column: str = "segment", last: int = 13):
     table = over.rename_axis(index=column, columns="segment_after").reset_index()
     table.columns.name = "segment_after"
     return table
+
+
+def part(views: dict, column: str, key: str):
+    """One table of ``migration_views`` (``key``: size, customers, value, flow), or None when
+    the column has no values on one of the two days (no buyer before the period, no cluster).
+    """
+    return views.get(column, {}).get(key)

@@ -333,14 +333,16 @@ def cluster_profile_chart(traits: pd.DataFrame, *, lang: str | None = None) -> F
     return fig
 
 
-def flow_chart(matrix: pd.DataFrame, *, kind: str, lang: str | None = None) -> Figure:
+def flow_chart(matrix: pd.DataFrame | None, *, kind: str, lang: str | None = None) -> Figure:
     """Draw a from x to table of customers (``migration.flow_matrix``: rows the earlier day,
     columns the later, codes of ``kind``) as a flow chart: a bar of states on each side, a band
     per move as wide as its customers. Drawn offline with matplotlib, no script.
 
     A band of 1 to ``privacy.MIN_GROUP - 1`` customers is not drawn (the bars' totals are
-    whole states, which the page shows anyway).
+    whole states, which the page shows anyway). None draws nothing.
     """
+    if matrix is None:
+        return None
     use_svg()
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as Curve
@@ -407,7 +409,9 @@ def flow_chart(matrix: pd.DataFrame, *, kind: str, lang: str | None = None) -> F
 def cohort_heatmap(matrix: pd.DataFrame, *, sizes=None, lang: str | None = None) -> Figure:
     """Draw a cohort x months-since table of shares (``cohorts.retention_matrix``) as a
     heat-map with each cell's percentage. A cohort of fewer than ``privacy.MIN_GROUP``
-    customers (``sizes``: customers per cohort) is left blank."""
+    customers (``sizes``: customers per cohort) is left blank; no cohort draws nothing."""
+    if matrix is None or matrix.empty:
+        return None
     use_svg()
     table = matrix.copy()
     hid = False

@@ -17,6 +17,7 @@ from crm_lab.reporting import labels
 from crm_lab.segments import clusters, migration
 
 __all__ = [
+    "cluster_for_page",
     "cluster_headline",
     "cluster_moves",
     "cluster_names",
@@ -43,6 +44,22 @@ def _names(table: pd.DataFrame, traits: pd.DataFrame) -> dict[int, tuple[str, st
             out = {k: tuple(f"{n} ({k})" if i == lang and n in dup else n
                             for i, n in enumerate(v)) for k, v in out.items()}  # fmt: skip
     return out
+
+
+def cluster_for_page(tables: dict, *, as_of, period_start, random_state: int = 0):
+    """Canonical tables into the segments page's clusters and its warnings: ``(PeriodClusters,
+    [])``, or ``(None, [warning])`` when too few customers have bought to cluster
+    (``clusters.MIN_CUSTOMERS``): the page then says so instead of failing."""
+    names = ("customers", "interactions", "tickets", "campaign_responses")
+    try:
+        found = clusters.cluster_period(
+            tables["transactions"], as_of=as_of, period_start=period_start,
+            random_state=random_state, **{n: tables.get(n) for n in names},
+        )  # fmt: skip
+    except clusters.TooFewCustomersError as exc:
+        return None, [{"code": "too_few_to_cluster", "customers": exc.customers,
+                       "minimum": clusters.MIN_CUSTOMERS}]  # fmt: skip
+    return found, []
 
 
 def cluster_names(

@@ -66,7 +66,7 @@ from crm_lab.engine import (
     is_table,
     row_count,
 )
-from crm_lab.ingest import private_dir, read_clean, save_tables
+from crm_lab.ingest import private_dir, read_clean, read_tag_rules, save_tables
 from crm_lab.ingest.readers import is_table_file
 from crm_lab.reporting import display, labels
 from crm_lab.reporting import manifest as mf
@@ -651,7 +651,9 @@ def _record_states(plan: Plan, dataset, *, say: Say) -> None:
     from crm_lab.reporting import states as stored
 
     try:
-        path = stored.record_states(dataset.tables, plan.states_dir, as_of=plan.period.as_of)
+        path = stored.record_states(
+            dataset.tables, plan.states_dir, as_of=plan.period.as_of, tag_rules=read_tag_rules()
+        )
     except (ValueError, OSError) as exc:
         say(f"  note: the customers' states of {plan.period.as_of.date()} were not stored: "
             f"{privacy.mask_text(str(exc))}")  # fmt: skip

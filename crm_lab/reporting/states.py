@@ -44,11 +44,11 @@ __all__ = [
 SCORE_COLUMNS = (
     "customer_id", "r_score", "f_score", "m_score", "segment", "value_tier", "lifecycle_stage",
     "cluster", "cluster_name", "tags", "recency_days", "orders", "revenue", "predicted_value",
-    "probability_alive", "value_basis",
+    "probability_alive", "value_basis", "tag_evidence",
 )  # fmt: skip
 
 
-def scores_table(tables: dict, *, as_of, random_state: int = 0) -> pd.DataFrame:
+def scores_table(tables: dict, *, as_of, random_state: int = 0, tag_rules=None) -> pd.DataFrame:
     """Canonical tables (``Dataset.tables``) into one row per customer known on ``as_of``
     (``SCORE_COLUMNS``): the same values the pages count, for import into a CRM. Clusters
     are the segments page's for the as-of day's month (ids kept from the day before it);
@@ -73,7 +73,8 @@ def scores_table(tables: dict, *, as_of, random_state: int = 0) -> pd.DataFrame:
     except ValueError:  # too few customers to cluster: no cluster
         pass
     found = states.customer_states(lines, as_of=as_of, clustered=clustered,
-                                   random_state=random_state, **others)  # fmt: skip
+                                   random_state=random_state, tag_rules=tag_rules,
+                                   **others)  # fmt: skip
     out = found.table.copy()
     names = {}
     if found.clustering is not None:
@@ -162,24 +163,27 @@ def _previous(folder, day: pd.Timestamp) -> clusters.Clustering | None:
     return load_clusters(folder, as_of=earlier[-1]) if earlier else None
 
 
-def record_states(tables: dict, folder, *, as_of, random_state: int = 0) -> Path:
+def record_states(tables: dict, folder, *, as_of, random_state: int = 0, tag_rules=None) -> Path:
     """Compute the states of ``as_of`` from the canonical tables (their clusters matched to the
     latest stored day before it) and store them."""
     day = as_of_day(as_of)
     names = ("customers", "interactions", "tickets", "campaign_responses")
     found = states.customer_states(
         tables["transactions"], as_of=day, previous=_previous(folder, day),
-        random_state=random_state, **{n: tables.get(n) for n in names},
+        random_state=random_state, tag_rules=tag_rules, **{n: tables.get(n) for n in names},
     )  # fmt: skip
     return save_states(found, folder, as_of=day)
 
 
-def backfill(tables: dict, folder, *, days, random_state: int = 0, say=print) -> list[Path]:
+def backfill(
+    tables: dict, folder, *, days, random_state: int = 0, tag_rules=None, say=print
+) -> list[Path]:
     """Store the states of each of ``days`` (oldest first), each day's clusters matched to the
     day before it in the store: the classification over a range of past periods."""
     written = []
     for day in sorted(as_of_day(d) for d in days):
-        written.append(record_states(tables, folder, as_of=day, random_state=random_state))
+        written.append(record_states(tables, folder, as_of=day, random_state=random_state,
+                                     tag_rules=tag_rules))  # fmt: skip
         say(f"  states as of {day.date()}: {written[-1].name}")
     return written
 

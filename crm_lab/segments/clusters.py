@@ -40,6 +40,7 @@ __all__ = [
     "MIN_CUSTOMERS",
     "Clustering",
     "PeriodClusters",
+    "TooFewCustomersError",
     "cluster_period",
     "cluster_customers",
     "feature_matrix",
@@ -529,6 +530,14 @@ def _typical(rows: pd.DataFrame) -> dict:
     return out
 
 
+class TooFewCustomersError(ValueError):
+    """Fewer buying customers than ``MIN_CUSTOMERS``: no clusters (``customers`` says how many)."""
+
+    def __init__(self, message: str, *, customers: int):
+        super().__init__(message)
+        self.customers = customers
+
+
 @dataclass
 class PeriodClusters:
     """The clusters on the day before a period and on its as-of day, with their features.
@@ -565,9 +574,10 @@ def cluster_period(
     previous = as_of_day(period_start) - pd.Timedelta(days=1)
     features_now = customer_features(transactions, as_of=as_of, **tables)
     if len(features_now) < MIN_CUSTOMERS:
-        raise ValueError(
+        raise TooFewCustomersError(
             f"{len(features_now)} customers have bought by {as_of_day(as_of).date()}: "
-            f"clusters need at least {MIN_CUSTOMERS}"
+            f"clusters need at least {MIN_CUSTOMERS}",
+            customers=len(features_now),
         )
     features_before = customer_features(transactions, as_of=previous, **tables)
     before = None

@@ -124,5 +124,7 @@ def retention_matrix(retention: pd.DataFrame, *, value: str = "active_share") ->
     >>> retention_matrix(rows).to_dict("list")
     {0: [1.0], 1: [0.5]}
     """
+    if retention.empty:
+        return pd.DataFrame().rename_axis(index="cohort", columns="months_since")
     table = retention.pivot(index="cohort", columns="months_since", values=value)
     return table.rename_axis(index="cohort", columns="months_since")

@@ -20,7 +20,7 @@ import pandas as pd
 
 from crm_lab import clv
 from crm_lab.core.lines import as_of_day
-from crm_lab.segments import classify, clusters, lifecycle
+from crm_lab.segments import classify, clusters, lifecycle, tags
 from crm_lab.value import rfm
 
 __all__ = ["STATE_COLUMNS", "CustomerStates", "customer_states", "day_before"]
@@ -29,7 +29,7 @@ __all__ = ["STATE_COLUMNS", "CustomerStates", "customer_states", "day_before"]
 STATE_COLUMNS = (
     "customer_id", "as_of", "segment", "value_tier", "lifecycle_stage", "cluster", "tags",
     "r_score", "f_score", "m_score", "recency_days", "orders", "revenue", "predicted_value",
-    "probability_alive", "value_basis", "first_purchase", "last_purchase",
+    "probability_alive", "value_basis", "first_purchase", "last_purchase", "tag_evidence",
 )  # fmt: skip
 
 
@@ -65,6 +65,7 @@ def customer_states(
     campaign_responses: pd.DataFrame | None = None,
     previous: clusters.Clustering | None = None,
     clustered: clusters.PeriodClusters | None = None,
+    tag_rules: list | None = None,
     months: int = 12,
     random_state: int = 0,
 ) -> CustomerStates:
@@ -80,6 +81,10 @@ def customer_states(
         The other tables: prospects (stage ``potential``) and the cluster features.
     previous : Clustering, optional
         The previous period's clusters, whose ids the clusters found again keep.
+    tag_rules : list, optional
+        Tag rules (``ingest.read_tag_rules``, checked by ``tags.check_rules``): the tags and
+        their evidence come from them; without, the four tags of ``classify.customer_tags``
+        (no evidence).
     clustered : PeriodClusters, optional
         Clusters already found for ``as_of`` (``clusters.cluster_period``, as the segments
         page finds them): their labels are used instead of a new clustering.
@@ -106,15 +111,22 @@ def customer_states(
     """
     segmented = rfm.rfm_segments(rfm.rfm_scores(rfm.rfm_table(transactions, as_of=as_of)))
     staged = lifecycle.stages(transactions, as_of=as_of, customers=customers)
-    tagged = classify.customer_tags(transactions, as_of=as_of)
+    if tag_rules is not None:
+        figures = tags.tag_figures(transactions, as_of=as_of, tickets=tickets)
+        tagged = tags.apply_rules(figures, tags.check_rules(tag_rules))
+        tagged = tagged.rename(columns={"evidence": "tag_evidence"})
+    else:
+        tagged = classify.customer_tags(transactions, as_of=as_of).assign(tag_evidence="")
     out = staged[["customer_id", "stage", "first_purchase", "last_purchase"]].rename(
         columns={"stage": "lifecycle_stage"}
     )
     keep = ["customer_id", "segment", "r_score", "f_score", "m_score", "recency_days",
             "orders", "revenue"]  # fmt: skip
     out = out.merge(segmented[keep], on="customer_id", how="left", validate="one_to_one")
-    out = out.merge(tagged[["customer_id", "tags"]], on="customer_id", how="left")
+    out = out.merge(tagged[["customer_id", "tags", "tag_evidence"]], on="customer_id",
+                    how="left")  # fmt: skip
     out["tags"] = out["tags"].fillna("")
+    out["tag_evidence"] = out["tag_evidence"].fillna("")
     value, warnings = _value(transactions, as_of=as_of, months=months)
     out = out.merge(value, on="customer_id", how="left", validate="one_to_one")
     bought = out["segment"].notna()
