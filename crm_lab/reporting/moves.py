@@ -30,7 +30,9 @@ COLUMNS = {
 
 def migration_views(before: pd.DataFrame, after: pd.DataFrame) -> dict:
     """Two ``segments.states`` tables into ``{column: {"kind", "size", "customers", "value",
-    "flow"}}`` for each state column both have values in."""
+    "flow", "hidden"}}`` for each state column both have values in: ``customers`` and ``value``
+    with the cells a page must not show blank (``hidden``), ``size`` likewise, ``flow`` the
+    whole table the flow chart draws (leaving out the ``hidden`` cells)."""
     out = {}
     for column, (kind, rows, cols, order) in COLUMNS.items():
         if before[column].notna().sum() == 0 or after[column].notna().sum() == 0:
@@ -39,27 +41,91 @@ def migration_views(before: pd.DataFrame, after: pd.DataFrame) -> dict:
         if column == "cluster":
             order = sorted({int(v) for v in moved[["before", "after"]].stack()
                             if v not in (migration.NEW, migration.GONE)})  # fmt: skip
-        size = migration.size_change(moved, order=order).rename(
-            columns={"state": column, "after": "customers"}  # the group's count: now
-        )
-        # the value that left a state with a few customers is those customers' value
-        few = size["moved_out"] < privacy.MIN_GROUP
-        size["value_moved_out"] = size["value_moved_out"].round(0).mask(few)
-        if column == "lifecycle_stage":
-            size = size.rename(columns={column: "stage"})
         customers = migration.flow_matrix(moved, order=order)
-        # value where the customers' table shows its cell: a small move's value is its people's
-        small, extra = privacy.small_cells(customers, k=privacy.MIN_GROUP)
+        hidden = _hidden_cells(customers)
         value = migration.flow_matrix(moved, order=order, value=True).round(0)
-        value = value.mask(small | extra).astype("Int64")
+        value = value.mask(hidden).astype("Int64")
+        size = _size_table(migration.size_change(moved, order=order), hidden)
+        size = size.rename(columns={"state": "stage" if column == "lifecycle_stage" else column})
+        shown = customers.astype("Int64").mask(hidden)  # hidden cells read "–"
+        withheld = bool(hidden.to_numpy().all())  # the audit hid every cell: no table
         out[column] = {
             "kind": kind,
             "size": size,
-            "customers": customers.rename_axis(index=rows, columns=cols).reset_index(),
-            "value": value.rename_axis(index=rows, columns=cols).reset_index(),
-            "flow": customers,
+            "customers": None if withheld
+            else shown.rename_axis(index=rows, columns=cols).reset_index(),
+            "value": None if withheld
+            else value.rename_axis(index=rows, columns=cols).reset_index(),
+            "flow": None if withheld else customers,
+            "hidden": hidden,
+            "withheld": withheld,
             "moves": moved["move"].value_counts().to_dict(),
-        }
+        }  # fmt: skip
+    return out
+
+
+def _hidden_cells(customers: pd.DataFrame) -> pd.DataFrame:
+    """A from x to table of customers into the cells a page must not show: the small ones and
+    those blanked with them so that no total gives one back. The totals a page shows are each
+    row and column (the states' sizes) and each row's and column's cells off the diagonal (who
+    moved out of a state, who moved in): ``privacy.small_cells`` protects all of them, and an
+    audit (``_recoverable``) solves the table from its totals as a reader could; when a small
+    cell still comes back, every cell is hidden."""
+    rows, cols = list(customers.index), list(customers.columns)
+    regions = []
+    for i, a in enumerate(rows):
+        region = [(i, j) for j, b in enumerate(cols) if b != a]
+        regions += [region] if len(region) > 1 else []
+    for j, b in enumerate(cols):
+        region = [(i, j) for i, a in enumerate(rows) if a != b]
+        regions += [region] if len(region) > 1 else []
+    small, extra = privacy.small_cells(customers, k=privacy.MIN_GROUP, regions=regions)
+    hidden = small | extra
+    if small.any() and _recoverable(hidden, small):
+        # the states' sizes (public on this page and the customer-value pages) would still
+        # give a small move back through the cells shown, zeros included: no cell is shown
+        hidden = np.ones_like(hidden)
+    return pd.DataFrame(hidden, index=customers.index, columns=customers.columns)
+
+
+def _recoverable(hidden, small) -> bool:
+    """Whether a reader who knows every row's and column's total (the states' sizes) and the
+    cells shown (zeros too) can solve a small hidden cell: a line with one unknown cell gives
+    it, and a solved cell may free another line; repeated until nothing changes. (The moves
+    out of and into a state are blank wherever they hold a hidden cell.)"""
+    unknown = hidden.copy()
+    n_rows, n_cols = hidden.shape
+    lines = [[(i, j) for j in range(n_cols)] for i in range(n_rows)]
+    lines += [[(i, j) for i in range(n_rows)] for j in range(n_cols)]
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            left = [cell for cell in line if unknown[cell]]
+            if len(left) == 1:
+                unknown[left[0]] = False
+                changed = True
+    return bool((small & ~unknown).any())
+
+
+def _size_table(size: pd.DataFrame, hidden: pd.DataFrame) -> pd.DataFrame:
+    """``migration.size_change`` made safe for a page: a state of 1 to 4 customers on either
+    day (and those hidden with it) shows no figure; the customers who moved out or in, and
+    the value that moved out, are blank where a move they add up is hidden."""
+    out = size.rename(columns={"after": "customers"}).copy()  # the group's count: now
+    before_hidden = privacy.hidden_groups(out["before"], k=privacy.MIN_GROUP).to_numpy()
+    for column in ("before", "net_change", "change_share"):
+        out[column] = out[column].astype("float64").mask(before_hidden)
+    out_hidden, in_hidden = [], []
+    for state in out["state"]:
+        row = hidden.loc[state] if state in hidden.index else pd.Series(dtype=bool)
+        col = hidden[state] if state in hidden.columns else pd.Series(dtype=bool)
+        out_hidden.append(bool(row.drop(labels=[state], errors="ignore").any()))
+        in_hidden.append(bool(col.drop(labels=[state], errors="ignore").any()))
+    out["moved_out"] = out["moved_out"].astype("float64").mask(out_hidden)
+    out["moved_in"] = out["moved_in"].astype("float64").mask(in_hidden)
+    out["value_moved_out"] = out["value_moved_out"].round(0).mask(out_hidden)
+    out.loc[out["moved_out"] < privacy.MIN_GROUP, "value_moved_out"] = np.nan
     return out
 
 
@@ -86,6 +152,8 @@ def tier_table(states_table: pd.DataFrame, customers: pd.DataFrame | None):
     names = set(customers["tier"].dropna().astype(str))
     order = [t for t in usual if t in names] if names <= set(usual) else None
     table = loyalty.tier_outcomes(states_table, customers, order=order)
+    if table.empty:  # no buyer yet
+        return None
     return table.assign(customers=table["customers"].astype(np.int64))
 
 

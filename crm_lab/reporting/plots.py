@@ -293,7 +293,10 @@ def cluster_map_chart(
     drawn: its few points would show where those customers are.
     """
     use_svg()
-    withheld = set(portraits.loc[portraits["withheld"], "cluster"])
+    # the clusters the portrait table hides: withheld, and those hidden with them
+    hidden = portraits["withheld"].to_numpy() | display.small_groups(
+        portraits, count="customers").to_numpy()  # fmt: skip
+    withheld = set(portraits.loc[hidden, "cluster"])
     fig = Figure(figsize=(8, 5))
     ax = fig.subplots()
     for cluster in sorted(set(projection["cluster"]) - withheld):
@@ -333,13 +336,19 @@ def cluster_profile_chart(traits: pd.DataFrame, *, lang: str | None = None) -> F
     return fig
 
 
-def flow_chart(matrix: pd.DataFrame | None, *, kind: str, lang: str | None = None) -> Figure:
+def flow_chart(
+    matrix: pd.DataFrame | None, *, kind: str, hidden=None, lang: str | None = None
+) -> Figure:
     """Draw a from x to table of customers (``migration.flow_matrix``: rows the earlier day,
     columns the later, codes of ``kind``) as a flow chart: a bar of states on each side, a band
     per move as wide as its customers. Drawn offline with matplotlib, no script.
 
-    A band of 1 to ``privacy.MIN_GROUP - 1`` customers is not drawn (the bars' totals are
-    whole states, which the page shows anyway). None draws nothing.
+    A state of 1 to ``privacy.MIN_GROUP - 1`` customers on either day (and the states hidden
+    with it, ``privacy.hidden_groups``) has no bar. A band of 1 to 4 customers is not drawn,
+    nor any cell of
+    ``hidden`` (``moves.migration_views``: the small cells and those blanked with them, so that
+    the gap a hidden band leaves in a bar is at least two moves of five customers or more
+    together). None draws nothing.
     """
     if matrix is None:
         return None
@@ -348,6 +357,13 @@ def flow_chart(matrix: pd.DataFrame | None, *, kind: str, lang: str | None = Non
     from matplotlib.path import Path as Curve
 
     table = matrix.astype(float)
+    # a state of 1 to 4 customers on either day (and those hidden with it) gets no bar
+    rows_out = privacy.hidden_groups(table.sum(axis=1), k=privacy.MIN_GROUP)
+    cols_out = privacy.hidden_groups(table.sum(axis=0), k=privacy.MIN_GROUP)
+    hid = bool(rows_out.any() or cols_out.any())
+    if hidden is not None:
+        hidden = hidden.loc[~rows_out.to_numpy(), ~cols_out.to_numpy()]
+    table = table.loc[~rows_out.to_numpy(), ~cols_out.to_numpy()]
     total = float(table.to_numpy().sum()) or 1.0
     gap = 0.02
     fig = Figure(figsize=(8, 5.5))
@@ -365,7 +381,6 @@ def flow_chart(matrix: pd.DataFrame | None, *, kind: str, lang: str | None = Non
     right = stack(list(table.columns), table.sum(axis=0).to_numpy())
     colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(
         dict.fromkeys([*table.index, *table.columns]))}  # fmt: skip
-    hid = False
     out_top = {k: v[1] for k, v in left.items()}
     in_top = {k: v[1] for k, v in right.items()}
     for a in table.index:
@@ -378,7 +393,7 @@ def flow_chart(matrix: pd.DataFrame | None, *, kind: str, lang: str | None = Non
             y0, y1 = out_top[a], in_top[b]
             out_top[a] -= height
             in_top[b] -= h_right
-            if 0 < n < privacy.MIN_GROUP:
+            if 0 < n < privacy.MIN_GROUP or (hidden is not None and bool(hidden.loc[a, b])):
                 hid = True
                 continue
             x0, x1 = 0.12, 0.88
@@ -406,10 +421,13 @@ def flow_chart(matrix: pd.DataFrame | None, *, kind: str, lang: str | None = Non
     return fig
 
 
-def cohort_heatmap(matrix: pd.DataFrame, *, sizes=None, lang: str | None = None) -> Figure:
+def cohort_heatmap(
+    matrix: pd.DataFrame, *, sizes=None, counts=None, lang: str | None = None
+) -> Figure:
     """Draw a cohort x months-since table of shares (``cohorts.retention_matrix``) as a
     heat-map with each cell's percentage. A cohort of fewer than ``privacy.MIN_GROUP``
-    customers (``sizes``: customers per cohort) is left blank; no cohort draws nothing."""
+    customers (``sizes``: customers per cohort) is left blank, and so is a cell of 1 to 4
+    customers (``counts``: the same table of customers); no cohort draws nothing."""
     if matrix is None or matrix.empty:
         return None
     use_svg()
@@ -419,6 +437,11 @@ def cohort_heatmap(matrix: pd.DataFrame, *, sizes=None, lang: str | None = None)
         small = sizes.reindex(table.index).fillna(0) < privacy.MIN_GROUP
         hid = bool(small.any())
         table.loc[small[small].index] = np.nan
+    if counts is not None:
+        few = counts.reindex_like(table).fillna(0)
+        few = (few > 0) & (few < privacy.MIN_GROUP)
+        hid = hid or bool(few.to_numpy().any())
+        table = table.mask(few)
     fig = Figure(figsize=(9, 0.32 * len(table) + 1.6))
     ax = fig.subplots()
     ax.imshow(table.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=1, aspect="auto")

@@ -604,8 +604,11 @@ def _prepared(plan: Plan, *, say: Say, started: float, key: bytes, lines_dir: Pa
             plan.work_dir / "tables-deidentified",
             key_file=sealed,
         )
-    if "transactions" in dataset.tables and plan.states_dir is not None:
+    if "transactions" in dataset.tables and plan.states_dir is not None and not sealed:
         _record_states(plan, dataset, say=say)
+    elif sealed and plan.states_dir is not None:  # the store is not encrypted: never plain
+        say("  note: the customers' states are not stored: the inputs are encrypted and the "
+            "store of states is not")  # fmt: skip
     for old in plan.metrics_dir.glob("*.ipynb") if sealed else ():
         old.unlink()  # an earlier run's plain notebooks do not outlive encrypted inputs
     inputs_known = known_values(dataset)
@@ -654,7 +657,7 @@ def _record_states(plan: Plan, dataset, *, say: Say) -> None:
         path = stored.record_states(
             dataset.tables, plan.states_dir, as_of=plan.period.as_of, tag_rules=read_tag_rules()
         )
-    except (ValueError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - the pages do not depend on the store
         say(f"  note: the customers' states of {plan.period.as_of.date()} were not stored: "
             f"{privacy.mask_text(str(exc))}")  # fmt: skip
         return

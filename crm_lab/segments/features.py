@@ -6,7 +6,10 @@ of spend per category), channel mix (share of orders per channel), contact mix (
 interactions per channel), interactions (how many, how long since the last), service
 (tickets, unresolved, satisfaction), campaigns (received, opened, converted), demographics
 (age, gender, occupation) and loyalty (tier, points). The customers are those who bought by
-``as_of`` (a lead has no behaviour to cluster); nothing after ``as_of`` is used.
+``as_of`` (a lead has no behaviour to cluster). No order line, interaction, ticket or
+campaign sent after ``as_of`` is used; but the customers table is as the export has it
+(its tier, points and occupation are today's, not the as-of day's, when a past day is
+computed), and a campaign's opened and converted flags carry no date of their own.
 """
 
 from __future__ import annotations

@@ -95,6 +95,8 @@ def check_rules(rules, *, figures=FIGURES, source: str = "tag rules") -> list[di
         if not isinstance(rule, dict) or not isinstance(rule.get("tag"), str) or not rule["tag"]:
             raise ValueError(f"{source}, rule {i}: expected a mapping with a 'tag' name")
         where = f"{source}, rule {i} ({rule['tag']})"
+        if rule["tag"] in ("customer_id", "tags", "evidence", *FIGURES):
+            raise ValueError(f"{where}: the name is taken (a column of the tags table)")
         if rule["tag"] in seen:
             raise ValueError(f"{where}: an earlier rule names the same tag")
         seen.add(rule["tag"])

@@ -55,7 +55,7 @@ def test_two_consecutive_snapshots_migrate_as_computed_on_the_day(retail, retail
     views = moves.migration_views(before, after)
     for column in ("segment", "lifecycle_stage", "value_tier"):
         moved = migration.between(before, after, column=column)
-        counts = views[column]["flow"]
+        counts = migration.flow_matrix(moved, order=list(views[column]["hidden"].columns))
         assert counts.to_numpy().sum() == after[column].notna().sum()
         assert counts.drop(index=migration.NEW).to_numpy().sum() == before[column].notna().sum()
         assert len(moved) == counts.to_numpy().sum()
