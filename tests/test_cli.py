@@ -211,6 +211,8 @@ MINIMAL = {
     "decrypt": ["a", "b", "--key-file", "k"],
     "new-key": ["k", "--pseudonym"],
     "profiles": ["--profiles", "p"],
+    "scores": ["--data", "d", "--as-of", "2025-12-31", "--out", "x"],
+    "snapshots": ["--data", "d", "--from", "2025-01-31", "--to", "2025-12-31", "--states", "s"],
 }
 
 
@@ -235,6 +237,8 @@ def test_every_date_option_is_read_as_an_iso_day():
         "demo-data": ["--start", "--end"],
         "report": ["--as-of"],
         "recommend": ["--as-of"],
+        "scores": ["--as-of"],
+        "snapshots": ["--from", "--to"],
     }
     for name, sub in _subparsers().items():
         for action in sub._actions:
@@ -384,7 +388,7 @@ def test_a_run_prints_whole_progress_lines_no_kernel_noise_and_ends_with_time_an
     # every progress line is whole: three reports ran side by side
     allowed = re.compile(
         r"work folder: .+|templates: 3 in .+|period 2025-01: .+|  note: .+|  tables: .+"
-        r"|  engine: .+|  (reading|cleaning|writing)( \d+/\d+)?: .+"
+        r"|  engine: .+|  (reading|cleaning|writing)( \d+/\d+)?: .+|  customers' states: .+"
         r"|\[[123]/3\] (one|two|three): (running|ok \(\d+\.\d s\))"
     )
     assert [line for line in err.splitlines() if not allowed.fullmatch(line)] == []

@@ -125,8 +125,8 @@ def customer_states(
     out = out.merge(segmented[keep], on="customer_id", how="left", validate="one_to_one")
     out = out.merge(tagged[["customer_id", "tags", "tag_evidence"]], on="customer_id",
                     how="left")  # fmt: skip
-    out["tags"] = out["tags"].fillna("")
-    out["tag_evidence"] = out["tag_evidence"].fillna("")
+    for column in ("tags", "tag_evidence"):  # prospects (and an empty table's NaN) carry none
+        out[column] = out[column].astype("object").where(out[column].notna(), "")
     value, warnings = _value(transactions, as_of=as_of, months=months)
     out = out.merge(value, on="customer_id", how="left", validate="one_to_one")
     bought = out["segment"].notna()
