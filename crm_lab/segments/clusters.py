@@ -143,10 +143,13 @@ def pipeline(features: pd.DataFrame, *, weights: dict | None = None):
     """A feature table's columns into an unfitted pipeline: ``expand`` (log, fill, one-hot)
     and ``scale`` (centre, standardise counts and numbers, each group weighs the same).
 
-    >>> f = pd.DataFrame({"customer_id": ["a", "b"], "revenue": [10.0, 1000.0],
-    ...                   "gender": ["F", None]})
-    >>> pipeline(f).fit_transform(f).shape
-    (2, 3)
+    A class held by fewer than 5 customers joins the infrequent ones (here the 4 unknown):
+
+    >>> f = pd.DataFrame({"customer_id": list("abcdefghij"),
+    ...                   "revenue": [10.0] * 5 + [1000.0] * 5, "gender": ["F"] * 6 + [None] * 4})
+    >>> pipe = pipeline(f)
+    >>> pipe.fit_transform(f).shape, list(pipe.named_steps["expand"].get_feature_names_out())
+    ((10, 3), ['revenue', 'gender_F', 'gender_infrequent_sklearn'])
     """
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
