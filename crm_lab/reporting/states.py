@@ -70,16 +70,13 @@ def scores_table(tables: dict, *, as_of, random_state: int = 0, tag_rules=None) 
         start = periods.resolve_period(as_of=as_of).start
         clustered = clusters.cluster_period(lines, as_of=as_of, period_start=start,
                                             random_state=random_state, **others)  # fmt: skip
-    except ValueError:  # too few customers to cluster: no cluster
+    except clusters.TooFewCustomersError:  # too few customers to cluster: no cluster
         pass
     found = states.customer_states(lines, as_of=as_of, clustered=clustered,
                                    random_state=random_state, tag_rules=tag_rules,
                                    **others)  # fmt: skip
     out = found.table.copy()
-    names = {}
-    if found.clustering is not None:
-        names = {k: v[0] for k, v in portraits.cluster_names(found.features,
-                                                             found.clustering).items()}  # fmt: skip
+    names = {k: v[0] for k, v in _names(found).items()}
     out["cluster_name"] = out["cluster"].map(names, na_action="ignore").astype("object")
     return out[list(SCORE_COLUMNS)]
 

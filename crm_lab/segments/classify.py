@@ -19,6 +19,7 @@ from crm_lab.core.lines import as_of_day, day_end, sale_lines
 
 __all__ = [
     "AGE_BANDS",
+    "age_on",
     "TAGS",
     "attribute_classes",
     "behaviour_classes",
@@ -33,6 +34,19 @@ TAGS = ("new", "returning", "vip", "at_risk")
 UNKNOWN = "unknown"
 
 
+def age_on(born: pd.Series, day: pd.Timestamp) -> pd.Series:
+    """Birth dates into whole years of age on ``day``: one less before this year's birthday.
+
+    >>> age_on(pd.Series(pd.to_datetime(["1990-04-01", "1990-03-31"])),
+    ...        pd.Timestamp("2024-03-31")).tolist()
+    [33, 34]
+    """
+    before_birthday = (born.dt.month > day.month) | (
+        (born.dt.month == day.month) & (born.dt.day > day.day)
+    )
+    return (day.year - born.dt.year) - before_birthday.astype("Int64")
+
+
 def attribute_classes(customers: pd.DataFrame, *, as_of) -> pd.DataFrame:
     """Customers known on ``as_of`` into classes by attributes: ``age_band`` (from birth date,
     on ``as_of``), ``gender``, ``region`` (city, else country) and ``occupation``; missing is
@@ -41,11 +55,7 @@ def attribute_classes(customers: pd.DataFrame, *, as_of) -> pd.DataFrame:
     if "signup_date" in customers:
         customers = customers[~(customers["signup_date"] >= day_end(day))]
     born = customers["birth_date"]
-    age = day.year - born.dt.year  # whole years: one less before this year's birthday
-    before_birthday = (born.dt.month > day.month) | (
-        (born.dt.month == day.month) & (born.dt.day > day.day)
-    )
-    age = age - before_birthday.astype("Int64")
+    age = age_on(born, day)
     band = pd.Series(UNKNOWN, index=customers.index, dtype="object")
     for name, low, high in AGE_BANDS:
         band[(age >= low) & (age < high)] = name

@@ -19,6 +19,7 @@ import pandas as pd
 
 from crm_lab import engine
 from crm_lab.core.lines import as_of_day, day_end
+from crm_lab.segments.classify import age_on
 
 __all__ = ["GROUPS", "LOG_FEATURES", "customer_features", "feature_group", "feature_kind"]
 
@@ -194,15 +195,12 @@ def _campaigns(responses: pd.DataFrame, *, start, end) -> pd.DataFrame:
 
 def _profile(customers: pd.DataFrame, *, day: pd.Timestamp) -> pd.DataFrame:
     """The customers table into age on ``day`` (whole years), gender, occupation, tier, points."""
-    table = customers.drop_duplicates("customer_id").set_index(
-        customers.drop_duplicates("customer_id")["customer_id"].astype("string")
-    )
+    table = customers.drop_duplicates("customer_id")
+    table = table.set_index(table["customer_id"].astype("string"))
     out = pd.DataFrame(index=table.index)
     if "birth_date" in table and table["birth_date"].notna().any():
         born = table["birth_date"]
-        age = (day.year - born.dt.year) - (
-            (born.dt.month > day.month) | ((born.dt.month == day.month) & (born.dt.day > day.day))
-        ).astype("float64")
+        age = age_on(born, day).astype("float64")
         out["age"] = age.where((born <= day) & (age < 120)).astype("float64")
     for column in ("gender", "occupation", "tier"):
         if column in table and table[column].notna().any():

@@ -70,8 +70,8 @@ def tier_outcomes(
     ``mean_predicted_value`` with ``predicted_low`` and ``predicted_high``; tiers in ``order``
     (else by name), customers without a tier as "unknown" last.
     """
-    known = customers.drop_duplicates("customer_id").set_index(
-        customers.drop_duplicates("customer_id")["customer_id"].astype("string"))  # fmt: skip
+    known = customers.drop_duplicates("customer_id")
+    known = known.set_index(known["customer_id"].astype("string"))
     if by == "points":
         group = points_bands(known["points"].astype(float))
     else:

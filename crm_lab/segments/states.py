@@ -21,6 +21,7 @@ import pandas as pd
 from crm_lab import clv
 from crm_lab.core.lines import as_of_day
 from crm_lab.segments import classify, clusters, lifecycle, tags
+from crm_lab.segments.features import customer_features
 from crm_lab.value import rfm
 
 __all__ = ["STATE_COLUMNS", "CustomerStates", "customer_states", "day_before"]
@@ -144,8 +145,6 @@ def customer_states(
         out = out.merge(clustering.labels, on="customer_id", how="left", validate="one_to_one")
         out["cluster"] = out["cluster"].astype("Int64")
     elif bought.sum() >= clusters.MIN_CUSTOMERS:
-        from crm_lab.segments.features import customer_features
-
         f = customer_features(transactions, as_of=as_of, **tables)
         clustering = clusters.cluster_customers(f, random_state=random_state, previous=previous)
         out = out.merge(clustering.labels, on="customer_id", how="left", validate="one_to_one")
