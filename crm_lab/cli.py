@@ -206,6 +206,12 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--as-of", required=True, type=_date, help="history up to this day")
     sc.add_argument("--out", required=True, type=Path, help="CSV file to write")
     sc.add_argument("--random-state", type=int, default=0, help="seed of the clustering")
+    sc.add_argument(
+        "--states",
+        type=Path,
+        help="a store of customers' states (a report run's, or crm-lab snapshots'): the "
+        "clusters keep its ids, as the pages do",
+    )
     for command in (sc, sn):
         command.add_argument(
             "--tags",
@@ -626,7 +632,8 @@ def _snapshots(args) -> int:
     from crm_lab.ingest import read_tag_rules
 
     rules = read_tag_rules(args.tags)
-    stored.backfill(tables, args.states, days=days, random_state=args.random_state, tag_rules=rules)
+    stored.backfill(tables, args.states, days=days, key_file=_data_key_file(args),
+                    random_state=args.random_state, tag_rules=rules)  # fmt: skip
     print(f"{len(days)} snapshots of customers' states -> {args.states}")
     return 0
 
@@ -643,8 +650,9 @@ def _scores(args) -> int:
 
     rules = read_tag_rules(args.tags)
     scores = state_export.scores_table(
-        tables, as_of=args.as_of, random_state=args.random_state, tag_rules=rules
-    )
+        tables, as_of=args.as_of, states_dir=args.states, key_file=_data_key_file(args),
+        random_state=args.random_state, tag_rules=rules,
+    )  # fmt: skip
     if not args.raw_ids:
         scores["customer_id"] = privacy.pseudonymize(
             scores["customer_id"], key=privacy.pseudonym_key(args.pseudonym_key_file)

@@ -66,7 +66,7 @@ READ_EXCEPTIONS = {
     "crm_lab.reporting.run": "the run's lock file; each input's sha256 for the manifest (hashed)",
     "crm_lab.reporting.manifest": "the run's own JSON files: manifest, plan, metrics",
     "crm_lab.reporting.templates": "the report templates and the --params file",
-    "crm_lab.reporting.states": "the run's own store of customers' states (Parquet)",
+    "crm_lab.reporting.store": "the run's own store of customers' states (Parquet)",
     "crm_lab.engine.session.Engine.lines": "the run's cleaned snapshot (Parquet), on an engine",
     "crm_lab.engine.session.is_plain_snapshot": "the snapshot's marker: plain or encrypted",
 }

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from crm_lab import privacy
+from crm_lab.reporting import states as stored
 from crm_lab.segments import lifecycle, loyalty, migration
 from crm_lab.value import rfm
 
@@ -157,16 +158,15 @@ def tier_table(states_table: pd.DataFrame, customers: pd.DataFrame | None):
     return table.assign(customers=table["customers"].astype(np.int64))
 
 
-def stored_trend(states_dir, *, as_of, column: str = "segment", last: int = 13):
+def stored_trend(states_dir, *, as_of, column: str = "segment", last: int = 13, key_file=None):
     """The store of customers' states (``reporting.states``) into customers per RFM segment
     (rows) on each of the last ``last`` stored days up to ``as_of`` (columns, ISO days); None
     with fewer than two stored days. The columns' axis is named ``segment_after`` so that
-    ``display.show_table`` names the segments and hides small cells as in a flow matrix."""
-    from crm_lab.reporting import states as stored
-
+    ``display.show_table`` names the segments and hides small cells as in a flow matrix.
+    ``key_file`` decrypts an encrypted store."""
     if not states_dir:
         return None
-    over = stored.states_over(states_dir, column=column, until=as_of)
+    over = stored.states_over(states_dir, column=column, until=as_of, key_file=key_file or None)
     if over.shape[1] < 2:
         return None
     over = over.iloc[:, -last:]

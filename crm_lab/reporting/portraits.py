@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from crm_lab import privacy
-from crm_lab.reporting import labels
+from crm_lab.core.lines import as_of_day
+from crm_lab.reporting import labels, store
 from crm_lab.segments import clusters, migration
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "cluster_names",
     "name_period",
     "name_states",
+    "period_clusters",
     "portrait_table",
     "selection_table",
 ]
@@ -46,16 +48,35 @@ def _names(table: pd.DataFrame, traits: pd.DataFrame) -> dict[int, tuple[str, st
     return out
 
 
-def cluster_for_page(tables: dict, *, as_of, period_start, random_state: int = 0):
-    """Canonical tables into the segments page's clusters and its warnings: ``(PeriodClusters,
-    [])``, or ``(None, [warning])`` when too few customers have bought to cluster
-    (``clusters.MIN_CUSTOMERS``): the page then says so instead of failing."""
+def period_clusters(
+    tables: dict, *, as_of, period_start, states_dir=None, key_file=None, random_state: int = 0
+) -> clusters.PeriodClusters:
+    """Canonical tables into the period's clusters (``clusters.cluster_period``), their ids
+    taken from the store of states (``states_dir``, its latest day on or before the day before
+    the period, decrypted with ``key_file``) when it has one: the ids of the store, of the
+    segments and migration pages and of ``crm-lab scores`` are then the same.
+
+    Raises ``clusters.TooFewCustomersError`` when too few customers have bought to cluster.
+    """
     names = ("customers", "interactions", "tickets", "campaign_responses")
+    day_before = as_of_day(period_start) - pd.Timedelta(days=1)
+    previous = store.anchor(states_dir, day=day_before, key_file=key_file)
+    return clusters.cluster_period(
+        tables["transactions"], as_of=as_of, period_start=period_start, previous=previous,
+        random_state=random_state, **{n: tables.get(n) for n in names},
+    )  # fmt: skip
+
+
+def cluster_for_page(
+    tables: dict, *, as_of, period_start, states_dir=None, key_file=None, random_state: int = 0
+):
+    """Canonical tables into the segments page's clusters (``period_clusters``) and its
+    warnings: ``(PeriodClusters, [])``, or ``(None, [warning])`` when too few customers have
+    bought to cluster (``clusters.MIN_CUSTOMERS``): the page then says so instead of failing."""
     try:
-        found = clusters.cluster_period(
-            tables["transactions"], as_of=as_of, period_start=period_start,
-            random_state=random_state, **{n: tables.get(n) for n in names},
-        )  # fmt: skip
+        found = period_clusters(tables, as_of=as_of, period_start=period_start,
+                                states_dir=states_dir or None, key_file=key_file or None,
+                                random_state=random_state)  # fmt: skip
     except clusters.TooFewCustomersError as exc:
         return None, [{"code": "too_few_to_cluster", "customers": exc.customers,
                        "minimum": clusters.MIN_CUSTOMERS}]  # fmt: skip

@@ -604,11 +604,8 @@ def _prepared(plan: Plan, *, say: Say, started: float, key: bytes, lines_dir: Pa
             plan.work_dir / "tables-deidentified",
             key_file=sealed,
         )
-    if "transactions" in dataset.tables and plan.states_dir is not None and not sealed:
-        _record_states(plan, dataset, say=say)
-    elif sealed and plan.states_dir is not None:  # the store is not encrypted: never plain
-        say("  note: the customers' states are not stored: the inputs are encrypted and the "
-            "store of states is not")  # fmt: skip
+    if "transactions" in dataset.tables and plan.states_dir is not None:
+        _record_states(plan, dataset, say=say)  # encrypted with the inputs' key, if any
     for old in plan.metrics_dir.glob("*.ipynb") if sealed else ():
         old.unlink()  # an earlier run's plain notebooks do not outlive encrypted inputs
     inputs_known = known_values(dataset)
@@ -649,14 +646,17 @@ def _prepared(plan: Plan, *, say: Say, started: float, key: bytes, lines_dir: Pa
 
 
 def _record_states(plan: Plan, dataset, *, say: Say) -> None:
-    """Store the customers' states of the as-of day (``reporting.states``); a failure is the
-    run's note, not its end: the pages compute what they show themselves."""
+    """Store the customers' states of the as-of day (``reporting.states``), before the pages
+    run: the segments and migration pages take their clusters' ids from the store. A failure
+    is the run's note, not its end: the pages compute what they show themselves."""
     from crm_lab.reporting import states as stored
 
     try:
         path = stored.record_states(
-            dataset.tables, plan.states_dir, as_of=plan.period.as_of, tag_rules=read_tag_rules()
-        )
+            dataset.tables, plan.states_dir, as_of=plan.period.as_of,
+            period_start=plan.period.start, key_file=plan.data_key_file or None,
+            tag_rules=read_tag_rules(),
+        )  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - the pages do not depend on the store
         say(f"  note: the customers' states of {plan.period.as_of.date()} were not stored: "
             f"{privacy.mask_text(str(exc))}")  # fmt: skip

@@ -344,6 +344,8 @@ def test_a_run_on_encrypted_inputs_leaves_no_plaintext_in_the_work_folder(
     assert _modes(work) == {}
     plain = [p.name for p in work.rglob("*") if p.suffix in (".parquet", ".ipynb")]
     assert plain == []
+    store = sorted(p.name for p in (work / "states").iterdir())  # the states, encrypted too
+    assert store == ["clusters-2025-12-31.parquet.enc", "customers-2025-12-31.parquet.enc"]
     executed = work / "executed" / "80-review-queue.ipynb.enc"
     notebook = json.loads(privacy.decrypt_bytes(executed, key_file=data_key))
     assert notebook["cells"]  # the analyst decrypts it with crm-lab decrypt

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from crm_lab.reporting import moves
+from crm_lab import privacy
+from crm_lab.reporting import moves, portraits
 from crm_lab.reporting import states as stored
 from crm_lab.segments import migration, states
 
@@ -95,3 +96,75 @@ def test_a_report_run_stores_its_day(demo_run):
     assert code == 0
     folder = root / "work" / "states"
     assert stored.stored_days(folder) == [pd.Timestamp("2025-12-31")]
+
+
+def test_the_pages_the_scores_and_the_store_share_cluster_ids(demo, tmp_path):
+    """With November's states stored, December's clusters on the segments page, in the
+    migration page's states, in ``crm-lab scores`` and in the store are the same customers
+    under the same ids, and the page's day before is November as stored."""
+    tables, folder = demo.tables, tmp_path / "states"
+    stored.record_states(tables, folder, as_of="2025-11-30")
+    stored.record_states(tables, folder, as_of="2025-12-31", period_start="2025-12-01")
+
+    def ids(frame):
+        out = frame.set_index(frame["customer_id"].astype("object"))["cluster"]
+        return out.dropna().astype(int).sort_index()
+
+    november = ids(stored.load_states(folder, as_of="2025-11-30"))
+    december = ids(stored.load_states(folder, as_of="2025-12-31"))
+    page, warnings = portraits.cluster_for_page(
+        tables, as_of="2025-12-31", period_start="2025-12-01", states_dir=folder
+    )
+    assert warnings == []
+    pd.testing.assert_series_equal(ids(page.now.labels), december, check_names=False)
+    pd.testing.assert_series_equal(ids(page.before.labels), november, check_names=False)
+    earlier, now = stored.period_states(tables, as_of="2025-12-31", period_start="2025-12-01",
+                                        states_dir=folder)  # fmt: skip
+    pd.testing.assert_series_equal(ids(now.table), december, check_names=False)
+    pd.testing.assert_series_equal(ids(earlier.table), november, check_names=False)
+    scores = stored.scores_table(tables, as_of="2025-12-31", states_dir=folder)
+    pd.testing.assert_series_equal(ids(scores), december, check_names=False)
+    # the ids come from the store: relabel November's stored clusters and December follows
+    centres = stored.load_clusters(folder, as_of="2025-11-30").centres
+    shifted = {int(c): int(c) + 10 for c in centres.index}
+    moved_store = tmp_path / "shifted"
+    table = stored.load_states(folder, as_of="2025-11-30")
+    table["cluster"] = table["cluster"].map(shifted).astype("Int64")
+    from crm_lab.reporting import store
+
+    store.save_day(moved_store, table, centres.rename(index=shifted), as_of="2025-11-30")
+    again, _ = portraits.cluster_for_page(
+        tables, as_of="2025-12-31", period_start="2025-12-01", states_dir=moved_store
+    )
+    expected = december.map(lambda c: shifted.get(c, c))
+    pd.testing.assert_series_equal(ids(again.now.labels), expected, check_names=False)
+
+
+def test_with_a_data_key_the_store_is_encrypted(demo, tmp_path):
+    key = privacy.new_data_key(tmp_path / "keys" / "data.key")
+    folder, plain = tmp_path / "states", tmp_path / "plain"
+    stored.record_states(demo.tables, plain, as_of="2025-11-30")
+    stored.record_states(demo.tables, folder, as_of="2025-11-30")  # an earlier plain run
+    stored.record_states(demo.tables, folder, as_of="2025-11-30", key_file=key)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "clusters-2025-11-30.parquet.enc", "customers-2025-11-30.parquet.enc"]  # fmt: skip
+    sealed = (folder / "customers-2025-11-30.parquet.enc").read_bytes()
+    ids = stored.load_states(plain, as_of="2025-11-30")["customer_id"]
+    assert not any(i.encode() in sealed for i in ids.head(50))
+    with pytest.raises(ValueError, match="is encrypted: give the data key"):
+        stored.load_states(folder, as_of="2025-11-30")
+    pd.testing.assert_frame_equal(
+        stored.load_states(folder, as_of="2025-11-30", key_file=key),
+        stored.load_states(plain, as_of="2025-11-30"),
+    )
+    assert stored.stored_days(folder) == [pd.Timestamp("2025-11-30")]
+    over = stored.states_over(folder, key_file=key)
+    pd.testing.assert_frame_equal(over, stored.states_over(plain))
+    # December matches November's encrypted centres as it would the plain ones
+    december = stored.record_states(demo.tables, folder, as_of="2025-12-31", key_file=key)
+    assert december.name == "customers-2025-12-31.parquet.enc"
+    stored.record_states(demo.tables, plain, as_of="2025-12-31")
+    pd.testing.assert_frame_equal(
+        stored.load_states(folder, as_of="2025-12-31", key_file=key),
+        stored.load_states(plain, as_of="2025-12-31"),
+    )
