@@ -197,6 +197,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     sn.add_argument("--states", required=True, type=Path, help="the store's folder")
     sn.add_argument("--random-state", type=int, default=0, help="seed of the clustering")
+    mv = sub.add_parser(
+        "moves",
+        help="who moved between two stored days of the store of states (segment, stage, tier "
+        "or cluster), most value at stake first, as CSV for an analyst",
+    )
+    mv.add_argument("--states", required=True, type=Path, help="the store's folder")
+    mv.add_argument("--from", dest="first", required=True, type=_date, help="the earlier day")
+    mv.add_argument("--to", dest="last", required=True, type=_date, help="the later day")
+    mv.add_argument(
+        "--column",
+        choices=["segment", "lifecycle_stage", "value_tier", "cluster"],
+        default="segment",
+        help="the state whose moves are listed (default: the RFM segment)",
+    )
+    mv.add_argument("--out", required=True, type=Path, help="CSV file to write")
+    mv.add_argument(
+        "--data-key-file", type=Path, help="the key of an encrypted store (*.parquet.enc)"
+    )
     sc = sub.add_parser(
         "scores",
         help="one row per customer for a CRM: RFM scores and segment, value tier, lifecycle "
@@ -219,12 +237,13 @@ def _parser() -> argparse.ArgumentParser:
             help="a YAML file of tag rules (default: the built-in crm_lab/ingest/tags.yaml: "
             "new, returning, vip, at_risk, dormant, frequent_complainer)",
         )
-    sc.add_argument(
-        "--raw-ids",
-        action="store_true",
-        help="write the CRM's own customer ids (default: keyed pseudonyms)",
-    )
-    for command in (r, rc, sc):
+    for command in (sc, mv):
+        command.add_argument(
+            "--raw-ids",
+            action="store_true",
+            help="write the CRM's own customer ids (default: keyed pseudonyms)",
+        )
+    for command in (r, rc, sc, mv):
         command.add_argument(
             "--pseudonym-key-file",
             type=Path,
@@ -638,6 +657,42 @@ def _snapshots(args) -> int:
     return 0
 
 
+def _moves(args) -> int:
+    from crm_lab import privacy
+    from crm_lab.reporting import store
+    from crm_lab.segments import migration
+
+    days = {d.date().isoformat() for d in store.stored_days(args.states)}
+    for day in (args.first, args.last):
+        if day not in days:
+            listed = ", ".join(sorted(days)) or "none"
+            print(f"error: {args.states} holds no states of {day} (stored days: {listed})",
+                  file=sys.stderr)  # fmt: skip
+            return 2
+    before, after = (store.load_states(args.states, as_of=d, key_file=args.data_key_file)
+                     for d in (args.first, args.last))  # fmt: skip
+    moved = migration.movers(migration.between(before, after, column=args.column))
+    basis = after.set_index("customer_id")["value_basis"]
+    moved.insert(1, "state", args.column)
+    moved["value_basis"] = (
+        moved["customer_id"]
+        .map(basis)
+        .fillna(moved["customer_id"].map(before.set_index("customer_id")["value_basis"]))
+    )
+    moved = moved[["customer_id", "state", "before", "after", "move", "value", "value_basis"]]
+    if not args.raw_ids:
+        moved["customer_id"] = privacy.pseudonymize(
+            moved["customer_id"], key=privacy.pseudonym_key(args.pseudonym_key_file)
+        )
+    if not _write_export(moved, args.out):
+        return 2
+    counts = moved["move"].value_counts()
+    said = ", ".join(f"{counts[k]:,} {k}" for k in migration.MOVES if k in counts)
+    print(f"{len(moved):,} customers moved in {args.column} from {args.first} to {args.last} "
+          f"({said or 'none'}) -> {args.out}")  # fmt: skip
+    return 0
+
+
 def _scores(args) -> int:
     from crm_lab import privacy
     from crm_lab.reporting import states as state_export
@@ -771,6 +826,7 @@ def _dispatch(args) -> int:
             "recommend": _recommend,
             "scores": _scores,
             "snapshots": _snapshots,
+            "moves": _moves,
             "encrypt": _crypt,
             "decrypt": _crypt,
             "new-key": _new_key,

@@ -213,6 +213,7 @@ MINIMAL = {
     "profiles": ["--profiles", "p"],
     "scores": ["--data", "d", "--as-of", "2025-12-31", "--out", "x"],
     "snapshots": ["--data", "d", "--from", "2025-01-31", "--to", "2025-12-31", "--states", "s"],
+    "moves": ["--states", "s", "--from", "2025-11-30", "--to", "2025-12-31", "--out", "x"],
 }
 
 
@@ -239,6 +240,7 @@ def test_every_date_option_is_read_as_an_iso_day():
         "recommend": ["--as-of"],
         "scores": ["--as-of"],
         "snapshots": ["--from", "--to"],
+        "moves": ["--from", "--to"],
     }
     for name, sub in _subparsers().items():
         for action in sub._actions:

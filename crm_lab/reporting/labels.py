@@ -97,6 +97,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "moved_in": ("Moved in", "迁入"),
     "moved_out": ("Moved out", "迁出"),
     "value_moved_out": ("Value of those who moved out", "迁出客户的价值"),
+    "move": ("Move", "流向"),
+    "points_band": (
+        "Points band (Q4: the quarter with most)",
+        "积分分档（Q4：积分最多的四分之一）",
+    ),
+    "value_at_stake": ("Value at stake", "涉及价值"),
+    "value_share": ("Share of all value", "占全部价值"),
     "tier": ("Membership tier", "会员等级"),
     "active_share": ("Still active (bought in the last year)", "仍活跃（近一年有购买）"),
     "active_low": ("95% interval from", "95% 区间下限"),
@@ -325,6 +332,14 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "non_product": ("Postage, fees, vouchers", "运费、手续费、礼券"),
         "adjustment": ("Adjustments", "调整"),
     },
+    "move": {  # migration.MOVES
+        "new": ("New (first purchase in the period)", "新进入（本期首购）"),
+        "up": ("Moved up", "上升"),
+        "same": ("Unchanged", "不变"),
+        "changed": ("Changed, neither up nor down", "变化（无升降）"),
+        "down": ("Moved down", "下降"),
+        "gone": ("Gone (no longer in the data)", "已不在（数据中已无此客户）"),
+    },
     "read_by": {
         "profile_detected": ("detected from the header", "由表头识别"),
         "profile_chosen": ("chosen with --profile", "由 --profile 指定"),
@@ -357,6 +372,7 @@ CODE_COLUMNS: dict[str, str] = {
     "cluster_before": "cluster",
     "kind": "line_kind",
     "read_by": "read_by",
+    "move": "move",
 }
 
 # how each kind of figure is written
@@ -370,13 +386,15 @@ SPECS: dict[str, str] = {
     "score": "{:.2f}",
 }
 _KINDS = {
-    "percent": """customer_share revenue_share clv_share avg_p_alive clean_share filled_share
+    "percent": """customer_share revenue_share value_share clv_share avg_p_alive clean_share
+        filled_share
         support confidence anonymous_revenue_share active_share active_low active_high
         sales_without_customer_share
         data_quality_clean_share active_customer_share value_at_risk_share holdout_error
         hit_rate baseline_hit_rate recommendation_hit_rate""",
     "money": """revenue avg_revenue clv amount period_revenue cancelled_amount returned_amount
-        predicted_value recent_spend expected_spend value_moved_out mean_revenue revenue_low
+        predicted_value recent_spend expected_spend value_moved_out value_at_stake mean_revenue
+        revenue_low
         revenue_high mean_predicted_value predicted_low predicted_high""",
     "count": """customers baskets orders new moved_up same moved_down changed rows_in rows_clean
         rows_quarantined rows_merged values_quarantined duplicate_customers_merged count lines

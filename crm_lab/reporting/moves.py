@@ -31,9 +31,10 @@ COLUMNS = {
 
 def migration_views(before: pd.DataFrame, after: pd.DataFrame) -> dict:
     """Two ``segments.states`` tables into ``{column: {"kind", "size", "customers", "value",
-    "flow", "hidden"}}`` for each state column both have values in: ``customers`` and ``value``
-    with the cells a page must not show blank (``hidden``), ``size`` likewise, ``flow`` the
-    whole table the flow chart draws (leaving out the ``hidden`` cells)."""
+    "flow", "hidden", "at_stake"}}`` for each state column both have values in: ``customers``
+    and ``value`` with the cells a page must not show blank (``hidden``), ``size`` likewise,
+    ``flow`` the whole table the flow chart draws (leaving out the ``hidden`` cells),
+    ``at_stake`` the customers and value per kind of move (``migration.moves_at_stake``)."""
     out = {}
     for column, (kind, rows, cols, order) in COLUMNS.items():
         if before[column].notna().sum() == 0 or after[column].notna().sum() == 0:
@@ -61,6 +62,7 @@ def migration_views(before: pd.DataFrame, after: pd.DataFrame) -> dict:
             "hidden": hidden,
             "withheld": withheld,
             "moves": moved["move"].value_counts().to_dict(),
+            "at_stake": _at_stake(moved, customers, hidden),
         }  # fmt: skip
     return out
 
@@ -89,24 +91,63 @@ def _hidden_cells(customers: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(hidden, index=customers.index, columns=customers.columns)
 
 
-def _recoverable(hidden, small) -> bool:
-    """Whether a reader who knows every row's and column's total (the states' sizes) and the
-    cells shown (zeros too) can solve a small hidden cell: a line with one unknown cell gives
-    it, and a solved cell may free another line; repeated until nothing changes. (The moves
-    out of and into a state are blank wherever they hold a hidden cell.)"""
-    unknown = hidden.copy()
-    n_rows, n_cols = hidden.shape
+def _recoverable(hidden, small, more=()) -> bool:
+    """Whether a reader who knows every row's and column's total (the states' sizes), the
+    totals of ``more`` (lists of cells) and the cells shown (zeros too) can work out a small
+    hidden cell exactly. Each known total is a linear equation in the hidden cells; a cell is
+    determined when its unit vector lies in the equations' row space (adding it does not raise
+    the rank), which is every combination of totals a reader could subtract, not only lines
+    with one unknown left. (The moves out of and into a state are blank wherever they hold a
+    hidden cell.)"""
+    unknown = np.array(hidden, dtype=bool)
+    if not (np.asarray(small, dtype=bool) & unknown).any():
+        return False
+    n_rows, n_cols = unknown.shape
     lines = [[(i, j) for j in range(n_cols)] for i in range(n_rows)]
     lines += [[(i, j) for i in range(n_rows)] for j in range(n_cols)]
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            left = [cell for cell in line if unknown[cell]]
-            if len(left) == 1:
-                unknown[left[0]] = False
-                changed = True
-    return bool((small & ~unknown).any())
+    lines += [list(line) for line in more]
+    cells = [tuple(c) for c in np.argwhere(unknown)]
+    column = {cell: k for k, cell in enumerate(cells)}
+    equations = np.zeros((len(lines), len(cells)))
+    for row, line in enumerate(lines):
+        for cell in line:
+            if cell in column:
+                equations[row, column[cell]] = 1.0
+    rank = np.linalg.matrix_rank(equations)
+    for cell in cells:
+        if small[cell]:
+            probe = np.zeros((1, len(cells)))
+            probe[0, column[cell]] = 1.0
+            if np.linalg.matrix_rank(np.vstack([equations, probe])) == rank:
+                return True
+    return False
+
+
+def _at_stake(moved: pd.DataFrame, customers: pd.DataFrame, hidden: pd.DataFrame):
+    """Moves into the customers and value at stake per kind of move
+    (``migration.moves_at_stake``), made safe for a page: the kinds' totals join the audit
+    (``_recoverable``) of the states' sizes and the cells shown; when they would give a small
+    move back, a kind that holds a hidden move shows no figure, as the moves out of a state
+    do. None when every kind is blank."""
+    table = migration.moves_at_stake(moved).rename(columns={"value": "value_at_stake"})
+    rows = {state: i for i, state in enumerate(customers.index)}
+    cols = {state: j for j, state in enumerate(customers.columns)}
+    pairs = zip(moved["before"], moved["after"], strict=True)
+    cells = pd.Series([(rows[b], cols[a]) for b, a in pairs], index=moved.index)
+    kinds = {kind: sorted(set(group)) for kind, group in cells.groupby(moved["move"])}
+    values = customers.to_numpy()
+    small = (values > 0) & (values < privacy.MIN_GROUP)
+    mask = hidden.to_numpy()
+    if not _recoverable(mask, small, more=kinds.values()):
+        return table
+    holds = {kind: any(mask[c] for c in group) for kind, group in kinds.items()}
+    blank = table["move"].map(holds).fillna(False).astype(bool).to_numpy()
+    if blank.all():
+        return None
+    figures = ["customers", "value_at_stake", "value_share"]
+    table[figures] = table[figures].astype("float64")
+    table.loc[blank, figures] = np.nan
+    return table
 
 
 def _size_table(size: pd.DataFrame, hidden: pd.DataFrame) -> pd.DataFrame:
@@ -143,19 +184,25 @@ def headline(views: dict) -> dict:
     return out
 
 
-def tier_table(states_table: pd.DataFrame, customers: pd.DataFrame | None):
-    """Customer states and the customers table into the tiers' outcomes
-    (``loyalty.tier_outcomes``), in the tiers' order when they are the usual names; None
-    without a tier column."""
-    if customers is None or "tier" not in customers or customers["tier"].notna().sum() == 0:
+def tier_table(states_table: pd.DataFrame, customers: pd.DataFrame | None, *, by: str = "tier"):
+    """Customer states and the customers table into the outcomes per membership tier or, with
+    ``by="points"``, per band of loyalty points (``loyalty.tier_outcomes``; the column then
+    named ``points_band``, the band with most points first); tiers in their order when they
+    are the usual names. None without the column or a buyer."""
+    if customers is None or by not in customers or customers[by].notna().sum() == 0:
         return None
-    usual = ["Platinum", "Gold", "Silver", "Bronze"]
-    names = set(customers["tier"].dropna().astype(str))
-    order = [t for t in usual if t in names] if names <= set(usual) else None
-    table = loyalty.tier_outcomes(states_table, customers, order=order)
+    if by == "points":
+        order = ["Q4", "Q3", "Q2", "Q1"]
+    else:
+        usual = ["Platinum", "Gold", "Silver", "Bronze"]
+        names = set(customers["tier"].dropna().astype(str))
+        order = [t for t in usual if t in names] if names <= set(usual) else None
+    table = loyalty.tier_outcomes(states_table, customers, by=by, order=order)
     if table.empty:  # no buyer yet
         return None
-    return table.assign(customers=table["customers"].astype(np.int64))
+    table = table[table["customers"] > 0] if by == "points" else table  # bands ties left empty
+    table = table.assign(customers=table["customers"].astype(np.int64))
+    return table.rename(columns={"tier": "points_band"}) if by == "points" else table
 
 
 def stored_trend(states_dir, *, as_of, column: str = "segment", last: int = 13, key_file=None):

@@ -30,6 +30,8 @@ __all__ = [
     "migration_matrix",
     "move_counts",
     "movement_summary",
+    "movers",
+    "moves_at_stake",
     "rfm_at",
 ]
 
@@ -38,11 +40,13 @@ MOVES = ("new", "up", "same", "changed", "down", "gone")
 NEW, GONE = "(new)", "(gone)"
 
 
-# the order of each state column's codes from best to worst, for moving up or down; clusters
-# have none (a move between them is a change). RFM segments move by their scores instead.
+# each state column's codes ranked from best (0) to worst, for moving up or down; codes of one
+# rank are neither: a new customer who keeps buying past the 90 days of "new" becomes active,
+# which is a change, not a step up. Clusters have no ranks (a move between them is a change);
+# RFM segments move by their scores instead.
 RANKS = {
-    "lifecycle_stage": ("loyal", "active", "new", "potential", "churned"),
-    "value_tier": ("high", "medium", "low"),
+    "lifecycle_stage": {"loyal": 0, "active": 1, "new": 1, "potential": 2, "churned": 3},
+    "value_tier": {"high": 0, "medium": 1, "low": 2},
 }
 
 
@@ -51,9 +55,10 @@ def between(before: pd.DataFrame, after: pd.DataFrame, *, column: str) -> pd.Dat
     column (``segment``, ``lifecycle_stage``, ``value_tier``, ``cluster``), with its value.
 
     ``move``: ``new`` / ``gone`` (not known on one day), ``up`` / ``down`` / ``same`` by the
-    RFM scores for segments (as ``compare``) or by ``RANKS`` for stages and tiers, else
-    ``same`` / ``changed``. ``value`` is what is at stake: the customer's predicted value on
-    the earlier day (the later one for new customers), else their revenue to date.
+    RFM scores for segments (as ``compare``) or by ``RANKS`` for stages and tiers (``changed``
+    between two codes of one rank: new to active), else ``same`` / ``changed``. ``value`` is
+    what is at stake: the customer's predicted value on the earlier day (the later one for new
+    customers), else their revenue to date.
 
     >>> a = pd.DataFrame({"customer_id": ["x", "y"], "value_tier": ["high", "low"],
     ...                   "predicted_value": [100.0, 5.0], "revenue": [900.0, 50.0]})
@@ -71,12 +76,12 @@ def between(before: pd.DataFrame, after: pd.DataFrame, *, column: str) -> pd.Dat
     else:
         moved = compare(before_known[["customer_id", column]], after_known[["customer_id", column]],
                         column=column)  # fmt: skip
-        order = RANKS.get(column)
-        if order is not None:
-            rank = {code: i for i, code in enumerate(order)}
+        rank = RANKS.get(column)
+        if rank is not None:
             a = moved["segment_before"].map(rank)
             b = moved["segment_after"].map(rank)
-            step = np.select([b < a, b > a], ["up", "down"], default="same")
+            changed = moved["segment_before"] != moved["segment_after"]
+            step = np.select([b < a, b > a, changed], ["up", "down", "changed"], default="same")
             known = a.notna() & b.notna()
             moved["move"] = np.where(known, step, moved["move"])
     worth = before.set_index("customer_id")
@@ -104,6 +109,45 @@ def flow_matrix(moved: pd.DataFrame, *, order, value: bool = False) -> pd.DataFr
     sums = pd.crosstab(compared["segment_before"], compared["segment_after"],
                        values=compared["value"], aggfunc="sum").fillna(0.0)  # fmt: skip
     return sums.reindex(index=counts.index, columns=counts.columns, fill_value=0.0)
+
+
+def moves_at_stake(moved: pd.DataFrame) -> pd.DataFrame:
+    """Moves (``between``) into the customers and the value at stake per kind of move:
+    ``move`` (``MOVES`` order, kinds without customers left out), ``customers``, ``value``
+    (the sum of their value at stake) and ``value_share`` (of all customers' value).
+
+    >>> moved = pd.DataFrame({"move": ["up", "down", "down", "same"],
+    ...                       "value": [10.0, 30.0, 20.0, 40.0]})
+    >>> moves_at_stake(moved)
+       move  customers  value  value_share
+    0    up          1   10.0          0.1
+    1  same          1   40.0          0.4
+    2  down          2   50.0          0.5
+    """
+    total = moved["value"].sum()
+    grouped = moved.groupby("move")["value"].agg(["size", "sum"])
+    rows = [{"move": m, "customers": int(grouped.loc[m, "size"]),
+             "value": float(grouped.loc[m, "sum"]),
+             "value_share": float(grouped.loc[m, "sum"] / total) if total else np.nan}
+            for m in MOVES if m in grouped.index]  # fmt: skip
+    return pd.DataFrame(rows, columns=["move", "customers", "value", "value_share"])
+
+
+def movers(moved: pd.DataFrame, *, kinds=("down", "up", "changed", "gone")) -> pd.DataFrame:
+    """Moves (``between``) into the customers who moved, most value at stake first within
+    each kind of move (``kinds``, in that order): who to call back, for an analyst's list.
+
+    >>> moved = pd.DataFrame({"customer_id": ["a", "b", "c"], "before": ["x", "x", "y"],
+    ...     "after": ["y", "y", "y"], "move": ["down", "down", "same"], "value": [5.0, 9.0, 1.0]})
+    >>> movers(moved)["customer_id"].tolist()
+    ['b', 'a']
+    """
+    order = {kind: i for i, kind in enumerate(kinds)}
+    out = moved[moved["move"].isin(order)].copy()
+    out["_kind"] = out["move"].map(order)
+    out = out.sort_values(["_kind", "value", "customer_id"], ascending=[True, False, True],
+                          kind="stable")  # fmt: skip
+    return out.drop(columns="_kind").reset_index(drop=True)
 
 
 def size_change(moved: pd.DataFrame, *, order) -> pd.DataFrame:

@@ -31,28 +31,65 @@ def _states(pairs: list[tuple[str, str, int]]):
     return frame(before).assign(**cols), frame(after).assign(**cols)
 
 
-def _solvable(counts: pd.DataFrame, hidden: pd.DataFrame) -> set:
-    """The hidden cells a reader solves from each row's and column's total (the states' sizes,
-    public) and the cells shown, zeros included."""
-    n_rows, n_cols = counts.shape
+def _stage_states(pairs: list[tuple[str, str, int]]):
+    """(stage before, stage after, customers) into two days' states."""
+    before, after, i = [], [], 0
+    for a, b, n in pairs:
+        for _ in range(n):
+            cid = f"c{i:04d}"
+            i += 1
+            if a != "(new)":
+                before.append({"customer_id": cid, "lifecycle_stage": a})
+            after.append({"customer_id": cid, "lifecycle_stage": b})
+    cols = {"segment": None, "value_tier": None, "cluster": None, "predicted_value": np.nan,
+            "revenue": 100.0, "r_score": np.nan, "f_score": np.nan}  # fmt: skip
+    return pd.DataFrame(before).assign(**cols), pd.DataFrame(after).assign(**cols)
+
+
+def _pinned(counts: pd.DataFrame, hidden: pd.DataFrame, kinds=()) -> set:
+    """The hidden cells a reader works out exactly from every row's and column's total (the
+    states' sizes), the totals of ``kinds`` (lists of cells: a kind of move's customers) and
+    the cells shown: each hidden cell's least and greatest value over every non-negative
+    table that agrees with all of them (linear programmes, an audit independent of the
+    page's own); a cell whose least and greatest are equal is given away."""
+    from scipy.optimize import linprog
+
+    values = counts.to_numpy(float)
+    mask = hidden.to_numpy()
+    cells = [tuple(c) for c in np.argwhere(mask)]
+    n_rows, n_cols = values.shape
     lines = [[(i, j) for j in range(n_cols)] for i in range(n_rows)]
     lines += [[(i, j) for i in range(n_rows)] for j in range(n_cols)]
-    unknown = {(i, j) for i in range(n_rows) for j in range(n_cols) if hidden.iloc[i, j]}
-    solved, changed = set(), True
-    while changed:
-        changed = False
-        for line in lines:
-            left = [c for c in line if c in unknown]
-            if len(left) == 1:
-                unknown.discard(left[0])
-                solved.add(left[0])
-                changed = True
-    return solved
+    lines += [list(k) for k in kinds]
+    a_eq = np.array([[1.0 if c in line else 0.0 for c in cells] for line in lines])
+    b_eq = np.array([sum(values[c] for c in line if mask[c]) for line in lines])
+    out = set()
+    for k, cell in enumerate(cells):
+        goal = np.zeros(len(cells))
+        goal[k] = 1.0
+        low = linprog(goal, A_eq=a_eq, b_eq=b_eq, bounds=(0, None)).fun
+        high = -linprog(-goal, A_eq=a_eq, b_eq=b_eq, bounds=(0, None)).fun
+        if high - low < 0.5:
+            out.add(cell)
+    return out
 
 
-def _no_small_cell_comes_back(counts: pd.DataFrame, hidden: pd.DataFrame) -> None:
+def _kinds_shown(view: dict, moved: pd.DataFrame, hidden: pd.DataFrame) -> list:
+    """The cells of each kind of move whose count the page shows (``at_stake``)."""
+    table = view.get("at_stake")
+    if table is None:
+        return []
+    shown = set(table.loc[table["customers"].notna(), "move"])
+    rows = {s: i for i, s in enumerate(hidden.index)}
+    cols = {s: j for j, s in enumerate(hidden.columns)}
+    return [sorted({(rows[b], cols[a]) for b, a in zip(part["before"], part["after"],
+                                                       strict=True)})
+            for kind, part in moved.groupby("move") if kind in shown]  # fmt: skip
+
+
+def _no_small_cell_comes_back(counts: pd.DataFrame, hidden: pd.DataFrame, kinds=()) -> None:
     values = counts.to_numpy(float)
-    for i, j in _solvable(counts, hidden):
+    for i, j in _pinned(counts, hidden, kinds):
         assert not 0 < values[i, j] < K, (counts.index[i], counts.columns[j])
     shown = values[~hidden.to_numpy()]
     assert not ((shown > 0) & (shown < K)).any()
@@ -134,13 +171,37 @@ def test_the_demo_migration_gives_no_small_move_back(demo):
     earlier = states.customer_states(lines, as_of="2025-10-31")
     now = states.customer_states(lines, as_of="2025-12-31", previous=earlier.clustering)
     views = moves.migration_views(earlier.table, now.table)
-    shown = 0
+    shown = kinds_shown = 0
     for column, view in views.items():
-        counts = migration.flow_matrix(migration.between(earlier.table, now.table,
-                                                         column=column),
-                                       order=list(view["hidden"].columns))  # fmt: skip
+        moved = migration.between(earlier.table, now.table, column=column)
+        counts = migration.flow_matrix(moved, order=list(view["hidden"].columns))
         counts = counts.reindex(index=view["hidden"].index, columns=view["hidden"].columns,
                                 fill_value=0)  # fmt: skip
-        _no_small_cell_comes_back(counts, view["hidden"])
+        kinds = _kinds_shown(view, moved, view["hidden"])
+        _no_small_cell_comes_back(counts, view["hidden"], kinds)
         shown += int((~view["hidden"].to_numpy() & (counts.to_numpy() > 0)).sum())
-    assert shown > 0  # the audit does not hide everything everywhere
+        kinds_shown += len(kinds)
+    assert shown > 0 and kinds_shown > 0  # the audit does not hide everything everywhere
+
+
+def test_a_kind_of_move_that_would_give_a_small_move_back_shows_no_figure():
+    # 3 new customers became active (the only "changed" move: neither up nor down); the
+    # cells around them are hidden, but the kind's total alone would give the 3 back
+    pairs = [("new", "active", 3), ("new", "new", 30), ("new", "churned", 10),
+             ("loyal", "active", 20), ("loyal", "churned", 12), ("loyal", "loyal", 50),
+             ("active", "active", 40), ("churned", "churned", 60)]  # fmt: skip
+    before, after = _stage_states(pairs)
+    view = moves.migration_views(before, after)["lifecycle_stage"]
+    hidden = view["hidden"]
+    moved = migration.between(before, after, column="lifecycle_stage")
+    counts = migration.flow_matrix(moved, order=list(hidden.columns))
+    counts = counts.reindex(index=hidden.index, columns=hidden.columns, fill_value=0)
+    assert hidden.loc["new", "active"]
+    every_kind = [sorted({(list(hidden.index).index(b), list(hidden.columns).index(a))
+                          for b, a in zip(part["before"], part["after"], strict=True)})
+                  for _, part in moved.groupby("move")]  # fmt: skip
+    assert _pinned(counts, hidden, every_kind)  # all kinds' totals shown: the 3 comes back
+    table = view["at_stake"].set_index("move")
+    assert table.loc[["changed", "down"], "customers"].isna().all()  # so they are blank
+    assert table.loc["same", "customers"] == 180
+    _no_small_cell_comes_back(counts, hidden, _kinds_shown(view, moved, hidden))

@@ -168,3 +168,40 @@ def test_with_a_data_key_the_store_is_encrypted(demo, tmp_path):
         stored.load_states(folder, as_of="2025-12-31", key_file=key),
         stored.load_states(plain, as_of="2025-12-31"),
     )
+
+
+def test_moves_lists_who_moved_between_two_stored_days(demo, tmp_path, capsys):
+    from crm_lab import cli
+
+    folder = tmp_path / "states"
+    stored.record_states(demo.tables, folder, as_of="2025-11-30")
+    stored.record_states(demo.tables, folder, as_of="2025-12-31", period_start="2025-12-01")
+    out = tmp_path / "moves.csv"
+    argv = ["moves", "--states", str(folder), "--from", "2025-11-30", "--to", "2025-12-31",
+            "--column", "lifecycle_stage", "--out", str(out), "--raw-ids"]  # fmt: skip
+    assert cli.main(argv) == 0
+    listed = pd.read_csv(out, dtype={"customer_id": str})
+    before = stored.load_states(folder, as_of="2025-11-30").set_index("customer_id")
+    after = stored.load_states(folder, as_of="2025-12-31").set_index("customer_id")
+    # every customer whose stage is not the same on both days, once, and nobody else
+    common = before.index.intersection(after.index)
+    changed = common[(before.loc[common, "lifecycle_stage"]
+                      != after.loc[common, "lifecycle_stage"]).to_numpy()]  # fmt: skip
+    assert set(listed["customer_id"]) == set(changed) and listed["customer_id"].is_unique
+    assert set(listed["move"]) <= {"up", "down", "changed"}
+    # moved down first, most value at stake first; the value is November's predicted value
+    kinds = listed["move"].map({"down": 0, "up": 1, "changed": 2})
+    assert kinds.is_monotonic_increasing
+    for _, part in listed.groupby("move"):
+        assert part["value"].is_monotonic_decreasing
+    first = listed.iloc[0]
+    assert first["value"] == pytest.approx(before.loc[first["customer_id"], "predicted_value"])
+    assert "moved in lifecycle_stage" in capsys.readouterr().out
+    # pseudonyms by default; a day the store does not hold is a clear error
+    argv_pseudo = [a for a in argv if a != "--raw-ids"]
+    assert cli.main(argv_pseudo) == 0
+    assert not set(pd.read_csv(out, dtype=str)["customer_id"]) & set(changed)
+    missing = [*argv_pseudo[:4], "2025-10-31", *argv_pseudo[5:]]
+    assert cli.main(missing) == 2
+    err = capsys.readouterr().err
+    assert "holds no states of 2025-10-31" in err and "2025-11-30, 2025-12-31" in err

@@ -26,8 +26,9 @@ AFTER = pd.DataFrame({
 
 def test_between_known_answer():
     moved = migration.between(BEFORE, AFTER, column="lifecycle_stage").set_index("customer_id")
-    # up and down by the stages' order: loyal, active, new, potential, churned
-    assert moved["move"].to_dict() == {"a": "up", "b": "same", "c": "down", "d": "up",
+    # up and down by the stages' ranks: loyal, then active and new alike, potential, churned;
+    # a new customer still buying after 90 days becomes active: a change, not a step up
+    assert moved["move"].to_dict() == {"a": "changed", "b": "same", "c": "down", "d": "up",
                                        "e": "new"}  # fmt: skip
     assert moved.loc["e", "before"] == migration.NEW
     # the value at stake: the earlier day's predicted value, the later one's for e
