@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_lab import engine
 from crm_lab.core.lines import as_of_day, day_end, sale_lines
+from crm_lab.segments import tags
 
 __all__ = [
     "AGE_BANDS",
@@ -166,48 +166,29 @@ def customer_tags(
     (``ingest.read_lines``): the lines are totalled per customer and day there, and only that
     table comes back.
 
-    Returns one row per customer: the four tags as booleans, ``tags`` ("vip, at_risk") and the
+    Returns one row per customer: the four tags as booleans, ``tags`` ("vip, at_risk"), the
     figures they were decided on (``purchase_days``, ``days_since_last``, ``median_gap_days``,
-    ``recent_spend``).
+    ``recent_spend``) and ``evidence`` (``tags.apply_rules``: each tag's rule and values).
     """
-    day = as_of_day(as_of)
-    # one row per customer and purchase day, totalled on the lines' engine
-    days = engine.purchase_days(transactions, end=day_end(as_of), any_amount=True)
-    gaps = days.groupby("customer_id")["day"].diff().dt.days
-    per = days.assign(gap=gaps).groupby("customer_id")
-    out = pd.DataFrame(
-        {
-            "purchase_days": per.size(),
-            "first_day": per["day"].min(),
-            "last_day": per["day"].max(),
-            "median_gap_days": per["gap"].median(),
-        }
-    )
-    recent = days[days["day"] > day - pd.Timedelta(days=vip_window_days)]
-    out["recent_spend"] = recent.groupby("customer_id")["amount"].sum()
-    out["recent_spend"] = out["recent_spend"].fillna(0.0)
-    out["days_since_last"] = (day - out["last_day"]).dt.days
-    out["new"] = out["first_day"] > day - pd.Timedelta(days=new_days)
-    out["returning"] = out["purchase_days"] >= 2
-    spenders = out["recent_spend"][out["recent_spend"] > 0]
-    if len(spenders):
-        rank = spenders.rank(method="min", ascending=False)
-        # rounded first: 0.07 * 100 is 7.000000000000001, whose ceiling would be 8
-        line = max(1, int(np.ceil(round(vip_share * len(spenders), 9))))
-        out["vip"] = out.index.isin(rank.index[rank <= line])
-    else:
-        out["vip"] = False
-    out["at_risk"] = (
-        out["returning"]
-        & (out["days_since_last"] > risk_factor * out["median_gap_days"])
-        & (out["days_since_last"] > min_risk_days)
-    )
-    flags = out[list(TAGS)]
-    out["tags"] = [
-        ", ".join(t for t, on in zip(TAGS, row, strict=True) if on) for row in flags.to_numpy()
-    ]
-    columns = [*TAGS, "tags", "purchase_days", "days_since_last", "median_gap_days", "recent_spend"]
-    return out[columns].rename_axis("customer_id").reset_index()
+    # the four tags are the shipped rules' first four (crm_lab/ingest/tags.yaml) with these
+    # parameters: one computation of the figures and the rules (segments.tags) for both
+    rules = [
+        {"tag": "new", "all": [{"figure": "days_since_first", "op": "<", "value": new_days}]},
+        {"tag": "returning", "all": [{"figure": "purchase_days", "op": ">=", "value": 2}]},
+        {"tag": "vip", "all": [{"figure": "recent_spend", "op": "top_share",
+                                "value": vip_share}]},
+        {"tag": "at_risk", "all": [
+            {"figure": "purchase_days", "op": ">=", "value": 2},
+            {"figure": "days_since_last", "op": ">", "times": risk_factor,
+             "of": "median_gap_days"},
+            {"figure": "days_since_last", "op": ">", "value": min_risk_days},
+        ]},
+    ]  # fmt: skip
+    figures = tags.tag_figures(transactions, as_of=as_of, window_days=vip_window_days)
+    out = figures.merge(tags.apply_rules(figures, rules), on="customer_id", validate="1:1")
+    columns = ["customer_id", *TAGS, "tags", "purchase_days", "days_since_last",
+               "median_gap_days", "recent_spend", "evidence"]  # fmt: skip
+    return out[columns]
 
 
 def tag_counts(tagged: pd.DataFrame) -> pd.DataFrame:

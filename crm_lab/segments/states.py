@@ -117,7 +117,8 @@ def customer_states(
         tagged = tags.apply_rules(figures, tags.check_rules(tag_rules))
         tagged = tagged.rename(columns={"evidence": "tag_evidence"})
     else:
-        tagged = classify.customer_tags(transactions, as_of=as_of).assign(tag_evidence="")
+        tagged = classify.customer_tags(transactions, as_of=as_of)
+        tagged = tagged.rename(columns={"evidence": "tag_evidence"})
     out = staged[["customer_id", "stage", "first_purchase", "last_purchase"]].rename(
         columns={"stage": "lifecycle_stage"}
     )
