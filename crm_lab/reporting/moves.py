@@ -72,8 +72,9 @@ def _hidden_cells(customers: pd.DataFrame) -> pd.DataFrame:
     those blanked with them so that no total gives one back. The totals a page shows are each
     row and column (the states' sizes) and each row's and column's cells off the diagonal (who
     moved out of a state, who moved in): ``privacy.small_cells`` protects all of them, and an
-    audit (``_recoverable``) solves the table from its totals as a reader could; when a small
-    cell still comes back, every cell is hidden."""
+    audit (``_pinned``) solves the table from its totals as a reader could; while a small
+    cell still comes back, one more cell on its row or column is hidden (every cell when none
+    is left there)."""
     rows, cols = list(customers.index), list(customers.columns)
     regions = []
     for i, a in enumerate(rows):
@@ -84,24 +85,41 @@ def _hidden_cells(customers: pd.DataFrame) -> pd.DataFrame:
         regions += [region] if len(region) > 1 else []
     small, extra = privacy.small_cells(customers, k=privacy.MIN_GROUP, regions=regions)
     hidden = small | extra
-    if small.any() and _recoverable(hidden, small):
-        # the states' sizes (public on this page and the customer-value pages) would still
-        # give a small move back through the cells shown, zeros included: no cell is shown
-        hidden = np.ones_like(hidden)
+    values = customers.to_numpy()
+    while small.any():
+        # the states' sizes (public on this page and the customer-value pages) may still give
+        # a small move back through the cells shown, zeros included: blank one more cell on
+        # the line of the first one that comes back (the smallest shown, zeros first) and
+        # audit again; when nothing is left to blank there, no cell is shown
+        pinned = _pinned(hidden, small)
+        if not pinned:
+            break
+        i, j = pinned[0]
+        line = [(i, c) for c in range(hidden.shape[1])] + [(r, j) for r in range(hidden.shape[0])]
+        shown = [cell for cell in line if not hidden[cell]]
+        if not shown:
+            hidden = np.ones_like(hidden)
+            break
+        hidden[min(shown, key=lambda cell: (values[cell], cell))] = True
     return pd.DataFrame(hidden, index=customers.index, columns=customers.columns)
 
 
 def _recoverable(hidden, small, more=()) -> bool:
-    """Whether a reader who knows every row's and column's total (the states' sizes), the
-    totals of ``more`` (lists of cells) and the cells shown (zeros too) can work out a small
-    hidden cell exactly. Each known total is a linear equation in the hidden cells; a cell is
-    determined when its unit vector lies in the equations' row space (adding it does not raise
-    the rank), which is every combination of totals a reader could subtract, not only lines
-    with one unknown left. (The moves out of and into a state are blank wherever they hold a
-    hidden cell.)"""
+    """Whether ``_pinned`` finds a small hidden cell a reader can work out."""
+    return bool(_pinned(hidden, small, more))
+
+
+def _pinned(hidden, small, more=()) -> list:
+    """The small hidden cells a reader who knows every row's and column's total (the states'
+    sizes), the totals of ``more`` (lists of cells) and the cells shown (zeros too) can work
+    out exactly, as (row, column) pairs. Each known total is a linear equation in the hidden
+    cells; a cell is determined when its unit vector lies in the equations' row space (adding
+    it does not raise the rank), which is every combination of totals a reader could
+    subtract, not only lines with one unknown left. (The moves out of and into a state are
+    blank wherever they hold a hidden cell.)"""
     unknown = np.array(hidden, dtype=bool)
     if not (np.asarray(small, dtype=bool) & unknown).any():
-        return False
+        return []
     n_rows, n_cols = unknown.shape
     lines = [[(i, j) for j in range(n_cols)] for i in range(n_rows)]
     lines += [[(i, j) for i in range(n_rows)] for j in range(n_cols)]
@@ -114,13 +132,14 @@ def _recoverable(hidden, small, more=()) -> bool:
             if cell in column:
                 equations[row, column[cell]] = 1.0
     rank = np.linalg.matrix_rank(equations)
+    pinned = []
     for cell in cells:
         if small[cell]:
             probe = np.zeros((1, len(cells)))
             probe[0, column[cell]] = 1.0
             if np.linalg.matrix_rank(np.vstack([equations, probe])) == rank:
-                return True
-    return False
+                pinned.append((int(cell[0]), int(cell[1])))
+    return pinned
 
 
 def _at_stake(moved: pd.DataFrame, customers: pd.DataFrame, hidden: pd.DataFrame):
