@@ -45,7 +45,9 @@ DEMO_DATES = {
     "campaign_responses.csv": "sent_at",
     "customers.csv": synth.CUSTOMERS_ZH_HEADERS["signup_date"],
 }
-CASES = [("retail", "2011-09"), ("retail", "2011-11"), ("demo", "2025-06")]
+# Online Retail cut three months before its end (the most later data a page could leak) and
+# the demo data mid-history; one retail month is enough: each case runs every template twice
+CASES = [("retail", "2011-09"), ("demo", "2025-06")]
 
 
 def cut_retail(src: Path, out: Path, *, as_of) -> Path:
