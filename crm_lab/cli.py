@@ -197,6 +197,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     sn.add_argument("--states", required=True, type=Path, help="the store's folder")
     sn.add_argument("--random-state", type=int, default=0, help="seed of the clustering")
+    sv = sub.add_parser(
+        "service",
+        help="the support desk's figures (response and resolution hours, breaches, backlog, "
+        "CSAT) for all tickets, per problem type and per team, as CSV",
+    )
+    sv.add_argument("--data", required=True, type=Path, help="folder of table files, or one file")
+    sv.add_argument(
+        "--as-of",
+        type=_date,
+        help="the day the figures are for (default: the export's last ticket time)",
+    )
+    sv.add_argument(
+        "--target",
+        action="append",
+        type=_target,
+        metavar="PRIORITY=HOURS",
+        help="resolution target of a priority, in hours (repeatable; * for any other): a "
+        "ticket without its own due date is due then",
+    )
+    sv.add_argument("--out", required=True, type=Path, help="CSV file to write")
     mv = sub.add_parser(
         "moves",
         help="who moved between two stored days of the store of states (segment, stage, tier "
@@ -275,7 +295,7 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="load and clean the data, print a summary per table")
     v.add_argument("--data", required=True, type=Path, help="folder of table files, or one file")
-    for command in (r, v, ru, rc, sc, sn):
+    for command in (r, v, ru, rc, sc, sn, sv):
         command.add_argument(
             "--data-key-file", type=Path, help="key for encrypted input files (*.enc)"
         )
@@ -657,6 +677,53 @@ def _snapshots(args) -> int:
     return 0
 
 
+def _target(text: str) -> tuple[str, float]:
+    """``PRIORITY=HOURS`` (``high=24``, ``*=72``) into the pair."""
+    priority, sep, hours = text.partition("=")
+    try:
+        value = float(hours)
+    except ValueError:
+        value = -1.0
+    if not sep or not priority.strip() or not value > 0:
+        raise argparse.ArgumentTypeError(f"expected PRIORITY=HOURS (high=24, *=72), got {text!r}")
+    return priority.strip(), value
+
+
+def _service(args) -> int:
+    import pandas as pd
+
+    from crm_lab.service import support
+
+    tickets = _read(args).tables.get("tickets")
+    if tickets is None:
+        print("error: the service figures need a tickets table (tickets.csv, or a ticket event "
+              "log)", file=sys.stderr)  # fmt: skip
+        return 2
+    as_of = args.as_of
+    if as_of is None:
+        times = [c for c in ("opened_at", "first_response_at", "resolved_at", "closed_at")
+                 if c in tickets]  # fmt: skip
+        last = pd.concat([tickets[c] for c in times]).max()
+        if pd.isna(last):
+            print("error: no ticket has a date: give --as-of", file=sys.stderr)
+            return 2
+        as_of = last.date().isoformat()
+    targets = dict(args.target or [])
+    parts = []
+    for by in (None, "problem_type", "team"):
+        if by is not None and (by not in tickets or tickets[by].isna().all()):
+            continue
+        part = support.service_summary(tickets, as_of=as_of, by=by, targets=targets)
+        parts.append(part.assign(by=by or "all"))
+    out = pd.concat(parts, ignore_index=True)
+    out = out[["by", *[c for c in out.columns if c != "by"]]]
+    if not _write_export(out, args.out):
+        return 2
+    print(f"{int(out['tickets'].iloc[0]):,} tickets as of {as_of}: {len(out) - 1} groups "
+          f"-> {args.out}")  # fmt: skip
+    return 0
+
+
 def _moves(args) -> int:
     from crm_lab import privacy
     from crm_lab.reporting import store
@@ -827,6 +894,7 @@ def _dispatch(args) -> int:
             "scores": _scores,
             "snapshots": _snapshots,
             "moves": _moves,
+            "service": _service,
             "encrypt": _crypt,
             "decrypt": _crypt,
             "new-key": _new_key,

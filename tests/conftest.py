@@ -12,6 +12,9 @@ from crm_lab import ingest, synth
 
 ROOT = Path(__file__).resolve().parents[1]
 RETAIL = ROOT / "data" / "external" / "online_retail" / "online_retail.parquet"
+# the public data beside the project (../shared/data, with its PROVENANCE files): read by the
+# tests, not shipped where the licence note says to ask first
+SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")

@@ -214,6 +214,7 @@ MINIMAL = {
     "scores": ["--data", "d", "--as-of", "2025-12-31", "--out", "x"],
     "snapshots": ["--data", "d", "--from", "2025-01-31", "--to", "2025-12-31", "--states", "s"],
     "moves": ["--states", "s", "--from", "2025-11-30", "--to", "2025-12-31", "--out", "x"],
+    "service": ["--data", "d", "--out", "x"],
 }
 
 
@@ -241,6 +242,7 @@ def test_every_date_option_is_read_as_an_iso_day():
         "scores": ["--as-of"],
         "snapshots": ["--from", "--to"],
         "moves": ["--from", "--to"],
+        "service": ["--as-of"],
     }
     for name, sub in _subparsers().items():
         for action in sub._actions:

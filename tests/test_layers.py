@@ -23,7 +23,7 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1] / "crm_lab"
 # --- the rules, as data -------------------------------------------------------------------------
 # A unit is a folder (or a top-level module) directly under crm_lab/. Layers, bottom-up; a unit
 # may import only from lower layers, as MAY_IMPORT lists, and from inside itself.
-ANALYSES = ("value", "clv", "basket", "demand", "segments", "quality")
+ANALYSES = ("value", "clv", "basket", "demand", "segments", "quality", "service")
 LAYERS = [
     ("core", ("core",)),  # schemas, dataset, periods, lines: imports nothing else of crm_lab
     ("privacy", ("privacy",)),  # masking, pseudonyms, encryption
@@ -48,6 +48,8 @@ MAY_IMPORT = {
     # a customer's state (segments.states) holds its value tier, from the clv models
     "segments": {"core", "privacy", "engine", "value", "clv"},
     "quality": {"core", "privacy", "engine"},  # counts over rows, on any engine
+    # tickets and interactions; by RFM segment and against the customers' lifecycle
+    "service": {"core", "privacy", "engine", "value", "segments"},
     "synth": {"core"},
     "reporting": {"core", "privacy", "engine", "ingest", *ANALYSES, "synth"},
     "cli": {"core", "privacy", "engine", "ingest", *ANALYSES, "synth", "reporting"},

@@ -93,7 +93,8 @@ EVENT_DATES: dict[str, str] = {
     "tickets": "opened_at",
     "campaign_responses": "sent_at",
 }
-MAIN_DATES: dict[str, str] = {**EVENT_DATES, "customers": "signup_date"}
+MAIN_DATES: dict[str, str] = {**EVENT_DATES, "customers": "signup_date",
+                               "ticket_events": "event_at"}  # fmt: skip
 
 SCHEMAS: dict[str, TableSchema] = {
     "customers": TableSchema(
@@ -175,18 +176,49 @@ SCHEMAS: dict[str, TableSchema] = {
     "tickets": TableSchema(
         name="tickets",
         key=("ticket_id",),
-        description="Service tickets with their timings and satisfaction.",
+        description=(
+            "Service tickets (cases, service requests) with their timings and satisfaction;"
+            " a ticket event log (ticket_events) is read into this table."
+        ),
         columns=(
             Column("ticket_id", "id", required=True, nullable=False),
-            Column("customer_id", "id", required=True, nullable=False),
+            Column("customer_id", "id", description="missing in a public service desk's export"),
             Column("opened_at", "datetime", required=True, nullable=False),
             Column("first_response_at", "datetime"),
-            Column("resolved_at", "datetime"),
+            Column("resolved_at", "datetime", description="resolved (or closed, when one date)"),
+            Column("closed_at", "datetime", description="closed after resolution, if apart"),
+            Column("due_at", "datetime", description="the ticket's own target date"),
             Column("problem_type", "str"),
+            Column("priority", "str"),
+            Column("team", "str", description="the team, queue or agency that handles it"),
+            Column("channel", "str", description="how the ticket came in (phone, online, ...)"),
+            Column("status", "str"),
+            Column("reopened", "int", description="times resolved again after a resolution"),
             Column("description", "str"),
             Column("resolution", "str"),
             Column("satisfaction", "float", description="1-5"),
             Column("comment", "str"),
+        ),
+    ),
+    "ticket_events": TableSchema(
+        name="ticket_events",
+        key=(),  # a ticket can take the same activity twice
+        description=(
+            "A ticket event log: one row per ticket and activity, as help-desk and"
+            " process-mining tools export a ticket's history. Read into the tickets table by"
+            " the activities of ticket_events in policies.yaml (ingest.eventlog)."
+        ),
+        columns=(
+            Column("ticket_id", "id", required=True, nullable=False),
+            Column("activity", "str", required=True, nullable=False),
+            Column("event_at", "datetime", required=True, nullable=False),
+            Column("customer_id", "id"),
+            Column("problem_type", "str"),
+            Column("priority", "str"),
+            Column("team", "str"),
+            Column("channel", "str"),
+            Column("agent", "str", description="who did it (an agent, a resource)"),
+            Column("description", "str"),
         ),
     ),
     "campaign_responses": TableSchema(

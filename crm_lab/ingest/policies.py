@@ -20,7 +20,8 @@ import pandas as pd
 import yaml
 
 from crm_lab.core.dataset import Dataset, quarantine_frame, quarantine_rows
-from crm_lab.ingest import dedup
+from crm_lab.core.schemas import conform
+from crm_lab.ingest import dedup, eventlog
 from crm_lab.ingest.parts import LineParts, row_hashes
 from crm_lab.ingest.readers import LoadError, read_yaml_mapping
 
@@ -71,12 +72,14 @@ def load_policies(path: str | Path | None = None) -> dict:
     policies = yaml.safe_load(_POLICIES_FILE.read_text("utf-8"))
     if path:
         user = dict(read_yaml_mapping(path, what="policies"))
-        extra = user.pop("dedup", None) or {}
-        if not isinstance(extra, dict):
-            raise LoadError(path, f"dedup: expected a mapping, got {extra!r}")
-        dedup = {**policies.get("dedup", {}), **extra}
+        merged = {}
+        for name in ("dedup", "ticket_events"):  # mappings: the user's keys over the shipped
+            extra = user.pop(name, None) or {}
+            if not isinstance(extra, dict):
+                raise LoadError(path, f"{name}: expected a mapping, got {extra!r}")
+            merged[name] = {**policies.get(name, {}), **extra}
         policies.update(user)
-        policies["dedup"] = dedup
+        policies.update(merged)
         check_policies(policies, source=path)
     return policies
 
@@ -123,6 +126,16 @@ def check_policies(policies: dict, *, source: str | Path = "policies") -> None:
         isinstance(keys, list) and set(keys) <= {"phone", "email", "customer_id"}
     ):
         raise LoadError(source, f"dedup.exact_keys: expected a list of phone, email, got {keys!r}")
+    marks = policies.get("ticket_events") or {}
+    if not isinstance(marks, dict):
+        raise LoadError(source, f"ticket_events: expected a mapping, got {marks!r}")
+    for name, names in marks.items():
+        if name not in eventlog.MARKS:
+            raise LoadError(source, f"ticket_events.{name}: expected one of "
+                            f"{', '.join(eventlog.MARKS)}")  # fmt: skip
+        if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+            raise LoadError(source, f"ticket_events.{name}: expected a list of activity names, "
+                            f"got {names!r}")  # fmt: skip
 
 
 def _rows_out(table, provenance, mask, rule, reason, action, frame, column=""):
@@ -402,12 +415,28 @@ def clean_dataset(dataset: Dataset, *, policies: str | Path | dict | None = None
                 f"customers: {len(merge_log)} duplicate record(s) merged into "
                 f"{merge_log['master_id'].nunique()} customer(s)"
             )
+    accounting = dataset.accounting.copy()
+    if "ticket_events" in tables and "tickets" not in tables:
+        tickets, said = eventlog.tickets_from_events(
+            tables["ticket_events"], activities=pol.get("ticket_events") or {}
+        )
+        tables["tickets"] = conform(tickets, "tickets")
+        notes.extend(said)
+        derived = {"table": "tickets", "source_file": "derived from ticket_events",
+                   "rows_in": len(tickets), "rows_clean": len(tickets), "rows_quarantined": 0,
+                   "rows_merged": 0}  # fmt: skip
+        row = pd.DataFrame([derived]).astype(accounting.dtypes.to_dict())
+        accounting = pd.concat([accounting, row], ignore_index=True)
+    elif "ticket_events" in tables:
+        notes.append("ticket_events: not read into tickets: the data has a tickets table")
+    if "tickets" in tables:
+        tables["tickets"], q = ticket_times(tables["tickets"], provenance=prov.get("tickets"))
+        parts.append(q)
     if "campaign_responses" in tables:
         cr, folded = _fold_responses(tables["campaign_responses"], prov.get("campaign_responses"))
         tables["campaign_responses"] = cr
         parts.append(folded)
         booked.append(folded.assign(kind="rows_merged"))
-    accounting = dataset.accounting.copy()
     for part in booked:
         for (table, source), n in (
             part.groupby(["table", "source_file"], observed=True).size().items()
@@ -424,6 +453,37 @@ def clean_dataset(dataset: Dataset, *, policies: str | Path | dict | None = None
         provenance={},
         mappings=dataset.mappings,
     )
+
+
+TICKET_TIMES = ("first_response_at", "resolved_at", "closed_at")
+
+
+def ticket_times(tickets: pd.DataFrame, *, provenance: pd.DataFrame | None = None):
+    """Tickets into a copy whose response, resolution and closing times are not before the
+    ticket was opened, and the quarantine of the times that were (value quarantined: the
+    ticket stays, without that time; a negative duration must not enter a median).
+
+    >>> tk = pd.DataFrame({"ticket_id": ["1", "2"],
+    ...     "opened_at": pd.to_datetime(["2024-01-02", "2024-01-02"]),
+    ...     "resolved_at": pd.to_datetime(["2024-01-01", "2024-01-03"])})
+    >>> fixed, q = ticket_times(tk)
+    >>> fixed["resolved_at"].isna().tolist(), q["reason"].tolist()
+    ([True, False], ['before the ticket was opened (2024-01-02)'])
+    """
+    out = tickets.copy()
+    parts = []
+    for column in TICKET_TIMES:
+        if column not in out:
+            continue
+        early = (out[column] < out["opened_at"]).fillna(False).to_numpy(dtype=bool)
+        if not early.any():
+            continue
+        opened = out["opened_at"].iloc[np.flatnonzero(early)].astype("string").to_numpy()
+        reasons = [f"before the ticket was opened ({o})" for o in opened]
+        parts.append(_rows_out("tickets", provenance, early, "time_before_opened", reasons,
+                               "value_quarantined", out, column=column))  # fmt: skip
+        out.loc[early, column] = pd.NaT
+    return out, quarantine_frame(parts)
 
 
 def _fold_responses(cr: pd.DataFrame, provenance: pd.DataFrame | None):

@@ -14,36 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crm_lab.core.intervals import Z95, mean_interval, wilson
+
 __all__ = ["Z95", "points_bands", "tier_outcomes", "wilson"]
-
-Z95 = 1.959963984540054  # the normal quantile of a two-sided 95 % interval
-
-
-def wilson(successes, trials, *, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
-    """Successes out of trials into the Wilson score interval (low, high) of the share.
-
-    >>> low, high = wilson(np.array([8]), np.array([10]))
-    >>> round(float(low[0]), 4), round(float(high[0]), 4)
-    (0.4902, 0.9433)
-    """
-    k = np.asarray(successes, dtype=float)
-    n = np.asarray(trials, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return centre - half, centre + half
-
-
-def _mean_interval(values: pd.Series) -> tuple[float, float, float]:
-    values = values.dropna().astype(float)
-    if len(values) == 0:
-        return np.nan, np.nan, np.nan
-    mean = float(values.mean())
-    if len(values) < 2:
-        return mean, np.nan, np.nan
-    half = Z95 * float(values.std(ddof=1)) / np.sqrt(len(values))
-    return mean, mean - half, mean + half
 
 
 def points_bands(points: pd.Series, *, bands: int = 4) -> pd.Series:
@@ -86,8 +59,8 @@ def tier_outcomes(
         part = bought[bought["tier"] == tier]
         active = int((part["lifecycle_stage"] != "churned").sum())
         low, high = wilson(np.array([active]), np.array([len(part)]))
-        revenue = _mean_interval(part["revenue"])
-        value = _mean_interval(part["predicted_value"])
+        revenue = mean_interval(part["revenue"])
+        value = mean_interval(part["predicted_value"])
         rows.append({
             "tier": tier, "customers": len(part),
             "active_share": active / len(part) if len(part) else np.nan,

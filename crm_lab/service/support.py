@@ -1,0 +1,277 @@
+"""Service tickets into what the support desk delivers: response and resolution times,
+breaches of targets, the backlog, reopened tickets and repeat contacts, the problem types.
+
+Every function takes the canonical tickets table and ``as_of`` (an inclusive day): a ticket
+counts when it was opened by then, and a response, resolution or closing after it has not
+happened yet (a ticket resolved the week after is open on the as-of day). A ticket's
+resolution is its ``resolved_at``, else its ``closed_at`` (an export with one date, such as a
+public service desk's "Closed Date"). Times are hours (``HOUR``); ages days. A customer id is
+never needed, except by ``repeat_contacts``.
+
+A ticket is due at its own ``due_at`` when the export has one, else at its opening plus the
+target of its priority (``targets``: hours per priority, ``"*"`` for any other; no target, no
+due). It breached when it was resolved after it was due, or is still open past it on the
+as-of day; an open ticket not yet due is undecided and counts in no breach share.
+
+Medians and 90th percentiles are over the tickets resolved by the as-of day (linear
+interpolation between ranks, as ``pandas.Series.quantile``); the backlog and the resolution
+share say how many are not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crm_lab.core.intervals import mean_interval
+from crm_lab.core.lines import as_of_day, day_end
+
+__all__ = [
+    "BANDS",
+    "HOUR",
+    "backlog",
+    "csat_by_response",
+    "problem_pareto",
+    "repeat_contacts",
+    "service_summary",
+    "ticket_durations",
+]
+
+HOUR = pd.Timedelta(hours=1)
+# first-response bands (hours) for satisfaction by response time
+BANDS = (1, 4, 24, 72)
+# the backlog's age bands (days)
+AGE_BANDS = (1, 3, 7, 30)
+
+
+def ticket_durations(tickets: pd.DataFrame, *, as_of, targets: dict | None = None) -> pd.DataFrame:
+    """Tickets opened by ``as_of`` into one row each with its timings on the as-of day.
+
+    Returns the ticket's columns and ``first_response_hours``, ``resolution_hours`` (NaN
+    until it happens), ``resolved`` (by the as-of day), ``open``, ``age_days`` (of an open
+    ticket, whole days since it was opened), ``due`` (its own due date, else the target of
+    its priority; NaT without either) and ``breached`` (True, False, or NA while undecided).
+
+    >>> tk = pd.DataFrame({"ticket_id": ["1", "2", "3"],
+    ...     "opened_at": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 08:00",
+    ...                                  "2024-01-05 00:00"]),
+    ...     "resolved_at": pd.to_datetime(["2024-01-01 20:00", "2024-01-09 00:00", None]),
+    ...     "priority": ["high", "low", "high"]})
+    >>> d = ticket_durations(tk, as_of="2024-01-07", targets={"high": 24, "*": 72})
+    >>> d[["ticket_id", "resolution_hours", "open", "age_days", "breached"]]
+      ticket_id  resolution_hours   open  age_days  breached
+    0         1              12.0  False      <NA>     False
+    1         2               NaN   True         6      True
+    2         3               NaN   True         2      True
+    """
+    day, end = as_of_day(as_of), day_end(as_of)
+    out = tickets[tickets["opened_at"] < end].copy()
+    opened = out["opened_at"]
+
+    def until_end(column: str) -> pd.Series:
+        if column not in out:
+            return pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+        at = out[column]
+        return at.where(at < end)
+
+    done = until_end("resolved_at").fillna(until_end("closed_at"))
+    answered = until_end("first_response_at")
+    out["first_response_hours"] = (answered - opened) / HOUR
+    out["resolution_hours"] = (done - opened) / HOUR
+    out["resolved"] = done.notna()
+    out["open"] = ~out["resolved"]
+    age = (day - opened.dt.normalize()).dt.days
+    out["age_days"] = age.where(out["open"]).astype("Int64")
+    out["due"] = _due(out, targets)
+    late_done = out["resolved"] & (done > out["due"])
+    late_open = out["open"] & (end > out["due"])
+    decided = out["due"].notna() & (out["resolved"] | late_open)
+    breached = pd.Series(pd.NA, index=out.index, dtype="boolean")
+    breached[decided] = (late_done | late_open)[decided]
+    out["breached"] = breached
+    return out
+
+
+def _due(tickets: pd.DataFrame, targets: dict | None) -> pd.Series:
+    """Each ticket's due time: its own ``due_at``, else its opening plus its priority's target."""
+    own = tickets["due_at"] if "due_at" in tickets else pd.Series(pd.NaT, index=tickets.index)
+    if not targets:
+        return own.astype("datetime64[ns]")
+    if "priority" in tickets:
+        priority = tickets["priority"].astype("string").str.strip().str.casefold()
+    else:
+        priority = pd.Series(pd.NA, index=tickets.index, dtype="string")
+    hours = {str(k).strip().casefold(): float(v) for k, v in targets.items()}
+    target = priority.map(hours).astype("float64")
+    if "*" in hours:
+        target = target.fillna(hours["*"])
+    by_target = tickets["opened_at"] + pd.to_timedelta(target, unit="h")
+    return own.fillna(by_target).astype("datetime64[ns]")
+
+
+def service_summary(
+    tickets: pd.DataFrame, *, as_of, by: str | None = None, targets: dict | None = None, start=None
+) -> pd.DataFrame:
+    """Tickets into the service figures for all of them (``group`` ``all``) or per value of
+    ``by`` (``problem_type``, ``team``, ``priority``, ``channel``).
+
+    Tickets opened from ``start`` (inclusive; default: all) to ``as_of`` count. Returns
+    ``group``, ``tickets``, ``median_first_response_hours``, ``median_resolution_hours``,
+    ``p90_resolution_hours``, ``breach_share`` (of the decided tickets with a due time),
+    ``resolution_share`` (resolved by the as-of day), ``open_tickets``, ``reopened_share``
+    (of the resolved ones, when the export says) and ``csat_mean`` (NaN without ratings);
+    groups by tickets, most first, then by name.
+
+    >>> tk = pd.DataFrame({"ticket_id": list("abc"), "team": ["x", "x", "y"],
+    ...     "opened_at": pd.to_datetime(["2024-01-01"] * 3),
+    ...     "resolved_at": pd.to_datetime(["2024-01-02", "2024-01-04", None])})
+    >>> service_summary(tk, as_of="2024-01-31", by="team")[
+    ...     ["group", "tickets", "median_resolution_hours", "resolution_share"]]
+      group  tickets  median_resolution_hours  resolution_share
+    0     x        2                     48.0               1.0
+    1     y        1                      NaN               0.0
+    """
+    d = ticket_durations(tickets, as_of=as_of, targets=targets)
+    if start is not None:
+        d = d[d["opened_at"] >= as_of_day(start)]
+    if by is None:
+        groups = [("all", d)]
+    else:
+        key = d[by].astype("string").fillna("(none)") if by in d else pd.Series(dtype="string")
+        groups = list(d.groupby(key, sort=True)) if len(key) else []
+    rows = [{"group": str(name), **_figures(part)} for name, part in groups]
+    out = pd.DataFrame(rows, columns=["group", *_FIGURES])
+    if by is not None and len(out):
+        out = out.sort_values(["tickets", "group"], ascending=[False, True], ignore_index=True)
+    return out
+
+
+_FIGURES = ("tickets", "median_first_response_hours", "median_resolution_hours",
+            "p90_resolution_hours", "breach_share", "resolution_share", "open_tickets",
+            "reopened_share", "csat_mean")  # fmt: skip
+
+
+def _figures(d: pd.DataFrame) -> dict:
+    resolved = d[d["resolved"]]
+    decided = d["breached"].dropna()
+    reopened = np.nan
+    if "reopened" in d and resolved["reopened"].notna().any():
+        reopened = float((resolved["reopened"].fillna(0) > 0).mean())
+    csat = d["satisfaction"].dropna() if "satisfaction" in d else pd.Series(dtype=float)
+    return {
+        "tickets": len(d),
+        "median_first_response_hours": d["first_response_hours"].median(),
+        "median_resolution_hours": resolved["resolution_hours"].median(),
+        "p90_resolution_hours": resolved["resolution_hours"].quantile(0.9),
+        "breach_share": float(decided.mean()) if len(decided) else np.nan,
+        "resolution_share": float(d["resolved"].mean()) if len(d) else np.nan,
+        "open_tickets": int(d["open"].sum()),
+        "reopened_share": reopened,
+        "csat_mean": float(csat.mean()) if len(csat) else np.nan,
+    }
+
+
+def backlog(tickets: pd.DataFrame, *, as_of, bands=AGE_BANDS) -> pd.DataFrame:
+    """Tickets into the backlog on the as-of day: open tickets per age band (whole days since
+    they were opened: ``0-1``, ``1-3``, ... ``30+`` for the default ``bands``), with
+    ``tickets`` and ``share`` (of the open tickets).
+
+    >>> tk = pd.DataFrame({"ticket_id": list("abc"),
+    ...     "opened_at": pd.to_datetime(["2024-01-30", "2024-01-20", "2023-12-01"]),
+    ...     "resolved_at": pd.NaT})
+    >>> backlog(tk, as_of="2024-01-31")["tickets"].tolist()
+    [0, 1, 0, 1, 1]
+    """
+    d = ticket_durations(tickets, as_of=as_of)
+    age = d.loc[d["open"], "age_days"].astype("float64")
+    edges = [0, *bands, np.inf]
+    names = [f"{a:g}-{b:g}" for a, b in zip(edges[:-2], edges[1:-1], strict=True)]
+    names.append(f"{edges[-2]:g}+")
+    band = pd.cut(age, edges, right=False, labels=names)
+    counts = band.value_counts().reindex(names, fill_value=0)
+    total = int(counts.sum())
+    return pd.DataFrame({"age_days": names, "tickets": counts.to_numpy().astype("int64"),
+                         "share": counts.to_numpy() / total if total else np.nan})  # fmt: skip
+
+
+def repeat_contacts(tickets: pd.DataFrame, *, as_of, days: int = 7) -> pd.DataFrame:
+    """Tickets into those that repeat an earlier one: the same customer with the same problem
+    type, opened within ``days`` days after the earlier one was opened.
+
+    Returns the tickets opened by the as-of day with a customer id and a problem type, each
+    with ``repeat`` (True when it repeats one) and ``previous_ticket``; empty without those
+    columns.
+
+    >>> tk = pd.DataFrame({"ticket_id": list("abc"), "customer_id": ["x", "x", "x"],
+    ...     "problem_type": ["billing", "billing", "billing"],
+    ...     "opened_at": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-02-01"])})
+    >>> repeat_contacts(tk, as_of="2024-03-01")[["ticket_id", "repeat", "previous_ticket"]]
+      ticket_id  repeat previous_ticket
+    0         a   False            <NA>
+    1         b    True               a
+    2         c   False               b
+    """
+    columns = ["ticket_id", "customer_id", "problem_type", "opened_at", "repeat",
+               "previous_ticket"]  # fmt: skip
+    if not {"customer_id", "problem_type"} <= set(tickets.columns):
+        return pd.DataFrame(columns=columns)
+    d = tickets[(tickets["opened_at"] < day_end(as_of)) & tickets["customer_id"].notna()
+                & tickets["problem_type"].notna()]  # fmt: skip
+    d = d.sort_values(["customer_id", "problem_type", "opened_at", "ticket_id"], kind="stable")
+    same = [d["customer_id"].astype("string"), d["problem_type"].astype("string")]
+    before = d.groupby(same, sort=False)["opened_at"].shift()
+    previous = d.groupby(same, sort=False)["ticket_id"].shift().astype("string")
+    gap = (d["opened_at"] - before) / pd.Timedelta(days=1)
+    out = d[["ticket_id", "customer_id", "problem_type", "opened_at"]].copy()
+    out["repeat"] = (gap <= days).fillna(False).astype(bool)
+    out["previous_ticket"] = previous
+    return out.reset_index(drop=True)[columns]
+
+
+def problem_pareto(tickets: pd.DataFrame, *, as_of, start=None) -> pd.DataFrame:
+    """Tickets into their problem types, most frequent first: ``problem_type``, ``tickets``,
+    ``share`` and ``cumulative_share`` (the Pareto chart's line); a ticket without a type is
+    ``(none)``.
+
+    >>> tk = pd.DataFrame({"ticket_id": list("abcd"), "problem_type": ["x", "y", "x", "x"],
+    ...     "opened_at": pd.to_datetime(["2024-01-01"] * 4)})
+    >>> problem_pareto(tk, as_of="2024-01-31")[["problem_type", "share", "cumulative_share"]]
+      problem_type  share  cumulative_share
+    0            x   0.75              0.75
+    1            y   0.25              1.00
+    """
+    d = tickets[tickets["opened_at"] < day_end(as_of)]
+    if start is not None:
+        d = d[d["opened_at"] >= as_of_day(start)]
+    kind = d["problem_type"].astype("string").fillna("(none)") if "problem_type" in d else (
+        pd.Series("(none)", index=d.index))  # fmt: skip
+    counts = kind.value_counts()
+    counts = counts.sort_index().sort_values(ascending=False, kind="stable")
+    total = int(counts.sum())
+    out = pd.DataFrame({"problem_type": counts.index.astype(str), "tickets": counts.to_numpy()})
+    out["share"] = out["tickets"] / total if total else np.nan
+    out["cumulative_share"] = out["share"].cumsum()
+    return out
+
+
+def csat_by_response(tickets: pd.DataFrame, *, as_of, bands=BANDS) -> pd.DataFrame:
+    """Rated tickets into their mean satisfaction per first-response band (hours: ``0-1``,
+    ``1-4``, ... ``72+`` for the default ``bands``, ``no response`` when none is recorded):
+    ``band``, ``tickets`` (rated), ``csat_mean`` and its 95 % interval (``csat_low``,
+    ``csat_high``: ``core.intervals.mean_interval``; NaN with fewer than two ratings)."""
+    d = ticket_durations(tickets, as_of=as_of)
+    if "satisfaction" not in d:
+        return pd.DataFrame(columns=["band", "tickets", "csat_mean", "csat_low", "csat_high"])
+    d = d[d["satisfaction"].notna()]
+    edges = [0, *bands, np.inf]
+    names = [f"{a:g}-{b:g}" for a, b in zip(edges[:-2], edges[1:-1], strict=True)]
+    names.append(f"{edges[-2]:g}+")
+    band = pd.cut(d["first_response_hours"], edges, right=False, labels=names)
+    band = band.astype("object").where(band.notna(), "no response")
+    rows = []
+    for name in [*names, "no response"]:
+        ratings = d.loc[band == name, "satisfaction"]
+        mean, low, high = mean_interval(ratings)
+        rows.append({"band": name, "tickets": int(ratings.notna().sum()), "csat_mean": mean,
+                     "csat_low": low, "csat_high": high})  # fmt: skip
+    return pd.DataFrame(rows)
