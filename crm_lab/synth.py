@@ -550,6 +550,15 @@ def make_demo(
         "campaign_responses",
     )
 
+    # the effects the engagement and service analyses must find, from a stream of their own
+    effects = _plant_service_effects(np.random.default_rng([seed, 15]), tables, customers,
+                                     np.asarray(codes)[persona], last_day, end)  # fmt: skip
+    silenced = pd.Series(effects.pop("silenced_at"), dtype="datetime64[ns]")
+    last_day = last_day.copy()
+    index = pd.Series(customers.index, index=customers["customer_id"])
+    last_day.loc[index[silenced.index].to_numpy()] = np.minimum(
+        last_day.loc[index[silenced.index].to_numpy()].to_numpy(), silenced.to_numpy()
+    )
     churned = customers.loc[
         buyer & (last_day < end - pd.Timedelta(days=180)).to_numpy(), "customer_id"
     ]
@@ -567,9 +576,80 @@ def make_demo(
         "personas": dict(
             zip(customers["customer_id"], np.asarray(codes)[persona].tolist(), strict=True)
         ),
+        # a channel that converts better for one persona, a problem type rated low, and slow
+        # tickets after which customers stop buying (service.interactions, service.support)
+        "service_effects": effects,
     }
     truth["file_dirt"] = _pick_file_dirt(rng, tables, truth["malformed_dates"])
     return DemoData(tables=tables, truth=truth)
+
+
+# the planted effects: tea_store customers contacted by e-mail buy within a week more often;
+# refund tickets are rated lower; after a slow or unresolved ticket most customers stop buying
+_CONVERTING = ("tea_store", "email", 0.45)  # persona, channel, chance of a purchase after it
+_LOW_CSAT = ("refund", 2.0)  # problem type, points off its rating (kept within 1-5)
+_SLOW = (48.0, 0.7)  # hours past which a ticket is slow, chance its customer stops buying
+
+
+def _plant_service_effects(rng, tables, customers, persona, last_day, end) -> dict:
+    """Plant the effects the engagement and service pages must find, in place.
+
+    - a purchase 1-5 days after a ``_CONVERTING`` contact (one of the customer's own order
+      lines, repeated in a new order), while the customer is still active;
+    - ``_LOW_CSAT``: that problem type's ratings lowered;
+    - ``_SLOW``: a customer whose first ticket is slow (unresolved, or resolved after the
+      hours) stops buying three days after it, by the chance given (their later orders go).
+
+    Returns the truth: the converting persona and channel, the low-rated problem type, the
+    slow line, the customers silenced with their day (``silenced_at``: id -> day).
+    """
+    tx = tables["transactions"]
+    who = dict(zip(customers["customer_id"], persona, strict=True))
+    alive = dict(zip(customers["customer_id"], last_day, strict=True))
+    ix = tables["interactions"]
+    code, channel, chance = _CONVERTING
+    hit = (ix["channel"].astype("string") == channel).to_numpy() & (
+        ix["customer_id"].map(who).to_numpy() == code)  # fmt: skip
+    hit &= (ix["interacted_at"] < ix["customer_id"].map(alive)).to_numpy()
+    hit &= rng.random(len(ix)) < chance
+    sales = tx[(tx["line_type"] == "sale") & tx["customer_id"].notna()]
+    first_line = sales.drop_duplicates("customer_id").set_index("customer_id")
+    added = []
+    for k, (cid, at) in enumerate(zip(ix.loc[hit, "customer_id"], ix.loc[hit, "interacted_at"],
+                                       strict=True)):  # fmt: skip
+        if cid not in first_line.index:
+            continue
+        day = at.normalize() + pd.Timedelta(days=int(rng.integers(1, 6)), hours=14)
+        if day > end + pd.Timedelta(hours=23):
+            continue
+        row = first_line.loc[cid].copy()
+        row["invoice_id"], row["ordered_at"] = f"E{k + 1:06d}", day
+        added.append(row.rename(cid))
+    if added:
+        extra = pd.DataFrame(added).rename_axis("customer_id").reset_index()
+        tx = pd.concat([tx, extra[tx.columns]], ignore_index=True)
+    # a problem type rated lower
+    tk = tables["tickets"]
+    kind, points = _LOW_CSAT
+    low = (tk["problem_type"] == kind).to_numpy()
+    tk.loc[low, "satisfaction"] = (tk.loc[low, "satisfaction"] - points).clip(lower=1.0)
+    # slow tickets silence their customers
+    hours, stop = _SLOW
+    first = tk.sort_values("opened_at").drop_duplicates("customer_id")
+    took = (first["resolved_at"] - first["opened_at"]) / pd.Timedelta(hours=1)
+    slow = first[~(took <= hours).fillna(False).to_numpy(dtype=bool)]
+    slow = slow[rng.random(len(slow)) < stop]
+    silenced = dict(zip(slow["customer_id"], slow["opened_at"].dt.normalize()
+                        + pd.Timedelta(days=3), strict=True))  # fmt: skip
+    after = tx["customer_id"].map(silenced)
+    tx = tx[~(tx["ordered_at"] > after).fillna(False).to_numpy(dtype=bool)]
+    tables["transactions"] = conform(
+        tx.sort_values(["ordered_at", "invoice_id", "product_id"], kind="stable"), "transactions"
+    ).reset_index(drop=True)
+    tables["tickets"] = tk
+    return {"converting": {"persona": code, "channel": channel, "added_orders": len(added)},
+            "low_csat_problem": kind, "slow_hours": hours,
+            "silenced": sorted(silenced), "silenced_at": silenced}  # fmt: skip
 
 
 def _variant_name(name: str, rng: np.random.Generator) -> str:

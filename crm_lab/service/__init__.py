@@ -1,5 +1,6 @@
-"""Process data beside purchases: the support desk's tickets (``support``)."""
+"""Process data beside purchases: the support desk's tickets (``support``) and the contact
+history (``interactions``)."""
 
-from crm_lab.service import support
+from crm_lab.service import interactions, support
 
-__all__ = ["support"]
+__all__ = ["interactions", "support"]

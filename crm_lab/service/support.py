@@ -23,16 +23,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_lab.core.intervals import mean_interval
+from crm_lab import engine
+from crm_lab.core.intervals import difference_interval, mean_interval, wilson
 from crm_lab.core.lines import as_of_day, day_end
 
 __all__ = [
     "BANDS",
     "HOUR",
     "backlog",
+    "csat_by",
     "csat_by_response",
     "problem_pareto",
     "repeat_contacts",
+    "service_and_churn",
     "service_summary",
     "ticket_durations",
 ]
@@ -254,6 +257,35 @@ def problem_pareto(tickets: pd.DataFrame, *, as_of, start=None) -> pd.DataFrame:
     return out
 
 
+def csat_by(tickets: pd.DataFrame, *, as_of, by: str = "problem_type", start=None):
+    """Rated tickets into their mean satisfaction per value of ``by`` (a ticket without one:
+    ``(none)``): ``group``, ``tickets`` (rated), ``csat_mean`` and its 95 % interval
+    (``csat_low``, ``csat_high``: ``core.intervals.mean_interval``), lowest mean first; empty
+    without ratings.
+
+    >>> tk = pd.DataFrame({"ticket_id": list("abcd"), "problem_type": ["x", "x", "y", "y"],
+    ...     "opened_at": pd.to_datetime(["2024-01-01"] * 4), "satisfaction": [1.0, 2, 5, 4]})
+    >>> csat_by(tk, as_of="2024-01-31")[["group", "tickets", "csat_mean"]]
+      group  tickets  csat_mean
+    0     x        2        1.5
+    1     y        2        4.5
+    """
+    columns = ["group", "tickets", "csat_mean", "csat_low", "csat_high"]
+    d = tickets[tickets["opened_at"] < day_end(as_of)]
+    if start is not None:
+        d = d[d["opened_at"] >= as_of_day(start)]
+    if "satisfaction" not in d or by not in d:
+        return pd.DataFrame(columns=columns)
+    d = d[d["satisfaction"].notna()]
+    rows = []
+    for name, part in d.groupby(d[by].astype("string").fillna("(none)"), sort=True):
+        mean, low, high = mean_interval(part["satisfaction"])
+        rows.append({"group": str(name), "tickets": len(part), "csat_mean": mean,
+                     "csat_low": low, "csat_high": high})  # fmt: skip
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values(["csat_mean", "group"], ignore_index=True)
+
+
 def csat_by_response(tickets: pd.DataFrame, *, as_of, bands=BANDS) -> pd.DataFrame:
     """Rated tickets into their mean satisfaction per first-response band (hours: ``0-1``,
     ``1-4``, ... ``72+`` for the default ``bands``, ``no response`` when none is recorded):
@@ -275,3 +307,71 @@ def csat_by_response(tickets: pd.DataFrame, *, as_of, bands=BANDS) -> pd.DataFra
         rows.append({"band": name, "tickets": int(ratings.notna().sum()), "csat_mean": mean,
                      "csat_low": low, "csat_high": high})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def service_and_churn(
+    tickets: pd.DataFrame,
+    transactions,
+    *,
+    as_of,
+    slow_hours: float | None = None,
+    follow_days: int = 90,
+    window_days: int = 365,
+) -> dict:
+    """Tickets and order lines into whether customers whose ticket was slow (or is still
+    unresolved) stop buying more often than those served on time: a comparison with its
+    interval, not a claim of cause.
+
+    Each buying customer's first ticket opened in the ``window_days`` that end
+    ``follow_days`` before the as-of day counts, when the customer had bought before it.
+    It was *slow* when it was not resolved within ``slow_hours`` of its opening (default:
+    the 75th percentile of those tickets' resolution hours). The customer *stopped* when
+    they bought on none of the ``follow_days`` days after the ticket's day.
+
+    Returns ``{"table": ...}`` with one row per group (``slow``, ``on_time``): ``customers``,
+    ``stopped``, ``stopped_share`` and its Wilson interval (``stopped_low``,
+    ``stopped_high``); ``difference`` (slow minus on time) with ``difference_low`` and
+    ``difference_high`` (Newcombe's interval, ``core.intervals.difference_interval``), and
+    ``slow_hours`` (the line used); the figures are NaN without tickets of a customer.
+    """
+    day, end = as_of_day(as_of), day_end(as_of)
+    last_open = day - pd.Timedelta(days=follow_days)  # a full follow-up by the as-of day
+    empty = {"table": pd.DataFrame(columns=["group", "customers", "stopped", "stopped_share",
+                                            "stopped_low", "stopped_high"]),
+             "difference": np.nan, "difference_low": np.nan, "difference_high": np.nan,
+             "slow_hours": np.nan}  # fmt: skip
+    if "customer_id" not in tickets or tickets["customer_id"].isna().all():
+        return empty
+    d = ticket_durations(tickets, as_of=as_of)
+    d = d[d["customer_id"].notna() & (d["opened_at"] < last_open + pd.Timedelta(days=1))
+          & (d["opened_at"] >= last_open - pd.Timedelta(days=window_days))]  # fmt: skip
+    d = d.sort_values(["opened_at", "ticket_id"]).drop_duplicates("customer_id")
+    bought = engine.purchase_days(transactions, end=end)[["customer_id", "day"]]
+    bought = bought.assign(customer_id=bought["customer_id"].astype("string"))
+    d = d.assign(
+        customer_id=d["customer_id"].astype("string"), ticket_day=d["opened_at"].dt.normalize()
+    )
+    joined = d[["customer_id", "ticket_day"]].merge(bought, on="customer_id", how="inner")
+    before = set(joined.loc[joined["day"] < joined["ticket_day"], "customer_id"])
+    gap = (joined["day"] - joined["ticket_day"]) / pd.Timedelta(days=1)
+    again = set(joined.loc[(gap > 0) & (gap <= follow_days), "customer_id"])
+    d = d[d["customer_id"].isin(before)]
+    if d.empty:
+        return empty
+    hours = d["resolution_hours"]
+    line = float(hours.dropna().quantile(0.75)) if slow_hours is None else float(slow_hours)
+    slow = ~(hours <= line).fillna(False).to_numpy(dtype=bool)  # unresolved: slow
+    stopped = ~d["customer_id"].isin(again).to_numpy()
+    rows = []
+    for name, mask in (("slow", slow), ("on_time", ~slow)):
+        n, k = int(mask.sum()), int((stopped & mask).sum())
+        low, high = wilson(k, n)
+        rows.append({"group": name, "customers": n, "stopped": k,
+                     "stopped_share": k / n if n else np.nan,
+                     "stopped_low": float(low), "stopped_high": float(high)})  # fmt: skip
+    table = pd.DataFrame(rows)
+    a, b = rows
+    diff, low, high = difference_interval(a["stopped"], a["customers"], b["stopped"],
+                                          b["customers"])  # fmt: skip
+    return {"table": table, "difference": diff, "difference_low": low,
+            "difference_high": high, "slow_hours": line}  # fmt: skip
