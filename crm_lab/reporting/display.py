@@ -175,7 +175,7 @@ def show_table(
 
 # the group-count columns small-group suppression looks at, the first one a table has (an
 # invoice is a basket: quality.transactions_summary's amounts by kind)
-COUNTS = ("customers", "baskets", "invoices")
+COUNTS = ("customers", "baskets", "invoices", "tickets", "contacts")
 # columns that count customers within their row's group (migration.movement_summary,
 # migration.size_change): their
 # cells of 1 to 4 read "<5" too, like a flow matrix's

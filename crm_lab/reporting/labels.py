@@ -98,6 +98,69 @@ LABELS: dict[str, tuple[str, str]] = {
     "moved_out": ("Moved out", "迁出"),
     "value_moved_out": ("Value of those who moved out", "迁出客户的价值"),
     "move": ("Move", "流向"),
+    # the engagement-and-service page (reporting.engagement)
+    "tickets": ("Tickets", "工单数"),
+    "problem_type": ("Problem type", "问题类型"),
+    "team": ("Team", "处理团队"),
+    "priority": ("Priority", "优先级"),
+    "ticket_channel": ("Came in by", "受理渠道"),
+    "median_first_response_hours": ("First response, median (hours)", "首次响应中位数（小时）"),
+    "median_resolution_hours": ("Resolution, median (hours)", "解决时长中位数（小时）"),
+    "p90_resolution_hours": ("Resolution, 90th percentile (hours)", "解决时长 90 分位（小时）"),
+    "breach_share": ("Past due (share of tickets due)", "超时比例（占有期限的工单）"),
+    "resolution_share": ("Resolved by the as-of day", "截止日前已解决比例"),
+    "open_tickets": ("Open on the as-of day", "截止日未解决"),
+    "reopened_share": ("Reopened (share of resolved)", "重开比例（占已解决）"),
+    "csat_mean": ("Satisfaction, mean (1-5)", "满意度均值（1-5）"),
+    "csat_low": ("Satisfaction, 95% low", "满意度 95% 下限"),
+    "csat_high": ("Satisfaction, 95% high", "满意度 95% 上限"),
+    "share": ("Share", "占比"),
+    "cumulative_share": ("Cumulative share", "累计占比"),
+    "age_days": ("Open for (days)", "已开启天数"),
+    "band": ("First response within (hours)", "首次响应时长（小时）"),
+    "ticket_group": ("Their first ticket", "其首张工单"),
+    "stopped": ("Stopped buying", "停止购买"),
+    "stopped_share": ("Stopped buying (share)", "停止购买比例"),
+    "stopped_low": ("Stopped, 95% low", "停止购买 95% 下限"),
+    "stopped_high": ("Stopped, 95% high", "停止购买 95% 上限"),
+    "contact_status": ("Contact status", "联系状态"),
+    "contact_channel": ("Channel", "联系渠道"),
+    "contacts": ("Contacts", "联系次数"),
+    "conversions": ("Followed by a purchase within 7 days", "7 天内购买次数"),
+    "rate": ("Purchase rate after a contact", "联系后购买率"),
+    "rate_low": ("Rate, 95% low", "购买率 95% 下限"),
+    "rate_high": ("Rate, 95% high", "购买率 95% 上限"),
+    "best_channel": ("Best channel", "最佳渠道"),
+    "runner_up_channel": ("Next best", "次佳渠道"),
+    "clearly": ("Ahead beyond chance", "领先超出偶然"),
+    "weekday": ("Weekday", "星期"),
+    "hour": ("Hour of the day", "时段（点）"),
+    "week": ("Week before the day", "之前第几周"),
+    "per_purchase": ("Before a purchase", "购买前"),
+    "per_no_purchase": ("Before a day without purchase", "无购买日前"),
+    "per_went_silent": ("Before a last purchase (then silent)", "最后一次购买前（此后沉默）"),
+    "per_bought_again": ("Before a purchase followed by another", "之后仍有购买的购买前"),
+    "tickets_opened": ("Tickets opened (period)", "本期新开工单"),
+    "repeat_contact_share": (
+        "Repeat contacts (same problem within 7 days)",
+        "重复来电（7 天内同一问题）",
+    ),
+    "silent_customer_share": (
+        "Silent customers (no contact in 90 days)",
+        "沉默客户（90 天无联系）",
+    ),
+    **{
+        f"share_{code}": pair
+        for code, pair in (
+            ("phone", ("Phone", "电话")),
+            ("email", ("E-mail", "邮件")),
+            ("chat", ("Chat", "在线聊天")),
+            ("meeting", ("Meeting", "面谈")),
+            ("social", ("Social media", "社交媒体")),
+            ("sms", ("SMS", "短信")),
+            ("other", ("Other", "其他")),
+        )
+    },
     "points_band": (
         "Points band (Q4: the quarter with most)",
         "积分分档（Q4：积分最多的四分之一）",
@@ -332,6 +395,38 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "non_product": ("Postage, fees, vouchers", "运费、手续费、礼券"),
         "adjustment": ("Adjustments", "调整"),
     },
+    "contact_channel": {  # the interactions' channels (core.schemas)
+        "phone": ("Phone", "电话"),
+        "email": ("E-mail", "邮件"),
+        "chat": ("Chat", "在线聊天"),
+        "meeting": ("Meeting", "面谈"),
+        "social": ("Social media", "社交媒体"),
+        "sms": ("SMS", "短信"),
+        "other": ("Other", "其他"),
+    },
+    "contact_status": {  # service.interactions.activity_status
+        "active": ("Active (a contact in 90 days)", "活跃（90 天内有联系）"),
+        "silent": ("Silent (contacted before, not since)", "沉默（曾联系，近期无）"),
+        "never": ("Never contacted", "从未联系"),
+    },
+    "ticket_group": {  # service.support.service_and_churn
+        "slow": ("Slow or unresolved", "慢或未解决"),
+        "on_time": ("Resolved in time", "及时解决"),
+    },
+    "weekday": {
+        i: pair
+        for i, pair in enumerate(
+            (
+                ("Monday", "周一"),
+                ("Tuesday", "周二"),
+                ("Wednesday", "周三"),
+                ("Thursday", "周四"),
+                ("Friday", "周五"),
+                ("Saturday", "周六"),
+                ("Sunday", "周日"),
+            )
+        )
+    },
     "move": {  # migration.MOVES
         "new": ("New (first purchase in the period)", "新进入（本期首购）"),
         "up": ("Moved up", "上升"),
@@ -373,6 +468,12 @@ CODE_COLUMNS: dict[str, str] = {
     "kind": "line_kind",
     "read_by": "read_by",
     "move": "move",
+    "contact_channel": "contact_channel",
+    "best_channel": "contact_channel",
+    "runner_up_channel": "contact_channel",
+    "contact_status": "contact_status",
+    "ticket_group": "ticket_group",
+    "weekday": "weekday",
 }
 
 # how each kind of figure is written
@@ -391,7 +492,10 @@ _KINDS = {
         support confidence anonymous_revenue_share active_share active_low active_high
         sales_without_customer_share
         data_quality_clean_share active_customer_share value_at_risk_share holdout_error
-        hit_rate baseline_hit_rate recommendation_hit_rate""",
+        hit_rate baseline_hit_rate recommendation_hit_rate breach_share resolution_share
+        reopened_share share cumulative_share stopped_share stopped_low stopped_high rate
+        rate_low rate_high repeat_contact_share silent_customer_share share_phone share_email
+        share_chat share_meeting share_social share_sms share_other""",
     "money": """revenue avg_revenue clv amount period_revenue cancelled_amount returned_amount
         predicted_value recent_spend expected_spend value_moved_out value_at_stake mean_revenue
         revenue_low
@@ -403,11 +507,14 @@ _KINDS = {
         customers_evaluated customers_moved_up customers_moved_down customers_new_to_segments
         customers_unchanged customers_changed_segment customers_gone customers_modelled
         clusters customers_clustered clusters_continued before after moved_in moved_out
-        net_change segment_moved_up segment_moved_down stage_moved_up stage_moved_down""",
+        net_change segment_moved_up segment_moved_down stage_moved_up stage_moved_down
+        tickets open_tickets stopped contacts conversions tickets_opened""",
     "days": "recency_days tenure_days days_since_last median_gap_days holdout_days",
     "decimal": """avg_recency_days avg_orders expected_purchases actual predicted lift
-        peak_index""",
-    "score": "silhouette davies_bouldin calinski_harabasz cluster_stability",
+        peak_index median_first_response_hours median_resolution_hours p90_resolution_hours
+        csat_mean csat_low csat_high""",
+    "score": """silhouette davies_bouldin calinski_harabasz cluster_stability per_purchase
+        per_no_purchase per_went_silent per_bought_again""",
     "change": "change change_year change_share",
 }
 # column or headline key -> kind of figure (a key of ``SPECS``)
@@ -438,6 +545,21 @@ WARNINGS: dict[str, tuple[str, str]] = {
         "are shown; the lifecycle tables are.",
         "无法拟合购买模型和价值模型：截止日前没有客户在之后的某一天再次购买且金额大于零"
         "（导出的数据太短或太少）。因此不显示预测，只显示生命周期表。",
+    ),
+    # reporting.engagement: a section the data cannot give
+    "section_without_table": (
+        "This export has no {table} table: the sections that read it are left out.",
+        "本次导出没有 {table} 表：依赖它的部分不显示。",
+    ),
+    "section_without_column": (
+        "The {table} table has no {column} column: the figures that need it are left out.",
+        "{table} 表中没有 {column} 列：依赖它的数字不显示。",
+    ),
+    "no_ticket_targets": (
+        "The tickets have no due dates and no targets were given (the ticket_targets "
+        "parameter, such as high=24; *=72 in hours): no ticket counts as past due.",
+        "工单没有截止时间，也未设定时限（参数 ticket_targets，例如 high=24; *=72，单位小时）："
+        "不计算超时。",
     ),
     # reporting.portraits.cluster_for_page: too few buyers for clusters
     "too_few_to_cluster": (

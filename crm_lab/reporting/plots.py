@@ -379,6 +379,8 @@ def flow_chart(
 
     left = stack(list(table.index), table.sum(axis=1).to_numpy())
     right = stack(list(table.columns), table.sum(axis=0).to_numpy())
+    if not left or not right:  # every move with customers is hidden: nothing to draw
+        return None
     colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(
         dict.fromkeys([*table.index, *table.columns]))}  # fmt: skip
     out_top = {k: v[1] for k, v in left.items()}
@@ -418,6 +420,30 @@ def flow_chart(
     ax.text(0.11, 1.04, _t("flow_before", lang), ha="center", fontsize=9, **LITERAL)
     ax.text(0.89, 1.04, _t("flow_after", lang), ha="center", fontsize=9, **LITERAL)
     _layout(fig, hid=hid, lang=lang)
+    return fig
+
+
+def pareto_chart(pareto: pd.DataFrame, *, top: int = 15, lang: str | None = None) -> Figure:
+    """Draw ``support.problem_pareto``: each problem type's share of the tickets (bars, most
+    first, the ``top`` ones) and the cumulative share (line). A type of fewer than
+    ``privacy.MIN_GROUP`` tickets (and those hidden with it) has no bar of its own: it joins
+    the line only."""
+    if pareto is None or pareto.empty:
+        return None
+    use_svg()
+    hidden = display.small_groups(pareto, count="tickets").to_numpy()
+    shown = pareto[~hidden].head(top)
+    fig = Figure(figsize=(9, 3.8))
+    ax = fig.subplots()
+    x = np.arange(len(shown))
+    ax.bar(x, shown["share"], color=BLUE)
+    ax.plot(x, shown["cumulative_share"], color=ORANGE, marker="o", markersize=3)
+    ax.set_ylim(0, 1.05)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_ylabel(_t("share", lang))
+    ax.set_xticks(x, _ticks(shown["problem_type"]), rotation=35,
+                  ha="right", fontsize=7, **LITERAL)  # fmt: skip
+    _layout(fig, hid=bool(hidden.any()), lang=lang)
     return fig
 
 

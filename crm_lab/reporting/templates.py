@@ -167,6 +167,10 @@ def _read_template(path: Path, slug: str) -> Template:
 def _check_requirement(requirement, *, where) -> None:
     if requirement == "any":
         return
+    if isinstance(requirement, str) and "|" in requirement:  # one of several, each checked
+        for option in requirement.split("|"):
+            _check_requirement(option.strip(), where=where)
+        return
     name, _, kind = str(requirement).partition(":")
     table, _, column = name.partition(".")
     schema = SCHEMAS.get(table)
@@ -179,7 +183,7 @@ def _check_requirement(requirement, *, where) -> None:
     ):
         raise TemplateError(
             f"{where}: metadata crm_lab.requires has {requirement!r}; expected a table "
-            f"({', '.join(SCHEMAS)}), 'table.column' naming one of its columns, "
+            f"({', '.join(SCHEMAS)}), 'table.column' naming one of its columns, 'a|b' (either), "
             "'transactions:items' or 'any'"
         )
 
@@ -205,12 +209,19 @@ def unmet_requirements(requires, tables: dict[str, pd.DataFrame]) -> list[str]:
     ['every transactions row is a whole order (an order-level export): product lines are needed']
     >>> unmet_requirements(["any"], {"tickets": tx}), unmet_requirements(["any"], {})
     ([], ['the input holds no table with a row'])
+    >>> unmet_requirements(["tickets|interactions"], {"tickets": tx})
+    []
     """
     reasons = []
     for requirement in requires:
         if requirement == "any":
             if not any(engine.row_count(frame) for frame in tables.values()):
                 reasons.append("the input holds no table with a row")
+            continue
+        if "|" in requirement:  # one of several: met when any one is
+            options = [r.strip() for r in requirement.split("|")]
+            if all(unmet_requirements([r], tables) for r in options):
+                reasons.append(f"no {' or '.join(options)} table with a row in the input")
             continue
         requirement, _, kind = requirement.partition(":")
         table, _, column = requirement.partition(".")

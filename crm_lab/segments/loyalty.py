@@ -37,19 +37,21 @@ def tier_outcomes(
     """Customer states (``segments.states``) and the customers table into one row per tier.
 
     ``by`` is a column of the customers table (``tier``) or ``points`` (then in bands of
-    ``points_bands``). Only customers who have bought count (a prospect has nothing to
-    retain). Returns ``tier``, ``customers``, ``active_share`` with ``active_low`` and
-    ``active_high``, ``mean_revenue`` with ``revenue_low`` and ``revenue_high``,
-    ``mean_predicted_value`` with ``predicted_low`` and ``predicted_high``; tiers in ``order``
-    (else by name), customers without a tier as "unknown" last.
+    ``points_bands`` over the customers who have bought). Only customers who have bought
+    count (a prospect has nothing to retain). Returns ``tier``, ``customers``,
+    ``active_share`` with ``active_low`` and ``active_high``, ``mean_revenue`` with
+    ``revenue_low`` and ``revenue_high``, ``mean_predicted_value`` with ``predicted_low``
+    and ``predicted_high``; tiers in ``order`` (else by name), customers without a tier as
+    "unknown" last.
     """
     known = customers.drop_duplicates("customer_id")
     known = known.set_index(known["customer_id"].astype("string"))
-    if by == "points":
-        group = points_bands(known["points"].astype(float))
+    bought = states[states["lifecycle_stage"] != "potential"].copy()
+    if by == "points":  # bands of the buyers on the day: the same whoever else the file holds
+        mine = known.index.isin(bought["customer_id"].astype("string"))
+        group = points_bands(known.loc[mine, "points"].astype(float))
     else:
         group = known[by].astype("object")
-    bought = states[states["lifecycle_stage"] != "potential"].copy()
     bought["tier"] = bought["customer_id"].astype("string").map(group).fillna("unknown")
     rows = []
     names = list(order) if order is not None else sorted(set(bought["tier"]) - {"unknown"})

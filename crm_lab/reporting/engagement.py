@@ -1,0 +1,187 @@
+"""Tickets and interactions into the engagement-and-service page's figures and tables.
+
+``service.support`` and ``service.interactions`` return codes and numbers; this module picks
+the period and the window each table covers, lays the results out for ``display.show_table``
+(code columns, small groups left to its suppression) and says which sections the data
+cannot give (``notes``: warnings the page shows at the top, one line each).
+
+The headline covers the tickets opened in the period (``period_start`` to ``as_of``) and the
+customers' contact status on the as-of day; the tables cover the ``window_days`` (a year)
+to the as-of day, enough tickets and contacts to compare groups.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crm_lab.core.lines import as_of_day
+from crm_lab.service import interactions as contact
+from crm_lab.service import support
+from crm_lab.value import rfm
+
+__all__ = ["engagement_views", "parse_targets"]
+
+
+def parse_targets(text: str | None) -> dict:
+    """``"high=24; *=72"`` (a page parameter) into ``{"high": 24.0, "*": 72.0}``.
+
+    >>> parse_targets("high=24; *=72"), parse_targets("")
+    ({'high': 24.0, '*': 72.0}, {})
+    """
+    out = {}
+    for part in str(text or "").replace(",", ";").split(";"):
+        if not part.strip():
+            continue
+        priority, sep, hours = part.partition("=")
+        try:
+            value = float(hours)
+        except ValueError:
+            value = -1.0
+        if not sep or not priority.strip() or not value > 0:
+            raise ValueError(f"ticket target {part.strip()!r}: expected PRIORITY=HOURS (high=24)")
+        out[priority.strip()] = value
+    return out
+
+
+def engagement_views(
+    tables: dict,
+    *,
+    as_of,
+    period_start,
+    targets: dict | None = None,
+    window_days: int = 365,
+) -> dict:
+    """Canonical tables into the page's ``headline``, ``notes`` and tables (None where the
+    data cannot give one)."""
+    day = as_of_day(as_of)
+    start = day - pd.Timedelta(days=window_days - 1)
+    tickets, contacts = tables.get("tickets"), tables.get("interactions")
+    lines = tables.get("transactions")
+    out: dict = {"headline": {}, "notes": []}
+    if tickets is None or not len(tickets):
+        out["notes"].append({"code": "section_without_table", "table": "tickets"})
+    else:
+        views = _service(tickets, lines, as_of=day, period_start=period_start, start=start,
+                         targets=targets, notes=out["notes"], headline=out["headline"])  # fmt: skip
+        out.update(views)
+    if contacts is None or not len(contacts):
+        out["notes"].append({"code": "section_without_table", "table": "interactions"})
+    else:
+        out.update(_contacts(contacts, lines, tables.get("customers"), as_of=day, start=start,
+                             notes=out["notes"], headline=out["headline"]))  # fmt: skip
+    return out
+
+
+def _service(tickets, lines, *, as_of, period_start, start, targets, notes, headline) -> dict:
+    period = support.service_summary(tickets, as_of=as_of, start=period_start, targets=targets)
+    row = period.iloc[0]
+    headline.update({
+        "tickets_opened": int(row["tickets"]),
+        "median_first_response_hours": _number(row["median_first_response_hours"]),
+        "median_resolution_hours": _number(row["median_resolution_hours"]),
+        "breach_share": _number(row["breach_share"]),
+        "csat_mean": _number(row["csat_mean"]),
+    })  # fmt: skip
+    if ("due_at" not in tickets or tickets["due_at"].isna().all()) and not targets:
+        notes.append({"code": "no_ticket_targets"})
+    if "satisfaction" not in tickets or tickets["satisfaction"].isna().all():
+        notes.append({"code": "section_without_column", "table": "tickets",
+                      "column": "satisfaction"})  # fmt: skip
+    views = {}
+    for by in ("problem_type", "team", "priority", "channel"):
+        if by in tickets and tickets[by].notna().any():
+            table = support.service_summary(tickets, as_of=as_of, by=by, targets=targets,
+                                            start=start)  # fmt: skip
+            name = "ticket_channel" if by == "channel" else by
+            views[f"by_{by}"] = table.rename(columns={"group": name})
+    pareto = support.problem_pareto(tickets, as_of=as_of, start=start)
+    views["pareto"] = pareto if len(pareto) else None
+    views["backlog"] = support.backlog(tickets, as_of=as_of)
+    rated = support.csat_by(tickets, as_of=as_of, start=start)
+    views["csat_by_problem"] = (
+        rated.rename(columns={"group": "problem_type"}) if len(rated) else None
+    )
+    bands = support.csat_by_response(tickets, as_of=as_of)
+    views["csat_by_response"] = bands if len(bands) and bands["tickets"].sum() else None
+    repeats = support.repeat_contacts(tickets, as_of=as_of)
+    recent = repeats[repeats["opened_at"] >= start]
+    headline["repeat_contact_share"] = float(recent["repeat"].mean()) if len(recent) else None
+    if lines is not None and "customer_id" in tickets and tickets["customer_id"].notna().any():
+        found = support.service_and_churn(tickets, lines, as_of=as_of)
+        churn = found["table"].rename(columns={"group": "ticket_group"})
+        views["churn"] = churn if len(churn) else None
+        keys = ("difference", "difference_low", "difference_high", "slow_hours")
+        views["churn_figures"] = {k: found[k] for k in keys}
+    else:
+        views["churn"] = None
+        notes.append({"code": "section_without_column", "table": "tickets",
+                      "column": "customer_id"})  # fmt: skip
+    return views
+
+
+def _contacts(contacts, lines, customers, *, as_of, start, notes, headline) -> dict:
+    views = {}
+    known = pd.Series(contacts["customer_id"].dropna().unique(), dtype="string")
+    if customers is not None and len(customers):
+        known = pd.Series(customers["customer_id"].dropna().unique(), dtype="string")
+    status = contact.activity_status(contacts, known, as_of=as_of)
+    counts = status["status"].value_counts().reindex(["active", "silent", "never"], fill_value=0)
+    share = counts.values / max(len(status), 1)
+    views["status"] = pd.DataFrame({"contact_status": counts.index, "customers": counts.values,
+                                    "customer_share": share})  # fmt: skip
+    contacted = counts["active"] + counts["silent"]
+    headline["silent_customer_share"] = float(counts["silent"] / contacted) if contacted else None
+    recent = contacts[contacts["interacted_at"] >= start]
+    mix = contact.channel_mix(recent, as_of=as_of)
+    if len(mix):
+        table = _shares(mix, "period")
+        table.index = table.index.astype(str)
+        views["mix_months"] = table.rename_axis(index="month").reset_index()
+    if lines is None:
+        notes.append({"code": "section_without_table", "table": "transactions"})
+        return views
+    segments = rfm.rfm_segments(rfm.rfm_scores(rfm.rfm_table(lines, as_of=as_of)))
+    groups = segments.set_index(segments["customer_id"].astype("string"))["segment"]
+    by_segment = contact.channel_mix(recent, as_of=as_of, groups=groups)
+    if len(by_segment):
+        table = _shares(by_segment, "group")
+        order = [s for s in rfm.SEGMENT_CODES if s in table.index]
+        views["mix_segments"] = table.reindex(order).rename_axis(index="segment").reset_index()
+    outcomes = contact.interaction_outcomes(recent, lines, as_of=as_of)
+    if len(outcomes):
+        shown = ["contacts", "conversions", "rate", "rate_low", "rate_high"]
+        everyone = contact.contact_rates(outcomes)
+        views["rates_channel"] = everyone.rename(columns={"channel": "contact_channel"})[
+            ["contact_channel", *shown]
+        ]
+        by_group = contact.contact_rates(outcomes, groups=groups)
+        best = contact.best_channels(by_group)
+        best = best[best["best"].notna()].rename(
+            columns={"group": "segment", "best": "best_channel", "runner_up": "runner_up_channel"}
+        )
+        order = {code: i for i, code in enumerate(rfm.SEGMENT_CODES)}
+        best = best.sort_values("segment", key=lambda s: s.map(order), ignore_index=True)
+        best["clearly"] = np.where(best["clearly"], "✓", "")
+        views["best_by_segment"] = best if len(best) else None
+        for by in ("weekday", "hour"):
+            views[f"rates_{by}"] = contact.contact_rates(outcomes, by=by)[[by, *shown]]
+    before = contact.contact_before(contacts, lines, as_of=as_of)
+    table = before.pivot_table(index="week", columns="kind", values="interactions_per_event")
+    table = table.add_prefix("per_").rename_axis(columns=None)
+    kinds = ["per_purchase", "per_no_purchase", "per_went_silent", "per_bought_again"]
+    views["before"] = table[[k for k in kinds if k in table]].reset_index() if len(table) else None
+    return views
+
+
+def _shares(mix: pd.DataFrame, index: str) -> pd.DataFrame:
+    """A long channel mix into one row per ``index`` value: its ``contacts`` (the count that
+    small-group suppression reads) and one ``share_<channel>`` column per channel."""
+    shares = mix.pivot_table(index=index, columns="channel", values="share", fill_value=0.0,
+                             observed=True).add_prefix("share_")  # fmt: skip
+    contacts = mix.groupby(index, observed=True)["interactions"].sum().rename("contacts")
+    return pd.concat([contacts, shares], axis=1).rename_axis(columns=None)
+
+
+def _number(value):
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else float(value)
