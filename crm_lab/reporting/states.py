@@ -3,7 +3,8 @@ classification period after period in the store of states (``reporting.store``).
 
 ``scores_table`` is what ``crm-lab scores`` writes: one row per customer in canonical codes
 (``segment`` ``champions``, ``value_tier`` ``high``, ``lifecycle_stage`` ``churned``, ``tags``
-``vip, at_risk``), the cluster's id and its English name, and the figures the pages count.
+``vip, at_risk``), the cluster's id and its English name, the figures the pages count, and
+the customer's last interaction, preferred channel, open tickets and last rating.
 
 ``period_states`` is the one place a period's states are computed: the day before the period
 and the as-of day, their clusters through ``portraits.period_clusters`` (the ids of the
@@ -24,6 +25,7 @@ from crm_lab.core.lines import as_of_day
 from crm_lab.reporting import portraits, store
 from crm_lab.reporting.store import load_clusters, load_states, stored_days
 from crm_lab.segments import clusters, states
+from crm_lab.service import interactions, support
 
 __all__ = [
     "SCORE_COLUMNS",
@@ -41,7 +43,8 @@ __all__ = [
 SCORE_COLUMNS = (
     "customer_id", "r_score", "f_score", "m_score", "segment", "value_tier", "lifecycle_stage",
     "cluster", "cluster_name", "tags", "recency_days", "orders", "revenue", "predicted_value",
-    "probability_alive", "value_basis", "tag_evidence",
+    "probability_alive", "value_basis", "tag_evidence", "last_interaction_at",
+    "preferred_channel", "open_tickets", "last_csat",
 )  # fmt: skip
 
 
@@ -120,7 +123,28 @@ def scores_table(
     out = found.table.copy()
     names = {k: v[0] for k, v in _names(found).items()}
     out["cluster_name"] = out["cluster"].map(names, na_action="ignore").astype("object")
+    out = out.merge(_service_columns(tables, as_of=as_of), on="customer_id", how="left")
+    out["open_tickets"] = out["open_tickets"].astype("Int64")
     return out[list(SCORE_COLUMNS)]
+
+
+def _service_columns(tables: dict, *, as_of) -> pd.DataFrame:
+    """Each customer's last interaction and preferred channel, open tickets and last rating
+    (``service``), empty where the tables are absent."""
+    out = pd.DataFrame({"customer_id": pd.Series(dtype="string")})
+    contacts, tickets = tables.get("interactions"), tables.get("tickets")
+    if contacts is not None and len(contacts):
+        out = out.merge(interactions.customer_contact(contacts, as_of=as_of), on="customer_id",
+                        how="outer")  # fmt: skip
+    if tickets is not None and len(tickets):
+        out = out.merge(support.customer_tickets(tickets, as_of=as_of), on="customer_id",
+                        how="outer")  # fmt: skip
+    for column, kind in (("last_interaction_at", "datetime64[ns]"),
+                         ("preferred_channel", "string"), ("open_tickets", "float64"),
+                         ("last_csat", "float64")):  # fmt: skip
+        if column not in out:
+            out[column] = pd.Series(dtype=kind)
+    return out
 
 
 def _names(found: states.CustomerStates) -> dict:

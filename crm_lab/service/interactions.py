@@ -28,6 +28,7 @@ __all__ = [
     "channel_mix",
     "contact_before",
     "contact_rates",
+    "customer_contact",
     "intensity_before",
     "interaction_outcomes",
 ]
@@ -293,3 +294,32 @@ def contact_before(
         parts.append(intensity_before(contacts, ev, weeks=weeks).assign(kind=kind))
     out = pd.concat(parts, ignore_index=True)
     return out[["kind", "week", "events", "interactions_per_event"]]
+
+
+def customer_contact(interactions: pd.DataFrame, *, as_of, window_days: int = 365) -> pd.DataFrame:
+    """Interactions into one row per contacted customer: ``last_interaction_at`` and
+    ``preferred_channel`` (the channel of most of their contacts in the ``window_days`` before
+    the as-of day, the latest one's on a tie; NA without a contact in the window).
+
+    >>> ix = pd.DataFrame({"customer_id": ["a", "a", "a"], "channel": ["sms", "email", "sms"],
+    ...     "interacted_at": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"])})
+    >>> customer_contact(ix, as_of="2024-03-31")[["customer_id", "preferred_channel"]]
+      customer_id preferred_channel
+    0           a               sms
+    """
+    day = as_of_day(as_of)
+    d = _upto(interactions, as_of)
+    d = d.assign(customer_id=d["customer_id"].astype("string"),
+                 channel=d["channel"].astype("string"))  # fmt: skip
+    last = d.groupby("customer_id")["interacted_at"].max()
+    recent = d[d["interacted_at"] > day - pd.Timedelta(days=window_days)]
+    tally = (
+        recent.groupby(["customer_id", "channel"])
+        .agg(n=("interacted_at", "size"), latest=("interacted_at", "max"))
+        .reset_index()
+    )
+    tally = tally.sort_values(["customer_id", "n", "latest"], ascending=[True, False, False])
+    preferred = tally.drop_duplicates("customer_id").set_index("customer_id")["channel"]
+    out = pd.DataFrame({"customer_id": last.index, "last_interaction_at": last.to_numpy()})
+    out["preferred_channel"] = out["customer_id"].map(preferred).astype("string")
+    return out.sort_values("customer_id", ignore_index=True)

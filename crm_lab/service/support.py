@@ -33,6 +33,7 @@ __all__ = [
     "backlog",
     "csat_by",
     "csat_by_response",
+    "customer_tickets",
     "problem_pareto",
     "repeat_contacts",
     "service_and_churn",
@@ -375,3 +376,32 @@ def service_and_churn(
                                           b["customers"])  # fmt: skip
     return {"table": table, "difference": diff, "difference_low": low,
             "difference_high": high, "slow_hours": line}  # fmt: skip
+
+
+def customer_tickets(tickets: pd.DataFrame, *, as_of) -> pd.DataFrame:
+    """Tickets into one row per customer with a ticket by the as-of day: ``open_tickets``
+    (not resolved by then) and ``last_csat`` (the rating of their latest rated ticket).
+
+    >>> tk = pd.DataFrame({"ticket_id": list("abc"), "customer_id": ["x", "x", "y"],
+    ...     "opened_at": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-05"]),
+    ...     "resolved_at": pd.to_datetime(["2024-01-02", None, "2024-01-06"]),
+    ...     "satisfaction": [2.0, None, 5.0]})
+    >>> customer_tickets(tk, as_of="2024-03-01")
+      customer_id  open_tickets  last_csat
+    0           x             1        2.0
+    1           y             0        5.0
+    """
+    columns = ["customer_id", "open_tickets", "last_csat"]
+    if "customer_id" not in tickets:
+        return pd.DataFrame(columns=columns)
+    d = ticket_durations(tickets, as_of=as_of)
+    d = d[d["customer_id"].notna()].assign(customer_id=lambda f: f["customer_id"].astype("string"))
+    open_now = d.groupby("customer_id")["open"].sum().astype("int64")
+    out = pd.DataFrame({"customer_id": open_now.index, "open_tickets": open_now.to_numpy()})
+    if "satisfaction" in d:
+        rated = d[d["satisfaction"].notna()].sort_values(["opened_at", "ticket_id"])
+        last = rated.groupby("customer_id")["satisfaction"].last()
+        out["last_csat"] = out["customer_id"].map(last).astype("float64")
+    else:
+        out["last_csat"] = np.nan
+    return out[columns].sort_values("customer_id", ignore_index=True)

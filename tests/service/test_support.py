@@ -234,3 +234,24 @@ def test_the_service_command_on_the_311_folder_as_it_stands(tmp_path, capsys):
 
 def _read_nyc(tmp_path):
     return ingest.read_clean(tmp_path / "in")["tickets"]
+
+
+def test_scores_carry_each_customers_contact_and_tickets():
+    from crm_lab.reporting import states as stored
+
+    tx = pd.DataFrame({"invoice_id": ["1", "2", "3"], "customer_id": ["x", "y", "z"],
+                       "ordered_at": pd.to_datetime(["2024-03-01", "2024-03-02", "2024-03-03"]),
+                       "quantity": 1.0, "amount": [5.0, 6.0, 7.0],
+                       "line_type": "sale"})  # fmt: skip
+    ix = pd.DataFrame({"customer_id": ["x", "x", "x", "y"],
+                       "channel": ["sms", "email", "sms", "phone"],
+                       "interacted_at": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01",
+                                                        "2024-04-02"])})  # fmt: skip
+    scores = stored.scores_table({"transactions": tx, "interactions": ix, "tickets": TICKETS},
+                                 as_of=AS_OF).set_index("customer_id")  # fmt: skip
+    assert scores.loc["x", "preferred_channel"] == "sms"
+    assert scores.loc["x", "last_interaction_at"] == pd.Timestamp("2024-03-01")
+    assert pd.isna(scores.loc["y", "preferred_channel"])  # its contact is after the as-of day
+    # x: a (resolved, 5) and b (resolved, 2, the later); y: c open; z: d open
+    assert scores["open_tickets"].to_dict() == {"x": 0, "y": 1, "z": 1}
+    assert scores.loc["x", "last_csat"] == 2.0 and pd.isna(scores.loc["y", "last_csat"])
