@@ -64,8 +64,6 @@ def interaction_outcomes(
     known = known[known["interacted_at"].dt.normalize() + pd.Timedelta(days=days) < end]
     keep = [c for c in ("customer_id", "interacted_at", "channel", "direction") if c in known]
     out = known[keep].copy()
-    out["customer_id"] = out["customer_id"].astype("string")
-    out["channel"] = out["channel"].astype("string")
     out["weekday"] = out["interacted_at"].dt.day_of_week.astype("int64")
     out["hour"] = out["interacted_at"].dt.hour.astype("int64")
     bought = engine.purchase_days(transactions, end=end)[["customer_id", "day"]]
@@ -75,27 +73,33 @@ def interaction_outcomes(
 
 def _bought_within(contacts: pd.DataFrame, bought: pd.DataFrame, *, days: int) -> np.ndarray:
     """Whether each contact's customer has a purchase day in the ``days`` days after the
-    contact's day (``merge_asof`` forward from the next day)."""
+    contact's day.
+
+    Each (customer, day) becomes one sortable integer (the customer's code times 2**24 plus
+    the day's number), so the next purchase of the same customer from the next day on is one
+    ``searchsorted`` away: a forward as-of join without ``merge_asof``'s factorising of text
+    keys, which took most of the time at ten million contacts (bench/bench_service.py).
+    tests/service/test_interactions.py checks it against ``merge_asof``.
+    """
     if contacts.empty:
         return np.zeros(0, dtype=bool)
-    start = (contacts["interacted_at"].dt.normalize() + pd.Timedelta(days=1)).astype(
-        "datetime64[ns]"
-    )
-    left = pd.DataFrame({"row": np.arange(len(contacts)), "start": start.to_numpy(),
-                         "customer_id": contacts["customer_id"].to_numpy()})  # fmt: skip
-    left = left.sort_values("start", kind="stable")
-    right = bought.rename(columns={"day": "next_purchase"})
-    right = right.assign(next_purchase=right["next_purchase"].astype("datetime64[ns]"))
-    right = right.sort_values("next_purchase")
-    right = right.assign(customer_id=right["customer_id"].astype("string"))
-    left["customer_id"] = left["customer_id"].astype("string")
-    joined = pd.merge_asof(left, right, left_on="start", right_on="next_purchase",
-                           by="customer_id", direction="forward")  # fmt: skip
-    gap = (joined["next_purchase"] - joined["start"]) / pd.Timedelta(days=1)
-    hit = (gap < days).fillna(False).to_numpy(dtype=bool)
-    out = np.zeros(len(contacts), dtype=bool)
-    out[joined["row"].to_numpy()] = hit
-    return out
+    n = len(contacts)
+    codes, _ = pd.factorize(pd.concat([contacts["customer_id"].astype("string"),
+                                       bought["customer_id"].astype("string")],
+                                      ignore_index=True))  # fmt: skip
+    first = contacts["interacted_at"].dt.normalize() + pd.Timedelta(days=1)
+    start = first.to_numpy("datetime64[D]").astype("int64")
+    day = pd.Series(bought["day"]).to_numpy("datetime64[D]").astype("int64")
+    base = min(start.min(), day.min()) if len(day) else start.min()
+    shift = np.int64(2**24)  # days since the earliest: fits 45,000 years
+    wanted = codes[:n].astype("int64") * shift + (start - base)
+    have = np.sort(codes[n:].astype("int64") * shift + (day - base))
+    if not len(have):
+        return np.zeros(n, dtype=bool)
+    at = np.minimum(np.searchsorted(have, wanted, side="left"), len(have) - 1)
+    nxt = have[at]
+    same = (nxt // shift) == codes[:n]
+    return same & (nxt >= wanted) & (nxt - wanted < days)
 
 
 def contact_rates(
