@@ -79,6 +79,7 @@ bench: install ## Run the benchmarks in bench/ (they print ratios against peers)
 	$(BIN)/python bench/bench_predict.py
 	$(BIN)/python bench/bench_recommend.py
 	$(BIN)/python bench/bench_clusters.py
+	$(BIN)/python bench/bench_service.py
 
 bench-scale: install ## The scale benchmark: 5M and 20M generated order lines, DuckDB engine vs plain SQL (long; not in `make bench`)
 	$(BIN)/python bench/bench_scale.py $(SCALE_ARGS)

@@ -95,6 +95,8 @@ def _service(tickets, lines, *, as_of, period_start, start, targets, notes, head
                                             start=start)  # fmt: skip
             name = "ticket_channel" if by == "channel" else by
             views[f"by_{by}"] = table.rename(columns={"group": name})
+    trend = support.problem_trend(tickets, as_of=as_of)
+    views["trend"] = trend if trend["tickets"].sum() else None
     pareto = support.problem_pareto(tickets, as_of=as_of, start=start)
     views["pareto"] = pareto if len(pareto) else None
     views["backlog"] = support.backlog(tickets, as_of=as_of)
@@ -155,15 +157,7 @@ def _contacts(contacts, lines, customers, *, as_of, start, notes, headline) -> d
         views["rates_channel"] = everyone.rename(columns={"channel": "contact_channel"})[
             ["contact_channel", *shown]
         ]
-        by_group = contact.contact_rates(outcomes, groups=groups)
-        best = contact.best_channels(by_group)
-        best = best[best["best"].notna()].rename(
-            columns={"group": "segment", "best": "best_channel", "runner_up": "runner_up_channel"}
-        )
-        order = {code: i for i, code in enumerate(rfm.SEGMENT_CODES)}
-        best = best.sort_values("segment", key=lambda s: s.map(order), ignore_index=True)
-        best["clearly"] = np.where(best["clearly"], "✓", "")
-        views["best_by_segment"] = best if len(best) else None
+        views["best_by_segment"] = _best_by_segment(outcomes, groups)
         for by in ("weekday", "hour"):
             views[f"rates_{by}"] = contact.contact_rates(outcomes, by=by)[[by, *shown]]
     before = contact.contact_before(contacts, lines, as_of=as_of)
@@ -172,6 +166,29 @@ def _contacts(contacts, lines, customers, *, as_of, start, notes, headline) -> d
     kinds = ["per_purchase", "per_no_purchase", "per_went_silent", "per_bought_again"]
     views["before"] = table[[k for k in kinds if k in table]].reset_index() if len(table) else None
     return views
+
+
+def _best_by_segment(outcomes: pd.DataFrame, groups: pd.Series) -> pd.DataFrame | None:
+    """Per RFM segment, the channel, the weekday and the hour after whose contacts most
+    purchases follow, each marked ✓ when it leads beyond chance (``best_channels``)."""
+    parts = []
+    for by in ("channel", "weekday", "hour"):
+        rates = contact.contact_rates(outcomes, by=by, groups=groups)
+        best = contact.best_channels(rates, by=by).set_index("group")
+        name = "best_channel" if by == "channel" else f"best_{by}"
+        mark = pd.Series(np.where(best["clearly"], "✓", ""), index=best.index)
+        parts.append(pd.DataFrame({name: best["best"], f"{by}_clearly": mark}))
+    table = pd.concat(parts, axis=1)
+    table = table[table[["best_channel", "best_weekday", "best_hour"]].notna().any(axis=1)]
+    if table.empty:
+        return None
+    order = [s for s in rfm.SEGMENT_CODES if s in table.index]
+    table = table.reindex(order).rename_axis("segment").reset_index()
+    for column in ("best_weekday", "best_hour"):
+        table[column] = table[column].astype("Int64")
+    for column in ("channel_clearly", "weekday_clearly", "hour_clearly"):
+        table[column] = table[column].fillna("")
+    return table
 
 
 def _shares(mix: pd.DataFrame, index: str) -> pd.DataFrame:

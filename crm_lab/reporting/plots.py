@@ -447,6 +447,29 @@ def pareto_chart(pareto: pd.DataFrame, *, top: int = 15, lang: str | None = None
     return fig
 
 
+def trend_chart(trend: pd.DataFrame, *, lang: str | None = None) -> Figure:
+    """Draw ``support.problem_trend``: one line per problem type, tickets per month. A month
+    of 1 to ``privacy.MIN_GROUP - 1`` tickets of a type has no point (a gap in its line)."""
+    if trend is None or trend.empty:
+        return None
+    use_svg()
+    table = trend.pivot(index="month", columns="problem_type", values="tickets")
+    table = table[list(dict.fromkeys(trend["problem_type"]))]
+    few = (table > 0) & (table < privacy.MIN_GROUP)
+    shown = table.astype(float).mask(few)
+    fig = Figure(figsize=(9, 3.6))
+    ax = fig.subplots()
+    x = np.arange(len(shown))
+    for i, name in enumerate(shown.columns):
+        ax.plot(x, shown[name], marker="o", markersize=3, color=PALETTE[i % len(PALETTE)],
+                label=chart_text(name))  # fmt: skip
+    ax.set_ylabel(_t("tickets", lang))
+    ax.set_xticks(x, _ticks([str(m) for m in shown.index]), rotation=45, ha="right", **LITERAL)
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _layout(fig, hid=bool(few.to_numpy().any()), lang=lang)
+    return fig
+
+
 def cohort_heatmap(
     matrix: pd.DataFrame, *, sizes=None, counts=None, lang: str | None = None
 ) -> Figure:

@@ -35,6 +35,7 @@ __all__ = [
     "csat_by_response",
     "customer_tickets",
     "problem_pareto",
+    "problem_trend",
     "repeat_contacts",
     "service_and_churn",
     "service_summary",
@@ -405,3 +406,29 @@ def customer_tickets(tickets: pd.DataFrame, *, as_of) -> pd.DataFrame:
     else:
         out["last_csat"] = np.nan
     return out[columns].sort_values("customer_id", ignore_index=True)
+
+
+def problem_trend(tickets: pd.DataFrame, *, as_of, months: int = 12, top: int = 5):
+    """Tickets into the monthly count of the ``top`` problem types of the last ``months``
+    months (the as-of month included, partial): ``month`` (a period), ``problem_type`` (the
+    rest together as ``(other)``) and ``tickets``; every month and type, zeros included.
+
+    >>> tk = pd.DataFrame({"ticket_id": list("abc"), "problem_type": ["x", "x", "y"],
+    ...     "opened_at": pd.to_datetime(["2024-01-05", "2024-02-05", "2024-02-06"])})
+    >>> problem_trend(tk, as_of="2024-02-29", months=2, top=1)["tickets"].tolist()
+    [1, 0, 1, 1]
+    """
+    day = as_of_day(as_of)
+    first = (day.to_period("M") - (months - 1)).to_timestamp()
+    d = tickets[(tickets["opened_at"] < day_end(as_of)) & (tickets["opened_at"] >= first)]
+    kind = d["problem_type"].astype("string").fillna("(none)") if "problem_type" in d else (
+        pd.Series("(none)", index=d.index, dtype="string"))  # fmt: skip
+    counts = kind.value_counts()
+    keep = list(counts.sort_index().sort_values(ascending=False, kind="stable").index[:top])
+    kind = kind.where(kind.isin(keep), "(other)")
+    names = keep + (["(other)"] if (kind == "(other)").any() else [])
+    month = d["opened_at"].dt.to_period("M")
+    table = kind.groupby([month.rename("month"), kind.rename("problem_type")]).size()
+    periods = pd.period_range(first, day, freq="M")
+    full = pd.MultiIndex.from_product([periods, names], names=["month", "problem_type"])
+    return table.reindex(full, fill_value=0).rename("tickets").reset_index()
