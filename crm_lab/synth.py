@@ -552,7 +552,7 @@ def make_demo(
 
     # the effects the engagement and service analyses must find, from a stream of their own
     effects = _plant_service_effects(np.random.default_rng([seed, 15]), tables, customers,
-                                     np.asarray(codes)[persona], last_day, end)  # fmt: skip
+                                     np.asarray(codes)[persona], last_day, start, end)  # fmt: skip
     silenced = pd.Series(effects.pop("silenced_at"), dtype="datetime64[ns]")
     last_day = last_day.copy()
     index = pd.Series(customers.index, index=customers["customer_id"])
@@ -591,7 +591,7 @@ _LOW_CSAT = ("refund", 2.0)  # problem type, points off its rating (kept within 
 _SLOW = (48.0, 0.7)  # hours past which a ticket is slow, chance its customer stops buying
 
 
-def _plant_service_effects(rng, tables, customers, persona, last_day, end) -> dict:
+def _plant_service_effects(rng, tables, customers, persona, last_day, start, end) -> dict:
     """Plant the effects the engagement and service pages must find, in place.
 
     - a purchase 1-5 days after a ``_CONVERTING`` contact (one of the customer's own order
@@ -620,7 +620,7 @@ def _plant_service_effects(rng, tables, customers, persona, last_day, end) -> di
         if cid not in first_line.index:
             continue
         day = at.normalize() + pd.Timedelta(days=int(rng.integers(1, 6)), hours=14)
-        if day > end + pd.Timedelta(hours=23):
+        if day > end + pd.Timedelta(hours=23) or day < start:  # inside the order history
             continue
         row = first_line.loc[cid].copy()
         row["invoice_id"], row["ordered_at"] = f"E{k + 1:06d}", day
@@ -641,7 +641,7 @@ def _plant_service_effects(rng, tables, customers, persona, last_day, end) -> di
     slow = slow[rng.random(len(slow)) < stop]
     silenced = dict(zip(slow["customer_id"], slow["opened_at"].dt.normalize()
                         + pd.Timedelta(days=3), strict=True))  # fmt: skip
-    after = tx["customer_id"].map(silenced)
+    after = pd.to_datetime(tx["customer_id"].map(silenced)).astype("datetime64[ns]")
     tx = tx[~(tx["ordered_at"] > after).fillna(False).to_numpy(dtype=bool)]
     tables["transactions"] = conform(
         tx.sort_values(["ordered_at", "invoice_id", "product_id"], kind="stable"), "transactions"

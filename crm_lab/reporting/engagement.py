@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_lab.core.lines import as_of_day
+from crm_lab import engine
+from crm_lab.core.lines import as_of_day, day_end
 from crm_lab.service import interactions as contact
 from crm_lab.service import support
 from crm_lab.value import rfm
@@ -124,10 +125,8 @@ def _service(tickets, lines, *, as_of, period_start, start, targets, notes, head
 
 def _contacts(contacts, lines, customers, *, as_of, start, notes, headline) -> dict:
     views = {}
-    known = pd.Series(contacts["customer_id"].dropna().unique(), dtype="string")
-    if customers is not None and len(customers):
-        known = pd.Series(customers["customer_id"].dropna().unique(), dtype="string")
-    status = contact.activity_status(contacts, known, as_of=as_of)
+    status = contact.activity_status(contacts, _known(customers, contacts, lines, as_of=as_of),
+                                     as_of=as_of)  # fmt: skip
     counts = status["status"].value_counts().reindex(["active", "silent", "never"], fill_value=0)
     share = counts.values / max(len(status), 1)
     views["status"] = pd.DataFrame({"contact_status": counts.index, "customers": counts.values,
@@ -166,6 +165,21 @@ def _contacts(contacts, lines, customers, *, as_of, start, notes, headline) -> d
     kinds = ["per_purchase", "per_no_purchase", "per_went_silent", "per_bought_again"]
     views["before"] = table[[k for k in kinds if k in table]].reset_index() if len(table) else None
     return views
+
+
+def _known(customers, contacts, lines, *, as_of) -> pd.Series:
+    """The customers known on the as-of day: signed up by then (or without a signup date),
+    contacted by then, or buying by then; nobody the file holds only from later days."""
+    end = day_end(as_of)
+    ids = [contacts.loc[contacts["interacted_at"] < end, "customer_id"]]
+    if customers is not None and len(customers):
+        signed = customers["signup_date"] if "signup_date" in customers else None
+        keep = ~(signed >= end) if signed is not None else slice(None)
+        ids.append(customers.loc[keep, "customer_id"])
+    if lines is not None:
+        ids.append(engine.customer_totals(lines, end=end)["customer_id"])
+    known = pd.concat([pd.Series(i, dtype="string") for i in ids], ignore_index=True)
+    return known.dropna().drop_duplicates().sort_values(ignore_index=True)
 
 
 def _best_by_segment(outcomes: pd.DataFrame, groups: pd.Series) -> pd.DataFrame | None:

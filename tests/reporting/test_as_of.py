@@ -155,15 +155,23 @@ def runs(request, demo_files, tmp_path_factory):
             workers=3,
             engine="duckdb" if name == "cut" else "pandas",
         )
-        assert [r.status for r in result.results] == ["ok"] * len(result.results), [
-            (r.slug, r.reason) for r in result.results if r.status != "ok"
+        # every page runs, but those the data cannot feed (Online Retail has no tickets or
+        # contacts), which are skipped in both runs alike
+        assert all(r.status in ("ok", "skipped") for r in result.results), [
+            (r.slug, r.reason) for r in result.results if r.status not in ("ok", "skipped")
         ]
         done[name] = root / name / "work" / "executed"
+        done[f"{name}_status"] = {r.slug: r.status for r in result.results}
+    assert done["full_status"] == done["cut_status"]
     return done
 
 
 @pytest.mark.parametrize("template", [t.path.name for t in find_templates()])
 def test_a_period_page_equals_the_page_of_the_file_cut_at_its_as_of_day(runs, template):
+    slug = next(t.slug for t in find_templates() if t.path.name == template)
+    if runs["full_status"][slug] == "skipped":
+        assert slug == "engagement" and "retail" in str(runs["full"])  # only this may skip
+        return
     skip = _input_file_labels(runs["full"], "en") | _input_file_labels(runs["cut"], "en")
     full = seen(runs["full"] / template, skip_labels=skip)
     cut = seen(runs["cut"] / template, skip_labels=skip)
