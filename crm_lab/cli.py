@@ -678,15 +678,17 @@ def _snapshots(args) -> int:
 
 
 def _target(text: str) -> tuple[str, float]:
-    """``PRIORITY=HOURS`` (``high=24``, ``*=72``) into the pair."""
-    priority, sep, hours = text.partition("=")
+    """``PRIORITY=HOURS`` (``high=24``, ``*=72``) into the pair (``engagement.parse_targets``,
+    imported only when the option is given: the command line starts fast)."""
+    from crm_lab.reporting.engagement import parse_targets
+
     try:
-        value = float(hours)
+        pairs = parse_targets(text)
     except ValueError:
-        value = -1.0
-    if not sep or not priority.strip() or not value > 0:
+        pairs = {}
+    if len(pairs) != 1:
         raise argparse.ArgumentTypeError(f"expected PRIORITY=HOURS (high=24, *=72), got {text!r}")
-    return priority.strip(), value
+    return next(iter(pairs.items()))
 
 
 def _service(args) -> int:

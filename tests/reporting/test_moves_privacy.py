@@ -15,35 +15,47 @@ from crm_lab.segments import clusters, migration
 K = privacy.MIN_GROUP
 
 
-def _states(pairs: list[tuple[str, str, int]]):
-    """(segment before, segment after, customers) into two days' states."""
+def _states_of(column: str, pairs: list[tuple[str, str, int]], **columns):
+    """(state before, state after, customers) of one column into two days' states."""
     before, after, i = [], [], 0
     for a, b, n in pairs:
         for _ in range(n):
             cid = f"c{i:04d}"
             i += 1
             if a != "(new)":
-                before.append({"customer_id": cid, "segment": a, "revenue": 777.0})
-            after.append({"customer_id": cid, "segment": b, "revenue": 777.0})
-    frame = pd.DataFrame
-    cols = {"lifecycle_stage": "active", "value_tier": None, "cluster": None,
-            "predicted_value": np.nan, "r_score": 3, "f_score": 3}  # fmt: skip
-    return frame(before).assign(**cols), frame(after).assign(**cols)
+                before.append({"customer_id": cid, column: a})
+            after.append({"customer_id": cid, column: b})
+    return pd.DataFrame(before).assign(**columns), pd.DataFrame(after).assign(**columns)
+
+
+def _states(pairs: list[tuple[str, str, int]]):
+    """(segment before, segment after, customers) into two days' states."""
+    return _states_of(
+        "segment",
+        pairs,
+        revenue=777.0,
+        lifecycle_stage="active",
+        value_tier=None,
+        cluster=None,
+        predicted_value=np.nan,
+        r_score=3,
+        f_score=3,
+    )
 
 
 def _stage_states(pairs: list[tuple[str, str, int]]):
     """(stage before, stage after, customers) into two days' states."""
-    before, after, i = [], [], 0
-    for a, b, n in pairs:
-        for _ in range(n):
-            cid = f"c{i:04d}"
-            i += 1
-            if a != "(new)":
-                before.append({"customer_id": cid, "lifecycle_stage": a})
-            after.append({"customer_id": cid, "lifecycle_stage": b})
-    cols = {"segment": None, "value_tier": None, "cluster": None, "predicted_value": np.nan,
-            "revenue": 100.0, "r_score": np.nan, "f_score": np.nan}  # fmt: skip
-    return pd.DataFrame(before).assign(**cols), pd.DataFrame(after).assign(**cols)
+    return _states_of(
+        "lifecycle_stage",
+        pairs,
+        segment=None,
+        value_tier=None,
+        cluster=None,
+        predicted_value=np.nan,
+        revenue=100.0,
+        r_score=np.nan,
+        f_score=np.nan,
+    )
 
 
 def _pinned(counts: pd.DataFrame, hidden: pd.DataFrame, kinds=()) -> set:
