@@ -79,8 +79,8 @@ def make_tables(n_tickets: int, n_contacts: int, seed: int = 0):
 
 
 def ours(tickets, contacts, lines):
-    summaries = [support.service_summary(tickets, as_of=AS_OF, by=by)
-                 for by in (None, "problem_type", "team")]  # fmt: skip
+    table = support.service_summary(tickets, as_of=AS_OF, by=[None, "problem_type", "team"])
+    summaries = [table[table["by"] == by] for by in ("all", "problem_type", "team")]
     support.backlog(tickets, as_of=AS_OF)
     support.problem_pareto(tickets, as_of=AS_OF)
     outcomes = interactions.interaction_outcomes(contacts, lines, as_of=AS_OF)

@@ -710,15 +710,10 @@ def _service(args) -> int:
             print("error: no ticket has a date: give --as-of", file=sys.stderr)
             return 2
         as_of = last.date().isoformat()
-    targets = dict(args.target or [])
-    parts = []
-    for by in (None, "problem_type", "team"):
-        if by is not None and (by not in tickets or tickets[by].isna().all()):
-            continue
-        part = support.service_summary(tickets, as_of=as_of, by=by, targets=targets)
-        parts.append(part.assign(by=by or "all"))
-    out = pd.concat(parts, ignore_index=True)
-    out = out[["by", *[c for c in out.columns if c != "by"]]]
+    kinds = [None, *(c for c in ("problem_type", "team")
+                     if c in tickets and tickets[c].notna().any())]  # fmt: skip
+    out = support.service_summary(tickets, as_of=as_of, by=kinds,
+                                  targets=dict(args.target or []))  # fmt: skip
     if not _write_export(out, args.out):
         return 2
     print(f"{int(out['tickets'].iloc[0]):,} tickets as of {as_of}: {len(out) - 1} groups "

@@ -90,12 +90,14 @@ def _service(tickets, lines, *, as_of, period_start, start, targets, notes, head
         notes.append({"code": "section_without_column", "table": "tickets",
                       "column": "satisfaction"})  # fmt: skip
     views = {}
-    for by in ("problem_type", "team", "priority", "channel"):
-        if by in tickets and tickets[by].notna().any():
-            table = support.service_summary(tickets, as_of=as_of, by=by, targets=targets,
-                                            start=start)  # fmt: skip
+    kinds = [c for c in ("problem_type", "team", "priority", "channel")
+             if c in tickets and tickets[c].notna().any()]  # fmt: skip
+    if kinds:
+        tables = support.service_summary(tickets, as_of=as_of, by=kinds, targets=targets,
+                                         start=start)  # fmt: skip
+        for by, table in tables.groupby("by", sort=False):
             name = "ticket_channel" if by == "channel" else by
-            views[f"by_{by}"] = table.rename(columns={"group": name})
+            views[f"by_{by}"] = table.drop(columns="by").rename(columns={"group": name})
     trend = support.problem_trend(tickets, as_of=as_of)
     views["trend"] = trend if trend["tickets"].sum() else None
     pareto = support.problem_pareto(tickets, as_of=as_of, start=start)

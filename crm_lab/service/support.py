@@ -115,10 +115,12 @@ def _due(tickets: pd.DataFrame, targets: dict | None) -> pd.Series:
 
 
 def service_summary(
-    tickets: pd.DataFrame, *, as_of, by: str | None = None, targets: dict | None = None, start=None
+    tickets: pd.DataFrame, *, as_of, by=None, targets: dict | None = None, start=None
 ) -> pd.DataFrame:
     """Tickets into the service figures for all of them (``group`` ``all``) or per value of
-    ``by`` (``problem_type``, ``team``, ``priority``, ``channel``).
+    ``by`` (``problem_type``, ``team``, ``priority``, ``channel``); ``by`` a list (None for
+    all of them) gives each one's rows in turn, with a ``by`` column, from one pass over the
+    tickets' timings.
 
     Tickets opened from ``start`` (inclusive; default: all) to ``as_of`` count. Returns
     ``group``, ``tickets``, ``median_first_response_hours``, ``median_resolution_hours``,
@@ -139,6 +141,15 @@ def service_summary(
     d = ticket_durations(tickets, as_of=as_of, targets=targets)
     if start is not None:
         d = d[d["opened_at"] >= as_of_day(start)]
+    if isinstance(by, (list, tuple)):
+        parts = [_summary(d, one).assign(by=one or "all") for one in by]
+        out = pd.concat(parts, ignore_index=True)
+        return out[["by", *[c for c in out.columns if c != "by"]]]
+    return _summary(d, by)
+
+
+def _summary(d: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    """Ticket timings (``ticket_durations``) into ``service_summary``'s rows for one ``by``."""
     if by is None:
         groups = [("all", d)]
     else:
