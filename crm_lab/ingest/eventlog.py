@@ -34,6 +34,13 @@ def _norm(values: pd.Series) -> pd.Series:
     return values.astype("string").str.strip().str.casefold()
 
 
+def _last(events: pd.DataFrame, activities: dict, mark: str) -> pd.Series:
+    """Each ticket's last event of one mark's activities (by ticket id)."""
+    names = {str(n).strip().casefold() for n in activities.get(mark) or ()}
+    hit = _norm(events["activity"]).isin(names).fillna(False).to_numpy(dtype=bool)
+    return events["event_at"][hit].groupby(events["ticket_id"].astype("string")[hit]).max()
+
+
 def ticket_times(events: pd.DataFrame, *, activities: dict) -> pd.DataFrame:
     """Ticket events into one row per ticket: the time of each mark as the log has it.
 
@@ -106,19 +113,24 @@ def tickets_from_events(events: pd.DataFrame, *, activities: dict) -> tuple[pd.D
     answers = pd.DataFrame({"ticket_id": ticket[hit], "at": events["event_at"][hit]})
     answers = answers[answers["at"] >= answers["ticket_id"].map(opened).to_numpy()]
     first = answers.groupby("ticket_id")["at"].min()
-    times["first_response_at"] = times["ticket_id"].map(first)
+    times["first_response_at"] = first.reindex(times["ticket_id"]).to_numpy()
     out = times[["ticket_id", "opened_at", "first_response_at", "resolved_at", "closed_at"]].copy()
     for column in CARRIED:
         if column in events:
             last = events[column].groupby(ticket).last()  # the last value that is not missing
             out[column] = out["ticket_id"].map(last)
+    # reopened after its last resolution (a reopening later than it): open again
+    last_reopen = _last(events, activities, "reopened").reindex(times["ticket_id"]).to_numpy()
+    again = pd.Series(last_reopen > times["resolved_at"].to_numpy()).fillna(False).to_numpy()
+    out.loc[again, "resolved_at"] = pd.NaT
     out["status"] = np.select(
-        [times["closed_at"].notna(), times["resolved_at"].notna()], ["closed", "resolved"],
+        [times["closed_at"].notna() & ~again, out["resolved_at"].notna()], ["closed", "resolved"],
         default="open",
     )  # fmt: skip
-    out["reopened"] = (times["resolutions"].clip(lower=1) - 1 + times["reopen_events"]).astype(
-        "Int64"
-    )
+    # a reopening is a resolution after the first, or a reopen event: the larger of the two
+    # counts (Resolve, Reopen, Resolve is one reopening, not two)
+    out["reopened"] = np.maximum(times["resolutions"].clip(lower=1) - 1,
+                                 times["reopen_events"]).astype("Int64")  # fmt: skip
     notes = []
     if fallback.any():
         notes.append(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_lab import engine
+from crm_lab import engine, privacy
 from crm_lab.core.lines import as_of_day, day_end
 from crm_lab.service import interactions as contact
 from crm_lab.service import support
@@ -57,7 +57,13 @@ def engagement_views(
     data cannot give one)."""
     day = as_of_day(as_of)
     start = day - pd.Timedelta(days=window_days - 1)
+    end = day_end(as_of)
     tickets, contacts = tables.get("tickets"), tables.get("interactions")
+    # only what was there by the as-of day decides which sections and groups the page has
+    if tickets is not None:
+        tickets = tickets[tickets["opened_at"] < end]
+    if contacts is not None:
+        contacts = contacts[contacts["interacted_at"] < end]
     lines = tables.get("transactions")
     out: dict = {"headline": {}, "notes": []}
     if tickets is None or not len(tickets):
@@ -76,9 +82,9 @@ def engagement_views(
 
 def _service(tickets, lines, *, as_of, period_start, start, targets, notes, headline) -> dict:
     period = support.service_summary(tickets, as_of=as_of, start=period_start, targets=targets)
-    row = period.iloc[0]
+    row = period.iloc[0]  # its figures are NaN (withheld) with fewer than 5 tickets behind
     headline.update({
-        "tickets_opened": int(row["tickets"]),
+        "tickets_opened": int(row["tickets"]) if row["tickets"] >= privacy.MIN_GROUP else None,
         "median_first_response_hours": _number(row["median_first_response_hours"]),
         "median_resolution_hours": _number(row["median_resolution_hours"]),
         "breach_share": _number(row["breach_share"]),
@@ -107,15 +113,32 @@ def _service(tickets, lines, *, as_of, period_start, start, targets, notes, head
     views["csat_by_problem"] = (
         rated.rename(columns={"group": "problem_type"}) if len(rated) else None
     )
-    bands = support.csat_by_response(tickets, as_of=as_of)
+    bands = support.csat_by_response(tickets, as_of=as_of, start=start)
     views["csat_by_response"] = bands if len(bands) and bands["tickets"].sum() else None
     repeats = support.repeat_contacts(tickets, as_of=as_of)
     recent = repeats[repeats["opened_at"] >= start]
     headline["repeat_contact_share"] = float(recent["repeat"].mean()) if len(recent) else None
     if lines is not None and "customer_id" in tickets and tickets["customer_id"].notna().any():
         found = support.service_and_churn(tickets, lines, as_of=as_of)
-        churn = found["table"].rename(columns={"group": "ticket_group"})
+        churn = _safe_shares(found["table"].rename(columns={"group": "ticket_group"}),
+                             count="stopped", base="customers",
+                             shares=["stopped_share", "stopped_low", "stopped_high"])  # fmt: skip
         views["churn"] = churn if len(churn) else None
+        small = churn["stopped"].isna().any() or (churn["customers"] < privacy.MIN_GROUP).any()
+        views["churn_difference"] = (
+            None
+            if small or not len(churn)
+            else pd.DataFrame(
+                [
+                    {
+                        "difference": found["difference"],
+                        "difference_low": found["difference_low"],
+                        "difference_high": found["difference_high"],
+                        "slow_hours": found["slow_hours"],
+                    }
+                ]
+            )
+        )
         keys = ("difference", "difference_low", "difference_high", "slow_hours")
         views["churn_figures"] = {k: found[k] for k in keys}
     else:
@@ -134,7 +157,9 @@ def _contacts(contacts, lines, customers, *, as_of, start, notes, headline) -> d
     views["status"] = pd.DataFrame({"contact_status": counts.index, "customers": counts.values,
                                     "customer_share": share})  # fmt: skip
     contacted = counts["active"] + counts["silent"]
-    headline["silent_customer_share"] = float(counts["silent"] / contacted) if contacted else None
+    few = (counts > 0) & (counts < privacy.MIN_GROUP)
+    share = float(counts["silent"] / contacted) if contacted else None
+    headline["silent_customer_share"] = None if few.any() else share
     recent = contacts[contacts["interacted_at"] >= start]
     mix = contact.channel_mix(recent, as_of=as_of)
     if len(mix):
@@ -153,7 +178,7 @@ def _contacts(contacts, lines, customers, *, as_of, start, notes, headline) -> d
         views["mix_segments"] = table.reindex(order).rename_axis(index="segment").reset_index()
     outcomes = contact.interaction_outcomes(recent, lines, as_of=as_of)
     if len(outcomes):
-        shown = ["contacts", "conversions", "rate", "rate_low", "rate_high"]
+        shown = ["contacts", "customers", "rate", "rate_low", "rate_high"]
         everyone = contact.contact_rates(outcomes)
         views["rates_channel"] = everyone.rename(columns={"channel": "contact_channel"})[
             ["contact_channel", *shown]
@@ -162,6 +187,8 @@ def _contacts(contacts, lines, customers, *, as_of, start, notes, headline) -> d
         for by in ("weekday", "hour"):
             views[f"rates_{by}"] = contact.contact_rates(outcomes, by=by)[[by, *shown]]
     before = contact.contact_before(contacts, lines, as_of=as_of)
+    events = before.groupby("kind")["events"].first()
+    before = before[before["kind"].map(events) >= privacy.MIN_GROUP]  # a kind of few: out
     table = before.pivot_table(index="week", columns="kind", values="interactions_per_event")
     table = table.add_prefix("per_").rename_axis(columns=None)
     kinds = ["per_purchase", "per_no_purchase", "per_went_silent", "per_bought_again"]
@@ -194,7 +221,9 @@ def _best_by_segment(outcomes: pd.DataFrame, groups: pd.Series) -> pd.DataFrame 
         name = "best_channel" if by == "channel" else f"best_{by}"
         mark = pd.Series(np.where(best["clearly"], "✓", ""), index=best.index)
         parts.append(pd.DataFrame({name: best["best"], f"{by}_clearly": mark}))
-    table = pd.concat(parts, axis=1)
+    people = outcomes["customer_id"].astype("string").map(groups).rename("group")
+    reached = outcomes["customer_id"].groupby(people).nunique().rename("customers")
+    table = pd.concat([reached, *parts], axis=1)  # the segment's contacted customers: the count
     table = table[table[["best_channel", "best_weekday", "best_hour"]].notna().any(axis=1)]
     if table.empty:
         return None
@@ -211,9 +240,31 @@ def _shares(mix: pd.DataFrame, index: str) -> pd.DataFrame:
     """A long channel mix into one row per ``index`` value: its ``contacts`` (the count that
     small-group suppression reads) and one ``share_<channel>`` column per channel."""
     shares = mix.pivot_table(index=index, columns="channel", values="share", fill_value=0.0,
-                             observed=True).add_prefix("share_")  # fmt: skip
+                             observed=True)  # fmt: skip
+    counts = mix.pivot_table(index=index, columns="channel", values="interactions",
+                             fill_value=0, observed=True).reindex_like(shares)  # fmt: skip
+    # a share of 1 to 4 contacts is blank; its row's shares add up to one, so one more (the
+    # next smallest) is blanked with it, and the contacts column is the row's total
+    small, extra = privacy.small_cells(counts, k=privacy.MIN_GROUP,
+                                       regions=[[(i, j) for j in range(counts.shape[1])]
+                                                for i in range(counts.shape[0])])  # fmt: skip
+    shares = shares.mask(small | extra).add_prefix("share_")
     contacts = mix.groupby(index, observed=True)["interactions"].sum().rename("contacts")
     return pd.concat([contacts, shares], axis=1).rename_axis(columns=None)
+
+
+def _safe_shares(table: pd.DataFrame, *, count: str, base: str, shares) -> pd.DataFrame:
+    """A table of counts out of a base into the same with the count and its shares blank
+    where the count, or the base minus it, is 1 to ``privacy.MIN_GROUP - 1``: 3 of 120 who
+    stopped buying are three customers."""
+    out = table.copy()
+    k = privacy.MIN_GROUP
+    rest = out[base] - out[count]
+    small = ((out[count] > 0) & (out[count] < k)) | ((rest > 0) & (rest < k))
+    out[count] = out[count].astype("float64").mask(small)
+    for column in shares:
+        out[column] = out[column].astype("float64").mask(small)
+    return out
 
 
 def _number(value):

@@ -119,6 +119,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "age_days": ("Open for (days)", "已开启天数"),
     "band": ("First response within (hours)", "首次响应时长（小时）"),
     "ticket_group": ("Their first ticket", "其首张工单"),
+    "rated_tickets": ("Rated (resolved by the as-of day)", "已评分（截止日前已解决）"),
+    "difference": ("Slow minus on time (points of share)", "慢减及时（比例差）"),
+    "difference_low": ("Difference, 95% low", "差值 95% 下限"),
+    "difference_high": ("Difference, 95% high", "差值 95% 上限"),
+    "slow_hours": ("Slow: not resolved within (hours)", "慢：未在此时长内解决（小时）"),
     "stopped": ("Stopped buying", "停止购买"),
     "stopped_share": ("Stopped buying (share)", "停止购买比例"),
     "stopped_low": ("Stopped, 95% low", "停止购买 95% 下限"),
@@ -500,7 +505,8 @@ _KINDS = {
         data_quality_clean_share active_customer_share value_at_risk_share holdout_error
         hit_rate baseline_hit_rate recommendation_hit_rate breach_share resolution_share
         reopened_share share cumulative_share stopped_share stopped_low stopped_high rate
-        rate_low rate_high repeat_contact_share silent_customer_share share_phone share_email
+        rate_low rate_high repeat_contact_share silent_customer_share difference difference_low
+        difference_high share_phone share_email
         share_chat share_meeting share_social share_sms share_other""",
     "money": """revenue avg_revenue clv amount period_revenue cancelled_amount returned_amount
         predicted_value recent_spend expected_spend value_moved_out value_at_stake mean_revenue
@@ -514,11 +520,11 @@ _KINDS = {
         customers_unchanged customers_changed_segment customers_gone customers_modelled
         clusters customers_clustered clusters_continued before after moved_in moved_out
         net_change segment_moved_up segment_moved_down stage_moved_up stage_moved_down
-        tickets open_tickets stopped contacts conversions tickets_opened""",
+        tickets open_tickets stopped contacts conversions tickets_opened rated_tickets""",
     "days": "recency_days tenure_days days_since_last median_gap_days holdout_days",
     "decimal": """avg_recency_days avg_orders expected_purchases actual predicted lift
         peak_index median_first_response_hours median_resolution_hours p90_resolution_hours
-        csat_mean csat_low csat_high""",
+        csat_mean csat_low csat_high slow_hours""",
     "score": """silhouette davies_bouldin calinski_harabasz cluster_stability per_purchase
         per_no_purchase per_went_silent per_bought_again""",
     "change": "change change_year change_share",

@@ -449,13 +449,17 @@ def pareto_chart(pareto: pd.DataFrame, *, top: int = 15, lang: str | None = None
 
 def trend_chart(trend: pd.DataFrame, *, lang: str | None = None) -> Figure:
     """Draw ``support.problem_trend``: one line per problem type, tickets per month. A month
-    of 1 to ``privacy.MIN_GROUP - 1`` tickets of a type has no point (a gap in its line)."""
+    of 1 to ``privacy.MIN_GROUP - 1`` tickets of a type has no point (a gap in its line), nor
+    do the points ``privacy.small_cells`` blanks with it."""
     if trend is None or trend.empty:
         return None
     use_svg()
     table = trend.pivot(index="month", columns="problem_type", values="tickets")
     table = table[list(dict.fromkeys(trend["problem_type"]))]
-    few = (table > 0) & (table < privacy.MIN_GROUP)
+    # a month of 1 to 4 tickets of a type is not drawn, nor the points that would give it
+    # back from the type's yearly total (the Pareto table) or the month's
+    small, extra = privacy.small_cells(table, k=privacy.MIN_GROUP)
+    few = pd.DataFrame(small | extra, index=table.index, columns=table.columns)
     shown = table.astype(float).mask(few)
     fig = Figure(figsize=(9, 3.6))
     ax = fig.subplots()

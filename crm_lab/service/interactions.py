@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_lab import engine
+from crm_lab import engine, privacy
 from crm_lab.core.intervals import difference_interval, wilson
 from crm_lab.core.lines import as_of_day, day_end
 
@@ -115,16 +115,18 @@ def contact_rates(
     ``weekday``, ``hour``), for everyone (``group`` ``all``) or per group of ``groups`` (a
     Series from customer id to a label, such as the RFM segment).
 
-    Returns ``group``, the ``by`` column, ``contacts``, ``conversions``, ``rate`` with its
-    Wilson interval ``rate_low`` and ``rate_high``, and ``enough`` (``contacts`` at least
-    ``min_contacts``; the rate and interval are NaN where it is False).
+    Returns ``group``, the ``by`` column, ``contacts``, ``customers`` (distinct),
+    ``conversions``, ``rate`` with its Wilson interval ``rate_low`` and ``rate_high``, and
+    ``enough``: at least ``min_contacts`` contacts of at least ``privacy.MIN_GROUP``
+    customers, with that many followed by a purchase and that many not (the rate and
+    interval are NaN where it is False: "not enough data").
 
-    >>> out = pd.DataFrame({"customer_id": list("aabb"), "channel": ["email"] * 2 + ["sms"] * 2,
-    ...                     "converted": [True, False, True, True]})
-    >>> contact_rates(out, min_contacts=2)[["channel", "contacts", "rate", "enough"]]
+    >>> out = pd.DataFrame({"customer_id": [f"c{i}" for i in range(40)],
+    ...     "channel": ["email"] * 30 + ["sms"] * 10, "converted": [True, False] * 20})
+    >>> contact_rates(out)[["channel", "contacts", "rate", "enough"]]
       channel  contacts  rate  enough
-    0   email         2   0.5    True
-    1     sms         2   1.0    True
+    0   email        30   0.5    True
+    1     sms        10   NaN   False
     """
     d = outcomes.copy()
     if groups is None:
@@ -134,17 +136,26 @@ def contact_rates(
         labels.index = labels.index.astype("string")
         d["group"] = d["customer_id"].astype("string").map(labels).astype("object")
         d = d[d["group"].notna()]
-    counts = d.groupby(["group", by], observed=True)["converted"].agg(["size", "sum"])
-    out = counts.rename(columns={"size": "contacts", "sum": "conversions"}).reset_index()
-    out["contacts"] = out["contacts"].astype("int64")
-    out["conversions"] = out["conversions"].astype("int64")
-    out["enough"] = out["contacts"] >= min_contacts
+    g = d.groupby(["group", by], observed=True)
+    counts = g["converted"].agg(["size", "sum"]).join(g["customer_id"].nunique().rename("people"))
+    out = counts.rename(columns={"size": "contacts", "sum": "conversions",
+                                 "people": "customers"}).reset_index()  # fmt: skip
+    for column in ("contacts", "conversions", "customers"):
+        out[column] = out[column].astype("int64")
+    # enough: min_contacts contacts of at least five customers, and at least five contacts
+    # followed by a purchase and five not (a rate of 2 in 40 names two purchases)
+    k = privacy.MIN_GROUP
+    out["enough"] = (
+        (out["contacts"] >= min_contacts) & (out["customers"] >= k)
+        & (out["conversions"] >= k) & (out["contacts"] - out["conversions"] >= k)
+    )  # fmt: skip
     low, high = wilson(out["conversions"].to_numpy(), out["contacts"].to_numpy())
     rate = out["conversions"] / out["contacts"]
     out["rate"] = rate.where(out["enough"])
     out["rate_low"] = pd.Series(low, index=out.index).where(out["enough"])
     out["rate_high"] = pd.Series(high, index=out.index).where(out["enough"])
-    columns = ["group", by, "contacts", "conversions", "rate", "rate_low", "rate_high", "enough"]
+    columns = ["group", by, "contacts", "customers", "conversions", "rate", "rate_low",
+               "rate_high", "enough"]  # fmt: skip
     return out[columns].sort_values(["group", by], ignore_index=True)
 
 

@@ -11,7 +11,10 @@ never needed, except by ``repeat_contacts``.
 A ticket is due at its own ``due_at`` when the export has one, else at its opening plus the
 target of its priority (``targets``: hours per priority, ``"*"`` for any other; no target, no
 due). It breached when it was resolved after it was due, or is still open past it on the
-as-of day; an open ticket not yet due is undecided and counts in no breach share.
+as-of day. A ticket whose due time is after the as-of day is undecided, resolved or not, and
+counts in no breach share (counting only the early ones would bias it low). Ratings count
+only for tickets resolved by the as-of day when the export dates resolutions (a rating given
+later is later data).
 
 Medians and 90th percentiles are over the tickets resolved by the as-of day (linear
 interpolation between ranks, as ``pandas.Series.quantile``); the backlog and the resolution
@@ -23,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_lab import engine
+from crm_lab import engine, privacy
 from crm_lab.core.intervals import difference_interval, mean_interval, wilson
 from crm_lab.core.lines import as_of_day, day_end
 
@@ -90,7 +93,9 @@ def ticket_durations(tickets: pd.DataFrame, *, as_of, targets: dict | None = Non
     out["due"] = _due(out, targets)
     late_done = out["resolved"] & (done > out["due"])
     late_open = out["open"] & (end > out["due"])
-    decided = out["due"].notna() & (out["resolved"] | late_open)
+    # decided once the due time has passed: counting the tickets resolved early while the
+    # others are still open would bias the share low
+    decided = out["due"].notna() & (out["due"] < end)
     breached = pd.Series(pd.NA, index=out.index, dtype="boolean")
     breached[decided] = (late_done | late_open)[decided]
     out["breached"] = breached
@@ -115,7 +120,13 @@ def _due(tickets: pd.DataFrame, targets: dict | None) -> pd.Series:
 
 
 def service_summary(
-    tickets: pd.DataFrame, *, as_of, by=None, targets: dict | None = None, start=None
+    tickets: pd.DataFrame,
+    *,
+    as_of,
+    by=None,
+    targets: dict | None = None,
+    start=None,
+    min_group: int = privacy.MIN_GROUP,
 ) -> pd.DataFrame:
     """Tickets into the service figures for all of them (``group`` ``all``) or per value of
     ``by`` (``problem_type``, ``team``, ``priority``, ``channel``); ``by`` a list (None for
@@ -126,13 +137,14 @@ def service_summary(
     ``group``, ``tickets``, ``median_first_response_hours``, ``median_resolution_hours``,
     ``p90_resolution_hours``, ``breach_share`` (of the decided tickets with a due time),
     ``resolution_share`` (resolved by the as-of day), ``open_tickets``, ``reopened_share``
-    (of the resolved ones, when the export says) and ``csat_mean`` (NaN without ratings);
-    groups by tickets, most first, then by name.
+    (of the resolved ones, when the export says), ``csat_mean`` (NaN without ratings) and
+    ``rated_tickets``; a figure of fewer than ``privacy.MIN_GROUP`` tickets behind it is NaN.
+    Groups by tickets, most first, then by name.
 
     >>> tk = pd.DataFrame({"ticket_id": list("abc"), "team": ["x", "x", "y"],
     ...     "opened_at": pd.to_datetime(["2024-01-01"] * 3),
     ...     "resolved_at": pd.to_datetime(["2024-01-02", "2024-01-04", None])})
-    >>> service_summary(tk, as_of="2024-01-31", by="team")[
+    >>> service_summary(tk, as_of="2024-01-31", by="team", min_group=1)[
     ...     ["group", "tickets", "median_resolution_hours", "resolution_share"]]
       group  tickets  median_resolution_hours  resolution_share
     0     x        2                     48.0               1.0
@@ -142,20 +154,20 @@ def service_summary(
     if start is not None:
         d = d[d["opened_at"] >= as_of_day(start)]
     if isinstance(by, (list, tuple)):
-        parts = [_summary(d, one).assign(by=one or "all") for one in by]
+        parts = [_summary(d, one, min_group=min_group).assign(by=one or "all") for one in by]
         out = pd.concat(parts, ignore_index=True)
         return out[["by", *[c for c in out.columns if c != "by"]]]
-    return _summary(d, by)
+    return _summary(d, by, min_group=min_group)
 
 
-def _summary(d: pd.DataFrame, by: str | None) -> pd.DataFrame:
+def _summary(d: pd.DataFrame, by: str | None, *, min_group: int) -> pd.DataFrame:
     """Ticket timings (``ticket_durations``) into ``service_summary``'s rows for one ``by``."""
     if by is None:
         groups = [("all", d)]
     else:
         key = d[by].astype("string").fillna("(none)") if by in d else pd.Series(dtype="string")
         groups = list(d.groupby(key, sort=True)) if len(key) else []
-    rows = [{"group": str(name), **_figures(part)} for name, part in groups]
+    rows = [{"group": str(name), **_figures(part, min_group=min_group)} for name, part in groups]
     out = pd.DataFrame(rows, columns=["group", *_FIGURES])
     if by is not None and len(out):
         out = out.sort_values(["tickets", "group"], ascending=[False, True], ignore_index=True)
@@ -164,26 +176,45 @@ def _summary(d: pd.DataFrame, by: str | None) -> pd.DataFrame:
 
 _FIGURES = ("tickets", "median_first_response_hours", "median_resolution_hours",
             "p90_resolution_hours", "breach_share", "resolution_share", "open_tickets",
-            "reopened_share", "csat_mean")  # fmt: skip
+            "reopened_share", "csat_mean", "rated_tickets")  # fmt: skip
 
 
-def _figures(d: pd.DataFrame) -> dict:
+def _ratings(d: pd.DataFrame) -> pd.Series:
+    """The ratings that count on the as-of day: of tickets resolved by then, when the export
+    dates resolutions (else every rating: nothing tells them apart)."""
+    if "satisfaction" not in d:
+        return pd.Series(dtype=float)
+    dated = any(c in d and d[c].notna().any() for c in ("resolved_at", "closed_at"))
+    rated = d[d["resolved"]] if dated else d
+    return rated["satisfaction"].dropna()
+
+
+def _figures(d: pd.DataFrame, *, min_group: int = privacy.MIN_GROUP) -> dict:
+    """One group's figures; each figure of fewer than ``min_group`` tickets behind it (rated,
+    resolved, answered, decided) is NaN: a median of two tickets describes two customers."""
     resolved = d[d["resolved"]]
     decided = d["breached"].dropna()
+    answered = d["first_response_hours"].dropna()
     reopened = np.nan
     if "reopened" in d and resolved["reopened"].notna().any():
         reopened = float((resolved["reopened"].fillna(0) > 0).mean())
-    csat = d["satisfaction"].dropna() if "satisfaction" in d else pd.Series(dtype=float)
+    csat = _ratings(d)
+
+    def enough(value, base):
+        return value if base >= min_group else np.nan
+
+    hours = resolved["resolution_hours"]
     return {
         "tickets": len(d),
-        "median_first_response_hours": d["first_response_hours"].median(),
-        "median_resolution_hours": resolved["resolution_hours"].median(),
-        "p90_resolution_hours": resolved["resolution_hours"].quantile(0.9),
-        "breach_share": float(decided.mean()) if len(decided) else np.nan,
+        "median_first_response_hours": enough(answered.median(), len(answered)),
+        "median_resolution_hours": enough(hours.median(), len(hours)),
+        "p90_resolution_hours": enough(hours.quantile(0.9), len(hours)),
+        "breach_share": enough(float(decided.mean()) if len(decided) else np.nan, len(decided)),
         "resolution_share": float(d["resolved"].mean()) if len(d) else np.nan,
         "open_tickets": int(d["open"].sum()),
-        "reopened_share": reopened,
-        "csat_mean": float(csat.mean()) if len(csat) else np.nan,
+        "reopened_share": enough(reopened, len(resolved)),
+        "csat_mean": enough(float(csat.mean()) if len(csat) else np.nan, len(csat)),
+        "rated_tickets": len(csat),
     }
 
 
@@ -284,12 +315,12 @@ def csat_by(tickets: pd.DataFrame, *, as_of, by: str = "problem_type", start=Non
     1     y        2        4.5
     """
     columns = ["group", "tickets", "csat_mean", "csat_low", "csat_high"]
-    d = tickets[tickets["opened_at"] < day_end(as_of)]
+    if "satisfaction" not in tickets or by not in tickets:
+        return pd.DataFrame(columns=columns)
+    d = ticket_durations(tickets, as_of=as_of)
     if start is not None:
         d = d[d["opened_at"] >= as_of_day(start)]
-    if "satisfaction" not in d or by not in d:
-        return pd.DataFrame(columns=columns)
-    d = d[d["satisfaction"].notna()]
+    d = d.loc[_ratings(d).index]
     rows = []
     for name, part in d.groupby(d[by].astype("string").fillna("(none)"), sort=True):
         mean, low, high = mean_interval(part["satisfaction"])
@@ -299,7 +330,7 @@ def csat_by(tickets: pd.DataFrame, *, as_of, by: str = "problem_type", start=Non
     return out.sort_values(["csat_mean", "group"], ignore_index=True)
 
 
-def csat_by_response(tickets: pd.DataFrame, *, as_of, bands=BANDS) -> pd.DataFrame:
+def csat_by_response(tickets: pd.DataFrame, *, as_of, bands=BANDS, start=None) -> pd.DataFrame:
     """Rated tickets into their mean satisfaction per first-response band (hours: ``0-1``,
     ``1-4``, ... ``72+`` for the default ``bands``, ``no response`` when none is recorded):
     ``band``, ``tickets`` (rated), ``csat_mean`` and its 95 % interval (``csat_low``,
@@ -307,7 +338,9 @@ def csat_by_response(tickets: pd.DataFrame, *, as_of, bands=BANDS) -> pd.DataFra
     d = ticket_durations(tickets, as_of=as_of)
     if "satisfaction" not in d:
         return pd.DataFrame(columns=["band", "tickets", "csat_mean", "csat_low", "csat_high"])
-    d = d[d["satisfaction"].notna()]
+    if start is not None:
+        d = d[d["opened_at"] >= as_of_day(start)]
+    d = d.loc[_ratings(d).index]
     edges = [0, *bands, np.inf]
     names = [f"{a:g}-{b:g}" for a, b in zip(edges[:-2], edges[1:-1], strict=True)]
     names.append(f"{edges[-2]:g}+")

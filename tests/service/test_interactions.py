@@ -59,19 +59,25 @@ def test_outcomes_known_answers():
 
 
 def test_rates_intervals_and_not_enough_data():
+    people = [f"e{i % 8}" for i in range(40)] + [f"s{i % 5}" for i in range(10)]
     out = pd.DataFrame(
         {
-            "customer_id": ["a"] * 40 + ["b"] * 10,
+            "customer_id": people,
             "channel": ["email"] * 40 + ["sms"] * 10,
             "converted": [True] * 10 + [False] * 30 + [True] * 5 + [False] * 5,
         }
     )
     rates = interactions.contact_rates(out).set_index("channel")
     low, high = wilson(10, 40)
-    assert rates.loc["email", "rate"] == 0.25
+    assert rates.loc["email", "rate"] == 0.25 and rates.loc["email", "customers"] == 8
     assert rates.loc["email", ["rate_low", "rate_high"]].tolist() == pytest.approx([low, high])
     assert not rates.loc["sms", "enough"] and pd.isna(rates.loc["sms", "rate"])  # 10 < 30
-    groups = pd.Series({"a": "g1", "b": "g2"})
+    # 40 contacts of one customer, or 3 purchases in 40: not enough to describe
+    one = out.assign(customer_id="a")
+    assert not interactions.contact_rates(one).set_index("channel").loc["email", "enough"]
+    few = out.assign(converted=[True] * 3 + [False] * 47)
+    assert pd.isna(interactions.contact_rates(few).set_index("channel").loc["email", "rate"])
+    groups = pd.Series({p: ("g1" if p.startswith("e") else "g2") for p in set(people)})
     by = interactions.contact_rates(out, groups=groups, min_contacts=5)
     assert by["group"].tolist() == ["g1", "g2"]
 
