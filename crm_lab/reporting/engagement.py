@@ -83,8 +83,9 @@ def engagement_views(
 def _service(tickets, lines, *, as_of, period_start, start, targets, notes, headline) -> dict:
     period = support.service_summary(tickets, as_of=as_of, start=period_start, targets=targets)
     row = period.iloc[0]  # its figures are NaN (withheld) with fewer than 5 tickets behind
+    opened = privacy.withhold_small({"tickets_opened": int(row["tickets"])}, count=row["tickets"])
     headline.update({
-        "tickets_opened": int(row["tickets"]) if row["tickets"] >= privacy.MIN_GROUP else None,
+        **opened,
         "median_first_response_hours": _number(row["median_first_response_hours"]),
         "median_resolution_hours": _number(row["median_resolution_hours"]),
         "breach_share": _number(row["breach_share"]),
@@ -117,7 +118,8 @@ def _service(tickets, lines, *, as_of, period_start, start, targets, notes, head
     views["csat_by_response"] = bands if len(bands) and bands["tickets"].sum() else None
     repeats = support.repeat_contacts(tickets, as_of=as_of)
     recent = repeats[repeats["opened_at"] >= start]
-    headline["repeat_contact_share"] = float(recent["repeat"].mean()) if len(recent) else None
+    share = {"repeat_contact_share": float(recent["repeat"].mean()) if len(recent) else None}
+    headline.update(privacy.withhold_small(share, count=int(recent["repeat"].sum())))  # 1-4: none
     if lines is not None and "customer_id" in tickets and tickets["customer_id"].notna().any():
         found = support.service_and_churn(tickets, lines, as_of=as_of)
         churn = _safe_shares(found["table"].rename(columns={"group": "ticket_group"}),
@@ -139,8 +141,6 @@ def _service(tickets, lines, *, as_of, period_start, start, targets, notes, head
                 ]
             )
         )
-        keys = ("difference", "difference_low", "difference_high", "slow_hours")
-        views["churn_figures"] = {k: found[k] for k in keys}
     else:
         views["churn"] = None
         notes.append({"code": "section_without_column", "table": "tickets",

@@ -218,6 +218,30 @@ def _figures(d: pd.DataFrame, *, min_group: int = privacy.MIN_GROUP) -> dict:
     }
 
 
+def _banded(values: pd.Series, bands) -> tuple[pd.Series, list[str]]:
+    """Values into bands between the edges ``0, *bands`` (left-closed: ``0-1``, ``1-4``, ...,
+    the last open, ``72+``) and the bands' names in order."""
+    edges = [0, *bands, np.inf]
+    names = [f"{a:g}-{b:g}" for a, b in zip(edges[:-2], edges[1:-1], strict=True)]
+    names.append(f"{edges[-2]:g}+")
+    return pd.cut(values, edges, right=False, labels=names), names
+
+
+def _rated(tickets: pd.DataFrame, *, as_of, start) -> pd.DataFrame:
+    """The timings (``ticket_durations``) of the tickets opened from ``start`` whose rating
+    counts on the as-of day (``_ratings``)."""
+    d = ticket_durations(tickets, as_of=as_of)
+    if start is not None:
+        d = d[d["opened_at"] >= as_of_day(start)]
+    return d.loc[_ratings(d).index]
+
+
+def _csat_row(name: str, ratings: pd.Series, *, key: str) -> dict:
+    mean, low, high = mean_interval(ratings)
+    return {key: name, "tickets": int(ratings.notna().sum()), "csat_mean": mean,
+            "csat_low": low, "csat_high": high}  # fmt: skip
+
+
 def backlog(tickets: pd.DataFrame, *, as_of, bands=AGE_BANDS) -> pd.DataFrame:
     """Tickets into the backlog on the as-of day: open tickets per age band (whole days since
     they were opened: ``0-1``, ``1-3``, ... ``30+`` for the default ``bands``), with
@@ -230,11 +254,7 @@ def backlog(tickets: pd.DataFrame, *, as_of, bands=AGE_BANDS) -> pd.DataFrame:
     [0, 1, 0, 1, 1]
     """
     d = ticket_durations(tickets, as_of=as_of)
-    age = d.loc[d["open"], "age_days"].astype("float64")
-    edges = [0, *bands, np.inf]
-    names = [f"{a:g}-{b:g}" for a, b in zip(edges[:-2], edges[1:-1], strict=True)]
-    names.append(f"{edges[-2]:g}+")
-    band = pd.cut(age, edges, right=False, labels=names)
+    band, names = _banded(d.loc[d["open"], "age_days"].astype("float64"), bands)
     counts = band.value_counts().reindex(names, fill_value=0)
     total = int(counts.sum())
     return pd.DataFrame({"age_days": names, "tickets": counts.to_numpy().astype("int64"),
@@ -317,15 +337,9 @@ def csat_by(tickets: pd.DataFrame, *, as_of, by: str = "problem_type", start=Non
     columns = ["group", "tickets", "csat_mean", "csat_low", "csat_high"]
     if "satisfaction" not in tickets or by not in tickets:
         return pd.DataFrame(columns=columns)
-    d = ticket_durations(tickets, as_of=as_of)
-    if start is not None:
-        d = d[d["opened_at"] >= as_of_day(start)]
-    d = d.loc[_ratings(d).index]
-    rows = []
-    for name, part in d.groupby(d[by].astype("string").fillna("(none)"), sort=True):
-        mean, low, high = mean_interval(part["satisfaction"])
-        rows.append({"group": str(name), "tickets": len(part), "csat_mean": mean,
-                     "csat_low": low, "csat_high": high})  # fmt: skip
+    d = _rated(tickets, as_of=as_of, start=start)
+    groups = d.groupby(d[by].astype("string").fillna("(none)"), sort=True)
+    rows = [_csat_row(str(name), part["satisfaction"], key="group") for name, part in groups]
     out = pd.DataFrame(rows, columns=columns)
     return out.sort_values(["csat_mean", "group"], ignore_index=True)
 
@@ -335,24 +349,13 @@ def csat_by_response(tickets: pd.DataFrame, *, as_of, bands=BANDS, start=None) -
     ``1-4``, ... ``72+`` for the default ``bands``, ``no response`` when none is recorded):
     ``band``, ``tickets`` (rated), ``csat_mean`` and its 95 % interval (``csat_low``,
     ``csat_high``: ``core.intervals.mean_interval``; NaN with fewer than two ratings)."""
-    d = ticket_durations(tickets, as_of=as_of)
-    if "satisfaction" not in d:
+    if "satisfaction" not in tickets:
         return pd.DataFrame(columns=["band", "tickets", "csat_mean", "csat_low", "csat_high"])
-    if start is not None:
-        d = d[d["opened_at"] >= as_of_day(start)]
-    d = d.loc[_ratings(d).index]
-    edges = [0, *bands, np.inf]
-    names = [f"{a:g}-{b:g}" for a, b in zip(edges[:-2], edges[1:-1], strict=True)]
-    names.append(f"{edges[-2]:g}+")
-    band = pd.cut(d["first_response_hours"], edges, right=False, labels=names)
+    d = _rated(tickets, as_of=as_of, start=start)
+    band, names = _banded(d["first_response_hours"], bands)
     band = band.astype("object").where(band.notna(), "no response")
-    rows = []
-    for name in [*names, "no response"]:
-        ratings = d.loc[band == name, "satisfaction"]
-        mean, low, high = mean_interval(ratings)
-        rows.append({"band": name, "tickets": int(ratings.notna().sum()), "csat_mean": mean,
-                     "csat_low": low, "csat_high": high})  # fmt: skip
-    return pd.DataFrame(rows)
+    return pd.DataFrame([_csat_row(name, d.loc[band == name, "satisfaction"], key="band")
+                         for name in [*names, "no response"]])  # fmt: skip
 
 
 def service_and_churn(
